@@ -1,0 +1,240 @@
+//! The conversation state machine: where a contact's input takes them in a flow, and what each
+//! step says. Coupon codes come from the store, so the caller resolves them between
+//! [`transition`] and [`render_step`].
+
+use crate::flow::{Choices, Flow, FlowSet, ImageRef, Step};
+use crate::inbound::InboundContent;
+use crate::limits;
+use crate::payload::ButtonPayload;
+use crate::reply::{Button, Reply};
+use crate::template::truncate_chars;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Where a contact stands: the last step they entered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    pub flow: String,
+    pub step: String,
+}
+
+/// Why the contact moved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
+    /// They tapped a button of `step`.
+    Button { step: String, button: String },
+    /// Free text or a payload nothing handles: back to the entry step (the main menu).
+    Restart,
+}
+
+/// The outcome of one input: the flow, what triggered the move and the steps entered, in
+/// order (a step's `next` chain is followed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    pub flow: String,
+    pub trigger: Trigger,
+    pub entered: Vec<String>,
+}
+
+impl Transition {
+    /// The position after the transition.
+    pub fn position(&self) -> Option<Position> {
+        self.entered.last().map(|step| Position { flow: self.flow.clone(), step: step.clone() })
+    }
+}
+
+/// Decides where an input leads. A tap on any button of a loaded flow is honoured, even on an
+/// older message than the last one (people scroll up); anything else restarts the default
+/// flow. `None` only when no flow is loaded.
+pub fn transition(flows: &FlowSet, content: &InboundContent) -> Option<Transition> {
+    if let InboundContent::Payload { payload, .. } = content
+        && let Some(tap) = ButtonPayload::parse(payload)
+        && let Some(flow) = flows.get(tap.flow)
+        && let Some((step, button)) = flow.button(tap.button)
+    {
+        return Some(Transition {
+            flow: flow.name.clone(),
+            trigger: Trigger::Button { step: step.id.clone(), button: button.id.clone() },
+            entered: follow_next(flow, &button.next),
+        });
+    }
+    restart(flows.default_flow()?)
+}
+
+/// Enters a flow at its entry step.
+pub fn restart(flow: &Flow) -> Option<Transition> {
+    Some(Transition { flow: flow.name.clone(), trigger: Trigger::Restart, entered: follow_next(flow, &flow.entry) })
+}
+
+/// `start` and the steps its `next` links lead to (validation rules out loops; the bound is a
+/// second guard).
+fn follow_next(flow: &Flow, start: &str) -> Vec<String> {
+    let mut entered = vec![start.to_owned()];
+    let mut current = flow.step(start);
+    while let Some(next) = current.and_then(|s| s.next.as_deref()) {
+        if entered.len() > flow.steps.len() {
+            break;
+        }
+        entered.push(next.to_owned());
+        current = flow.step(next);
+    }
+    entered
+}
+
+/// Values for a step's template variables.
+#[derive(Debug, Clone, Default)]
+pub struct Vars {
+    values: BTreeMap<String, String>,
+}
+
+impl Vars {
+    /// The flow's defaults overlaid with the contact's own non-empty values.
+    pub fn for_flow<'a>(flow: &Flow, contact: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut values = flow.vars.clone();
+        for (k, v) in contact {
+            if !v.trim().is_empty() {
+                values.insert(k.to_owned(), v.to_owned());
+            }
+        }
+        Vars { values }
+    }
+
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.values.insert(name.to_owned(), value.to_owned());
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+}
+
+/// The replies a step sends: its text (with buttons or quick replies) then its image.
+/// `media_url` turns a file shipped with the flow into an absolute URL.
+pub fn render_step(flow: &Flow, step: &Step, vars: &Vars, media_url: &dyn Fn(&str, &str) -> String) -> Vec<Reply> {
+    let mut replies = Vec::new();
+    if let Some(template) = &step.text {
+        let text = template.render(|name| vars.get(name));
+        let to_buttons = |list: &[crate::flow::FlowButton]| -> Vec<Button> {
+            list.iter()
+                .map(|b| Button { title: b.title.clone(), payload: ButtonPayload::encode(&flow.name, &b.id) })
+                .collect()
+        };
+        replies.push(match &step.choices {
+            Choices::None => Reply::Text { text: truncate_chars(text, limits::TEXT_MAX_CHARS) },
+            Choices::Buttons(list) => Reply::Buttons {
+                text: truncate_chars(text, limits::BUTTON_TEXT_MAX_CHARS),
+                buttons: to_buttons(list),
+            },
+            Choices::QuickReplies(list) => Reply::QuickReplies {
+                text: truncate_chars(text, limits::TEXT_MAX_CHARS),
+                replies: to_buttons(list),
+            },
+        });
+    }
+    if let Some(image) = &step.image {
+        let url = match image {
+            ImageRef::Url(url) => url.clone(),
+            ImageRef::Media(file) => media_url(&flow.name, file),
+        };
+        replies.push(Reply::Image { url });
+    }
+    replies
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FLOW: &str = r#"
+name = "coupon"
+entry = "welcome"
+[vars]
+first_name = "there"
+[coupons.spring]
+code = "SPRING20"
+[steps.welcome]
+text = "Hi {first_name}!"
+buttons = [
+  { id = "show", title = "Yes! Show me coupon", next = "coupon" },
+  { id = "no", title = "No, thanks", next = "thanks" },
+]
+[steps.coupon]
+text = "Tap to reveal."
+buttons = [{ id = "reveal", title = "Reveal the coupon", next = "revealed" }]
+[steps.revealed]
+reveal = "spring"
+text = "Your code: {coupon_code}"
+next = "bye"
+[steps.bye]
+text = "Enjoy!"
+[steps.thanks]
+text = "Thanks, {first_name}!"
+image = "thanks.png"
+"#;
+
+    fn flows() -> FlowSet {
+        let mut set = FlowSet::default();
+        set.insert(Flow::parse("coupon.toml", FLOW).unwrap()).unwrap();
+        set
+    }
+
+    fn tap(payload: &str) -> InboundContent {
+        InboundContent::Payload { payload: payload.into(), title: None }
+    }
+
+    #[test]
+    fn free_text_restarts_the_entry_step() {
+        let t = transition(&flows(), &InboundContent::Text { text: "hello".into() }).unwrap();
+        assert_eq!(t.trigger, Trigger::Restart);
+        assert_eq!(t.entered, ["welcome"]);
+    }
+
+    #[test]
+    fn a_button_leads_to_its_next_step_and_follows_next_links() {
+        let t = transition(&flows(), &tap("coupon:reveal")).unwrap();
+        assert_eq!(t.trigger, Trigger::Button { step: "coupon".into(), button: "reveal".into() });
+        assert_eq!(t.entered, ["revealed", "bye"]);
+        assert_eq!(t.position(), Some(Position { flow: "coupon".into(), step: "bye".into() }));
+    }
+
+    #[test]
+    fn unknown_payloads_restart() {
+        for p in ["coupon:nope", "other:show", "{\"flow\":\"cities\"}"] {
+            assert_eq!(transition(&flows(), &tap(p)).unwrap().trigger, Trigger::Restart);
+        }
+    }
+
+    #[test]
+    fn renders_buttons_with_payloads_and_first_name_fallback() {
+        let flows = flows();
+        let flow = flows.get("coupon").unwrap();
+        let vars = Vars::for_flow(flow, [("first_name", "")]);
+        let replies = render_step(flow, flow.step("welcome").unwrap(), &vars, &|_, _| String::new());
+        assert_eq!(
+            replies,
+            [Reply::Buttons {
+                text: "Hi there!".into(),
+                buttons: vec![
+                    Button { title: "Yes! Show me coupon".into(), payload: "coupon:show".into() },
+                    Button { title: "No, thanks".into(), payload: "coupon:no".into() },
+                ],
+            }]
+        );
+    }
+
+    #[test]
+    fn renders_text_then_media_image() {
+        let flows = flows();
+        let flow = flows.get("coupon").unwrap();
+        let vars = Vars::for_flow(flow, [("first_name", "Ada")]);
+        let replies =
+            render_step(flow, flow.step("thanks").unwrap(), &vars, &|f, file| format!("https://x/media/{f}/{file}"));
+        assert_eq!(
+            replies,
+            [
+                Reply::Text { text: "Thanks, Ada!".into() },
+                Reply::Image { url: "https://x/media/coupon/thanks.png".into() }
+            ]
+        );
+    }
+}

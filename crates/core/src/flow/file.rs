@@ -1,0 +1,48 @@
+//! The flow file as written (TOML), before validation. Unknown keys are refused so typos such
+//! as `buttom` are reported rather than ignored.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFlow {
+    pub name: Spanned<String>,
+    pub title: Option<String>,
+    pub entry: Spanned<String>,
+    #[serde(default)]
+    pub vars: BTreeMap<String, String>,
+    #[serde(default)]
+    pub coupons: IndexMap<String, Spanned<RawCoupon>>,
+    pub steps: IndexMap<String, Spanned<RawStep>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStep {
+    pub text: Option<String>,
+    pub buttons: Option<Vec<Spanned<RawButton>>>,
+    pub quick_replies: Option<Vec<Spanned<RawButton>>>,
+    pub image: Option<String>,
+    pub reveal: Option<String>,
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawButton {
+    pub id: Option<String>,
+    pub title: String,
+    pub next: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCoupon {
+    pub code: Option<String>,
+    pub codes: Option<Vec<String>>,
+    pub codes_file: Option<String>,
+    pub exhausted: Option<String>,
+}

@@ -1,0 +1,16 @@
+//! The pure domain of statbot: flows and their validation, message templates, the channel-neutral
+//! inbound and reply types, and the conversation state machine. No I/O and no async here, so it
+//! compiles fast, tests fast and can be fuzzed.
+
+pub mod conversation;
+pub mod flow;
+pub mod inbound;
+pub mod limits;
+pub mod payload;
+pub mod reply;
+pub mod template;
+
+pub use conversation::{Position, Transition, Trigger};
+pub use flow::{Flow, FlowError, FlowSet};
+pub use inbound::{Inbound, InboundContent, Platform};
+pub use reply::{Button, Reply};
