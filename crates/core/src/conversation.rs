@@ -121,14 +121,12 @@ pub fn render_step(flow: &Flow, step: &Step, vars: &Vars, media_url: &dyn Fn(&st
         };
         replies.push(match &step.choices {
             Choices::None => Reply::Text { text: truncate_chars(text, limits::TEXT_MAX_CHARS) },
-            Choices::Buttons(list) => Reply::Buttons {
-                text: truncate_chars(text, limits::BUTTON_TEXT_MAX_CHARS),
-                buttons: to_buttons(list),
-            },
-            Choices::QuickReplies(list) => Reply::QuickReplies {
-                text: truncate_chars(text, limits::TEXT_MAX_CHARS),
-                replies: to_buttons(list),
-            },
+            Choices::Buttons(list) => {
+                Reply::Buttons { text: truncate_chars(text, limits::BUTTON_TEXT_MAX_CHARS), buttons: to_buttons(list) }
+            }
+            Choices::QuickReplies(list) => {
+                Reply::QuickReplies { text: truncate_chars(text, limits::TEXT_MAX_CHARS), replies: to_buttons(list) }
+            }
         });
     }
     if let Some(image) = &step.image {

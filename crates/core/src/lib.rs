@@ -2,6 +2,7 @@
 //! inbound and reply types, and the conversation state machine. No I/O and no async here, so it
 //! compiles fast, tests fast and can be fuzzed.
 
+pub mod backoff;
 pub mod conversation;
 pub mod flow;
 pub mod inbound;

@@ -32,10 +32,7 @@ mod tests {
     #[test]
     fn round_trips() {
         let p = ButtonPayload::encode("coupon", "show");
-        assert_eq!(
-            ButtonPayload::parse(&p),
-            Some(ButtonPayload { flow: "coupon", button: "show" })
-        );
+        assert_eq!(ButtonPayload::parse(&p), Some(ButtonPayload { flow: "coupon", button: "show" }));
     }
 
     #[test]

@@ -13,22 +13,30 @@ pub struct Button {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Reply {
-    Text { text: String },
+    Text {
+        text: String,
+    },
     /// A text with 1 to 3 buttons (Messenger's button template).
-    Buttons { text: String, buttons: Vec<Button> },
+    Buttons {
+        text: String,
+        buttons: Vec<Button>,
+    },
     /// A text with quick-reply chips, which disappear once one is tapped.
-    QuickReplies { text: String, replies: Vec<Button> },
+    QuickReplies {
+        text: String,
+        replies: Vec<Button>,
+    },
     /// An image fetched by the platform from an absolute URL.
-    Image { url: String },
+    Image {
+        url: String,
+    },
 }
 
 impl Reply {
     /// The text of the reply, if it has one (an image has none).
     pub fn text(&self) -> Option<&str> {
         match self {
-            Reply::Text { text } | Reply::Buttons { text, .. } | Reply::QuickReplies { text, .. } => {
-                Some(text)
-            }
+            Reply::Text { text } | Reply::Buttons { text, .. } | Reply::QuickReplies { text, .. } => Some(text),
             Reply::Image { .. } => None,
         }
     }

@@ -66,9 +66,7 @@ impl Template {
                     parts.push(Part::Var(name));
                 }
                 '}' => {
-                    return Err(TemplateError(
-                        "a `}` has no opening `{` (write `}}` for a literal brace)".into(),
-                    ));
+                    return Err(TemplateError("a `}` has no opening `{` (write `}}` for a literal brace)".into()));
                 }
                 c => literal.push(c),
             }

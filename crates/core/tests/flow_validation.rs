@@ -16,10 +16,7 @@ fn four_buttons_are_refused_with_the_line_of_the_fourth() {
     let src = format!(
         "{HEADER}[steps.a]\ntext = \"hi\"\nbuttons = [\n  {{ id = \"1\", title = \"one\", next = \"a\" }},\n  {{ id = \"2\", title = \"two\", next = \"a\" }},\n  {{ id = \"3\", title = \"three\", next = \"a\" }},\n  {{ id = \"4\", title = \"four\", next = \"a\" }},\n]\n"
     );
-    assert_eq!(
-        errors(&src),
-        ["flows/test.toml:9: step `a`: Messenger allows at most 3 buttons, this step has 4"]
-    );
+    assert_eq!(errors(&src), ["flows/test.toml:9: step `a`: Messenger allows at most 3 buttons, this step has 4"]);
 }
 
 #[test]

@@ -1,1 +1,5 @@
-fn main(){}
+//! The `statbot` binary: everything happens in [`statbot::cli`].
+
+fn main() -> std::process::ExitCode {
+    statbot::cli::main()
+}

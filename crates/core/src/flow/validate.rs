@@ -50,21 +50,12 @@ impl Validator<'_> {
     }
 
     fn push(&mut self, line: Option<usize>, place: impl Into<String>, problem: impl Into<String>) {
-        self.errors.push(FlowError {
-            file: self.file.to_owned(),
-            line,
-            place: place.into(),
-            problem: problem.into(),
-        });
+        self.errors.push(FlowError { file: self.file.to_owned(), line, place: place.into(), problem: problem.into() });
     }
 
     fn check_id(&mut self, line: usize, place: &str, what: &str, id: &str) {
         if id.is_empty() || !id.chars().all(is_id_char) {
-            self.push(
-                Some(line),
-                place,
-                format!("{what} `{id}` may only use letters, digits, `_` and `-`"),
-            );
+            self.push(Some(line), place, format!("{what} `{id}` may only use letters, digits, `_` and `-`"));
         }
     }
 
@@ -115,15 +106,7 @@ impl Validator<'_> {
         }
         self.check_next_cycles(&steps);
 
-        Flow {
-            title: raw.title.unwrap_or_else(|| name.clone()),
-            name,
-            entry,
-            steps,
-            coupons,
-            vars,
-            button_steps,
-        }
+        Flow { title: raw.title.unwrap_or_else(|| name.clone()), name, entry, steps, coupons, vars, button_steps }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -143,7 +126,11 @@ impl Validator<'_> {
         if let Some(coupon) = &raw.reveal
             && !coupons.contains_key(coupon)
         {
-            self.push(Some(line), &place, format!("it reveals coupon `{coupon}`, which is not declared under [coupons]"));
+            self.push(
+                Some(line),
+                &place,
+                format!("it reveals coupon `{coupon}`, which is not declared under [coupons]"),
+            );
         }
         let mut allowed: Vec<&str> = CONTACT_VARS.to_vec();
         allowed.extend(vars.keys().map(String::as_str));
@@ -156,10 +143,17 @@ impl Validator<'_> {
                 self.push(Some(line), &place, "a step has either `buttons` or `quick_replies`, not both");
                 Choices::None
             }
-            (Some(buttons), None) => Choices::Buttons(self.buttons(&place, flow, buttons, limits::BUTTONS_MAX, "buttons", step_ids)),
-            (None, Some(replies)) => {
-                Choices::QuickReplies(self.buttons(&place, flow, replies, limits::QUICK_REPLIES_MAX, "quick replies", step_ids))
+            (Some(buttons), None) => {
+                Choices::Buttons(self.buttons(&place, flow, buttons, limits::BUTTONS_MAX, "buttons", step_ids))
             }
+            (None, Some(replies)) => Choices::QuickReplies(self.buttons(
+                &place,
+                flow,
+                replies,
+                limits::QUICK_REPLIES_MAX,
+                "quick replies",
+                step_ids,
+            )),
             (None, None) => Choices::None,
         };
 
@@ -219,7 +213,11 @@ impl Validator<'_> {
                     self.push(
                         Some(line),
                         &place,
-                        format!("the title \"{}\" has {title_chars} characters; Messenger allows {}", b.title, limits::TITLE_MAX_CHARS),
+                        format!(
+                            "the title \"{}\" has {title_chars} characters; Messenger allows {}",
+                            b.title,
+                            limits::TITLE_MAX_CHARS
+                        ),
                     );
                 }
                 if !step_ids.contains(&b.next) {
@@ -305,7 +303,11 @@ impl Validator<'_> {
             }
             (None, None, Some(file)) => CouponCodes::PoolFile(file),
             _ => {
-                self.push(Some(line), &place, "give exactly one of `code` (one shared code), `codes` (a pool) or `codes_file`");
+                self.push(
+                    Some(line),
+                    &place,
+                    "give exactly one of `code` (one shared code), `codes` (a pool) or `codes_file`",
+                );
                 CouponCodes::Pool(Vec::new())
             }
         };

@@ -1,0 +1,100 @@
+//! Start-up: configuration to a running server. [`App::build`] wires the store, flows, engine
+//! and Graph client; [`App::serve`] runs the HTTP server and the background workers on a given
+//! listener until a shutdown future resolves. `statbot serve` and the end-to-end tests both go
+//! through here.
+
+use crate::auth::TokenKeys;
+use crate::channels::messenger::{ClientBuildError, GraphClient, GraphConfig};
+use crate::config::Config;
+use crate::engine::{self, Engine, EngineError, FlowLoadError};
+use crate::http::{self, AppState};
+use crate::outbox::{SenderSettings, run_sender};
+use crate::store::{Store, StoreError};
+use std::future::Future;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Flows(#[from] FlowLoadError),
+    #[error("cannot open the database: {0}")]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("cannot build the Graph API client: {0}")]
+    Graph(#[from] ClientBuildError),
+    #[error("server: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub struct App {
+    state: AppState,
+}
+
+/// Key under which a generated token-signing secret is shared by every instance.
+const JWT_SETTING: &str = "jwt_secret";
+
+impl App {
+    pub async fn build(config: Config) -> Result<App, StartError> {
+        let flows = engine::flows::load(config.demo, config.flows_dir.as_deref(), config.default_flow.as_deref())?;
+        let store = Store::open(&config.database_url).await?;
+        let graph = if config.messenger_enabled() {
+            Some(GraphClient::new(GraphConfig {
+                base_url: config.messenger.graph_url.clone(),
+                page_token: config.messenger.page_token.expose().to_owned(),
+                timeout: config.send_timeout(),
+            })?)
+        } else {
+            None
+        };
+        let engine = Engine::new(store.clone(), Arc::new(flows), config.public_base(), graph);
+        engine.load_coupon_pools().await?;
+        let secret = if config.auth.jwt_secret.is_set() {
+            config.auth.jwt_secret.expose().to_owned()
+        } else {
+            store.setting_or_insert(JWT_SETTING, &hex::encode(rand::random::<[u8; 32]>())).await?
+        };
+        let tokens = TokenKeys::new(secret.as_bytes(), config.auth.token_ttl_secs);
+        Ok(App { state: AppState { config: Arc::new(config), engine, tokens } })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.state.engine
+    }
+
+    /// Serves on `listener` and runs the workers until `shutdown` resolves, then stops
+    /// accepting, lets requests in flight finish, and stops the workers.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartError> {
+        let engine = self.state.engine.clone();
+        engine.store().release_stale_leases().await?;
+        let cancel = CancellationToken::new();
+        let mut workers = JoinSet::new();
+        workers.spawn(engine::run_processor(engine.clone(), cancel.child_token()));
+        match engine.graph() {
+            Some(graph) => {
+                let settings = SenderSettings::new(&self.state.config.outbox, self.state.config.send_timeout());
+                workers.spawn(run_sender(engine.clone(), graph.clone(), settings, cancel.child_token()));
+            }
+            None => tracing::warn!(
+                "Messenger is not configured (STATBOT_MESSENGER_VERIFY_TOKEN, _APP_SECRET, _PAGE_TOKEN): \
+                 the webhook is off; /chat and `statbot chat` work"
+            ),
+        }
+        let addr = listener.local_addr()?;
+        let flows: Vec<&str> = engine.flows().set.iter().map(|f| f.name.as_str()).collect();
+        tracing::info!(%addr, ?flows, "statbot is serving");
+        let router = http::router(self.state);
+        let served = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
+        cancel.cancel();
+        while workers.join_next().await.is_some() {}
+        engine.store().close().await;
+        served.map_err(StartError::Io)
+    }
+}

@@ -1,0 +1,144 @@
+//! `statbot bench webhook`: signed webhook events handled per second end to end (received,
+//! stored, acted on, reply delivered to a local Graph API stand-in) and the latency from
+//! receipt to delivery, on a fresh database.
+
+use crate::app::App;
+use crate::channels::messenger::{GraphStandIn, signature};
+use crate::cli::CliError;
+use crate::config::{Config, Secret};
+use clap::Subcommand;
+use std::time::{Duration, Instant};
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Webhook events per second and receipt-to-delivery latency.
+    Webhook {
+        /// Events to send.
+        #[arg(long, default_value_t = 20_000)]
+        events: usize,
+        /// Contacts writing at once (each sends its events in order).
+        #[arg(long, default_value_t = 100)]
+        contacts: usize,
+        /// Database to fill (default: a fresh SQLite file in the temp folder).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+}
+
+const APP_SECRET: &str = "bench-app-secret";
+
+pub async fn run(cmd: BenchCommand) -> Result<(), CliError> {
+    let BenchCommand::Webhook { events, contacts, database_url } = cmd;
+    let contacts = contacts.clamp(1, events.max(1));
+    crate::telemetry::init(&crate::config::LogConfig { format: "text".into(), filter: "warn".into() });
+    let graph = GraphStandIn::start().await?;
+    let temp = std::env::temp_dir().join(format!("statbot-bench-{}", hex::encode(rand::random::<[u8; 6]>())));
+    std::fs::create_dir_all(&temp)?;
+    let mut config = Config {
+        database_url: database_url.unwrap_or_else(|| format!("sqlite://{}", temp.join("bench.db").display())),
+        demo: true,
+        ..Config::default()
+    };
+    config.messenger.verify_token = Secret::new("bench");
+    config.messenger.app_secret = Secret::new(APP_SECRET);
+    config.messenger.page_token = Secret::new("bench-page-token");
+    config.messenger.graph_url = graph.base_url();
+    config.outbox.concurrency = 64;
+
+    let app = App::build(config).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/webhooks/messenger", listener.local_addr()?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.serve(listener, async {
+        let _ = stopped.await;
+    }));
+
+    println!("bench webhook: {events} events from {contacts} contacts, SQLite unless --database-url says otherwise");
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for c in 0..contacts {
+        let per_contact = events / contacts + usize::from(c < events % contacts);
+        let (client, url) = (client.clone(), url.clone());
+        tasks.spawn(async move {
+            let psid = format!("{}", 7_000_000_000_000_000u64 + c as u64);
+            let mut sent_at = Vec::with_capacity(per_contact);
+            for i in 0..per_contact {
+                let body = serde_json::json!({
+                    "object": "page",
+                    "entry": [{ "id": "1", "time": 1, "messaging": [{
+                        "sender": { "id": psid }, "recipient": { "id": "1" }, "timestamp": 1,
+                        "message": { "mid": format!("m_bench_{c}_{i}"), "text": "hi" }
+                    }]}]
+                })
+                .to_string();
+                let sig = signature::sign(APP_SECRET, body.as_bytes());
+                sent_at.push(Instant::now());
+                let answer = client
+                    .post(&url)
+                    .header("x-hub-signature-256", sig)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await;
+                match answer {
+                    Ok(r) if r.status().is_success() => {}
+                    Ok(r) => return Err(format!("the webhook answered {}", r.status())),
+                    Err(e) => return Err(format!("the webhook is unreachable: {e}")),
+                }
+            }
+            Ok((psid, sent_at))
+        });
+    }
+    let mut posted = std::collections::HashMap::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (psid, times) = joined.map_err(|e| CliError(e.to_string()))?.map_err(CliError)?;
+        posted.insert(psid, times);
+    }
+    let received = started.elapsed();
+    let delivered = graph.wait_for_sent(events, Duration::from_secs(300)).await;
+    let _ = stop.send(());
+    let _ = server.await;
+    let _ = std::fs::remove_dir_all(&temp);
+    if delivered.len() < events {
+        return Err(CliError(format!("only {} of {events} replies were delivered", delivered.len())));
+    }
+
+    // The k-th reply to a contact answers its k-th event: replies to one contact go in order.
+    let mut seen = std::collections::HashMap::<&str, usize>::new();
+    let mut latencies: Vec<Duration> = Vec::with_capacity(events);
+    let mut last = started;
+    for send in &delivered {
+        let k = seen.entry(send.recipient.as_str()).or_default();
+        if let Some(t0) = posted.get(&send.recipient).and_then(|times| times.get(*k)) {
+            latencies.push(send.at.saturating_duration_since(*t0));
+        }
+        *k += 1;
+        last = last.max(send.at);
+    }
+    latencies.sort_unstable();
+    let total = last.duration_since(started);
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    println!(
+        "  received and stored: {:.0} events/s ({:.2} s)",
+        events as f64 / received.as_secs_f64(),
+        received.as_secs_f64()
+    );
+    println!(
+        "  end to end:          {:.0} events/s ({:.2} s, reply delivered)",
+        events as f64 / total.as_secs_f64(),
+        total.as_secs_f64()
+    );
+    println!(
+        "  latency receipt->delivery: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        pct(0.50).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3,
+        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3
+    );
+    Ok(())
+}

@@ -1,0 +1,19 @@
+//! The Facebook Messenger channel: checks and parses the webhook deliveries Facebook posts to us,
+//! turns replies into Send API calls, and provides a local stand-in for the Graph API so the
+//! whole path can be tested and benchmarked without Facebook.
+//!
+//! - [`signature`]: the `X-Hub-Signature-256` HMAC that proves a delivery came from Facebook.
+//! - [`webhook`]: webhook bodies to channel-neutral [`statbot_core::Inbound`]s, and the
+//!   subscription handshake.
+//! - [`send`]: the Graph API client (Send API and user profiles) and its error classification.
+//! - [`standin`]: a real local HTTP server answering like the Graph API, with scriptable faults.
+
+pub mod send;
+pub mod signature;
+pub mod standin;
+pub mod webhook;
+
+pub use send::{ClientBuildError, GraphClient, GraphConfig, PermanentKind, Profile, SendError, SentMessage};
+pub use signature::SignatureError;
+pub use standin::{Fault, GraphStandIn, RecordedSend};
+pub use webhook::{WebhookError, parse_delivery, verify_subscription};

@@ -1,0 +1,342 @@
+//! Turns a Messenger webhook delivery (the JSON body Facebook posts) into channel-neutral
+//! [`Inbound`]s, and answers the subscription handshake (`GET ?hub.mode=subscribe&...`).
+//!
+//! Only what the bot acts on comes out: typed text, quick-reply taps and postback taps.
+//! Delivery and read receipts, echoes of our own messages, attachment-only messages (stickers,
+//! images) and event kinds we do not know are accepted and dropped. Unknown fields are ignored,
+//! since the platform adds fields over time.
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use statbot_core::{Inbound, InboundContent, Platform};
+use subtle::ConstantTimeEq;
+use thiserror::Error;
+
+/// Why a delivery body could not be read.
+#[derive(Debug, Error)]
+pub enum WebhookError {
+    /// Not JSON, or JSON of the wrong shape (e.g. `entry` is not a list).
+    #[error("malformed webhook body: {0}")]
+    Malformed(#[from] serde_json::Error),
+    /// A delivery for another product (e.g. `instagram`), sent to the page webhook.
+    #[error("webhook object is `{0}`, expected `page`")]
+    NotPage(String),
+    /// A message or postback lacking a field the bot needs.
+    #[error("{event} event is missing `{field}`")]
+    MissingField { event: &'static str, field: &'static str },
+}
+
+#[derive(Deserialize)]
+struct Delivery {
+    object: String,
+    #[serde(default)]
+    entry: Vec<Entry>,
+}
+
+#[derive(Deserialize)]
+struct Entry {
+    /// Absent on entries carrying other things (`changes`, `standby`).
+    #[serde(default)]
+    messaging: Vec<Event>,
+}
+
+#[derive(Deserialize)]
+struct Event {
+    sender: Option<Party>,
+    timestamp: Option<i64>,
+    message: Option<Message>,
+    postback: Option<Postback>,
+}
+
+#[derive(Deserialize)]
+struct Party {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct Message {
+    mid: Option<String>,
+    text: Option<String>,
+    #[serde(default)]
+    is_echo: bool,
+    quick_reply: Option<QuickReply>,
+}
+
+#[derive(Deserialize)]
+struct QuickReply {
+    payload: String,
+}
+
+#[derive(Deserialize)]
+struct Postback {
+    title: Option<String>,
+    payload: Option<String>,
+    mid: Option<String>,
+}
+
+/// Parses a delivery into the messages and taps it carries, in delivery order (entry by entry,
+/// event by event).
+pub fn parse_delivery(body: &[u8]) -> Result<Vec<Inbound>, WebhookError> {
+    let delivery: Delivery = serde_json::from_slice(body)?;
+    if delivery.object != "page" {
+        return Err(WebhookError::NotPage(delivery.object));
+    }
+    let mut out = Vec::new();
+    for event in delivery.entry.into_iter().flat_map(|e| e.messaging) {
+        if let Some(inbound) = convert(event)? {
+            out.push(inbound);
+        }
+    }
+    Ok(out)
+}
+
+fn convert(event: Event) -> Result<Option<Inbound>, WebhookError> {
+    let Event { sender, timestamp, message, postback } = event;
+    let missing = |event, field| WebhookError::MissingField { event, field };
+
+    if let Some(message) = message {
+        if message.is_echo {
+            return Ok(None);
+        }
+        let content = match (message.quick_reply, message.text) {
+            (Some(quick), title) => InboundContent::Payload { payload: quick.payload, title },
+            (None, Some(text)) => InboundContent::Text { text },
+            // Attachments only (sticker, image, location...): nothing the bot answers.
+            (None, None) => return Ok(None),
+        };
+        let sender = sender.ok_or(missing("message", "sender"))?.id;
+        let timestamp_ms = timestamp.ok_or(missing("message", "timestamp"))?;
+        let message_id = message.mid.ok_or(missing("message", "mid"))?;
+        return Ok(Some(Inbound { platform: Platform::Messenger, sender, message_id, timestamp_ms, content }));
+    }
+
+    if let Some(postback) = postback {
+        let sender = sender.ok_or(missing("postback", "sender"))?.id;
+        let timestamp_ms = timestamp.ok_or(missing("postback", "timestamp"))?;
+        let payload = postback.payload.ok_or(missing("postback", "payload"))?;
+        let message_id = postback.mid.unwrap_or_else(|| derived_postback_id(&sender, timestamp_ms, &payload));
+        return Ok(Some(Inbound {
+            platform: Platform::Messenger,
+            sender,
+            message_id,
+            timestamp_ms,
+            content: InboundContent::Payload { payload, title: postback.title },
+        }));
+    }
+
+    // Delivery, read, reaction, optin, referral, handover...: not for the bot.
+    Ok(None)
+}
+
+/// A stable id for a postback without `mid` (older API versions), so a redelivery of the same
+/// tap dedupes: `pb:{sender}:{timestamp}:{first 16 hex digits of sha256(payload)}`.
+fn derived_postback_id(sender: &str, timestamp_ms: i64, payload: &str) -> String {
+    let digest = Sha256::digest(payload.as_bytes());
+    format!("pb:{sender}:{timestamp_ms}:{}", hex::encode(&digest[..8]))
+}
+
+/// The subscription handshake: returns the challenge to echo back (with 200) when `mode` is
+/// `subscribe` and `token` equals `expected_token`; `None` means answer 403. An empty
+/// `expected_token` (not configured) never matches.
+pub fn verify_subscription(
+    mode: Option<&str>,
+    token: Option<&str>,
+    challenge: Option<&str>,
+    expected_token: &str,
+) -> Option<String> {
+    if mode != Some("subscribe") || expected_token.is_empty() {
+        return None;
+    }
+    let token = token?;
+    // Constant-time comparison (only the length can leak).
+    if !bool::from(token.as_bytes().ct_eq(expected_token.as_bytes())) {
+        return None;
+    }
+    challenge.map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(fixture: &str) -> Vec<Inbound> {
+        match parse_delivery(fixture.as_bytes()) {
+            Ok(v) => v,
+            Err(e) => panic!("fixture should parse: {e}"),
+        }
+    }
+
+    fn text(s: &str) -> InboundContent {
+        InboundContent::Text { text: s.into() }
+    }
+
+    #[test]
+    fn parses_a_text_message() {
+        let got = parse(include_str!("testdata/inbound-text.json"));
+        assert_eq!(
+            got,
+            vec![Inbound {
+                platform: Platform::Messenger,
+                sender: "6701234567890123".into(),
+                message_id: "m_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789".into(),
+                timestamp_ms: 1763800000098,
+                content: text("hi there"),
+            }]
+        );
+    }
+
+    #[test]
+    fn parses_a_quick_reply() {
+        let got = parse(include_str!("testdata/inbound-quick-reply.json"));
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].message_id, "m_QuIcKrEpLy0000000000000000000000001");
+        assert_eq!(got[0].timestamp_ms, 1763800005101);
+        assert_eq!(
+            got[0].content,
+            InboundContent::Payload {
+                payload: r#"{"flow":"cities","go":"compare"}"#.into(),
+                title: Some("Compare".into()),
+            }
+        );
+    }
+
+    #[test]
+    fn parses_a_postback() {
+        let got = parse(include_str!("testdata/inbound-postback.json"));
+        assert_eq!(
+            got,
+            vec![Inbound {
+                platform: Platform::Messenger,
+                sender: "6701234567890123".into(),
+                message_id: "m_PoStBaCk0000000000000000000000000001".into(),
+                timestamp_ms: 1763800010432,
+                content: InboundContent::Payload {
+                    payload: "coupon:show".into(),
+                    title: Some("Yes! Show me coupon".into()),
+                },
+            }]
+        );
+    }
+
+    #[test]
+    fn parses_a_batch_in_order() {
+        let got = parse(include_str!("testdata/inbound-batched.json"));
+        let summary: Vec<_> =
+            got.iter().map(|i| (i.sender.as_str(), i.message_id.as_str(), i.content.clone())).collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("6701234567890123", "m_BaTcH0000000000000000000000000000001", text("first")),
+                (
+                    "6709999999999999",
+                    "m_BaTcH0000000000000000000000000000002",
+                    InboundContent::Payload { payload: "coupon:no".into(), title: Some("No, thanks".into()) }
+                ),
+                ("6701234567890123", "m_BaTcH0000000000000000000000000000003", text("second")),
+            ]
+        );
+    }
+
+    #[test]
+    fn receipts_and_echoes_give_nothing() {
+        for fixture in [
+            include_str!("testdata/inbound-delivery.json"),
+            include_str!("testdata/inbound-read.json"),
+            include_str!("testdata/inbound-echo.json"),
+        ] {
+            assert_eq!(parse(fixture), vec![]);
+        }
+    }
+
+    #[test]
+    fn attachment_only_messages_and_unknown_events_give_nothing() {
+        let body = r#"{"object":"page","entry":[{"id":"1","time":1,"messaging":[
+            {"sender":{"id":"42"},"recipient":{"id":"1"},"timestamp":5,
+             "message":{"mid":"m_1","attachments":[{"type":"image","payload":{"url":"https://x/y.png","sticker_id":369239263222822}}]}},
+            {"sender":{"id":"42"},"recipient":{"id":"1"},"timestamp":6,
+             "reaction":{"mid":"m_1","action":"react","emoji":"x"}},
+            {"recipient":{"id":"1"},"timestamp":7,"optin":{"ref":"r","user_ref":"u"}}
+        ]},{"id":"1","time":2,"changes":[{"field":"feed"}]}]}"#;
+        assert_eq!(parse(body), vec![]);
+    }
+
+    #[test]
+    fn ignores_unknown_fields() {
+        let body = r#"{"object":"page","novel":true,"entry":[{"id":"1","time":1,"x":[1],"messaging":[
+            {"sender":{"id":"42","user_ref":"u"},"recipient":{"id":"1"},"timestamp":5,"new":{},
+             "message":{"mid":"m_1","text":"yo","nlp":{"entities":{}},"reply_to":{"mid":"m_0"}}}]}]}"#;
+        let got = parse(body);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].content, text("yo"));
+    }
+
+    #[test]
+    fn a_postback_without_mid_gets_a_stable_id() {
+        let body = r#"{"object":"page","entry":[{"id":"1","time":1,"messaging":[
+            {"sender":{"id":"42"},"recipient":{"id":"1"},"timestamp":5,
+             "postback":{"title":"Get Started","payload":"start"}}]}]}"#;
+        let first = parse(body);
+        let again = parse(body);
+        assert_eq!(first, again);
+        assert!(first[0].message_id.starts_with("pb:42:5:"), "{}", first[0].message_id);
+        let other = parse(&body.replace("\"start\"", "\"stop\""));
+        assert_ne!(first[0].message_id, other[0].message_id);
+    }
+
+    #[test]
+    fn malformed_bodies_are_errors() {
+        for body in [
+            &b""[..],
+            b"not json",
+            b"{\"object\":\"page\",\"entry\":",
+            b"[]",
+            b"{\"entry\":[]}",
+            b"{\"object\":\"page\",\"entry\":{}}",
+            b"{\"object\":\"page\",\"entry\":[{\"messaging\":[{\"sender\":{\"id\":42},\"timestamp\":1,\"message\":{\"mid\":\"m\",\"text\":\"x\"}}]}]}",
+            b"{\"object\":\"page\",\"entry\":[{\"messaging\":[{\"sender\":{\"id\":\"42\"},\"timestamp\":\"soon\",\"message\":{\"text\":\"x\"}}]}]}",
+            b"\xff\xfe",
+        ] {
+            assert!(
+                matches!(parse_delivery(body), Err(WebhookError::Malformed(_))),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+
+    #[test]
+    fn missing_fields_are_errors() {
+        let no_mid = br#"{"object":"page","entry":[{"messaging":[{"sender":{"id":"42"},"timestamp":1,"message":{"text":"x"}}]}]}"#;
+        assert!(matches!(parse_delivery(no_mid), Err(WebhookError::MissingField { event: "message", field: "mid" })));
+        let no_sender = br#"{"object":"page","entry":[{"messaging":[{"timestamp":1,"postback":{"payload":"p"}}]}]}"#;
+        assert!(matches!(
+            parse_delivery(no_sender),
+            Err(WebhookError::MissingField { event: "postback", field: "sender" })
+        ));
+    }
+
+    #[test]
+    fn other_objects_are_refused() {
+        let body = br#"{"object":"instagram","entry":[]}"#;
+        assert!(matches!(parse_delivery(body), Err(WebhookError::NotPage(o)) if o == "instagram"));
+    }
+
+    #[test]
+    fn an_empty_page_delivery_is_fine() {
+        assert_eq!(parse(r#"{"object":"page","entry":[]}"#), vec![]);
+        assert_eq!(parse(r#"{"object":"page"}"#), vec![]);
+    }
+
+    #[test]
+    fn subscription_handshake() {
+        let ok = verify_subscription(Some("subscribe"), Some("tok"), Some("12345"), "tok");
+        assert_eq!(ok.as_deref(), Some("12345"));
+        assert_eq!(verify_subscription(Some("subscribe"), Some("bad"), Some("1"), "tok"), None);
+        assert_eq!(verify_subscription(Some("subscribe"), Some("to"), Some("1"), "tok"), None);
+        assert_eq!(verify_subscription(Some("unsubscribe"), Some("tok"), Some("1"), "tok"), None);
+        assert_eq!(verify_subscription(None, Some("tok"), Some("1"), "tok"), None);
+        assert_eq!(verify_subscription(Some("subscribe"), None, Some("1"), "tok"), None);
+        assert_eq!(verify_subscription(Some("subscribe"), Some("tok"), None, "tok"), None);
+        assert_eq!(verify_subscription(Some("subscribe"), Some(""), Some("1"), ""), None);
+    }
+}

@@ -1,0 +1,42 @@
+//! `statbot chat`: the terminal channel. Uses the configured flows, or the demo flow when
+//! none is configured, and the same store as the server.
+
+use super::{CliError, warn_unknown};
+use crate::channels::console;
+use crate::config::Config;
+use crate::engine::{self, Engine};
+use crate::store::Store;
+use crate::telemetry;
+use clap::Args;
+use std::sync::Arc;
+
+#[derive(Args)]
+pub struct ChatArgs {
+    /// Load the shipped demo flow `coupon` (also used when no flow is configured).
+    #[arg(long)]
+    demo: bool,
+    /// Who you are in the conversation (one contact per name; default: your user name).
+    #[arg(long = "as", value_name = "NAME")]
+    contact: Option<String>,
+}
+
+pub async fn run((mut config, unknown): (Config, Vec<String>), args: ChatArgs) -> Result<(), CliError> {
+    // Log lines would interleave with the conversation: only warnings and errors.
+    config.log.filter = "warn".into();
+    telemetry::init(&config.log);
+    warn_unknown(&unknown);
+    config.demo |= args.demo || config.flows_dir.is_none();
+    let flows = engine::flows::load(config.demo, config.flows_dir.as_deref(), config.default_flow.as_deref())?;
+    let store = Store::open(&config.database_url).await?;
+    let engine = Engine::new(store.clone(), Arc::new(flows), config.public_base(), None);
+    engine.load_coupon_pools().await?;
+    let contact = args
+        .contact
+        .or_else(|| std::env::var("USER").ok())
+        .filter(|c| !c.trim().is_empty())
+        .unwrap_or_else(|| "me".to_owned());
+    let stdin = std::io::stdin();
+    let result = console::run(&engine, &contact, stdin.lock(), std::io::stdout()).await;
+    store.close().await;
+    Ok(result?)
+}

@@ -1,0 +1,101 @@
+//! The command line: one binary whose subcommands are the process roles (`serve`) and the
+//! operator's tools (`chat`, `flows`, `users`, `config`, `bench`). Errors end as one plain
+//! sentence on stderr and a non-zero exit code, never a backtrace.
+
+mod chat;
+mod flows;
+mod serve;
+mod users;
+
+use crate::config::{self, Config, ConfigError};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "statbot", version, about = "Self-hosted chat-bot and metrics server for small businesses")]
+struct Cli {
+    /// Configuration file (default: ./statbot.toml when present).
+    #[arg(long, global = true, env = "STATBOT_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server: webhooks, API, web chat, and the background workers.
+    Serve(serve::ServeArgs),
+    /// Talk to the bot in this terminal, over the same engine and store as Messenger.
+    Chat(chat::ChatArgs),
+    /// Work with flow files.
+    #[command(subcommand)]
+    Flows(flows::FlowsCommand),
+    /// Manage operator accounts.
+    #[command(subcommand)]
+    Users(users::UsersCommand),
+    /// Configuration helpers.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Measure performance.
+    #[command(subcommand)]
+    Bench(crate::bench::BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print a commented example statbot.toml.
+    Default,
+}
+
+/// A failure to report to the user as one sentence.
+pub struct CliError(pub String);
+
+impl<E: std::fmt::Display> From<E> for CliError {
+    fn from(e: E) -> Self {
+        CliError(e.to_string())
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("statbot: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError(message)) => {
+            eprintln!("statbot: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Config(ConfigCommand::Default) => {
+            print!("{}", config::EXAMPLE);
+            Ok(())
+        }
+        Command::Flows(cmd) => flows::run(cmd),
+        Command::Serve(args) => serve::run(load_config(cli.config)?, args).await,
+        Command::Chat(args) => chat::run(load_config(cli.config)?, args).await,
+        Command::Users(cmd) => users::run(load_config(cli.config)?, cmd).await,
+        Command::Bench(cmd) => crate::bench::run(cmd).await,
+    }
+}
+
+/// Loads the configuration and sets up logging; warns about unknown `STATBOT_*` variables.
+fn load_config(path: Option<PathBuf>) -> Result<(Config, Vec<String>), ConfigError> {
+    Config::load(path.as_deref())
+}
+
+fn warn_unknown(unknown: &[String]) {
+    for var in unknown {
+        tracing::warn!(variable = %var, "unknown STATBOT_* environment variable ignored");
+    }
+}

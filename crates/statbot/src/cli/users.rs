@@ -1,0 +1,60 @@
+//! `statbot users add NAME --role admin|staff`: creates an operator account. The password comes
+//! from a hidden prompt (asked twice) or, for scripts, from standard input with
+//! `--password-stdin`.
+
+use super::{CliError, warn_unknown};
+use crate::auth;
+use crate::config::Config;
+use crate::store::{Role, Store};
+use crate::telemetry;
+use clap::Subcommand;
+use std::io::{BufRead, IsTerminal};
+
+#[derive(Subcommand)]
+pub enum UsersCommand {
+    /// Create an operator account.
+    Add {
+        name: String,
+        #[arg(long, value_parser = ["admin", "staff"])]
+        role: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+pub async fn run((config, unknown): (Config, Vec<String>), cmd: UsersCommand) -> Result<(), CliError> {
+    telemetry::init(&crate::config::LogConfig { filter: "warn".into(), ..config.log.clone() });
+    warn_unknown(&unknown);
+    let UsersCommand::Add { name, role, password_stdin } = cmd;
+    let name = name.trim().to_owned();
+    if name.is_empty() || name.len() > 64 || name.chars().any(char::is_whitespace) {
+        return Err(CliError("the user name must be 1 to 64 characters without spaces".into()));
+    }
+    let role: Role = role.parse()?;
+    let password = read_password(password_stdin)?;
+    auth::check_password_rules(&password)?;
+    let store = Store::open(&config.database_url).await?;
+    let result = auth::create_user(&store, &name, role, &password).await;
+    store.close().await;
+    result?;
+    println!("created {role} account `{name}`");
+    Ok(())
+}
+
+fn read_password(from_stdin: bool) -> Result<String, CliError> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError("no terminal to ask the password on: pass --password-stdin and pipe it in".into()));
+    }
+    let first = rpassword::prompt_password("Password: ")?;
+    let second = rpassword::prompt_password("Password again: ")?;
+    if first != second {
+        return Err(CliError("the two passwords differ".into()));
+    }
+    Ok(first)
+}

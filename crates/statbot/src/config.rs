@@ -1,0 +1,306 @@
+//! Typed configuration, loaded once: defaults, then `statbot.toml` (or `--config FILE`), then
+//! `STATBOT_*` environment variables, which win. Secrets are redacted in `Debug` output.
+
+use serde::Deserialize;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{path} is not valid configuration: {message}")]
+    Parse { path: String, message: String },
+    #[error("{var}={value:?} is not valid: {message}")]
+    Env { var: String, value: String, message: String },
+}
+
+/// A value that must never reach a log line.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_set(&self) -> bool {
+        !self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"[redacted]\"" })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://statbot.db` (default) or `postgres://user:pass@host/db`.
+    pub database_url: String,
+    pub addr: SocketAddr,
+    /// The base URL the world reaches this server at; links sent to Messenger use it.
+    pub public_url: String,
+    /// Folder of flow files (`*.toml`), loaded in name order.
+    pub flows_dir: Option<PathBuf>,
+    /// The flow free text falls back to (default: the first loaded).
+    pub default_flow: Option<String>,
+    /// Load the shipped demo flow.
+    pub demo: bool,
+    pub messenger: MessengerConfig,
+    pub outbox: OutboxConfig,
+    pub auth: AuthConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MessengerConfig {
+    pub verify_token: Secret,
+    pub app_secret: Secret,
+    pub page_token: Secret,
+    pub graph_url: String,
+    pub send_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutboxConfig {
+    /// Attempts before a reply is given up on (its reason is kept).
+    pub max_attempts: u32,
+    pub base_backoff_ms: u64,
+    pub max_backoff_ms: u64,
+    /// Replies sent at once (to different contacts; one contact's replies stay in order).
+    pub concurrency: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Signs API tokens; when empty one is generated and kept in the database.
+    pub jwt_secret: Secret,
+    pub token_ttl_secs: u64,
+    pub max_failed_logins: u32,
+    pub lockout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `text` or `json`.
+    pub format: String,
+    /// A tracing filter, e.g. `info,statbot=debug`.
+    pub filter: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite://statbot.db".into(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: "http://127.0.0.1:8080".into(),
+            flows_dir: None,
+            default_flow: None,
+            demo: false,
+            messenger: MessengerConfig::default(),
+            outbox: OutboxConfig::default(),
+            auth: AuthConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for MessengerConfig {
+    fn default() -> Self {
+        MessengerConfig {
+            verify_token: Secret::default(),
+            app_secret: Secret::default(),
+            page_token: Secret::default(),
+            graph_url: "https://graph.facebook.com/v21.0".into(),
+            send_timeout_secs: 10,
+        }
+    }
+}
+
+impl Default for OutboxConfig {
+    fn default() -> Self {
+        OutboxConfig { max_attempts: 12, base_backoff_ms: 500, max_backoff_ms: 300_000, concurrency: 32 }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig { jwt_secret: Secret::default(), token_ttl_secs: 12 * 3600, max_failed_logins: 3, lockout_secs: 900 }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { format: "text".into(), filter: "info".into() }
+    }
+}
+
+type Setter = fn(&mut Config, &str) -> Result<(), String>;
+
+/// Every environment variable statbot reads, with what it sets.
+const ENV_VARS: &[(&str, Setter)] = &[
+    ("STATBOT_DATABASE_URL", |c, v| set_string(&mut c.database_url, v)),
+    ("STATBOT_ADDR", |c, v| set_parsed(&mut c.addr, v)),
+    ("STATBOT_PUBLIC_URL", |c, v| set_string(&mut c.public_url, v)),
+    ("STATBOT_FLOWS_DIR", |c, v| {
+        c.flows_dir = Some(v.into());
+        Ok(())
+    }),
+    ("STATBOT_DEFAULT_FLOW", |c, v| {
+        c.default_flow = Some(v.into());
+        Ok(())
+    }),
+    ("STATBOT_DEMO", |c, v| set_parsed(&mut c.demo, v)),
+    ("STATBOT_MESSENGER_VERIFY_TOKEN", |c, v| set_secret(&mut c.messenger.verify_token, v)),
+    ("STATBOT_MESSENGER_APP_SECRET", |c, v| set_secret(&mut c.messenger.app_secret, v)),
+    ("STATBOT_MESSENGER_PAGE_TOKEN", |c, v| set_secret(&mut c.messenger.page_token, v)),
+    ("STATBOT_MESSENGER_GRAPH_URL", |c, v| set_string(&mut c.messenger.graph_url, v)),
+    ("STATBOT_MESSENGER_SEND_TIMEOUT_SECS", |c, v| set_parsed(&mut c.messenger.send_timeout_secs, v)),
+    ("STATBOT_OUTBOX_MAX_ATTEMPTS", |c, v| set_parsed(&mut c.outbox.max_attempts, v)),
+    ("STATBOT_OUTBOX_BASE_BACKOFF_MS", |c, v| set_parsed(&mut c.outbox.base_backoff_ms, v)),
+    ("STATBOT_OUTBOX_MAX_BACKOFF_MS", |c, v| set_parsed(&mut c.outbox.max_backoff_ms, v)),
+    ("STATBOT_OUTBOX_CONCURRENCY", |c, v| set_parsed(&mut c.outbox.concurrency, v)),
+    ("STATBOT_JWT_SECRET", |c, v| set_secret(&mut c.auth.jwt_secret, v)),
+    ("STATBOT_AUTH_TOKEN_TTL_SECS", |c, v| set_parsed(&mut c.auth.token_ttl_secs, v)),
+    ("STATBOT_AUTH_MAX_FAILED_LOGINS", |c, v| set_parsed(&mut c.auth.max_failed_logins, v)),
+    ("STATBOT_AUTH_LOCKOUT_SECS", |c, v| set_parsed(&mut c.auth.lockout_secs, v)),
+    ("STATBOT_LOG_FORMAT", |c, v| set_string(&mut c.log.format, v)),
+    ("STATBOT_LOG", |c, v| set_string(&mut c.log.filter, v)),
+];
+
+/// Variables that are not configuration but are read elsewhere (tests, the config path).
+const OTHER_VARS: &[&str] = &["STATBOT_CONFIG", "STATBOT_TEST_BACKEND", "STATBOT_TEST_POSTGRES_URL"];
+
+fn set_string(field: &mut String, value: &str) -> Result<(), String> {
+    *field = value.to_owned();
+    Ok(())
+}
+
+fn set_secret(field: &mut Secret, value: &str) -> Result<(), String> {
+    *field = Secret::new(value);
+    Ok(())
+}
+
+fn set_parsed<T: std::str::FromStr>(field: &mut T, value: &str) -> Result<(), String>
+where
+    T::Err: fmt::Display,
+{
+    *field = value.trim().parse().map_err(|e: T::Err| e.to_string())?;
+    Ok(())
+}
+
+impl Config {
+    /// Loads the file (when `path` is given it must exist; otherwise `statbot.toml` is read if
+    /// present) and applies the environment. Returns the names of unknown `STATBOT_*`
+    /// variables so the caller can warn once logging is set up.
+    pub fn load(path: Option<&Path>) -> Result<(Config, Vec<String>), ConfigError> {
+        let mut config = match path {
+            Some(path) => Self::from_file(path)?,
+            None if Path::new("statbot.toml").exists() => Self::from_file(Path::new("statbot.toml"))?,
+            None => Config::default(),
+        };
+        let unknown = config.apply_env(std::env::vars())?;
+        Ok((config, unknown))
+    }
+
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let display = path.display().to_string();
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: display.clone(), source })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse { path: display, message: e.to_string() })
+    }
+
+    /// Applies `STATBOT_*` variables; returns the unknown ones.
+    pub fn apply_env(&mut self, vars: impl IntoIterator<Item = (String, String)>) -> Result<Vec<String>, ConfigError> {
+        let mut unknown = Vec::new();
+        for (var, value) in vars {
+            if !var.starts_with("STATBOT_") {
+                continue;
+            }
+            match ENV_VARS.iter().find(|(name, _)| *name == var) {
+                Some((_, set)) => set(self, &value).map_err(|message| ConfigError::Env {
+                    value: if var.contains("SECRET") || var.contains("TOKEN") { "[redacted]".into() } else { value },
+                    var,
+                    message,
+                })?,
+                None if OTHER_VARS.contains(&var.as_str()) => {}
+                None => unknown.push(var),
+            }
+        }
+        Ok(unknown)
+    }
+
+    /// Whether the Messenger channel is configured (all three secrets set).
+    pub fn messenger_enabled(&self) -> bool {
+        let m = &self.messenger;
+        m.verify_token.is_set() && m.app_secret.is_set() && m.page_token.is_set()
+    }
+
+    pub fn send_timeout(&self) -> Duration {
+        Duration::from_secs(self.messenger.send_timeout_secs)
+    }
+
+    /// The public base URL without a trailing slash.
+    pub fn public_base(&self) -> &str {
+        self.public_url.trim_end_matches('/')
+    }
+}
+
+/// A commented example configuration, printed by `statbot config default`.
+pub const EXAMPLE: &str = include_str!("../statbot.example.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn environment_wins_and_unknown_variables_are_reported() {
+        let mut config = Config::default();
+        let unknown = config
+            .apply_env(env(&[
+                ("STATBOT_ADDR", "0.0.0.0:9000"),
+                ("STATBOT_MESSENGER_PAGE_TOKEN", "123"),
+                ("STATBOT_TYPO", "x"),
+                ("HOME", "/root"),
+            ]))
+            .unwrap();
+        assert_eq!(config.addr.port(), 9000);
+        assert_eq!(config.messenger.page_token.expose(), "123");
+        assert_eq!(unknown, ["STATBOT_TYPO"]);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable_and_hide_secrets() {
+        let err = Config::default().apply_env(env(&[("STATBOT_ADDR", "nowhere")])).unwrap_err();
+        assert!(err.to_string().starts_with("STATBOT_ADDR=\"nowhere\" is not valid"), "{err}");
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        let mut config = Config::default();
+        config.messenger.app_secret = Secret::new("hunter2");
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn the_example_file_parses() {
+        let config: Config = toml::from_str(EXAMPLE).unwrap();
+        assert_eq!(config.addr.port(), 8080);
+    }
+}

@@ -1,0 +1,251 @@
+//! The engine: takes stored inbound messages, moves each contact through its flow, hands out
+//! coupons, and writes the replies to the outbox and the events to the store, all in one
+//! transaction per message, so a message is acted on exactly once even when redelivered or
+//! when several instances share the store.
+
+pub mod flows;
+mod processor;
+
+pub use flows::{FlowLoadError, LoadedFlows};
+pub use processor::run_processor;
+
+use crate::channels::messenger::GraphClient;
+use crate::store::{self, ClaimedInbound, CouponClaim, EventKind, NewEvent, Profile, Store, StoreError};
+use futures::StreamExt;
+use statbot_core::conversation::{self, Trigger, Vars};
+use statbot_core::flow::{CouponCodes, Flow};
+use statbot_core::{Platform, Reply};
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// How long a claimed message stays reserved for the worker that claimed it.
+const LEASE_MS: i64 = 30_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Shared by the webhook, the chat channels and the background processor.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    flows: Arc<LoadedFlows>,
+    public_base: String,
+    graph: Option<GraphClient>,
+    /// Woken when inbound messages are stored.
+    inbound_ready: Notify,
+    /// Woken when replies are queued.
+    outbox_ready: Notify,
+}
+
+impl Engine {
+    pub fn new(store: Store, flows: Arc<LoadedFlows>, public_base: &str, graph: Option<GraphClient>) -> Engine {
+        Engine {
+            inner: Arc::new(Inner {
+                store,
+                flows,
+                public_base: public_base.trim_end_matches('/').to_owned(),
+                graph,
+                inbound_ready: Notify::new(),
+                outbox_ready: Notify::new(),
+            }),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn flows(&self) -> &LoadedFlows {
+        &self.inner.flows
+    }
+
+    pub fn graph(&self) -> Option<&GraphClient> {
+        self.inner.graph.as_ref()
+    }
+
+    /// Puts the flows' coupon pools in the store (new codes only).
+    pub async fn load_coupon_pools(&self) -> Result<(), EngineError> {
+        for (flow, coupon, codes) in &self.inner.flows.pools {
+            self.inner.store.load_coupon_pool(flow, coupon, codes).await?;
+        }
+        Ok(())
+    }
+
+    /// Tells the processor that messages were stored.
+    pub fn notify_inbound(&self) {
+        self.inner.inbound_ready.notify_one();
+    }
+
+    pub(crate) fn inbound_ready(&self) -> &Notify {
+        &self.inner.inbound_ready
+    }
+
+    pub(crate) fn outbox_ready(&self) -> &Notify {
+        &self.inner.outbox_ready
+    }
+
+    /// The absolute URL of a file shipped with a flow.
+    pub fn media_url(&self, flow: &str, file: &str) -> String {
+        format!("{}/media/{flow}/{file}", self.inner.public_base)
+    }
+
+    /// Acts on up to `limit` waiting messages (of `contact` only, if given); returns how many.
+    pub async fn process_pending(&self, limit: i64, contact: Option<i64>) -> Result<usize, EngineError> {
+        let claimed = self.inner.store.claim_inbound(limit, LEASE_MS, contact).await?;
+        let count = claimed.len();
+        // Claimed messages belong to different contacts, so PostgreSQL handles them side by
+        // side; SQLite has one writer, so there they go one after the other.
+        let parallel = match self.inner.store.backend() {
+            store::Backend::Sqlite => 1,
+            store::Backend::Postgres => 16,
+        };
+        let mut results =
+            futures::stream::iter(claimed.into_iter().map(|m| self.process_one(m))).buffer_unordered(parallel);
+        while let Some(result) = results.next().await {
+            result?;
+        }
+        if count > 0 {
+            self.inner.outbox_ready.notify_one();
+        }
+        Ok(count)
+    }
+
+    /// Acts on every waiting message of one contact, in order (the chat channels call this
+    /// right after storing a message, so the answer is ready when the page or prompt returns).
+    pub async fn process_contact(&self, contact_id: i64) -> Result<(), EngineError> {
+        while self.process_pending(1, Some(contact_id)).await? > 0 {}
+        Ok(())
+    }
+
+    async fn process_one(&self, message: ClaimedInbound) -> Result<(), EngineError> {
+        let store = &self.inner.store;
+        if message.platform == Platform::Messenger {
+            self.fetch_profile_once(message.contact_id, &message.sender).await?;
+        }
+        let contact = store.contact(message.contact_id).await?;
+        let flows = &self.inner.flows.set;
+
+        let mut tx = store.pool().begin().await.map_err(StoreError::from)?;
+        if !store::mark_processed(&mut tx, message.id).await? {
+            // Another worker acted on it after our lease ran out.
+            return Ok(());
+        }
+        let Some(transition) = conversation::transition(flows, &message.content) else {
+            tx.commit().await.map_err(StoreError::from)?;
+            return Ok(());
+        };
+        let Some(flow) = flows.get(&transition.flow) else {
+            tx.commit().await.map_err(StoreError::from)?;
+            return Ok(());
+        };
+        let event = |kind, step: Option<&str>, button: Option<&str>, detail| NewEvent {
+            contact_id: contact.id,
+            inbound_id: Some(message.id),
+            kind,
+            flow: Some(flow.name.clone()),
+            step: step.map(str::to_owned),
+            button: button.map(str::to_owned),
+            detail,
+        };
+        if let Trigger::Button { step, button } = &transition.trigger {
+            store::record_event(&mut tx, &event(EventKind::ButtonClicked, Some(step), Some(button), None)).await?;
+        }
+
+        let names = [
+            ("first_name", contact.first_name.as_deref().unwrap_or_default()),
+            ("last_name", contact.last_name.as_deref().unwrap_or_default()),
+        ];
+        let mut vars = Vars::for_flow(flow, names);
+        let mut replies: Vec<Reply> = Vec::new();
+        let mut position = None;
+        for step_id in &transition.entered {
+            let Some(step) = flow.step(step_id) else { break };
+            store::record_event(&mut tx, &event(EventKind::StepEntered, Some(step_id), None, None)).await?;
+            position = Some(statbot_core::Position { flow: flow.name.clone(), step: step_id.clone() });
+            if let Some(coupon_id) = &step.reveal {
+                match self.reveal(&mut tx, flow, coupon_id, contact.id).await? {
+                    Some((code, fresh)) => {
+                        let detail = serde_json::json!({ "coupon": coupon_id, "code": code, "fresh": fresh });
+                        store::record_event(
+                            &mut tx,
+                            &event(EventKind::CouponRevealed, Some(step_id), None, Some(detail)),
+                        )
+                        .await?;
+                        vars.set("coupon_code", &code);
+                    }
+                    None => {
+                        let detail = serde_json::json!({ "coupon": coupon_id });
+                        store::record_event(
+                            &mut tx,
+                            &event(EventKind::CouponExhausted, Some(step_id), None, Some(detail)),
+                        )
+                        .await?;
+                        if let Some(coupon) = flow.coupons.get(coupon_id) {
+                            replies.push(Reply::Text { text: coupon.exhausted.render(|name| vars.get(name)) });
+                        }
+                        break;
+                    }
+                }
+            }
+            replies.extend(conversation::render_step(flow, step, &vars, &|f, file| self.media_url(f, file)));
+        }
+        for reply in &replies {
+            store::enqueue_reply(&mut tx, contact.id, Some(message.id), message.platform, &message.sender, reply)
+                .await?;
+        }
+        if let Some(position) = position {
+            store::set_position(&mut tx, contact.id, &position).await?;
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    /// The contact's code for a coupon, and whether it was handed out just now; `None` when a
+    /// pool is exhausted.
+    async fn reveal(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        flow: &Flow,
+        coupon_id: &str,
+        contact_id: i64,
+    ) -> Result<Option<(String, bool)>, EngineError> {
+        let Some(coupon) = flow.coupons.get(coupon_id) else { return Ok(None) };
+        if let CouponCodes::Shared(code) = &coupon.codes {
+            return Ok(Some((code.clone(), true)));
+        }
+        Ok(match store::claim_coupon(tx, &flow.name, coupon_id, contact_id).await? {
+            CouponClaim::Code { code, fresh } => Some((code, fresh)),
+            CouponClaim::Exhausted => None,
+        })
+    }
+
+    /// Fetches a Messenger contact's profile the first time they write. A failure is logged
+    /// and the flow's default name used; the next message tries again.
+    async fn fetch_profile_once(&self, contact_id: i64, psid: &str) -> Result<(), EngineError> {
+        let Some(graph) = &self.inner.graph else { return Ok(()) };
+        let contact = self.inner.store.contact(contact_id).await?;
+        if contact.profile_fetched {
+            return Ok(());
+        }
+        match graph.profile(psid).await {
+            Ok(p) => {
+                let non_empty = |s: String| Some(s).filter(|s| !s.trim().is_empty());
+                let profile = Profile {
+                    first_name: non_empty(p.first_name),
+                    last_name: non_empty(p.last_name),
+                    profile_pic: p.profile_pic,
+                };
+                self.inner.store.set_profile(contact_id, &profile).await?;
+            }
+            Err(e) => tracing::warn!(contact_id, error = %e, "could not fetch the contact's profile"),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,99 @@
+//! The one place API errors become HTTP answers: a status and the stable body
+//! `{"error": {"code", "message"}}`. Internal errors are logged and answered opaquely.
+
+use crate::auth::AuthError;
+use crate::engine::EngineError;
+use crate::store::StoreError;
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    InvalidJson(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("the webhook signature is missing or wrong")]
+    InvalidSignature,
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    NotConfigured(String),
+    #[error("the account is locked after too many failed logins")]
+    Locked { retry_after_secs: i64 },
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::InvalidJson(_) => (StatusCode::BAD_REQUEST, "invalid_json"),
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::InvalidSignature => (StatusCode::FORBIDDEN, "invalid_signature"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::NotConfigured(_) => (StatusCode::NOT_FOUND, "not_configured"),
+            ApiError::Locked { .. } => (StatusCode::TOO_MANY_REQUESTS, "account_locked"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let message = match &self {
+            ApiError::Internal(detail) => {
+                tracing::error!(error = %detail, "internal error");
+                "something went wrong on our side; it has been logged".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let mut response = (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response();
+        if let ApiError::Locked { retry_after_secs } = self
+            && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => ApiError::NotFound(what),
+            StoreError::Conflict(what) => ApiError::BadRequest(format!("{what} already exists")),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::InvalidCredentials => ApiError::Unauthorized(e.to_string()),
+            AuthError::InvalidToken => ApiError::Unauthorized(e.to_string()),
+            AuthError::Locked { retry_after_secs } => ApiError::Locked { retry_after_secs },
+            AuthError::WeakPassword(msg) => ApiError::BadRequest(msg),
+            AuthError::Store(e) => e.into(),
+            AuthError::Hashing(msg) => ApiError::Internal(msg),
+        }
+    }
+}

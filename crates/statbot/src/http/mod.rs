@@ -1,0 +1,59 @@
+//! The HTTP surface: the router, its shared state, and the server start-up that `statbot
+//! serve` and the end-to-end tests both use.
+
+mod api;
+mod auth;
+mod chat;
+pub mod error;
+mod extract;
+mod health;
+mod media;
+mod messenger;
+
+use crate::auth::TokenKeys;
+use crate::config::Config;
+use crate::engine::Engine;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub engine: Engine,
+    pub tokens: TokenKeys,
+}
+
+/// Messenger deliveries are small; a megabyte leaves room for large batches.
+const BODY_LIMIT: usize = 1024 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/webhooks/messenger", get(messenger::verify).post(messenger::receive))
+        .route("/api/v1/auth/token", post(auth::issue_token))
+        .route("/api/v1/me", get(api::me))
+        .route("/api/v1/flows", get(api::flows))
+        .route("/api/v1/outbox", get(api::outbox))
+        .route("/media/{flow}/{file}", get(media::media))
+        .route("/chat", get(chat::page).post(chat::send))
+        .fallback(|| async { error::ApiError::NotFound("this page".into()) })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            // The matched route, not the raw path: low cardinality, and no query strings
+            // (which could carry tokens) in the logs.
+            let route = req
+                .extensions()
+                .get::<axum::extract::MatchedPath>()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| "unmatched".into());
+            tracing::info_span!("http", method = %req.method(), route)
+        }))
+        .with_state(state)
+}

@@ -1,0 +1,15 @@
+//! statbot: a self-hosted chat-bot and metrics server. One engine (flows today, intents and
+//! answers later) behind three channels (Messenger, the web chat, the terminal), one store
+//! (SQLite or PostgreSQL), a durable outbox, and an HTTP API. `main.rs` only calls [`cli`].
+
+pub mod app;
+pub mod auth;
+pub mod bench;
+pub mod channels;
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod http;
+pub mod outbox;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,135 @@
+//! Contacts: who talks to the bot, on which platform, their profile, where they stand in a flow
+//! and their conversation context.
+
+use super::{Result, Store, StoreError, now_ms, parse_column, sql};
+use serde::Serialize;
+use sqlx::{AnyConnection, Row, any::AnyRow};
+use statbot_core::{Platform, Position};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Contact {
+    pub id: i64,
+    pub platform: Platform,
+    pub external_id: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub profile_fetched: bool,
+    pub position: Option<Position>,
+    pub context: serde_json::Map<String, serde_json::Value>,
+    pub created_at: i64,
+}
+
+/// What a platform tells about a contact.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub profile_pic: Option<String>,
+}
+
+const COLUMNS: &str =
+    "id, platform, external_id, first_name, last_name, profile_fetched_at, flow, step, context, created_at";
+
+fn from_row(row: &AnyRow) -> Result<Contact> {
+    let flow: Option<String> = row.try_get("flow")?;
+    let step: Option<String> = row.try_get("step")?;
+    let context: String = row.try_get("context")?;
+    let context = match serde_json::from_str(&context) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => return Err(StoreError::Corrupt(format!("contact context `{context}`"))),
+    };
+    Ok(Contact {
+        id: row.try_get("id")?,
+        platform: parse_column(&row.try_get::<String, _>("platform")?, "platform")?,
+        external_id: row.try_get("external_id")?,
+        first_name: row.try_get("first_name")?,
+        last_name: row.try_get("last_name")?,
+        profile_fetched: row.try_get::<Option<i64>, _>("profile_fetched_at")?.is_some(),
+        position: flow.zip(step).map(|(flow, step)| Position { flow, step }),
+        context,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+/// The contact's id, creating the contact on first contact.
+pub(crate) async fn upsert(conn: &mut AnyConnection, platform: Platform, external_id: &str) -> Result<i64> {
+    let now = now_ms();
+    let row = sqlx::query(
+        "INSERT INTO contacts (platform, external_id, created_at, updated_at) VALUES ($1, $2, $3, $3) \
+         ON CONFLICT (platform, external_id) DO UPDATE SET updated_at = excluded.updated_at RETURNING id",
+    )
+    .bind(platform.as_str())
+    .bind(external_id)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get(0)?)
+}
+
+pub(crate) async fn load(conn: &mut AnyConnection, id: i64) -> Result<Contact> {
+    let row = sqlx::query(sql(format!("SELECT {COLUMNS} FROM contacts WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("contact {id}")))?;
+    from_row(&row)
+}
+
+pub(crate) async fn set_position(conn: &mut AnyConnection, id: i64, position: &Position) -> Result<()> {
+    sqlx::query("UPDATE contacts SET flow = $1, step = $2, updated_at = $3 WHERE id = $4")
+        .bind(&position.flow)
+        .bind(&position.step)
+        .bind(now_ms())
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+impl Store {
+    pub async fn contact(&self, id: i64) -> Result<Contact> {
+        load(&mut *self.pool.acquire().await?, id).await
+    }
+
+    pub async fn find_contact(&self, platform: Platform, external_id: &str) -> Result<Option<Contact>> {
+        let row = sqlx::query(sql(format!("SELECT {COLUMNS} FROM contacts WHERE platform = $1 AND external_id = $2")))
+            .bind(platform.as_str())
+            .bind(external_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    /// Creates the contact if new; returns its id.
+    pub async fn ensure_contact(&self, platform: Platform, external_id: &str) -> Result<i64> {
+        upsert(&mut *self.pool.acquire().await?, platform, external_id).await
+    }
+
+    /// Stores a fetched profile; the contact's profile is then never fetched again.
+    pub async fn set_profile(&self, id: i64, profile: &Profile) -> Result<()> {
+        sqlx::query(
+            "UPDATE contacts SET first_name = $1, last_name = $2, profile_pic = $3, profile_fetched_at = $4, \
+             updated_at = $4 WHERE id = $5",
+        )
+        .bind(&profile.first_name)
+        .bind(&profile.last_name)
+        .bind(&profile.profile_pic)
+        .bind(now_ms())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Replaces the contact's conversation context (a JSON object).
+    pub async fn set_context(&self, id: i64, context: &serde_json::Map<String, serde_json::Value>) -> Result<()> {
+        let text = serde_json::Value::Object(context.clone()).to_string();
+        sqlx::query("UPDATE contacts SET context = $1, updated_at = $2 WHERE id = $3")
+            .bind(text)
+            .bind(now_ms())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

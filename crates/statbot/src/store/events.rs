@@ -1,0 +1,81 @@
+//! Events: the append-only record of what happened in conversations (steps entered, buttons
+//! clicked, coupons revealed or exhausted, sends given up on). Funnels are queries over it.
+
+use super::{Result, Store, now_ms};
+use serde::Serialize;
+use sqlx::{AnyConnection, Row};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    StepEntered,
+    ButtonClicked,
+    CouponRevealed,
+    CouponExhausted,
+    SendFailed,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::StepEntered => "step_entered",
+            EventKind::ButtonClicked => "button_clicked",
+            EventKind::CouponRevealed => "coupon_revealed",
+            EventKind::CouponExhausted => "coupon_exhausted",
+            EventKind::SendFailed => "send_failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub contact_id: i64,
+    pub inbound_id: Option<i64>,
+    pub kind: EventKind,
+    pub flow: Option<String>,
+    pub step: Option<String>,
+    pub button: Option<String>,
+    pub detail: Option<serde_json::Value>,
+}
+
+pub(crate) async fn record(conn: &mut AnyConnection, event: &NewEvent) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO events (contact_id, inbound_id, kind, flow, step, button, detail, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(event.contact_id)
+    .bind(event.inbound_id)
+    .bind(event.kind.as_str())
+    .bind(&event.flow)
+    .bind(&event.step)
+    .bind(&event.button)
+    .bind(event.detail.as_ref().map(|d| d.to_string()))
+    .bind(now_ms())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// How many events of a kind a flow has (all contacts), for reports and tests.
+    pub async fn count_events(&self, flow: &str, kind: EventKind) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) FROM events WHERE flow = $1 AND kind = $2")
+            .bind(flow)
+            .bind(kind.as_str())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// Every event of a contact, oldest first, as (kind, step, button, detail).
+    pub async fn contact_events(
+        &self,
+        contact_id: i64,
+    ) -> Result<Vec<(String, Option<String>, Option<String>, Option<String>)>> {
+        let rows = sqlx::query("SELECT kind, step, button, detail FROM events WHERE contact_id = $1 ORDER BY id")
+            .bind(contact_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?))).collect()
+    }
+}

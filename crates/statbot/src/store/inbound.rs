@@ -1,0 +1,152 @@
+//! Inbound messages: stored durably the moment they arrive (de-duplicated by the platform's
+//! message id), then claimed and acted on. Claims go to the oldest unprocessed message of each
+//! contact only, so one contact's messages are handled in order, even across instances.
+
+use super::{Backend, Result, Store, contacts, now_ms, parse_column, sql};
+use sqlx::{AnyConnection, Row, any::AnyRow};
+use statbot_core::{Inbound, InboundContent, Platform};
+
+/// The outcome of storing one inbound message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ingested {
+    pub contact_id: i64,
+    /// `None` when the message was already stored (a redelivery).
+    pub inbound_id: Option<i64>,
+}
+
+/// An inbound message taken off the queue to be acted on.
+#[derive(Debug, Clone)]
+pub struct ClaimedInbound {
+    pub id: i64,
+    pub contact_id: i64,
+    pub platform: Platform,
+    pub sender: String,
+    pub content: InboundContent,
+    pub received_at: i64,
+}
+
+fn from_row(row: &AnyRow) -> Result<ClaimedInbound> {
+    let kind: String = row.try_get("kind")?;
+    let text: Option<String> = row.try_get("text")?;
+    let content = match kind.as_str() {
+        "payload" => InboundContent::Payload {
+            payload: row.try_get::<Option<String>, _>("payload")?.unwrap_or_default(),
+            title: text,
+        },
+        _ => InboundContent::Text { text: text.unwrap_or_default() },
+    };
+    Ok(ClaimedInbound {
+        id: row.try_get("id")?,
+        contact_id: row.try_get("contact_id")?,
+        platform: parse_column(&row.try_get::<String, _>("platform")?, "platform")?,
+        sender: row.try_get("external_id")?,
+        content,
+        received_at: row.try_get("received_at")?,
+    })
+}
+
+/// Marks a claimed message as acted on. `false` if another worker already did (its lease had
+/// run out): the caller must then roll back so nothing is done twice.
+pub(crate) async fn mark_processed(conn: &mut AnyConnection, id: i64) -> Result<bool> {
+    let done =
+        sqlx::query("UPDATE inbound SET processed_at = $1, lease_until = NULL WHERE id = $2 AND processed_at IS NULL")
+            .bind(now_ms())
+            .bind(id)
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+impl Store {
+    /// Stores a delivery's messages in one transaction: after this returns, they are durable.
+    pub async fn ingest(&self, messages: &[Inbound]) -> Result<Vec<Ingested>> {
+        let mut tx = self.pool.begin().await?;
+        let mut out = Vec::with_capacity(messages.len());
+        let now = now_ms();
+        for m in messages {
+            let contact_id = contacts::upsert(&mut tx, m.platform, &m.sender).await?;
+            let (kind, text, payload) = match &m.content {
+                InboundContent::Text { text } => ("text", Some(text.as_str()), None),
+                InboundContent::Payload { payload, title } => ("payload", title.as_deref(), Some(payload.as_str())),
+            };
+            let inbound_id: Option<i64> = sqlx::query(
+                "INSERT INTO inbound (contact_id, platform, message_id, kind, text, payload, sent_at, received_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (platform, message_id) DO NOTHING RETURNING id",
+            )
+            .bind(contact_id)
+            .bind(m.platform.as_str())
+            .bind(&m.message_id)
+            .bind(kind)
+            .bind(text)
+            .bind(payload)
+            .bind(m.timestamp_ms)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|row| row.try_get(0))
+            .transpose()?;
+            out.push(Ingested { contact_id, inbound_id });
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Claims up to `limit` messages to act on: each the oldest unprocessed one of its contact,
+    /// not leased by another worker. The lease lasts `lease_ms`; a worker that dies lets it run
+    /// out and another takes over.
+    pub async fn claim_inbound(&self, limit: i64, lease_ms: i64, contact: Option<i64>) -> Result<Vec<ClaimedInbound>> {
+        let now = now_ms();
+        let contact_filter = if contact.is_some() { "AND i.contact_id = $4" } else { "" };
+        let lock = match self.backend {
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let query_text = format!(
+            "UPDATE inbound SET lease_until = $1 WHERE id IN ( \
+               SELECT i.id FROM inbound i \
+               WHERE i.processed_at IS NULL AND (i.lease_until IS NULL OR i.lease_until < $2) {contact_filter} \
+                 AND NOT EXISTS (SELECT 1 FROM inbound e WHERE e.contact_id = i.contact_id \
+                                 AND e.processed_at IS NULL AND e.id < i.id) \
+               ORDER BY i.id LIMIT $3 {lock}) \
+             RETURNING id"
+        );
+        let mut query = sqlx::query(sql(query_text)).bind(now + lease_ms).bind(now).bind(limit);
+        if let Some(contact) = contact {
+            query = query.bind(contact);
+        }
+        let mut ids: Vec<i64> =
+            query.fetch_all(&self.pool).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        ids.sort_unstable();
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let rows = sqlx::query(sql(format!(
+            "SELECT i.id, i.contact_id, i.platform, c.external_id, i.kind, i.text, i.payload, i.received_at \
+             FROM inbound i JOIN contacts c ON c.id = i.contact_id WHERE i.id IN ({list}) ORDER BY i.id"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    /// Messages waiting to be acted on.
+    pub async fn pending_inbound(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) FROM inbound WHERE processed_at IS NULL").fetch_one(&self.pool).await?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// On a single-instance SQLite store, leases left by a process that stopped can be dropped
+    /// at once rather than waiting for them to run out.
+    pub async fn release_stale_leases(&self) -> Result<()> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("UPDATE inbound SET lease_until = NULL WHERE processed_at IS NULL AND lease_until IS NOT NULL")
+                .execute(&self.pool)
+                .await?;
+            sqlx::query("UPDATE outbox SET lease_until = NULL WHERE status = 'pending' AND lease_until IS NOT NULL")
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,66 @@
+//! Schema migrations: SQL files embedded per backend, applied in order inside transactions and
+//! recorded in `schema_migrations`. On PostgreSQL an advisory lock keeps instances starting
+//! together from migrating twice.
+
+use super::{Backend, Result, Store, now_ms};
+use sqlx::Row;
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "init",
+    sqlite: include_str!("../../migrations/sqlite/0001_init.sql"),
+    postgres: include_str!("../../migrations/postgres/0001_init.sql"),
+}];
+
+/// Arbitrary constant naming statbot's migration lock.
+const PG_MIGRATION_LOCK: i64 = 0x5157_4154_4d49_4752;
+
+pub(super) async fn run(store: &Store) -> Result<()> {
+    let mut conn = store.pool.acquire().await?;
+    if store.backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_lock($1)").bind(PG_MIGRATION_LOCK).execute(&mut *conn).await?;
+    }
+    let result = apply_pending(store.backend, &mut conn).await;
+    if store.backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_unlock($1)").bind(PG_MIGRATION_LOCK).execute(&mut *conn).await?;
+    }
+    result
+}
+
+async fn apply_pending(backend: Backend, conn: &mut sqlx::AnyConnection) -> Result<()> {
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(&mut *conn)
+    .await?;
+    let applied: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations")
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| row.try_get::<i64, _>(0))
+        .collect::<Result<_, _>>()?;
+    for migration in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+        let sql = match backend {
+            Backend::Sqlite => migration.sqlite,
+            Backend::Postgres => migration.postgres,
+        };
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        sqlx::raw_sql(sql).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(migration.version)
+            .bind(migration.name)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(version = migration.version, name = migration.name, "applied migration");
+    }
+    Ok(())
+}

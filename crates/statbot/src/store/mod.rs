@@ -1,0 +1,167 @@
+//! The store: every table statbot keeps, on SQLite (one file, the default) or PostgreSQL
+//! (shared by several instances). One SQL text serves both through `sqlx::Any`; where a
+//! backend needs its own SQL the store branches on [`Backend`]. All SQL lives under this module.
+
+mod contacts;
+mod conversation;
+mod coupons;
+mod events;
+mod inbound;
+mod migrate;
+mod outbox;
+mod settings;
+mod users;
+
+pub use contacts::{Contact, Profile};
+pub use conversation::LoggedMessage;
+pub use coupons::CouponClaim;
+pub use events::{EventKind, NewEvent};
+pub use inbound::{ClaimedInbound, Ingested};
+pub use outbox::{OutboxMessage, OutboxStats};
+pub use users::{Role, User};
+
+pub(crate) use contacts::set_position;
+pub(crate) use coupons::claim as claim_coupon;
+pub(crate) use events::record as record_event;
+pub(crate) use inbound::mark_processed;
+pub(crate) use outbox::enqueue as enqueue_reply;
+
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
+use std::str::FromStr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("unsupported database URL `{0}`: use sqlite://FILE or postgres://...")]
+    UnsupportedUrl(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("{0} already exists")]
+    Conflict(String),
+    #[error("{0} not found")]
+    NotFound(String),
+}
+
+impl StoreError {
+    /// A unique constraint was violated.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// Milliseconds since the Unix epoch: the one time unit in the store.
+pub fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+impl Store {
+    /// Connects (creating a SQLite file if needed) and brings the schema up to date.
+    pub async fn open(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+            let query = if query.is_empty() { "mode=rwc".to_owned() } else { query.to_owned() };
+            (Backend::Sqlite, format!("sqlite://{path}?{query}"))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_owned())
+        } else {
+            return Err(StoreError::UnsupportedUrl(redact_url(url)));
+        };
+        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        let pool = match backend {
+            // One writer at a time in SQLite: a small pool avoids busy waits; WAL lets readers
+            // go on while it writes.
+            Backend::Sqlite => {
+                options
+                    .max_connections(4)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            sqlx::raw_sql(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                            )
+                            .execute(conn)
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(&url)
+                    .await?
+            }
+            Backend::Postgres => options.max_connections(16).connect(&url).await?,
+        };
+        let store = Store { pool, backend };
+        migrate::run(&store).await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// A cheap round trip, for `/healthz`.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A database URL with its password hidden, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}://{user}:***@{}", &url[..scheme], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// A query text assembled at run time. Audited: every caller interpolates only constants of
+/// this module (column lists, lock clauses) and integers, never input.
+pub(crate) fn sql(text: String) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(text)
+}
+
+/// Parses a text column into a type with rules, reporting corrupt rows clearly.
+pub(crate) fn parse_column<T: FromStr>(value: &str, what: &str) -> Result<T> {
+    value.parse().map_err(|_| StoreError::Corrupt(format!("{what} `{value}`")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_hidden_in_urls() {
+        assert_eq!(redact_url("postgres://bob:secret@db:5432/x"), "postgres://bob:***@db:5432/x");
+        assert_eq!(redact_url("sqlite://statbot.db"), "sqlite://statbot.db");
+    }
+}

@@ -1,0 +1,200 @@
+//! The outbox: every reply is stored before it is sent. Senders claim the oldest pending reply
+//! of each contact (so one contact's replies go out in order), deliver it, and record the
+//! outcome: sent, retry later, or failed with the reason.
+
+use super::{Backend, Result, Store, StoreError, now_ms, parse_column, sql};
+use serde::Serialize;
+use sqlx::{AnyConnection, Row, any::AnyRow};
+use statbot_core::{Platform, Reply};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub contact_id: i64,
+    pub platform: Platform,
+    pub recipient: String,
+    pub reply: Reply,
+    pub attempts: i64,
+    pub created_at: i64,
+}
+
+/// Replies by status.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct OutboxStats {
+    pub pending: i64,
+    pub sent: i64,
+    pub failed: i64,
+}
+
+const COLUMNS: &str = "id, contact_id, platform, recipient, body, attempts, created_at";
+
+fn from_row(row: &AnyRow) -> Result<OutboxMessage> {
+    let body: String = row.try_get("body")?;
+    Ok(OutboxMessage {
+        id: row.try_get("id")?,
+        contact_id: row.try_get("contact_id")?,
+        platform: parse_column(&row.try_get::<String, _>("platform")?, "platform")?,
+        recipient: row.try_get("recipient")?,
+        reply: serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("outbox body: {e}")))?,
+        attempts: row.try_get("attempts")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+pub(crate) async fn enqueue(
+    conn: &mut AnyConnection,
+    contact_id: i64,
+    inbound_id: Option<i64>,
+    platform: Platform,
+    recipient: &str,
+    reply: &Reply,
+) -> Result<i64> {
+    let now = now_ms();
+    let body = serde_json::to_string(reply).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let row = sqlx::query(
+        "INSERT INTO outbox (contact_id, inbound_id, platform, recipient, body, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+    )
+    .bind(contact_id)
+    .bind(inbound_id)
+    .bind(platform.as_str())
+    .bind(recipient)
+    .bind(body)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get(0)?)
+}
+
+impl Store {
+    /// Claims up to `limit` due replies for `platform`, at most one per contact (its oldest
+    /// pending one), leased for `lease_ms`.
+    pub async fn claim_outbox(&self, platform: Platform, limit: i64, lease_ms: i64) -> Result<Vec<OutboxMessage>> {
+        let now = now_ms();
+        let lock = match self.backend {
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let query_text = format!(
+            "UPDATE outbox SET lease_until = $1, attempts = attempts + 1 WHERE id IN ( \
+               SELECT o.id FROM outbox o \
+               WHERE o.status = 'pending' AND o.platform = $2 AND o.next_attempt_at <= $3 \
+                 AND (o.lease_until IS NULL OR o.lease_until < $3) \
+                 AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.contact_id = o.contact_id \
+                                 AND e.status = 'pending' AND e.id < o.id) \
+               ORDER BY o.id LIMIT $4 {lock}) \
+             RETURNING {COLUMNS}"
+        );
+        let rows = sqlx::query(sql(query_text))
+            .bind(now + lease_ms)
+            .bind(platform.as_str())
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut claimed: Vec<OutboxMessage> = rows.iter().map(from_row).collect::<Result<_>>()?;
+        claimed.sort_unstable_by_key(|m| m.id);
+        Ok(claimed)
+    }
+
+    /// When the next pending reply for `platform` becomes due, if any.
+    pub async fn next_outbox_due(&self, platform: Platform) -> Result<Option<i64>> {
+        let row = sqlx::query("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending' AND platform = $1")
+            .bind(platform.as_str())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    pub async fn mark_sent(&self, id: i64, platform_message_id: Option<&str>) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET status = 'sent', sent_at = $1, lease_until = NULL, platform_message_id = $2, \
+             last_error = NULL WHERE id = $3 AND status = 'pending'",
+        )
+        .bind(now_ms())
+        .bind(platform_message_id)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Keeps the reply pending until `next_attempt_at`, remembering why it failed.
+    pub async fn mark_retry(&self, id: i64, error: &str, next_attempt_at: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET next_attempt_at = $1, last_error = $2, lease_until = NULL WHERE id = $3 AND status = 'pending'",
+        )
+        .bind(next_attempt_at)
+        .bind(error)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Gives up on a reply, keeping the reason, and records a `send_failed` event.
+    pub async fn mark_failed(&self, message: &OutboxMessage, error: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE outbox SET status = 'failed', last_error = $1, lease_until = NULL WHERE id = $2 AND status = 'pending'")
+            .bind(error)
+            .bind(message.id)
+            .execute(&mut *tx)
+            .await?;
+        super::events::record(
+            &mut tx,
+            &super::NewEvent {
+                contact_id: message.contact_id,
+                inbound_id: None,
+                kind: super::EventKind::SendFailed,
+                flow: None,
+                step: None,
+                button: None,
+                detail: Some(serde_json::json!({ "outbox_id": message.id, "reason": error })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Takes every pending reply of a contact at once and marks them delivered: for channels
+    /// whose "delivery" is showing them (the web chat page, the terminal).
+    pub async fn take_pending_replies(&self, contact_id: i64) -> Result<Vec<OutboxMessage>> {
+        let rows = sqlx::query(sql(format!(
+            "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1 \
+             WHERE contact_id = $2 AND status = 'pending' RETURNING {COLUMNS}"
+        )))
+        .bind(now_ms())
+        .bind(contact_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut taken: Vec<OutboxMessage> = rows.iter().map(from_row).collect::<Result<_>>()?;
+        taken.sort_unstable_by_key(|m| m.id);
+        Ok(taken)
+    }
+
+    pub async fn outbox_stats(&self) -> Result<OutboxStats> {
+        let rows = sqlx::query("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetch_all(&self.pool).await?;
+        let mut stats = OutboxStats::default();
+        for row in rows {
+            let count: i64 = row.try_get(1)?;
+            match row.try_get::<String, _>(0)?.as_str() {
+                "pending" => stats.pending = count,
+                "sent" => stats.sent = count,
+                "failed" => stats.failed = count,
+                other => return Err(StoreError::Corrupt(format!("outbox status `{other}`"))),
+            }
+        }
+        Ok(stats)
+    }
+
+    /// The reason stored for a reply, for operators and tests.
+    pub async fn outbox_status(&self, id: i64) -> Result<(String, Option<String>)> {
+        let row = sqlx::query("SELECT status, last_error FROM outbox WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("outbox message {id}")))?;
+        Ok((row.try_get(0)?, row.try_get(1)?))
+    }
+}

@@ -1,0 +1,126 @@
+//! Operator accounts: username, role, argon2id password hash, and the failed-login counter
+//! behind the lockout.
+
+use super::{Result, Store, StoreError, now_ms, parse_column, sql};
+use serde::Serialize;
+use sqlx::{Row, any::AnyRow};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Staff,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Staff => "staff",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "admin" => Ok(Role::Admin),
+            "staff" => Ok(Role::Staff),
+            other => Err(format!("unknown role `{other}` (admin or staff)")),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub failed_logins: i64,
+    pub locked_until: Option<i64>,
+}
+
+fn from_row(row: &AnyRow) -> Result<User> {
+    Ok(User {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        role: parse_column(&row.try_get::<String, _>("role")?, "role")?,
+        password_hash: row.try_get("password_hash")?,
+        failed_logins: row.try_get("failed_logins")?,
+        locked_until: row.try_get("locked_until")?,
+    })
+}
+
+const COLUMNS: &str = "id, username, role, password_hash, failed_logins, locked_until";
+
+impl Store {
+    pub async fn create_user(&self, username: &str, role: Role, password_hash: &str) -> Result<i64> {
+        let result = sqlx::query(
+            "INSERT INTO users (username, role, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(username)
+        .bind(role.as_str())
+        .bind(password_hash)
+        .bind(now_ms())
+        .fetch_one(&self.pool)
+        .await;
+        match result {
+            Ok(row) => Ok(row.try_get(0)?),
+            Err(e) => {
+                let e = StoreError::from(e);
+                Err(if e.is_unique_violation() { StoreError::Conflict(format!("user `{username}`")) } else { e })
+            }
+        }
+    }
+
+    pub async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
+        let row = sqlx::query(sql(format!("SELECT {COLUMNS} FROM users WHERE username = $1")))
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    pub async fn user(&self, id: i64) -> Result<Option<User>> {
+        let row = sqlx::query(sql(format!("SELECT {COLUMNS} FROM users WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    /// Counts a failed login; once `max` in a row, locks the account until `lock_until`.
+    /// Returns the new count.
+    pub async fn record_failed_login(&self, id: i64, max: i64, lock_until: i64) -> Result<i64> {
+        let row = sqlx::query(
+            "UPDATE users SET failed_logins = failed_logins + 1, \
+             locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END \
+             WHERE id = $3 RETURNING failed_logins",
+        )
+        .bind(max)
+        .bind(lock_until)
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// A successful login clears the counter and any expired lock.
+    pub async fn reset_failed_logins(&self, id: i64) -> Result<()> {
+        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
