@@ -1,0 +1,117 @@
+//! The Messenger webhook protocol: verification, signatures, malformed bodies, receipts and
+//! echoes, batched deliveries and redeliveries.
+
+mod support;
+
+use support::*;
+
+#[tokio::test]
+async fn verification_answers_the_challenge_only_for_the_right_token() {
+    let app = TestApp::spawn().await;
+    let ok = app
+        .client
+        .get(app.url(&format!("/webhooks/messenger?hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=CHALLENGE_42")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.text().await.unwrap(), "CHALLENGE_42");
+
+    let wrong = app
+        .client
+        .get(app.url("/webhooks/messenger?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=CHALLENGE_42"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 403);
+}
+
+#[tokio::test]
+async fn unsigned_and_badly_signed_deliveries_are_refused_and_nothing_is_stored() {
+    let app = TestApp::spawn().await;
+    let body = fixture("inbound-text.json");
+    let missing = app.post_webhook(&body, None).await;
+    assert_eq!(missing.status(), 403);
+    let wrong = app.post_webhook(&body, Some(&statbot::channels::messenger::signature::sign("other", body.as_bytes()))).await;
+    assert_eq!(wrong.status(), 403);
+    let error: serde_json::Value = wrong.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "invalid_signature");
+    let tampered = app.post_webhook(&body.replace("hi there", "hi thera"), Some(&statbot::channels::messenger::signature::sign(APP_SECRET, body.as_bytes()))).await;
+    assert_eq!(tampered.status(), 403);
+
+    let store = app.store().await;
+    assert_eq!(store.pending_inbound().await.unwrap(), 0);
+    assert!(store.find_contact(statbot_core::Platform::Messenger, "6701234567890123").await.unwrap().is_none());
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(app.graph.attempts(), 0);
+}
+
+#[tokio::test]
+async fn malformed_json_gets_400_with_an_error_body() {
+    let app = TestApp::spawn().await;
+    for body in ["{not json", "{\"object\":\"page\",\"entry\":[{\"messaging\":[{\"sender\":{}}]}]}", "[]"] {
+        let response = app.post_signed(body).await;
+        assert_eq!(response.status(), 400, "{body}");
+        let error: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(error["error"]["code"], "invalid_json", "{body}");
+    }
+    // The server is still fine.
+    assert_eq!(app.post_signed(&fixture("inbound-text.json")).await.status(), 200);
+    app.wait_for_sent(1).await;
+}
+
+#[tokio::test]
+async fn receipts_and_echoes_are_accepted_and_never_answered() {
+    let app = TestApp::spawn().await;
+    for name in ["inbound-delivery.json", "inbound-read.json", "inbound-echo.json"] {
+        assert_eq!(app.post_signed(&fixture(name)).await.status(), 200, "{name}");
+    }
+    // A real message after them is the only one answered.
+    app.post_signed(&fixture("inbound-text.json")).await;
+    app.wait_for_sent(1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.graph.sent_count(), 1);
+}
+
+#[tokio::test]
+async fn every_entry_and_item_of_a_batched_delivery_is_handled() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.post_signed(&fixture("inbound-batched.json")).await.status(), 200);
+    // "first" and "second" restart the flow for 6701…, the postback "coupon:no" is a tap on
+    // "No, thanks" for 6709… (text and image).
+    let ada = app.wait_for_sent_to("6701234567890123", 2).await;
+    assert!(ada.iter().all(|b| text_of(b).contains("coupon for you")), "{ada:#?}");
+    let other = app.wait_for_sent_to("6709999999999999", 2).await;
+    assert!(text_of(&other[0]).starts_with("No problem"), "{other:#?}");
+    assert_eq!(other[1]["message"]["attachment"]["type"], "image");
+}
+
+#[tokio::test]
+async fn a_redelivered_event_is_acted_on_once() {
+    let app = TestApp::spawn().await;
+    let body = fixture("inbound-postback.json");
+    for _ in 0..3 {
+        assert_eq!(app.post_signed(&body).await.status(), 200);
+    }
+    app.wait_for_sent(1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert_eq!(app.graph.sent_count(), 1, "{:#?}", app.graph.sent());
+    let store = app.store().await;
+    assert_eq!(store.count_events("coupon", statbot::store::EventKind::ButtonClicked).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn the_webhook_is_off_when_messenger_is_not_configured() {
+    let app = TestApp::spawn_with(Options {
+        tweak: |c| {
+            c.messenger.app_secret = statbot::config::Secret::default();
+            c.messenger.verify_token = statbot::config::Secret::default();
+        },
+        ..Options::default()
+    })
+    .await;
+    let response = app.post_signed(&fixture("inbound-text.json")).await;
+    assert_eq!(response.status(), 404);
+    let error: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "not_configured");
+}
