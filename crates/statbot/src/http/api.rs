@@ -47,3 +47,26 @@ pub async fn outbox(State(state): State<AppState>, _operator: Operator) -> Resul
     let inbound_pending = state.engine.store().pending_inbound().await?;
     Ok(Json(json!({ "outbox": stats, "inbound_pending": inbound_pending })))
 }
+
+#[derive(serde::Deserialize)]
+pub struct NewUser {
+    username: String,
+    password: String,
+    role: String,
+}
+
+/// `POST /api/v1/users`: an admin creates an operator account.
+pub async fn create_user(
+    State(state): State<AppState>,
+    operator: Operator,
+    super::extract::ApiJson(body): super::extract::ApiJson<NewUser>,
+) -> Result<(axum::http::StatusCode, Json<Value>), ApiError> {
+    operator.require_admin()?;
+    let role: crate::store::Role = body.role.parse().map_err(ApiError::BadRequest)?;
+    let username = body.username.trim();
+    if username.is_empty() || username.len() > 64 || username.chars().any(char::is_whitespace) {
+        return Err(ApiError::BadRequest("the username must be 1 to 64 characters without spaces".into()));
+    }
+    let id = crate::auth::create_user(state.engine.store(), username, role, &body.password).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(json!({ "id": id, "username": username, "role": role }))))
+}

@@ -1,0 +1,106 @@
+//! The operator's command line: checking flow files, creating accounts, refusing to serve a
+//! bad flow, printing the example configuration. Errors are one plain sentence.
+
+mod support;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn statbot(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_statbot"));
+    command.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn flows_check_accepts_the_demo_flow_and_names_the_problems_of_a_bad_one() {
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/flows/coupon.toml");
+    let ok = statbot(&["flows", "check", demo], &[], None);
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    assert!(text(&ok.stdout).contains("ok — flow `coupon`, 4 steps"), "{}", text(&ok.stdout));
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "name = \"bad\"\nentry = \"a\"\n[steps.a]\ntext = \"Hi {frist_name}\"\nbuttons = [\n  { title = \"A far too long button title\", next = \"a\" },\n]\n",
+    )
+    .unwrap();
+    let out = statbot(&["flows", "check", bad.to_str().unwrap()], &[], None);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    let file = bad.display().to_string();
+    assert!(err.contains(&format!("{file}:3: step `a`: unknown variable `{{frist_name}}`")), "{err}");
+    assert!(err.contains(&format!("{file}:6: step `a`, button 1 (buttons): the title")), "{err}");
+    assert!(err.contains("1 flow file has problems"), "{err}");
+}
+
+#[test]
+fn serve_refuses_to_start_on_a_bad_flow() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("broken.toml"), "name = \"x\"\nentry = \"nowhere\"\n[steps.a]\ntext = \"hi\"\n").unwrap();
+    let db = format!("sqlite://{}", dir.path().join("s.db").display());
+    let out = statbot(
+        &["serve", "--addr", "127.0.0.1:0"],
+        &[("STATBOT_FLOWS_DIR", dir.path().to_str().unwrap()), ("STATBOT_DATABASE_URL", &db)],
+        None,
+    );
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("broken.toml:2: the entry step `nowhere` does not exist"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[tokio::test]
+async fn users_add_reads_the_password_from_stdin_and_hashes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = support::fresh_database_url(dir.path()).await;
+    let env = [("STATBOT_DATABASE_URL", db.as_str())];
+    let out = statbot(&["users", "add", "lead", "--role", "admin", "--password-stdin"], &env, Some("a long enough password\n"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("created admin account `lead`"));
+
+    let store = statbot::store::Store::open(&db).await.unwrap();
+    let user = store.user_by_name("lead").await.unwrap().unwrap();
+    assert!(user.password_hash.starts_with("$argon2id$"));
+    assert!(statbot::auth::verify_password("a long enough password".into(), user.password_hash).await.unwrap());
+
+    let again = statbot(&["users", "add", "lead", "--role", "staff", "--password-stdin"], &env, Some("a long enough password\n"));
+    assert!(!again.status.success());
+    assert!(text(&again.stderr).contains("user `lead` already exists"), "{}", text(&again.stderr));
+
+    let weak = statbot(&["users", "add", "shorty", "--role", "staff", "--password-stdin"], &env, Some("short\n"));
+    assert!(text(&weak.stderr).contains("at least 10 characters"), "{}", text(&weak.stderr));
+
+    let no_tty = statbot(&["users", "add", "quiet", "--role", "staff"], &env, None);
+    assert!(text(&no_tty.stderr).contains("pass --password-stdin"), "{}", text(&no_tty.stderr));
+}
+
+#[test]
+fn config_default_prints_a_commented_example() {
+    let out = statbot(&["config", "default"], &[], None);
+    assert!(out.status.success());
+    let example = text(&out.stdout);
+    assert!(example.contains("database_url = \"sqlite://statbot.db\""));
+    assert!(example.contains("STATBOT_MESSENGER_APP_SECRET"));
+}
+
+#[test]
+fn a_bad_environment_variable_is_one_sentence() {
+    let out = statbot(&["users", "add", "x", "--role", "staff", "--password-stdin"], &[("STATBOT_ADDR", "nowhere")], Some("x\n"));
+    assert!(!out.status.success());
+    assert_eq!(text(&out.stderr).trim(), "statbot: STATBOT_ADDR=\"nowhere\" is not valid: invalid socket address syntax");
+}

@@ -1,0 +1,44 @@
+//! `statbot chat` driven through a pseudo-terminal: the coupon flow with buttons picked by
+//! number, on the same store as the server.
+
+mod support;
+
+use rexpect::session::spawn_command;
+use std::process::Command;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_coupon_flow_works_in_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = support::fresh_database_url(dir.path()).await;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_statbot"));
+    command.args(["chat", "--demo", "--as", "terminal-tester"]).env("STATBOT_DATABASE_URL", &database_url).env("NO_COLOR", "1");
+    let url = database_url.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut chat = spawn_command(command, Some(20_000)).unwrap();
+        chat.exp_string("you> ").unwrap();
+        chat.send_line("hello").unwrap();
+        chat.exp_string("bot> Hi there! We have a coupon for you. Want to see it?").unwrap();
+        chat.exp_string("1) Yes! Show me coupon").unwrap();
+        chat.exp_string("2) No, thanks").unwrap();
+        chat.send_line("1").unwrap();
+        chat.exp_string("1) Reveal the coupon").unwrap();
+        chat.send_line("1").unwrap();
+        chat.exp_string("bot> Your code is SPRING-").unwrap();
+        chat.send_line("anything").unwrap();
+        chat.exp_string("2) No, thanks").unwrap();
+        chat.send_line("2").unwrap();
+        chat.exp_string("bot> [image] ").unwrap();
+        chat.exp_string("/media/coupon/thanks.png").unwrap();
+        chat.send_line("/quit").unwrap();
+        chat.exp_eof().unwrap();
+    })
+    .await
+    .unwrap();
+
+    // Everything was recorded in the shared store.
+    let store = statbot::store::Store::open(&url).await.unwrap();
+    let contact = store.find_contact(statbot_core::Platform::Console, "terminal-tester").await.unwrap().unwrap();
+    let events = store.contact_events(contact.id).await.unwrap();
+    assert!(events.iter().any(|(kind, ..)| kind == "coupon_revealed"), "{events:?}");
+    assert_eq!(store.outbox_stats().await.unwrap().pending, 0);
+}

@@ -1,0 +1,78 @@
+//! The `/chat` page: the same conversation as on Messenger, in a browser, without JavaScript.
+
+mod support;
+
+use support::*;
+
+fn cookie_of(response: &reqwest::Response) -> String {
+    let set = response.headers().get("set-cookie").expect("the page sets its cookie").to_str().unwrap();
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
+    set.split(';').next().unwrap().to_owned()
+}
+
+async fn page(app: &TestApp, cookie: &str) -> String {
+    app.client.get(app.url("/chat")).header("cookie", cookie).send().await.unwrap().text().await.unwrap()
+}
+
+async fn post(app: &TestApp, cookie: &str, form: &[(&str, &str)]) {
+    let response = app.client.post(app.url("/chat")).header("cookie", cookie).form(form).send().await.unwrap();
+    assert_eq!(response.status(), 303, "the form redirects back to the page");
+}
+
+#[tokio::test]
+async fn a_visitor_walks_the_coupon_flow_by_clicking_buttons() {
+    let app = TestApp::spawn().await;
+    let first = app.client.get(app.url("/chat")).send().await.unwrap();
+    let cookie = cookie_of(&first);
+    assert!(first.text().await.unwrap().contains("Say hello"));
+
+    post(&app, &cookie, &[("text", "hello"), ("nonce", "n1")]).await;
+    let html = page(&app, &cookie).await;
+    assert!(html.contains("Hi there! We have a coupon for you."), "{html}");
+    assert!(html.contains("name=\"payload\" value=\"coupon:show\""), "{html}");
+    assert!(html.contains("name=\"payload\" value=\"coupon:no\""), "{html}");
+
+    post(&app, &cookie, &[("payload", "coupon:show"), ("title", "Yes! Show me coupon"), ("nonce", "n2")]).await;
+    post(&app, &cookie, &[("payload", "coupon:reveal"), ("title", "Reveal the coupon"), ("nonce", "n3")]).await;
+    let html = page(&app, &cookie).await;
+    assert!(html.contains("Your code is SPRING-"), "{html}");
+
+    post(&app, &cookie, &[("payload", "coupon:no"), ("title", "No, thanks"), ("nonce", "n4")]).await;
+    let html = page(&app, &cookie).await;
+    assert!(html.contains("/media/coupon/thanks.png"), "{html}");
+
+    let store = app.store().await;
+    assert_eq!(store.count_events("coupon", statbot::store::EventKind::CouponRevealed).await.unwrap(), 1);
+    // Web replies are delivered by the page, never sent to the Graph API.
+    assert_eq!(app.graph.attempts(), 0);
+}
+
+#[tokio::test]
+async fn a_resubmitted_form_is_one_message() {
+    let app = TestApp::spawn().await;
+    let cookie = cookie_of(&app.client.get(app.url("/chat")).send().await.unwrap());
+    for _ in 0..3 {
+        post(&app, &cookie, &[("text", "hello"), ("nonce", "same")]).await;
+    }
+    let html = page(&app, &cookie).await;
+    assert_eq!(html.matches("We have a coupon for you").count(), 1, "{html}");
+}
+
+#[tokio::test]
+async fn text_is_escaped_and_visitors_do_not_see_each_other() {
+    let app = TestApp::spawn().await;
+    let alice = cookie_of(&app.client.get(app.url("/chat")).send().await.unwrap());
+    let bob = cookie_of(&app.client.get(app.url("/chat")).send().await.unwrap());
+    post(&app, &alice, &[("text", "<script>alert(1)</script>"), ("nonce", "a")]).await;
+    let html = page(&app, &alice).await;
+    assert!(!html.contains("<script>alert(1)"), "{html}");
+    assert!(html.contains("&#60;script&#62;alert(1)"), "{html}");
+    assert!(!page(&app, &bob).await.contains("alert(1)"));
+}
+
+#[tokio::test]
+async fn posting_without_the_cookie_is_refused() {
+    let app = TestApp::spawn().await;
+    let response = app.client.post(app.url("/chat")).form(&[("text", "hi"), ("nonce", "x")]).send().await.unwrap();
+    assert_eq!(response.status(), 400);
+}
