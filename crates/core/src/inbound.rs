@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 /// The channel a contact talks to us through. Stored as text; the set is closed on purpose so
 /// every channel is handled explicitly.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
     Messenger,

@@ -4,18 +4,21 @@
 //! when several instances share the store.
 
 pub mod flows;
+mod intake;
 mod processor;
 
 pub use flows::{FlowLoadError, LoadedFlows};
+pub use intake::IntakeError;
 pub use processor::run_processor;
 
 use crate::channels::messenger::GraphClient;
-use crate::store::{self, ClaimedInbound, CouponClaim, EventKind, NewEvent, Profile, Store, StoreError};
+use crate::store::{self, ClaimScope, ClaimedInbound, CouponClaim, EventKind, NewEvent, Profile, Store, StoreError};
 use futures::StreamExt;
 use statbot_core::conversation::{self, Trigger, Vars};
 use statbot_core::flow::{CouponCodes, Flow};
 use statbot_core::{Platform, Reply};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use tokio::sync::Notify;
 
 /// How long a claimed message stays reserved for the worker that claimed it.
@@ -38,22 +41,33 @@ struct Inner {
     flows: Arc<LoadedFlows>,
     public_base: String,
     graph: Option<GraphClient>,
+    intake: intake::Intake,
     /// Woken when inbound messages are stored.
     inbound_ready: Notify,
     /// Woken when replies are queued.
     outbox_ready: Notify,
+    /// After a slow failed profile call (a timeout), no new one before this time (ms): while
+    /// the Graph API hangs, greetings use the default name instead of each waiting it out.
+    profile_pause_until: AtomicI64,
 }
+
+/// How long profile calls pause after a slow failure.
+const PROFILE_PAUSE_MS: i64 = 30_000;
+/// A failed profile call this slow pauses the next ones (a fast error answer costs nothing).
+const SLOW_PROFILE_CALL: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Engine {
     pub fn new(store: Store, flows: Arc<LoadedFlows>, public_base: &str, graph: Option<GraphClient>) -> Engine {
         Engine {
             inner: Arc::new(Inner {
-                store,
+                store: store.clone(),
                 flows,
                 public_base: public_base.trim_end_matches('/').to_owned(),
                 graph,
+                intake: intake::Intake::start(store.clone()),
                 inbound_ready: Notify::new(),
                 outbox_ready: Notify::new(),
+                profile_pause_until: AtomicI64::new(0),
             }),
         }
     }
@@ -78,9 +92,14 @@ impl Engine {
         Ok(())
     }
 
-    /// Tells the processor that messages were stored.
-    pub fn notify_inbound(&self) {
-        self.inner.inbound_ready.notify_one();
+    /// Stores a webhook delivery durably (committed together with other deliveries arriving
+    /// at the same time) and wakes the processor if anything in it is new.
+    pub async fn ingest(&self, messages: Vec<statbot_core::Inbound>) -> Result<Vec<store::Ingested>, IntakeError> {
+        let stored = self.inner.intake.ingest(messages).await?;
+        if stored.iter().any(|s| s.inbound_id.is_some()) {
+            self.inner.inbound_ready.notify_one();
+        }
+        Ok(stored)
     }
 
     pub(crate) fn inbound_ready(&self) -> &Notify {
@@ -96,9 +115,9 @@ impl Engine {
         format!("{}/media/{flow}/{file}", self.inner.public_base)
     }
 
-    /// Acts on up to `limit` waiting messages (of `contact` only, if given); returns how many.
-    pub async fn process_pending(&self, limit: i64, contact: Option<i64>) -> Result<usize, EngineError> {
-        let claimed = self.inner.store.claim_inbound(limit, LEASE_MS, contact).await?;
+    /// Acts on up to `limit` waiting messages in `scope`; returns how many.
+    pub async fn process_pending(&self, limit: i64, scope: ClaimScope) -> Result<usize, EngineError> {
+        let claimed = self.inner.store.claim_inbound(limit, LEASE_MS, scope).await?;
         let count = claimed.len();
         // Claimed messages belong to different contacts, so PostgreSQL handles them side by
         // side; SQLite has one writer, so there they go one after the other.
@@ -120,7 +139,7 @@ impl Engine {
     /// Acts on every waiting message of one contact, in order (the chat channels call this
     /// right after storing a message, so the answer is ready when the page or prompt returns).
     pub async fn process_contact(&self, contact_id: i64) -> Result<(), EngineError> {
-        while self.process_pending(1, Some(contact_id)).await? > 0 {}
+        while self.process_pending(1, ClaimScope::Contact(contact_id)).await? > 0 {}
         Ok(())
     }
 
@@ -227,13 +246,17 @@ impl Engine {
     }
 
     /// Fetches a Messenger contact's profile the first time they write. A failure is logged
-    /// and the flow's default name used; the next message tries again.
+    /// and the flow's default name used; a later message tries again.
     async fn fetch_profile_once(&self, contact_id: i64, psid: &str) -> Result<(), EngineError> {
         let Some(graph) = &self.inner.graph else { return Ok(()) };
+        if store::now_ms() < self.inner.profile_pause_until.load(Ordering::Relaxed) {
+            return Ok(());
+        }
         let contact = self.inner.store.contact(contact_id).await?;
         if contact.profile_fetched {
             return Ok(());
         }
+        let started = std::time::Instant::now();
         match graph.profile(psid).await {
             Ok(p) => {
                 let non_empty = |s: String| Some(s).filter(|s| !s.trim().is_empty());
@@ -244,7 +267,12 @@ impl Engine {
                 };
                 self.inner.store.set_profile(contact_id, &profile).await?;
             }
-            Err(e) => tracing::warn!(contact_id, error = %e, "could not fetch the contact's profile"),
+            Err(e) => {
+                tracing::warn!(contact_id, error = %e, "could not fetch the contact's profile");
+                if started.elapsed() >= SLOW_PROFILE_CALL {
+                    self.inner.profile_pause_until.store(store::now_ms() + PROFILE_PAUSE_MS, Ordering::Relaxed);
+                }
+            }
         }
         Ok(())
     }

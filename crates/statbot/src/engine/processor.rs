@@ -2,6 +2,8 @@
 //! some, and polling now and then for work left by other instances or expired leases.
 
 use super::Engine;
+use crate::store::ClaimScope;
+use statbot_core::Platform;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -13,7 +15,8 @@ const POLL: Duration = Duration::from_millis(500);
 pub async fn run_processor(engine: Engine, cancel: CancellationToken) {
     tracing::info!("inbound processor started");
     loop {
-        match engine.process_pending(BATCH, None).await {
+        // Web and terminal messages are acted on by their own channel, at once.
+        match engine.process_pending(BATCH, ClaimScope::Platform(Platform::Messenger)).await {
             Ok(n) if n > 0 => continue,
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "processing inbound messages failed; retrying shortly"),

@@ -2,7 +2,7 @@
 //! `{"error": {"code", "message"}}`. Internal errors are logged and answered opaquely.
 
 use crate::auth::AuthError;
-use crate::engine::EngineError;
+use crate::engine::{EngineError, IntakeError};
 use crate::store::StoreError;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -82,6 +82,12 @@ impl From<EngineError> for ApiError {
         match e {
             EngineError::Store(e) => e.into(),
         }
+    }
+}
+
+impl From<IntakeError> for ApiError {
+    fn from(e: IntakeError) -> Self {
+        ApiError::Internal(e.to_string())
     }
 }
 

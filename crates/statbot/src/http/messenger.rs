@@ -45,12 +45,10 @@ pub async fn receive(
     }
     let messages = parse_delivery(&body).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
     if !messages.is_empty() {
-        let stored = state.engine.store().ingest(&messages).await?;
+        let received = messages.len();
+        let stored = state.engine.ingest(messages).await?;
         let fresh = stored.iter().filter(|s| s.inbound_id.is_some()).count();
-        tracing::debug!(received = messages.len(), fresh, "webhook delivery stored");
-        if fresh > 0 {
-            state.engine.notify_inbound();
-        }
+        tracing::debug!(received, fresh, "webhook delivery stored");
     }
     Ok((StatusCode::OK, "EVENT_RECEIVED"))
 }

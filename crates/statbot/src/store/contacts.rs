@@ -51,21 +51,6 @@ fn from_row(row: &AnyRow) -> Result<Contact> {
     })
 }
 
-/// The contact's id, creating the contact on first contact.
-pub(crate) async fn upsert(conn: &mut AnyConnection, platform: Platform, external_id: &str) -> Result<i64> {
-    let now = now_ms();
-    let row = sqlx::query(
-        "INSERT INTO contacts (platform, external_id, created_at, updated_at) VALUES ($1, $2, $3, $3) \
-         ON CONFLICT (platform, external_id) DO UPDATE SET updated_at = excluded.updated_at RETURNING id",
-    )
-    .bind(platform.as_str())
-    .bind(external_id)
-    .bind(now)
-    .fetch_one(conn)
-    .await?;
-    Ok(row.try_get(0)?)
-}
-
 pub(crate) async fn load(conn: &mut AnyConnection, id: i64) -> Result<Contact> {
     let row = sqlx::query(sql(format!("SELECT {COLUMNS} FROM contacts WHERE id = $1")))
         .bind(id)
@@ -100,11 +85,6 @@ impl Store {
         row.as_ref().map(from_row).transpose()
     }
 
-    /// Creates the contact if new; returns its id.
-    pub async fn ensure_contact(&self, platform: Platform, external_id: &str) -> Result<i64> {
-        upsert(&mut *self.pool.acquire().await?, platform, external_id).await
-    }
-
     /// Stores a fetched profile; the contact's profile is then never fetched again.
     pub async fn set_profile(&self, id: i64, profile: &Profile) -> Result<()> {
         sqlx::query(
@@ -118,18 +98,6 @@ impl Store {
         .bind(id)
         .execute(&self.pool)
         .await?;
-        Ok(())
-    }
-
-    /// Replaces the contact's conversation context (a JSON object).
-    pub async fn set_context(&self, id: i64, context: &serde_json::Map<String, serde_json::Value>) -> Result<()> {
-        let text = serde_json::Value::Object(context.clone()).to_string();
-        sqlx::query("UPDATE contacts SET context = $1, updated_at = $2 WHERE id = $3")
-            .bind(text)
-            .bind(now_ms())
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
         Ok(())
     }
 }

@@ -2,7 +2,8 @@
 //! message id), then claimed and acted on. Claims go to the oldest unprocessed message of each
 //! contact only, so one contact's messages are handled in order, even across instances.
 
-use super::{Backend, Result, Store, contacts, now_ms, parse_column, sql};
+use super::{Backend, ROWS_PER_STATEMENT, Result, Store, now_ms, parse_column, sql, values_list};
+use std::collections::HashMap;
 use sqlx::{AnyConnection, Row, any::AnyRow};
 use statbot_core::{Inbound, InboundContent, Platform};
 
@@ -12,6 +13,15 @@ pub struct Ingested {
     pub contact_id: i64,
     /// `None` when the message was already stored (a redelivery).
     pub inbound_id: Option<i64>,
+}
+
+/// Which waiting messages a worker may claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimScope {
+    /// Any contact of a platform (the background processor takes Messenger's).
+    Platform(Platform),
+    /// One contact (the web and terminal chats act on their own messages at once).
+    Contact(i64),
 }
 
 /// An inbound message taken off the queue to be acted on.
@@ -60,43 +70,85 @@ pub(crate) async fn mark_processed(conn: &mut AnyConnection, id: i64) -> Result<
 impl Store {
     /// Stores a delivery's messages in one transaction: after this returns, they are durable.
     pub async fn ingest(&self, messages: &[Inbound]) -> Result<Vec<Ingested>> {
-        let mut tx = self.pool.begin().await?;
-        let mut out = Vec::with_capacity(messages.len());
+        if messages.is_empty() {
+            return Ok(Vec::new());
+        }
         let now = now_ms();
-        for m in messages {
-            let contact_id = contacts::upsert(&mut tx, m.platform, &m.sender).await?;
-            let (kind, text, payload) = match &m.content {
-                InboundContent::Text { text } => ("text", Some(text.as_str()), None),
-                InboundContent::Payload { payload, title } => ("payload", title.as_deref(), Some(payload.as_str())),
-            };
-            let inbound_id: Option<i64> = sqlx::query(
+        let mut tx = self.pool.begin().await?;
+
+        // Contacts first: one multi-row upsert for the distinct senders.
+        let mut senders: Vec<(Platform, &str)> = messages.iter().map(|m| (m.platform, m.sender.as_str())).collect();
+        senders.sort_unstable();
+        senders.dedup();
+        let mut contact_ids = HashMap::with_capacity(senders.len());
+        for chunk in senders.chunks(ROWS_PER_STATEMENT) {
+            let query_text = format!(
+                "INSERT INTO contacts (platform, external_id, created_at, updated_at) VALUES {} \
+                 ON CONFLICT (platform, external_id) DO UPDATE SET updated_at = excluded.updated_at \
+                 RETURNING id, platform, external_id",
+                values_list(chunk.len(), 4)
+            );
+            let mut query = sqlx::query(sql(query_text));
+            for (platform, sender) in chunk {
+                query = query.bind(platform.as_str()).bind(*sender).bind(now).bind(now);
+            }
+            for row in query.fetch_all(&mut *tx).await? {
+                let platform: Platform = parse_column(&row.try_get::<String, _>("platform")?, "platform")?;
+                contact_ids.insert((platform, row.try_get::<String, _>("external_id")?), row.try_get::<i64, _>("id")?);
+            }
+        }
+
+        // Then the messages, in arrival order; a message id already stored is a redelivery.
+        let mut fresh = HashMap::with_capacity(messages.len());
+        for chunk in messages.chunks(ROWS_PER_STATEMENT) {
+            let query_text = format!(
                 "INSERT INTO inbound (contact_id, platform, message_id, kind, text, payload, sent_at, received_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (platform, message_id) DO NOTHING RETURNING id",
-            )
-            .bind(contact_id)
-            .bind(m.platform.as_str())
-            .bind(&m.message_id)
-            .bind(kind)
-            .bind(text)
-            .bind(payload)
-            .bind(m.timestamp_ms)
-            .bind(now)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|row| row.try_get(0))
-            .transpose()?;
-            out.push(Ingested { contact_id, inbound_id });
+                 VALUES {} ON CONFLICT (platform, message_id) DO NOTHING RETURNING id, platform, message_id",
+                values_list(chunk.len(), 8)
+            );
+            let mut query = sqlx::query(sql(query_text));
+            for m in chunk {
+                let contact_id = contact_ids.get(&(m.platform, m.sender.clone())).copied().unwrap_or_default();
+                let (kind, text, payload) = match &m.content {
+                    InboundContent::Text { text } => ("text", Some(text.as_str()), None),
+                    InboundContent::Payload { payload, title } => ("payload", title.as_deref(), Some(payload.as_str())),
+                };
+                query = query
+                    .bind(contact_id)
+                    .bind(m.platform.as_str())
+                    .bind(m.message_id.as_str())
+                    .bind(kind)
+                    .bind(text)
+                    .bind(payload)
+                    .bind(m.timestamp_ms)
+                    .bind(now);
+            }
+            for row in query.fetch_all(&mut *tx).await? {
+                let platform: Platform = parse_column(&row.try_get::<String, _>("platform")?, "platform")?;
+                fresh.insert((platform, row.try_get::<String, _>("message_id")?), row.try_get::<i64, _>("id")?);
+            }
         }
         tx.commit().await?;
-        Ok(out)
+
+        Ok(messages
+            .iter()
+            .map(|m| Ingested {
+                contact_id: contact_ids.get(&(m.platform, m.sender.clone())).copied().unwrap_or_default(),
+                // A message id repeated within one batch is stored once and acted on once.
+                inbound_id: fresh.remove(&(m.platform, m.message_id.clone())),
+            })
+            .collect())
     }
 
     /// Claims up to `limit` messages to act on: each the oldest unprocessed one of its contact,
     /// not leased by another worker. The lease lasts `lease_ms`; a worker that dies lets it run
     /// out and another takes over.
-    pub async fn claim_inbound(&self, limit: i64, lease_ms: i64, contact: Option<i64>) -> Result<Vec<ClaimedInbound>> {
+    pub async fn claim_inbound(&self, limit: i64, lease_ms: i64, scope: ClaimScope) -> Result<Vec<ClaimedInbound>> {
         let now = now_ms();
-        let contact_filter = if contact.is_some() { "AND i.contact_id = $4" } else { "" };
+        let scope_filter = match scope {
+            ClaimScope::Platform(_) => "AND i.platform = $4",
+            ClaimScope::Contact(_) => "AND i.contact_id = $4",
+        };
         let lock = match self.backend {
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
@@ -104,16 +156,17 @@ impl Store {
         let query_text = format!(
             "UPDATE inbound SET lease_until = $1 WHERE id IN ( \
                SELECT i.id FROM inbound i \
-               WHERE i.processed_at IS NULL AND (i.lease_until IS NULL OR i.lease_until < $2) {contact_filter} \
+               WHERE i.processed_at IS NULL AND (i.lease_until IS NULL OR i.lease_until < $2) {scope_filter} \
                  AND NOT EXISTS (SELECT 1 FROM inbound e WHERE e.contact_id = i.contact_id \
                                  AND e.processed_at IS NULL AND e.id < i.id) \
                ORDER BY i.id LIMIT $3 {lock}) \
              RETURNING id"
         );
-        let mut query = sqlx::query(sql(query_text)).bind(now + lease_ms).bind(now).bind(limit);
-        if let Some(contact) = contact {
-            query = query.bind(contact);
-        }
+        let query = sqlx::query(sql(query_text)).bind(now + lease_ms).bind(now).bind(limit);
+        let query = match scope {
+            ClaimScope::Platform(platform) => query.bind(platform.as_str()),
+            ClaimScope::Contact(id) => query.bind(id),
+        };
         let mut ids: Vec<i64> =
             query.fetch_all(&self.pool).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
         if ids.is_empty() {

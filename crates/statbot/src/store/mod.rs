@@ -16,7 +16,7 @@ pub use contacts::{Contact, Profile};
 pub use conversation::LoggedMessage;
 pub use coupons::CouponClaim;
 pub use events::{EventKind, NewEvent};
-pub use inbound::{ClaimedInbound, Ingested};
+pub use inbound::{ClaimScope, ClaimedInbound, Ingested};
 pub use outbox::{OutboxMessage, OutboxStats};
 pub use users::{Role, User};
 
@@ -91,7 +91,7 @@ impl Store {
             // go on while it writes.
             Backend::Sqlite => {
                 options
-                    .max_connections(4)
+                    .max_connections(1)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             sqlx::raw_sql(
@@ -150,6 +150,29 @@ pub(crate) fn sql(text: String) -> sqlx::AssertSqlSafe<String> {
     sqlx::AssertSqlSafe(text)
 }
 
+/// Rows per multi-row statement: well under both backends' limits on bound parameters.
+pub(crate) const ROWS_PER_STATEMENT: usize = 256;
+
+/// `($1, $2, $3), ($4, $5, $6)` for `rows` rows of `columns` parameters.
+pub(crate) fn values_list(rows: usize, columns: usize) -> String {
+    let mut out = String::with_capacity(rows * columns * 5);
+    for row in 0..rows {
+        if row > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for col in 0..columns {
+            if col > 0 {
+                out.push_str(", ");
+            }
+            out.push('$');
+            out.push_str(&(row * columns + col + 1).to_string());
+        }
+        out.push(')');
+    }
+    out
+}
+
 /// Parses a text column into a type with rules, reporting corrupt rows clearly.
 pub(crate) fn parse_column<T: FromStr>(value: &str, what: &str) -> Result<T> {
     value.parse().map_err(|_| StoreError::Corrupt(format!("{what} `{value}`")))
@@ -158,6 +181,11 @@ pub(crate) fn parse_column<T: FromStr>(value: &str, what: &str) -> Result<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_lists_number_their_parameters() {
+        assert_eq!(values_list(2, 3), "($1, $2, $3), ($4, $5, $6)");
+    }
 
     #[test]
     fn passwords_are_hidden_in_urls() {

@@ -1,0 +1,66 @@
+//! Group commit for webhook deliveries: concurrent requests hand their messages to one task,
+//! which stores everything waiting in one transaction and answers each request. Under load
+//! that turns many small transactions into a few large ones; alone, a delivery is stored at
+//! once.
+
+use crate::store::{Ingested, Store};
+use statbot_core::Inbound;
+use tokio::sync::{mpsc, oneshot};
+
+/// Deliveries stored in one transaction at most.
+const MAX_DELIVERIES_PER_COMMIT: usize = 512;
+/// Deliveries waiting for the intake before requests wait for room.
+const QUEUE: usize = 4096;
+
+type Answer = oneshot::Sender<Result<Vec<Ingested>, String>>;
+
+#[derive(Clone)]
+pub struct Intake {
+    queue: mpsc::Sender<(Vec<Inbound>, Answer)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error("storing the messages failed: {0}")]
+    Store(String),
+    #[error("the intake has stopped")]
+    Stopped,
+}
+
+impl Intake {
+    /// Starts the intake task on the current runtime; it ends when every handle is dropped.
+    pub fn start(store: Store) -> Intake {
+        let (queue, receiver) = mpsc::channel(QUEUE);
+        tokio::spawn(run(store, receiver));
+        Intake { queue }
+    }
+
+    /// Stores the messages durably (with whatever else is waiting) and returns their outcome.
+    pub async fn ingest(&self, messages: Vec<Inbound>) -> Result<Vec<Ingested>, IntakeError> {
+        let (answer, answered) = oneshot::channel();
+        self.queue.send((messages, answer)).await.map_err(|_| IntakeError::Stopped)?;
+        answered.await.map_err(|_| IntakeError::Stopped)?.map_err(IntakeError::Store)
+    }
+}
+
+async fn run(store: Store, mut receiver: mpsc::Receiver<(Vec<Inbound>, Answer)>) {
+    let mut batch = Vec::new();
+    while receiver.recv_many(&mut batch, MAX_DELIVERIES_PER_COMMIT).await > 0 {
+        let messages: Vec<Inbound> = batch.iter().flat_map(|(messages, _)| messages.iter().cloned()).collect();
+        match store.ingest(&messages).await {
+            Ok(outcomes) => {
+                let mut outcomes = outcomes.into_iter();
+                for (messages, answer) in batch.drain(..) {
+                    let _ = answer.send(Ok(outcomes.by_ref().take(messages.len()).collect()));
+                }
+            }
+            Err(e) => {
+                let message = e.to_string();
+                tracing::error!(error = %message, deliveries = batch.len(), "storing webhook deliveries failed");
+                for (_, answer) in batch.drain(..) {
+                    let _ = answer.send(Err(message.clone()));
+                }
+            }
+        }
+    }
+}
