@@ -12,11 +12,13 @@ pub use intake::IntakeError;
 pub use processor::run_processor;
 
 use crate::channels::messenger::GraphClient;
-use crate::store::{self, ClaimScope, ClaimedInbound, CouponClaim, EventKind, NewEvent, Profile, Store, StoreError};
-use futures::StreamExt;
+use crate::store::{
+    self, ClaimScope, ClaimedInbound, Contact, CouponClaim, EventKind, NewEvent, NewReply, Profile, Store, StoreError,
+};
 use statbot_core::conversation::{self, Trigger, Vars};
 use statbot_core::flow::{CouponCodes, Flow};
-use statbot_core::{Platform, Reply};
+use statbot_core::{Platform, Position, Reply};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use tokio::sync::Notify;
@@ -115,25 +117,41 @@ impl Engine {
         format!("{}/media/{flow}/{file}", self.inner.public_base)
     }
 
-    /// Acts on up to `limit` waiting messages in `scope`; returns how many.
+    /// Acts on up to `limit` waiting messages in `scope`, all in one transaction; returns how
+    /// many were claimed. Each claimed message is its contact's oldest waiting one, so a batch
+    /// never holds two messages of one contact.
     pub async fn process_pending(&self, limit: i64, scope: ClaimScope) -> Result<usize, EngineError> {
-        let claimed = self.inner.store.claim_inbound(limit, LEASE_MS, scope).await?;
-        let count = claimed.len();
-        // Claimed messages belong to different contacts, so PostgreSQL handles them side by
-        // side; SQLite has one writer, so there they go one after the other.
-        let parallel = match self.inner.store.backend() {
-            store::Backend::Sqlite => 1,
-            store::Backend::Postgres => 16,
-        };
-        let mut results =
-            futures::stream::iter(claimed.into_iter().map(|m| self.process_one(m))).buffer_unordered(parallel);
-        while let Some(result) = results.next().await {
-            result?;
+        let store = &self.inner.store;
+        let claimed = store.claim_inbound(limit, LEASE_MS, scope).await?;
+        if claimed.is_empty() {
+            return Ok(0);
         }
-        if count > 0 {
+        let ids: Vec<i64> = claimed.iter().map(|m| m.id).collect();
+        let mut contact_ids: Vec<i64> = claimed.iter().map(|m| m.contact_id).collect();
+        contact_ids.sort_unstable();
+        contact_ids.dedup();
+        let mut contacts = store.contacts(&contact_ids).await?;
+        self.fetch_missing_profiles(&claimed, &mut contacts).await?;
+
+        let mut tx = store.pool().begin().await.map_err(StoreError::from)?;
+        // Messages another worker took over (our lease ran out) are left to it.
+        let marked = store::mark_processed(&mut tx, &ids).await?;
+        let mut batch = Batch::default();
+        for message in claimed.iter().filter(|m| marked.contains(&m.id)) {
+            if let Some(contact) = contacts.get(&message.contact_id) {
+                self.respond(&mut tx, message, contact, &mut batch).await?;
+            }
+        }
+        store::record_events(&mut tx, &batch.events).await?;
+        store::enqueue_replies(&mut tx, &batch.replies).await?;
+        for (contact_id, position) in &batch.positions {
+            store::set_position(&mut tx, *contact_id, position).await?;
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        if !batch.replies.is_empty() {
             self.inner.outbox_ready.notify_one();
         }
-        Ok(count)
+        Ok(claimed.len())
     }
 
     /// Acts on every waiting message of one contact, in order (the chat channels call this
@@ -143,38 +161,29 @@ impl Engine {
         Ok(())
     }
 
-    async fn process_one(&self, message: ClaimedInbound) -> Result<(), EngineError> {
-        let store = &self.inner.store;
-        if message.platform == Platform::Messenger {
-            self.fetch_profile_once(message.contact_id, &message.sender).await?;
-        }
-        let contact = store.contact(message.contact_id).await?;
+    /// Works out one message's consequences: the button click, the steps entered, coupons
+    /// handed out (claimed inside the transaction), the replies and the contact's new position.
+    async fn respond(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        message: &ClaimedInbound,
+        contact: &Contact,
+        batch: &mut Batch,
+    ) -> Result<(), EngineError> {
         let flows = &self.inner.flows.set;
-
-        let mut tx = store.pool().begin().await.map_err(StoreError::from)?;
-        if !store::mark_processed(&mut tx, message.id).await? {
-            // Another worker acted on it after our lease ran out.
-            return Ok(());
-        }
-        let Some(transition) = conversation::transition(flows, &message.content) else {
-            tx.commit().await.map_err(StoreError::from)?;
-            return Ok(());
-        };
-        let Some(flow) = flows.get(&transition.flow) else {
-            tx.commit().await.map_err(StoreError::from)?;
-            return Ok(());
-        };
-        let event = |kind, step: Option<&str>, button: Option<&str>, detail| NewEvent {
+        let Some(transition) = conversation::transition(flows, &message.content) else { return Ok(()) };
+        let Some(flow) = flows.get(&transition.flow) else { return Ok(()) };
+        let event = |kind, step: &str, button: Option<&str>, detail| NewEvent {
             contact_id: contact.id,
             inbound_id: Some(message.id),
             kind,
             flow: Some(flow.name.clone()),
-            step: step.map(str::to_owned),
+            step: Some(step.to_owned()),
             button: button.map(str::to_owned),
             detail,
         };
         if let Trigger::Button { step, button } = &transition.trigger {
-            store::record_event(&mut tx, &event(EventKind::ButtonClicked, Some(step), Some(button), None)).await?;
+            batch.events.push(event(EventKind::ButtonClicked, step, Some(button), None));
         }
 
         let names = [
@@ -183,29 +192,20 @@ impl Engine {
         ];
         let mut vars = Vars::for_flow(flow, names);
         let mut replies: Vec<Reply> = Vec::new();
-        let mut position = None;
         for step_id in &transition.entered {
             let Some(step) = flow.step(step_id) else { break };
-            store::record_event(&mut tx, &event(EventKind::StepEntered, Some(step_id), None, None)).await?;
-            position = Some(statbot_core::Position { flow: flow.name.clone(), step: step_id.clone() });
+            batch.events.push(event(EventKind::StepEntered, step_id, None, None));
+            batch.positions.insert(contact.id, Position { flow: flow.name.clone(), step: step_id.clone() });
             if let Some(coupon_id) = &step.reveal {
-                match self.reveal(&mut tx, flow, coupon_id, contact.id).await? {
+                match self.reveal(tx, flow, coupon_id, contact.id).await? {
                     Some((code, fresh)) => {
                         let detail = serde_json::json!({ "coupon": coupon_id, "code": code, "fresh": fresh });
-                        store::record_event(
-                            &mut tx,
-                            &event(EventKind::CouponRevealed, Some(step_id), None, Some(detail)),
-                        )
-                        .await?;
+                        batch.events.push(event(EventKind::CouponRevealed, step_id, None, Some(detail)));
                         vars.set("coupon_code", &code);
                     }
                     None => {
                         let detail = serde_json::json!({ "coupon": coupon_id });
-                        store::record_event(
-                            &mut tx,
-                            &event(EventKind::CouponExhausted, Some(step_id), None, Some(detail)),
-                        )
-                        .await?;
+                        batch.events.push(event(EventKind::CouponExhausted, step_id, None, Some(detail)));
                         if let Some(coupon) = flow.coupons.get(coupon_id) {
                             replies.push(Reply::Text { text: coupon.exhausted.render(|name| vars.get(name)) });
                         }
@@ -215,14 +215,13 @@ impl Engine {
             }
             replies.extend(conversation::render_step(flow, step, &vars, &|f, file| self.media_url(f, file)));
         }
-        for reply in &replies {
-            store::enqueue_reply(&mut tx, contact.id, Some(message.id), message.platform, &message.sender, reply)
-                .await?;
-        }
-        if let Some(position) = position {
-            store::set_position(&mut tx, contact.id, &position).await?;
-        }
-        tx.commit().await.map_err(StoreError::from)?;
+        batch.replies.extend(replies.into_iter().map(|reply| NewReply {
+            contact_id: contact.id,
+            inbound_id: Some(message.id),
+            platform: message.platform,
+            recipient: contact.external_id.clone(),
+            reply,
+        }));
         Ok(())
     }
 
@@ -245,35 +244,62 @@ impl Engine {
         })
     }
 
-    /// Fetches a Messenger contact's profile the first time they write. A failure is logged
-    /// and the flow's default name used; a later message tries again.
-    async fn fetch_profile_once(&self, contact_id: i64, psid: &str) -> Result<(), EngineError> {
+    /// Fetches the profile of Messenger contacts writing for the first time, side by side,
+    /// and puts their names in `contacts`. A failure is logged and the flow's default name
+    /// used; a later message tries again.
+    async fn fetch_missing_profiles(
+        &self,
+        claimed: &[ClaimedInbound],
+        contacts: &mut HashMap<i64, Contact>,
+    ) -> Result<(), EngineError> {
         let Some(graph) = &self.inner.graph else { return Ok(()) };
         if store::now_ms() < self.inner.profile_pause_until.load(Ordering::Relaxed) {
             return Ok(());
         }
-        let contact = self.inner.store.contact(contact_id).await?;
-        if contact.profile_fetched {
-            return Ok(());
-        }
-        let started = std::time::Instant::now();
-        match graph.profile(psid).await {
-            Ok(p) => {
-                let non_empty = |s: String| Some(s).filter(|s| !s.trim().is_empty());
-                let profile = Profile {
-                    first_name: non_empty(p.first_name),
-                    last_name: non_empty(p.last_name),
-                    profile_pic: p.profile_pic,
-                };
-                self.inner.store.set_profile(contact_id, &profile).await?;
-            }
-            Err(e) => {
-                tracing::warn!(contact_id, error = %e, "could not fetch the contact's profile");
-                if started.elapsed() >= SLOW_PROFILE_CALL {
-                    self.inner.profile_pause_until.store(store::now_ms() + PROFILE_PAUSE_MS, Ordering::Relaxed);
+        let missing: Vec<(i64, String)> = claimed
+            .iter()
+            .filter(|m| m.platform == Platform::Messenger)
+            .filter_map(|m| contacts.get(&m.contact_id))
+            .filter(|c| !c.profile_fetched)
+            .map(|c| (c.id, c.external_id.clone()))
+            .collect();
+        let fetched = futures::future::join_all(missing.into_iter().map(|(id, psid)| async move {
+            let started = std::time::Instant::now();
+            (id, graph.profile(&psid).await, started.elapsed())
+        }))
+        .await;
+        for (contact_id, result, took) in fetched {
+            match result {
+                Ok(p) => {
+                    let non_empty = |s: String| Some(s).filter(|s| !s.trim().is_empty());
+                    let profile = Profile {
+                        first_name: non_empty(p.first_name),
+                        last_name: non_empty(p.last_name),
+                        profile_pic: p.profile_pic,
+                    };
+                    self.inner.store.set_profile(contact_id, &profile).await?;
+                    if let Some(contact) = contacts.get_mut(&contact_id) {
+                        contact.first_name = profile.first_name;
+                        contact.last_name = profile.last_name;
+                        contact.profile_fetched = true;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(contact_id, error = %e, "could not fetch the contact's profile");
+                    if took >= SLOW_PROFILE_CALL {
+                        self.inner.profile_pause_until.store(store::now_ms() + PROFILE_PAUSE_MS, Ordering::Relaxed);
+                    }
                 }
             }
         }
         Ok(())
     }
+}
+
+/// What a batch of messages adds to the store, written together at the end.
+#[derive(Default)]
+struct Batch {
+    events: Vec<NewEvent>,
+    replies: Vec<NewReply>,
+    positions: HashMap<i64, Position>,
 }

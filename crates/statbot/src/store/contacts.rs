@@ -4,6 +4,7 @@
 use super::{Result, Store, StoreError, now_ms, parse_column, sql};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row, any::AnyRow};
+use std::collections::HashMap;
 use statbot_core::{Platform, Position};
 
 #[derive(Debug, Clone, Serialize)]
@@ -71,7 +72,22 @@ pub(crate) async fn set_position(conn: &mut AnyConnection, id: i64, position: &P
     Ok(())
 }
 
+/// Contacts by id, for a batch of messages.
+async fn load_many(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, Contact>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let rows = sqlx::query(sql(format!("SELECT {COLUMNS} FROM contacts WHERE id IN ({list})"))).fetch_all(conn).await?;
+    rows.iter().map(|row| from_row(row).map(|c| (c.id, c))).collect()
+}
+
 impl Store {
+    /// Contacts by id.
+    pub async fn contacts(&self, ids: &[i64]) -> Result<HashMap<i64, Contact>> {
+        load_many(&mut *self.pool.acquire().await?, ids).await
+    }
+
     pub async fn contact(&self, id: i64) -> Result<Contact> {
         load(&mut *self.pool.acquire().await?, id).await
     }

@@ -1,7 +1,7 @@
 //! Events: the append-only record of what happened in conversations (steps entered, buttons
 //! clicked, coupons revealed or exhausted, sends given up on). Funnels are queries over it.
 
-use super::{Result, Store, now_ms};
+use super::{ROWS_PER_STATEMENT, Result, Store, now_ms, sql, values_list};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
@@ -38,21 +38,28 @@ pub struct NewEvent {
     pub detail: Option<serde_json::Value>,
 }
 
-pub(crate) async fn record(conn: &mut AnyConnection, event: &NewEvent) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO events (contact_id, inbound_id, kind, flow, step, button, detail, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(event.contact_id)
-    .bind(event.inbound_id)
-    .bind(event.kind.as_str())
-    .bind(&event.flow)
-    .bind(&event.step)
-    .bind(&event.button)
-    .bind(event.detail.as_ref().map(|d| d.to_string()))
-    .bind(now_ms())
-    .execute(conn)
-    .await?;
+/// Appends events in one statement per chunk.
+pub(crate) async fn record(conn: &mut AnyConnection, events: &[NewEvent]) -> Result<()> {
+    let now = now_ms();
+    for chunk in events.chunks(ROWS_PER_STATEMENT) {
+        let query_text = format!(
+            "INSERT INTO events (contact_id, inbound_id, kind, flow, step, button, detail, at) VALUES {}",
+            values_list(chunk.len(), 8)
+        );
+        let mut query = sqlx::query(sql(query_text));
+        for event in chunk {
+            query = query
+                .bind(event.contact_id)
+                .bind(event.inbound_id)
+                .bind(event.kind.as_str())
+                .bind(event.flow.as_deref())
+                .bind(event.step.as_deref())
+                .bind(event.button.as_deref())
+                .bind(event.detail.as_ref().map(|d| d.to_string()))
+                .bind(now);
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

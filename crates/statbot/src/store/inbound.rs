@@ -30,7 +30,6 @@ pub struct ClaimedInbound {
     pub id: i64,
     pub contact_id: i64,
     pub platform: Platform,
-    pub sender: String,
     pub content: InboundContent,
     pub received_at: i64,
 }
@@ -49,22 +48,26 @@ fn from_row(row: &AnyRow) -> Result<ClaimedInbound> {
         id: row.try_get("id")?,
         contact_id: row.try_get("contact_id")?,
         platform: parse_column(&row.try_get::<String, _>("platform")?, "platform")?,
-        sender: row.try_get("external_id")?,
         content,
         received_at: row.try_get("received_at")?,
     })
 }
 
-/// Marks a claimed message as acted on. `false` if another worker already did (its lease had
-/// run out): the caller must then roll back so nothing is done twice.
-pub(crate) async fn mark_processed(conn: &mut AnyConnection, id: i64) -> Result<bool> {
-    let done =
-        sqlx::query("UPDATE inbound SET processed_at = $1, lease_until = NULL WHERE id = $2 AND processed_at IS NULL")
-            .bind(now_ms())
-            .bind(id)
-            .execute(conn)
-            .await?;
-    Ok(done.rows_affected() == 1)
+/// Marks claimed messages as acted on and returns those it marked. A message missing from the
+/// answer was acted on by another worker after our lease ran out: it must be skipped.
+pub(crate) async fn mark_processed(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let rows = sqlx::query(sql(format!(
+        "UPDATE inbound SET processed_at = $1, lease_until = NULL \
+         WHERE id IN ({list}) AND processed_at IS NULL RETURNING id"
+    )))
+    .bind(now_ms())
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
 }
 
 impl Store {
@@ -160,27 +163,16 @@ impl Store {
                  AND NOT EXISTS (SELECT 1 FROM inbound e WHERE e.contact_id = i.contact_id \
                                  AND e.processed_at IS NULL AND e.id < i.id) \
                ORDER BY i.id LIMIT $3 {lock}) \
-             RETURNING id"
+             RETURNING id, contact_id, platform, kind, text, payload, received_at"
         );
         let query = sqlx::query(sql(query_text)).bind(now + lease_ms).bind(now).bind(limit);
         let query = match scope {
             ClaimScope::Platform(platform) => query.bind(platform.as_str()),
             ClaimScope::Contact(id) => query.bind(id),
         };
-        let mut ids: Vec<i64> =
-            query.fetch_all(&self.pool).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        ids.sort_unstable();
-        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        let rows = sqlx::query(sql(format!(
-            "SELECT i.id, i.contact_id, i.platform, c.external_id, i.kind, i.text, i.payload, i.received_at \
-             FROM inbound i JOIN contacts c ON c.id = i.contact_id WHERE i.id IN ({list}) ORDER BY i.id"
-        )))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(from_row).collect()
+        let mut claimed: Vec<ClaimedInbound> = query.fetch_all(&self.pool).await?.iter().map(from_row).collect::<Result<_>>()?;
+        claimed.sort_unstable_by_key(|m| m.id);
+        Ok(claimed)
     }
 
     /// Messages waiting to be acted on.

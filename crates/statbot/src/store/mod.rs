@@ -17,14 +17,14 @@ pub use conversation::LoggedMessage;
 pub use coupons::CouponClaim;
 pub use events::{EventKind, NewEvent};
 pub use inbound::{ClaimScope, ClaimedInbound, Ingested};
-pub use outbox::{OutboxMessage, OutboxStats};
+pub use outbox::{NewReply, OutboxMessage, OutboxStats};
 pub use users::{Role, User};
 
 pub(crate) use contacts::set_position;
 pub(crate) use coupons::claim as claim_coupon;
-pub(crate) use events::record as record_event;
+pub(crate) use events::record as record_events;
 pub(crate) use inbound::mark_processed;
-pub(crate) use outbox::enqueue as enqueue_reply;
+pub(crate) use outbox::enqueue as enqueue_replies;
 
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;

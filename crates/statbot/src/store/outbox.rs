@@ -2,7 +2,7 @@
 //! of each contact (so one contact's replies go out in order), deliver it, and record the
 //! outcome: sent, retry later, or failed with the reason.
 
-use super::{Backend, Result, Store, StoreError, now_ms, parse_column, sql};
+use super::{Backend, ROWS_PER_STATEMENT, Result, Store, StoreError, now_ms, parse_column, sql, values_list};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row, any::AnyRow};
 use statbot_core::{Platform, Reply};
@@ -41,29 +41,39 @@ fn from_row(row: &AnyRow) -> Result<OutboxMessage> {
     })
 }
 
-pub(crate) async fn enqueue(
-    conn: &mut AnyConnection,
-    contact_id: i64,
-    inbound_id: Option<i64>,
-    platform: Platform,
-    recipient: &str,
-    reply: &Reply,
-) -> Result<i64> {
+/// A reply to store in the outbox.
+#[derive(Debug, Clone)]
+pub struct NewReply {
+    pub contact_id: i64,
+    pub inbound_id: Option<i64>,
+    pub platform: Platform,
+    pub recipient: String,
+    pub reply: Reply,
+}
+
+/// Queues replies, in order, in one statement per chunk.
+pub(crate) async fn enqueue(conn: &mut AnyConnection, replies: &[NewReply]) -> Result<()> {
     let now = now_ms();
-    let body = serde_json::to_string(reply).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let row = sqlx::query(
-        "INSERT INTO outbox (contact_id, inbound_id, platform, recipient, body, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
-    )
-    .bind(contact_id)
-    .bind(inbound_id)
-    .bind(platform.as_str())
-    .bind(recipient)
-    .bind(body)
-    .bind(now)
-    .fetch_one(conn)
-    .await?;
-    Ok(row.try_get(0)?)
+    for chunk in replies.chunks(ROWS_PER_STATEMENT) {
+        let query_text = format!(
+            "INSERT INTO outbox (contact_id, inbound_id, platform, recipient, body, next_attempt_at, created_at) VALUES {}",
+            values_list(chunk.len(), 7)
+        );
+        let mut query = sqlx::query(sql(query_text));
+        for r in chunk {
+            let body = serde_json::to_string(&r.reply).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            query = query
+                .bind(r.contact_id)
+                .bind(r.inbound_id)
+                .bind(r.platform.as_str())
+                .bind(r.recipient.as_str())
+                .bind(body)
+                .bind(now)
+                .bind(now);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 impl Store {
@@ -142,7 +152,7 @@ impl Store {
             .await?;
         super::events::record(
             &mut tx,
-            &super::NewEvent {
+            &[super::NewEvent {
                 contact_id: message.contact_id,
                 inbound_id: None,
                 kind: super::EventKind::SendFailed,
@@ -150,7 +160,7 @@ impl Store {
                 step: None,
                 button: None,
                 detail: Some(serde_json::json!({ "outbox_id": message.id, "reason": error })),
-            },
+            }],
         )
         .await?;
         tx.commit().await?;
