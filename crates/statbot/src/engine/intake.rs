@@ -43,11 +43,29 @@ impl Intake {
     }
 }
 
+/// Attempts at storing one group: two instances storing the same redelivered messages at the
+/// same moment can deadlock on PostgreSQL, which aborts one of them; trying again succeeds.
+const ATTEMPTS: u32 = 3;
+
+async fn ingest_with_retry(store: &Store, messages: &[Inbound]) -> Result<Vec<Ingested>, crate::store::StoreError> {
+    let mut attempt = 1;
+    loop {
+        match store.ingest(messages).await {
+            Err(e) if attempt < ATTEMPTS => {
+                tracing::warn!(error = %e, attempt, "storing webhook deliveries failed; trying again");
+                tokio::time::sleep(std::time::Duration::from_millis(10 * u64::from(attempt))).await;
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
 async fn run(store: Store, mut receiver: mpsc::Receiver<(Vec<Inbound>, Answer)>) {
     let mut batch = Vec::new();
     while receiver.recv_many(&mut batch, MAX_DELIVERIES_PER_COMMIT).await > 0 {
         let messages: Vec<Inbound> = batch.iter().flat_map(|(messages, _)| messages.iter().cloned()).collect();
-        match store.ingest(&messages).await {
+        match ingest_with_retry(&store, &messages).await {
             Ok(outcomes) => {
                 let mut outcomes = outcomes.into_iter();
                 for (messages, answer) in batch.drain(..) {

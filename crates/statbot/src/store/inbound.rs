@@ -79,21 +79,31 @@ impl Store {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
 
-        // Contacts first: one multi-row upsert for the distinct senders.
+        // Contacts first, for the distinct senders: new ones are inserted, known ones only
+        // read. (Updating known contacts here would lock rows that the processor updates in
+        // the other order, a deadlock on PostgreSQL.)
         let mut senders: Vec<(Platform, &str)> = messages.iter().map(|m| (m.platform, m.sender.as_str())).collect();
         senders.sort_unstable();
         senders.dedup();
         let mut contact_ids = HashMap::with_capacity(senders.len());
         for chunk in senders.chunks(ROWS_PER_STATEMENT) {
-            let query_text = format!(
+            let insert = format!(
                 "INSERT INTO contacts (platform, external_id, created_at, updated_at) VALUES {} \
-                 ON CONFLICT (platform, external_id) DO UPDATE SET updated_at = excluded.updated_at \
-                 RETURNING id, platform, external_id",
+                 ON CONFLICT (platform, external_id) DO NOTHING",
                 values_list(chunk.len(), 4)
             );
-            let mut query = sqlx::query(sql(query_text));
+            let mut query = sqlx::query(sql(insert));
             for (platform, sender) in chunk {
                 query = query.bind(platform.as_str()).bind(*sender).bind(now).bind(now);
+            }
+            query.execute(&mut *tx).await?;
+            let select = format!(
+                "SELECT id, platform, external_id FROM contacts WHERE external_id IN ({})",
+                (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+            );
+            let mut query = sqlx::query(sql(select));
+            for (_, sender) in chunk {
+                query = query.bind(*sender);
             }
             for row in query.fetch_all(&mut *tx).await? {
                 let platform: Platform = parse_column(&row.try_get::<String, _>("platform")?, "platform")?;
