@@ -51,7 +51,8 @@ fn flows_check_accepts_the_demo_flow_and_names_the_problems_of_a_bad_one() {
 #[test]
 fn serve_refuses_to_start_on_a_bad_flow() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("broken.toml"), "name = \"x\"\nentry = \"nowhere\"\n[steps.a]\ntext = \"hi\"\n").unwrap();
+    std::fs::write(dir.path().join("broken.toml"), "name = \"x\"\nentry = \"nowhere\"\n[steps.a]\ntext = \"hi\"\n")
+        .unwrap();
     let db = format!("sqlite://{}", dir.path().join("s.db").display());
     let out = statbot(
         &["serve", "--addr", "127.0.0.1:0"],
@@ -69,7 +70,11 @@ async fn users_add_reads_the_password_from_stdin_and_hashes_it() {
     let dir = tempfile::tempdir().unwrap();
     let db = support::fresh_database_url(dir.path()).await;
     let env = [("STATBOT_DATABASE_URL", db.as_str())];
-    let out = statbot(&["users", "add", "lead", "--role", "admin", "--password-stdin"], &env, Some("a long enough password\n"));
+    let out = statbot(
+        &["users", "add", "lead", "--role", "admin", "--password-stdin"],
+        &env,
+        Some("a long enough password\n"),
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("created admin account `lead`"));
 
@@ -78,7 +83,11 @@ async fn users_add_reads_the_password_from_stdin_and_hashes_it() {
     assert!(user.password_hash.starts_with("$argon2id$"));
     assert!(statbot::auth::verify_password("a long enough password".into(), user.password_hash).await.unwrap());
 
-    let again = statbot(&["users", "add", "lead", "--role", "staff", "--password-stdin"], &env, Some("a long enough password\n"));
+    let again = statbot(
+        &["users", "add", "lead", "--role", "staff", "--password-stdin"],
+        &env,
+        Some("a long enough password\n"),
+    );
     assert!(!again.status.success());
     assert!(text(&again.stderr).contains("user `lead` already exists"), "{}", text(&again.stderr));
 
@@ -100,7 +109,14 @@ fn config_default_prints_a_commented_example() {
 
 #[test]
 fn a_bad_environment_variable_is_one_sentence() {
-    let out = statbot(&["users", "add", "x", "--role", "staff", "--password-stdin"], &[("STATBOT_ADDR", "nowhere")], Some("x\n"));
+    let out = statbot(
+        &["users", "add", "x", "--role", "staff", "--password-stdin"],
+        &[("STATBOT_ADDR", "nowhere")],
+        Some("x\n"),
+    );
     assert!(!out.status.success());
-    assert_eq!(text(&out.stderr).trim(), "statbot: STATBOT_ADDR=\"nowhere\" is not valid: invalid socket address syntax");
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "statbot: STATBOT_ADDR=\"nowhere\" is not valid: invalid socket address syntax"
+    );
 }

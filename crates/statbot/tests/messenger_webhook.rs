@@ -10,7 +10,9 @@ async fn verification_answers_the_challenge_only_for_the_right_token() {
     let app = TestApp::spawn().await;
     let ok = app
         .client
-        .get(app.url(&format!("/webhooks/messenger?hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=CHALLENGE_42")))
+        .get(app.url(&format!(
+            "/webhooks/messenger?hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=CHALLENGE_42"
+        )))
         .send()
         .await
         .unwrap();
@@ -32,11 +34,17 @@ async fn unsigned_and_badly_signed_deliveries_are_refused_and_nothing_is_stored(
     let body = fixture("inbound-text.json");
     let missing = app.post_webhook(&body, None).await;
     assert_eq!(missing.status(), 403);
-    let wrong = app.post_webhook(&body, Some(&statbot::channels::messenger::signature::sign("other", body.as_bytes()))).await;
+    let wrong =
+        app.post_webhook(&body, Some(&statbot::channels::messenger::signature::sign("other", body.as_bytes()))).await;
     assert_eq!(wrong.status(), 403);
     let error: serde_json::Value = wrong.json().await.unwrap();
     assert_eq!(error["error"]["code"], "invalid_signature");
-    let tampered = app.post_webhook(&body.replace("hi there", "hi thera"), Some(&statbot::channels::messenger::signature::sign(APP_SECRET, body.as_bytes()))).await;
+    let tampered = app
+        .post_webhook(
+            &body.replace("hi there", "hi thera"),
+            Some(&statbot::channels::messenger::signature::sign(APP_SECRET, body.as_bytes())),
+        )
+        .await;
     assert_eq!(tampered.status(), 403);
 
     let store = app.store().await;

@@ -11,7 +11,10 @@ async fn the_coupon_flow_works_in_a_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let database_url = support::fresh_database_url(dir.path()).await;
     let mut command = Command::new(env!("CARGO_BIN_EXE_statbot"));
-    command.args(["chat", "--demo", "--as", "terminal-tester"]).env("STATBOT_DATABASE_URL", &database_url).env("NO_COLOR", "1");
+    command
+        .args(["chat", "--demo", "--as", "terminal-tester"])
+        .env("STATBOT_DATABASE_URL", &database_url)
+        .env("NO_COLOR", "1");
     let url = database_url.clone();
     tokio::task::spawn_blocking(move || {
         let mut chat = spawn_command(command, Some(20_000)).unwrap();

@@ -31,6 +31,8 @@ CREATE TABLE inbound (
     lease_until INTEGER,
     UNIQUE (platform, message_id)
 );
+-- The queue: waiting messages in arrival order, and per contact (to find each one's oldest).
+CREATE INDEX inbound_queue ON inbound (platform, id) WHERE processed_at IS NULL;
 CREATE INDEX inbound_pending ON inbound (contact_id, id) WHERE processed_at IS NULL;
 CREATE INDEX inbound_contact ON inbound (contact_id, id);
 
@@ -51,6 +53,7 @@ CREATE TABLE outbox (
     created_at INTEGER NOT NULL,
     sent_at INTEGER
 );
+CREATE INDEX outbox_queue ON outbox (platform, id) WHERE status = 'pending';
 CREATE INDEX outbox_pending ON outbox (contact_id, id) WHERE status = 'pending';
 CREATE INDEX outbox_contact ON outbox (contact_id, id);
 

@@ -4,8 +4,8 @@
 use super::{Result, Store, StoreError, now_ms, parse_column, sql};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row, any::AnyRow};
-use std::collections::HashMap;
 use statbot_core::{Platform, Position};
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Contact {

@@ -3,9 +3,9 @@
 //! contact only, so one contact's messages are handled in order, even across instances.
 
 use super::{Backend, ROWS_PER_STATEMENT, Result, Store, now_ms, parse_column, sql, values_list};
-use std::collections::HashMap;
 use sqlx::{AnyConnection, Row, any::AnyRow};
 use statbot_core::{Inbound, InboundContent, Platform};
+use std::collections::HashMap;
 
 /// The outcome of storing one inbound message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,6 +13,14 @@ pub struct Ingested {
     pub contact_id: i64,
     /// `None` when the message was already stored (a redelivery).
     pub inbound_id: Option<i64>,
+}
+
+/// Sorted (platform, sender) pairs cut into runs of one platform, at most
+/// [`ROWS_PER_STATEMENT`] long.
+fn chunks_by_platform<'a>(
+    senders: &'a [(Platform, &'a str)],
+) -> impl Iterator<Item = (Platform, &'a [(Platform, &'a str)])> {
+    senders.chunk_by(|a, b| a.0 == b.0).flat_map(|run| run.chunks(ROWS_PER_STATEMENT)).map(|chunk| (chunk[0].0, chunk))
 }
 
 /// Which waiting messages a worker may claim.
@@ -86,27 +94,26 @@ impl Store {
         senders.sort_unstable();
         senders.dedup();
         let mut contact_ids = HashMap::with_capacity(senders.len());
-        for chunk in senders.chunks(ROWS_PER_STATEMENT) {
+        for (platform, chunk) in chunks_by_platform(&senders) {
             let insert = format!(
                 "INSERT INTO contacts (platform, external_id, created_at, updated_at) VALUES {} \
                  ON CONFLICT (platform, external_id) DO NOTHING",
                 values_list(chunk.len(), 4)
             );
             let mut query = sqlx::query(sql(insert));
-            for (platform, sender) in chunk {
+            for (_, sender) in chunk {
                 query = query.bind(platform.as_str()).bind(*sender).bind(now).bind(now);
             }
             query.execute(&mut *tx).await?;
             let select = format!(
-                "SELECT id, platform, external_id FROM contacts WHERE external_id IN ({})",
-                (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+                "SELECT id, external_id FROM contacts WHERE platform = $1 AND external_id IN ({})",
+                (2..chunk.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
             );
-            let mut query = sqlx::query(sql(select));
+            let mut query = sqlx::query(sql(select)).bind(platform.as_str());
             for (_, sender) in chunk {
                 query = query.bind(*sender);
             }
             for row in query.fetch_all(&mut *tx).await? {
-                let platform: Platform = parse_column(&row.try_get::<String, _>("platform")?, "platform")?;
                 contact_ids.insert((platform, row.try_get::<String, _>("external_id")?), row.try_get::<i64, _>("id")?);
             }
         }
@@ -180,7 +187,8 @@ impl Store {
             ClaimScope::Platform(platform) => query.bind(platform.as_str()),
             ClaimScope::Contact(id) => query.bind(id),
         };
-        let mut claimed: Vec<ClaimedInbound> = query.fetch_all(&self.pool).await?.iter().map(from_row).collect::<Result<_>>()?;
+        let mut claimed: Vec<ClaimedInbound> =
+            query.fetch_all(&self.pool).await?.iter().map(from_row).collect::<Result<_>>()?;
         claimed.sort_unstable_by_key(|m| m.id);
         Ok(claimed)
     }

@@ -91,12 +91,13 @@ impl Store {
             // go on while it writes.
             Backend::Sqlite => {
                 options
-                    .max_connections(1)
+                    .max_connections(4)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             sqlx::raw_sql(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                                 PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
                             )
                             .execute(conn)
                             .await?;

@@ -107,25 +107,38 @@ impl Store {
         Ok(claimed)
     }
 
-    /// When the next pending reply for `platform` becomes due, if any.
+    /// When the next reply for `platform` that a sender could claim becomes due, if any: only
+    /// each contact's oldest pending reply counts (the others wait for it, however overdue they
+    /// look), and not while it is leased (being sent).
     pub async fn next_outbox_due(&self, platform: Platform) -> Result<Option<i64>> {
-        let row = sqlx::query("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending' AND platform = $1")
-            .bind(platform.as_str())
-            .fetch_one(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT MIN(o.next_attempt_at) FROM outbox o \
+             WHERE o.status = 'pending' AND o.platform = $1 AND (o.lease_until IS NULL OR o.lease_until < $2) \
+               AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.contact_id = o.contact_id \
+                               AND e.status = 'pending' AND e.id < o.id)",
+        )
+        .bind(platform.as_str())
+        .bind(now_ms())
+        .fetch_one(&self.pool)
+        .await?;
         Ok(row.try_get(0)?)
     }
 
-    pub async fn mark_sent(&self, id: i64, platform_message_id: Option<&str>) -> Result<()> {
-        sqlx::query(
-            "UPDATE outbox SET status = 'sent', sent_at = $1, lease_until = NULL, platform_message_id = $2, \
-             last_error = NULL WHERE id = $3 AND status = 'pending'",
-        )
-        .bind(now_ms())
-        .bind(platform_message_id)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
+    /// Records delivered replies with the platform's message ids, in one statement per chunk.
+    pub async fn mark_sent(&self, sent: &[(i64, String)]) -> Result<()> {
+        for chunk in sent.chunks(ROWS_PER_STATEMENT) {
+            let cases: String = (0..chunk.len()).map(|i| format!(" WHEN ${} THEN ${}", 2 * i + 2, 2 * i + 3)).collect();
+            let ids = chunk.iter().map(|(id, _)| id.to_string()).collect::<Vec<_>>().join(",");
+            let query_text = format!(
+                "UPDATE outbox SET status = 'sent', sent_at = $1, lease_until = NULL, last_error = NULL, \
+                 platform_message_id = CASE id{cases} END WHERE id IN ({ids}) AND status = 'pending'"
+            );
+            let mut query = sqlx::query(sql(query_text)).bind(now_ms());
+            for (id, message_id) in chunk {
+                query = query.bind(*id).bind(message_id.as_str());
+            }
+            query.execute(&self.pool).await?;
+        }
         Ok(())
     }
 

@@ -152,8 +152,11 @@ impl TestApp {
     }
 
     pub async fn post_webhook(&self, body: &str, signature: Option<&str>) -> reqwest::Response {
-        let mut request =
-            self.client.post(self.url("/webhooks/messenger")).header("content-type", "application/json").body(body.to_owned());
+        let mut request = self
+            .client
+            .post(self.url("/webhooks/messenger"))
+            .header("content-type", "application/json")
+            .body(body.to_owned());
         if let Some(sig) = signature {
             request = request.header("x-hub-signature-256", sig);
         }
