@@ -155,9 +155,18 @@ impl Store {
         Ok(())
     }
 
-    /// Gives up on a reply, keeping the reason, and records a `send_failed` event.
+    /// Gives up on a reply, keeping the reason, and records a `send_failed` event in the
+    /// contact's current flow (so per-flow reports see failed sends).
     pub async fn mark_failed(&self, message: &OutboxMessage, error: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        let position = sqlx::query("SELECT flow, step FROM contacts WHERE id = $1")
+            .bind(message.contact_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let (flow, step) = match position {
+            Some(row) => (row.try_get("flow")?, row.try_get("step")?),
+            None => (None, None),
+        };
         sqlx::query("UPDATE outbox SET status = 'failed', last_error = $1, lease_until = NULL WHERE id = $2 AND status = 'pending'")
             .bind(error)
             .bind(message.id)
@@ -169,8 +178,8 @@ impl Store {
                 contact_id: message.contact_id,
                 inbound_id: None,
                 kind: super::EventKind::SendFailed,
-                flow: None,
-                step: None,
+                flow,
+                step,
                 button: None,
                 detail: Some(serde_json::json!({ "outbox_id": message.id, "reason": error })),
             }],

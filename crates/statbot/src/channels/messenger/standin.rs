@@ -58,6 +58,9 @@ struct StandInState {
     profile_calls: HashMap<String, usize>,
     profile_failures: usize,
     expected_token: Option<String>,
+    sent_per_recipient: HashMap<String, usize>,
+    /// Waiters for a recipient's n-th successful send.
+    recipient_waiters: HashMap<String, Vec<(usize, tokio::sync::oneshot::Sender<()>)>>,
 }
 
 #[derive(Default)]
@@ -161,6 +164,19 @@ impl GraphStandIn {
     /// Only this access token is accepted (default: any non-empty one); others answer code 190.
     pub fn expect_token(&self, token: &str) {
         self.shared.lock().expected_token = Some(token.to_string());
+    }
+
+    /// Resolves once `psid` has received `n` messages (at once if it already has); cheap enough
+    /// for a benchmark with many contacts waiting at the same time.
+    pub fn sent_to_count(&self, psid: &str, n: usize) -> tokio::sync::oneshot::Receiver<()> {
+        let (waiter, reached) = tokio::sync::oneshot::channel();
+        let mut state = self.shared.lock();
+        if state.sent_per_recipient.get(psid).copied().unwrap_or(0) >= n {
+            let _ = waiter.send(());
+        } else {
+            state.recipient_waiters.entry(psid.to_owned()).or_default().push((n, waiter));
+        }
+        reached
     }
 
     /// Waits until at least `n` sends succeeded, or `timeout` passed; returns all sends so far
@@ -305,7 +321,20 @@ async fn send(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery, body
     let n = shared.next_id.fetch_add(1, Ordering::Relaxed) + 1;
     let message_id = format!("m_StAnDiN{n:029}");
     let answer = json!({ "recipient_id": recipient, "message_id": message_id });
-    shared.lock().sent.push(RecordedSend { recipient, body, at: std::time::Instant::now() });
+    {
+        let mut state = shared.lock();
+        let count = state.sent_per_recipient.entry(recipient.clone()).or_default();
+        *count += 1;
+        let count = *count;
+        if let Some(waiters) = state.recipient_waiters.get_mut(&recipient) {
+            let (ready, waiting): (Vec<_>, Vec<_>) = waiters.drain(..).partition(|(n, _)| *n <= count);
+            *waiters = waiting;
+            for (_, waiter) in ready {
+                let _ = waiter.send(());
+            }
+        }
+        state.sent.push(RecordedSend { recipient, body, at: std::time::Instant::now() });
+    }
     shared.sent_changed.notify_waiters();
     axum::Json(answer).into_response()
 }
