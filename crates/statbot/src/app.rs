@@ -40,7 +40,7 @@ const JWT_SETTING: &str = "jwt_secret";
 impl App {
     pub async fn build(config: Config) -> Result<App, StartError> {
         let flows = engine::flows::load(config.demo, config.flows_dir.as_deref(), config.default_flow.as_deref())?;
-        let store = Store::open(&config.database_url).await?;
+        let store = Store::open_with(&config.database_url, config.database_max_connections).await?;
         let graph = if config.messenger_enabled() {
             Some(GraphClient::new(GraphConfig {
                 base_url: config.messenger.graph_url.clone(),

@@ -45,6 +45,8 @@ impl fmt::Debug for Secret {
 pub struct Config {
     /// `sqlite://statbot.db` (default) or `postgres://user:pass@host/db`.
     pub database_url: String,
+    /// Connections per instance on PostgreSQL.
+    pub database_max_connections: u32,
     pub addr: SocketAddr,
     /// The base URL the world reaches this server at; links sent to Messenger use it.
     pub public_url: String,
@@ -104,6 +106,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             database_url: "sqlite://statbot.db".into(),
+            database_max_connections: 16,
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: "http://127.0.0.1:8080".into(),
             flows_dir: None,
@@ -152,6 +155,7 @@ type Setter = fn(&mut Config, &str) -> Result<(), String>;
 /// Every environment variable statbot reads, with what it sets.
 const ENV_VARS: &[(&str, Setter)] = &[
     ("STATBOT_DATABASE_URL", |c, v| set_string(&mut c.database_url, v)),
+    ("STATBOT_DATABASE_MAX_CONNECTIONS", |c, v| set_parsed(&mut c.database_max_connections, v)),
     ("STATBOT_ADDR", |c, v| set_parsed(&mut c.addr, v)),
     ("STATBOT_PUBLIC_URL", |c, v| set_string(&mut c.public_url, v)),
     ("STATBOT_FLOWS_DIR", |c, v| {

@@ -46,14 +46,33 @@ async fn send(graph: GraphClient, message: OutboxMessage) -> Attempt {
     (message, result)
 }
 
+/// Records finished sends, trying again on a database error: a delivered reply left unrecorded
+/// would be sent a second time once its lease ran out.
+async fn record(store: &Store, settings: &SenderSettings, attempts: Vec<Attempt>) -> Result<(), StoreError> {
+    let mut tries = 1;
+    loop {
+        match record_once(store, settings, &attempts).await {
+            Err(e) if tries < RECORD_TRIES => {
+                tracing::warn!(error = %e, tries, "recording sends failed; trying again");
+                tokio::time::sleep(Duration::from_millis(50 * u64::from(tries))).await;
+                tries += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// Attempts at recording a batch of sends.
+const RECORD_TRIES: u32 = 5;
+
 /// Records finished sends: the delivered ones in one statement, retries and failures one by
 /// one (they are rare).
-async fn record(store: &Store, settings: &SenderSettings, attempts: Vec<Attempt>) -> Result<(), StoreError> {
+async fn record_once(store: &Store, settings: &SenderSettings, attempts: &[Attempt]) -> Result<(), StoreError> {
     let mut sent = Vec::with_capacity(attempts.len());
     for (message, result) in attempts {
         match result {
-            Ok(ok) => sent.push((message.id, ok.message_id)),
-            Err(error) => record_failure(store, settings, &message, &error).await?,
+            Ok(ok) => sent.push((message.id, ok.message_id.clone())),
+            Err(error) => record_failure(store, settings, message, error).await?,
         }
     }
     store.mark_sent(&sent).await
@@ -111,10 +130,16 @@ pub async fn run_sender(engine: Engine, graph: GraphClient, settings: SenderSett
         } else {
             match store.claim_outbox(Platform::Messenger, free as i64, lease).await {
                 Ok(claimed) if !claimed.is_empty() => {
+                    let full = claimed.len() == free;
                     for message in claimed {
                         in_flight.spawn(send(graph.clone(), message));
                     }
-                    continue;
+                    // All free slots filled: more may be due. Otherwise wait for a send to
+                    // finish or for news.
+                    if full {
+                        continue;
+                    }
+                    POLL
                 }
                 Ok(_) => match store.next_outbox_due(Platform::Messenger).await {
                     Ok(Some(due)) => Duration::from_millis((due - now_ms()).clamp(1, POLL.as_millis() as i64) as u64),

@@ -144,9 +144,8 @@ impl Engine {
         }
         store::record_events(&mut tx, &batch.events).await?;
         store::enqueue_replies(&mut tx, &batch.replies).await?;
-        for (contact_id, position) in &batch.positions {
-            store::set_position(&mut tx, *contact_id, position).await?;
-        }
+        let positions: Vec<(i64, &Position)> = batch.positions.iter().map(|(id, p)| (*id, p)).collect();
+        store::set_positions(&mut tx, &positions).await?;
         tx.commit().await.map_err(StoreError::from)?;
         if !batch.replies.is_empty() {
             self.inner.outbox_ready.notify_one();

@@ -17,6 +17,7 @@ pub async fn run_processor(engine: Engine, cancel: CancellationToken) {
     loop {
         // Web and terminal messages are acted on by their own channel, at once.
         match engine.process_pending(BATCH, ClaimScope::Platform(Platform::Messenger)).await {
+            // Acting on a contact's message makes their next one claimable: look again.
             Ok(n) if n > 0 && !cancel.is_cancelled() => continue,
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "processing inbound messages failed; retrying shortly"),

@@ -61,14 +61,26 @@ pub(crate) async fn load(conn: &mut AnyConnection, id: i64) -> Result<Contact> {
     from_row(&row)
 }
 
-pub(crate) async fn set_position(conn: &mut AnyConnection, id: i64, position: &Position) -> Result<()> {
-    sqlx::query("UPDATE contacts SET flow = $1, step = $2, updated_at = $3 WHERE id = $4")
-        .bind(&position.flow)
-        .bind(&position.step)
-        .bind(now_ms())
-        .bind(id)
-        .execute(conn)
-        .await?;
+/// Moves contacts to their new positions, in one statement.
+pub(crate) async fn set_positions(conn: &mut AnyConnection, positions: &[(i64, &Position)]) -> Result<()> {
+    if positions.is_empty() {
+        return Ok(());
+    }
+    let (mut flows, mut steps) = (String::new(), String::new());
+    for i in 0..positions.len() {
+        let id = 3 * i + 2;
+        flows.push_str(&format!(" WHEN ${id} THEN ${}", id + 1));
+        steps.push_str(&format!(" WHEN ${id} THEN ${}", id + 2));
+    }
+    let ids = positions.iter().map(|(id, _)| id.to_string()).collect::<Vec<_>>().join(",");
+    let query_text = format!(
+        "UPDATE contacts SET flow = CASE id{flows} END, step = CASE id{steps} END, updated_at = $1 WHERE id IN ({ids})"
+    );
+    let mut query = sqlx::query(sql(query_text)).bind(now_ms());
+    for (id, position) in positions {
+        query = query.bind(*id).bind(position.flow.as_str()).bind(position.step.as_str());
+    }
+    query.execute(conn).await?;
     Ok(())
 }
 

@@ -20,7 +20,7 @@ pub use inbound::{ClaimScope, ClaimedInbound, Ingested};
 pub use outbox::{NewReply, OutboxMessage, OutboxStats};
 pub use users::{Role, User};
 
-pub(crate) use contacts::set_position;
+pub(crate) use contacts::set_positions;
 pub(crate) use coupons::claim as claim_coupon;
 pub(crate) use events::record as record_events;
 pub(crate) use inbound::mark_processed;
@@ -67,14 +67,24 @@ pub struct Store {
     backend: Backend,
 }
 
+/// Connections per instance on PostgreSQL unless configured.
+pub const DEFAULT_PG_CONNECTIONS: u32 = 16;
+
 /// Milliseconds since the Unix epoch: the one time unit in the store.
 pub fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 impl Store {
-    /// Connects (creating a SQLite file if needed) and brings the schema up to date.
+    /// Connects (creating a SQLite file if needed) and brings the schema up to date, with the
+    /// default pool size.
     pub async fn open(url: &str) -> Result<Store> {
+        Self::open_with(url, DEFAULT_PG_CONNECTIONS).await
+    }
+
+    /// Like [`Store::open`], with at most `pg_connections` connections on PostgreSQL (SQLite
+    /// has one writer whatever the pool size, so its pool stays small).
+    pub async fn open_with(url: &str, pg_connections: u32) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let (backend, url) = if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
             let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
@@ -85,7 +95,7 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(redact_url(url)));
         };
-        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10)).test_before_acquire(false);
         let pool = match backend {
             // One writer at a time in SQLite: a small pool avoids busy waits; WAL lets readers
             // go on while it writes.
@@ -107,7 +117,7 @@ impl Store {
                     .connect(&url)
                     .await?
             }
-            Backend::Postgres => options.max_connections(16).connect(&url).await?,
+            Backend::Postgres => options.max_connections(pg_connections.max(2)).connect(&url).await?,
         };
         let store = Store { pool, backend };
         migrate::run(&store).await?;

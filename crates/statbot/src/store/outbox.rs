@@ -167,11 +167,17 @@ impl Store {
             Some(row) => (row.try_get("flow")?, row.try_get("step")?),
             None => (None, None),
         };
-        sqlx::query("UPDATE outbox SET status = 'failed', last_error = $1, lease_until = NULL WHERE id = $2 AND status = 'pending'")
-            .bind(error)
-            .bind(message.id)
-            .execute(&mut *tx)
-            .await?;
+        let updated = sqlx::query(
+            "UPDATE outbox SET status = 'failed', last_error = $1, lease_until = NULL WHERE id = $2 AND status = 'pending'",
+        )
+        .bind(error)
+        .bind(message.id)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            // Already recorded (a retried recording): one event per failure.
+            return Ok(());
+        }
         super::events::record(
             &mut tx,
             &[super::NewEvent {

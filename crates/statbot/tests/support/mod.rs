@@ -90,6 +90,8 @@ impl TestApp {
         config.outbox.base_backoff_ms = 20;
         config.outbox.max_backoff_ms = 200;
         config.auth.lockout_secs = 60;
+        // Tests run side by side on one PostgreSQL server (100 connections by default).
+        config.database_max_connections = 4;
         (options.tweak)(&mut config);
         let mut app = TestApp {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -142,7 +144,7 @@ impl TestApp {
 
     /// Opens the test's database (for assertions on what was stored).
     pub async fn store(&self) -> Store {
-        Store::open(&self.config.database_url).await.unwrap()
+        Store::open_with(&self.config.database_url, 2).await.unwrap()
     }
 
     /// Posts a body to the Messenger webhook, signed with the app secret.
