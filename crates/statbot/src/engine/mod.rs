@@ -1,7 +1,8 @@
 //! The engine: takes stored inbound messages, moves each contact through its flow, hands out
-//! coupons, and writes the replies to the outbox and the events to the store, all in one
-//! transaction per message, so a message is acted on exactly once even when redelivered or
-//! when several instances share the store.
+//! coupons, and writes the replies to the outbox and the events to the store. A batch of
+//! messages (each from a different contact) is acted on in one transaction that also marks
+//! them processed, so a message is acted on exactly once even when redelivered or when several
+//! instances share the store.
 
 pub mod flows;
 mod intake;

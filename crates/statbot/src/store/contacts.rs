@@ -52,15 +52,6 @@ fn from_row(row: &AnyRow) -> Result<Contact> {
     })
 }
 
-pub(crate) async fn load(conn: &mut AnyConnection, id: i64) -> Result<Contact> {
-    let row = sqlx::query(sql(format!("SELECT {COLUMNS} FROM contacts WHERE id = $1")))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("contact {id}")))?;
-    from_row(&row)
-}
-
 /// Moves contacts to their new positions, in one statement.
 pub(crate) async fn set_positions(conn: &mut AnyConnection, positions: &[(i64, &Position)]) -> Result<()> {
     if positions.is_empty() {
@@ -98,10 +89,6 @@ impl Store {
     /// Contacts by id.
     pub async fn contacts(&self, ids: &[i64]) -> Result<HashMap<i64, Contact>> {
         load_many(&mut *self.pool.acquire().await?, ids).await
-    }
-
-    pub async fn contact(&self, id: i64) -> Result<Contact> {
-        load(&mut *self.pool.acquire().await?, id).await
     }
 
     pub async fn find_contact(&self, platform: Platform, external_id: &str) -> Result<Option<Contact>> {
