@@ -114,50 +114,29 @@ async fn tokens_expire() {
     assert_eq!(app.client.get(app.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap().status(), 401);
 }
 
+async fn create_account(app: &TestApp, token: &str, username: &str, password: &str, role: &str) -> reqwest::StatusCode {
+    app.client
+        .post(app.url("/api/v1/users"))
+        .bearer_auth(token)
+        .json(&json!({ "username": username, "password": password, "role": role }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
 #[tokio::test]
 async fn only_admins_create_accounts() {
     let app = TestApp::spawn().await;
     with_admin(&app).await;
     let admin = app.token("ana", "correct horse battery").await;
-    let created = app
-        .client
-        .post(app.url("/api/v1/users"))
-        .bearer_auth(&admin)
-        .json(&json!({ "username": "sam", "password": "staff password 1", "role": "staff" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), 201);
+    assert_eq!(create_account(&app, &admin, "sam", "staff password 1", "staff").await, 201);
 
     let staff = app.token("sam", "staff password 1").await;
-    let refused = app
-        .client
-        .post(app.url("/api/v1/users"))
-        .bearer_auth(&staff)
-        .json(&json!({ "username": "eve", "password": "another password", "role": "admin" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), 403);
-
-    let duplicate = app
-        .client
-        .post(app.url("/api/v1/users"))
-        .bearer_auth(&admin)
-        .json(&json!({ "username": "sam", "password": "staff password 1", "role": "staff" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(duplicate.status(), 400);
-    let weak = app
-        .client
-        .post(app.url("/api/v1/users"))
-        .bearer_auth(&admin)
-        .json(&json!({ "username": "tim", "password": "short", "role": "staff" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(weak.status(), 400);
+    assert_eq!(create_account(&app, &staff, "eve", "another password", "admin").await, 403);
+    assert_eq!(create_account(&app, &admin, "sam", "staff password 1", "staff").await, 400, "duplicate");
+    assert_eq!(create_account(&app, &admin, "tim", "short", "staff").await, 400, "weak password");
+    assert_eq!(create_account(&app, &admin, "tom", "long enough pass", "owner").await, 400, "unknown role");
 }
 
 #[tokio::test]
