@@ -71,6 +71,8 @@ impl TestApp {
         }
         let dir = tempfile::tempdir().unwrap();
         let graph = GraphStandIn::start().await.unwrap();
+        // Every Graph call must carry the configured page token.
+        graph.expect_token(PAGE_TOKEN);
         let mut config = Config { database_url: fresh_database_url(dir.path()).await, ..Config::default() };
         if options.flows.is_empty() {
             config.demo = true;

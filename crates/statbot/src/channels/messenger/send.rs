@@ -287,7 +287,7 @@ impl GraphClient {
     }
 
     /// A client on an existing reqwest client (its redirect policy should be `none`).
-    pub fn with_http(config: GraphConfig, http: reqwest::Client) -> Self {
+    fn with_http(config: GraphConfig, http: reqwest::Client) -> Self {
         GraphClient {
             http,
             base_url: config.base_url.trim_end_matches('/').to_string(),
@@ -306,7 +306,7 @@ impl GraphClient {
     }
 
     /// Posts a ready-made Send API body (e.g. a `sender_action`).
-    pub async fn send_body(&self, body: &Value) -> Result<SentMessage, SendError> {
+    async fn send_body(&self, body: &Value) -> Result<SentMessage, SendError> {
         let request = self
             .http
             .post(format!("{}/me/messages", self.base_url))
