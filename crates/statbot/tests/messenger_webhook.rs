@@ -123,3 +123,19 @@ async fn the_webhook_is_off_when_messenger_is_not_configured() {
     let error: serde_json::Value = response.json().await.unwrap();
     assert_eq!(error["error"]["code"], "not_configured");
 }
+
+#[tokio::test]
+async fn oversized_bodies_and_wrong_methods_get_json_errors() {
+    let app = TestApp::spawn().await;
+    let huge = format!("{{\"object\":\"page\",\"pad\":\"{}\"}}", "x".repeat(2 * 1024 * 1024));
+    let response = app.post_signed(&huge).await;
+    assert_eq!(response.status(), 413);
+    let text = response.text().await.unwrap();
+    let error: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("{text}"));
+    assert_eq!(error["error"]["code"], "payload_too_large");
+
+    let response = app.client.delete(app.url("/webhooks/messenger")).send().await.unwrap();
+    assert_eq!(response.status(), 405);
+    let error: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "method_not_allowed");
+}

@@ -6,6 +6,7 @@ use super::AppState;
 use super::error::ApiError;
 use crate::channels::messenger::{parse_delivery, signature, verify_subscription};
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
@@ -32,8 +33,9 @@ pub async fn verify(State(state): State<AppState>, Query(q): Query<Verification>
 pub async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, &'static str), ApiError> {
+    let body = body.map_err(|e| ApiError::PayloadTooLarge(e.body_text()))?;
     let secret = state.config.messenger.app_secret.expose();
     if secret.is_empty() {
         return Err(ApiError::NotConfigured("the Messenger channel is not configured".into()));

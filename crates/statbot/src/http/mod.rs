@@ -44,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .route("/media/{flow}/{file}", get(media::media))
         .route("/chat", get(chat::page).post(chat::send))
         .fallback(|| async { error::ApiError::NotFound("this page".into()) })
+        .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
