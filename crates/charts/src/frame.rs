@@ -1,0 +1,118 @@
+//! What every chart shares: the background, the title, the legend, and the "No data" message.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use crate::error::{ChartError, draw_err};
+use crate::font::{font, text_width, truncate};
+use crate::theme::{BACKGROUND, MUTED, TEXT, Theme};
+
+/// One legend entry: a series name and its colour.
+pub(crate) struct LegendItem<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) color: RGBColor,
+}
+
+/// A text style anchored at `h`/`v`.
+pub(crate) fn text_style(size: f64, bold: bool, color: &RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
+    font(size, bold).color(color).pos(Pos::new(h, v))
+}
+
+/// Fills the background, draws the title and (when given) the legend, and returns the area left for the plot.
+pub(crate) fn draw_frame<'b, DB: DrawingBackend + 'b>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    legend: &[LegendItem<'_>],
+    theme: &Theme,
+) -> Result<DrawingArea<DB, Shift>, ChartError> {
+    root.fill(&BACKGROUND).map_err(draw_err)?;
+    let (width, height) = root.dim_in_pixel();
+    let (width, height) = (i32::try_from(width).unwrap_or(i32::MAX), i32::try_from(height).unwrap_or(i32::MAX));
+    let margin = theme.margin();
+    let inner = width - 2 * margin;
+    let mut y = margin;
+
+    let title = truncate(title.trim(), inner, theme.title_size(), true);
+    if !title.is_empty() {
+        let style = text_style(theme.title_size(), true, &TEXT, HPos::Left, VPos::Top);
+        root.draw(&Text::new(title, (margin, y), style)).map_err(draw_err)?;
+        y += theme.title_size().round() as i32 + theme.px(10.0);
+    }
+
+    if !legend.is_empty() {
+        // The legend may take about a fifth of the canvas; the plot needs the rest.
+        let max_rows = (height / 5 / (theme.legend_size() * 1.35).round() as i32).max(1);
+        y += draw_legend(root, legend, (margin, y), inner, max_rows, theme)? + theme.px(6.0);
+    }
+    Ok(root.margin(y + theme.px(4.0), margin, margin, margin))
+}
+
+/// Lays legend entries out left to right, wrapping onto at most `max_rows` rows; entries that do not fit
+/// are summed up as "+N more". Returns the height used.
+fn draw_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    items: &[LegendItem<'_>],
+    (left, top): (i32, i32),
+    max_width: i32,
+    max_rows: i32,
+    theme: &Theme,
+) -> Result<i32, ChartError> {
+    let size = theme.legend_size();
+    let swatch = theme.px(13.0);
+    let gap = theme.px(6.0);
+    let spacing = theme.px(20.0);
+    let row_height = (size * 1.35).round() as i32;
+    // No single entry may be wider than a row: long names are truncated.
+    let name_room = max_width - swatch - gap;
+
+    // Place entries first (x, row, name, width), so overflow can be handled before anything is drawn.
+    let mut placed: Vec<(i32, i32, String, RGBColor, i32)> = Vec::with_capacity(items.len());
+    let (mut x, mut row) = (left, 0);
+    for item in items {
+        let name = truncate(item.name, name_room, size, false);
+        let width = swatch + gap + text_width(&name, size, false);
+        if x > left && x + width > left + max_width {
+            if row + 1 >= max_rows {
+                break;
+            }
+            (x, row) = (left, row + 1);
+        }
+        placed.push((x, row, name, item.color, width));
+        x += width + spacing;
+    }
+    // Drop entries from the end until "+N more" fits after the last one kept.
+    let mut more = None;
+    while placed.len() < items.len() {
+        let label = format!("+{} more", items.len() - placed.len());
+        let (end, row) = placed.last().map_or((left, 0), |p| (p.0 + p.4 + spacing, p.1));
+        if placed.is_empty() || end + text_width(&label, size, false) <= left + max_width {
+            more = Some((end, row, label));
+            break;
+        }
+        placed.pop();
+    }
+
+    let style = text_style(size, false, &TEXT, HPos::Left, VPos::Center);
+    let mid = |row: i32| top + row * row_height + row_height / 2;
+    for (x, row, name, color, _) in &placed {
+        let square_top = mid(*row) - swatch / 2;
+        let square = Rectangle::new([(*x, square_top), (x + swatch, square_top + swatch)], color.filled());
+        root.draw(&square).map_err(draw_err)?;
+        root.draw(&Text::new(name.clone(), (x + swatch + gap, mid(*row)), style.clone())).map_err(draw_err)?;
+    }
+    if let Some((x, row, label)) = more.clone() {
+        let muted = text_style(size, false, &MUTED, HPos::Left, VPos::Center);
+        root.draw(&Text::new(label, (x, mid(row)), muted)).map_err(draw_err)?;
+    }
+    let rows = placed.iter().map(|p| p.1).chain(more.iter().map(|m| m.1)).max().unwrap_or(0) + 1;
+    Ok(rows * row_height)
+}
+
+/// Writes a centred "No data" in the plot area: empty data is a normal state, not an error.
+pub(crate) fn draw_no_data<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, theme: &Theme) -> Result<(), ChartError> {
+    let (w, h) = area.dim_in_pixel();
+    let centre = (i32::try_from(w / 2).unwrap_or(0), i32::try_from(h / 2).unwrap_or(0));
+    let style = text_style(theme.len(22.0), false, &MUTED, HPos::Center, VPos::Center);
+    area.draw(&Text::new("No data", centre, style)).map_err(draw_err)
+}
