@@ -134,7 +134,8 @@ impl Engine {
         let mut contacts = store.contacts(&contact_ids).await?;
         self.fetch_missing_profiles(&claimed, &mut contacts).await?;
 
-        let mut tx = store.pool().begin().await.map_err(StoreError::from)?;
+        let mut conn = store.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(StoreError::from)?;
         // Messages another worker took over (our lease ran out) are left to it.
         let marked = store::mark_processed(&mut tx, &ids).await?;
         let mut batch = Batch::default();

@@ -88,14 +88,14 @@ async fn load_many(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64,
 impl Store {
     /// Contacts by id.
     pub async fn contacts(&self, ids: &[i64]) -> Result<HashMap<i64, Contact>> {
-        load_many(&mut *self.pool.acquire().await?, ids).await
+        load_many(&mut *self.conn().await?, ids).await
     }
 
     pub async fn find_contact(&self, platform: Platform, external_id: &str) -> Result<Option<Contact>> {
         let row = sqlx::query(sql(format!("SELECT {COLUMNS} FROM contacts WHERE platform = $1 AND external_id = $2")))
             .bind(platform.as_str())
             .bind(external_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await?;
         row.as_ref().map(from_row).transpose()
     }
@@ -111,7 +111,7 @@ impl Store {
         .bind(&profile.profile_pic)
         .bind(now_ms())
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await?;
         Ok(())
     }

@@ -28,7 +28,7 @@ impl Store {
         )
         .bind(contact_id)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         let mut messages = rows
             .iter()

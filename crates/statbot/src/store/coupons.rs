@@ -60,7 +60,8 @@ pub(crate) async fn claim(conn: &mut AnyConnection, flow: &str, coupon: &str, co
 impl Store {
     /// Adds a flow's pool codes; codes already known (handed out or not) are left as they are.
     pub async fn load_coupon_pool(&self, flow: &str, coupon: &str, codes: &[String]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         for code in codes {
             sqlx::query("INSERT INTO coupon_codes (flow, coupon, code) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
                 .bind(flow)
@@ -79,7 +80,7 @@ impl Store {
             sqlx::query("SELECT COUNT(*) FROM coupon_codes WHERE flow = $1 AND coupon = $2 AND contact_id IS NULL")
                 .bind(flow)
                 .bind(coupon)
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *self.conn().await?)
                 .await?;
         Ok(row.try_get(0)?)
     }

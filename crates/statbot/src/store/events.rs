@@ -69,7 +69,7 @@ impl Store {
         let row = sqlx::query("SELECT COUNT(*) FROM events WHERE flow = $1 AND kind = $2")
             .bind(flow)
             .bind(kind.as_str())
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.conn().await?)
             .await?;
         Ok(row.try_get(0)?)
     }
@@ -81,7 +81,7 @@ impl Store {
     ) -> Result<Vec<(String, Option<String>, Option<String>, Option<String>)>> {
         let rows = sqlx::query("SELECT kind, step, button, detail FROM events WHERE contact_id = $1 ORDER BY id")
             .bind(contact_id)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await?;
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?))).collect()
     }

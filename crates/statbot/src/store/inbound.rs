@@ -85,7 +85,8 @@ impl Store {
             return Ok(Vec::new());
         }
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
 
         // Contacts first, for the distinct senders: new ones are inserted, known ones only
         // read. (Updating known contacts here would lock rows that the processor updates in
@@ -188,14 +189,16 @@ impl Store {
             ClaimScope::Contact(id) => query.bind(id),
         };
         let mut claimed: Vec<ClaimedInbound> =
-            query.fetch_all(&self.pool).await?.iter().map(from_row).collect::<Result<_>>()?;
+            query.fetch_all(&mut *self.conn().await?).await?.iter().map(from_row).collect::<Result<_>>()?;
         claimed.sort_unstable_by_key(|m| m.id);
         Ok(claimed)
     }
 
     /// Messages waiting to be acted on.
     pub async fn pending_inbound(&self) -> Result<i64> {
-        let row = sqlx::query("SELECT COUNT(*) FROM inbound WHERE processed_at IS NULL").fetch_one(&self.pool).await?;
+        let row = sqlx::query("SELECT COUNT(*) FROM inbound WHERE processed_at IS NULL")
+            .fetch_one(&mut *self.conn().await?)
+            .await?;
         Ok(row.try_get(0)?)
     }
 
@@ -204,10 +207,10 @@ impl Store {
     pub async fn release_stale_leases(&self) -> Result<()> {
         if self.backend == Backend::Sqlite {
             sqlx::query("UPDATE inbound SET lease_until = NULL WHERE processed_at IS NULL AND lease_until IS NOT NULL")
-                .execute(&self.pool)
+                .execute(&mut *self.conn().await?)
                 .await?;
             sqlx::query("UPDATE outbox SET lease_until = NULL WHERE status = 'pending' AND lease_until IS NOT NULL")
-                .execute(&self.pool)
+                .execute(&mut *self.conn().await?)
                 .await?;
         }
         Ok(())

@@ -23,7 +23,7 @@ const MIGRATIONS: &[Migration] = &[Migration {
 const PG_MIGRATION_LOCK: i64 = 0x5157_4154_4d49_4752;
 
 pub(super) async fn run(store: &Store) -> Result<()> {
-    let mut conn = store.pool.acquire().await?;
+    let mut conn = store.conn().await?;
     if store.backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_lock($1)").bind(PG_MIGRATION_LOCK).execute(&mut *conn).await?;
     }

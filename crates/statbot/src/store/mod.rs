@@ -26,10 +26,14 @@ pub(crate) use events::record as record_events;
 pub(crate) use inbound::mark_processed;
 pub(crate) use outbox::enqueue as enqueue_replies;
 
-use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool};
+use std::ops::{Deref, DerefMut};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -63,8 +67,39 @@ pub enum Backend {
 /// A handle on the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: AnyPool,
+    handle: Handle,
     backend: Backend,
+}
+
+#[derive(Clone, Debug)]
+enum Handle {
+    Shared(Arc<Mutex<AnyConnection>>),
+    Pool(AnyPool),
+}
+
+/// A connection held for one operation (see [`Store::conn`]).
+pub enum Conn {
+    Shared(OwnedMutexGuard<AnyConnection>),
+    Pooled(PoolConnection<Any>),
+}
+
+impl Deref for Conn {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        match self {
+            Conn::Shared(conn) => conn,
+            Conn::Pooled(conn) => conn,
+        }
+    }
+}
+
+impl DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        match self {
+            Conn::Shared(conn) => &mut *conn,
+            Conn::Pooled(conn) => &mut *conn,
+        }
+    }
 }
 
 /// Connections per instance on PostgreSQL unless configured.
@@ -95,51 +130,59 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(redact_url(url)));
         };
-        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10)).test_before_acquire(false);
-        let pool = match backend {
-            // One writer at a time in SQLite: a small pool avoids busy waits; WAL lets readers
-            // go on while it writes.
+        let handle = match backend {
+            // SQLite has one writer at a time. Every operation goes through one connection,
+            // handed from task to task by a fair async mutex: no busy waiting on the file lock,
+            // and none of a pool's per-release cost (a spawned task and a ping per operation).
             Backend::Sqlite => {
-                options
-                    .max_connections(4)
-                    .after_connect(|conn, _| {
-                        Box::pin(async move {
-                            sqlx::raw_sql(
-                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-                                 PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
-                            )
-                            .execute(conn)
-                            .await?;
-                            Ok(())
-                        })
-                    })
-                    .connect(&url)
-                    .await?
+                let mut conn = <AnyConnection as sqlx::Connection>::connect(&url).await?;
+                sqlx::raw_sql(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                     PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+                )
+                .execute(&mut conn)
+                .await?;
+                Handle::Shared(Arc::new(Mutex::new(conn)))
             }
-            Backend::Postgres => options.max_connections(pg_connections.max(2)).connect(&url).await?,
+            Backend::Postgres => Handle::Pool(
+                AnyPoolOptions::new()
+                    .acquire_timeout(Duration::from_secs(10))
+                    .test_before_acquire(false)
+                    .max_connections(pg_connections.max(2))
+                    .connect(&url)
+                    .await?,
+            ),
         };
-        let store = Store { pool, backend };
+        let store = Store { handle, backend };
         migrate::run(&store).await?;
         Ok(store)
+    }
+
+    /// A connection for one operation: the shared one on SQLite (waiting for its turn), one
+    /// from the pool on PostgreSQL.
+    pub async fn conn(&self) -> Result<Conn> {
+        Ok(match &self.handle {
+            Handle::Shared(conn) => Conn::Shared(conn.clone().lock_owned().await),
+            Handle::Pool(pool) => Conn::Pooled(pool.acquire().await?),
+        })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
-    pub fn pool(&self) -> &AnyPool {
-        &self.pool
-    }
-
     /// A cheap round trip, for `/healthz`.
     pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        sqlx::query("SELECT 1").execute(&mut *self.conn().await?).await?;
         Ok(())
     }
 
+    /// Closes the pool (PostgreSQL); the SQLite connection closes with the last handle.
     pub async fn close(&self) {
-        self.pool.close().await;
+        if let Handle::Pool(pool) = &self.handle {
+            pool.close().await;
+        }
     }
 }
 

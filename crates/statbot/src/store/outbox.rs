@@ -100,7 +100,7 @@ impl Store {
             .bind(platform.as_str())
             .bind(now)
             .bind(limit)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await?;
         let mut claimed: Vec<OutboxMessage> = rows.iter().map(from_row).collect::<Result<_>>()?;
         claimed.sort_unstable_by_key(|m| m.id);
@@ -119,7 +119,7 @@ impl Store {
         )
         .bind(platform.as_str())
         .bind(now_ms())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await?;
         Ok(row.try_get(0)?)
     }
@@ -137,7 +137,7 @@ impl Store {
             for (id, message_id) in chunk {
                 query = query.bind(*id).bind(message_id.as_str());
             }
-            query.execute(&self.pool).await?;
+            query.execute(&mut *self.conn().await?).await?;
         }
         Ok(())
     }
@@ -150,7 +150,7 @@ impl Store {
         .bind(next_attempt_at)
         .bind(error)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await?;
         Ok(())
     }
@@ -158,7 +158,8 @@ impl Store {
     /// Gives up on a reply, keeping the reason, and records a `send_failed` event in the
     /// contact's current flow (so per-flow reports see failed sends).
     pub async fn mark_failed(&self, message: &OutboxMessage, error: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let position = sqlx::query("SELECT flow, step FROM contacts WHERE id = $1")
             .bind(message.contact_id)
             .fetch_optional(&mut *tx)
@@ -204,7 +205,7 @@ impl Store {
         )))
         .bind(now_ms())
         .bind(contact_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         let mut taken: Vec<OutboxMessage> = rows.iter().map(from_row).collect::<Result<_>>()?;
         taken.sort_unstable_by_key(|m| m.id);
@@ -212,7 +213,9 @@ impl Store {
     }
 
     pub async fn outbox_stats(&self) -> Result<OutboxStats> {
-        let rows = sqlx::query("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+            .fetch_all(&mut *self.conn().await?)
+            .await?;
         let mut stats = OutboxStats::default();
         for row in rows {
             let count: i64 = row.try_get(1)?;
@@ -230,7 +233,7 @@ impl Store {
     pub async fn outbox_status(&self, id: i64) -> Result<(String, Option<String>)> {
         let row = sqlx::query("SELECT status, last_error FROM outbox WHERE id = $1")
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("outbox message {id}")))?;
         Ok((row.try_get(0)?, row.try_get(1)?))

@@ -72,7 +72,7 @@ impl Store {
         .bind(role.as_str())
         .bind(password_hash)
         .bind(now_ms())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await;
         match result {
             Ok(row) => Ok(row.try_get(0)?),
@@ -86,7 +86,7 @@ impl Store {
     pub async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
         let row = sqlx::query(sql(format!("SELECT {COLUMNS} FROM users WHERE username = $1")))
             .bind(username)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await?;
         row.as_ref().map(from_row).transpose()
     }
@@ -94,7 +94,7 @@ impl Store {
     pub async fn user(&self, id: i64) -> Result<Option<User>> {
         let row = sqlx::query(sql(format!("SELECT {COLUMNS} FROM users WHERE id = $1")))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await?;
         row.as_ref().map(from_row).transpose()
     }
@@ -110,7 +110,7 @@ impl Store {
         .bind(max)
         .bind(lock_until)
         .bind(id)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await?;
         Ok(row.try_get(0)?)
     }
@@ -119,7 +119,7 @@ impl Store {
     pub async fn reset_failed_logins(&self, id: i64) -> Result<()> {
         sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await?;
         Ok(())
     }
