@@ -10,6 +10,7 @@ use crate::engine::{self, Engine, EngineError, FlowLoadError};
 use crate::http::{self, AppState};
 use crate::outbox::{SenderSettings, run_sender};
 use crate::store::{Store, StoreError};
+use axum::serve::ListenerExt;
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -91,6 +92,12 @@ impl App {
         let flows: Vec<&str> = engine.flows().set.iter().map(|f| f.name.as_str()).collect();
         tracing::info!(%addr, ?flows, "statbot is serving");
         let router = http::router(self.state);
+        // Answers go out at once rather than waiting on Nagle's algorithm for more to send.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
         let served = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
         cancel.cancel();
         while workers.join_next().await.is_some() {}

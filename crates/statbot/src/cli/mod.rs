@@ -59,7 +59,7 @@ impl<E: std::fmt::Display> From<E> for CliError {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().global_queue_interval(8).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("statbot: cannot start the async runtime: {e}");
