@@ -14,6 +14,8 @@ use tokio_util::sync::CancellationToken;
 
 /// Longest wait between looks at the outbox when nothing announces work.
 const POLL: Duration = Duration::from_millis(500);
+/// Pause after a database error before trying again.
+const RETRY_PAUSE: Duration = Duration::from_millis(50);
 
 #[derive(Debug, Clone)]
 pub struct SenderSettings {
@@ -46,36 +48,22 @@ async fn send(graph: GraphClient, message: OutboxMessage) -> Attempt {
     (message, result)
 }
 
-/// Records finished sends, trying again on a database error: a delivered reply left unrecorded
-/// would be sent a second time once its lease ran out.
-async fn record(store: &Store, settings: &SenderSettings, attempts: Vec<Attempt>) -> Result<(), StoreError> {
-    let mut tries = 1;
-    loop {
-        match record_once(store, settings, &attempts).await {
-            Err(e) if tries < RECORD_TRIES => {
-                tracing::warn!(error = %e, tries, "recording sends failed; trying again");
-                tokio::time::sleep(Duration::from_millis(50 * u64::from(tries))).await;
-                tries += 1;
-            }
-            result => return result,
-        }
-    }
-}
-
-/// Attempts at recording a batch of sends.
-const RECORD_TRIES: u32 = 5;
-
-/// Records finished sends: the delivered ones in one statement, retries and failures one by
-/// one (they are rare).
-async fn record_once(store: &Store, settings: &SenderSettings, attempts: &[Attempt]) -> Result<(), StoreError> {
+/// Records failed sends (retry later, or give up with the reason); they are rare, so one by
+/// one. Returns the delivered ones, for [`Store::mark_sent_and_claim`].
+async fn record_failures(store: &Store, settings: &SenderSettings, attempts: Vec<Attempt>) -> Vec<(i64, String)> {
     let mut sent = Vec::with_capacity(attempts.len());
     for (message, result) in attempts {
         match result {
-            Ok(ok) => sent.push((message.id, ok.message_id.clone())),
-            Err(error) => record_failure(store, settings, message, error).await?,
+            Ok(ok) => sent.push((message.id, ok.message_id)),
+            Err(error) => {
+                // A failure left unrecorded keeps its lease and is tried again when it runs out.
+                if let Err(e) = record_failure(store, settings, &message, &error).await {
+                    tracing::error!(error = %e, outbox_id = message.id, "recording a failed send failed");
+                }
+            }
         }
     }
-    store.mark_sent(&sent).await
+    sent
 }
 
 async fn record_failure(
@@ -114,45 +102,33 @@ pub async fn run_sender(engine: Engine, graph: GraphClient, settings: SenderSett
     let lease = settings.lease.as_millis() as i64;
     let mut in_flight: JoinSet<Attempt> = JoinSet::new();
     let mut finished: Vec<Attempt> = Vec::new();
+    // Delivered replies not yet recorded; kept until the database takes them, since a delivered
+    // reply left unrecorded would be sent again once its lease ran out.
+    let mut unrecorded: Vec<(i64, String)> = Vec::new();
     loop {
         while let Some(done) = in_flight.try_join_next() {
             collect(&mut finished, done);
         }
-        if !finished.is_empty()
-            && let Err(e) = record(&store, &settings, std::mem::take(&mut finished)).await
-        {
-            // The replies stay pending and leased; they are tried again once the lease runs out.
-            tracing::error!(error = %e, "recording delivered replies failed");
-        }
+        unrecorded.extend(record_failures(&store, &settings, std::mem::take(&mut finished)).await);
         let free = settings.concurrency.saturating_sub(in_flight.len());
-        let wait = if free == 0 {
-            POLL
-        } else {
-            match store.claim_outbox(Platform::Messenger, free as i64, lease).await {
-                Ok(claimed) if !claimed.is_empty() => {
-                    let full = claimed.len() == free;
-                    for message in claimed {
-                        in_flight.spawn(send(graph.clone(), message));
-                    }
-                    // All free slots filled: more may be due. Otherwise wait for a send to
-                    // finish or for news.
-                    if full {
-                        continue;
-                    }
-                    POLL
+        let wait = match store.mark_sent_and_claim(&unrecorded, Platform::Messenger, free as i64, lease).await {
+            Ok(claimed) => {
+                unrecorded.clear();
+                let (count, full) = (claimed.len(), free > 0 && claimed.len() == free);
+                for message in claimed {
+                    in_flight.spawn(send(graph.clone(), message));
                 }
-                Ok(_) => match store.next_outbox_due(Platform::Messenger).await {
-                    Ok(Some(due)) => Duration::from_millis((due - now_ms()).clamp(1, POLL.as_millis() as i64) as u64),
-                    Ok(None) => POLL,
-                    Err(e) => {
-                        tracing::error!(error = %e, "reading the outbox failed");
-                        POLL
-                    }
-                },
-                Err(e) => {
-                    tracing::error!(error = %e, "claiming replies to deliver failed; retrying shortly");
-                    POLL
+                if full {
+                    // Every free slot filled: more may be due.
+                    continue;
                 }
+                // With nothing new to send, sleep until the next retry is due (a send that
+                // finishes wakes us earlier).
+                if count == 0 && free > 0 { next_due_wait(&store).await } else { POLL }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "recording or claiming replies failed; retrying shortly");
+                RETRY_PAUSE
             }
         };
         tokio::select! {
@@ -165,10 +141,23 @@ pub async fn run_sender(engine: Engine, graph: GraphClient, settings: SenderSett
     while let Some(done) = in_flight.join_next().await {
         collect(&mut finished, done);
     }
-    if let Err(e) = record(&store, &settings, finished).await {
+    unrecorded.extend(record_failures(&store, &settings, finished).await);
+    if let Err(e) = store.mark_sent_and_claim(&unrecorded, Platform::Messenger, 0, lease).await {
         tracing::error!(error = %e, "recording delivered replies failed");
     }
     tracing::info!("outbox sender stopped");
+}
+
+/// How long to sleep with nothing under way: until the next retry is due, at most [`POLL`].
+async fn next_due_wait(store: &Store) -> Duration {
+    match store.next_outbox_due(Platform::Messenger).await {
+        Ok(Some(due)) => Duration::from_millis((due - now_ms()).clamp(1, POLL.as_millis() as i64) as u64),
+        Ok(None) => POLL,
+        Err(e) => {
+            tracing::error!(error = %e, "reading the outbox failed");
+            POLL
+        }
+    }
 }
 
 fn collect(finished: &mut Vec<Attempt>, done: Result<Attempt, tokio::task::JoinError>) {

@@ -123,7 +123,10 @@ impl Engine {
     /// never holds two messages of one contact.
     pub async fn process_pending(&self, limit: i64, scope: ClaimScope) -> Result<usize, EngineError> {
         let store = &self.inner.store;
-        let claimed = store.claim_inbound(limit, LEASE_MS, scope).await?;
+        // One connection for the claim, the contacts and the transaction; let go only while
+        // profiles are fetched (network calls never run under the database's write lock).
+        let mut conn = store.conn().await?;
+        let claimed = store::claim_inbound(&mut conn, store.backend(), limit, LEASE_MS, scope).await?;
         if claimed.is_empty() {
             return Ok(0);
         }
@@ -131,10 +134,12 @@ impl Engine {
         let mut contact_ids: Vec<i64> = claimed.iter().map(|m| m.contact_id).collect();
         contact_ids.sort_unstable();
         contact_ids.dedup();
-        let mut contacts = store.contacts(&contact_ids).await?;
-        self.fetch_missing_profiles(&claimed, &mut contacts).await?;
-
-        let mut conn = store.conn().await?;
+        let mut contacts = store::load_contacts(&mut conn, &contact_ids).await?;
+        if self.needs_profiles(&claimed, &contacts) {
+            drop(conn);
+            self.fetch_missing_profiles(&claimed, &mut contacts).await?;
+            conn = store.conn().await?;
+        }
         let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(StoreError::from)?;
         // Messages another worker took over (our lease ran out) are left to it.
         let marked = store::mark_processed(&mut tx, &ids).await?;
@@ -243,6 +248,16 @@ impl Engine {
             CouponClaim::Code { code, fresh } => Some((code, fresh)),
             CouponClaim::Exhausted => None,
         })
+    }
+
+    /// Whether a Messenger contact in the batch writes for the first time (and profile calls
+    /// are possible now).
+    fn needs_profiles(&self, claimed: &[ClaimedInbound], contacts: &HashMap<i64, Contact>) -> bool {
+        self.inner.graph.is_some()
+            && store::now_ms() >= self.inner.profile_pause_until.load(Ordering::Relaxed)
+            && claimed.iter().any(|m| {
+                m.platform == Platform::Messenger && contacts.get(&m.contact_id).is_some_and(|c| !c.profile_fetched)
+            })
     }
 
     /// Fetches the profile of Messenger contacts writing for the first time, side by side,

@@ -76,7 +76,7 @@ pub(crate) async fn set_positions(conn: &mut AnyConnection, positions: &[(i64, &
 }
 
 /// Contacts by id, for a batch of messages.
-async fn load_many(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, Contact>> {
+pub(crate) async fn load_many(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, Contact>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -86,11 +86,6 @@ async fn load_many(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64,
 }
 
 impl Store {
-    /// Contacts by id.
-    pub async fn contacts(&self, ids: &[i64]) -> Result<HashMap<i64, Contact>> {
-        load_many(&mut *self.conn().await?, ids).await
-    }
-
     pub async fn find_contact(&self, platform: Platform, external_id: &str) -> Result<Option<Contact>> {
         let row = sqlx::query(sql(format!("SELECT {COLUMNS} FROM contacts WHERE platform = $1 AND external_id = $2")))
             .bind(platform.as_str())

@@ -78,6 +78,44 @@ pub(crate) async fn mark_processed(conn: &mut AnyConnection, ids: &[i64]) -> Res
     rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
 }
 
+/// Claims up to `limit` messages to act on: each the oldest unprocessed one of its contact,
+/// not leased by another worker. The lease lasts `lease_ms`; a worker that dies lets it run
+/// out and another takes over.
+pub(crate) async fn claim(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    limit: i64,
+    lease_ms: i64,
+    scope: ClaimScope,
+) -> Result<Vec<ClaimedInbound>> {
+    let now = now_ms();
+    let scope_filter = match scope {
+        ClaimScope::Platform(_) => "AND i.platform = $4",
+        ClaimScope::Contact(_) => "AND i.contact_id = $4",
+    };
+    let lock = match backend {
+        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let query_text = format!(
+        "UPDATE inbound SET lease_until = $1 WHERE id IN ( \
+           SELECT i.id FROM inbound i \
+           WHERE i.processed_at IS NULL AND (i.lease_until IS NULL OR i.lease_until < $2) {scope_filter} \
+             AND NOT EXISTS (SELECT 1 FROM inbound e WHERE e.contact_id = i.contact_id \
+                             AND e.processed_at IS NULL AND e.id < i.id) \
+           ORDER BY i.id LIMIT $3 {lock}) \
+         RETURNING id, contact_id, platform, kind, text, payload, received_at"
+    );
+    let query = sqlx::query(sql(query_text)).bind(now + lease_ms).bind(now).bind(limit);
+    let query = match scope {
+        ClaimScope::Platform(platform) => query.bind(platform.as_str()),
+        ClaimScope::Contact(id) => query.bind(id),
+    };
+    let mut claimed: Vec<ClaimedInbound> = query.fetch_all(conn).await?.iter().map(from_row).collect::<Result<_>>()?;
+    claimed.sort_unstable_by_key(|m| m.id);
+    Ok(claimed)
+}
+
 impl Store {
     /// Stores a delivery's messages in one transaction: after this returns, they are durable.
     pub async fn ingest(&self, messages: &[Inbound]) -> Result<Vec<Ingested>> {
@@ -161,37 +199,9 @@ impl Store {
             .collect())
     }
 
-    /// Claims up to `limit` messages to act on: each the oldest unprocessed one of its contact,
-    /// not leased by another worker. The lease lasts `lease_ms`; a worker that dies lets it run
-    /// out and another takes over.
+    /// Claims up to `limit` messages to act on (see [`claim`]).
     pub async fn claim_inbound(&self, limit: i64, lease_ms: i64, scope: ClaimScope) -> Result<Vec<ClaimedInbound>> {
-        let now = now_ms();
-        let scope_filter = match scope {
-            ClaimScope::Platform(_) => "AND i.platform = $4",
-            ClaimScope::Contact(_) => "AND i.contact_id = $4",
-        };
-        let lock = match self.backend {
-            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
-        let query_text = format!(
-            "UPDATE inbound SET lease_until = $1 WHERE id IN ( \
-               SELECT i.id FROM inbound i \
-               WHERE i.processed_at IS NULL AND (i.lease_until IS NULL OR i.lease_until < $2) {scope_filter} \
-                 AND NOT EXISTS (SELECT 1 FROM inbound e WHERE e.contact_id = i.contact_id \
-                                 AND e.processed_at IS NULL AND e.id < i.id) \
-               ORDER BY i.id LIMIT $3 {lock}) \
-             RETURNING id, contact_id, platform, kind, text, payload, received_at"
-        );
-        let query = sqlx::query(sql(query_text)).bind(now + lease_ms).bind(now).bind(limit);
-        let query = match scope {
-            ClaimScope::Platform(platform) => query.bind(platform.as_str()),
-            ClaimScope::Contact(id) => query.bind(id),
-        };
-        let mut claimed: Vec<ClaimedInbound> =
-            query.fetch_all(&mut *self.conn().await?).await?.iter().map(from_row).collect::<Result<_>>()?;
-        claimed.sort_unstable_by_key(|m| m.id);
-        Ok(claimed)
+        claim(&mut *self.conn().await?, self.backend, limit, lease_ms, scope).await
     }
 
     /// Messages waiting to be acted on.

@@ -20,10 +20,10 @@ pub use inbound::{ClaimScope, ClaimedInbound, Ingested};
 pub use outbox::{NewReply, OutboxMessage, OutboxStats};
 pub use users::{Role, User};
 
-pub(crate) use contacts::set_positions;
+pub(crate) use contacts::{load_many as load_contacts, set_positions};
 pub(crate) use coupons::claim as claim_coupon;
 pub(crate) use events::record as record_events;
-pub(crate) use inbound::mark_processed;
+pub(crate) use inbound::{claim as claim_inbound, mark_processed};
 pub(crate) use outbox::enqueue as enqueue_replies;
 
 use sqlx::any::AnyPoolOptions;

@@ -76,35 +76,76 @@ pub(crate) async fn enqueue(conn: &mut AnyConnection, replies: &[NewReply]) -> R
     Ok(())
 }
 
-impl Store {
-    /// Claims up to `limit` due replies for `platform`, at most one per contact (its oldest
-    /// pending one), leased for `lease_ms`.
-    pub async fn claim_outbox(&self, platform: Platform, limit: i64, lease_ms: i64) -> Result<Vec<OutboxMessage>> {
-        let now = now_ms();
-        let lock = match self.backend {
-            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
+/// Records delivered replies with the platform's message ids, in one statement per chunk.
+async fn mark_sent(conn: &mut AnyConnection, sent: &[(i64, String)]) -> Result<()> {
+    for chunk in sent.chunks(ROWS_PER_STATEMENT) {
+        let cases: String = (0..chunk.len()).map(|i| format!(" WHEN ${} THEN ${}", 2 * i + 2, 2 * i + 3)).collect();
+        let ids = chunk.iter().map(|(id, _)| id.to_string()).collect::<Vec<_>>().join(",");
         let query_text = format!(
-            "UPDATE outbox SET lease_until = $1, attempts = attempts + 1 WHERE id IN ( \
-               SELECT o.id FROM outbox o \
-               WHERE o.status = 'pending' AND o.platform = $2 AND o.next_attempt_at <= $3 \
-                 AND (o.lease_until IS NULL OR o.lease_until < $3) \
-                 AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.contact_id = o.contact_id \
-                                 AND e.status = 'pending' AND e.id < o.id) \
-               ORDER BY o.id LIMIT $4 {lock}) \
-             RETURNING {COLUMNS}"
+            "UPDATE outbox SET status = 'sent', sent_at = $1, lease_until = NULL, last_error = NULL, \
+             platform_message_id = CASE id{cases} END WHERE id IN ({ids}) AND status = 'pending'"
         );
-        let rows = sqlx::query(sql(query_text))
-            .bind(now + lease_ms)
-            .bind(platform.as_str())
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&mut *self.conn().await?)
-            .await?;
-        let mut claimed: Vec<OutboxMessage> = rows.iter().map(from_row).collect::<Result<_>>()?;
-        claimed.sort_unstable_by_key(|m| m.id);
-        Ok(claimed)
+        let mut query = sqlx::query(sql(query_text)).bind(now_ms());
+        for (id, message_id) in chunk {
+            query = query.bind(*id).bind(message_id.as_str());
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Claims up to `limit` due replies for `platform`, at most one per contact (its oldest
+/// pending one), leased for `lease_ms`.
+async fn claim(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    platform: Platform,
+    limit: i64,
+    lease_ms: i64,
+) -> Result<Vec<OutboxMessage>> {
+    let now = now_ms();
+    let lock = match backend {
+        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let query_text = format!(
+        "UPDATE outbox SET lease_until = $1, attempts = attempts + 1 WHERE id IN ( \
+           SELECT o.id FROM outbox o \
+           WHERE o.status = 'pending' AND o.platform = $2 AND o.next_attempt_at <= $3 \
+             AND (o.lease_until IS NULL OR o.lease_until < $3) \
+             AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.contact_id = o.contact_id \
+                             AND e.status = 'pending' AND e.id < o.id) \
+           ORDER BY o.id LIMIT $4 {lock}) \
+         RETURNING {COLUMNS}"
+    );
+    let rows = sqlx::query(sql(query_text))
+        .bind(now + lease_ms)
+        .bind(platform.as_str())
+        .bind(now)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    let mut claimed: Vec<OutboxMessage> = rows.iter().map(from_row).collect::<Result<_>>()?;
+    claimed.sort_unstable_by_key(|m| m.id);
+    Ok(claimed)
+}
+
+impl Store {
+    /// Records delivered replies, then claims up to `limit` due ones, holding one connection
+    /// for both (a delivery round of the sender).
+    pub async fn mark_sent_and_claim(
+        &self,
+        sent: &[(i64, String)],
+        platform: Platform,
+        limit: i64,
+        lease_ms: i64,
+    ) -> Result<Vec<OutboxMessage>> {
+        let mut conn = self.conn().await?;
+        mark_sent(&mut conn, sent).await?;
+        if limit <= 0 {
+            return Ok(Vec::new());
+        }
+        claim(&mut conn, self.backend, platform, limit, lease_ms).await
     }
 
     /// When the next reply for `platform` that a sender could claim becomes due, if any: only
@@ -122,24 +163,6 @@ impl Store {
         .fetch_one(&mut *self.conn().await?)
         .await?;
         Ok(row.try_get(0)?)
-    }
-
-    /// Records delivered replies with the platform's message ids, in one statement per chunk.
-    pub async fn mark_sent(&self, sent: &[(i64, String)]) -> Result<()> {
-        for chunk in sent.chunks(ROWS_PER_STATEMENT) {
-            let cases: String = (0..chunk.len()).map(|i| format!(" WHEN ${} THEN ${}", 2 * i + 2, 2 * i + 3)).collect();
-            let ids = chunk.iter().map(|(id, _)| id.to_string()).collect::<Vec<_>>().join(",");
-            let query_text = format!(
-                "UPDATE outbox SET status = 'sent', sent_at = $1, lease_until = NULL, last_error = NULL, \
-                 platform_message_id = CASE id{cases} END WHERE id IN ({ids}) AND status = 'pending'"
-            );
-            let mut query = sqlx::query(sql(query_text)).bind(now_ms());
-            for (id, message_id) in chunk {
-                query = query.bind(*id).bind(message_id.as_str());
-            }
-            query.execute(&mut *self.conn().await?).await?;
-        }
-        Ok(())
     }
 
     /// Keeps the reply pending until `next_attempt_at`, remembering why it failed.
