@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::engine::{self, Engine, EngineError, FlowLoadError};
 use crate::http::{self, AppState};
 use crate::outbox::{SenderSettings, run_sender};
+use crate::pipeline::Pipeline;
 use crate::store::{Store, StoreError};
 use axum::serve::ListenerExt;
 use std::future::Future;
@@ -33,6 +34,8 @@ pub enum StartError {
 
 pub struct App {
     state: AppState,
+    /// Runs the intake, the processor and the sender.
+    pipeline: Pipeline,
 }
 
 /// Key under which a generated token-signing secret is shared by every instance.
@@ -51,7 +54,8 @@ impl App {
         } else {
             None
         };
-        let engine = Engine::new(store.clone(), Arc::new(flows), config.public_base(), graph);
+        let pipeline = Pipeline::start()?;
+        let engine = Engine::new(store.clone(), Arc::new(flows), config.public_base(), graph, pipeline.handle());
         engine.load_coupon_pools().await?;
         let secret = if config.auth.jwt_secret.is_set() {
             config.auth.jwt_secret.expose().to_owned()
@@ -59,7 +63,7 @@ impl App {
             store.setting_or_insert(JWT_SETTING, &hex::encode(rand::random::<[u8; 32]>())).await?
         };
         let tokens = TokenKeys::new(secret.as_bytes(), config.auth.token_ttl_secs);
-        Ok(App { state: AppState { config: Arc::new(config), engine, tokens } })
+        Ok(App { state: AppState { config: Arc::new(config), engine, tokens }, pipeline })
     }
 
     pub fn engine(&self) -> &Engine {
@@ -77,11 +81,12 @@ impl App {
         engine.store().release_stale_leases().await?;
         let cancel = CancellationToken::new();
         let mut workers = JoinSet::new();
-        workers.spawn(engine::run_processor(engine.clone(), cancel.child_token()));
+        let on = self.pipeline.handle().clone();
+        workers.spawn_on(engine::run_processor(engine.clone(), cancel.child_token()), &on);
         match engine.graph() {
             Some(graph) => {
                 let settings = SenderSettings::new(&self.state.config.outbox, self.state.config.send_timeout());
-                workers.spawn(run_sender(engine.clone(), graph.clone(), settings, cancel.child_token()));
+                workers.spawn_on(run_sender(engine.clone(), graph.clone(), settings, cancel.child_token()), &on);
             }
             None => tracing::warn!(
                 "Messenger is not configured (STATBOT_MESSENGER_VERIFY_TOKEN, _APP_SECRET, _PAGE_TOKEN): \
@@ -101,6 +106,7 @@ impl App {
         let served = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
         cancel.cancel();
         while workers.join_next().await.is_some() {}
+        self.pipeline.stop().await;
         engine.store().close().await;
         served.map_err(StartError::Io)
     }

@@ -11,5 +11,6 @@ pub mod config;
 pub mod engine;
 pub mod http;
 pub mod outbox;
+pub mod pipeline;
 pub mod store;
 pub mod telemetry;

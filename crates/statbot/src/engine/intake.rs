@@ -28,10 +28,10 @@ pub enum IntakeError {
 }
 
 impl Intake {
-    /// Starts the intake task on the current runtime; it ends when every handle is dropped.
-    pub fn start(store: Store) -> Intake {
+    /// Starts the intake task on `runtime`; it ends when every handle is dropped.
+    pub fn start(store: Store, runtime: &tokio::runtime::Handle) -> Intake {
         let (queue, receiver) = mpsc::channel(QUEUE);
-        tokio::spawn(run(store, receiver));
+        runtime.spawn(run(store, receiver));
         Intake { queue }
     }
 

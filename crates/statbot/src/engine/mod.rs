@@ -60,14 +60,21 @@ const PROFILE_PAUSE_MS: i64 = 30_000;
 const SLOW_PROFILE_CALL: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Engine {
-    pub fn new(store: Store, flows: Arc<LoadedFlows>, public_base: &str, graph: Option<GraphClient>) -> Engine {
+    /// The webhook intake runs on `intake_runtime` (the pipeline's, when serving).
+    pub fn new(
+        store: Store,
+        flows: Arc<LoadedFlows>,
+        public_base: &str,
+        graph: Option<GraphClient>,
+        intake_runtime: &tokio::runtime::Handle,
+    ) -> Engine {
         Engine {
             inner: Arc::new(Inner {
                 store: store.clone(),
                 flows,
                 public_base: public_base.trim_end_matches('/').to_owned(),
                 graph,
-                intake: intake::Intake::start(store.clone()),
+                intake: intake::Intake::start(store.clone(), intake_runtime),
                 inbound_ready: Notify::new(),
                 outbox_ready: Notify::new(),
                 profile_pause_until: AtomicI64::new(0),
