@@ -93,10 +93,7 @@ pub(crate) async fn claim(
         ClaimScope::Platform(_) => "AND i.platform = $4",
         ClaimScope::Contact(_) => "AND i.contact_id = $4",
     };
-    let lock = match backend {
-        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-        Backend::Sqlite => "",
-    };
+    let lock = backend.skip_locked();
     let query_text = format!(
         "UPDATE inbound SET lease_until = $1 WHERE id IN ( \
            SELECT i.id FROM inbound i \

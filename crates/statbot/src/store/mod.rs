@@ -64,6 +64,17 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The clause that lets queue claims pass over rows another instance is claiming
+    /// (PostgreSQL); SQLite has one writer, so nothing is needed there.
+    pub(crate) fn skip_locked(self) -> &'static str {
+        match self {
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        }
+    }
+}
+
 /// A handle on the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {

@@ -104,10 +104,7 @@ async fn claim(
     lease_ms: i64,
 ) -> Result<Vec<OutboxMessage>> {
     let now = now_ms();
-    let lock = match backend {
-        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-        Backend::Sqlite => "",
-    };
+    let lock = backend.skip_locked();
     let query_text = format!(
         "UPDATE outbox SET lease_until = $1, attempts = attempts + 1 WHERE id IN ( \
            SELECT o.id FROM outbox o \
