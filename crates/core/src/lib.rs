@@ -5,6 +5,7 @@
 pub mod backoff;
 pub mod conversation;
 pub mod flow;
+pub mod funnel;
 pub mod inbound;
 pub mod limits;
 pub mod payload;
