@@ -142,9 +142,10 @@ impl Engine {
         contact_ids.sort_unstable();
         contact_ids.dedup();
         let mut contacts = store::load_contacts(&mut conn, &contact_ids).await?;
-        if self.needs_profiles(&claimed, &contacts) {
+        let missing = self.missing_profiles(&claimed, &contacts);
+        if !missing.is_empty() {
             drop(conn);
-            self.fetch_missing_profiles(&claimed, &mut contacts).await?;
+            self.fetch_profiles(missing, &mut contacts).await?;
             conn = store.conn().await?;
         }
         let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(StoreError::from)?;
@@ -257,35 +258,29 @@ impl Engine {
         })
     }
 
-    /// Whether a Messenger contact in the batch writes for the first time (and profile calls
-    /// are possible now).
-    fn needs_profiles(&self, claimed: &[ClaimedInbound], contacts: &HashMap<i64, Contact>) -> bool {
-        self.inner.graph.is_some()
-            && store::now_ms() >= self.inner.profile_pause_until.load(Ordering::Relaxed)
-            && claimed.iter().any(|m| {
-                m.platform == Platform::Messenger && contacts.get(&m.contact_id).is_some_and(|c| !c.profile_fetched)
-            })
-    }
-
-    /// Fetches the profile of Messenger contacts writing for the first time, side by side,
-    /// and puts their names in `contacts`. A failure is logged and the flow's default name
-    /// used; a later message tries again.
-    async fn fetch_missing_profiles(
-        &self,
-        claimed: &[ClaimedInbound],
-        contacts: &mut HashMap<i64, Contact>,
-    ) -> Result<(), EngineError> {
-        let Some(graph) = &self.inner.graph else { return Ok(()) };
-        if store::now_ms() < self.inner.profile_pause_until.load(Ordering::Relaxed) {
-            return Ok(());
+    /// Messenger contacts of the batch writing for the first time, as (contact id, PSID);
+    /// none when there is no Graph client or profile calls are paused.
+    fn missing_profiles(&self, claimed: &[ClaimedInbound], contacts: &HashMap<i64, Contact>) -> Vec<(i64, String)> {
+        if self.inner.graph.is_none() || store::now_ms() < self.inner.profile_pause_until.load(Ordering::Relaxed) {
+            return Vec::new();
         }
-        let missing: Vec<(i64, String)> = claimed
+        claimed
             .iter()
             .filter(|m| m.platform == Platform::Messenger)
             .filter_map(|m| contacts.get(&m.contact_id))
             .filter(|c| !c.profile_fetched)
             .map(|c| (c.id, c.external_id.clone()))
-            .collect();
+            .collect()
+    }
+
+    /// Fetches those profiles side by side and puts the names in `contacts`. A failure is
+    /// logged and the flow's default name used; a later message tries again.
+    async fn fetch_profiles(
+        &self,
+        missing: Vec<(i64, String)>,
+        contacts: &mut HashMap<i64, Contact>,
+    ) -> Result<(), EngineError> {
+        let Some(graph) = &self.inner.graph else { return Ok(()) };
         let fetched = futures::future::join_all(missing.into_iter().map(|(id, psid)| async move {
             let started = std::time::Instant::now();
             (id, graph.profile(&psid).await, started.elapsed())

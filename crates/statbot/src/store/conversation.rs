@@ -20,10 +20,10 @@ impl Store {
     pub async fn conversation(&self, contact_id: i64, limit: i64) -> Result<Vec<LoggedMessage>> {
         let rows = sqlx::query(
             "SELECT * FROM ( \
-               SELECT 0 AS dir, id, COALESCE(text, payload, '') AS body, '' AS status, received_at AS at \
+               SELECT CAST(0 AS BIGINT) AS dir, id, COALESCE(text, payload, '') AS body, '' AS status, received_at AS at \
                  FROM inbound WHERE contact_id = $1 \
                UNION ALL \
-               SELECT 1 AS dir, id, body, status, created_at AS at FROM outbox WHERE contact_id = $1 \
+               SELECT CAST(1 AS BIGINT) AS dir, id, body, status, created_at AS at FROM outbox WHERE contact_id = $1 \
              ) m ORDER BY at DESC, dir DESC, id DESC LIMIT $2",
         )
         .bind(contact_id)
@@ -33,8 +33,7 @@ impl Store {
         let mut messages = rows
             .iter()
             .map(|row| {
-                let dir: i32 =
-                    row.try_get::<i32, _>("dir").or_else(|_| row.try_get::<i64, _>("dir").map(|d| d as i32))?;
+                let dir: i64 = row.try_get("dir")?;
                 let body: String = row.try_get("body")?;
                 let at: i64 = row.try_get("at")?;
                 Ok(if dir == 0 {

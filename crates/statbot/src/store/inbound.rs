@@ -196,11 +196,6 @@ impl Store {
             .collect())
     }
 
-    /// Claims up to `limit` messages to act on (see [`claim`]).
-    pub async fn claim_inbound(&self, limit: i64, lease_ms: i64, scope: ClaimScope) -> Result<Vec<ClaimedInbound>> {
-        claim(&mut *self.conn().await?, self.backend, limit, lease_ms, scope).await
-    }
-
     /// Messages waiting to be acted on.
     pub async fn pending_inbound(&self) -> Result<i64> {
         let row = sqlx::query("SELECT COUNT(*) FROM inbound WHERE processed_at IS NULL")
