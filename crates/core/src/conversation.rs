@@ -36,13 +36,6 @@ pub struct Transition {
     pub entered: Vec<String>,
 }
 
-impl Transition {
-    /// The position after the transition.
-    pub fn position(&self) -> Option<Position> {
-        self.entered.last().map(|step| Position { flow: self.flow.clone(), step: step.clone() })
-    }
-}
-
 /// Decides where an input leads. A tap on any button of a loaded flow is honoured, even on an
 /// older message than the last one (people scroll up); anything else restarts the default
 /// flow. `None` only when no flow is loaded.
@@ -62,7 +55,7 @@ pub fn transition(flows: &FlowSet, content: &InboundContent) -> Option<Transitio
 }
 
 /// Enters a flow at its entry step.
-pub fn restart(flow: &Flow) -> Option<Transition> {
+fn restart(flow: &Flow) -> Option<Transition> {
     Some(Transition { flow: flow.name.clone(), trigger: Trigger::Restart, entered: follow_next(flow, &flow.entry) })
 }
 
@@ -192,7 +185,6 @@ image = "thanks.png"
         let t = transition(&flows(), &tap("coupon:reveal")).unwrap();
         assert_eq!(t.trigger, Trigger::Button { step: "coupon".into(), button: "reveal".into() });
         assert_eq!(t.entered, ["revealed", "bye"]);
-        assert_eq!(t.position(), Some(Position { flow: "coupon".into(), step: "bye".into() }));
     }
 
     #[test]

@@ -64,13 +64,3 @@ pub enum InboundContent {
     /// A tap on a button or a quick reply: the payload we put on it, and the title shown.
     Payload { payload: String, title: Option<String> },
 }
-
-impl InboundContent {
-    /// A short human-readable form, for conversation logs.
-    pub fn display_text(&self) -> &str {
-        match self {
-            InboundContent::Text { text } => text,
-            InboundContent::Payload { payload, title } => title.as_deref().unwrap_or(payload),
-        }
-    }
-}
