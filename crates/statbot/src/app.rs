@@ -55,7 +55,9 @@ impl App {
             None
         };
         let pipeline = Pipeline::start()?;
-        let engine = Engine::new(store.clone(), Arc::new(flows), config.public_base(), graph, pipeline.handle());
+        let send_lease = SenderSettings::new(&config.outbox, config.send_timeout()).lease;
+        let engine =
+            Engine::new(store.clone(), Arc::new(flows), config.public_base(), graph, send_lease, pipeline.handle());
         engine.load_coupon_pools().await?;
         let secret = if config.auth.jwt_secret.is_set() {
             config.auth.jwt_secret.expose().to_owned()
@@ -81,11 +83,21 @@ impl App {
         engine.store().release_stale_leases().await?;
         let cancel = CancellationToken::new();
         let mut workers = JoinSet::new();
+        let store = engine.store().clone();
+        let checkpoints = cancel.child_token();
+        workers.spawn(async move {
+            if let Err(e) = store.run_checkpointer(checkpoints).await {
+                tracing::error!(error = %e, "the WAL checkpointer stopped; SQLite checkpoints on commit again");
+            }
+        });
         let on = self.pipeline.handle().clone();
         workers.spawn_on(engine::run_processor(engine.clone(), cancel.child_token()), &on);
         match engine.graph() {
             Some(graph) => {
-                let settings = SenderSettings::new(&self.state.config.outbox, self.state.config.send_timeout());
+                let settings = SenderSettings {
+                    sends_on: Some(tokio::runtime::Handle::current()),
+                    ..SenderSettings::new(&self.state.config.outbox, self.state.config.send_timeout())
+                };
                 workers.spawn_on(run_sender(engine.clone(), graph.clone(), settings, cancel.child_token()), &on);
             }
             None => tracing::warn!(

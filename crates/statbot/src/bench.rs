@@ -17,7 +17,7 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20_000)]
         events: usize,
         /// Contacts writing at once (each sends its events in order).
-        #[arg(long, default_value_t = 100)]
+        #[arg(long, default_value_t = 50)]
         contacts: usize,
         /// Database to fill (default: a fresh SQLite file in the temp folder).
         #[arg(long)]
@@ -58,11 +58,14 @@ pub async fn run(cmd: BenchCommand) -> Result<(), CliError> {
     );
     let client = reqwest::Client::new();
     let graph = std::sync::Arc::new(graph);
+    // Message ids unique to this run: on a database filled before, old ids would be taken for
+    // redeliveries and get no reply.
+    let run = hex::encode(rand::random::<[u8; 4]>());
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for c in 0..contacts {
         let per_contact = events / contacts + usize::from(c < events % contacts);
-        let (client, url, graph) = (client.clone(), url.clone(), graph.clone());
+        let (client, url, graph, run) = (client.clone(), url.clone(), graph.clone(), run.clone());
         tasks.spawn(async move {
             let psid = format!("{}", 7_000_000_000_000_000u64 + c as u64);
             let mut latencies = Vec::with_capacity(per_contact);
@@ -71,7 +74,7 @@ pub async fn run(cmd: BenchCommand) -> Result<(), CliError> {
                     "object": "page",
                     "entry": [{ "id": "1", "time": 1, "messaging": [{
                         "sender": { "id": psid }, "recipient": { "id": "1" }, "timestamp": 1,
-                        "message": { "mid": format!("m_bench_{c}_{i}"), "text": "hi" }
+                        "message": { "mid": format!("m_bench_{run}_{c}_{i}"), "text": "hi" }
                     }]}]
                 })
                 .to_string();

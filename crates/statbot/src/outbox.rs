@@ -1,19 +1,27 @@
 //! The outbox sender: delivers stored replies to Messenger through the Send API, with a
 //! timeout, retries with exponential backoff and jitter for temporary failures, and the reason
 //! kept when it gives up. One contact's replies go out in order; different contacts' in
-//! parallel. Web and terminal replies are delivered by their channels when shown.
+//! parallel. Replies arrive handed over by the processor as it stores them, or claimed from
+//! the outbox (retries, other instances' leftovers, replies queued behind a failure). Web and
+//! terminal replies are delivered by their channels when shown.
 
 use crate::channels::messenger::{GraphClient, SendError, SentMessage};
 use crate::config::OutboxConfig;
 use crate::engine::Engine;
-use crate::store::{OutboxMessage, Store, StoreError, now_ms};
+use crate::store::{OutboxMessage, SendLease, Store, StoreError, now_ms};
 use statbot_core::{Platform, backoff};
+use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 /// Longest wait between looks at the outbox when nothing announces work.
 const POLL: Duration = Duration::from_millis(500);
+/// How long delivered replies may wait to be recorded, so that one commit records many.
+const RECORD_WITHIN: Duration = Duration::from_millis(5);
+/// Delivered replies that are recorded at once, however recent.
+const RECORD_AT: usize = 128;
 /// Pause after a database error before trying again.
 const RETRY_PAUSE: Duration = Duration::from_millis(50);
 
@@ -25,6 +33,10 @@ pub struct SenderSettings {
     pub concurrency: usize,
     /// How long a claimed reply stays reserved; longer than the send timeout.
     pub lease: Duration,
+    pub send_timeout: Duration,
+    /// Where the sends run: the HTTP calls are kept off the pipeline's thread, which then
+    /// only waits on the database (see [`crate::pipeline`]).
+    pub sends_on: Option<tokio::runtime::Handle>,
 }
 
 impl SenderSettings {
@@ -35,6 +47,8 @@ impl SenderSettings {
             max_backoff: Duration::from_millis(config.max_backoff_ms),
             concurrency: config.concurrency.max(1),
             lease: send_timeout * 3 + Duration::from_secs(5),
+            send_timeout,
+            sends_on: None,
         }
     }
 }
@@ -46,24 +60,6 @@ type Attempt = (OutboxMessage, Result<SentMessage, SendError>);
 async fn send(graph: GraphClient, message: OutboxMessage) -> Attempt {
     let result = graph.send(&message.recipient, &message.reply).await;
     (message, result)
-}
-
-/// Records failed sends (retry later, or give up with the reason); they are rare, so one by
-/// one. Returns the delivered ones, for [`Store::mark_sent_and_claim`].
-async fn record_failures(store: &Store, settings: &SenderSettings, attempts: Vec<Attempt>) -> Vec<(i64, String)> {
-    let mut sent = Vec::with_capacity(attempts.len());
-    for (message, result) in attempts {
-        match result {
-            Ok(ok) => sent.push((message.id, ok.message_id)),
-            Err(error) => {
-                // A failure left unrecorded keeps its lease and is tried again when it runs out.
-                if let Err(e) = record_failure(store, settings, &message, &error).await {
-                    tracing::error!(error = %e, outbox_id = message.id, "recording a failed send failed");
-                }
-            }
-        }
-    }
-    sent
 }
 
 async fn record_failure(
@@ -92,60 +88,198 @@ async fn record_failure(
     }
 }
 
+/// Takes finished sends into account: a delivered reply is kept for recording and lets its
+/// contact's next one go; a failure is recorded (retry later, or give up with the reason) and
+/// sends the contact's replies waiting in memory back to the outbox. Returns whether any failed.
+async fn settle(
+    store: &Store,
+    settings: &SenderSettings,
+    finished: impl Iterator<Item = Attempt>,
+    lanes: &mut Lanes,
+    owner: &str,
+    unrecorded: &mut Vec<(i64, String)>,
+) -> bool {
+    let mut any_failed = false;
+    for (message, result) in finished {
+        match result {
+            Ok(sent) => {
+                lanes.delivered(message.contact_id);
+                unrecorded.push((message.id, sent.message_id));
+            }
+            Err(error) => {
+                any_failed = true;
+                // A failure left unrecorded keeps its lease and is tried again when it runs out.
+                if let Err(e) = record_failure(store, settings, &message, &error).await {
+                    tracing::error!(error = %e, outbox_id = message.id, "recording a failed send failed");
+                }
+                return_lane(store, lanes, message.contact_id, owner).await;
+            }
+        }
+    }
+    any_failed
+}
+
+/// Sends the replies waiting in memory behind a contact's reply back to the outbox.
+async fn return_lane(store: &Store, lanes: &mut Lanes, contact_id: i64, owner: &str) {
+    let behind: Vec<i64> = lanes.failed(contact_id).iter().map(|m| m.id).collect();
+    if let Err(e) = store.release_replies(&behind, owner).await {
+        tracing::error!(error = %e, "releasing replies failed; they are sent once their lease runs out");
+    }
+}
+
+/// Replies held in memory, one lane per contact: a contact's next reply is ready only once
+/// the one before it is delivered.
+#[derive(Default)]
+struct Lanes {
+    /// Contacts with a reply ready or being sent, and the replies waiting behind it.
+    busy: HashMap<i64, VecDeque<OutboxMessage>>,
+    ready: VecDeque<OutboxMessage>,
+}
+
+impl Lanes {
+    fn offer(&mut self, message: OutboxMessage) {
+        match self.busy.get_mut(&message.contact_id) {
+            Some(waiting) => waiting.push_back(message),
+            None => {
+                self.busy.insert(message.contact_id, VecDeque::new());
+                self.ready.push_back(message);
+            }
+        }
+    }
+
+    /// The contact's reply was delivered: its next one, if any, is ready.
+    fn delivered(&mut self, contact_id: i64) {
+        let next = self.busy.get_mut(&contact_id).and_then(VecDeque::pop_front);
+        match next {
+            Some(next) => self.ready.push_back(next),
+            None => {
+                self.busy.remove(&contact_id);
+            }
+        }
+    }
+
+    /// The contact's reply was not delivered: the replies behind it leave the lane, to wait in
+    /// the outbox behind the failed one.
+    fn failed(&mut self, contact_id: i64) -> Vec<OutboxMessage> {
+        self.busy.remove(&contact_id).map(Vec::from).unwrap_or_default()
+    }
+}
+
 /// The sender worker: keeps up to `concurrency` sends under way, each in its own task, so a
-/// slow send (up to the timeout) holds up no other contact. Finished sends are recorded in
-/// batches before more replies are claimed. With nothing due it sleeps until the next retry is
-/// due, new replies are announced, or it is cancelled; then it lets the sends under way finish.
+/// slow send (up to the timeout) holds up no other contact. Replies handed over start at once;
+/// the outbox is looked at when replies are queued there, when a retry is due, and now and
+/// then for other instances' leftovers. Delivered replies are recorded in batches, each within
+/// [`RECORD_WITHIN`]. When cancelled it lets the sends under way finish.
 pub async fn run_sender(engine: Engine, graph: GraphClient, settings: SenderSettings, cancel: CancellationToken) {
+    let Some(mut handed) = engine.take_outbox_handoff() else {
+        tracing::error!("an outbox sender is already running");
+        return;
+    };
     tracing::info!("outbox sender started");
     let store = engine.store().clone();
-    let lease = settings.lease.as_millis() as i64;
+    let lease = SendLease {
+        platform: Platform::Messenger,
+        owner: engine.instance(),
+        lease_ms: settings.lease.as_millis() as i64,
+    };
+    let mut lanes = Lanes::default();
     let mut in_flight: JoinSet<Attempt> = JoinSet::new();
     let mut finished: Vec<Attempt> = Vec::new();
+    let mut handed_batches: Vec<Vec<OutboxMessage>> = Vec::new();
     // Delivered replies not yet recorded; kept until the database takes them, since a delivered
     // reply left unrecorded would be sent again once its lease ran out.
     let mut unrecorded: Vec<(i64, String)> = Vec::new();
+    let mut record_by: Option<Instant> = None;
+    let mut look_at_outbox = true;
+    let mut next_look = Instant::now();
     loop {
         while let Some(done) = in_flight.try_join_next() {
             collect(&mut finished, done);
         }
-        unrecorded.extend(record_failures(&store, &settings, std::mem::take(&mut finished)).await);
-        let free = settings.concurrency.saturating_sub(in_flight.len());
-        let wait = match store.mark_sent_and_claim(&unrecorded, Platform::Messenger, free as i64, lease).await {
-            Ok(claimed) => {
-                unrecorded.clear();
-                let (count, full) = (claimed.len(), free > 0 && claimed.len() == free);
-                for message in claimed {
-                    in_flight.spawn(send(graph.clone(), message));
+        if settle(&store, &settings, finished.drain(..), &mut lanes, lease.owner, &mut unrecorded).await {
+            look_at_outbox = true;
+        }
+        let free = settings.concurrency.saturating_sub(in_flight.len() + lanes.ready.len());
+        let claim = look_at_outbox && free > 0;
+        if claim || unrecorded.len() >= RECORD_AT || record_by.is_some_and(|by| by <= Instant::now()) {
+            let result = if claim {
+                store.mark_sent_and_claim(&unrecorded, free as i64, lease).await.map(Some)
+            } else {
+                store.mark_sent(&unrecorded).await.map(|()| None)
+            };
+            match result {
+                Ok(claimed) => {
+                    unrecorded.clear();
+                    record_by = None;
+                    if let Some(claimed) = claimed {
+                        let full = claimed.len() == free;
+                        let quiet = claimed.is_empty() && in_flight.is_empty() && lanes.ready.is_empty();
+                        claimed.into_iter().for_each(|m| lanes.offer(m));
+                        // Every free slot filled: more may be due; else look again when the
+                        // next retry is due or after a while.
+                        look_at_outbox = full;
+                        next_look = Instant::now() + if quiet { next_due_wait(&store).await } else { POLL };
+                    }
                 }
-                if full {
-                    // Every free slot filled: more may be due.
-                    continue;
+                Err(e) => {
+                    tracing::error!(error = %e, "recording or claiming replies failed; retrying shortly");
+                    look_at_outbox = false;
+                    next_look = Instant::now() + RETRY_PAUSE;
+                    record_by = Some(next_look);
                 }
-                // With nothing new to send, sleep until the next retry is due (a send that
-                // finishes wakes us earlier).
-                if count == 0 && free > 0 { next_due_wait(&store).await } else { POLL }
             }
-            Err(e) => {
-                tracing::error!(error = %e, "recording or claiming replies failed; retrying shortly");
-                RETRY_PAUSE
+        } else if !unrecorded.is_empty() && record_by.is_none() {
+            record_by = Some(Instant::now() + RECORD_WITHIN);
+        }
+        while in_flight.len() < settings.concurrency {
+            let Some(message) = lanes.ready.pop_front() else { break };
+            if !lease_outlasts_a_send(&message, &settings) {
+                // It waited here so long (sends hanging) that its lease may be another sender's
+                // by the time it is sent: it and the contact's next replies go back to the
+                // outbox, whose claims take them in order once their leases are over.
+                tracing::warn!(
+                    outbox_id = message.id,
+                    "a reply waited too long to be sent; it goes back to the outbox"
+                );
+                return_lane(&store, &mut lanes, message.contact_id, lease.owner).await;
+                look_at_outbox = true;
+                continue;
             }
-        };
+            match &settings.sends_on {
+                Some(runtime) => in_flight.spawn_on(send(graph.clone(), message), runtime),
+                None => in_flight.spawn(send(graph.clone(), message)),
+            };
+        }
+        if look_at_outbox {
+            continue;
+        }
         tokio::select! {
             _ = cancel.cancelled() => break,
             Some(done) = in_flight.join_next(), if !in_flight.is_empty() => collect(&mut finished, done),
-            _ = engine.outbox_ready().notified() => {}
-            _ = tokio::time::sleep(wait) => {}
+            received = handed.recv_many(&mut handed_batches, 64) => {
+                if received == 0 {
+                    break;
+                }
+                handed_batches.drain(..).flatten().for_each(|m| lanes.offer(m));
+            }
+            _ = engine.outbox_ready().notified() => look_at_outbox = true,
+            _ = tokio::time::sleep_until(next_look) => look_at_outbox = true,
+            _ = tokio::time::sleep_until(record_by.unwrap_or(next_look)), if record_by.is_some() => {}
         }
     }
     while let Some(done) = in_flight.join_next().await {
         collect(&mut finished, done);
     }
-    unrecorded.extend(record_failures(&store, &settings, finished).await);
-    if let Err(e) = store.mark_sent_and_claim(&unrecorded, Platform::Messenger, 0, lease).await {
+    settle(&store, &settings, finished.drain(..), &mut lanes, lease.owner, &mut unrecorded).await;
+    if let Err(e) = store.mark_sent(&unrecorded).await {
         tracing::error!(error = %e, "recording delivered replies failed");
     }
     tracing::info!("outbox sender stopped");
+}
+
+/// Whether the reply's lease leaves time for a whole send (timeout included) and a margin.
+fn lease_outlasts_a_send(message: &OutboxMessage, settings: &SenderSettings) -> bool {
+    message.lease_until - now_ms() > (settings.send_timeout + Duration::from_secs(1)).as_millis() as i64
 }
 
 /// How long to sleep with nothing under way: until the next retry is due, at most [`POLL`].
@@ -166,5 +300,67 @@ fn collect(finished: &mut Vec<Attempt>, done: Result<Attempt, tokio::task::JoinE
         // Only a panic in the HTTP client could get here; the reply stays leased and is tried
         // again once the lease runs out.
         Err(e) => tracing::error!(error = %e, "a send task failed"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use statbot_core::Reply;
+
+    fn reply(id: i64, contact_id: i64, lease_until: i64) -> OutboxMessage {
+        OutboxMessage {
+            id,
+            contact_id,
+            platform: Platform::Messenger,
+            recipient: contact_id.to_string(),
+            reply: Reply::Text { text: format!("reply {id}") },
+            attempts: 1,
+            created_at: 0,
+            lease_until,
+        }
+    }
+
+    fn ready_ids(lanes: &mut Lanes) -> Vec<i64> {
+        lanes.ready.drain(..).map(|m| m.id).collect()
+    }
+
+    #[test]
+    fn a_contacts_next_reply_is_ready_only_once_the_one_before_is_delivered() {
+        let mut lanes = Lanes::default();
+        for (id, contact) in [(1, 10), (2, 10), (3, 20), (4, 10)] {
+            lanes.offer(reply(id, contact, 0));
+        }
+        assert_eq!(ready_ids(&mut lanes), vec![1, 3]);
+        lanes.delivered(10);
+        assert_eq!(ready_ids(&mut lanes), vec![2]);
+        lanes.delivered(20);
+        assert!(lanes.ready.is_empty() && !lanes.busy.contains_key(&20));
+        lanes.delivered(10);
+        assert_eq!(ready_ids(&mut lanes), vec![4]);
+        lanes.delivered(10);
+        assert!(lanes.busy.is_empty());
+    }
+
+    #[test]
+    fn a_failure_sends_the_replies_behind_it_back_and_frees_the_lane() {
+        let mut lanes = Lanes::default();
+        for id in 1..=3 {
+            lanes.offer(reply(id, 10, 0));
+        }
+        assert_eq!(ready_ids(&mut lanes), vec![1]);
+        let behind: Vec<i64> = lanes.failed(10).iter().map(|m| m.id).collect();
+        assert_eq!(behind, vec![2, 3]);
+        lanes.offer(reply(5, 10, 0));
+        assert_eq!(ready_ids(&mut lanes), vec![5], "a later claim of the contact starts a new lane");
+    }
+
+    #[test]
+    fn a_reply_is_sent_only_while_its_lease_outlasts_a_whole_send() {
+        let settings = SenderSettings::new(&OutboxConfig::default(), Duration::from_secs(10));
+        let now = now_ms();
+        assert!(lease_outlasts_a_send(&reply(1, 10, now + settings.lease.as_millis() as i64), &settings));
+        assert!(!lease_outlasts_a_send(&reply(1, 10, now + 10_500), &settings));
+        assert!(!lease_outlasts_a_send(&reply(1, 10, now - 1), &settings));
     }
 }

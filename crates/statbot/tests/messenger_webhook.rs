@@ -139,3 +139,49 @@ async fn oversized_bodies_and_wrong_methods_get_json_errors() {
     let error: serde_json::Value = response.json().await.unwrap();
     assert_eq!(error["error"]["code"], "method_not_allowed");
 }
+
+#[tokio::test]
+async fn an_older_message_waiting_in_the_queue_is_answered_before_a_newer_one_from_the_same_contact() {
+    use statbot_core::{Inbound, InboundContent, Platform};
+    let app = TestApp::spawn().await;
+    let psid = "6701234567890123";
+    // A message stored but not handed to this instance's processor (as one left by another
+    // instance, or before a restart), then a newer one through the webhook, which is handed
+    // over at once: it must wait for the older one.
+    let store = app.store().await;
+    let older = Inbound {
+        platform: Platform::Messenger,
+        sender: psid.into(),
+        message_id: "m_older".into(),
+        timestamp_ms: 1,
+        content: InboundContent::Text { text: "hi".into() },
+    };
+    store.ingest(&[older], None).await.unwrap();
+    assert_eq!(app.post_signed(&postback_event(psid, "m_newer", "coupon:show")).await.status(), 200);
+
+    let sent = app.wait_for_sent_to(psid, 2).await;
+    assert!(text_of(&sent[0]).starts_with("Hi Ada!"), "{sent:#?}");
+    assert!(text_of(&sent[1]).starts_with("Here it is:"), "{sent:#?}");
+}
+
+#[tokio::test]
+async fn messages_from_one_contact_in_one_delivery_are_answered_in_order() {
+    let app = TestApp::spawn().await;
+    let psid = "6701234567890123";
+    let body = serde_json::json!({ "object": "page", "entry": [{ "id": "1", "time": 3, "messaging": [
+        { "sender": { "id": psid }, "recipient": { "id": "1" }, "timestamp": 1,
+          "message": { "mid": "m_1", "text": "hi" } },
+        { "sender": { "id": psid }, "recipient": { "id": "1" }, "timestamp": 2,
+          "postback": { "mid": "m_2", "title": "Yes! Show me coupon", "payload": "coupon:show" } },
+        { "sender": { "id": psid }, "recipient": { "id": "1" }, "timestamp": 3,
+          "postback": { "mid": "m_3", "title": "Reveal the coupon", "payload": "coupon:reveal" } },
+    ]}]})
+    .to_string();
+    assert_eq!(app.post_signed(&body).await.status(), 200);
+
+    let sent = app.wait_for_sent_to(psid, 3).await;
+    let texts: Vec<String> = sent.iter().map(text_of).collect();
+    assert!(texts[0].starts_with("Hi Ada!"), "{texts:#?}");
+    assert!(texts[1].starts_with("Here it is:"), "{texts:#?}");
+    assert!(texts[2].starts_with("Your code is SPRING-"), "{texts:#?}");
+}

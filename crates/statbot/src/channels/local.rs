@@ -15,7 +15,7 @@ pub async fn converse(
     content: InboundContent,
 ) -> Result<Vec<Reply>, EngineError> {
     let inbound = Inbound { platform, sender: sender.to_owned(), message_id, timestamp_ms: now_ms(), content };
-    let stored = engine.store().ingest(std::slice::from_ref(&inbound)).await?;
+    let stored = engine.store().ingest(std::slice::from_ref(&inbound), None).await?;
     let Some(contact_id) = stored.first().map(|s| s.contact_id) else { return Ok(Vec::new()) };
     engine.process_contact(contact_id).await?;
     let taken = engine.store().take_pending_replies(contact_id).await?;

@@ -28,8 +28,14 @@ pub async fn run((mut config, unknown): (Config, Vec<String>), args: ChatArgs) -
     config.demo |= args.demo || config.flows_dir.is_none();
     let flows = engine::flows::load(config.demo, config.flows_dir.as_deref(), config.default_flow.as_deref())?;
     let store = Store::open(&config.database_url).await?;
-    let engine =
-        Engine::new(store.clone(), Arc::new(flows), config.public_base(), None, &tokio::runtime::Handle::current());
+    let engine = Engine::new(
+        store.clone(),
+        Arc::new(flows),
+        config.public_base(),
+        None,
+        std::time::Duration::ZERO,
+        &tokio::runtime::Handle::current(),
+    );
     engine.load_coupon_pools().await?;
     let contact = args
         .contact

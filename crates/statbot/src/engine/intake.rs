@@ -1,9 +1,10 @@
 //! Group commit for webhook deliveries: concurrent requests hand their messages to one task,
 //! which stores everything waiting in one transaction and answers each request. Under load
 //! that turns many small transactions into a few large ones; alone, a delivery is stored at
-//! once.
+//! once. New messages are stored leased to this instance and handed straight to its processor.
 
-use crate::store::{Ingested, Store};
+use super::LEASE_MS;
+use crate::store::{ClaimedInbound, Ingested, Store, now_ms};
 use statbot_core::Inbound;
 use tokio::sync::{mpsc, oneshot};
 
@@ -28,10 +29,15 @@ pub enum IntakeError {
 }
 
 impl Intake {
-    /// Starts the intake task on `runtime`; it ends when every handle is dropped.
-    pub fn start(store: Store, runtime: &tokio::runtime::Handle) -> Intake {
+    /// Starts the intake task on `runtime`; it ends when every handle is dropped. New messages
+    /// go to `processor`.
+    pub fn start(
+        store: Store,
+        processor: mpsc::UnboundedSender<Vec<ClaimedInbound>>,
+        runtime: &tokio::runtime::Handle,
+    ) -> Intake {
         let (queue, receiver) = mpsc::channel(QUEUE);
-        runtime.spawn(run(store, receiver));
+        runtime.spawn(run(store, receiver, processor));
         Intake { queue }
     }
 
@@ -50,7 +56,7 @@ const ATTEMPTS: u32 = 3;
 async fn ingest_with_retry(store: &Store, messages: &[Inbound]) -> Result<Vec<Ingested>, crate::store::StoreError> {
     let mut attempt = 1;
     loop {
-        match store.ingest(messages).await {
+        match store.ingest(messages, Some(LEASE_MS)).await {
             Err(e) if attempt < ATTEMPTS => {
                 tracing::warn!(error = %e, attempt, "storing webhook deliveries failed; trying again");
                 tokio::time::sleep(std::time::Duration::from_millis(10 * u64::from(attempt))).await;
@@ -61,12 +67,34 @@ async fn ingest_with_retry(store: &Store, messages: &[Inbound]) -> Result<Vec<In
     }
 }
 
-async fn run(store: Store, mut receiver: mpsc::Receiver<(Vec<Inbound>, Answer)>) {
+async fn run(
+    store: Store,
+    mut receiver: mpsc::Receiver<(Vec<Inbound>, Answer)>,
+    processor: mpsc::UnboundedSender<Vec<ClaimedInbound>>,
+) {
     let mut batch = Vec::new();
     while receiver.recv_many(&mut batch, MAX_DELIVERIES_PER_COMMIT).await > 0 {
         let messages: Vec<Inbound> = batch.iter().flat_map(|(messages, _)| messages.iter().cloned()).collect();
         match ingest_with_retry(&store, &messages).await {
             Ok(outcomes) => {
+                let received_at = now_ms();
+                let fresh: Vec<ClaimedInbound> = messages
+                    .into_iter()
+                    .zip(&outcomes)
+                    .filter_map(|(m, outcome)| {
+                        Some(ClaimedInbound {
+                            id: outcome.inbound_id?,
+                            contact_id: outcome.contact_id,
+                            platform: m.platform,
+                            content: m.content,
+                            received_at,
+                        })
+                    })
+                    .collect();
+                // Without a processor the leases run out and the queue's claims take them.
+                if !fresh.is_empty() && processor.send(fresh).is_err() {
+                    tracing::warn!("no inbound processor is running; messages wait in the queue");
+                }
                 let mut outcomes = outcomes.into_iter();
                 for (messages, answer) in batch.drain(..) {
                     let _ = answer.send(Ok(outcomes.by_ref().take(messages.len()).collect()));

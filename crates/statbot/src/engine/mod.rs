@@ -14,18 +14,20 @@ pub use processor::run_processor;
 
 use crate::channels::messenger::GraphClient;
 use crate::store::{
-    self, ClaimScope, ClaimedInbound, Contact, CouponClaim, EventKind, NewEvent, NewReply, Profile, Store, StoreError,
+    self, ClaimScope, ClaimedInbound, Contact, CouponClaim, EventKind, NewEvent, NewReply, OutboxMessage, Profile,
+    SendLease, Store, StoreError,
 };
 use statbot_core::conversation::{self, Trigger, Vars};
 use statbot_core::flow::{CouponCodes, Flow};
 use statbot_core::{Platform, Position, Reply};
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use tokio::sync::Notify;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{Notify, mpsc};
 
 /// How long a claimed message stays reserved for the worker that claimed it.
-const LEASE_MS: i64 = 30_000;
+pub(crate) const LEASE_MS: i64 = 30_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -45,9 +47,17 @@ struct Inner {
     public_base: String,
     graph: Option<GraphClient>,
     intake: intake::Intake,
-    /// Woken when inbound messages are stored.
+    /// Names this running instance in the leases it takes.
+    instance: String,
+    /// How long a reply handed to the sender stays reserved for it.
+    send_lease: Duration,
+    /// Webhook messages, stored and leased by the intake, on their way to the processor.
+    inbound_handoff: Handoff<Vec<ClaimedInbound>>,
+    /// Replies, stored and leased by the processor, on their way to the sender.
+    outbox_handoff: Handoff<Vec<OutboxMessage>>,
+    /// Woken when inbound messages wait in the queue rather than being handed over.
     inbound_ready: Notify,
-    /// Woken when replies are queued.
+    /// Woken when replies wait in the queue rather than being handed over.
     outbox_ready: Notify,
     /// After a slow failed profile call (a timeout), no new one before this time (ms): while
     /// the Graph API hangs, greetings use the default name instead of each waiting it out.
@@ -60,21 +70,29 @@ const PROFILE_PAUSE_MS: i64 = 30_000;
 const SLOW_PROFILE_CALL: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Engine {
-    /// The webhook intake runs on `intake_runtime` (the pipeline's, when serving).
+    /// The webhook intake runs on `intake_runtime` (the pipeline's, when serving). Replies
+    /// handed to the sender stay reserved for it for `send_lease`.
     pub fn new(
         store: Store,
         flows: Arc<LoadedFlows>,
         public_base: &str,
         graph: Option<GraphClient>,
+        send_lease: Duration,
         intake_runtime: &tokio::runtime::Handle,
     ) -> Engine {
+        let inbound_handoff = Handoff::new();
+        let intake = intake::Intake::start(store.clone(), inbound_handoff.sender.clone(), intake_runtime);
         Engine {
             inner: Arc::new(Inner {
-                store: store.clone(),
+                store,
                 flows,
                 public_base: public_base.trim_end_matches('/').to_owned(),
                 graph,
-                intake: intake::Intake::start(store.clone(), intake_runtime),
+                intake,
+                instance: hex::encode(rand::random::<[u8; 8]>()),
+                send_lease,
+                inbound_handoff,
+                outbox_handoff: Handoff::new(),
                 inbound_ready: Notify::new(),
                 outbox_ready: Notify::new(),
                 profile_pause_until: AtomicI64::new(0),
@@ -103,13 +121,35 @@ impl Engine {
     }
 
     /// Stores a webhook delivery durably (committed together with other deliveries arriving
-    /// at the same time) and wakes the processor if anything in it is new.
+    /// at the same time); the new messages go on to the processor.
     pub async fn ingest(&self, messages: Vec<statbot_core::Inbound>) -> Result<Vec<store::Ingested>, IntakeError> {
-        let stored = self.inner.intake.ingest(messages).await?;
-        if stored.iter().any(|s| s.inbound_id.is_some()) {
-            self.inner.inbound_ready.notify_one();
-        }
-        Ok(stored)
+        self.inner.intake.ingest(messages).await
+    }
+
+    /// The lease the processor takes on Messenger replies as it queues them, for the sender
+    /// to which it hands them; none without a Graph client (nothing sends them).
+    fn send_lease(&self) -> Option<SendLease<'_>> {
+        self.inner.graph.as_ref()?;
+        Some(SendLease {
+            platform: Platform::Messenger,
+            owner: &self.inner.instance,
+            lease_ms: self.inner.send_lease.as_millis() as i64,
+        })
+    }
+
+    /// Names this running instance in the leases it takes.
+    pub(crate) fn instance(&self) -> &str {
+        &self.inner.instance
+    }
+
+    /// The processor's end of the intake's handoff (taken once).
+    pub(crate) fn take_inbound_handoff(&self) -> Option<mpsc::UnboundedReceiver<Vec<ClaimedInbound>>> {
+        self.inner.inbound_handoff.take()
+    }
+
+    /// The sender's end of the processor's handoff (taken once).
+    pub(crate) fn take_outbox_handoff(&self) -> Option<mpsc::UnboundedReceiver<Vec<OutboxMessage>>> {
+        self.inner.outbox_handoff.take()
     }
 
     pub(crate) fn inbound_ready(&self) -> &Notify {
@@ -126,23 +166,45 @@ impl Engine {
     }
 
     /// Acts on up to `limit` waiting messages in `scope`, all in one transaction; returns how
-    /// many were claimed. Each claimed message is its contact's oldest waiting one, so a batch
-    /// never holds two messages of one contact.
+    /// many were claimed. Each claimed message is its contact's oldest waiting one.
     pub async fn process_pending(&self, limit: i64, scope: ClaimScope) -> Result<usize, EngineError> {
         let store = &self.inner.store;
-        // One connection for the claim, the contacts and the transaction; let go only while
-        // profiles are fetched (network calls never run under the database's write lock).
         let mut conn = store.conn().await?;
         let claimed = store::claim_inbound(&mut conn, store.backend(), limit, LEASE_MS, scope).await?;
-        if claimed.is_empty() {
-            return Ok(0);
+        let count = claimed.len();
+        if count > 0 {
+            self.act_on(conn, claimed).await?;
         }
-        let ids: Vec<i64> = claimed.iter().map(|m| m.id).collect();
-        let mut contact_ids: Vec<i64> = claimed.iter().map(|m| m.contact_id).collect();
+        Ok(count)
+    }
+
+    /// Acts on messages the intake stored and leased for this instance. Those that must wait
+    /// for an older message of their contact (left by another instance or before a restart)
+    /// are given back to the queue.
+    pub(crate) async fn process_handed(&self, messages: Vec<ClaimedInbound>) -> Result<(), EngineError> {
+        let conn = self.inner.store.conn().await?;
+        let ids: Vec<i64> = messages.iter().map(|m| m.id).collect();
+        let marked = self.act_on(conn, messages).await?;
+        let waiting: Vec<i64> = ids.into_iter().filter(|id| !marked.contains(id)).collect();
+        if !waiting.is_empty() {
+            store::release_inbound(&mut *self.inner.store.conn().await?, &waiting).await?;
+            self.inner.inbound_ready.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Acts on leased messages (one contact's in order) in one transaction that marks them
+    /// processed, and hands the Messenger replies to the sender; returns the ids it marked.
+    /// The connection is let go only while profiles are fetched (network calls never run
+    /// under the database's write lock).
+    async fn act_on(&self, mut conn: store::Conn, messages: Vec<ClaimedInbound>) -> Result<Vec<i64>, EngineError> {
+        let store = &self.inner.store;
+        let ids: Vec<i64> = messages.iter().map(|m| m.id).collect();
+        let mut contact_ids: Vec<i64> = messages.iter().map(|m| m.contact_id).collect();
         contact_ids.sort_unstable();
         contact_ids.dedup();
         let mut contacts = store::load_contacts(&mut conn, &contact_ids).await?;
-        let missing = self.missing_profiles(&claimed, &contacts);
+        let missing = self.missing_profiles(&messages, &contacts);
         if !missing.is_empty() {
             drop(conn);
             self.fetch_profiles(missing, &mut contacts).await?;
@@ -152,20 +214,25 @@ impl Engine {
         // Messages another worker took over (our lease ran out) are left to it.
         let marked = store::mark_processed(&mut tx, &ids).await?;
         let mut batch = Batch::default();
-        for message in claimed.iter().filter(|m| marked.contains(&m.id)) {
+        for message in messages.iter().filter(|m| marked.contains(&m.id)) {
             if let Some(contact) = contacts.get(&message.contact_id) {
                 self.respond(&mut tx, message, contact, &mut batch).await?;
             }
         }
         store::record_events(&mut tx, &batch.events).await?;
-        store::enqueue_replies(&mut tx, &batch.replies).await?;
+        let leased = store::enqueue_replies(&mut tx, &batch.replies, self.send_lease()).await?;
         let positions: Vec<(i64, &Position)> = batch.positions.iter().map(|(id, p)| (*id, p)).collect();
         store::set_positions(&mut tx, &positions).await?;
         tx.commit().await.map_err(StoreError::from)?;
-        if !batch.replies.is_empty() {
+        let queued = batch.replies.len() - leased.len();
+        if !leased.is_empty() && self.inner.outbox_handoff.sender.send(leased).is_err() {
+            // No sender running: the leases run out and a later sender claims them.
+            tracing::warn!("no outbox sender is running; replies wait in the outbox");
+        }
+        if queued > 0 {
             self.inner.outbox_ready.notify_one();
         }
-        Ok(claimed.len())
+        Ok(marked)
     }
 
     /// Acts on every waiting message of one contact, in order (the chat channels call this
@@ -260,17 +327,21 @@ impl Engine {
 
     /// Messenger contacts of the batch writing for the first time, as (contact id, PSID);
     /// none when there is no Graph client or profile calls are paused.
-    fn missing_profiles(&self, claimed: &[ClaimedInbound], contacts: &HashMap<i64, Contact>) -> Vec<(i64, String)> {
+    fn missing_profiles(&self, messages: &[ClaimedInbound], contacts: &HashMap<i64, Contact>) -> Vec<(i64, String)> {
         if self.inner.graph.is_none() || store::now_ms() < self.inner.profile_pause_until.load(Ordering::Relaxed) {
             return Vec::new();
         }
-        claimed
+        let mut missing: Vec<(i64, String)> = messages
             .iter()
             .filter(|m| m.platform == Platform::Messenger)
             .filter_map(|m| contacts.get(&m.contact_id))
             .filter(|c| !c.profile_fetched)
             .map(|c| (c.id, c.external_id.clone()))
-            .collect()
+            .collect();
+        // A contact with several messages in the batch is looked up once.
+        missing.sort_unstable();
+        missing.dedup();
+        missing
     }
 
     /// Fetches those profiles side by side and puts the names in `contacts`. A failure is
@@ -320,4 +391,22 @@ struct Batch {
     events: Vec<NewEvent>,
     replies: Vec<NewReply>,
     positions: HashMap<i64, Position>,
+}
+
+/// A channel from one worker to another whose receiving end the receiving worker takes when it
+/// starts.
+struct Handoff<T> {
+    sender: mpsc::UnboundedSender<T>,
+    receiver: Mutex<Option<mpsc::UnboundedReceiver<T>>>,
+}
+
+impl<T> Handoff<T> {
+    fn new() -> Self {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        Handoff { sender, receiver: Mutex::new(Some(receiver)) }
+    }
+
+    fn take(&self) -> Option<mpsc::UnboundedReceiver<T>> {
+        self.receiver.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
+    }
 }

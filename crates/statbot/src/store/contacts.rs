@@ -1,7 +1,7 @@
 //! Contacts: who talks to the bot, on which platform, their profile, where they stand in a flow
 //! and their conversation context.
 
-use super::{Result, Store, StoreError, now_ms, parse_column, sql};
+use super::{Result, Store, StoreError, id_chunks, now_ms, params, parse_column, sql, statement_chunks};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row, any::AnyRow};
 use statbot_core::{Platform, Position};
@@ -52,37 +52,45 @@ fn from_row(row: &AnyRow) -> Result<Contact> {
     })
 }
 
-/// Moves contacts to their new positions, in one statement.
+/// Moves contacts to their new positions, many in one statement.
 pub(crate) async fn set_positions(conn: &mut AnyConnection, positions: &[(i64, &Position)]) -> Result<()> {
-    if positions.is_empty() {
-        return Ok(());
+    let now = now_ms();
+    for chunk in statement_chunks(positions) {
+        let (mut flows, mut steps, mut ids) = (String::new(), String::new(), Vec::with_capacity(chunk.len()));
+        for i in 0..chunk.len() {
+            let id = 3 * i + 2;
+            flows.push_str(&format!(" WHEN ${id} THEN ${}", id + 1));
+            steps.push_str(&format!(" WHEN ${id} THEN ${}", id + 2));
+            ids.push(format!("${id}"));
+        }
+        let query_text = format!(
+            "UPDATE contacts SET flow = CASE id{flows} END, step = CASE id{steps} END, updated_at = $1 WHERE id IN ({})",
+            ids.join(", ")
+        );
+        let mut query = sqlx::query(sql(query_text)).bind(now);
+        for (id, position) in chunk {
+            query = query.bind(*id).bind(position.flow.as_str()).bind(position.step.as_str());
+        }
+        query.execute(&mut *conn).await?;
     }
-    let (mut flows, mut steps) = (String::new(), String::new());
-    for i in 0..positions.len() {
-        let id = 3 * i + 2;
-        flows.push_str(&format!(" WHEN ${id} THEN ${}", id + 1));
-        steps.push_str(&format!(" WHEN ${id} THEN ${}", id + 2));
-    }
-    let ids = positions.iter().map(|(id, _)| id.to_string()).collect::<Vec<_>>().join(",");
-    let query_text = format!(
-        "UPDATE contacts SET flow = CASE id{flows} END, step = CASE id{steps} END, updated_at = $1 WHERE id IN ({ids})"
-    );
-    let mut query = sqlx::query(sql(query_text)).bind(now_ms());
-    for (id, position) in positions {
-        query = query.bind(*id).bind(position.flow.as_str()).bind(position.step.as_str());
-    }
-    query.execute(conn).await?;
     Ok(())
 }
 
 /// Contacts by id, for a batch of messages.
 pub(crate) async fn load_many(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, Contact>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
+    let mut contacts = HashMap::with_capacity(ids.len());
+    for chunk in id_chunks(ids) {
+        let query_text = format!("SELECT {COLUMNS} FROM contacts WHERE id IN ({})", params(1, chunk.len()));
+        let mut query = sqlx::query(sql(query_text));
+        for id in chunk {
+            query = query.bind(id);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let contact = from_row(&row)?;
+            contacts.insert(contact.id, contact);
+        }
     }
-    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-    let rows = sqlx::query(sql(format!("SELECT {COLUMNS} FROM contacts WHERE id IN ({list})"))).fetch_all(conn).await?;
-    rows.iter().map(|row| from_row(row).map(|c| (c.id, c))).collect()
+    Ok(contacts)
 }
 
 impl Store {
@@ -109,5 +117,42 @@ impl Store {
         .execute(&mut *self.conn().await?)
         .await?;
         Ok(())
+    }
+}
+
+/// Contact ids by (platform, external id), remembered once a transaction that read them
+/// committed, so that storing a message from a known contact needs no lookup. Bounded: when
+/// full it starts over.
+#[derive(Debug, Default)]
+pub(crate) struct ContactIds {
+    known: std::sync::Mutex<HashMap<(Platform, String), i64>>,
+}
+
+/// Contacts remembered at most.
+const CONTACT_IDS_REMEMBERED: usize = 200_000;
+
+impl ContactIds {
+    fn known(&self) -> std::sync::MutexGuard<'_, HashMap<(Platform, String), i64>> {
+        self.known.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Moves the senders it knows from `senders` to `ids`.
+    pub(crate) fn resolve(&self, senders: &mut Vec<(Platform, &str)>, ids: &mut HashMap<(Platform, String), i64>) {
+        let known = self.known();
+        senders.retain(|(platform, sender)| match known.get(&(*platform, (*sender).to_owned())) {
+            Some(id) => {
+                ids.insert((*platform, (*sender).to_owned()), *id);
+                false
+            }
+            None => true,
+        });
+    }
+
+    pub(crate) fn remember(&self, ids: &HashMap<(Platform, String), i64>) {
+        let mut known = self.known();
+        if known.len() + ids.len() > CONTACT_IDS_REMEMBERED {
+            known.clear();
+        }
+        known.extend(ids.iter().map(|(key, id)| (key.clone(), *id)));
     }
 }

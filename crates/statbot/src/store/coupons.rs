@@ -1,7 +1,7 @@
 //! Unique coupon codes: a pool per flow coupon, each code handed out to one contact only, and
 //! a contact who asks again gets the code they already have.
 
-use super::{ROWS_PER_STATEMENT, Result, Store, now_ms, sql, values_list};
+use super::{Result, Store, now_ms, sql, statement_chunks, values_list};
 use sqlx::{AnyConnection, Row};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +62,7 @@ impl Store {
     pub async fn load_coupon_pool(&self, flow: &str, coupon: &str, codes: &[String]) -> Result<()> {
         let mut conn = self.conn().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        for chunk in codes.chunks(ROWS_PER_STATEMENT) {
+        for chunk in statement_chunks(codes) {
             let query_text = format!(
                 "INSERT INTO coupon_codes (flow, coupon, code) VALUES {} ON CONFLICT DO NOTHING",
                 values_list(chunk.len(), 3)

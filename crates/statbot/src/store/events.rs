@@ -1,7 +1,7 @@
 //! Events: the append-only record of what happened in conversations (steps entered, buttons
 //! clicked, coupons revealed or exhausted, sends given up on). Funnels are queries over it.
 
-use super::{ROWS_PER_STATEMENT, Result, Store, now_ms, sql, values_list};
+use super::{Result, Store, now_ms, sql, statement_chunks, values_list};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
@@ -41,7 +41,7 @@ pub struct NewEvent {
 /// Appends events in one statement per chunk.
 pub(crate) async fn record(conn: &mut AnyConnection, events: &[NewEvent]) -> Result<()> {
     let now = now_ms();
-    for chunk in events.chunks(ROWS_PER_STATEMENT) {
+    for chunk in statement_chunks(events) {
         let query_text = format!(
             "INSERT INTO events (contact_id, inbound_id, kind, flow, step, button, detail, at) VALUES {}",
             values_list(chunk.len(), 8)

@@ -2,7 +2,7 @@
 //! message id), then claimed and acted on. Claims go to the oldest unprocessed message of each
 //! contact only, so one contact's messages are handled in order, even across instances.
 
-use super::{Backend, ROWS_PER_STATEMENT, Result, Store, now_ms, parse_column, sql, values_list};
+use super::{Backend, Result, Store, id_chunks, now_ms, params, parse_column, sql, statement_chunks, values_list};
 use sqlx::{AnyConnection, Row, any::AnyRow};
 use statbot_core::{Inbound, InboundContent, Platform};
 use std::collections::HashMap;
@@ -15,12 +15,12 @@ pub struct Ingested {
     pub inbound_id: Option<i64>,
 }
 
-/// Sorted (platform, sender) pairs cut into runs of one platform, at most
-/// [`ROWS_PER_STATEMENT`] long.
+/// Sorted (platform, sender) pairs cut into runs of one platform, cut again by
+/// [`statement_chunks`].
 fn chunks_by_platform<'a>(
     senders: &'a [(Platform, &'a str)],
 ) -> impl Iterator<Item = (Platform, &'a [(Platform, &'a str)])> {
-    senders.chunk_by(|a, b| a.0 == b.0).flat_map(|run| run.chunks(ROWS_PER_STATEMENT)).map(|chunk| (chunk[0].0, chunk))
+    senders.chunk_by(|a, b| a.0 == b.0).flat_map(statement_chunks).map(|chunk| (chunk[0].0, chunk))
 }
 
 /// Which waiting messages a worker may claim.
@@ -61,21 +61,49 @@ fn from_row(row: &AnyRow) -> Result<ClaimedInbound> {
     })
 }
 
-/// Marks claimed messages as acted on and returns those it marked. A message missing from the
-/// answer was acted on by another worker after our lease ran out: it must be skipped.
+/// Marks messages as acted on and returns those it marked. A message is left out when another
+/// worker acted on it (our lease ran out) or when an older message of its contact, outside
+/// `ids`, is still waiting: one contact's messages are acted on in order.
 pub(crate) async fn mark_processed(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<i64>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    let now = now_ms();
+    let mut marked = Vec::with_capacity(ids.len());
+    // In id order: a chunk's older messages are marked before a later chunk checks for them.
+    for chunk in id_chunks(&ids) {
+        let list = params(2, chunk.len());
+        let mut query = sqlx::query(sql(format!(
+            "UPDATE inbound SET processed_at = $1, lease_until = NULL \
+             WHERE id IN ({list}) AND processed_at IS NULL \
+               AND NOT EXISTS (SELECT 1 FROM inbound e WHERE e.contact_id = inbound.contact_id \
+                               AND e.processed_at IS NULL AND e.id < inbound.id AND e.id NOT IN ({list})) \
+             RETURNING id"
+        )))
+        .bind(now);
+        for id in chunk {
+            query = query.bind(id);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            marked.push(row.try_get(0)?);
+        }
     }
-    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-    let rows = sqlx::query(sql(format!(
-        "UPDATE inbound SET processed_at = $1, lease_until = NULL \
-         WHERE id IN ({list}) AND processed_at IS NULL RETURNING id"
-    )))
-    .bind(now_ms())
-    .fetch_all(conn)
-    .await?;
-    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    Ok(marked)
+}
+
+/// Gives up the leases on messages this worker was handed but could not act on yet, so that
+/// the queue's claims take them in order.
+pub(crate) async fn release(conn: &mut AnyConnection, ids: &[i64]) -> Result<()> {
+    for chunk in id_chunks(ids) {
+        let list = params(1, chunk.len());
+        let mut query = sqlx::query(sql(format!(
+            "UPDATE inbound SET lease_until = NULL WHERE id IN ({list}) AND processed_at IS NULL"
+        )));
+        for id in chunk {
+            query = query.bind(id);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Claims up to `limit` messages to act on: each the oldest unprocessed one of its contact,
@@ -115,7 +143,9 @@ pub(crate) async fn claim(
 
 impl Store {
     /// Stores a delivery's messages in one transaction: after this returns, they are durable.
-    pub async fn ingest(&self, messages: &[Inbound]) -> Result<Vec<Ingested>> {
+    /// With `lease_ms`, the new messages are stored already leased to the caller, which hands
+    /// them straight to its processor instead of leaving them for the queue's claims.
+    pub async fn ingest(&self, messages: &[Inbound], lease_ms: Option<i64>) -> Result<Vec<Ingested>> {
         if messages.is_empty() {
             return Ok(Vec::new());
         }
@@ -126,10 +156,13 @@ impl Store {
         // Contacts first, for the distinct senders: new ones are inserted, known ones only
         // read. (Updating known contacts here would lock rows that the processor updates in
         // the other order, a deadlock on PostgreSQL.)
+        // Ids of contacts seen before come from memory (a contact's id never changes).
         let mut senders: Vec<(Platform, &str)> = messages.iter().map(|m| (m.platform, m.sender.as_str())).collect();
         senders.sort_unstable();
         senders.dedup();
         let mut contact_ids = HashMap::with_capacity(senders.len());
+        self.contact_ids.resolve(&mut senders, &mut contact_ids);
+        let known = contact_ids.len();
         for (platform, chunk) in chunks_by_platform(&senders) {
             let insert = format!(
                 "INSERT INTO contacts (platform, external_id, created_at, updated_at) VALUES {} \
@@ -156,11 +189,11 @@ impl Store {
 
         // Then the messages, in arrival order; a message id already stored is a redelivery.
         let mut fresh = HashMap::with_capacity(messages.len());
-        for chunk in messages.chunks(ROWS_PER_STATEMENT) {
+        for chunk in statement_chunks(messages) {
             let query_text = format!(
-                "INSERT INTO inbound (contact_id, platform, message_id, kind, text, payload, sent_at, received_at) \
-                 VALUES {} ON CONFLICT (platform, message_id) DO NOTHING RETURNING id, platform, message_id",
-                values_list(chunk.len(), 8)
+                "INSERT INTO inbound (contact_id, platform, message_id, kind, text, payload, sent_at, received_at, \
+                 lease_until) VALUES {} ON CONFLICT (platform, message_id) DO NOTHING RETURNING id, platform, message_id",
+                values_list(chunk.len(), 9)
             );
             let mut query = sqlx::query(sql(query_text));
             for m in chunk {
@@ -177,7 +210,8 @@ impl Store {
                     .bind(text)
                     .bind(payload)
                     .bind(m.timestamp_ms)
-                    .bind(now);
+                    .bind(now)
+                    .bind(lease_ms.map(|lease| now + lease));
             }
             for row in query.fetch_all(&mut *tx).await? {
                 let platform: Platform = parse_column(&row.try_get::<String, _>("platform")?, "platform")?;
@@ -185,6 +219,9 @@ impl Store {
             }
         }
         tx.commit().await?;
+        if contact_ids.len() > known {
+            self.contact_ids.remember(&contact_ids);
+        }
 
         Ok(messages
             .iter()

@@ -12,12 +12,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sqlite: include_str!("../../migrations/sqlite/0001_init.sql"),
-    postgres: include_str!("../../migrations/postgres/0001_init.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sqlite: include_str!("../../migrations/sqlite/0001_init.sql"),
+        postgres: include_str!("../../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "outbox_lease_owner",
+        sqlite: include_str!("../../migrations/sqlite/0002_outbox_lease_owner.sql"),
+        postgres: include_str!("../../migrations/postgres/0002_outbox_lease_owner.sql"),
+    },
+];
 
 /// Arbitrary constant naming statbot's migration lock.
 const PG_MIGRATION_LOCK: i64 = 0x5157_4154_4d49_4752;

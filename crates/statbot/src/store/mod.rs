@@ -2,6 +2,7 @@
 //! (shared by several instances). One SQL text serves both through `sqlx::Any`; where a
 //! backend needs its own SQL the store branches on [`Backend`]. All SQL lives under this module.
 
+mod checkpoint;
 mod contacts;
 mod conversation;
 mod coupons;
@@ -17,13 +18,13 @@ pub use conversation::LoggedMessage;
 pub use coupons::CouponClaim;
 pub use events::{EventKind, NewEvent};
 pub use inbound::{ClaimScope, ClaimedInbound, Ingested};
-pub use outbox::{NewReply, OutboxMessage, OutboxStats};
+pub use outbox::{NewReply, OutboxMessage, OutboxStats, SendLease};
 pub use users::{Role, User};
 
 pub(crate) use contacts::{load_many as load_contacts, set_positions};
 pub(crate) use coupons::claim as claim_coupon;
 pub(crate) use events::record as record_events;
-pub(crate) use inbound::{claim as claim_inbound, mark_processed};
+pub(crate) use inbound::{claim as claim_inbound, mark_processed, release as release_inbound};
 pub(crate) use outbox::enqueue as enqueue_replies;
 
 use sqlx::any::AnyPoolOptions;
@@ -80,6 +81,9 @@ impl Backend {
 pub struct Store {
     handle: Handle,
     backend: Backend,
+    /// The SQLite file's URL, for the checkpointer's own connection.
+    sqlite_url: Option<Arc<str>>,
+    contact_ids: Arc<contacts::ContactIds>,
 }
 
 #[derive(Clone, Debug)]
@@ -165,7 +169,8 @@ impl Store {
                     .await?,
             ),
         };
-        let store = Store { handle, backend };
+        let sqlite_url = (backend == Backend::Sqlite).then(|| Arc::from(url.as_str()));
+        let store = Store { handle, backend, sqlite_url, contact_ids: Arc::default() };
         migrate::run(&store).await?;
         Ok(store)
     }
@@ -215,8 +220,41 @@ pub(crate) fn sql(text: String) -> sqlx::AssertSqlSafe<String> {
     sqlx::AssertSqlSafe(text)
 }
 
-/// Rows per multi-row statement: well under both backends' limits on bound parameters.
+/// Rows per multi-row statement at most: well under both backends' limits on bound parameters.
 pub(crate) const ROWS_PER_STATEMENT: usize = 256;
+/// Ids in one `IN` list at most.
+const IDS_PER_STATEMENT: usize = 1024;
+
+/// Cuts rows into runs whose lengths are powers of two (at most [`ROWS_PER_STATEMENT`]), so
+/// that multi-row statements come in a few shapes, each prepared once and then cached, rather
+/// than a new one to parse for every batch size.
+pub(crate) fn statement_chunks<T>(rows: &[T]) -> impl Iterator<Item = &[T]> {
+    let mut rest = rows;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let len = (1usize << rest.len().ilog2()).min(ROWS_PER_STATEMENT);
+        let (chunk, tail) = rest.split_at(len);
+        rest = tail;
+        Some(chunk)
+    })
+}
+
+/// Ids cut into lists for `IN (...)`, in order, each padded to a power of two by repeating its
+/// last id (harmless in an `IN` list), for the same reason as [`statement_chunks`].
+pub(crate) fn id_chunks(ids: &[i64]) -> impl Iterator<Item = Vec<i64>> + '_ {
+    ids.chunks(IDS_PER_STATEMENT).map(|chunk| {
+        let mut padded = chunk.to_vec();
+        padded.resize(chunk.len().next_power_of_two(), chunk[chunk.len() - 1]);
+        padded
+    })
+}
+
+/// `$first, $first+1, …` for `count` parameters.
+pub(crate) fn params(first: usize, count: usize) -> String {
+    (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
 
 /// `($1, $2, $3), ($4, $5, $6)` for `rows` rows of `columns` parameters.
 pub(crate) fn values_list(rows: usize, columns: usize) -> String {
@@ -246,6 +284,27 @@ pub(crate) fn parse_column<T: FromStr>(value: &str, what: &str) -> Result<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statement_chunks_are_powers_of_two_covering_every_row() {
+        for n in 0..700usize {
+            let rows: Vec<usize> = (0..n).collect();
+            let chunks: Vec<&[usize]> = statement_chunks(&rows).collect();
+            assert!(chunks.iter().all(|c| c.len().is_power_of_two() && c.len() <= ROWS_PER_STATEMENT));
+            assert_eq!(chunks.concat(), rows);
+        }
+    }
+
+    #[test]
+    fn id_chunks_pad_with_the_last_id() {
+        let chunks: Vec<Vec<i64>> = id_chunks(&[5, 6, 7]).collect();
+        assert_eq!(chunks, vec![vec![5, 6, 7, 7]]);
+        let many: Vec<i64> = (0..1500).collect();
+        let chunks: Vec<Vec<i64>> = id_chunks(&many).collect();
+        assert_eq!(chunks[0].len(), 1024);
+        assert_eq!(chunks[1].len(), 512);
+        assert_eq!(chunks[1][511], 1499);
+    }
 
     #[test]
     fn values_lists_number_their_parameters() {

@@ -2,7 +2,9 @@
 //! of each contact (so one contact's replies go out in order), deliver it, and record the
 //! outcome: sent, retry later, or failed with the reason.
 
-use super::{Backend, ROWS_PER_STATEMENT, Result, Store, StoreError, now_ms, parse_column, sql, values_list};
+use super::{
+    Backend, Result, Store, StoreError, id_chunks, now_ms, params, parse_column, sql, statement_chunks, values_list,
+};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row, any::AnyRow};
 use statbot_core::{Platform, Reply};
@@ -16,6 +18,9 @@ pub struct OutboxMessage {
     pub reply: Reply,
     pub attempts: i64,
     pub created_at: i64,
+    /// Until when the sender that holds it may send it (ms); 0 when not leased.
+    #[serde(skip)]
+    pub lease_until: i64,
 }
 
 /// Replies by status.
@@ -26,7 +31,7 @@ pub struct OutboxStats {
     pub failed: i64,
 }
 
-const COLUMNS: &str = "id, contact_id, platform, recipient, body, attempts, created_at";
+const COLUMNS: &str = "id, contact_id, platform, recipient, body, attempts, created_at, lease_until";
 
 fn from_row(row: &AnyRow) -> Result<OutboxMessage> {
     let body: String = row.try_get("body")?;
@@ -38,6 +43,7 @@ fn from_row(row: &AnyRow) -> Result<OutboxMessage> {
         reply: serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("outbox body: {e}")))?,
         attempts: row.try_get("attempts")?,
         created_at: row.try_get("created_at")?,
+        lease_until: row.try_get::<Option<i64>, _>("lease_until")?.unwrap_or(0),
     })
 }
 
@@ -51,17 +57,43 @@ pub struct NewReply {
     pub reply: Reply,
 }
 
-/// Queues replies, in order, in one statement per chunk.
-pub(crate) async fn enqueue(conn: &mut AnyConnection, replies: &[NewReply]) -> Result<()> {
+/// A lease taken on replies as they are queued, so that the worker queuing them can hand them
+/// to its sender at once instead of leaving them for the sender's claims.
+#[derive(Debug, Clone, Copy)]
+pub struct SendLease<'a> {
+    /// Only replies for this platform are leased.
+    pub platform: Platform,
+    /// The running instance taking the lease.
+    pub owner: &'a str,
+    pub lease_ms: i64,
+}
+
+/// Queues replies, in order, in one statement per chunk, and returns those leased by `lease`:
+/// replies for its platform whose contact has no earlier reply waiting, other than one being
+/// sent by the same owner (its sender keeps each contact's replies in order).
+pub(crate) async fn enqueue(
+    conn: &mut AnyConnection,
+    replies: &[NewReply],
+    lease: Option<SendLease<'_>>,
+) -> Result<Vec<OutboxMessage>> {
     let now = now_ms();
-    for chunk in replies.chunks(ROWS_PER_STATEMENT) {
+    let waiting = match lease {
+        Some(lease) => contacts_waiting(conn, replies, lease, now).await?,
+        None => Vec::new(),
+    };
+    let mut leased = Vec::new();
+    for chunk in statement_chunks(replies) {
         let query_text = format!(
-            "INSERT INTO outbox (contact_id, inbound_id, platform, recipient, body, next_attempt_at, created_at) VALUES {}",
-            values_list(chunk.len(), 7)
+            "INSERT INTO outbox (contact_id, inbound_id, platform, recipient, body, next_attempt_at, created_at, \
+             lease_until, lease_owner, attempts) VALUES {} RETURNING id",
+            values_list(chunk.len(), 10)
         );
         let mut query = sqlx::query(sql(query_text));
+        let mut leases = Vec::with_capacity(chunk.len());
         for r in chunk {
             let body = serde_json::to_string(&r.reply).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let lease = lease.filter(|l| l.platform == r.platform && !waiting.contains(&r.contact_id));
+            let lease_until = lease.map(|l| now + l.lease_ms);
             query = query
                 .bind(r.contact_id)
                 .bind(r.inbound_id)
@@ -69,18 +101,69 @@ pub(crate) async fn enqueue(conn: &mut AnyConnection, replies: &[NewReply]) -> R
                 .bind(r.recipient.as_str())
                 .bind(body)
                 .bind(now)
-                .bind(now);
+                .bind(now)
+                .bind(lease_until)
+                .bind(lease.map(|l| l.owner))
+                .bind(i64::from(lease.is_some()));
+            leases.push(lease_until);
         }
-        query.execute(&mut *conn).await?;
+        // Ids rise in insertion order within one statement.
+        let mut ids: Vec<i64> =
+            query.fetch_all(&mut *conn).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
+        ids.sort_unstable();
+        for ((r, id), lease_until) in chunk.iter().zip(ids).zip(leases) {
+            if let Some(lease_until) = lease_until {
+                leased.push(OutboxMessage {
+                    id,
+                    contact_id: r.contact_id,
+                    platform: r.platform,
+                    recipient: r.recipient.clone(),
+                    reply: r.reply.clone(),
+                    attempts: 1,
+                    created_at: now,
+                    lease_until,
+                });
+            }
+        }
     }
-    Ok(())
+    Ok(leased)
+}
+
+/// Contacts of `replies` with a reply waiting that the lease's owner is not sending itself.
+async fn contacts_waiting(
+    conn: &mut AnyConnection,
+    replies: &[NewReply],
+    lease: SendLease<'_>,
+    now: i64,
+) -> Result<Vec<i64>> {
+    let mut contacts: Vec<i64> =
+        replies.iter().filter(|r| r.platform == lease.platform).map(|r| r.contact_id).collect();
+    contacts.sort_unstable();
+    contacts.dedup();
+    let mut waiting = Vec::new();
+    for chunk in id_chunks(&contacts) {
+        let mut query = sqlx::query(sql(format!(
+            "SELECT DISTINCT contact_id FROM outbox WHERE status = 'pending' AND contact_id IN ({}) \
+             AND (lease_owner IS NULL OR lease_owner <> $1 OR lease_until IS NULL OR lease_until < $2)",
+            params(3, chunk.len())
+        )))
+        .bind(lease.owner)
+        .bind(now);
+        for id in chunk {
+            query = query.bind(id);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            waiting.push(row.try_get(0)?);
+        }
+    }
+    Ok(waiting)
 }
 
 /// Records delivered replies with the platform's message ids, in one statement per chunk.
-async fn mark_sent(conn: &mut AnyConnection, sent: &[(i64, String)]) -> Result<()> {
-    for chunk in sent.chunks(ROWS_PER_STATEMENT) {
+pub(crate) async fn mark_sent(conn: &mut AnyConnection, sent: &[(i64, String)]) -> Result<()> {
+    for chunk in statement_chunks(sent) {
         let cases: String = (0..chunk.len()).map(|i| format!(" WHEN ${} THEN ${}", 2 * i + 2, 2 * i + 3)).collect();
-        let ids = chunk.iter().map(|(id, _)| id.to_string()).collect::<Vec<_>>().join(",");
+        let ids = (0..chunk.len()).map(|i| format!("${}", 2 * i + 2)).collect::<Vec<_>>().join(", ");
         let query_text = format!(
             "UPDATE outbox SET status = 'sent', sent_at = $1, lease_until = NULL, last_error = NULL, \
              platform_message_id = CASE id{cases} END WHERE id IN ({ids}) AND status = 'pending'"
@@ -101,12 +184,12 @@ async fn claim(
     backend: Backend,
     platform: Platform,
     limit: i64,
-    lease_ms: i64,
+    lease: SendLease<'_>,
 ) -> Result<Vec<OutboxMessage>> {
     let now = now_ms();
     let lock = backend.skip_locked();
     let query_text = format!(
-        "UPDATE outbox SET lease_until = $1, attempts = attempts + 1 WHERE id IN ( \
+        "UPDATE outbox SET lease_until = $1, lease_owner = $5, attempts = attempts + 1 WHERE id IN ( \
            SELECT o.id FROM outbox o \
            WHERE o.status = 'pending' AND o.platform = $2 AND o.next_attempt_at <= $3 \
              AND (o.lease_until IS NULL OR o.lease_until < $3) \
@@ -116,10 +199,11 @@ async fn claim(
          RETURNING {COLUMNS}"
     );
     let rows = sqlx::query(sql(query_text))
-        .bind(now + lease_ms)
+        .bind(now + lease.lease_ms)
         .bind(platform.as_str())
         .bind(now)
         .bind(limit)
+        .bind(lease.owner)
         .fetch_all(conn)
         .await?;
     let mut claimed: Vec<OutboxMessage> = rows.iter().map(from_row).collect::<Result<_>>()?;
@@ -128,21 +212,50 @@ async fn claim(
 }
 
 impl Store {
-    /// Records delivered replies, then claims up to `limit` due ones, holding one connection
-    /// for both (a delivery round of the sender).
+    /// Records delivered replies, then claims up to `limit` due ones of the lease's platform,
+    /// holding one connection for both (a delivery round of the sender).
     pub async fn mark_sent_and_claim(
         &self,
         sent: &[(i64, String)],
-        platform: Platform,
         limit: i64,
-        lease_ms: i64,
+        lease: SendLease<'_>,
     ) -> Result<Vec<OutboxMessage>> {
         let mut conn = self.conn().await?;
         mark_sent(&mut conn, sent).await?;
         if limit <= 0 {
             return Ok(Vec::new());
         }
-        claim(&mut conn, self.backend, platform, limit, lease_ms).await
+        claim(&mut conn, self.backend, lease.platform, limit, lease).await
+    }
+
+    /// Records delivered replies with the platform's message ids.
+    pub async fn mark_sent(&self, sent: &[(i64, String)]) -> Result<()> {
+        if sent.is_empty() {
+            return Ok(());
+        }
+        mark_sent(&mut *self.conn().await?, sent).await
+    }
+
+    /// Gives up `owner`'s leases on replies its sender was handed but will not send now (they
+    /// wait behind an earlier reply that failed), so that claims take them in order.
+    pub async fn release_replies(&self, ids: &[i64], owner: &str) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.conn().await?;
+        for chunk in id_chunks(ids) {
+            let mut query = sqlx::query(sql(format!(
+                "UPDATE outbox SET lease_until = NULL, attempts = attempts - 1 \
+                 WHERE id IN ({}) AND status = 'pending' AND lease_owner = $1",
+                params(2, chunk.len())
+            )))
+            .bind(owner);
+            for id in chunk {
+                query = query.bind(id);
+            }
+            query.execute(&mut *conn).await?;
+        }
+        Ok(())
     }
 
     /// When the next reply for `platform` that a sender could claim becomes due, if any: only
