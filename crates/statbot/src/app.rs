@@ -7,6 +7,7 @@ use crate::auth::TokenKeys;
 use crate::channels::messenger::{ClientBuildError, GraphClient, GraphConfig};
 use crate::config::Config;
 use crate::engine::{self, Engine, EngineError, FlowLoadError};
+use crate::funnels::{FunnelError, Funnels};
 use crate::http::{self, AppState};
 use crate::outbox::{SenderSettings, run_sender};
 use crate::pipeline::Pipeline;
@@ -26,6 +27,8 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Engine(#[from] EngineError),
+    #[error(transparent)]
+    Funnels(#[from] FunnelError),
     #[error("cannot build the Graph API client: {0}")]
     Graph(#[from] ClientBuildError),
     #[error("server: {0}")]
@@ -43,7 +46,8 @@ const JWT_SETTING: &str = "jwt_secret";
 
 impl App {
     pub async fn build(config: Config) -> Result<App, StartError> {
-        let flows = engine::flows::load(config.demo, config.flows_dir.as_deref(), config.default_flow.as_deref())?;
+        let flows =
+            Arc::new(engine::flows::load(config.demo, config.flows_dir.as_deref(), config.default_flow.as_deref())?);
         let store = Store::open_with(&config.database_url, config.database_max_connections).await?;
         let graph = if config.messenger_enabled() {
             Some(GraphClient::new(GraphConfig {
@@ -57,7 +61,8 @@ impl App {
         let pipeline = Pipeline::start()?;
         let send_lease = SenderSettings::new(&config.outbox, config.send_timeout()).lease;
         let engine =
-            Engine::new(store.clone(), Arc::new(flows), config.public_base(), graph, send_lease, pipeline.handle());
+            Engine::new(store.clone(), flows.clone(), config.public_base(), graph, send_lease, pipeline.handle());
+        let funnels = Funnels::new(store.clone(), flows, &config.funnels)?;
         engine.load_coupon_pools().await?;
         let secret = if config.auth.jwt_secret.is_set() {
             config.auth.jwt_secret.expose().to_owned()
@@ -65,7 +70,7 @@ impl App {
             store.setting_or_insert(JWT_SETTING, &hex::encode(rand::random::<[u8; 32]>())).await?
         };
         let tokens = TokenKeys::new(secret.as_bytes(), config.auth.token_ttl_secs);
-        Ok(App { state: AppState { config: Arc::new(config), engine, tokens }, pipeline })
+        Ok(App { state: AppState { config: Arc::new(config), engine, funnels, tokens }, pipeline })
     }
 
     pub fn engine(&self) -> &Engine {
@@ -90,6 +95,7 @@ impl App {
                 tracing::error!(error = %e, "the WAL checkpointer stopped; SQLite checkpoints on commit again");
             }
         });
+        workers.spawn(self.state.funnels.clone().run(cancel.child_token()));
         let on = self.pipeline.handle().clone();
         workers.spawn_on(engine::run_processor(engine.clone(), cancel.child_token()), &on);
         match engine.graph() {

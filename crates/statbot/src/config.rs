@@ -59,6 +59,7 @@ pub struct Config {
     pub messenger: MessengerConfig,
     pub outbox: OutboxConfig,
     pub auth: AuthConfig,
+    pub funnels: FunnelsConfig,
     pub log: LogConfig,
 }
 
@@ -95,6 +96,15 @@ pub struct AuthConfig {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+pub struct FunnelsConfig {
+    /// A contact converts only within this many days of entering a flow.
+    pub window_days: i64,
+    /// The IANA time zone whose days group reports, e.g. `Europe/Paris`.
+    pub time_zone: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct LogConfig {
     /// `text` or `json`.
     pub format: String,
@@ -115,6 +125,7 @@ impl Default for Config {
             messenger: MessengerConfig::default(),
             outbox: OutboxConfig::default(),
             auth: AuthConfig::default(),
+            funnels: FunnelsConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -141,6 +152,12 @@ impl Default for OutboxConfig {
 impl Default for AuthConfig {
     fn default() -> Self {
         AuthConfig { jwt_secret: Secret::default(), token_ttl_secs: 12 * 3600, max_failed_logins: 3, lockout_secs: 900 }
+    }
+}
+
+impl Default for FunnelsConfig {
+    fn default() -> Self {
+        FunnelsConfig { window_days: statbot_core::funnel::Rules::DEFAULT_WINDOW_DAYS, time_zone: "UTC".into() }
     }
 }
 
@@ -180,6 +197,8 @@ const ENV_VARS: &[(&str, Setter)] = &[
     ("STATBOT_AUTH_TOKEN_TTL_SECS", |c, v| set_parsed(&mut c.auth.token_ttl_secs, v)),
     ("STATBOT_AUTH_MAX_FAILED_LOGINS", |c, v| set_parsed(&mut c.auth.max_failed_logins, v)),
     ("STATBOT_AUTH_LOCKOUT_SECS", |c, v| set_parsed(&mut c.auth.lockout_secs, v)),
+    ("STATBOT_FUNNELS_WINDOW_DAYS", |c, v| set_parsed(&mut c.funnels.window_days, v)),
+    ("STATBOT_FUNNELS_TIME_ZONE", |c, v| set_string(&mut c.funnels.time_zone, v)),
     ("STATBOT_LOG_FORMAT", |c, v| set_string(&mut c.log.format, v)),
     ("STATBOT_LOG", |c, v| set_string(&mut c.log.filter, v)),
 ];

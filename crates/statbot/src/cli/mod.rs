@@ -1,9 +1,10 @@
 //! The command line: one binary whose subcommands are the process roles (`serve`) and the
-//! operator's tools (`chat`, `flows`, `users`, `config`, `bench`). Errors end as one plain
+//! operator's tools (`chat`, `flows`, `funnel`, `users`, `config`, `bench`). Errors end as one plain
 //! sentence on stderr and a non-zero exit code, never a backtrace.
 
 mod chat;
 mod flows;
+mod funnel;
 mod serve;
 mod users;
 
@@ -32,6 +33,8 @@ enum Command {
     #[command(subcommand)]
     Flows(flows::FlowsCommand),
     /// Manage operator accounts.
+    /// A flow's funnel over a date range.
+    Funnel(funnel::FunnelArgs),
     #[command(subcommand)]
     Users(users::UsersCommand),
     /// Configuration helpers.
@@ -85,6 +88,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve(args) => serve::run(load_config(cli.config)?, args).await,
         Command::Chat(args) => chat::run(load_config(cli.config)?, args).await,
         Command::Users(cmd) => users::run(load_config(cli.config)?, cmd).await,
+        Command::Funnel(args) => funnel::run(load_config(cli.config)?, args).await,
         Command::Bench(cmd) => crate::bench::run(cmd).await,
     }
 }

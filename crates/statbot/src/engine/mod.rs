@@ -219,7 +219,10 @@ impl Engine {
                 self.respond(&mut tx, message, contact, &mut batch).await?;
             }
         }
-        store::record_events(&mut tx, &batch.events).await?;
+        if !batch.events.is_empty() {
+            store::hold_rollup(&mut tx, store.backend()).await?;
+            store::record_events(&mut tx, &batch.events).await?;
+        }
         let leased = store::enqueue_replies(&mut tx, &batch.replies, self.send_lease()).await?;
         let positions: Vec<(i64, &Position)> = batch.positions.iter().map(|(id, p)| (*id, p)).collect();
         store::set_positions(&mut tx, &positions).await?;

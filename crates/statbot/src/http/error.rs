@@ -3,6 +3,7 @@
 
 use crate::auth::AuthError;
 use crate::engine::{EngineError, IntakeError};
+use crate::funnels::FunnelError;
 use crate::store::StoreError;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -94,6 +95,17 @@ impl From<EngineError> for ApiError {
 impl From<IntakeError> for ApiError {
     fn from(e: IntakeError) -> Self {
         ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<FunnelError> for ApiError {
+    fn from(e: FunnelError) -> Self {
+        match e {
+            FunnelError::UnknownFlow(name) => ApiError::NotFound(format!("flow `{name}`")),
+            FunnelError::BadRange(message) => ApiError::BadRequest(message),
+            FunnelError::Store(e) => e.into(),
+            other @ (FunnelError::BadTimeZone(_) | FunnelError::BadWindow(_)) => ApiError::Internal(other.to_string()),
+        }
     }
 }
 

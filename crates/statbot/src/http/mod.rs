@@ -6,6 +6,7 @@ mod auth;
 mod chat;
 pub mod error;
 mod extract;
+mod funnels;
 mod health;
 mod media;
 mod messenger;
@@ -13,6 +14,7 @@ mod messenger;
 use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::engine::Engine;
+use crate::funnels::Funnels;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -26,6 +28,7 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     pub config: Arc<Config>,
     pub engine: Engine,
+    pub funnels: Funnels,
     pub tokens: TokenKeys,
 }
 
@@ -41,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/users", post(api::create_user))
         .route("/api/v1/flows", get(api::flows))
         .route("/api/v1/outbox", get(api::outbox))
+        .route("/api/v1/funnels/{flow}", get(funnels::funnel))
         .route("/media/{flow}/{file}", get(media::media))
         .route("/chat", get(chat::page).post(chat::send))
         .fallback(|| async { error::ApiError::NotFound("this page".into()) })

@@ -25,6 +25,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0002_outbox_lease_owner.sql"),
         postgres: include_str!("../../migrations/postgres/0002_outbox_lease_owner.sql"),
     },
+    Migration {
+        version: 3,
+        name: "funnels",
+        sqlite: include_str!("../../migrations/sqlite/0003_funnels.sql"),
+        postgres: include_str!("../../migrations/postgres/0003_funnels.sql"),
+    },
 ];
 
 /// Arbitrary constant naming statbot's migration lock.

@@ -1,0 +1,57 @@
+//! `statbot funnel FLOW`: a flow's funnel over a date range, as a table, JSON or CSV.
+
+use super::{CliError, warn_unknown};
+use crate::config::Config;
+use crate::engine;
+use crate::funnels::{DateRange, Funnels, format};
+use crate::store::Store;
+use crate::telemetry;
+use clap::{Args, ValueEnum};
+use std::sync::Arc;
+
+#[derive(Args)]
+pub struct FunnelArgs {
+    /// The flow's name.
+    flow: String,
+    /// First day, YYYY-MM-DD in the reporting time zone (default: 29 days before --to).
+    #[arg(long)]
+    from: Option<String>,
+    /// Last day, included (default: today).
+    #[arg(long)]
+    to: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Add one funnel per day (JSON and CSV).
+    #[arg(long)]
+    by_day: bool,
+    /// Use the shipped demo flow `coupon` (also used when no flow is configured).
+    #[arg(long)]
+    demo: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+pub async fn run((mut config, unknown): (Config, Vec<String>), args: FunnelArgs) -> Result<(), CliError> {
+    config.log.filter = "warn".into();
+    telemetry::init(&config.log);
+    warn_unknown(&unknown);
+    config.demo |= args.demo || config.flows_dir.is_none();
+    let flows = engine::flows::load(config.demo, config.flows_dir.as_deref(), config.default_flow.as_deref())?;
+    let store = Store::open(&config.database_url).await?;
+    let funnels = Funnels::new(store.clone(), Arc::new(flows), &config.funnels)?;
+    let range = DateRange::parse(args.from.as_deref(), args.to.as_deref(), funnels.today())?;
+    let report = funnels.report(&args.flow, range, args.by_day).await;
+    store.close().await;
+    let report = report?;
+    match args.format {
+        Format::Table => print!("{}", format::table(&report)),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Csv => print!("{}", format::csv(&report)),
+    }
+    Ok(())
+}

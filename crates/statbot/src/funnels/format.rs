@@ -1,0 +1,165 @@
+//! Funnel reports as CSV and as a text table for the terminal.
+
+use super::RangeReport;
+use statbot_core::funnel::FunnelReport;
+use std::fmt::Write;
+
+const CSV_HEADER: [&str; 14] = [
+    "date",
+    "step",
+    "button",
+    "title",
+    "contacts",
+    "total",
+    "rate_from_entry",
+    "rate_from_previous",
+    "rate",
+    "drop_off",
+    "drop_off_rate",
+    "reveal_contacts",
+    "reveals",
+    "median_ms",
+];
+
+/// One line per step (`total` = entries) and per button (`total` = clicks); by day when the
+/// report has days, else one `date` naming the range.
+pub fn csv(report: &RangeReport) -> String {
+    let mut out = crate::csv::line(CSV_HEADER);
+    match &report.days {
+        Some(days) => {
+            for day in days {
+                csv_rows(&mut out, &day.date.to_string(), &day.funnel);
+            }
+        }
+        None => csv_rows(&mut out, &format!("{}..{}", report.range.from, report.range.to), &report.funnel),
+    }
+    out
+}
+
+fn number<T: ToString>(value: Option<T>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+fn csv_rows(out: &mut String, date: &str, funnel: &FunnelReport) {
+    for step in &funnel.steps {
+        out.push_str(&crate::csv::line([
+            date.to_owned(),
+            step.step.clone(),
+            String::new(),
+            String::new(),
+            step.contacts.to_string(),
+            step.entries.to_string(),
+            number(step.rate_from_entry),
+            number(step.rate_from_previous),
+            String::new(),
+            number(step.drop_off),
+            number(step.drop_off_rate),
+            step.reveal_contacts.to_string(),
+            step.reveals.to_string(),
+            String::new(),
+        ]));
+        for b in &step.buttons {
+            out.push_str(&crate::csv::line([
+                date.to_owned(),
+                step.step.clone(),
+                b.button.clone(),
+                b.title.clone(),
+                b.contacts.to_string(),
+                b.clicks.to_string(),
+                String::new(),
+                String::new(),
+                number(b.rate),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                number(b.median_ms),
+            ]));
+        }
+    }
+}
+
+/// A percentage with one decimal, or a dash when there is nothing to measure.
+pub fn percent(rate: Option<f64>) -> String {
+    rate.map(|r| format!("{:.1}%", r * 100.0)).unwrap_or_else(|| "–".into())
+}
+
+/// A duration for people: `45 s`, `12 min`, `3.5 h`, `2.0 d`.
+pub fn duration(ms: Option<i64>) -> String {
+    let Some(ms) = ms else { return "–".into() };
+    match ms {
+        i64::MIN..60_000 => format!("{} s", ms / 1000),
+        60_000..3_600_000 => format!("{} min", ms / 60_000),
+        3_600_000..86_400_000 => format!("{:.1} h", ms as f64 / 3_600_000.0),
+        _ => format!("{:.1} d", ms as f64 / 86_400_000.0),
+    }
+}
+
+/// The report as an aligned table: steps with their buttons beneath.
+pub fn table(report: &RangeReport) -> String {
+    let mut out = String::new();
+    let f = &report.funnel;
+    let _ = writeln!(
+        out,
+        "Funnel of `{}` from {} to {} ({}, conversion window {} days): {} contacts entered",
+        f.flow, report.range.from, report.range.to, report.time_zone, report.window_days, f.cohort
+    );
+    let mut rows = vec![[
+        "step / button".to_owned(),
+        "contacts".into(),
+        "from entry".into(),
+        "from previous".into(),
+        "drop-off".into(),
+        "clicks".into(),
+        "reveals".into(),
+        "median to click".into(),
+    ]];
+    for step in &f.steps {
+        rows.push([
+            step.step.clone(),
+            step.contacts.to_string(),
+            percent(step.rate_from_entry),
+            percent(step.rate_from_previous),
+            match step.drop_off {
+                Some(n) => format!("{n} ({})", percent(step.drop_off_rate)),
+                None => "–".into(),
+            },
+            String::new(),
+            if step.reveals > 0 {
+                format!("{} ({} contacts)", step.reveals, step.reveal_contacts)
+            } else {
+                String::new()
+            },
+            String::new(),
+        ]);
+        for b in &step.buttons {
+            rows.push([
+                format!("  → {} “{}”", b.button, b.title),
+                b.contacts.to_string(),
+                String::new(),
+                percent(b.rate),
+                String::new(),
+                b.clicks.to_string(),
+                String::new(),
+                duration(b.median_ms),
+            ]);
+        }
+    }
+    let widths: Vec<usize> = (0..8).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    for row in &rows {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            let pad = widths[c] - cell.chars().count();
+            if c == 0 {
+                line.push_str(cell);
+                line.push_str(&" ".repeat(pad));
+            } else {
+                line.push_str("  ");
+                line.push_str(&" ".repeat(pad));
+                line.push_str(cell);
+            }
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    out
+}

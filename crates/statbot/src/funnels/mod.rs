@@ -1,0 +1,192 @@
+//! Funnels as the product shows them: the rollup worker that keeps per-day counts up to date
+//! from recorded events, and reports over date ranges (summed or day by day) for the CLI, the
+//! API, the charts and the dashboard. Reports first roll up whatever was recorded since the
+//! worker last ran, so they always count every event.
+
+pub mod format;
+
+use crate::config::FunnelsConfig;
+use crate::engine::LoadedFlows;
+use crate::store::{Store, StoreError};
+use jiff::civil::Date;
+use serde::Serialize;
+use statbot_core::flow::Flow;
+use statbot_core::funnel::{self, Counters, FunnelReport, Rules, day_date, day_number, rollup};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Events rolled up per transaction.
+const ROUND: i64 = 20_000;
+/// How often the worker rolls up new events.
+const EVERY: Duration = Duration::from_secs(1);
+/// The longest range a report covers.
+const MAX_DAYS: i32 = 3_660;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FunnelError {
+    #[error("no flow is named `{0}`")]
+    UnknownFlow(String),
+    #[error("{0}")]
+    BadRange(String),
+    #[error("funnels.time_zone `{0}` is not a time zone statbot knows (use an IANA name such as Europe/Paris)")]
+    BadTimeZone(String),
+    #[error("funnels.window_days must be at least 1 (it is {0})")]
+    BadWindow(i64),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An inclusive range of dates in the reporting time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DateRange {
+    pub from: Date,
+    pub to: Date,
+}
+
+impl DateRange {
+    /// From optional `YYYY-MM-DD` texts: `to` defaults to today, `from` to 29 days before `to`.
+    pub fn parse(from: Option<&str>, to: Option<&str>, today: Date) -> Result<DateRange, FunnelError> {
+        let parse = |what: &str, text: &str| {
+            text.trim().parse::<Date>().map_err(|_| {
+                FunnelError::BadRange(format!("{what} `{text}` is not a date; write it as YYYY-MM-DD, e.g. 2026-11-24"))
+            })
+        };
+        let to = match to {
+            Some(text) => parse("to", text)?,
+            None => today,
+        };
+        let from = match from {
+            Some(text) => parse("from", text)?,
+            None => to.saturating_sub(jiff::Span::new().days(29)),
+        };
+        if from > to {
+            return Err(FunnelError::BadRange(format!("from ({from}) is after to ({to})")));
+        }
+        if day_number(to) - day_number(from) >= MAX_DAYS {
+            return Err(FunnelError::BadRange(format!("the range covers more than {MAX_DAYS} days")));
+        }
+        Ok(DateRange { from, to })
+    }
+}
+
+/// A funnel over a range, with its day-by-day breakdown when asked for.
+#[derive(Debug, Clone, Serialize)]
+pub struct RangeReport {
+    pub range: DateRange,
+    pub time_zone: String,
+    pub window_days: i64,
+    #[serde(flatten)]
+    pub funnel: FunnelReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days: Option<Vec<DayReport>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DayReport {
+    pub date: Date,
+    #[serde(flatten)]
+    pub funnel: FunnelReport,
+}
+
+#[derive(Clone)]
+pub struct Funnels {
+    store: Store,
+    flows: Arc<LoadedFlows>,
+    rules: Rules,
+    config: FunnelsConfig,
+    /// The rules as the rollup records them: changing any part recounts everything.
+    rules_key: String,
+}
+
+impl Funnels {
+    pub fn new(store: Store, flows: Arc<LoadedFlows>, config: &FunnelsConfig) -> Result<Funnels, FunnelError> {
+        if config.window_days < 1 {
+            return Err(FunnelError::BadWindow(config.window_days));
+        }
+        let time_zone = jiff::tz::TimeZone::get(&config.time_zone)
+            .map_err(|_| FunnelError::BadTimeZone(config.time_zone.clone()))?;
+        let rules = Rules::new(config.window_days, time_zone);
+        let entries: Vec<String> = flows.set.iter().map(|f| format!("{}={}", f.name, f.entry)).collect();
+        let rules_key = format!("window_ms={};tz={};entries={}", rules.window_ms, config.time_zone, entries.join(","));
+        Ok(Funnels { store, flows, rules, config: config.clone(), rules_key })
+    }
+
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    /// Today in the reporting time zone.
+    pub fn today(&self) -> Date {
+        jiff::Timestamp::now().to_zoned(self.rules.time_zone.clone()).date()
+    }
+
+    pub fn flow(&self, name: &str) -> Result<&Flow, FunnelError> {
+        self.flows.set.get(name).ok_or_else(|| FunnelError::UnknownFlow(name.to_owned()))
+    }
+
+    /// Rolls up every event recorded so far; returns how many were counted.
+    pub async fn catch_up(&self) -> Result<usize, FunnelError> {
+        let mut counted = 0;
+        loop {
+            let round = self
+                .store
+                .roll_funnels(&self.rules_key, ROUND, |e, state| match self.flows.set.get(&e.flow) {
+                    Some(flow) => rollup::apply(flow, &self.rules, state, &e.event),
+                    // Events of a flow no longer loaded count nowhere.
+                    None => Vec::new(),
+                })
+                .await?;
+            if round.rebuilt {
+                tracing::info!("the funnel rules changed (window, time zone or entry steps): recounting every event");
+            }
+            counted += round.events;
+            if !round.more {
+                return Ok(counted);
+            }
+        }
+    }
+
+    /// The funnel of `flow` over `range`, and its days when `by_day`.
+    pub async fn report(&self, flow: &str, range: DateRange, by_day: bool) -> Result<RangeReport, FunnelError> {
+        let flow = self.flow(flow)?;
+        self.catch_up().await?;
+        let (from, to) = (day_number(range.from), day_number(range.to));
+        let total = self.store.funnel_counters(&flow.name, from, to, false).await?;
+        let funnel = funnel::report(flow, total.get(&from).unwrap_or(&Counters::default()));
+        let days = if by_day {
+            let per_day = self.store.funnel_counters(&flow.name, from, to, true).await?;
+            let empty = Counters::default();
+            Some(
+                (from..=to)
+                    .map(|day| DayReport {
+                        date: day_date(day),
+                        funnel: funnel::report(flow, per_day.get(&day).unwrap_or(&empty)),
+                    })
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        Ok(RangeReport {
+            range,
+            time_zone: self.config.time_zone.clone(),
+            window_days: self.config.window_days,
+            funnel,
+            days,
+        })
+    }
+
+    /// The worker: rolls up new events every second until cancelled.
+    pub async fn run(self, cancel: CancellationToken) {
+        loop {
+            if let Err(e) = self.catch_up().await {
+                tracing::error!(error = %e, "rolling up funnel events failed; trying again shortly");
+            }
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                _ = tokio::time::sleep(EVERY) => {}
+            }
+        }
+    }
+}

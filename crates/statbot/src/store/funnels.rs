@@ -1,0 +1,349 @@
+//! Funnel rollups in the database: the rollup reads new events past its cursor, with the state
+//! of the contacts they concern, lets the caller work out the changes (see
+//! `statbot_core::funnel::rollup`), and writes them with the new cursor in one transaction.
+//! Funnel queries then read per-day counts, a few hundred rows whatever the number of events.
+//!
+//! The cursor never skips an event: on SQLite every transaction takes turns on one connection,
+//! and on PostgreSQL the transactions that record events hold a shared advisory lock, which the
+//! rollup takes exclusively for a moment to learn the highest id of events already committed.
+
+use super::{Backend, Result, Store, id_chunks, params, sql, statement_chunks, values_list};
+use sqlx::{AnyConnection, Row};
+use statbot_core::funnel::rollup::ContactState;
+use statbot_core::funnel::{Counters, Day, Delta, FunnelEvent, FunnelEventKind};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Names the advisory lock that orders event-recording transactions and the rollup.
+const PG_EVENTS_LOCK: i64 = 0x5354_4154_4556_4e54;
+
+/// Event kinds that count in funnels.
+const FUNNEL_KINDS: &str = "'step_entered', 'button_clicked', 'coupon_revealed'";
+
+/// An event of a flow, for the rollup.
+#[derive(Debug, Clone)]
+pub struct FlowEvent {
+    pub flow: String,
+    pub event: FunnelEvent,
+}
+
+/// What one rollup round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RollupRound {
+    pub events: usize,
+    /// Whether events remain past the new cursor.
+    pub more: bool,
+    /// Whether the rollups were emptied first, because the rules changed.
+    pub rebuilt: bool,
+}
+
+/// On PostgreSQL, called inside a transaction that records events: holds the rollup off until
+/// it commits (see the module documentation).
+pub(crate) async fn hold_rollup(conn: &mut AnyConnection, backend: Backend) -> Result<()> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock_shared($1)").bind(PG_EVENTS_LOCK).execute(conn).await?;
+    }
+    Ok(())
+}
+
+fn event_from_row(row: &sqlx::any::AnyRow) -> Result<Option<FlowEvent>> {
+    let kind: String = row.try_get("kind")?;
+    let step: Option<String> = row.try_get("step")?;
+    let button: Option<String> = row.try_get("button")?;
+    let (Some(flow), Some(step)) = (row.try_get::<Option<String>, _>("flow")?, step) else { return Ok(None) };
+    let kind = match (kind.as_str(), button) {
+        ("step_entered", _) => FunnelEventKind::StepEntered { step },
+        ("button_clicked", Some(button)) => FunnelEventKind::ButtonClicked { step, button },
+        ("coupon_revealed", _) => FunnelEventKind::CouponRevealed { step },
+        _ => return Ok(None),
+    };
+    Ok(Some(FlowEvent {
+        flow,
+        event: FunnelEvent { contact: row.try_get("contact_id")?, at: row.try_get("at")?, kind },
+    }))
+}
+
+impl Store {
+    /// The highest event id whose transaction has committed, and no earlier one still to come.
+    async fn committed_events_bound(&self) -> Result<i64> {
+        let mut conn = self.conn().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_lock($1)").bind(PG_EVENTS_LOCK).execute(&mut *conn).await?;
+        }
+        let bound = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM events").fetch_one(&mut *conn).await;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_unlock($1)").bind(PG_EVENTS_LOCK).execute(&mut *conn).await?;
+        }
+        Ok(bound?.try_get(0)?)
+    }
+
+    /// One rollup round over at most `limit` new events: `roll` is given each event in recorded
+    /// order with its contact's state in that flow (`None` before they joined its cohort) and
+    /// returns the changes to the counts. When `rules` differ from those the rollups were
+    /// counted with, they are emptied and counted again from the first event.
+    pub async fn roll_funnels(
+        &self,
+        rules: &str,
+        limit: i64,
+        mut roll: impl FnMut(&FlowEvent, &mut Option<ContactState>) -> Vec<Delta>,
+    ) -> Result<RollupRound> {
+        let bound = self.committed_events_bound().await?;
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let lock = if self.backend == Backend::Postgres { "FOR UPDATE" } else { "" };
+        let cursor = sqlx::query(sql(format!("SELECT last_event_id, rules FROM funnel_rollup WHERE id = 1 {lock}")))
+            .fetch_optional(&mut *tx)
+            .await?;
+        let mut round = RollupRound::default();
+        let last = match cursor {
+            Some(row) if row.try_get::<String, _>("rules")? == rules => row.try_get::<i64, _>("last_event_id")?,
+            Some(_) => {
+                for table in ["funnel_contacts", "funnel_marks", "funnel_days", "funnel_delays"] {
+                    sqlx::query(sql(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
+                }
+                round.rebuilt = true;
+                0
+            }
+            None => {
+                sqlx::query("INSERT INTO funnel_rollup (id, last_event_id, rules) VALUES (1, 0, $1)")
+                    .bind(rules)
+                    .execute(&mut *tx)
+                    .await?;
+                0
+            }
+        };
+
+        let rows = sqlx::query(sql(format!(
+            "SELECT id, contact_id, kind, flow, step, button, at FROM events \
+             WHERE id > $1 AND id <= $2 AND kind IN ({FUNNEL_KINDS}) ORDER BY id LIMIT $3"
+        )))
+        .bind(last)
+        .bind(bound)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        round.more = rows.len() as i64 == limit;
+        // (Another round may have gone past `bound` since it was read: never step back.)
+        let next = match rows.last() {
+            Some(row) if round.more => row.try_get::<i64, _>("id")?,
+            _ => bound.max(last),
+        };
+        let mut events = Vec::with_capacity(rows.len());
+        for row in &rows {
+            events.extend(event_from_row(row)?);
+        }
+        round.events = events.len();
+
+        let mut states = load_states(&mut tx, &events).await?;
+        let stored = Stored::of(&states);
+        let mut days: BTreeMap<(String, Day, String), (i64, i64)> = BTreeMap::new();
+        let mut delays: BTreeMap<(String, Day, String, i64), i64> = BTreeMap::new();
+        for e in &events {
+            let state = states.entry((e.flow.clone(), e.event.contact)).or_default();
+            for delta in roll(e, state) {
+                let count = days.entry((e.flow.clone(), delta.day, delta.metric.clone())).or_default();
+                count.0 += delta.contacts as i64;
+                count.1 += delta.total as i64;
+                if let Some(bucket) = delta.delay_bucket {
+                    *delays.entry((e.flow.clone(), delta.day, delta.metric, bucket)).or_default() += 1;
+                }
+            }
+        }
+        write_states(&mut tx, &states, &stored).await?;
+        write_counts(&mut tx, &days, &delays).await?;
+        sqlx::query("UPDATE funnel_rollup SET last_event_id = $1, rules = $2 WHERE id = 1")
+            .bind(next)
+            .bind(rules)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(round)
+    }
+
+    /// A flow's counts for cohort days `from..=to`: summed, or one entry per day with counts.
+    pub async fn funnel_counters(
+        &self,
+        flow: &str,
+        from: Day,
+        to: Day,
+        by_day: bool,
+    ) -> Result<BTreeMap<Day, Counters>> {
+        let mut conn = self.conn().await?;
+        let rows = sqlx::query(
+            "SELECT day, metric, contacts, total FROM funnel_days WHERE flow = $1 AND day >= $2 AND day <= $3",
+        )
+        .bind(flow)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut out: BTreeMap<Day, Counters> = BTreeMap::new();
+        for row in rows {
+            let day = if by_day { row.try_get::<i32, _>(0)? } else { from };
+            let count = out.entry(day).or_default().counts.entry(row.try_get(1)?).or_default();
+            count.contacts += row.try_get::<i64, _>(2)? as u64;
+            count.total += row.try_get::<i64, _>(3)? as u64;
+        }
+        let delays = if by_day {
+            "SELECT day, metric, bucket, contacts FROM funnel_delays WHERE flow = $1 AND day >= $2 AND day <= $3"
+        } else {
+            "SELECT MIN(day), metric, bucket, CAST(SUM(contacts) AS BIGINT) FROM funnel_delays \
+             WHERE flow = $1 AND day >= $2 AND day <= $3 GROUP BY metric, bucket"
+        };
+        for row in sqlx::query(delays).bind(flow).bind(from).bind(to).fetch_all(&mut *conn).await? {
+            let day = if by_day { row.try_get::<i32, _>(0)? } else { from };
+            let key = (row.try_get::<String, _>(1)?, row.try_get::<i64, _>(2)?);
+            *out.entry(day).or_default().delays.entry(key).or_default() += row.try_get::<i64, _>(3)? as u64;
+        }
+        Ok(out)
+    }
+
+    /// Every funnel event of a flow in recorded order, for recounting from scratch.
+    pub async fn funnel_events(&self, flow: &str) -> Result<Vec<FunnelEvent>> {
+        let rows = sqlx::query(sql(format!(
+            "SELECT id, contact_id, kind, flow, step, button, at FROM events \
+             WHERE flow = $1 AND kind IN ({FUNNEL_KINDS}) ORDER BY id"
+        )))
+        .bind(flow)
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        let mut events = Vec::with_capacity(rows.len());
+        for row in &rows {
+            events.extend(event_from_row(row)?.map(|e| e.event));
+        }
+        Ok(events)
+    }
+}
+
+type States = HashMap<(String, i64), Option<ContactState>>;
+
+/// What was already stored of the states loaded: the contacts and their marks' keys.
+struct Stored(HashMap<(String, i64), HashSet<String>>);
+
+impl Stored {
+    fn of(states: &States) -> Stored {
+        Stored(
+            states
+                .iter()
+                .filter_map(|(key, state)| Some((key.clone(), state.as_ref()?.marks.keys().cloned().collect())))
+                .collect(),
+        )
+    }
+}
+
+/// The stored state of every (flow, contact) the events concern.
+async fn load_states(conn: &mut AnyConnection, events: &[FlowEvent]) -> Result<States> {
+    let mut by_flow: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for e in events {
+        by_flow.entry(e.flow.as_str()).or_default().push(e.event.contact);
+    }
+    let mut states = States::new();
+    for (flow, mut contacts) in by_flow {
+        contacts.sort_unstable();
+        contacts.dedup();
+        for chunk in id_chunks(&contacts) {
+            let list = params(2, chunk.len());
+            let mut query = sqlx::query(sql(format!(
+                "SELECT contact_id, started_at, day FROM funnel_contacts WHERE flow = $1 AND contact_id IN ({list})"
+            )))
+            .bind(flow);
+            for id in &chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(&mut *conn).await? {
+                let state = ContactState {
+                    started_at: row.try_get(1)?,
+                    day: row.try_get::<i32, _>(2)?,
+                    marks: BTreeMap::new(),
+                };
+                states.insert((flow.to_owned(), row.try_get(0)?), Some(state));
+            }
+            let mut query = sqlx::query(sql(format!(
+                "SELECT contact_id, metric, first_at FROM funnel_marks WHERE flow = $1 AND contact_id IN ({list})"
+            )))
+            .bind(flow);
+            for id in &chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(&mut *conn).await? {
+                let key = (flow.to_owned(), row.try_get::<i64, _>(0)?);
+                if let Some(Some(state)) = states.get_mut(&key) {
+                    state.marks.insert(row.try_get(1)?, row.try_get(2)?);
+                }
+            }
+        }
+    }
+    Ok(states)
+}
+
+/// Inserts the contacts that joined a cohort and the marks made in this round.
+async fn write_states(conn: &mut AnyConnection, states: &States, stored: &Stored) -> Result<()> {
+    let mut contacts = Vec::new();
+    let mut marks = Vec::new();
+    for ((flow, contact), state) in states {
+        let Some(state) = state else { continue };
+        let before = stored.0.get(&(flow.clone(), *contact));
+        if before.is_none() {
+            contacts.push((flow.as_str(), *contact, state.started_at, state.day));
+        }
+        for (metric, at) in &state.marks {
+            if !before.is_some_and(|marks| marks.contains(metric)) {
+                marks.push((flow.as_str(), *contact, metric.as_str(), *at));
+            }
+        }
+    }
+    for chunk in statement_chunks(&contacts) {
+        let mut query = sqlx::query(sql(format!(
+            "INSERT INTO funnel_contacts (flow, contact_id, started_at, day) VALUES {}",
+            values_list(chunk.len(), 4)
+        )));
+        for (flow, contact, started_at, day) in chunk {
+            query = query.bind(*flow).bind(*contact).bind(*started_at).bind(*day);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    for chunk in statement_chunks(&marks) {
+        let mut query = sqlx::query(sql(format!(
+            "INSERT INTO funnel_marks (flow, contact_id, metric, first_at) VALUES {}",
+            values_list(chunk.len(), 4)
+        )));
+        for (flow, contact, metric, at) in chunk {
+            query = query.bind(*flow).bind(*contact).bind(*metric).bind(*at);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Adds this round's counts to the stored ones.
+async fn write_counts(
+    conn: &mut AnyConnection,
+    days: &BTreeMap<(String, Day, String), (i64, i64)>,
+    delays: &BTreeMap<(String, Day, String, i64), i64>,
+) -> Result<()> {
+    let days: Vec<_> = days.iter().collect();
+    for chunk in statement_chunks(&days) {
+        let mut query = sqlx::query(sql(format!(
+            "INSERT INTO funnel_days (flow, day, metric, contacts, total) VALUES {} \
+             ON CONFLICT (flow, day, metric) DO UPDATE SET contacts = funnel_days.contacts + excluded.contacts, \
+             total = funnel_days.total + excluded.total",
+            values_list(chunk.len(), 5)
+        )));
+        for ((flow, day, metric), (contacts, total)) in chunk {
+            query = query.bind(flow.as_str()).bind(*day).bind(metric.as_str()).bind(*contacts).bind(*total);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    let delays: Vec<_> = delays.iter().collect();
+    for chunk in statement_chunks(&delays) {
+        let mut query = sqlx::query(sql(format!(
+            "INSERT INTO funnel_delays (flow, day, metric, bucket, contacts) VALUES {} \
+             ON CONFLICT (flow, day, metric, bucket) DO UPDATE SET contacts = funnel_delays.contacts + excluded.contacts",
+            values_list(chunk.len(), 5)
+        )));
+        for ((flow, day, metric, bucket), contacts) in chunk {
+            query = query.bind(flow.as_str()).bind(*day).bind(metric.as_str()).bind(*bucket).bind(*contacts);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
