@@ -300,3 +300,35 @@ async fn the_cli_prints_the_same_funnel_as_a_table_json_or_csv() {
     assert!(table.lines().any(|l| l.starts_with("offer") && l.contains("50.0%")), "{table}");
     assert!(run("csv").lines().any(|l| l.contains(",offer,reveal,Reveal the coupon,1,1,")));
 }
+
+#[tokio::test]
+async fn funnel_and_reveal_charts_come_as_png_or_svg_the_same_every_time() {
+    let app = TestApp::spawn().await;
+    let token = operator_token(&app).await;
+    use Action::*;
+    play(
+        &app,
+        &[("6850000000000001".to_owned(), vec![Hi, Show, Reveal]), ("6850000000000002".to_owned(), vec![Hi, No])],
+    )
+    .await;
+    for path in ["/charts/funnels/coupon.png", "/charts/reveals/coupon.png?by=day"] {
+        let first = get(&app, &token, path).await;
+        assert_eq!(first.status(), 200, "{path}");
+        assert_eq!(first.headers()["content-type"], "image/png");
+        let first = first.bytes().await.unwrap();
+        assert!(first.starts_with(b"\x89PNG"), "{path}");
+        let again = get(&app, &token, path).await.bytes().await.unwrap();
+        assert_eq!(first, again, "{path} is not deterministic");
+    }
+    let svg = get(&app, &token, "/charts/funnels/coupon.svg").await;
+    assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+    let svg = svg.text().await.unwrap();
+    assert!(svg.contains("Spring coupon: contacts per step"), "{}", &svg[..svg.len().min(400)]);
+    let reveals = get(&app, &token, "/charts/reveals/coupon.svg").await.text().await.unwrap();
+    assert!(reveals.contains("coupons revealed per day"));
+
+    assert_eq!(get(&app, &token, "/charts/funnels/coupon.gif").await.status(), 404);
+    assert_eq!(get(&app, &token, "/charts/funnels/nope.png").await.status(), 404);
+    assert_eq!(get(&app, &token, "/charts/funnels/coupon.png?from=yesterday").await.status(), 400);
+    assert_eq!(app.client.get(app.url("/charts/funnels/coupon.png")).send().await.unwrap().status(), 401);
+}

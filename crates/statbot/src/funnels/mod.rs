@@ -3,6 +3,7 @@
 //! API, the charts and the dashboard. Reports first roll up whatever was recorded since the
 //! worker last ran, so they always count every event.
 
+pub mod charts;
 pub mod format;
 
 use crate::config::FunnelsConfig;
@@ -152,21 +153,21 @@ impl Funnels {
         let flow = self.flow(flow)?;
         self.catch_up().await?;
         let (from, to) = (day_number(range.from), day_number(range.to));
-        let total = self.store.funnel_counters(&flow.name, from, to, false).await?;
-        let funnel = funnel::report(flow, total.get(&from).unwrap_or(&Counters::default()));
-        let days = if by_day {
+        let empty = Counters::default();
+        let (funnel, days) = if by_day {
             let per_day = self.store.funnel_counters(&flow.name, from, to, true).await?;
-            let empty = Counters::default();
-            Some(
-                (from..=to)
-                    .map(|day| DayReport {
-                        date: day_date(day),
-                        funnel: funnel::report(flow, per_day.get(&day).unwrap_or(&empty)),
-                    })
-                    .collect(),
-            )
+            let mut total = Counters::default();
+            per_day.values().for_each(|day| total.merge(day));
+            let days = (from..=to)
+                .map(|day| DayReport {
+                    date: day_date(day),
+                    funnel: funnel::report(flow, per_day.get(&day).unwrap_or(&empty)),
+                })
+                .collect();
+            (funnel::report(flow, &total), Some(days))
         } else {
-            None
+            let total = self.store.funnel_counters(&flow.name, from, to, false).await?;
+            (funnel::report(flow, total.get(&from).unwrap_or(&empty)), None)
         };
         Ok(RangeReport {
             range,

@@ -3,6 +3,7 @@
 
 mod api;
 mod auth;
+mod charts;
 mod chat;
 pub mod error;
 mod extract;
@@ -45,6 +46,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/flows", get(api::flows))
         .route("/api/v1/outbox", get(api::outbox))
         .route("/api/v1/funnels/{flow}", get(funnels::funnel))
+        .route("/charts/funnels/{file}", get(charts::funnel))
+        .route("/charts/reveals/{file}", get(charts::reveals))
         .route("/media/{flow}/{file}", get(media::media))
         .route("/chat", get(chat::page).post(chat::send))
         .fallback(|| async { error::ApiError::NotFound("this page".into()) })

@@ -104,6 +104,30 @@ impl Store {
     }
 
     /// Stores a fetched profile; the contact's profile is then never fetched again.
+    /// Creates contacts in bulk (for benchmarks and demo data) and returns their ids, in order.
+    pub async fn load_contacts(&self, platform: Platform, external_ids: &[String]) -> Result<Vec<i64>> {
+        let now = now_ms();
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut ids = Vec::with_capacity(external_ids.len());
+        for chunk in statement_chunks(external_ids) {
+            let mut query = sqlx::query(sql(format!(
+                "INSERT INTO contacts (platform, external_id, created_at, updated_at) VALUES {} RETURNING id",
+                super::values_list(chunk.len(), 4)
+            )));
+            for external_id in chunk {
+                query = query.bind(platform.as_str()).bind(external_id.as_str()).bind(now).bind(now);
+            }
+            let mut chunk_ids: Vec<i64> =
+                query.fetch_all(&mut *tx).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
+            // Ids rise in insertion order within one statement.
+            chunk_ids.sort_unstable();
+            ids.extend(chunk_ids);
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
     pub async fn set_profile(&self, id: i64, profile: &Profile) -> Result<()> {
         sqlx::query(
             "UPDATE contacts SET first_name = $1, last_name = $2, profile_pic = $3, profile_fetched_at = $4, \

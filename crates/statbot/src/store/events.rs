@@ -38,16 +38,22 @@ pub struct NewEvent {
     pub detail: Option<serde_json::Value>,
 }
 
-/// Appends events in one statement per chunk.
+/// Appends events, now, in one statement per chunk.
 pub(crate) async fn record(conn: &mut AnyConnection, events: &[NewEvent]) -> Result<()> {
     let now = now_ms();
+    let timed: Vec<(&NewEvent, i64)> = events.iter().map(|e| (e, now)).collect();
+    record_at(conn, &timed).await
+}
+
+/// Appends events with their times, in one statement per chunk.
+async fn record_at(conn: &mut AnyConnection, events: &[(&NewEvent, i64)]) -> Result<()> {
     for chunk in statement_chunks(events) {
         let query_text = format!(
             "INSERT INTO events (contact_id, inbound_id, kind, flow, step, button, detail, at) VALUES {}",
             values_list(chunk.len(), 8)
         );
         let mut query = sqlx::query(sql(query_text));
-        for event in chunk {
+        for (event, at) in chunk {
             query = query
                 .bind(event.contact_id)
                 .bind(event.inbound_id)
@@ -56,7 +62,7 @@ pub(crate) async fn record(conn: &mut AnyConnection, events: &[NewEvent]) -> Res
                 .bind(event.step.as_deref())
                 .bind(event.button.as_deref())
                 .bind(event.detail.as_ref().map(|d| d.to_string()))
-                .bind(now);
+                .bind(*at);
         }
         query.execute(&mut *conn).await?;
     }
@@ -64,6 +70,18 @@ pub(crate) async fn record(conn: &mut AnyConnection, events: &[NewEvent]) -> Res
 }
 
 impl Store {
+    /// Loads generated events (with their times) in one transaction, as the processor would
+    /// have recorded them: for benchmarks and demo data.
+    pub async fn load_events(&self, events: &[(NewEvent, i64)]) -> Result<()> {
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        super::hold_rollup(&mut tx, self.backend).await?;
+        let timed: Vec<(&NewEvent, i64)> = events.iter().map(|(e, at)| (e, *at)).collect();
+        record_at(&mut tx, &timed).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// How many events of a kind a flow has (all contacts), for reports and tests.
     pub async fn count_events(&self, flow: &str, kind: EventKind) -> Result<i64> {
         let row = sqlx::query("SELECT COUNT(*) FROM events WHERE flow = $1 AND kind = $2")

@@ -6,34 +6,14 @@ use crate::app::App;
 use crate::channels::messenger::{GraphStandIn, signature};
 use crate::cli::CliError;
 use crate::config::{Config, Secret};
-use clap::Subcommand;
 use std::time::{Duration, Instant};
-
-#[derive(Subcommand)]
-pub enum BenchCommand {
-    /// Webhook events per second and receipt-to-delivery latency.
-    Webhook {
-        /// Events to send.
-        #[arg(long, default_value_t = 20_000)]
-        events: usize,
-        /// Contacts writing at once (each sends its events in order).
-        #[arg(long, default_value_t = 50)]
-        contacts: usize,
-        /// Database to fill (default: a fresh SQLite file in the temp folder).
-        #[arg(long)]
-        database_url: Option<String>,
-    },
-}
 
 const APP_SECRET: &str = "bench-app-secret";
 
-pub async fn run(cmd: BenchCommand) -> Result<(), CliError> {
-    let BenchCommand::Webhook { events, contacts, database_url } = cmd;
+pub async fn run(events: usize, contacts: usize, database_url: Option<String>) -> Result<(), CliError> {
     let contacts = contacts.clamp(1, events.max(1));
-    crate::telemetry::init(&crate::config::LogConfig { format: "text".into(), filter: "warn".into() });
     let graph = GraphStandIn::start().await?;
-    let temp = std::env::temp_dir().join(format!("statbot-bench-{}", hex::encode(rand::random::<[u8; 6]>())));
-    std::fs::create_dir_all(&temp)?;
+    let temp = super::temp_dir()?;
     let mut config = Config {
         database_url: database_url.unwrap_or_else(|| format!("sqlite://{}", temp.join("bench.db").display())),
         demo: true,
@@ -118,10 +98,7 @@ pub async fn run(cmd: BenchCommand) -> Result<(), CliError> {
         return Err(CliError(e));
     }
     latencies.sort_unstable();
-    let pct = |p: f64| {
-        let i = ((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1));
-        latencies.get(i).copied().unwrap_or_default().as_secs_f64() * 1e3
-    };
+    let pct = |p: f64| super::quantile_ms(&latencies, p);
     println!(
         "  {:.0} events/s end to end (received, stored, acted on, reply delivered): {events} in {:.2} s",
         events as f64 / elapsed.as_secs_f64(),

@@ -1,0 +1,56 @@
+//! `statbot bench`: performance figures measured on the real components, on a fresh database.
+
+mod funnel;
+mod webhook;
+
+use crate::cli::CliError;
+use clap::Subcommand;
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Webhook events per second and receipt-to-delivery latency.
+    Webhook {
+        /// Events to send.
+        #[arg(long, default_value_t = 20_000)]
+        events: usize,
+        /// Contacts writing at once (each sends its events in order).
+        #[arg(long, default_value_t = 50)]
+        contacts: usize,
+        /// Database to fill (default: a fresh SQLite file in the temp folder).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Funnel query time over a database filled with realistic journeys.
+    Funnel {
+        /// Events to generate.
+        #[arg(long, default_value_t = 1_000_000)]
+        events: usize,
+        /// Days the journeys are spread over, ending today.
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+        /// Database to fill (default: a fresh SQLite file in the temp folder).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+}
+
+pub async fn run(cmd: BenchCommand) -> Result<(), CliError> {
+    crate::telemetry::init(&crate::config::LogConfig { format: "text".into(), filter: "warn".into() });
+    match cmd {
+        BenchCommand::Webhook { events, contacts, database_url } => webhook::run(events, contacts, database_url).await,
+        BenchCommand::Funnel { events, days, database_url } => funnel::run(events, days, database_url).await,
+    }
+}
+
+/// A fresh folder in the temp folder for a benchmark's SQLite file; removed by the caller.
+fn temp_dir() -> std::io::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("statbot-bench-{}", hex::encode(rand::random::<[u8; 6]>())));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// The p-th quantile of sorted durations, in ms.
+fn quantile_ms(sorted: &[std::time::Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1));
+    sorted.get(i).copied().unwrap_or_default().as_secs_f64() * 1e3
+}

@@ -1,0 +1,78 @@
+//! `GET /charts/funnels/{flow}.png|svg` (contacts per step) and
+//! `GET /charts/reveals/{flow}.png|svg` (coupon reveals per day), over `from`..=`to`; for
+//! operators. Charts are drawn off the async threads.
+
+use super::AppState;
+use super::error::ApiError;
+use super::extract::Operator;
+use super::funnels::{FunnelParams, FunnelRequest};
+use crate::funnels::charts;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use statbot_charts::Chart;
+
+/// The image formats charts come in.
+#[derive(Clone, Copy)]
+enum ImageFormat {
+    Png,
+    Svg,
+}
+
+/// `coupon.png` -> (`coupon`, PNG).
+fn split_file(file: &str) -> Result<(&str, ImageFormat), ApiError> {
+    match file.rsplit_once('.') {
+        Some((name, "png")) => Ok((name, ImageFormat::Png)),
+        Some((name, "svg")) => Ok((name, ImageFormat::Svg)),
+        _ => Err(ApiError::NotFound(format!("chart `{file}` (ask for FLOW.png or FLOW.svg)"))),
+    }
+}
+
+pub async fn funnel(
+    state: State<AppState>,
+    operator: Operator,
+    file: Path<String>,
+    params: Result<Query<FunnelParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    chart(state, operator, file, params, false, charts::steps).await
+}
+
+pub async fn reveals(
+    state: State<AppState>,
+    operator: Operator,
+    file: Path<String>,
+    params: Result<Query<FunnelParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    chart(state, operator, file, params, true, charts::reveals).await
+}
+
+async fn chart(
+    State(state): State<AppState>,
+    _operator: Operator,
+    Path(file): Path<String>,
+    params: Result<Query<FunnelParams>, QueryRejection>,
+    by_day: bool,
+    draw: fn(&crate::funnels::RangeReport, &str) -> Chart,
+) -> Result<Response, ApiError> {
+    let (flow, format) = split_file(&file)?;
+    let Query(params) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let request = FunnelRequest::from_params(&state, &params)?;
+    let title = state.funnels.flow(flow)?.title.clone();
+    let report = state.funnels.report(flow, request.range, by_day).await?;
+    let chart = draw(&report, &title);
+    render(chart, format).await
+}
+
+/// Draws a chart on the blocking pool and answers it as an image.
+async fn render(chart: Chart, format: ImageFormat) -> Result<Response, ApiError> {
+    let drawn = tokio::task::spawn_blocking(move || match format {
+        ImageFormat::Png => statbot_charts::render_png(&chart).map(|png| ("image/png", png)),
+        ImageFormat::Svg => statbot_charts::render_svg(&chart).map(|svg| ("image/svg+xml", svg.into_bytes())),
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("drawing a chart: {e}")))?
+    .map_err(|e| ApiError::Internal(format!("drawing a chart: {e}")))?;
+    let (content_type, bytes) = drawn;
+    Ok(([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "private, no-cache")], bytes).into_response())
+}
