@@ -70,3 +70,97 @@ pub async fn create_user(
     let id = crate::auth::create_user(state.engine.store(), username, role, &body.password).await?;
     Ok((axum::http::StatusCode::CREATED, Json(json!({ "id": id, "username": username, "role": role }))))
 }
+
+#[derive(serde::Deserialize)]
+pub struct ContactsQuery {
+    #[serde(default)]
+    q: String,
+    format: Option<String>,
+}
+
+/// Whether `format` asks for CSV (else JSON); anything else is refused.
+fn wants_csv(format: Option<&str>) -> Result<bool, ApiError> {
+    match format {
+        None | Some("") | Some("json") => Ok(false),
+        Some("csv") => Ok(true),
+        Some(other) => Err(ApiError::BadRequest(format!("format=`{other}` is not supported; use json or csv"))),
+    }
+}
+
+/// A CSV download named `name`.
+fn csv_file(name: &str, body: String) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /api/v1/contacts?q=&format=`: the most recently active contacts matching `q`.
+pub async fn contacts(
+    State(state): State<AppState>,
+    _operator: Operator,
+    axum::extract::Query(query): axum::extract::Query<ContactsQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let csv = wants_csv(query.format.as_deref())?;
+    let contacts = state.engine.store().find_contacts(&query.q, 1000).await?;
+    if !csv {
+        return Ok(Json(json!({ "contacts": contacts })).into_response());
+    }
+    let mut body =
+        crate::csv::line(["id", "name", "platform", "external_id", "flow", "step", "created_at", "updated_at"]);
+    for c in &contacts {
+        let (flow, step) = c.position.as_ref().map(|p| (p.flow.clone(), p.step.clone())).unwrap_or_default();
+        body.push_str(&crate::csv::line([
+            c.id.to_string(),
+            c.display_name(),
+            c.platform.to_string(),
+            c.external_id.clone(),
+            flow,
+            step,
+            c.created_at.to_string(),
+            c.updated_at.to_string(),
+        ]));
+    }
+    Ok(csv_file("contacts.csv", body))
+}
+
+#[derive(serde::Deserialize)]
+pub struct FormatQuery {
+    format: Option<String>,
+}
+
+/// `GET /api/v1/contacts/{id}/messages?format=`: a contact's conversation, oldest first.
+pub async fn contact_messages(
+    State(state): State<AppState>,
+    _operator: Operator,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    axum::extract::Query(query): axum::extract::Query<FormatQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    use crate::store::LoggedMessage;
+    use axum::response::IntoResponse;
+    let csv = wants_csv(query.format.as_deref())?;
+    let store = state.engine.store();
+    let contact = store.contact(id).await?.ok_or_else(|| ApiError::NotFound(format!("contact {id}")))?;
+    let messages = store.conversation(id, 10_000).await?;
+    if !csv {
+        return Ok(Json(json!({ "contact": contact, "messages": messages })).into_response());
+    }
+    let mut body = crate::csv::line(["at", "direction", "text", "status"]);
+    for m in &messages {
+        let (at, direction, text, status) = match m {
+            LoggedMessage::In { text, at } => (at, "in", text.clone(), ""),
+            LoggedMessage::Out { reply, status, at } => {
+                (at, "out", super::dashboard::reply_text(reply), status.as_str())
+            }
+        };
+        body.push_str(&crate::csv::line([at.to_string(), direction.to_owned(), text, status.to_owned()]));
+    }
+    Ok(csv_file(&format!("contact-{id}-messages.csv"), body))
+}

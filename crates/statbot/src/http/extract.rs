@@ -6,8 +6,8 @@ use super::error::ApiError;
 use crate::auth::Claims;
 use crate::store::Role;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{Method, header};
 use serde::de::DeserializeOwned;
 
 /// `axum::Json`, but a bad body is answered in our error format.
@@ -24,7 +24,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// An operator authenticated by `Authorization: Bearer TOKEN`.
+/// An operator authenticated by `Authorization: Bearer TOKEN`, or, for reading, by a
+/// dashboard session.
 #[derive(Debug, Clone)]
 pub struct Operator {
     pub claims: Claims,
@@ -44,11 +45,27 @@ impl FromRequestParts<AppState> for Operator {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| ApiError::Unauthorized("an `Authorization: Bearer TOKEN` header is required".into()))?;
+        let Some(header) = parts.headers.get(header::AUTHORIZATION) else {
+            // A dashboard session may read (charts, downloads), never write: the cookie would
+            // otherwise let other sites post on the operator's behalf.
+            if (parts.method == Method::GET || parts.method == Method::HEAD)
+                && let Some(dashboard) = super::session::session_of(parts, state).await?
+            {
+                let user = dashboard.session.user;
+                let claims = Claims {
+                    sub: user.id,
+                    name: user.username,
+                    role: user.role.to_string(),
+                    iat: 0,
+                    exp: (dashboard.session.expires_at / 1000) as u64,
+                };
+                return Ok(Operator { claims, role: user.role });
+            }
+            return Err(ApiError::Unauthorized("an `Authorization: Bearer TOKEN` header is required".into()));
+        };
+        let header = header
+            .to_str()
+            .map_err(|_| ApiError::Unauthorized("the Authorization header must be `Bearer TOKEN`".into()))?;
         let token = header
             .strip_prefix("Bearer ")
             .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be `Bearer TOKEN`".into()))?;

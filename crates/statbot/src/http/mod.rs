@@ -5,12 +5,14 @@ mod api;
 mod auth;
 mod charts;
 mod chat;
+mod dashboard;
 pub mod error;
 mod extract;
 mod funnels;
 mod health;
 mod media;
 mod messenger;
+mod session;
 
 use crate::auth::TokenKeys;
 use crate::config::Config;
@@ -46,6 +48,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/flows", get(api::flows))
         .route("/api/v1/outbox", get(api::outbox))
         .route("/api/v1/funnels/{flow}", get(funnels::funnel))
+        .route("/api/v1/contacts", get(api::contacts))
+        .route("/api/v1/contacts/{id}/messages", get(api::contact_messages))
+        .route("/", get(dashboard::home))
+        .route("/login", get(dashboard::login_form).post(dashboard::login))
+        .route("/logout", post(dashboard::logout))
+        .route("/flows/{flow}", get(dashboard::flow))
+        .route("/contacts", get(dashboard::contacts))
+        .route("/contacts/{id}", get(dashboard::conversation))
         .route("/charts/funnels/{file}", get(charts::funnel))
         .route("/charts/reveals/{file}", get(charts::reveals))
         .route("/media/{flow}/{file}", get(media::media))

@@ -18,6 +18,8 @@ pub struct Contact {
     pub position: Option<Position>,
     pub context: serde_json::Map<String, serde_json::Value>,
     pub created_at: i64,
+    /// When the contact last wrote or moved in a flow.
+    pub updated_at: i64,
 }
 
 /// What a platform tells about a contact.
@@ -29,7 +31,7 @@ pub struct Profile {
 }
 
 const COLUMNS: &str =
-    "id, platform, external_id, first_name, last_name, profile_fetched_at, flow, step, context, created_at";
+    "id, platform, external_id, first_name, last_name, profile_fetched_at, flow, step, context, created_at, updated_at";
 
 fn from_row(row: &AnyRow) -> Result<Contact> {
     let flow: Option<String> = row.try_get("flow")?;
@@ -49,6 +51,7 @@ fn from_row(row: &AnyRow) -> Result<Contact> {
         position: flow.zip(step).map(|(flow, step)| Position { flow, step }),
         context,
         created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
     })
 }
 
@@ -93,7 +96,40 @@ pub(crate) async fn load_many(conn: &mut AnyConnection, ids: &[i64]) -> Result<H
     Ok(contacts)
 }
 
+impl Contact {
+    /// The name to show: first and last name, else the platform's id.
+    pub fn display_name(&self) -> String {
+        let name =
+            [self.first_name.as_deref(), self.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        if name.trim().is_empty() { self.external_id.clone() } else { name }
+    }
+}
+
 impl Store {
+    /// The most recently active contacts whose name or platform id contains `search` (any case).
+    pub async fn find_contacts(&self, search: &str, limit: i64) -> Result<Vec<Contact>> {
+        let escaped = search.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let rows = sqlx::query(sql(format!(
+            "SELECT {COLUMNS} FROM contacts \
+             WHERE LOWER(COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE $1 ESCAPE '\\' \
+                OR LOWER(external_id) LIKE $1 ESCAPE '\\' \
+             ORDER BY updated_at DESC, id DESC LIMIT $2"
+        )))
+        .bind(format!("%{escaped}%"))
+        .bind(limit)
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    pub async fn contact(&self, id: i64) -> Result<Option<Contact>> {
+        let row = sqlx::query(sql(format!("SELECT {COLUMNS} FROM contacts WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(&mut *self.conn().await?)
+            .await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
     pub async fn find_contact(&self, platform: Platform, external_id: &str) -> Result<Option<Contact>> {
         let row = sqlx::query(sql(format!("SELECT {COLUMNS} FROM contacts WHERE platform = $1 AND external_id = $2")))
             .bind(platform.as_str())

@@ -31,6 +31,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0003_funnels.sql"),
         postgres: include_str!("../../migrations/postgres/0003_funnels.sql"),
     },
+    Migration {
+        version: 4,
+        name: "sessions",
+        sqlite: include_str!("../../migrations/sqlite/0004_sessions.sql"),
+        postgres: include_str!("../../migrations/postgres/0004_sessions.sql"),
+    },
 ];
 
 /// Arbitrary constant naming statbot's migration lock.

@@ -11,6 +11,7 @@ mod funnels;
 mod inbound;
 mod migrate;
 mod outbox;
+mod sessions;
 mod settings;
 mod users;
 
@@ -21,6 +22,7 @@ pub use events::{EventKind, NewEvent};
 pub use funnels::{FlowEvent, RollupRound};
 pub use inbound::{ClaimScope, ClaimedInbound, Ingested};
 pub use outbox::{NewReply, OutboxMessage, OutboxStats, SendLease};
+pub use sessions::Session;
 pub use users::{Role, User};
 
 pub(crate) use contacts::{load_many as load_contacts, set_positions};

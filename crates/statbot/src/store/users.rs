@@ -50,7 +50,7 @@ pub struct User {
     pub locked_until: Option<i64>,
 }
 
-fn from_row(row: &AnyRow) -> Result<User> {
+pub(super) fn from_row(row: &AnyRow) -> Result<User> {
     Ok(User {
         id: row.try_get("id")?,
         username: row.try_get("username")?,
@@ -61,7 +61,7 @@ fn from_row(row: &AnyRow) -> Result<User> {
     })
 }
 
-const COLUMNS: &str = "id, username, role, password_hash, failed_logins, locked_until";
+pub(super) const COLUMNS: &str = "id, username, role, password_hash, failed_logins, locked_until";
 
 impl Store {
     pub async fn create_user(&self, username: &str, role: Role, password_hash: &str) -> Result<i64> {

@@ -1,0 +1,410 @@
+//! The dashboard: server-rendered pages for operators that work without JavaScript. Login
+//! and logout (a session cookie, CSRF tokens on forms, the API's lockout rules), the flows with
+//! their funnels, one flow's funnel table and charts with a date range, contacts, and one
+//! contact's conversation. Tables link to their CSV and JSON downloads on the API, which
+//! accepts the dashboard session for reading.
+
+use super::AppState;
+use super::error::ApiError;
+use super::session::{self, Dashboard, LOGIN_CSRF_COOKIE, SESSION_COOKIE, csrf_ok, set_cookie};
+use crate::auth::{self, AuthError};
+use crate::funnels::format::{duration, percent};
+use crate::funnels::{DateRange, RangeReport};
+use crate::store::{Contact, LoggedMessage};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use statbot_core::Reply;
+
+/// Contacts listed at most.
+const CONTACTS_SHOWN: i64 = 100;
+/// Messages of a conversation shown at most.
+const MESSAGES_SHOWN: i64 = 200;
+
+/// What the top bar needs.
+struct Nav {
+    username: String,
+    csrf: String,
+}
+
+impl Nav {
+    fn of(dashboard: &Dashboard) -> Nav {
+        Nav { username: dashboard.session.user.username.clone(), csrf: dashboard.session.csrf.clone() }
+    }
+}
+
+fn random_token() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard/login.html")]
+struct LoginPage {
+    csrf: String,
+    error: Option<String>,
+    username: String,
+}
+
+/// The login page with a fresh double-submit token (in the form and in a cookie).
+fn login_page(state: &AppState, status: StatusCode, error: Option<String>, username: String) -> Response {
+    let csrf = random_token();
+    let cookie = set_cookie(state, LOGIN_CSRF_COOKIE, &csrf, "/login", 3600);
+    (status, [(header::SET_COOKIE, cookie)], LoginPage { csrf, error, username }).into_response()
+}
+
+pub async fn login_form(State(state): State<AppState>) -> Response {
+    login_page(&state, StatusCode::OK, None, String::new())
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    csrf: String,
+}
+
+pub async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
+    let expected = session::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if !csrf_ok(&form.csrf, expected) {
+        let error = "The login form expired; please try again.".to_owned();
+        return login_page(&state, StatusCode::FORBIDDEN, Some(error), form.username);
+    }
+    let store = state.engine.store();
+    let user = match auth::login(store, &state.config.auth, form.username.trim(), &form.password).await {
+        Ok(user) => user,
+        Err(AuthError::InvalidCredentials) => {
+            let error = "Wrong username or password.".to_owned();
+            return login_page(&state, StatusCode::UNAUTHORIZED, Some(error), form.username);
+        }
+        Err(AuthError::Locked { retry_after_secs }) => {
+            let minutes = (retry_after_secs + 59) / 60;
+            let error = format!("Too many failed logins: this account is locked for {minutes} more minute(s).");
+            return login_page(&state, StatusCode::TOO_MANY_REQUESTS, Some(error), form.username);
+        }
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let ttl = state.config.auth.token_ttl_secs;
+    let (token, _csrf) = match store.create_session(user.id, ttl as i64 * 1000).await {
+        Ok(created) => created,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    tracing::info!(user_id = user.id, "dashboard login");
+    let mut response = Redirect::to("/").into_response();
+    let headers = response.headers_mut();
+    for cookie in
+        [set_cookie(&state, SESSION_COOKIE, &token, "/", ttl), set_cookie(&state, LOGIN_CSRF_COOKIE, "", "/login", 0)]
+    {
+        if let Ok(value) = cookie.parse() {
+            headers.append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn logout(State(state): State<AppState>, dashboard: Dashboard, Form(form): Form<CsrfForm>) -> Response {
+    if !csrf_ok(&form.csrf, &dashboard.session.csrf) {
+        return ApiError::Forbidden("the form's CSRF token is missing or wrong".into()).into_response();
+    }
+    if let Err(e) = state.engine.store().end_session(&dashboard.token).await {
+        return ApiError::from(e).into_response();
+    }
+    let cookie = set_cookie(&state, SESSION_COOKIE, "", "/", 0);
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct RangeParams {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// The asked range, or the default one and why the asked one was refused.
+fn range_of(state: &AppState, params: &RangeParams) -> (DateRange, Option<String>) {
+    let today = state.funnels.today();
+    match DateRange::parse(params.from.as_deref(), params.to.as_deref(), today) {
+        Ok(range) => (range, None),
+        Err(e) => {
+            (DateRange::parse(None, None, today).unwrap_or(DateRange { from: today, to: today }), Some(e.to_string()))
+        }
+    }
+}
+
+struct FlowCard {
+    name: String,
+    title: String,
+    cohort: u64,
+    reveal_contacts: u64,
+    conversion: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard/home.html")]
+struct HomePage {
+    nav: Nav,
+    range: DateRange,
+    range_error: Option<String>,
+    range_action: String,
+    time_zone: String,
+    window_days: i64,
+    flows: Vec<FlowCard>,
+}
+
+pub async fn home(
+    State(state): State<AppState>,
+    dashboard: Dashboard,
+    Query(params): Query<RangeParams>,
+) -> Result<Response, ApiError> {
+    let (range, range_error) = range_of(&state, &params);
+    let mut flows = Vec::new();
+    for flow in state.engine.flows().set.iter() {
+        let report = state.funnels.report(&flow.name, range, false).await?;
+        let reveal_contacts: u64 = report.funnel.steps.iter().map(|s| s.reveal_contacts).sum();
+        let cohort = report.funnel.cohort;
+        flows.push(FlowCard {
+            name: flow.name.clone(),
+            title: flow.title.clone(),
+            cohort,
+            reveal_contacts,
+            conversion: percent((cohort > 0).then(|| reveal_contacts as f64 / cohort as f64)),
+        });
+    }
+    let config = &state.config.funnels;
+    Ok(HomePage {
+        nav: Nav::of(&dashboard),
+        range,
+        range_error,
+        range_action: "/".into(),
+        time_zone: config.time_zone.clone(),
+        window_days: config.window_days,
+        flows,
+    }
+    .into_response())
+}
+
+/// One line of the funnel table: a step, or a button under it.
+struct FunnelRow {
+    class: &'static str,
+    key: String,
+    name: String,
+    contacts: u64,
+    from_entry: String,
+    from_previous: String,
+    drop_off: String,
+    clicks: String,
+    reveals: String,
+    median: String,
+}
+
+struct DayRow {
+    date: String,
+    cohort: u64,
+    reveals: u64,
+    reveal_contacts: u64,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard/flow.html")]
+struct FlowPage {
+    nav: Nav,
+    title: String,
+    report: RangeReport,
+    query: String,
+    rows: Vec<FunnelRow>,
+    days: Vec<DayRow>,
+    range: DateRange,
+    range_error: Option<String>,
+    range_action: String,
+    time_zone: String,
+    window_days: i64,
+}
+
+fn funnel_rows(report: &RangeReport) -> Vec<FunnelRow> {
+    let mut rows = Vec::new();
+    for step in &report.funnel.steps {
+        rows.push(FunnelRow {
+            class: "step",
+            key: step.step.clone(),
+            name: step.step.clone(),
+            contacts: step.contacts,
+            from_entry: percent(step.rate_from_entry),
+            from_previous: percent(step.rate_from_previous),
+            drop_off: step.drop_off.map(|n| format!("{n} ({})", percent(step.drop_off_rate))).unwrap_or_default(),
+            clicks: String::new(),
+            reveals: if step.reveals > 0 { step.reveals.to_string() } else { String::new() },
+            median: String::new(),
+        });
+        for b in &step.buttons {
+            rows.push(FunnelRow {
+                class: "button",
+                key: format!("{}/{}", step.step, b.button),
+                name: format!("→ {}", b.title),
+                contacts: b.contacts,
+                from_entry: String::new(),
+                from_previous: percent(b.rate),
+                drop_off: String::new(),
+                clicks: b.clicks.to_string(),
+                reveals: String::new(),
+                median: duration(b.median_ms),
+            });
+        }
+    }
+    rows
+}
+
+pub async fn flow(
+    State(state): State<AppState>,
+    dashboard: Dashboard,
+    Path(flow): Path<String>,
+    Query(params): Query<RangeParams>,
+) -> Result<Response, ApiError> {
+    let (range, range_error) = range_of(&state, &params);
+    let title = state.funnels.flow(&flow)?.title.clone();
+    let report = state.funnels.report(&flow, range, true).await?;
+    let days = report
+        .days
+        .iter()
+        .flatten()
+        .map(|d| DayRow {
+            date: d.date.to_string(),
+            cohort: d.funnel.cohort,
+            reveals: d.funnel.steps.iter().map(|s| s.reveals).sum(),
+            reveal_contacts: d.funnel.steps.iter().map(|s| s.reveal_contacts).sum(),
+        })
+        .collect();
+    let config = &state.config.funnels;
+    Ok(FlowPage {
+        nav: Nav::of(&dashboard),
+        title,
+        query: format!("from={}&to={}", range.from, range.to),
+        rows: funnel_rows(&report),
+        days,
+        report,
+        range,
+        range_error,
+        range_action: format!("/flows/{flow}"),
+        time_zone: config.time_zone.clone(),
+        window_days: config.window_days,
+    }
+    .into_response())
+}
+
+struct ContactRow {
+    id: i64,
+    name: String,
+    platform: String,
+    external_id: String,
+    position: String,
+    last_active: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard/contacts.html")]
+struct ContactsPage {
+    nav: Nav,
+    q: String,
+    contacts: Vec<ContactRow>,
+}
+
+#[derive(Deserialize)]
+pub struct SearchParams {
+    #[serde(default)]
+    q: String,
+}
+
+/// A moment in the reporting time zone, to the minute.
+fn local_time(state: &AppState, at_ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(at_ms)
+        .map(|t| t.to_zoned(state.funnels.rules().time_zone.clone()).strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+fn contact_row(state: &AppState, c: &Contact) -> ContactRow {
+    ContactRow {
+        id: c.id,
+        name: c.display_name(),
+        platform: c.platform.to_string(),
+        external_id: c.external_id.clone(),
+        position: c.position.as_ref().map(|p| format!("{} / {}", p.flow, p.step)).unwrap_or_default(),
+        last_active: local_time(state, c.updated_at),
+    }
+}
+
+pub async fn contacts(
+    State(state): State<AppState>,
+    dashboard: Dashboard,
+    Query(params): Query<SearchParams>,
+) -> Result<Response, ApiError> {
+    let found = state.engine.store().find_contacts(&params.q, CONTACTS_SHOWN).await?;
+    let contacts = found.iter().map(|c| contact_row(&state, c)).collect();
+    Ok(ContactsPage { nav: Nav::of(&dashboard), q: params.q, contacts }.into_response())
+}
+
+struct MessageRow {
+    class: &'static str,
+    text: String,
+    at: String,
+    status: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard/conversation.html")]
+struct ConversationPage {
+    nav: Nav,
+    id: i64,
+    name: String,
+    platform: String,
+    external_id: String,
+    messages: Vec<MessageRow>,
+}
+
+/// What a reply looked like, in words.
+pub fn reply_text(reply: &Reply) -> String {
+    match reply {
+        Reply::Text { text } => text.clone(),
+        Reply::Buttons { text, buttons: choices } | Reply::QuickReplies { text, replies: choices } => {
+            let titles: Vec<String> = choices.iter().map(|b| format!("[{}]", b.title)).collect();
+            format!("{text}\n{}", titles.join(" "))
+        }
+        Reply::Image { url } => format!("(image {url})"),
+    }
+}
+
+pub async fn conversation(
+    State(state): State<AppState>,
+    dashboard: Dashboard,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let store = state.engine.store();
+    let contact = store.contact(id).await?.ok_or_else(|| ApiError::NotFound(format!("contact {id}")))?;
+    let messages = store
+        .conversation(id, MESSAGES_SHOWN)
+        .await?
+        .into_iter()
+        .map(|m| match m {
+            LoggedMessage::In { text, at } => {
+                MessageRow { class: "in", text, at: local_time(&state, at), status: String::new() }
+            }
+            LoggedMessage::Out { reply, status, at } => {
+                MessageRow { class: "out", text: reply_text(&reply), at: local_time(&state, at), status }
+            }
+        })
+        .collect();
+    Ok(ConversationPage {
+        nav: Nav::of(&dashboard),
+        id,
+        name: contact.display_name(),
+        platform: contact.platform.to_string(),
+        external_id: contact.external_id,
+        messages,
+    }
+    .into_response())
+}

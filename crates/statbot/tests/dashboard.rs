@@ -1,0 +1,205 @@
+//! The dashboard over HTTP: login with a CSRF-protected form and the API's lockout, a session
+//! cookie that is HttpOnly and SameSite, pages showing the funnel of journeys driven through
+//! the webhook, downloads readable with the session (and nothing writable with it), contacts
+//! and conversations, and logout.
+
+mod support;
+
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use statbot::store::Role;
+use support::*;
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn with_operator(app: &TestApp) {
+    let store = app.store().await;
+    statbot::auth::create_user(&store, "lead", Role::Staff, PASSWORD).await.unwrap();
+}
+
+/// `name=value` of a `Set-Cookie` header of the response, with the whole header.
+fn set_cookie(response: &reqwest::Response, name: &str) -> Option<(String, String)> {
+    response.headers().get_all(SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
+        let pair = v.split(';').next()?.trim();
+        pair.starts_with(&format!("{name}=")).then(|| (pair.to_owned(), v.to_owned()))
+    })
+}
+
+/// The hidden `csrf` field of a page.
+fn csrf_field(page: &str) -> String {
+    let start = page.find("name=\"csrf\" value=\"").expect("the page has a csrf field") + 19;
+    page[start..start + 64].to_owned()
+}
+
+/// Opens the login page and posts the form; returns the answer.
+async fn log_in(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
+    let page = app.client.get(app.url("/login")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let (cookie, header) = set_cookie(&page, "statbot_login_csrf").expect("a login csrf cookie");
+    assert!(header.contains("HttpOnly") && header.contains("SameSite=Lax"), "{header}");
+    let csrf = csrf_field(&page.text().await.unwrap());
+    app.client
+        .post(app.url("/login"))
+        .header(COOKIE, cookie)
+        .form(&[("username", username), ("password", password), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Logs in and returns the session cookie (`statbot_session=…`).
+async fn session(app: &TestApp) -> String {
+    let response = log_in(app, "lead", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[LOCATION], "/");
+    let (cookie, header) = set_cookie(&response, "statbot_session").expect("a session cookie");
+    assert!(header.contains("HttpOnly") && header.contains("SameSite=Lax") && header.contains("Path=/"), "{header}");
+    cookie
+}
+
+async fn page(app: &TestApp, cookie: &str, path: &str) -> reqwest::Response {
+    app.client.get(app.url(path)).header(COOKIE, cookie).send().await.unwrap()
+}
+
+/// The text of the table cell `data-col` in the row `data-row` of a page.
+fn cell(page: &str, row: &str, col: &str) -> String {
+    let at = page.find(&format!("data-row=\"{row}\"")).unwrap_or_else(|| panic!("no row {row}"));
+    let from = page[at..].find(&format!("data-col=\"{col}\">")).unwrap() + at + col.len() + 12;
+    page[from..from + page[from..].find('<').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn pages_need_a_session_and_wrong_passwords_are_refused_then_locked() {
+    let app = TestApp::spawn().await;
+    with_operator(&app).await;
+    for path in ["/", "/flows/coupon", "/contacts", "/contacts/1"] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(response.headers()[LOCATION], "/login", "{path}");
+    }
+    // A forged session cookie is no session.
+    let forged = page(&app, &format!("statbot_session={}", "ab".repeat(32)), "/").await;
+    assert_eq!(forged.status(), StatusCode::SEE_OTHER);
+
+    let refused = log_in(&app, "lead", "not the password").await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert!(set_cookie(&refused, "statbot_session").is_none());
+    assert!(refused.text().await.unwrap().contains("Wrong username or password."));
+
+    // The form's token must match its cookie.
+    let no_cookie = app
+        .client
+        .post(app.url("/login"))
+        .form(&[("username", "lead"), ("password", PASSWORD), ("csrf", &"0".repeat(64))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_cookie.status(), StatusCode::FORBIDDEN);
+    assert!(set_cookie(&no_cookie, "statbot_session").is_none());
+
+    for _ in 0..2 {
+        assert_eq!(log_in(&app, "lead", "still wrong").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    let locked = log_in(&app, "lead", PASSWORD).await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(locked.text().await.unwrap().contains("locked"));
+}
+
+#[tokio::test]
+async fn the_flow_page_shows_the_funnel_of_real_journeys_with_downloads() {
+    let app = TestApp::spawn().await;
+    with_operator(&app).await;
+    for (psid, steps) in [("6900000000000001", 3), ("6900000000000002", 3), ("6900000000000003", 1)] {
+        let journey = [("hi", false), ("coupon:show", true), ("coupon:reveal", true)];
+        for (n, (what, postback)) in journey.iter().take(steps).enumerate() {
+            let mid = format!("m_{psid}_{n}");
+            let body = if *postback { postback_event(psid, &mid, what) } else { text_event(psid, &mid, what) };
+            assert_eq!(app.post_signed(&body).await.status(), 200);
+            app.wait_for_sent_to(psid, n + 1).await;
+        }
+    }
+    let cookie = session(&app).await;
+
+    let home = page(&app, &cookie, "/").await;
+    assert_eq!(home.status(), 200);
+    let home = home.text().await.unwrap();
+    assert!(home.contains("Spring coupon") && home.contains("data-testid=\"cohort-coupon\">3<"), "{home}");
+    assert!(!home.contains("http://") && !home.contains("https://"), "no asset from elsewhere");
+
+    let flow = page(&app, &cookie, "/flows/coupon").await.text().await.unwrap();
+    assert_eq!(cell(&flow, "welcome", "contacts"), "3");
+    assert_eq!(cell(&flow, "welcome/show", "contacts"), "2");
+    assert_eq!(cell(&flow, "offer", "contacts"), "2");
+    assert_eq!(cell(&flow, "offer/reveal", "clicks"), "2");
+    assert_eq!(cell(&flow, "revealed", "reveals"), "2");
+    assert!(flow.contains("/charts/funnels/coupon.svg?from="));
+
+    // Charts and downloads open with the session…
+    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    for path in [
+        format!("/charts/funnels/coupon.svg?from={today}&to={today}"),
+        format!("/api/v1/funnels/coupon?from={today}&to={today}&format=csv"),
+        format!("/api/v1/funnels/coupon?from={today}&to={today}&by=day"),
+        "/api/v1/contacts?format=csv".to_owned(),
+    ] {
+        assert_eq!(page(&app, &cookie, &path).await.status(), 200, "{path}");
+    }
+    let json: serde_json::Value = page(&app, &cookie, "/api/v1/funnels/coupon").await.json().await.unwrap();
+    assert_eq!(json["cohort"], 3);
+    // …but the session writes nothing through the API.
+    let write = app
+        .client
+        .post(app.url("/api/v1/users"))
+        .header(COOKIE, &cookie)
+        .json(&serde_json::json!({ "username": "x", "password": PASSWORD, "role": "admin" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(write.status(), StatusCode::UNAUTHORIZED);
+
+    // A bad range is explained, and the default one shown.
+    let bad = page(&app, &cookie, "/flows/coupon?from=2026-11-30&to=2026-11-01").await.text().await.unwrap();
+    assert!(bad.contains("is after to"), "{bad}");
+}
+
+#[tokio::test]
+async fn contacts_and_their_conversation_then_logout() {
+    let app = TestApp::spawn().await;
+    with_operator(&app).await;
+    let psid = "6910000000000001";
+    assert_eq!(app.post_signed(&text_event(psid, "m_1", "hi")).await.status(), 200);
+    app.wait_for_sent_to(psid, 1).await;
+    let cookie = session(&app).await;
+
+    let contacts = page(&app, &cookie, "/contacts?q=ada").await.text().await.unwrap();
+    assert!(contacts.contains("Ada Lovelace") && contacts.contains(psid), "{contacts}");
+    let none = page(&app, &cookie, "/contacts?q=nobody%25").await.text().await.unwrap();
+    assert!(none.contains("No contact matches."));
+    let store = app.store().await;
+    let contact = store.find_contact(statbot_core::Platform::Messenger, psid).await.unwrap().unwrap();
+    let conversation = page(&app, &cookie, &format!("/contacts/{}", contact.id)).await.text().await.unwrap();
+    assert!(conversation.contains("class=\"in\">hi"), "{conversation}");
+    assert!(conversation.contains("Hi Ada! We have a coupon for you."), "{conversation}");
+    assert!(conversation.contains("[Yes! Show me coupon]"));
+    let csv = page(&app, &cookie, &format!("/api/v1/contacts/{}/messages?format=csv", contact.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.starts_with("at,direction,text,status") && csv.contains(",in,hi,"), "{csv}");
+    assert_eq!(page(&app, &cookie, "/contacts/999999").await.status(), 404);
+
+    // Logout needs the session's CSRF token, then ends the session for good.
+    let home = page(&app, &cookie, "/").await.text().await.unwrap();
+    let csrf = csrf_field(&home);
+    let forged =
+        app.client.post(app.url("/logout")).header(COOKIE, &cookie).form(&[("csrf", "x")]).send().await.unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let out =
+        app.client.post(app.url("/logout")).header(COOKIE, &cookie).form(&[("csrf", &csrf)]).send().await.unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(out.headers()[LOCATION], "/login");
+    assert!(set_cookie(&out, "statbot_session").unwrap().1.contains("Max-Age=0"));
+    assert_eq!(page(&app, &cookie, "/").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(page(&app, &cookie, "/api/v1/funnels/coupon").await.status(), StatusCode::UNAUTHORIZED);
+}
