@@ -8,7 +8,7 @@ use statbot_charts::{Chart, LineSeries, ValueFormat};
 pub fn steps(report: &RangeReport, flow_title: &str) -> Chart {
     let f = &report.funnel;
     let branching = f.steps.iter().any(|s| s.buttons.len() > 1);
-    let title = format!("{flow_title}: contacts per step, {} to {}", report.range.from, report.range.to);
+    let title = format!("{flow_title}: contacts per step");
     let mut chart = Chart::funnel(title, f.steps.iter().map(|s| (s.step.clone(), s.contacts as f64)))
         .with_format(ValueFormat::Count);
     if let statbot_charts::ChartKind::Funnel { show_drop_off, .. } = &mut chart.kind {

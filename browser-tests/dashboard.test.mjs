@@ -1,0 +1,120 @@
+// The dashboard in headless Chromium: three visitors walk the demo coupon flow on /chat, then
+// an operator is refused with a wrong password, logs in, opens the flow's funnel and checks
+// the numbers shown, on a laptop and on a phone screen. Needs STATBOT_URL (a `statbot serve
+// --demo` on a fresh database), DASHBOARD_USER and DASHBOARD_PASSWORD (an operator account).
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const base = process.env.STATBOT_URL;
+const user = process.env.DASHBOARD_USER;
+const password = process.env.DASHBOARD_PASSWORD;
+assert.ok(base && user && password, 'set STATBOT_URL, DASHBOARD_USER and DASHBOARD_PASSWORD');
+
+async function waitForServer() {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`statbot did not answer at ${base}/healthz`);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--no-first-run'],
+});
+
+/// A fresh browser context that fails on any request leaving statbot.
+async function context(options = {}) {
+  const ctx = await browser.newContext(options);
+  ctx.on('request', (request) => {
+    const url = request.url();
+    if (!url.startsWith(base) && !url.startsWith('data:')) throw new Error(`request outside statbot: ${url}`);
+  });
+  return ctx;
+}
+
+/// One visitor's journey on the web chat: say hi, then tap the buttons named.
+async function journey(taps) {
+  const ctx = await context();
+  const page = await ctx.newPage();
+  await page.goto(`${base}/chat`);
+  await page.getByLabel('Message').fill('hi');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.getByRole('button', { name: 'Yes! Show me coupon' }).waitFor();
+  for (const tap of taps) {
+    await page.getByRole('button', { name: tap }).click();
+    await page.waitForLoadState();
+  }
+  await ctx.close();
+}
+
+/// The text of a cell of the funnel table (row key, column name).
+async function cell(page, row, col) {
+  return (await page.locator(`#funnel tr[data-row="${row}"] td[data-col="${col}"]`).textContent()).trim();
+}
+
+try {
+  await waitForServer();
+  await journey(['Yes! Show me coupon', 'Reveal the coupon']);
+  await journey(['Yes! Show me coupon']);
+  await journey(['No, thanks']);
+
+  const ctx = await context({ viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  await page.goto(`${base}/`);
+  assert.ok(page.url().endsWith('/login'), `the dashboard sends strangers to the login page, not ${page.url()}`);
+
+  await page.getByLabel('Username').fill(user);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  assert.match(await page.getByRole('alert').textContent(), /Wrong username or password/);
+  assert.ok(page.url().endsWith('/login'));
+  const cookies = await ctx.cookies();
+  assert.ok(!cookies.some((c) => c.name === 'statbot_session'), 'no session after a wrong password');
+
+  await page.getByLabel('Username').fill(user);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(`${base}/`);
+  const session = (await ctx.cookies()).find((c) => c.name === 'statbot_session');
+  assert.ok(session && session.httpOnly && session.sameSite === 'Lax', 'an HttpOnly SameSite session cookie');
+  assert.equal((await page.getByTestId('cohort-coupon').textContent()).trim(), '3');
+
+  await page.getByRole('link', { name: 'Spring coupon' }).click();
+  await page.waitForURL(/\/flows\/coupon/);
+  assert.equal(await page.getByTestId('cohort').textContent(), '3');
+  assert.equal(await cell(page, 'welcome', 'contacts'), '3');
+  assert.equal(await cell(page, 'welcome/show', 'contacts'), '2');
+  assert.equal(await cell(page, 'welcome/no', 'contacts'), '1');
+  assert.equal(await cell(page, 'offer', 'contacts'), '2');
+  assert.equal(await cell(page, 'offer/reveal', 'clicks'), '1');
+  assert.equal(await cell(page, 'revealed', 'reveals'), '1');
+  assert.equal(await cell(page, 'thanks', 'contacts'), '1');
+  const chartWidth = await page.locator('img[alt="Contacts per step"]').evaluate((img) => img.naturalWidth);
+  assert.ok(chartWidth > 0, 'the funnel chart loads');
+
+  // The date picker works without JavaScript: a range before anyone came shows nothing.
+  await page.getByLabel('From').fill('2020-01-01');
+  await page.getByLabel('To').fill('2020-01-31');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.waitForURL(/from=2020-01-01/);
+  assert.equal(await page.getByTestId('cohort').textContent(), '0');
+
+  // On a phone, the page fits the screen (wide tables scroll in their own box).
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goBack();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone`);
+  if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/flow-phone.png`, fullPage: true });
+
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.waitForURL(/\/login$/);
+  await page.goto(`${base}/`);
+  assert.ok(page.url().endsWith('/login'), 'logged out for good');
+  console.log('browser test: ok');
+} finally {
+  await browser.close();
+}
