@@ -78,29 +78,6 @@ pub struct ContactsQuery {
     format: Option<String>,
 }
 
-/// Whether `format` asks for CSV (else JSON); anything else is refused.
-fn wants_csv(format: Option<&str>) -> Result<bool, ApiError> {
-    match format {
-        None | Some("") | Some("json") => Ok(false),
-        Some("csv") => Ok(true),
-        Some(other) => Err(ApiError::BadRequest(format!("format=`{other}` is not supported; use json or csv"))),
-    }
-}
-
-/// A CSV download named `name`.
-fn csv_file(name: &str, body: String) -> axum::response::Response {
-    use axum::http::header;
-    use axum::response::IntoResponse;
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 /// `GET /api/v1/contacts?q=&format=`: the most recently active contacts matching `q`.
 pub async fn contacts(
     State(state): State<AppState>,
@@ -108,7 +85,7 @@ pub async fn contacts(
     axum::extract::Query(query): axum::extract::Query<ContactsQuery>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
-    let csv = wants_csv(query.format.as_deref())?;
+    let csv = super::download::wants_csv(query.format.as_deref())?;
     let contacts = state.engine.store().find_contacts(&query.q, 1000).await?;
     if !csv {
         return Ok(Json(json!({ "contacts": contacts })).into_response());
@@ -128,7 +105,7 @@ pub async fn contacts(
             c.updated_at.to_string(),
         ]));
     }
-    Ok(csv_file("contacts.csv", body))
+    Ok(super::download::csv_file("contacts.csv", body))
 }
 
 #[derive(serde::Deserialize)]
@@ -145,7 +122,7 @@ pub async fn contact_messages(
 ) -> Result<axum::response::Response, ApiError> {
     use crate::store::LoggedMessage;
     use axum::response::IntoResponse;
-    let csv = wants_csv(query.format.as_deref())?;
+    let csv = super::download::wants_csv(query.format.as_deref())?;
     let store = state.engine.store();
     let contact = store.contact(id).await?.ok_or_else(|| ApiError::NotFound(format!("contact {id}")))?;
     let messages = store.conversation(id, 10_000).await?;
@@ -162,5 +139,5 @@ pub async fn contact_messages(
         };
         body.push_str(&crate::csv::line([at.to_string(), direction.to_owned(), text, status.to_owned()]));
     }
-    Ok(csv_file(&format!("contact-{id}-messages.csv"), body))
+    Ok(super::download::csv_file(&format!("contact-{id}-messages.csv"), body))
 }

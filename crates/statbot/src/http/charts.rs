@@ -6,7 +6,7 @@ use super::AppState;
 use super::error::ApiError;
 use super::extract::Operator;
 use super::funnels::{FunnelParams, FunnelRequest};
-use crate::funnels::charts;
+use crate::funnels::{RangeReport, charts};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -30,38 +30,37 @@ fn split_file(file: &str) -> Result<(&str, ImageFormat), ApiError> {
 }
 
 pub async fn funnel(
-    state: State<AppState>,
-    operator: Operator,
-    file: Path<String>,
-    params: Result<Query<FunnelParams>, QueryRejection>,
-) -> Result<Response, ApiError> {
-    chart(state, operator, file, params, false, charts::steps).await
-}
-
-pub async fn reveals(
-    state: State<AppState>,
-    operator: Operator,
-    file: Path<String>,
-    params: Result<Query<FunnelParams>, QueryRejection>,
-) -> Result<Response, ApiError> {
-    chart(state, operator, file, params, true, charts::reveals).await
-}
-
-async fn chart(
     State(state): State<AppState>,
     _operator: Operator,
     Path(file): Path<String>,
     params: Result<Query<FunnelParams>, QueryRejection>,
-    by_day: bool,
-    draw: fn(&crate::funnels::RangeReport, &str) -> Chart,
 ) -> Result<Response, ApiError> {
-    let (flow, format) = split_file(&file)?;
+    chart(&state, &file, params, false, charts::steps).await
+}
+
+pub async fn reveals(
+    State(state): State<AppState>,
+    _operator: Operator,
+    Path(file): Path<String>,
+    params: Result<Query<FunnelParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    chart(&state, &file, params, true, charts::reveals).await
+}
+
+/// A funnel report of the flow `file` names, drawn by `draw` in the format it names.
+async fn chart(
+    state: &AppState,
+    file: &str,
+    params: Result<Query<FunnelParams>, QueryRejection>,
+    by_day: bool,
+    draw: fn(&RangeReport, &str) -> Chart,
+) -> Result<Response, ApiError> {
+    let (flow, format) = split_file(file)?;
     let Query(params) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let request = FunnelRequest::from_params(&state, &params)?;
+    let request = FunnelRequest::from_params(state, &params)?;
     let title = state.funnels.flow(flow)?.title.clone();
     let report = state.funnels.report(flow, request.range, by_day).await?;
-    let chart = draw(&report, &title);
-    render(chart, format).await
+    render(draw(&report, &title), format).await
 }
 
 /// Draws a chart on the blocking pool and answers it as an image.

@@ -8,7 +8,6 @@ use super::extract::Operator;
 use crate::funnels::{DateRange, RangeReport, format};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -59,14 +58,7 @@ pub async fn funnel(
 }
 
 /// A funnel as a CSV file download.
-pub fn csv_download(report: &RangeReport) -> Response {
+fn csv_download(report: &RangeReport) -> Response {
     let name = format!("funnel-{}-{}-{}.csv", report.funnel.flow, report.range.from, report.range.to);
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        format::csv(report),
-    )
-        .into_response()
+    super::download::csv_file(&name, format::csv(report))
 }

@@ -6,6 +6,7 @@ mod auth;
 mod charts;
 mod chat;
 mod dashboard;
+mod download;
 pub mod error;
 mod extract;
 mod funnels;
