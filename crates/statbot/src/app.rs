@@ -95,7 +95,7 @@ impl App {
                 tracing::error!(error = %e, "the WAL checkpointer stopped; SQLite checkpoints on commit again");
             }
         });
-        workers.spawn(self.state.funnels.clone().run(cancel.child_token()));
+        workers.spawn(self.state.funnels.clone().run(engine.last_busy(), cancel.child_token()));
         let on = self.pipeline.handle().clone();
         workers.spawn_on(engine::run_processor(engine.clone(), cancel.child_token()), &on);
         match engine.graph() {

@@ -62,6 +62,8 @@ struct Inner {
     /// After a slow failed profile call (a timeout), no new one before this time (ms): while
     /// the Graph API hangs, greetings use the default name instead of each waiting it out.
     profile_pause_until: AtomicI64,
+    /// When the processor last acted on messages (ms): background work yields to it.
+    last_busy: Arc<AtomicI64>,
 }
 
 /// How long profile calls pause after a slow failure.
@@ -96,6 +98,7 @@ impl Engine {
                 inbound_ready: Notify::new(),
                 outbox_ready: Notify::new(),
                 profile_pause_until: AtomicI64::new(0),
+                last_busy: Arc::new(AtomicI64::new(0)),
             }),
         }
     }
@@ -135,6 +138,11 @@ impl Engine {
             owner: &self.inner.instance,
             lease_ms: self.inner.send_lease.as_millis() as i64,
         })
+    }
+
+    /// When messages were last acted on (ms since the epoch), for background work to yield.
+    pub fn last_busy(&self) -> Arc<AtomicI64> {
+        self.inner.last_busy.clone()
     }
 
     /// Names this running instance in the leases it takes.
@@ -227,6 +235,7 @@ impl Engine {
         let positions: Vec<(i64, &Position)> = batch.positions.iter().map(|(id, p)| (*id, p)).collect();
         store::set_positions(&mut tx, &positions).await?;
         tx.commit().await.map_err(StoreError::from)?;
+        self.inner.last_busy.store(store::now_ms(), Ordering::Relaxed);
         let queued = batch.replies.len() - leased.len();
         if !leased.is_empty() && self.inner.outbox_handoff.sender.send(leased).is_err() {
             // No sender running: the leases run out and a later sender claims them.

@@ -14,13 +14,21 @@ use serde::Serialize;
 use statbot_core::flow::Flow;
 use statbot_core::funnel::{self, Counters, FunnelReport, Rules, day_date, day_number, rollup};
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
-/// Events rolled up per transaction.
+/// Events rolled up per transaction when a report waits for them.
 const ROUND: i64 = 20_000;
+/// Events rolled up per transaction by the worker: small rounds, often, so that on SQLite it
+/// holds the one connection only briefly between the webhook pipeline's transactions.
+const WORKER_ROUND: i64 = 1_000;
 /// How often the worker rolls up new events.
-const EVERY: Duration = Duration::from_secs(1);
+const EVERY: Duration = Duration::from_millis(200);
+/// While the webhook pipeline is busy (it acted on messages this recently), the worker waits…
+const BUSY_MS: i64 = 100;
+/// …but never longer than this between catch-ups.
+const MAX_LAG: Duration = Duration::from_secs(10);
 /// The longest range a report covers.
 const MAX_DAYS: i32 = 3_660;
 
@@ -128,11 +136,16 @@ impl Funnels {
 
     /// Rolls up every event recorded so far; returns how many were counted.
     pub async fn catch_up(&self) -> Result<usize, FunnelError> {
+        self.catch_up_by(ROUND).await
+    }
+
+    /// [`Funnels::catch_up`] in transactions of at most `round` events.
+    async fn catch_up_by(&self, round: i64) -> Result<usize, FunnelError> {
         let mut counted = 0;
         loop {
             let round = self
                 .store
-                .roll_funnels(&self.rules_key, ROUND, |e, state| match self.flows.set.get(&e.flow) {
+                .roll_funnels(&self.rules_key, round, |e, state| match self.flows.set.get(&e.flow) {
                     Some(flow) => rollup::apply(flow, &self.rules, state, &e.event),
                     // Events of a flow no longer loaded count nowhere.
                     None => Vec::new(),
@@ -178,11 +191,17 @@ impl Funnels {
         })
     }
 
-    /// The worker: rolls up new events every second until cancelled.
-    pub async fn run(self, cancel: CancellationToken) {
+    /// The worker: rolls up new events every [`EVERY`] until cancelled. Live traffic comes
+    /// first: while the pipeline is busy (`last_busy`, ms) it waits, up to [`MAX_LAG`].
+    pub async fn run(self, last_busy: Arc<AtomicI64>, cancel: CancellationToken) {
+        let mut caught_up = Instant::now();
         loop {
-            if let Err(e) = self.catch_up().await {
-                tracing::error!(error = %e, "rolling up funnel events failed; trying again shortly");
+            let busy = crate::store::now_ms() - last_busy.load(Ordering::Relaxed) < BUSY_MS;
+            if !busy || caught_up.elapsed() >= MAX_LAG {
+                match self.catch_up_by(WORKER_ROUND).await {
+                    Ok(_) => caught_up = Instant::now(),
+                    Err(e) => tracing::error!(error = %e, "rolling up funnel events failed; trying again shortly"),
+                }
             }
             tokio::select! {
                 _ = cancel.cancelled() => break,
