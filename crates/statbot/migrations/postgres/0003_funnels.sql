@@ -40,3 +40,5 @@ CREATE TABLE funnel_rollup (
     last_event_id BIGINT NOT NULL,
     rules TEXT NOT NULL
 );
+-- One row; empty rules count as changed, so the first round counts everything.
+INSERT INTO funnel_rollup (id, last_event_id, rules) VALUES (1, 0, '');

@@ -91,25 +91,19 @@ impl Store {
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let lock = if self.backend == Backend::Postgres { "FOR UPDATE" } else { "" };
         let cursor = sqlx::query(sql(format!("SELECT last_event_id, rules FROM funnel_rollup WHERE id = 1 {lock}")))
-            .fetch_optional(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
         let mut round = RollupRound::default();
-        let last = match cursor {
-            Some(row) if row.try_get::<String, _>("rules")? == rules => row.try_get::<i64, _>("last_event_id")?,
-            Some(_) => {
-                for table in ["funnel_contacts", "funnel_marks", "funnel_days", "funnel_delays"] {
-                    sqlx::query(sql(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
-                }
-                round.rebuilt = true;
-                0
+        let counted_with: String = cursor.try_get("rules")?;
+        let last = if counted_with == rules {
+            cursor.try_get::<i64, _>("last_event_id")?
+        } else {
+            for table in ["funnel_contacts", "funnel_marks", "funnel_days", "funnel_delays"] {
+                sqlx::query(sql(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
             }
-            None => {
-                sqlx::query("INSERT INTO funnel_rollup (id, last_event_id, rules) VALUES (1, 0, $1)")
-                    .bind(rules)
-                    .execute(&mut *tx)
-                    .await?;
-                0
-            }
+            // (Empty rules: a new database, nothing to recount.)
+            round.rebuilt = !counted_with.is_empty();
+            0
         };
 
         let rows = sqlx::query(sql(format!(
