@@ -121,3 +121,14 @@ fn a_bad_environment_variable_is_one_sentence() {
         "statbot: STATBOT_ADDR=\"nowhere\" is not valid: invalid socket address syntax"
     );
 }
+
+#[test]
+fn bench_funnel_fills_a_fresh_database_and_times_reports() {
+    let out = statbot(&["bench", "funnel", "--events", "3000", "--days", "5"], &[], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    for line in ["loaded 30", "rolled up 30", "report last 7 days: p50", "report all 5 days by day while events arrive"]
+    {
+        assert!(report.contains(line), "no `{line}` in:\n{report}");
+    }
+}

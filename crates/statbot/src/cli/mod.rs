@@ -32,9 +32,9 @@ enum Command {
     /// Work with flow files.
     #[command(subcommand)]
     Flows(flows::FlowsCommand),
-    /// Manage operator accounts.
     /// A flow's funnel over a date range.
     Funnel(funnel::FunnelArgs),
+    /// Manage operator accounts.
     #[command(subcommand)]
     Users(users::UsersCommand),
     /// Configuration helpers.
