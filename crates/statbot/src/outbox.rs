@@ -250,7 +250,10 @@ pub async fn run_sender(engine: Engine, graph: GraphClient, settings: SenderSett
                 None => in_flight.spawn(send(graph.clone(), message)),
             };
         }
-        if look_at_outbox {
+        // More may be due and there is room for it: look again at once. (Without room, a send
+        // that finishes wakes the loop below, which then looks: going round here instead would
+        // spin without ever yielding.)
+        if look_at_outbox && settings.concurrency > in_flight.len() + lanes.ready.len() {
             continue;
         }
         tokio::select! {

@@ -289,3 +289,25 @@ async fn a_restart_delivers_the_replies_left_pending_once_each_in_order() {
     let stats = wait_for_outbox(&store, |s| s.sent == 6).await;
     assert_eq!(stats, OutboxStats { pending: 0, sent: 6, failed: 0 });
 }
+
+#[tokio::test]
+async fn with_every_send_slot_taken_by_a_hung_send_the_webhook_still_answers_at_once() {
+    let app = TestApp::spawn_with(Options { tweak: |c| c.outbox.concurrency = 1, ..Options::default() }).await;
+    app.graph.fail_next_sends(1, Fault::Hang(HANG));
+    post_step(&app, "6700000000000001", 0).await;
+    let deadline = Instant::now() + WAIT;
+    while app.graph.attempts() == 0 {
+        assert!(Instant::now() < deadline, "the first send never arrived");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The only send slot hangs; a reply waits for it; the sender's periodic look at the outbox
+    // comes due meanwhile. None of that may hold up receiving messages.
+    post_step(&app, "6700000000000002", 0).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    for n in 0..3 {
+        let started = Instant::now();
+        post_step(&app, "6700000000000003", n).await;
+        assert!(started.elapsed() < Duration::from_millis(500), "the webhook took {:?}", started.elapsed());
+    }
+    app.wait_for_sent(1 + 1 + 3).await;
+}
