@@ -170,6 +170,15 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(10))
                     .test_before_acquire(false)
                     .max_connections(pg_connections.max(2))
+                    // Statements are prepared once and run many times with id lists of one
+                    // length; a plan made for no particular ids can pick a table scan where
+                    // the ids at hand want the index (1.5 s instead of 1 ms seen on funnel
+                    // rollups), so each run is planned for its own parameters.
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            sqlx::raw_sql("SET plan_cache_mode = force_custom_plan").execute(conn).await.map(|_| ())
+                        })
+                    })
                     .connect(&url)
                     .await?,
             ),
