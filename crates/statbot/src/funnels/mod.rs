@@ -143,14 +143,7 @@ impl Funnels {
     async fn catch_up_by(&self, round: i64) -> Result<usize, FunnelError> {
         let mut counted = 0;
         loop {
-            let round = self
-                .store
-                .roll_funnels(&self.rules_key, round, |e, state| match self.flows.set.get(&e.flow) {
-                    Some(flow) => rollup::apply(flow, &self.rules, state, &e.event),
-                    // Events of a flow no longer loaded count nowhere.
-                    None => Vec::new(),
-                })
-                .await?;
+            let round = self.store.roll_funnels(&self.rules_key, round, |e, state| self.roll(e, state)).await?;
             if round.rebuilt {
                 tracing::info!("the funnel rules changed (window, time zone or entry steps): recounting every event");
             }
@@ -158,6 +151,14 @@ impl Funnels {
             if !round.more {
                 return Ok(counted);
             }
+        }
+    }
+
+    /// The counts one event changes (events of a flow no longer loaded count nowhere).
+    fn roll(&self, e: &crate::store::FlowEvent, state: &mut Option<rollup::ContactState>) -> Vec<funnel::Delta> {
+        match self.flows.set.get(&e.flow) {
+            Some(flow) => rollup::apply(flow, &self.rules, state, &e.event),
+            None => Vec::new(),
         }
     }
 
@@ -197,11 +198,25 @@ impl Funnels {
         let mut caught_up = Instant::now();
         loop {
             let busy = crate::store::now_ms() - last_busy.load(Ordering::Relaxed) < BUSY_MS;
-            if !busy || caught_up.elapsed() >= MAX_LAG {
-                match self.catch_up_by(WORKER_ROUND).await {
-                    Ok(_) => caught_up = Instant::now(),
-                    Err(e) => tracing::error!(error = %e, "rolling up funnel events failed; trying again shortly"),
-                }
+            let result = if !busy {
+                self.catch_up_by(WORKER_ROUND).await.map(|_| caught_up = Instant::now())
+            } else if caught_up.elapsed() >= MAX_LAG {
+                // Under sustained load, one round a tick: the backlog stays bounded and the
+                // pipeline never waits behind more than one round.
+                self.store
+                    .roll_funnels(&self.rules_key, WORKER_ROUND, |e, state| self.roll(e, state))
+                    .await
+                    .map(|round| {
+                        if !round.more {
+                            caught_up = Instant::now();
+                        }
+                    })
+                    .map_err(FunnelError::from)
+            } else {
+                Ok(())
+            };
+            if let Err(e) = result {
+                tracing::error!(error = %e, "rolling up funnel events failed; trying again shortly");
             }
             tokio::select! {
                 _ = cancel.cancelled() => break,
