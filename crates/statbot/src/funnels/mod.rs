@@ -8,7 +8,7 @@ pub mod format;
 
 use crate::config::FunnelsConfig;
 use crate::engine::LoadedFlows;
-use crate::store::{Store, StoreError};
+use crate::store::{RollupRound, Store, StoreError};
 use jiff::civil::Date;
 use serde::Serialize;
 use statbot_core::flow::Flow;
@@ -139,19 +139,25 @@ impl Funnels {
         self.catch_up_by(ROUND).await
     }
 
-    /// [`Funnels::catch_up`] in transactions of at most `round` events.
-    async fn catch_up_by(&self, round: i64) -> Result<usize, FunnelError> {
+    /// [`Funnels::catch_up`] in transactions of at most `limit` events.
+    async fn catch_up_by(&self, limit: i64) -> Result<usize, FunnelError> {
         let mut counted = 0;
         loop {
-            let round = self.store.roll_funnels(&self.rules_key, round, |e, state| self.roll(e, state)).await?;
-            if round.rebuilt {
-                tracing::info!("the funnel rules changed (window, time zone or entry steps): recounting every event");
-            }
+            let round = self.round(limit).await?;
             counted += round.events;
             if !round.more {
                 return Ok(counted);
             }
         }
+    }
+
+    /// One rollup transaction of at most `limit` events.
+    async fn round(&self, limit: i64) -> Result<RollupRound, FunnelError> {
+        let round = self.store.roll_funnels(&self.rules_key, limit, |e, state| self.roll(e, state)).await?;
+        if round.rebuilt {
+            tracing::info!("the funnel rules changed (window, time zone or entry steps): recounting every event");
+        }
+        Ok(round)
     }
 
     /// The counts one event changes (events of a flow no longer loaded count nowhere).
@@ -193,7 +199,8 @@ impl Funnels {
     }
 
     /// The worker: rolls up new events every [`EVERY`] until cancelled. Live traffic comes
-    /// first: while the pipeline is busy (`last_busy`, ms) it waits, up to [`MAX_LAG`].
+    /// first: while the pipeline is busy (`last_busy`, ms) it waits; once [`MAX_LAG`] behind,
+    /// it rolls one round a tick until it has caught up.
     pub async fn run(self, last_busy: Arc<AtomicI64>, cancel: CancellationToken) {
         let mut caught_up = Instant::now();
         loop {
@@ -203,15 +210,11 @@ impl Funnels {
             } else if caught_up.elapsed() >= MAX_LAG {
                 // Under sustained load, one round a tick: the backlog stays bounded and the
                 // pipeline never waits behind more than one round.
-                self.store
-                    .roll_funnels(&self.rules_key, WORKER_ROUND, |e, state| self.roll(e, state))
-                    .await
-                    .map(|round| {
-                        if !round.more {
-                            caught_up = Instant::now();
-                        }
-                    })
-                    .map_err(FunnelError::from)
+                self.round(WORKER_ROUND).await.map(|round| {
+                    if !round.more {
+                        caught_up = Instant::now();
+                    }
+                })
             } else {
                 Ok(())
             };
