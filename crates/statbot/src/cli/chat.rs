@@ -1,12 +1,11 @@
 //! `statbot chat`: the terminal channel. Uses the configured flows, or the demo flow when
 //! none is configured, and the same store as the server.
 
-use super::{CliError, warn_unknown};
+use super::{CliError, quiet_tool};
 use crate::channels::console;
 use crate::config::Config;
-use crate::engine::{self, Engine};
+use crate::engine::Engine;
 use crate::store::Store;
-use crate::telemetry;
 use clap::Args;
 use std::sync::Arc;
 
@@ -22,11 +21,7 @@ pub struct ChatArgs {
 
 pub async fn run((mut config, unknown): (Config, Vec<String>), args: ChatArgs) -> Result<(), CliError> {
     // Log lines would interleave with the conversation: only warnings and errors.
-    config.log.filter = "warn".into();
-    telemetry::init(&config.log);
-    warn_unknown(&unknown);
-    config.demo |= args.demo || config.flows_dir.is_none();
-    let flows = engine::flows::load(config.demo, config.flows_dir.as_deref(), config.default_flow.as_deref())?;
+    let flows = quiet_tool(&mut config, &unknown, args.demo)?;
     let store = Store::open(&config.database_url).await?;
     let engine = Engine::new(
         store.clone(),

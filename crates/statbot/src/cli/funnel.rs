@@ -1,11 +1,9 @@
 //! `statbot funnel FLOW`: a flow's funnel over a date range, as a table, JSON or CSV.
 
-use super::{CliError, warn_unknown};
+use super::{CliError, quiet_tool};
 use crate::config::Config;
-use crate::engine;
 use crate::funnels::{DateRange, Funnels, format};
 use crate::store::Store;
-use crate::telemetry;
 use clap::{Args, ValueEnum};
 use std::sync::Arc;
 
@@ -37,11 +35,7 @@ enum Format {
 }
 
 pub async fn run((mut config, unknown): (Config, Vec<String>), args: FunnelArgs) -> Result<(), CliError> {
-    config.log.filter = "warn".into();
-    telemetry::init(&config.log);
-    warn_unknown(&unknown);
-    config.demo |= args.demo || config.flows_dir.is_none();
-    let flows = engine::flows::load(config.demo, config.flows_dir.as_deref(), config.default_flow.as_deref())?;
+    let flows = quiet_tool(&mut config, &unknown, args.demo)?;
     let store = Store::open(&config.database_url).await?;
     let funnels = Funnels::new(store.clone(), Arc::new(flows), &config.funnels)?;
     let range = DateRange::parse(args.from.as_deref(), args.to.as_deref(), funnels.today())?;

@@ -98,6 +98,21 @@ fn load_config(path: Option<PathBuf>) -> Result<(Config, Vec<String>), ConfigErr
     Config::load(path.as_deref())
 }
 
+/// Set-up shared by the commands whose output is the point (`chat`, `funnel`): only warnings
+/// and errors are logged, and the demo flow is used when asked for or when no flow folder is
+/// configured. Returns the flows.
+fn quiet_tool(
+    config: &mut Config,
+    unknown: &[String],
+    demo: bool,
+) -> Result<crate::engine::LoadedFlows, crate::engine::FlowLoadError> {
+    config.log.filter = "warn".into();
+    crate::telemetry::init(&config.log);
+    warn_unknown(unknown);
+    config.demo |= demo || config.flows_dir.is_none();
+    crate::engine::flows::load(config.demo, config.flows_dir.as_deref(), config.default_flow.as_deref())
+}
+
 fn warn_unknown(unknown: &[String]) {
     for var in unknown {
         tracing::warn!(variable = %var, "unknown STATBOT_* environment variable ignored");
