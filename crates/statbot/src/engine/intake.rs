@@ -4,7 +4,7 @@
 //! once. New messages are stored leased to this instance and handed straight to its processor.
 
 use super::LEASE_MS;
-use crate::store::{ClaimedInbound, Ingested, Store, now_ms};
+use crate::store::{ClaimedInbound, Ingested, Store};
 use statbot_core::Inbound;
 use tokio::sync::{mpsc, oneshot};
 
@@ -77,7 +77,6 @@ async fn run(
         let messages: Vec<Inbound> = batch.iter().flat_map(|(messages, _)| messages.iter().cloned()).collect();
         match ingest_with_retry(&store, &messages).await {
             Ok(outcomes) => {
-                let received_at = now_ms();
                 let fresh: Vec<ClaimedInbound> = messages
                     .into_iter()
                     .zip(&outcomes)
@@ -87,7 +86,6 @@ async fn run(
                             contact_id: outcome.contact_id,
                             platform: m.platform,
                             content: m.content,
-                            received_at,
                         })
                     })
                     .collect();

@@ -1,7 +1,7 @@
 //! The engine: takes stored inbound messages, moves each contact through its flow, hands out
 //! coupons, and writes the replies to the outbox and the events to the store. A batch of
-//! messages (each from a different contact) is acted on in one transaction that also marks
-//! them processed, so a message is acted on exactly once even when redelivered or when several
+//! messages (a contact's in order) is acted on in one transaction that also marks them
+//! processed, so a message is acted on exactly once even when redelivered or when several
 //! instances share the store.
 
 pub mod flows;
@@ -205,7 +205,11 @@ impl Engine {
     /// processed, and hands the Messenger replies to the sender; returns the ids it marked.
     /// The connection is let go only while profiles are fetched (network calls never run
     /// under the database's write lock).
-    async fn act_on(&self, mut conn: store::Conn, messages: Vec<ClaimedInbound>) -> Result<Vec<i64>, EngineError> {
+    async fn act_on(
+        &self,
+        mut conn: store::Conn,
+        messages: Vec<ClaimedInbound>,
+    ) -> Result<std::collections::HashSet<i64>, EngineError> {
         let store = &self.inner.store;
         let ids: Vec<i64> = messages.iter().map(|m| m.id).collect();
         let mut contact_ids: Vec<i64> = messages.iter().map(|m| m.contact_id).collect();

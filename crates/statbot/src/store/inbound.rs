@@ -5,7 +5,7 @@
 use super::{Backend, Result, Store, id_chunks, now_ms, params, parse_column, sql, statement_chunks, values_list};
 use sqlx::{AnyConnection, Row, any::AnyRow};
 use statbot_core::{Inbound, InboundContent, Platform};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The outcome of storing one inbound message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +39,6 @@ pub struct ClaimedInbound {
     pub contact_id: i64,
     pub platform: Platform,
     pub content: InboundContent,
-    pub received_at: i64,
 }
 
 fn from_row(row: &AnyRow) -> Result<ClaimedInbound> {
@@ -57,18 +56,17 @@ fn from_row(row: &AnyRow) -> Result<ClaimedInbound> {
         contact_id: row.try_get("contact_id")?,
         platform: parse_column(&row.try_get::<String, _>("platform")?, "platform")?,
         content,
-        received_at: row.try_get("received_at")?,
     })
 }
 
 /// Marks messages as acted on and returns those it marked. A message is left out when another
 /// worker acted on it (our lease ran out) or when an older message of its contact, outside
 /// `ids`, is still waiting: one contact's messages are acted on in order.
-pub(crate) async fn mark_processed(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<i64>> {
+pub(crate) async fn mark_processed(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashSet<i64>> {
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     let now = now_ms();
-    let mut marked = Vec::with_capacity(ids.len());
+    let mut marked = HashSet::with_capacity(ids.len());
     // In id order: a chunk's older messages are marked before a later chunk checks for them.
     for chunk in id_chunks(&ids) {
         let list = params(2, chunk.len());
@@ -84,7 +82,7 @@ pub(crate) async fn mark_processed(conn: &mut AnyConnection, ids: &[i64]) -> Res
             query = query.bind(id);
         }
         for row in query.fetch_all(&mut *conn).await? {
-            marked.push(row.try_get(0)?);
+            marked.insert(row.try_get(0)?);
         }
     }
     Ok(marked)
@@ -129,7 +127,7 @@ pub(crate) async fn claim(
              AND NOT EXISTS (SELECT 1 FROM inbound e WHERE e.contact_id = i.contact_id \
                              AND e.processed_at IS NULL AND e.id < i.id) \
            ORDER BY i.id LIMIT $3 {lock}) \
-         RETURNING id, contact_id, platform, kind, text, payload, received_at"
+         RETURNING id, contact_id, platform, kind, text, payload"
     );
     let query = sqlx::query(sql(query_text)).bind(now + lease_ms).bind(now).bind(limit);
     let query = match scope {
