@@ -173,11 +173,11 @@ impl Funnels {
         let flow = self.flow(flow)?;
         self.catch_up().await?;
         let (from, to) = (day_number(range.from), day_number(range.to));
-        let empty = Counters::default();
         let (funnel, days) = if by_day {
-            let per_day = self.store.funnel_counters(&flow.name, from, to, true).await?;
+            let per_day = self.store.funnel_counters_by_day(&flow.name, from, to).await?;
             let mut total = Counters::default();
             per_day.values().for_each(|day| total.merge(day));
+            let empty = Counters::default();
             let days = (from..=to)
                 .map(|day| DayReport {
                     date: day_date(day),
@@ -186,8 +186,7 @@ impl Funnels {
                 .collect();
             (funnel::report(flow, &total), Some(days))
         } else {
-            let total = self.store.funnel_counters(&flow.name, from, to, false).await?;
-            (funnel::report(flow, total.get(&from).unwrap_or(&empty)), None)
+            (funnel::report(flow, &self.store.funnel_counters(&flow.name, from, to).await?), None)
         };
         Ok(RangeReport {
             range,

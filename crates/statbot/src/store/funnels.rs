@@ -153,40 +153,50 @@ impl Store {
         Ok(round)
     }
 
-    /// A flow's counts for cohort days `from..=to`: summed, or one entry per day with counts.
-    pub async fn funnel_counters(
+    /// A flow's counts for cohort days `from..=to`, summed (by the database).
+    pub async fn funnel_counters(&self, flow: &str, from: Day, to: Day) -> Result<Counters> {
+        let days = "SELECT metric, CAST(SUM(contacts) AS BIGINT), CAST(SUM(total) AS BIGINT) FROM funnel_days \
+                    WHERE flow = $1 AND day >= $2 AND day <= $3 GROUP BY metric";
+        let delays = "SELECT metric, bucket, CAST(SUM(contacts) AS BIGINT) FROM funnel_delays \
+                      WHERE flow = $1 AND day >= $2 AND day <= $3 GROUP BY metric, bucket";
+        let mut by_day = self.read_counters(days, delays, false, flow, from, to).await?;
+        Ok(by_day.remove(&0).unwrap_or_default())
+    }
+
+    /// A flow's counts for each cohort day of `from..=to` that has any.
+    pub async fn funnel_counters_by_day(&self, flow: &str, from: Day, to: Day) -> Result<BTreeMap<Day, Counters>> {
+        let days = "SELECT metric, contacts, total, day FROM funnel_days WHERE flow = $1 AND day >= $2 AND day <= $3";
+        let delays =
+            "SELECT metric, bucket, contacts, day FROM funnel_delays WHERE flow = $1 AND day >= $2 AND day <= $3";
+        self.read_counters(days, delays, true, flow, from, to).await
+    }
+
+    /// Runs the two queries of [`Store::funnel_counters`] or [`Store::funnel_counters_by_day`]:
+    /// `(metric, contacts, total[, day])` and `(metric, bucket, contacts[, day])`; without a day
+    /// column everything goes under day 0.
+    async fn read_counters(
         &self,
+        days: &'static str,
+        delays: &'static str,
+        with_day: bool,
         flow: &str,
         from: Day,
         to: Day,
-        by_day: bool,
     ) -> Result<BTreeMap<Day, Counters>> {
         let mut conn = self.conn().await?;
-        let rows = sqlx::query(
-            "SELECT day, metric, contacts, total FROM funnel_days WHERE flow = $1 AND day >= $2 AND day <= $3",
-        )
-        .bind(flow)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&mut *conn)
-        .await?;
-        let mut out: BTreeMap<Day, Counters> = BTreeMap::new();
-        for row in rows {
-            let day = if by_day { row.try_get::<i32, _>(0)? } else { from };
-            let count = out.entry(day).or_default().counts.entry(row.try_get(1)?).or_default();
-            count.contacts += row.try_get::<i64, _>(2)? as u64;
-            count.total += row.try_get::<i64, _>(3)? as u64;
-        }
-        let delays = if by_day {
-            "SELECT day, metric, bucket, contacts FROM funnel_delays WHERE flow = $1 AND day >= $2 AND day <= $3"
-        } else {
-            "SELECT MIN(day), metric, bucket, CAST(SUM(contacts) AS BIGINT) FROM funnel_delays \
-             WHERE flow = $1 AND day >= $2 AND day <= $3 GROUP BY metric, bucket"
+        let day_of = |row: &sqlx::any::AnyRow, at: usize| -> Result<Day> {
+            Ok(if with_day { row.try_get::<i32, _>(at)? } else { 0 })
         };
+        let mut out: BTreeMap<Day, Counters> = BTreeMap::new();
+        for row in sqlx::query(days).bind(flow).bind(from).bind(to).fetch_all(&mut *conn).await? {
+            let count = out.entry(day_of(&row, 3)?).or_default().counts.entry(row.try_get(0)?).or_default();
+            count.contacts += row.try_get::<i64, _>(1)? as u64;
+            count.total += row.try_get::<i64, _>(2)? as u64;
+        }
         for row in sqlx::query(delays).bind(flow).bind(from).bind(to).fetch_all(&mut *conn).await? {
-            let day = if by_day { row.try_get::<i32, _>(0)? } else { from };
-            let key = (row.try_get::<String, _>(1)?, row.try_get::<i64, _>(2)?);
-            *out.entry(day).or_default().delays.entry(key).or_default() += row.try_get::<i64, _>(3)? as u64;
+            let key = (row.try_get::<String, _>(0)?, row.try_get::<i64, _>(1)?);
+            *out.entry(day_of(&row, 3)?).or_default().delays.entry(key).or_default() +=
+                row.try_get::<i64, _>(2)? as u64;
         }
         Ok(out)
     }
