@@ -132,3 +132,23 @@ fn bench_funnel_fills_a_fresh_database_and_times_reports() {
         assert!(report.contains(line), "no `{line}` in:\n{report}");
     }
 }
+
+#[test]
+fn output_to_a_reader_that_stops_early_ends_quietly() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("statbot.db").display());
+    // Some megabytes of JSON, far more than a pipe holds.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_statbot"))
+        .args(["funnel", "coupon", "--format", "json", "--by-day", "--from", "2018-01-01", "--to", "2026-12-31"])
+        .env("STATBOT_DATABASE_URL", &url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("panicked"), "{}", text(&out.stderr));
+}

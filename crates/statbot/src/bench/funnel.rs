@@ -30,7 +30,7 @@ async fn bench(events: usize, days: i64, url: &str) -> Result<(), CliError> {
     let store = Store::open(url).await?;
     let flows = Arc::new(engine::flows::load(true, None, None)?);
     let funnels = Funnels::new(store.clone(), flows, &FunnelsConfig::default())?;
-    println!("bench funnel: {events} events of journeys through `{FLOW}` over {days} days");
+    crate::cli::outln!("bench funnel: {events} events of journeys through `{FLOW}` over {days} days");
 
     let started = Instant::now();
     let mut rng = rand::rng();
@@ -41,7 +41,7 @@ async fn bench(events: usize, days: i64, url: &str) -> Result<(), CliError> {
         loaded += load(&store, &mut rng, journeys).await?;
     }
     let took = started.elapsed();
-    println!(
+    crate::cli::outln!(
         "  loaded {loaded} events in {:.1} s ({:.0} events/s)",
         took.as_secs_f64(),
         loaded as f64 / took.as_secs_f64()
@@ -50,7 +50,7 @@ async fn bench(events: usize, days: i64, url: &str) -> Result<(), CliError> {
     let started = Instant::now();
     let rolled = funnels.catch_up().await?;
     let took = started.elapsed();
-    println!(
+    crate::cli::outln!(
         "  rolled up {rolled} events in {:.1} s ({:.0} events/s)",
         took.as_secs_f64(),
         rolled as f64 / took.as_secs_f64()
@@ -66,7 +66,7 @@ async fn bench(events: usize, days: i64, url: &str) -> Result<(), CliError> {
     .map(|(name, len, by_day)| (name.to_owned(), range(today, len), by_day));
     for (name, range, by_day) in &ranges {
         let times = time_reports(&funnels, *range, *by_day).await?;
-        println!(
+        crate::cli::outln!(
             "  report {name}: p50 {:.1} ms, max {:.1} ms",
             super::quantile_ms(&times, 0.5),
             super::quantile_ms(&times, 1.0)
@@ -79,7 +79,7 @@ async fn bench(events: usize, days: i64, url: &str) -> Result<(), CliError> {
     tokio::time::sleep(Duration::from_millis(200)).await;
     for (name, range, by_day) in &ranges {
         let times = time_reports(&funnels, *range, *by_day).await?;
-        println!(
+        crate::cli::outln!(
             "  report {name} while events arrive: p50 {:.1} ms, max {:.1} ms",
             super::quantile_ms(&times, 0.5),
             super::quantile_ms(&times, 1.0)
@@ -87,7 +87,7 @@ async fn bench(events: usize, days: i64, url: &str) -> Result<(), CliError> {
     }
     writing.cancel();
     let written = writer.await.map_err(|e| CliError(e.to_string()))??;
-    println!("  ({written} events arrived meanwhile, every report counting them all)");
+    crate::cli::outln!("  ({written} events arrived meanwhile, every report counting them all)");
     store.close().await;
     Ok(())
 }

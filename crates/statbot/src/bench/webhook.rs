@@ -33,7 +33,7 @@ pub async fn run(events: usize, contacts: usize, database_url: Option<String>) -
         let _ = stopped.await;
     }));
 
-    println!(
+    crate::cli::outln!(
         "bench webhook: {events} events from {contacts} contacts, each waiting for its reply before writing again"
     );
     let client = reqwest::Client::new();
@@ -99,12 +99,12 @@ pub async fn run(events: usize, contacts: usize, database_url: Option<String>) -
     }
     latencies.sort_unstable();
     let pct = |p: f64| super::quantile_ms(&latencies, p);
-    println!(
+    crate::cli::outln!(
         "  {:.0} events/s end to end (received, stored, acted on, reply delivered): {events} in {:.2} s",
         events as f64 / elapsed.as_secs_f64(),
         elapsed.as_secs_f64()
     );
-    println!(
+    crate::cli::outln!(
         "  latency receipt -> delivery: p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
         pct(0.50),
         pct(0.90),

@@ -22,7 +22,7 @@ pub fn run(cmd: FlowsCommand) -> Result<(), CliError> {
         match check_file(file) {
             Ok(flow) => {
                 let buttons: usize = flow.steps.values().map(|s| s.choices.buttons().len()).sum();
-                println!(
+                crate::cli::outln!(
                     "{}: ok — flow `{}`, {} steps, {} buttons, {} coupons, entry `{}`",
                     file.display(),
                     flow.name,

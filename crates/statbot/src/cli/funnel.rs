@@ -43,9 +43,9 @@ pub async fn run((mut config, unknown): (Config, Vec<String>), args: FunnelArgs)
     store.close().await;
     let report = report?;
     match args.format {
-        Format::Table => print!("{}", format::table(&report)),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        Format::Csv => print!("{}", format::csv(&report)),
+        Format::Table => super::emit(&format::table(&report)),
+        Format::Json => super::outln!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Csv => super::emit(&format::csv(&report)),
     }
     Ok(())
 }

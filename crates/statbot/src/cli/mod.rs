@@ -2,6 +2,14 @@
 //! operator's tools (`chat`, `flows`, `funnel`, `users`, `config`, `bench`). Errors end as one plain
 //! sentence on stderr and a non-zero exit code, never a backtrace.
 
+/// `println!` for command output: see [`emit`].
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::emit(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+pub(crate) use outln;
+
 mod chat;
 mod flows;
 mod funnel;
@@ -81,7 +89,7 @@ pub fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Config(ConfigCommand::Default) => {
-            print!("{}", config::EXAMPLE);
+            emit(config::EXAMPLE);
             Ok(())
         }
         Command::Flows(cmd) => flows::run(cmd),
@@ -111,6 +119,18 @@ fn quiet_tool(
     warn_unknown(unknown);
     config.demo |= demo || config.flows_dir.is_none();
     crate::engine::flows::load(config.demo, config.flows_dir.as_deref(), config.default_flow.as_deref())
+}
+
+/// Writes command output to stdout. A reader that went away (`statbot funnel … | head`) ends
+/// the output quietly, where `print!` would panic.
+pub(crate) fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("statbot: cannot write the output: {e}");
+    }
 }
 
 fn warn_unknown(unknown: &[String]) {

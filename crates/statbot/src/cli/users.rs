@@ -38,7 +38,7 @@ pub async fn run((config, unknown): (Config, Vec<String>), cmd: UsersCommand) ->
     let result = auth::create_user(&store, &name, role, &password).await;
     store.close().await;
     result?;
-    println!("created {role} account `{name}`");
+    crate::cli::outln!("created {role} account `{name}`");
     Ok(())
 }
 
