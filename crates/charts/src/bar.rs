@@ -37,7 +37,7 @@ pub(crate) fn draw_columns<DB: DrawingBackend>(
     } else {
         Vec::new()
     };
-    let body = draw_frame(root, &chart.title, &legend, theme)?;
+    let body = draw_frame(root, &chart.title, chart.footnote.as_deref(), &legend, theme)?;
     let n = columns.categories.len();
     if n == 0 || columns.series.is_empty() {
         return draw_no_data(&body, theme);

@@ -19,10 +19,12 @@ pub(crate) fn text_style(size: f64, bold: bool, color: &RGBColor, h: HPos, v: VP
     font(size, bold).color(color).pos(Pos::new(h, v))
 }
 
-/// Fills the background, draws the title and (when given) the legend, and returns the area left for the plot.
+/// Fills the background, draws the title, the footnote and (when given) the legend, and returns the area
+/// left for the plot.
 pub(crate) fn draw_frame<'b, DB: DrawingBackend + 'b>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
+    footnote: Option<&str>,
     legend: &[LegendItem<'_>],
     theme: &Theme,
 ) -> Result<DrawingArea<DB, Shift>, ChartError> {
@@ -45,7 +47,42 @@ pub(crate) fn draw_frame<'b, DB: DrawingBackend + 'b>(
         let max_rows = (height / 5 / (theme.legend_size() * 1.35).round() as i32).max(1);
         y += draw_legend(root, legend, (margin, y), inner, max_rows, theme)? + theme.px(6.0);
     }
-    Ok(root.margin(y + theme.px(4.0), margin, margin, margin))
+    let bottom = match footnote.map(str::trim).filter(|f| !f.is_empty()) {
+        Some(text) => draw_footnote(root, text, (margin, height - margin), inner, theme)? + theme.px(6.0),
+        None => 0,
+    };
+    Ok(root.margin(y + theme.px(4.0), margin + bottom, margin, margin))
+}
+
+/// Writes small print ending at `bottom`, wrapped at word breaks onto at most two lines (the
+/// second truncated with an ellipsis). Returns the height used.
+fn draw_footnote<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    (left, bottom): (i32, i32),
+    max_width: i32,
+    theme: &Theme,
+) -> Result<i32, ChartError> {
+    let size = theme.len(11.0);
+    let mut lines: Vec<String> = vec![String::new()];
+    for word in text.split_whitespace() {
+        let full = lines.len() == 2;
+        let last = lines.last_mut().expect("one line at least");
+        let joined = if last.is_empty() { word.to_owned() } else { format!("{last} {word}") };
+        if last.is_empty() || full || text_width(&joined, size, false) <= max_width {
+            *last = joined;
+        } else {
+            lines.push(word.to_owned());
+        }
+    }
+    let line_height = (size * 1.3).round() as i32;
+    let top = bottom - line_height * lines.len() as i32;
+    let style = text_style(size, false, &MUTED, HPos::Left, VPos::Top);
+    for (i, line) in lines.iter().enumerate() {
+        let line = truncate(line, max_width, size, false);
+        root.draw(&Text::new(line, (left, top + i as i32 * line_height), style.clone())).map_err(draw_err)?;
+    }
+    Ok(line_height * lines.len() as i32)
 }
 
 /// Lays legend entries out left to right, wrapping onto at most `max_rows` rows; entries that do not fit

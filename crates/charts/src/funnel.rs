@@ -20,7 +20,7 @@ pub(crate) fn draw_funnel<DB: DrawingBackend>(
     show_drop_off: bool,
     theme: &Theme,
 ) -> Result<(), ChartError> {
-    let body = draw_frame(root, &chart.title, &[], theme)?;
+    let body = draw_frame(root, &chart.title, chart.footnote.as_deref(), &[], theme)?;
     if steps.is_empty() {
         return draw_no_data(&body, theme);
     }

@@ -28,7 +28,7 @@ pub(crate) fn draw_lines<DB: DrawingBackend>(
     } else {
         Vec::new()
     };
-    let body = draw_frame(root, &chart.title, &legend, theme)?;
+    let body = draw_frame(root, &chart.title, chart.footnote.as_deref(), &legend, theme)?;
     let Some(first) = series.iter().flat_map(|s| &s.points).next() else {
         return draw_no_data(&body, theme);
     };

@@ -4,7 +4,7 @@
 //! ```json
 //! {"title": "Signups per day", "kind": {"type": "bar", "bars": [{"label": "Mon", "value": 12}]}}
 //! ```
-//! `width`, `height`, `format`, `x_label` and `y_label` may be left out.
+//! `width`, `height`, `format`, `x_label`, `y_label` and `footnote` may be left out.
 
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +48,9 @@ pub struct Chart {
     /// Height, [`MIN_HEIGHT`]..=[`MAX_SIDE`].
     #[serde(default = "default_height")]
     pub height: u32,
+    /// Small print under the chart, such as the data's source; wrapped onto at most two lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub footnote: Option<String>,
 }
 
 fn default_width() -> u32 {
@@ -144,6 +147,7 @@ impl Chart {
             format: ValueFormat::default(),
             width: DEFAULT_WIDTH,
             height: DEFAULT_HEIGHT,
+            footnote: None,
         }
     }
 
@@ -191,6 +195,12 @@ impl Chart {
     /// Sets the caption under the x axis.
     pub fn with_x_label(mut self, label: impl Into<String>) -> Self {
         self.x_label = Some(label.into());
+        self
+    }
+
+    /// Sets the small print under the chart.
+    pub fn with_footnote(mut self, footnote: impl Into<String>) -> Self {
+        self.footnote = Some(footnote.into());
         self
     }
 
