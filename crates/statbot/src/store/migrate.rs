@@ -37,6 +37,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0004_sessions.sql"),
         postgres: include_str!("../../migrations/postgres/0004_sessions.sql"),
     },
+    Migration {
+        version: 5,
+        name: "datasets",
+        sqlite: include_str!("../../migrations/sqlite/0005_datasets.sql"),
+        postgres: include_str!("../../migrations/postgres/0005_datasets.sql"),
+    },
 ];
 
 /// Arbitrary constant naming statbot's migration lock.
