@@ -3,9 +3,11 @@
 //! listener until a shutdown future resolves. `statbot serve` and the end-to-end tests both go
 //! through here.
 
+use crate::assistant::setup::{self, SetupError};
 use crate::auth::TokenKeys;
 use crate::channels::messenger::{ClientBuildError, GraphClient, GraphConfig};
 use crate::config::Config;
+use crate::datasets::Datasets;
 use crate::engine::{self, Engine, EngineError, FlowLoadError};
 use crate::funnels::{FunnelError, Funnels};
 use crate::http::{self, AppState};
@@ -29,6 +31,8 @@ pub enum StartError {
     Engine(#[from] EngineError),
     #[error(transparent)]
     Funnels(#[from] FunnelError),
+    #[error(transparent)]
+    Assistant(#[from] SetupError),
     #[error("cannot build the Graph API client: {0}")]
     Graph(#[from] ClientBuildError),
     #[error("server: {0}")]
@@ -44,6 +48,16 @@ pub struct App {
 /// Key under which a generated token-signing secret is shared by every instance.
 const JWT_SETTING: &str = "jwt_secret";
 
+/// The secret that signs tokens and chart links: configured, or generated once and shared by
+/// every instance through the store.
+pub(crate) async fn deployment_secret(config: &Config, store: &Store) -> Result<String, StoreError> {
+    if config.auth.jwt_secret.is_set() {
+        Ok(config.auth.jwt_secret.expose().to_owned())
+    } else {
+        store.setting_or_insert(JWT_SETTING, &hex::encode(rand::random::<[u8; 32]>())).await
+    }
+}
+
 impl App {
     pub async fn build(config: Config) -> Result<App, StartError> {
         let flows =
@@ -58,19 +72,24 @@ impl App {
         } else {
             None
         };
+        let secret = deployment_secret(&config, &store).await?;
+        let datasets = Datasets::new(store.clone());
+        let assistant = setup::from_config(&config, &datasets, secret.as_bytes()).await?;
         let pipeline = Pipeline::start()?;
         let send_lease = SenderSettings::new(&config.outbox, config.send_timeout()).lease;
-        let engine =
-            Engine::new(store.clone(), flows.clone(), config.public_base(), graph, send_lease, pipeline.handle());
+        let engine = Engine::new(
+            store.clone(),
+            flows.clone(),
+            assistant,
+            config.public_base(),
+            graph,
+            send_lease,
+            pipeline.handle(),
+        );
         let funnels = Funnels::new(store.clone(), flows, &config.funnels)?;
         engine.load_coupon_pools().await?;
-        let secret = if config.auth.jwt_secret.is_set() {
-            config.auth.jwt_secret.expose().to_owned()
-        } else {
-            store.setting_or_insert(JWT_SETTING, &hex::encode(rand::random::<[u8; 32]>())).await?
-        };
         let tokens = TokenKeys::new(secret.as_bytes(), config.auth.token_ttl_secs);
-        Ok(App { state: AppState { config: Arc::new(config), engine, funnels, tokens }, pipeline })
+        Ok(App { state: AppState { config: Arc::new(config), engine, funnels, datasets, tokens }, pipeline })
     }
 
     pub fn engine(&self) -> &Engine {

@@ -54,8 +54,12 @@ pub struct Config {
     pub flows_dir: Option<PathBuf>,
     /// The flow free text falls back to (default: the first loaded).
     pub default_flow: Option<String>,
-    /// Load the shipped demo flow.
+    /// Load the shipped demo flow, data set and intents.
     pub demo: bool,
+    /// The intents file for free text (default with the demo: the shipped cities intents).
+    pub intents_file: Option<PathBuf>,
+    /// How long chart links sent in answers stay valid.
+    pub chart_link_ttl_secs: u64,
     pub messenger: MessengerConfig,
     pub outbox: OutboxConfig,
     pub auth: AuthConfig,
@@ -122,6 +126,8 @@ impl Default for Config {
             flows_dir: None,
             default_flow: None,
             demo: false,
+            intents_file: None,
+            chart_link_ttl_secs: 7 * 24 * 3600,
             messenger: MessengerConfig::default(),
             outbox: OutboxConfig::default(),
             auth: AuthConfig::default(),
@@ -184,6 +190,11 @@ const ENV_VARS: &[(&str, Setter)] = &[
         Ok(())
     }),
     ("STATBOT_DEMO", |c, v| set_parsed(&mut c.demo, v)),
+    ("STATBOT_INTENTS_FILE", |c, v| {
+        c.intents_file = Some(v.into());
+        Ok(())
+    }),
+    ("STATBOT_CHART_LINK_TTL_SECS", |c, v| set_parsed(&mut c.chart_link_ttl_secs, v)),
     ("STATBOT_MESSENGER_VERIFY_TOKEN", |c, v| set_secret(&mut c.messenger.verify_token, v)),
     ("STATBOT_MESSENGER_APP_SECRET", |c, v| set_secret(&mut c.messenger.app_secret, v)),
     ("STATBOT_MESSENGER_PAGE_TOKEN", |c, v| set_secret(&mut c.messenger.page_token, v)),

@@ -3,16 +3,19 @@
 //! (SQLite or PostgreSQL), a durable outbox, and an HTTP API. `main.rs` only calls [`cli`].
 
 pub mod app;
+pub mod assistant;
 pub mod auth;
 pub mod bench;
 pub mod channels;
 pub mod cli;
 pub mod config;
 pub mod csv;
+pub mod datasets;
 pub mod engine;
 pub mod funnels;
 pub mod http;
 pub mod outbox;
 pub mod pipeline;
 pub mod store;
+pub mod table;
 pub mod telemetry;

@@ -210,7 +210,7 @@ async fn free_text_after_the_journey_starts_over_at_the_greeting_without_a_new_c
     let contact = store.find_contact(Platform::Messenger, psid).await.unwrap().unwrap();
     assert_eq!(contact.position.map(|p| p.step).as_deref(), Some("revealed"));
 
-    app.post_signed(&text_event(psid, "m_again_4", "what else have you got?")).await;
+    app.post_signed(&text_event(psid, "m_again_4", "take me back to the menu")).await;
     let sent = app.wait_for_sent_to(psid, 4).await;
     assert_eq!(text_of(&sent[3]), "Hi Ada! We have a coupon for you. Want to see it?");
     assert_eq!(payloads_of(&sent[3]), GREETING_PAYLOADS);

@@ -85,10 +85,12 @@ async fn receipts_and_echoes_are_accepted_and_never_answered() {
 async fn every_entry_and_item_of_a_batched_delivery_is_handled() {
     let app = TestApp::spawn().await;
     assert_eq!(app.post_signed(&fixture("inbound-batched.json")).await.status(), 200);
-    // "first" and "second" restart the flow for 6701…, the postback "coupon:no" is a tap on
-    // "No, thanks" for 6709… (text and image).
-    let ada = app.wait_for_sent_to("6701234567890123", 2).await;
-    assert!(ada.iter().all(|b| text_of(b).contains("coupon for you")), "{ada:#?}");
+    // "first" and "second" are not understood: each gets an apology and the flow's greeting for
+    // 6701…; the postback "coupon:no" is a tap on "No, thanks" for 6709… (text and image).
+    let ada = app.wait_for_sent_to("6701234567890123", 4).await;
+    let texts: Vec<String> = ada.iter().map(text_of).collect();
+    assert!(texts[0].contains("didn't understand “first”") && texts[2].contains("“second”"), "{texts:#?}");
+    assert!(texts[1].contains("coupon for you") && texts[3].contains("coupon for you"), "{texts:#?}");
     let other = app.wait_for_sent_to("6709999999999999", 2).await;
     assert!(text_of(&other[0]).starts_with("No problem"), "{other:#?}");
     assert_eq!(other[1]["message"]["attachment"]["type"], "image");

@@ -1,6 +1,7 @@
 //! `statbot bench`: performance figures measured on the real components, on a fresh database.
 
 mod funnel;
+mod intents;
 mod webhook;
 
 use crate::cli::CliError;
@@ -32,6 +33,15 @@ pub enum BenchCommand {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// Intent classifier quality and speed on a labelled data set (CLINC150's layout).
+    Intents {
+        /// Folder with train.jsonl, val.jsonl, test.jsonl, oos_val.jsonl and oos_test.jsonl.
+        #[arg(long)]
+        data: std::path::PathBuf,
+        /// Print the figures as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub async fn run(cmd: BenchCommand) -> Result<(), CliError> {
@@ -39,6 +49,7 @@ pub async fn run(cmd: BenchCommand) -> Result<(), CliError> {
     match cmd {
         BenchCommand::Webhook { events, contacts, database_url } => webhook::run(events, contacts, database_url).await,
         BenchCommand::Funnel { events, days, database_url } => funnel::run(events, days, database_url).await,
+        BenchCommand::Intents { data, json } => intents::run(&data, json).await,
     }
 }
 

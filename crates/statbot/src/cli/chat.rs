@@ -23,9 +23,13 @@ pub async fn run((mut config, unknown): (Config, Vec<String>), args: ChatArgs) -
     // Log lines would interleave with the conversation: only warnings and errors.
     let flows = quiet_tool(&mut config, &unknown, args.demo)?;
     let store = Store::open(&config.database_url).await?;
+    let secret = crate::app::deployment_secret(&config, &store).await?;
+    let datasets = crate::datasets::Datasets::new(store.clone());
+    let assistant = crate::assistant::setup::from_config(&config, &datasets, secret.as_bytes()).await?;
     let engine = Engine::new(
         store.clone(),
         Arc::new(flows),
+        assistant,
         config.public_base(),
         None,
         std::time::Duration::ZERO,

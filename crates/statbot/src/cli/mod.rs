@@ -1,5 +1,5 @@
 //! The command line: one binary whose subcommands are the process roles (`serve`) and the
-//! operator's tools (`chat`, `flows`, `funnel`, `users`, `config`, `bench`). Errors end as one plain
+//! operator's tools (`chat`, `flows`, `funnel`, `dataset`, `intents`, `users`, `config`, `bench`). Errors end as one plain
 //! sentence on stderr and a non-zero exit code, never a backtrace.
 
 /// `println!` for command output: see [`emit`].
@@ -11,8 +11,10 @@ macro_rules! outln {
 pub(crate) use outln;
 
 mod chat;
+mod dataset;
 mod flows;
 mod funnel;
+mod intents;
 mod serve;
 mod users;
 
@@ -42,6 +44,12 @@ enum Command {
     Flows(flows::FlowsCommand),
     /// A flow's funnel over a date range.
     Funnel(funnel::FunnelArgs),
+    /// Import data sets and look at their rows.
+    #[command(subcommand)]
+    Dataset(dataset::DatasetCommand),
+    /// Review free text the bot did not understand.
+    #[command(subcommand)]
+    Intents(intents::IntentsCommand),
     /// Manage operator accounts.
     #[command(subcommand)]
     Users(users::UsersCommand),
@@ -96,6 +104,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve(args) => serve::run(load_config(cli.config)?, args).await,
         Command::Chat(args) => chat::run(load_config(cli.config)?, args).await,
         Command::Users(cmd) => users::run(load_config(cli.config)?, cmd).await,
+        Command::Dataset(cmd) => dataset::run(load_config(cli.config)?, cmd).await,
+        Command::Intents(cmd) => intents::run(load_config(cli.config)?, cmd).await,
         Command::Funnel(args) => funnel::run(load_config(cli.config)?, args).await,
         Command::Bench(cmd) => crate::bench::run(cmd).await,
     }

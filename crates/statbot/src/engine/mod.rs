@@ -12,10 +12,11 @@ pub use flows::{FlowLoadError, LoadedFlows};
 pub use intake::IntakeError;
 pub use processor::run_processor;
 
+use crate::assistant::{Assistant, Prepared};
 use crate::channels::messenger::GraphClient;
 use crate::store::{
-    self, ClaimScope, ClaimedInbound, Contact, CouponClaim, EventKind, NewEvent, NewReply, OutboxMessage, Profile,
-    SendLease, Store, StoreError,
+    self, ClaimScope, ClaimedInbound, Contact, CouponClaim, EventKind, NewEvent, NewReply, NewUtterance, OutboxMessage,
+    Profile, SendLease, Store, StoreError,
 };
 use statbot_core::conversation::{self, Trigger, Vars};
 use statbot_core::flow::{CouponCodes, Flow};
@@ -44,6 +45,8 @@ pub struct Engine {
 struct Inner {
     store: Store,
     flows: Arc<LoadedFlows>,
+    /// Answers free text and its own buttons, when intents are loaded.
+    assistant: Option<Assistant>,
     public_base: String,
     graph: Option<GraphClient>,
     intake: intake::Intake,
@@ -74,9 +77,11 @@ const SLOW_PROFILE_CALL: std::time::Duration = std::time::Duration::from_secs(1)
 impl Engine {
     /// The webhook intake runs on `intake_runtime` (the pipeline's, when serving). Replies
     /// handed to the sender stay reserved for it for `send_lease`.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         store: Store,
         flows: Arc<LoadedFlows>,
+        assistant: Option<Assistant>,
         public_base: &str,
         graph: Option<GraphClient>,
         send_lease: Duration,
@@ -88,6 +93,7 @@ impl Engine {
             inner: Arc::new(Inner {
                 store,
                 flows,
+                assistant,
                 public_base: public_base.trim_end_matches('/').to_owned(),
                 graph,
                 intake,
@@ -109,6 +115,10 @@ impl Engine {
 
     pub fn flows(&self) -> &LoadedFlows {
         &self.inner.flows
+    }
+
+    pub fn assistant(&self) -> Option<&Assistant> {
+        self.inner.assistant.as_ref()
     }
 
     pub fn graph(&self) -> Option<&GraphClient> {
@@ -177,11 +187,12 @@ impl Engine {
     /// many were claimed. Each claimed message is its contact's oldest waiting one.
     pub async fn process_pending(&self, limit: i64, scope: ClaimScope) -> Result<usize, EngineError> {
         let store = &self.inner.store;
+        let prepared = self.prepare_assistant().await?;
         let mut conn = store.conn().await?;
         let claimed = store::claim_inbound(&mut conn, store.backend(), limit, LEASE_MS, scope).await?;
         let count = claimed.len();
         if count > 0 {
-            self.act_on(conn, claimed).await?;
+            self.act_on(conn, claimed, prepared.as_ref()).await?;
         }
         Ok(count)
     }
@@ -190,9 +201,10 @@ impl Engine {
     /// for an older message of their contact (left by another instance or before a restart)
     /// are given back to the queue.
     pub(crate) async fn process_handed(&self, messages: Vec<ClaimedInbound>) -> Result<(), EngineError> {
+        let prepared = self.prepare_assistant().await?;
         let conn = self.inner.store.conn().await?;
         let ids: Vec<i64> = messages.iter().map(|m| m.id).collect();
-        let marked = self.act_on(conn, messages).await?;
+        let marked = self.act_on(conn, messages, prepared.as_ref()).await?;
         let waiting: Vec<i64> = ids.into_iter().filter(|id| !marked.contains(id)).collect();
         if !waiting.is_empty() {
             store::release_inbound(&mut *self.inner.store.conn().await?, &waiting).await?;
@@ -209,6 +221,7 @@ impl Engine {
         &self,
         mut conn: store::Conn,
         messages: Vec<ClaimedInbound>,
+        prepared: Option<&Prepared>,
     ) -> Result<std::collections::HashSet<i64>, EngineError> {
         let store = &self.inner.store;
         let ids: Vec<i64> = messages.iter().map(|m| m.id).collect();
@@ -228,7 +241,7 @@ impl Engine {
         let mut batch = Batch::default();
         for message in messages.iter().filter(|m| marked.contains(&m.id)) {
             if let Some(contact) = contacts.get(&message.contact_id) {
-                self.respond(&mut tx, message, contact, &mut batch).await?;
+                self.respond(&mut tx, message, contact, prepared, &mut batch).await?;
             }
         }
         if !batch.events.is_empty() {
@@ -238,6 +251,10 @@ impl Engine {
         let leased = store::enqueue_replies(&mut tx, &batch.replies, self.send_lease()).await?;
         let positions: Vec<(i64, &Position)> = batch.positions.iter().map(|(id, p)| (*id, p)).collect();
         store::set_positions(&mut tx, &positions).await?;
+        let contexts: Vec<(i64, &serde_json::Map<String, serde_json::Value>)> =
+            batch.contexts.iter().map(|(id, c)| (*id, c)).collect();
+        store::set_contexts(&mut tx, &contexts).await?;
+        store::record_utterances(&mut tx, &batch.utterances).await?;
         tx.commit().await.map_err(StoreError::from)?;
         self.inner.last_busy.store(store::now_ms(), Ordering::Relaxed);
         let queued = batch.replies.len() - leased.len();
@@ -265,10 +282,30 @@ impl Engine {
         tx: &mut sqlx::AnyConnection,
         message: &ClaimedInbound,
         contact: &Contact,
+        prepared: Option<&Prepared>,
         batch: &mut Batch,
     ) -> Result<(), EngineError> {
+        let mut replies: Vec<Reply> = Vec::new();
+        if let (Some(assistant), Some(prepared)) = (&self.inner.assistant, prepared) {
+            let context = batch.contexts.get(&contact.id).unwrap_or(&contact.context);
+            let outcome = assistant.respond(tx, prepared, &message.content, context, contact.id, message.id).await?;
+            if let Some(outcome) = outcome {
+                batch.utterances.extend(outcome.utterance);
+                if let Some(context) = outcome.context {
+                    batch.contexts.insert(contact.id, context);
+                }
+                replies = outcome.replies;
+                if !outcome.then_menu {
+                    batch.push_replies(message, contact, replies);
+                    return Ok(());
+                }
+            }
+        }
         let flows = &self.inner.flows.set;
-        let Some(transition) = conversation::transition(flows, &message.content) else { return Ok(()) };
+        let Some(transition) = conversation::transition(flows, &message.content) else {
+            batch.push_replies(message, contact, replies);
+            return Ok(());
+        };
         let Some(flow) = flows.get(&transition.flow) else { return Ok(()) };
         let event = |kind, step: &str, button: Option<&str>, detail| NewEvent {
             contact_id: contact.id,
@@ -288,7 +325,6 @@ impl Engine {
             ("last_name", contact.last_name.as_deref().unwrap_or_default()),
         ];
         let mut vars = Vars::for_flow(flow, names);
-        let mut replies: Vec<Reply> = Vec::new();
         for step_id in &transition.entered {
             let Some(step) = flow.step(step_id) else { break };
             batch.events.push(event(EventKind::StepEntered, step_id, None, None));
@@ -312,14 +348,21 @@ impl Engine {
             }
             replies.extend(conversation::render_step(flow, step, &vars, &|f, file| self.media_url(f, file)));
         }
-        batch.replies.extend(replies.into_iter().map(|reply| NewReply {
-            contact_id: contact.id,
-            inbound_id: Some(message.id),
-            platform: message.platform,
-            recipient: contact.external_id.clone(),
-            reply,
-        }));
+        batch.push_replies(message, contact, replies);
         Ok(())
+    }
+
+    /// The data sets and classifier for a batch, taken before a connection is (loading them
+    /// needs one); a failure is logged and the batch goes on without the assistant.
+    async fn prepare_assistant(&self) -> Result<Option<Prepared>, EngineError> {
+        let Some(assistant) = &self.inner.assistant else { return Ok(None) };
+        match assistant.prepare().await {
+            Ok(prepared) => Ok(Some(prepared)),
+            Err(e) => {
+                tracing::warn!(error = %e, "the assistant is unavailable for this batch");
+                Ok(None)
+            }
+        }
     }
 
     /// The contact's code for a coupon, and whether it was handed out just now; `None` when a
@@ -407,6 +450,21 @@ struct Batch {
     events: Vec<NewEvent>,
     replies: Vec<NewReply>,
     positions: HashMap<i64, Position>,
+    /// Contacts' new conversation contexts.
+    contexts: HashMap<i64, serde_json::Map<String, serde_json::Value>>,
+    utterances: Vec<NewUtterance>,
+}
+
+impl Batch {
+    fn push_replies(&mut self, message: &ClaimedInbound, contact: &Contact, replies: Vec<Reply>) {
+        self.replies.extend(replies.into_iter().map(|reply| NewReply {
+            contact_id: contact.id,
+            inbound_id: Some(message.id),
+            platform: message.platform,
+            recipient: contact.external_id.clone(),
+            reply,
+        }));
+    }
 }
 
 /// A channel from one worker to another whose receiving end the receiving worker takes when it

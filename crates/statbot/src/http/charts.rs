@@ -6,6 +6,8 @@ use super::AppState;
 use super::error::ApiError;
 use super::extract::Operator;
 use super::funnels::{FunnelParams, FunnelRequest};
+use crate::assistant::ChartFailure;
+use crate::assistant::chart_links::LinkError;
 use crate::funnels::{RangeReport, charts};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -61,6 +63,23 @@ async fn chart(
     let title = state.funnels.flow(flow)?.title.clone();
     let report = state.funnels.report(flow, request.range, by_day).await?;
     render(draw(&report, &title), format).await
+}
+
+/// `GET /charts/answers/{token}.png`: an answer's chart. No login: the signed, expiring token
+/// is the permission (Messenger fetches these).
+pub async fn answer(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, ApiError> {
+    let Some(assistant) = state.engine.assistant() else {
+        return Err(ApiError::NotFound("chart".into()));
+    };
+    let token = file.strip_suffix(".png").ok_or_else(|| ApiError::NotFound("chart".into()))?;
+    let png = assistant.chart_png(token).await.map_err(|e| match e {
+        ChartFailure::Link(LinkError::Expired) => ApiError::Gone(e.to_string()),
+        ChartFailure::Link(_) => ApiError::NotFound("chart".into()),
+        ChartFailure::Lookup(e) => e.into(),
+        ChartFailure::Draw(message) => ApiError::Internal(message),
+    })?;
+    Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "public, max-age=86400")], png.to_vec())
+        .into_response())
 }
 
 /// Draws a chart on the blocking pool and answers it as an image.

@@ -2,6 +2,7 @@
 //! `{"error": {"code", "message"}}`. Internal errors are logged and answered opaquely.
 
 use crate::auth::AuthError;
+use crate::datasets::LookupError;
 use crate::engine::{EngineError, IntakeError};
 use crate::funnels::FunnelError;
 use crate::store::StoreError;
@@ -28,6 +29,15 @@ pub enum ApiError {
     InvalidSignature,
     #[error("{0} not found")]
     NotFound(String),
+    /// Something asked for does not exist, said in a full sentence.
+    #[error("{0}")]
+    Missing(String),
+    /// Something that existed and no longer does (an expired link).
+    #[error("{0}")]
+    Gone(String),
+    /// A name matches several things.
+    #[error("{0}")]
+    Ambiguous(String),
     #[error("{0}")]
     NotConfigured(String),
     #[error("the account is locked after too many failed logins")]
@@ -46,7 +56,9 @@ impl ApiError {
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::InvalidSignature => (StatusCode::FORBIDDEN, "invalid_signature"),
-            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::NotFound(_) | ApiError::Missing(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Ambiguous(_) => (StatusCode::CONFLICT, "ambiguous"),
+            ApiError::Gone(_) => (StatusCode::GONE, "expired"),
             ApiError::NotConfigured(_) => (StatusCode::NOT_FOUND, "not_configured"),
             ApiError::Locked { .. } => (StatusCode::TOO_MANY_REQUESTS, "account_locked"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -118,6 +130,16 @@ impl From<AuthError> for ApiError {
             AuthError::WeakPassword(msg) => ApiError::BadRequest(msg),
             AuthError::Store(e) => e.into(),
             AuthError::Hashing(msg) => ApiError::Internal(msg),
+        }
+    }
+}
+
+impl From<LookupError> for ApiError {
+    fn from(e: LookupError) -> Self {
+        match e {
+            LookupError::Store(e) => e.into(),
+            LookupError::Ambiguous { .. } => ApiError::Ambiguous(e.to_string()),
+            other => ApiError::Missing(other.to_string()),
         }
     }
 }

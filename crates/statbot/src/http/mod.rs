@@ -6,6 +6,7 @@ mod auth;
 mod charts;
 mod chat;
 mod dashboard;
+pub mod datasets;
 mod download;
 pub mod error;
 mod extract;
@@ -17,6 +18,7 @@ mod session;
 
 use crate::auth::TokenKeys;
 use crate::config::Config;
+use crate::datasets::Datasets;
 use crate::engine::Engine;
 use crate::funnels::Funnels;
 use axum::Router;
@@ -33,6 +35,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub engine: Engine,
     pub funnels: Funnels,
+    pub datasets: Datasets,
     pub tokens: TokenKeys,
 }
 
@@ -49,6 +52,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/flows", get(api::flows))
         .route("/api/v1/outbox", get(api::outbox))
         .route("/api/v1/funnels/{flow}", get(funnels::funnel))
+        .route("/api/v1/datasets", get(datasets::list))
+        .route("/api/v1/datasets/{name}", get(datasets::describe))
+        .route("/api/v1/datasets/{name}/entities/{key}", get(datasets::entity))
+        .route("/api/v1/datasets/{name}/compare", get(datasets::compare))
         .route("/api/v1/contacts", get(api::contacts))
         .route("/api/v1/contacts/{id}/messages", get(api::contact_messages))
         .route("/", get(dashboard::home))
@@ -59,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .route("/contacts/{id}", get(dashboard::conversation))
         .route("/charts/funnels/{file}", get(charts::funnel))
         .route("/charts/reveals/{file}", get(charts::reveals))
+        .route("/charts/answers/{file}", get(charts::answer))
         .route("/media/{flow}/{file}", get(media::media))
         .route("/chat", get(chat::page).post(chat::send))
         .fallback(|| async { error::ApiError::NotFound("this page".into()) })

@@ -79,6 +79,23 @@ pub(crate) async fn set_positions(conn: &mut AnyConnection, positions: &[(i64, &
     Ok(())
 }
 
+/// Saves contacts' conversation contexts (JSON objects), one statement per contact.
+pub(crate) async fn set_contexts(
+    conn: &mut AnyConnection,
+    contexts: &[(i64, &serde_json::Map<String, serde_json::Value>)],
+) -> Result<()> {
+    let now = now_ms();
+    for (id, context) in contexts {
+        sqlx::query("UPDATE contacts SET context = $1, updated_at = $2 WHERE id = $3")
+            .bind(serde_json::Value::Object((*context).clone()).to_string())
+            .bind(now)
+            .bind(*id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Contacts by id, for a batch of messages.
 pub(crate) async fn load_many(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, Contact>> {
     let mut contacts = HashMap::with_capacity(ids.len());

@@ -6,6 +6,7 @@ mod checkpoint;
 mod contacts;
 mod conversation;
 mod coupons;
+mod datasets;
 mod events;
 mod funnels;
 mod inbound;
@@ -14,23 +15,28 @@ mod outbox;
 mod sessions;
 mod settings;
 mod users;
+mod utterances;
 
 pub use contacts::{Contact, Profile};
 pub use conversation::LoggedMessage;
 pub use coupons::CouponClaim;
+pub use datasets::{DatasetLabel, NewDatasetRow, StoredDataset};
 pub use events::{EventKind, NewEvent};
 pub use funnels::{FlowEvent, RollupRound};
 pub use inbound::{ClaimScope, ClaimedInbound, Ingested};
 pub use outbox::{NewReply, OutboxMessage, OutboxStats, SendLease};
 pub use sessions::Session;
 pub use users::{Role, User};
+pub use utterances::{Miss, NewUtterance};
 
-pub(crate) use contacts::{load_many as load_contacts, set_positions};
+pub(crate) use contacts::{load_many as load_contacts, set_contexts, set_positions};
 pub(crate) use coupons::claim as claim_coupon;
+pub(crate) use datasets::dataset_row;
 pub(crate) use events::record as record_events;
 pub(crate) use funnels::hold_rollup;
 pub(crate) use inbound::{claim as claim_inbound, mark_processed, release as release_inbound};
 pub(crate) use outbox::enqueue as enqueue_replies;
+pub(crate) use utterances::record as record_utterances;
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::pool::PoolConnection;

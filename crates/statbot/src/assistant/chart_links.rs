@@ -1,0 +1,140 @@
+//! Signed, expiring chart URLs: the chart an answer shows is described in the URL itself and
+//! signed with the deployment's secret, so Messenger can fetch it without a login, any instance
+//! can draw it, and nobody can make up or enumerate charts.
+//!
+//! A token is `base64url(json)` `.` `base64url(HMAC-SHA256(key, json))`; the JSON holds the data
+//! set, rows, metrics and the expiry time.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, KeyInit, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Where answer charts are served, under the public URL.
+pub const ROUTE_PREFIX: &str = "/charts/answers/";
+
+/// What an answer's chart shows: one row (bars per metric) or several (grouped bars).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ChartSpec {
+    #[serde(rename = "d")]
+    pub dataset: String,
+    #[serde(rename = "r")]
+    pub rows: Vec<String>,
+    #[serde(rename = "m")]
+    pub metrics: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Signed {
+    #[serde(flatten)]
+    spec: ChartSpec,
+    /// Expiry, seconds since the epoch.
+    #[serde(rename = "e")]
+    expires: i64,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum LinkError {
+    #[error("this chart link is not valid")]
+    Malformed,
+    #[error("this chart link is not valid")]
+    BadSignature,
+    #[error("this chart link has expired")]
+    Expired,
+}
+
+/// Makes and checks chart links.
+#[derive(Clone)]
+pub struct ChartLinks {
+    key: [u8; 32],
+    ttl_secs: i64,
+    public_base: String,
+}
+
+impl ChartLinks {
+    /// The signing key is derived from the deployment's secret, for this use only.
+    pub fn new(secret: &[u8], ttl_secs: i64, public_base: &str) -> ChartLinks {
+        let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC accepts keys of any length");
+        mac.update(b"statbot chart links v1");
+        ChartLinks {
+            key: mac.finalize().into_bytes().into(),
+            ttl_secs,
+            public_base: public_base.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    /// The absolute URL of a chart, valid for the configured time from `now_secs`.
+    pub fn url(&self, spec: &ChartSpec, now_secs: i64) -> String {
+        format!("{}{ROUTE_PREFIX}{}.png", self.public_base, self.token(spec, now_secs + self.ttl_secs))
+    }
+
+    fn token(&self, spec: &ChartSpec, expires: i64) -> String {
+        let json = serde_json::to_vec(&Signed { spec: spec.clone(), expires }).expect("spec serializes");
+        let tag = self.mac(&json).finalize().into_bytes();
+        format!("{}.{}", URL_SAFE_NO_PAD.encode(&json), URL_SAFE_NO_PAD.encode(tag))
+    }
+
+    /// The spec a token carries, when its signature is right and it has not expired.
+    pub fn verify(&self, token: &str, now_secs: i64) -> Result<ChartSpec, LinkError> {
+        let (body, tag) = token.split_once('.').ok_or(LinkError::Malformed)?;
+        let json = URL_SAFE_NO_PAD.decode(body).map_err(|_| LinkError::Malformed)?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| LinkError::Malformed)?;
+        // Constant-time comparison, before anything in the body is trusted.
+        self.mac(&json).verify_slice(&tag).map_err(|_| LinkError::BadSignature)?;
+        let signed: Signed = serde_json::from_slice(&json).map_err(|_| LinkError::Malformed)?;
+        if signed.expires <= now_secs {
+            return Err(LinkError::Expired);
+        }
+        Ok(signed.spec)
+    }
+
+    fn mac(&self, message: &[u8]) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC accepts keys of any length");
+        mac.update(message);
+        mac
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> ChartSpec {
+        ChartSpec { dataset: "cities".into(), rows: vec!["Austin".into()], metrics: vec!["fmr_2br_usd".into()] }
+    }
+
+    fn token_of(url: &str) -> &str {
+        url.rsplit('/').next().unwrap().trim_end_matches(".png")
+    }
+
+    #[test]
+    fn a_link_verifies_until_it_expires() {
+        let links = ChartLinks::new(b"secret", 3600, "https://bot.example/");
+        let url = links.url(&spec(), 1_000);
+        assert!(url.starts_with("https://bot.example/charts/answers/"), "{url}");
+        assert_eq!(links.verify(token_of(&url), 1_000), Ok(spec()));
+        assert_eq!(links.verify(token_of(&url), 4_599), Ok(spec()));
+        assert_eq!(links.verify(token_of(&url), 4_600), Err(LinkError::Expired));
+    }
+
+    #[test]
+    fn tampered_or_foreign_links_are_refused() {
+        let links = ChartLinks::new(b"secret", 3600, "http://x");
+        let token = links.token(&spec(), 5_000);
+        let (body, tag) = token.split_once('.').unwrap();
+        let mut other = spec();
+        other.rows = vec!["Denver".into()];
+        let forged_body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&Signed { spec: other, expires: 5_000 }).unwrap());
+        assert_eq!(links.verify(&format!("{forged_body}.{tag}"), 0), Err(LinkError::BadSignature));
+        let longer = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&Signed { spec: spec(), expires: 9_999_999 }).unwrap());
+        assert_eq!(links.verify(&format!("{longer}.{tag}"), 0), Err(LinkError::BadSignature));
+        let elsewhere = ChartLinks::new(b"another secret", 3600, "http://x");
+        assert_eq!(elsewhere.verify(&token, 0), Err(LinkError::BadSignature));
+        assert_eq!(links.verify(body, 0), Err(LinkError::Malformed));
+        assert_eq!(links.verify("!!.!!", 0), Err(LinkError::Malformed));
+        assert!(links.verify(&format!("{body}.{}", &tag[1..]), 0).is_err());
+    }
+}

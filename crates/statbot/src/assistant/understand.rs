@@ -1,0 +1,103 @@
+//! From free text to an intent and the things it names: rows and metrics of the data sets,
+//! dates, numbers. Entities are replaced by placeholders before classification ("population of
+//! <row>"), so the examples of an intent stand for every city and metric, and the classifier is
+//! trained on the same masked form.
+
+use super::answer::Ask;
+use super::intents::IntentSet;
+use crate::datasets::{LoadedSet, Snapshot};
+use statbot_intents::classifier::{self, Model, TrainOptions};
+use statbot_intents::entities::{self, Gazetteer};
+
+/// The entity kinds, as their placeholders read: `<row0>`, `<metric0>` for the first data set.
+const ROW: &str = "row";
+const METRIC: &str = "metric";
+
+/// The classifier for an intent set, trained on its masked examples.
+pub struct Trained {
+    model: Model,
+    /// Data set versions the examples were masked with.
+    pub versions: Vec<(String, i64)>,
+}
+
+/// What a message was understood as.
+#[derive(Debug, Clone)]
+pub struct Understanding {
+    /// The intent (index in the set) when confident enough.
+    pub intent: Option<usize>,
+    /// The best guess and its confidence, understood or not.
+    pub best: usize,
+    pub confidence: f32,
+    /// What it named, per data set.
+    pub asks: Vec<(String, Ask)>,
+    /// The text as the classifier saw it, entities replaced.
+    pub masked: String,
+}
+
+impl Trained {
+    /// Trains on the examples masked against the loaded data sets.
+    pub fn train(intents: &IntentSet, snapshot: &Snapshot, today: jiff::civil::Date) -> Trained {
+        let sets = used_sets(intents, snapshot);
+        let examples: Vec<(String, &str)> = intents
+            .intents
+            .iter()
+            .flat_map(|intent| intent.examples.iter().map(move |e| (e, intent.name.as_str())))
+            .map(|(example, name)| (mask(example, &sets, today).0, name))
+            .collect();
+        let model = classifier::train(&examples, &TrainOptions::default());
+        Trained { model, versions: sets.iter().map(|s| (s.meta.name.clone(), s.version)).collect() }
+    }
+
+    /// Classifies a message and resolves what it names.
+    pub fn understand(
+        &self,
+        intents: &IntentSet,
+        snapshot: &Snapshot,
+        text: &str,
+        today: jiff::civil::Date,
+    ) -> Understanding {
+        let sets = used_sets(intents, snapshot);
+        let (masked, asks) = mask(text, &sets, today);
+        let prediction = self.model.classify(&masked);
+        let best = intents.intents.iter().position(|i| i.name == self.model.label(prediction.label)).unwrap_or(0);
+        Understanding {
+            intent: (prediction.confidence >= intents.threshold).then_some(best),
+            best,
+            confidence: prediction.confidence,
+            asks,
+            masked,
+        }
+    }
+}
+
+/// The loaded data sets an intent set reads.
+fn used_sets<'a>(intents: &IntentSet, snapshot: &'a Snapshot) -> Vec<&'a LoadedSet> {
+    intents.datasets().into_iter().filter_map(|name| snapshot.get(name).ok().map(|s| s.as_ref())).collect()
+}
+
+/// The text with entities replaced by placeholders, and what it names in each data set.
+fn mask(text: &str, sets: &[&LoadedSet], today: jiff::civil::Date) -> (String, Vec<(String, Ask)>) {
+    let kinds: Vec<(String, String)> = (0..sets.len()).map(|i| (format!("{ROW}{i}"), format!("{METRIC}{i}"))).collect();
+    let gazetteers: Vec<(&str, &Gazetteer)> = sets
+        .iter()
+        .zip(&kinds)
+        .flat_map(|(set, (row, metric))| [(row.as_str(), &set.row_names), (metric.as_str(), &set.metric_names)])
+        .collect();
+    let found = entities::extract(text, today, &gazetteers);
+    let mut asks: Vec<(String, Ask)> = sets.iter().map(|s| (s.meta.name.clone(), Ask::default())).collect();
+    for (kind, mention) in &found.names {
+        let Some(set) = kinds.iter().position(|(row, metric)| row == kind || metric == kind) else { continue };
+        let ask = &mut asks[set].1;
+        if kind.starts_with(ROW) {
+            ask.rows.push(mention.candidates.clone());
+        } else {
+            ask.metrics.extend(mention.candidates.first());
+        }
+    }
+    if let Some(date) = found.dates.first() {
+        for (_, ask) in &mut asks {
+            ask.year = Some(date.range.to.year());
+        }
+    }
+    (found.masked(text), asks)
+}
