@@ -45,3 +45,35 @@ async fn the_coupon_flow_works_in_a_terminal() {
     assert!(events.iter().any(|(kind, ..)| kind == "coupon_revealed"), "{events:?}");
     assert_eq!(store.outbox_stats().await.unwrap().pending, 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn questions_get_answers_with_a_chart_link_in_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = support::fresh_database_url(dir.path()).await;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_statbot"));
+    command
+        .args(["chat", "--demo", "--as", "analyst"])
+        .env("STATBOT_DATABASE_URL", &database_url)
+        .env("STATBOT_PUBLIC_URL", "http://bot.example")
+        .env("NO_COLOR", "1");
+    tokio::task::spawn_blocking(move || {
+        let mut chat = spawn_command(command, Some(20_000)).unwrap();
+        chat.exp_string("you> ").unwrap();
+        chat.send_line("Denver rent").unwrap();
+        chat.exp_string("bot> Denver: 2 bedroom rent is $1,566 a month.").unwrap();
+        chat.exp_string("1) Compare with").unwrap();
+        chat.exp_string("2) Studio rent").unwrap();
+        chat.exp_string("bot> [image] http://bot.example/charts/answers/").unwrap();
+        chat.exp_string(".png").unwrap();
+        chat.send_line("1").unwrap();
+        chat.exp_string("bot> Compare Denver with which city?").unwrap();
+        chat.send_line("austin").unwrap();
+        chat.exp_string("Denver: $1,566 a month").unwrap();
+        chat.exp_string("Austin: $1,356 a month").unwrap();
+        chat.exp_string("Denver is 15 % higher than Austin.").unwrap();
+        chat.send_line("/quit").unwrap();
+        chat.exp_eof().unwrap();
+    })
+    .await
+    .unwrap();
+}

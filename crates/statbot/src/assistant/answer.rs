@@ -167,7 +167,12 @@ pub fn plan_tap(tap: &Tap, set: &LoadedSet, context: &mut DataContext) -> Plan {
             let buttons = metrics
                 .iter()
                 .take(PICKS)
-                .map(|&m| button(&short_name(&set.meta.columns[m]), Tap::Metric(set.meta.columns[m].name.clone())))
+                .map(|&m| {
+                    button(
+                        &capitalize(&short_name(&set.meta.columns[m])),
+                        Tap::Metric(set.meta.columns[m].name.clone()),
+                    )
+                })
                 .collect();
             Plan::Say(vec![Reply::QuickReplies { text: format!("Which {group} figure{subject}?"), replies: buttons }])
         }
@@ -392,7 +397,9 @@ pub fn render(
             .into_iter()
             .filter(|&m| m != metric && set.meta.columns[m].series().is_none_or(|s| column.series() != Some(s)))
             .take(4)
-            .map(|m| button(&short_name(&set.meta.columns[m]), Tap::Metric(set.meta.columns[m].name.clone()))),
+            .map(|m| {
+                button(&capitalize(&short_name(&set.meta.columns[m])), Tap::Metric(set.meta.columns[m].name.clone()))
+            }),
     );
     buttons.push(button("Other topics", Tap::Groups));
     vec![Reply::QuickReplies { text: truncate(&text, limits::TEXT_MAX_CHARS), replies: buttons }, chart(metric)]

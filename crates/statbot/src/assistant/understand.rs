@@ -101,3 +101,54 @@ fn mask(text: &str, sets: &[&LoadedSet], today: jiff::civil::Date) -> (String, V
     }
     (found.masked(text), asks)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assistant::intents::{DEMO, IntentSet};
+    use crate::datasets::catalog::{LoadedSet, Snapshot};
+    use std::sync::Arc;
+
+    /// Phrases not among the demo's examples, and the intent each must get (`None`: not
+    /// understood). A regression floor for the shipped intents file.
+    const PHRASES: &[(&str, Option<&str>)] = &[
+        ("how many people live in Tulsa", Some("value")),
+        ("what's the median income in Seattle", Some("value")),
+        ("obesity in Houston", Some("value")),
+        ("rent for a studio in Boston", Some("value")),
+        ("Chicago smoking rate", Some("value")),
+        ("population of San Jose", Some("value")),
+        ("compare Boston and Seattle", Some("compare")),
+        ("Miami vs Tampa rent", Some("compare")),
+        ("is income higher in Austin or Dallas", Some("compare")),
+        ("what about Miami?", Some("follow_up")),
+        ("and in 2015?", Some("follow_up")),
+        ("how about asthma", Some("follow_up")),
+        ("hello there", Some("menu")),
+        ("back to main menu", Some("menu")),
+        ("what can you do?", Some("help")),
+        ("explore the cities data", Some("explore")),
+        ("blorp the flux capacitor", None),
+        ("asdfgh qwerty", None),
+    ];
+
+    #[test]
+    fn the_demo_intents_understand_new_phrases() {
+        let intents = IntentSet::parse(DEMO.0, DEMO.1).unwrap();
+        let set = LoadedSet::from_parsed(&crate::datasets::import::demo::parsed().unwrap());
+        let snapshot = Snapshot { sets: vec![Arc::new(set)] };
+        let today = jiff::civil::date(2026, 11, 24);
+        let started = std::time::Instant::now();
+        let trained = Trained::train(&intents, &snapshot, today);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "training is quick");
+        let mut wrong = Vec::new();
+        for (phrase, expected) in PHRASES {
+            let understood = trained.understand(&intents, &snapshot, phrase, today);
+            let got = understood.intent.map(|i| intents.intents[i].name.as_str());
+            if got != *expected {
+                wrong.push(format!("{phrase:?}: {got:?} ({:.2}), expected {expected:?}", understood.confidence));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+}

@@ -77,6 +77,18 @@ impl LoadedSet {
         LoadedSet { meta, version, row_count, imported_at, rows, by_label, row_names, metric_names }
     }
 
+    /// A set straight from a parse, as if stored and loaded: for tests without a store.
+    #[cfg(test)]
+    pub(crate) fn from_parsed(parsed: &super::parse::ParsedDataset) -> LoadedSet {
+        let rows = parsed
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| RowLabel { position: i as i64, label: r.label.clone(), qualifiers: r.qualifiers.clone() })
+            .collect();
+        LoadedSet::new(parsed.meta.clone(), 1, parsed.rows.len() as i64, 0, rows)
+    }
+
     /// The row a reference names: its label or alias ("Portland, OR", "NYC"), its key when
     /// unique ("Austin"), or its key and a qualifier ("Portland Oregon"); close misspellings
     /// are suggested, not taken.
@@ -184,7 +196,7 @@ fn fold(text: &str) -> String {
 /// Every loaded data set, by name.
 #[derive(Default)]
 pub struct Snapshot {
-    sets: Vec<Arc<LoadedSet>>,
+    pub(crate) sets: Vec<Arc<LoadedSet>>,
 }
 
 impl Snapshot {

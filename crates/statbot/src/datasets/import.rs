@@ -37,6 +37,22 @@ pub mod demo {
     /// The attribution line its licence (data/cities/LICENSE.md) asks to show.
     pub const ATTRIBUTION: &str = "City data: simplemaps.com US Cities Database (CC BY 4.0); CDC 500 Cities 2018; \
         HUD FY2020 Fair Market Rents; U.S. Census Bureau ACS 1-year (via E. Lottinger, CC BY 4.0).";
+
+    use super::super::parse::{self, ParseError, ParsedDataset, Source};
+
+    /// The set parsed with its sidecars.
+    pub fn parsed() -> Result<ParsedDataset, ParseError> {
+        let source = Source {
+            name: NAME,
+            file: "(built-in) cities.csv",
+            key: KEY,
+            columns: Some(("(built-in) cities.columns.csv", COLUMNS)),
+            synonyms: Some(("(built-in) cities.synonyms.csv", SYNONYMS)),
+            aliases: Some(("(built-in) cities.aliases.csv", ALIASES)),
+            attribution: Some(ATTRIBUTION.to_owned()),
+        };
+        parse::parse(source, DATA.as_bytes(), &mut |_| {})
+    }
 }
 
 /// Loads the embedded cities set unless the store already has a set of that name.
@@ -44,17 +60,7 @@ pub async fn ensure_demo(store: &Store) -> Result<(), ImportError> {
     if store.dataset_versions().await?.iter().any(|(name, _)| name == demo::NAME) {
         return Ok(());
     }
-    let source = Source {
-        name: demo::NAME,
-        file: "(built-in) cities.csv",
-        key: demo::KEY,
-        columns: Some(("(built-in) cities.columns.csv", demo::COLUMNS)),
-        synonyms: Some(("(built-in) cities.synonyms.csv", demo::SYNONYMS)),
-        aliases: Some(("(built-in) cities.aliases.csv", demo::ALIASES)),
-        attribution: Some(demo::ATTRIBUTION.to_owned()),
-    };
-    let parsed = parse::parse(source, demo::DATA.as_bytes(), &mut |_| {})?;
-    store_parsed(store, &parsed).await?;
+    store_parsed(store, &demo::parsed()?).await?;
     Ok(())
 }
 
