@@ -20,6 +20,9 @@ pub enum BenchCommand {
         /// Database to fill (default: a fresh SQLite file in the temp folder).
         #[arg(long)]
         database_url: Option<String>,
+        /// Ask a question ("population of Austin": text and chart link) instead of greeting.
+        #[arg(long)]
+        question: bool,
     },
     /// Funnel query time over a database filled with realistic journeys.
     Funnel {
@@ -47,7 +50,9 @@ pub enum BenchCommand {
 pub async fn run(cmd: BenchCommand) -> Result<(), CliError> {
     crate::telemetry::init(&crate::config::LogConfig { format: "text".into(), filter: "warn".into() });
     match cmd {
-        BenchCommand::Webhook { events, contacts, database_url } => webhook::run(events, contacts, database_url).await,
+        BenchCommand::Webhook { events, contacts, database_url, question } => {
+            webhook::run(events, contacts, database_url, question).await
+        }
         BenchCommand::Funnel { events, days, database_url } => funnel::run(events, days, database_url).await,
         BenchCommand::Intents { data, json } => intents::run(&data, json).await,
     }

@@ -10,7 +10,13 @@ use std::time::{Duration, Instant};
 
 const APP_SECRET: &str = "bench-app-secret";
 
-pub async fn run(events: usize, contacts: usize, database_url: Option<String>) -> Result<(), CliError> {
+/// What each benchmark message says, and how many replies it gets: a greeting (the flow's
+/// menu), or a question the assistant answers with text and a chart link.
+const GREETING: (&str, usize) = ("hi", 1);
+const QUESTION: (&str, usize) = ("population of Austin", 2);
+
+pub async fn run(events: usize, contacts: usize, database_url: Option<String>, question: bool) -> Result<(), CliError> {
+    let (text, replies_each) = if question { QUESTION } else { GREETING };
     let contacts = contacts.clamp(1, events.max(1));
     let graph = GraphStandIn::start().await?;
     let temp = super::temp_dir()?;
@@ -34,7 +40,7 @@ pub async fn run(events: usize, contacts: usize, database_url: Option<String>) -
     }));
 
     crate::cli::outln!(
-        "bench webhook: {events} events from {contacts} contacts, each waiting for its reply before writing again"
+        "bench webhook: {events} events (\"{text}\") from {contacts} contacts, each waiting for its reply before writing again"
     );
     let client = reqwest::Client::new();
     let graph = std::sync::Arc::new(graph);
@@ -54,12 +60,12 @@ pub async fn run(events: usize, contacts: usize, database_url: Option<String>) -
                     "object": "page",
                     "entry": [{ "id": "1", "time": 1, "messaging": [{
                         "sender": { "id": psid }, "recipient": { "id": "1" }, "timestamp": 1,
-                        "message": { "mid": format!("m_bench_{run}_{c}_{i}"), "text": "hi" }
+                        "message": { "mid": format!("m_bench_{run}_{c}_{i}"), "text": text }
                     }]}]
                 })
                 .to_string();
                 let sig = signature::sign(APP_SECRET, body.as_bytes());
-                let replied = graph.sent_to_count(&psid, i + 1);
+                let replied = graph.sent_to_count(&psid, (i + 1) * replies_each);
                 let t0 = Instant::now();
                 let answer = client
                     .post(&url)
