@@ -152,3 +152,30 @@ fn output_to_a_reader_that_stops_early_ends_quietly() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(!text(&out.stderr).contains("panicked"), "{}", text(&out.stderr));
 }
+
+#[tokio::test]
+async fn intents_misses_lists_what_the_chat_did_not_understand() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = support::fresh_database_url(dir.path()).await;
+    let env = [("STATBOT_DATABASE_URL", db.as_str()), ("NO_COLOR", "1")];
+    let said = "Blorp the flux capacitor\nblorp the flux capacitor?\npopulation of Austin\nzzz qqq\n/quit\n";
+    let chat = statbot(&["chat", "--demo", "--as", "tester"], &env, Some(said));
+    assert!(chat.status.success(), "{}", text(&chat.stderr));
+    assert!(text(&chat.stdout).contains("Austin: population is 790,390 people."), "{}", text(&chat.stdout));
+
+    let out = statbot(&["intents", "misses"], &env, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(table.starts_with("Free-text messages in the last 30 days: 4, not understood: 3 (75.0 %)"), "{table}");
+    let rows: Vec<&str> = table.lines().skip(3).collect();
+    assert!(rows[0].starts_with("blorp the flux capacitor      2"), "{table}");
+    assert!(rows[1].starts_with("zzz qqq                       1"), "{table}");
+
+    let json = statbot(&["intents", "misses", "--format", "json", "--limit", "1"], &env, None);
+    let misses: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(misses.as_array().unwrap().len(), 1);
+    assert_eq!(misses[0]["count"], 2);
+
+    let bad = statbot(&["intents", "misses", "--days", "0"], &env, None);
+    assert_eq!(text(&bad.stderr).trim(), "statbot: --days and --limit must be at least 1");
+}

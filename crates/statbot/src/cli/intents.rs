@@ -69,12 +69,13 @@ async fn misses(store: &Store, days: i64, limit: i64, format: Format) -> Result<
     if misses.is_empty() {
         return Ok(());
     }
-    let mut rows = vec![["times", "phrase", "closest intent", "confidence", "last seen"].map(String::from).to_vec()];
+    let mut rows =
+        vec![["phrase", "times", "closest intent", "confidence", "last seen (UTC)"].map(String::from).to_vec()];
     for miss in &misses {
         let last = jiff::Timestamp::from_millisecond(miss.last_seen).map(|t| t.strftime("%Y-%m-%d %H:%M").to_string());
         rows.push(vec![
-            miss.count.to_string(),
             miss.text.clone(),
+            miss.count.to_string(),
             miss.best_guess.clone().unwrap_or_default(),
             format!("{:.2}", miss.confidence),
             last.unwrap_or_default(),
