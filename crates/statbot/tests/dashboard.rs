@@ -203,3 +203,32 @@ async fn contacts_and_their_conversation_then_logout() {
     assert_eq!(page(&app, &cookie, "/").await.status(), StatusCode::SEE_OTHER);
     assert_eq!(page(&app, &cookie, "/api/v1/funnels/coupon").await.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn the_data_pages_show_rows_side_by_side_with_their_chart_and_attribution() {
+    let app = TestApp::spawn().await;
+    with_operator(&app).await;
+    let anonymous = app.client.get(app.url("/datasets")).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::SEE_OTHER, "a login first");
+    let cookie = session(&app).await;
+
+    let list = page(&app, &cookie, "/datasets").await.text().await.unwrap();
+    assert!(list.contains("href=\"/datasets/cities\"") && list.contains("simplemaps.com"), "{list}");
+
+    let html = page(&app, &cookie, "/datasets/cities?a=Austin&b=denvr&group=housing").await.text().await.unwrap();
+    assert!(html.contains("cities has no row `denvr` (did you mean Denver?)"), "{html}");
+    let html = page(&app, &cookie, "/datasets/cities?a=Austin&b=Denver&group=housing").await.text().await.unwrap();
+    assert!(html.contains("<th>Austin</th><th>Denver</th>"), "{html}");
+    assert!(html.contains("<td>$1,356 a month</td><td>$1,566 a month</td>"), "{html}");
+    assert!(html.contains("id=\"attribution\""), "{html}");
+    let src = html.split("<img src=\"").nth(1).unwrap().split('"').next().unwrap().replace("&#38;", "&");
+    assert!(src.starts_with("/charts/datasets/cities.png?rows=Austin%7CDenver&metric=fmr_2br_usd"), "{src}");
+    let chart = page(&app, &cookie, &src).await;
+    assert_eq!(chart.status(), 200);
+    assert!(chart.bytes().await.unwrap().starts_with(b"\x89PNG"));
+
+    let html = page(&app, &cookie, "/datasets/cities?a=Portland").await.text().await.unwrap();
+    assert!(html.contains("`Portland` could be Portland, OR or Portland, ME: say which"), "{html}");
+    let missing = page(&app, &cookie, "/datasets/nope").await;
+    assert_eq!(missing.status(), 404);
+}

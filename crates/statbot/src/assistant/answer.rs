@@ -310,7 +310,7 @@ pub fn short_name(column: &Column) -> String {
 
 /// The metric that stands for a group in an overview: the one with the most synonyms (the one
 /// people ask about most), the first on a tie.
-fn headline(set: &LoadedSet, group: &str) -> Option<usize> {
+pub fn headline(set: &LoadedSet, group: &str) -> Option<usize> {
     let metrics = set.group_metrics(group);
     let most = metrics.iter().map(|&m| set.meta.columns[m].synonyms.len()).max()?;
     metrics.into_iter().find(|&m| set.meta.columns[m].synonyms.len() == most)

@@ -26,13 +26,13 @@ const CONTACTS_SHOWN: i64 = 100;
 const MESSAGES_SHOWN: i64 = 200;
 
 /// What the top bar needs.
-struct Nav {
-    username: String,
-    csrf: String,
+pub(super) struct Nav {
+    pub(super) username: String,
+    pub(super) csrf: String,
 }
 
 impl Nav {
-    fn of(dashboard: &Dashboard) -> Nav {
+    pub(super) fn of(dashboard: &Dashboard) -> Nav {
         Nav { username: dashboard.session.user.username.clone(), csrf: dashboard.session.csrf.clone() }
     }
 }

@@ -6,6 +6,7 @@ mod auth;
 mod charts;
 mod chat;
 mod dashboard;
+mod dashboard_datasets;
 pub mod datasets;
 mod download;
 pub mod error;
@@ -63,6 +64,9 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(dashboard::logout))
         .route("/flows/{flow}", get(dashboard::flow))
         .route("/contacts", get(dashboard::contacts))
+        .route("/datasets", get(dashboard_datasets::list))
+        .route("/datasets/{name}", get(dashboard_datasets::show))
+        .route("/charts/datasets/{file}", get(dashboard_datasets::chart))
         .route("/contacts/{id}", get(dashboard::conversation))
         .route("/charts/funnels/{file}", get(charts::funnel))
         .route("/charts/reveals/{file}", get(charts::reveals))
