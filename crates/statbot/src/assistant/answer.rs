@@ -157,7 +157,6 @@ pub fn plan_tap(tap: &Tap, set: &LoadedSet, context: &mut DataContext) -> Plan {
         }
         Tap::Groups => Plan::Say(vec![pick_group(set, context)]),
         Tap::Group(group) => {
-            context.group = Some(group.clone());
             let metrics = set.group_metrics(group);
             if metrics.is_empty() {
                 return Plan::Say(vec![pick_group(set, context)]);

@@ -18,9 +18,6 @@ pub struct DataContext {
     /// Column name of the metric.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metric: Option<String>,
-    /// The metric group picked with a button, before a metric is.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
     /// Whether the last answer compared rows.
     #[serde(default)]
     pub comparing: bool,
@@ -73,7 +70,6 @@ mod tests {
             rows: vec!["Austin".into()],
             metric: Some("fmr_2br_usd".into()),
             comparing: false,
-            group: None,
             awaiting: Some(Awaiting::SecondRow),
         };
         context.store_in(&mut stored);

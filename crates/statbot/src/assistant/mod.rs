@@ -72,14 +72,6 @@ impl Assistant {
         }
     }
 
-    pub fn datasets(&self) -> &Datasets {
-        &self.inner.datasets
-    }
-
-    pub fn links(&self) -> &ChartLinks {
-        &self.inner.links
-    }
-
     /// The PNG behind a chart link's token, drawn off the async threads or taken from the cache.
     pub async fn chart_png(&self, token: &str) -> Result<Arc<[u8]>, ChartFailure> {
         let spec = self.inner.links.verify(token, jiff::Timestamp::now().as_second())?;
@@ -96,10 +88,6 @@ impl Assistant {
             .into();
         self.inner.charts.put(spec, version, png.clone());
         Ok(png)
-    }
-
-    pub fn intents(&self) -> &IntentSet {
-        &self.inner.intents
     }
 
     fn today(&self) -> jiff::civil::Date {

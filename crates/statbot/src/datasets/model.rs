@@ -123,16 +123,6 @@ pub struct Entity {
     pub values: Vec<(Column, serde_json::Value)>,
 }
 
-impl Entity {
-    pub fn value(&self, column: &str) -> Option<&serde_json::Value> {
-        self.values.iter().find(|(c, _)| c.name == column).map(|(_, v)| v)
-    }
-
-    pub fn number(&self, column: &str) -> Option<f64> {
-        self.value(column).and_then(serde_json::Value::as_f64)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -152,15 +152,6 @@ impl Store {
     pub async fn dataset_row(&self, version: i64, position: i64) -> Result<String> {
         dataset_row(&mut *self.conn().await?, version, position).await
     }
-
-    /// Every row's values of a version, in position order (for statistics over a whole set).
-    pub async fn dataset_rows(&self, version: i64) -> Result<Vec<String>> {
-        let rows = sqlx::query("SELECT row_values FROM dataset_rows WHERE version = $1 ORDER BY position")
-            .bind(version)
-            .fetch_all(&mut *self.conn().await?)
-            .await?;
-        rows.iter().map(|row| Ok(row.try_get(0)?)).collect()
-    }
 }
 
 /// One row's values, on a connection already held (inside the processor's transaction).
