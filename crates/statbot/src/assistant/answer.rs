@@ -100,13 +100,15 @@ pub fn plan_question(kind: AnswerKind, set: &LoadedSet, ask: &Ask, context: &mut
     match kind {
         AnswerKind::Explore => {
             context.awaiting = Some(Awaiting::Row);
-            Plan::Say(vec![pick_row(set, "Which city would you like to look at? Type its name or pick one:", &[])])
+            let text = format!("Which {} would you like to look at? Type its name or pick one:", noun(set));
+            Plan::Say(vec![pick_row(set, &text, &[])])
         }
         AnswerKind::Compare => {
             let mut rows = if named.len() >= 2 { Vec::new() } else { context.rows.clone() };
             for label in &named {
                 add_row(&mut rows, label);
             }
+            rows.truncate(super::context::MAX_ROWS);
             context.rows = rows;
             if context.rows.len() < 2 {
                 context.awaiting = Some(Awaiting::SecondRow);
@@ -128,7 +130,8 @@ pub fn plan_question(kind: AnswerKind, set: &LoadedSet, ask: &Ask, context: &mut
             context.comparing = context.rows.len() > 1;
             if context.rows.is_empty() {
                 context.awaiting = Some(Awaiting::Row);
-                return Plan::Say(vec![pick_row(set, "Which city? Type its name or pick one:", &[])]);
+                let text = format!("Which {}? Type its name or pick one:", noun(set));
+                return Plan::Say(vec![pick_row(set, &text, &[])]);
             }
             show(set, context)
         }
@@ -142,7 +145,8 @@ pub fn plan_tap(tap: &Tap, set: &LoadedSet, context: &mut DataContext) -> Plan {
         Tap::Explore => plan_question(AnswerKind::Explore, set, &Ask::default(), context),
         Tap::Row(label) => {
             let Some(row) = set.rows.iter().position(|r| &r.label == label) else {
-                return Plan::Say(vec![pick_row(set, "That city is no longer in the data. Pick another:", &[])]);
+                let text = format!("That {} is no longer in the data. Pick another:", noun(set));
+                return Plan::Say(vec![pick_row(set, &text, &[])]);
             };
             let kind =
                 if context.awaiting == Some(Awaiting::SecondRow) { AnswerKind::Compare } else { AnswerKind::Value };
@@ -182,11 +186,16 @@ pub fn plan_tap(tap: &Tap, set: &LoadedSet, context: &mut DataContext) -> Plan {
             context.metric = Some(name.clone());
             if context.rows.is_empty() {
                 context.awaiting = Some(Awaiting::Row);
-                return Plan::Say(vec![pick_row(set, "For which city?", &[])]);
+                return Plan::Say(vec![pick_row(set, &format!("For which {}?", noun(set)), &[])]);
             }
             show(set, context)
         }
     }
+}
+
+/// What a row is called: the key column's name ("city").
+fn noun(set: &LoadedSet) -> String {
+    set.meta.key.replace('_', " ")
 }
 
 /// Forgets a context about another data set.
@@ -269,8 +278,8 @@ fn pick_row(set: &LoadedSet, text: &str, except: &[String]) -> Reply {
 
 fn ask_second_row(set: &LoadedSet, context: &DataContext) -> Reply {
     let text = match context.rows.first() {
-        Some(first) => format!("Compare {first} with which city? Type its name or pick one:"),
-        None => "Which cities shall I compare? Type their names, or pick a first one:".to_owned(),
+        Some(first) => format!("Compare {first} with which {}? Type its name or pick one:", noun(set)),
+        None => format!("Which {}s shall I compare? Type their names, or pick a first one:", noun(set)),
     };
     pick_row(set, &text, &context.rows)
 }

@@ -135,12 +135,12 @@ impl Assistant {
         inbound_id: i64,
     ) -> Result<Option<Outcome>, StoreError> {
         let mut context = DataContext::from_contact(stored_context);
-        let (plan, set_name, utterance, then_menu) = match content {
+        let (plan, set_name, utterance) = match content {
             InboundContent::Payload { payload, .. } => {
                 let Some(tap) = Tap::parse(payload) else { return Ok(None) };
                 let Some(name) = context.dataset.clone().or_else(|| self.first_dataset()) else { return Ok(None) };
                 let Ok(set) = prepared.snapshot.get(&name) else { return Ok(Some(not_loaded(&name))) };
-                (answer::plan_tap(&tap, set, &mut context), name, None, false)
+                (answer::plan_tap(&tap, set, &mut context), name, None)
             }
             InboundContent::Text { text } => {
                 let intents = &self.inner.intents;
@@ -184,7 +184,7 @@ impl Assistant {
                             .find(|(n, _)| *n == name)
                             .map(|(_, a)| a.clone())
                             .unwrap_or_default();
-                        (answer::plan_question(kind, set, &ask, &mut context), name, Some(utterance), false)
+                        (answer::plan_question(kind, set, &ask, &mut context), name, Some(utterance))
                     }
                 }
             }
@@ -202,7 +202,7 @@ impl Assistant {
         };
         let mut stored = stored_context.clone();
         context.store_in(&mut stored);
-        Ok(Some(Outcome { replies, context: Some(stored), utterance, then_menu }))
+        Ok(Some(Outcome { replies, context: Some(stored), utterance, then_menu: false }))
     }
 
     /// What a phrase is understood as, in words: for writing and checking intents.
