@@ -68,6 +68,8 @@ fn customer_sentences_are_masked_for_the_classifier() {
         ("rent in Springfield, MO vs Springfield IL", "<metric> in <city> vs <city>"),
         ("populaton of Austn and Denvr", "<metric> of <city> and <city>"),
         ("mobile revenue up 45%", "mobile <metric> up <number>"),
+        ("sales in the last 7 days over $300", "<metric> in the <date> over <number>"),
+        ("", ""),
     ];
     for (text, masked) in table {
         assert_eq!(extract(text, today, &gazetteers).masked(text), *masked, "{text:?}");

@@ -127,30 +127,6 @@ mod tests {
     }
 
     #[test]
-    fn the_examples_mask_as_expected() {
-        let (cities, metrics) = fixtures();
-        let gazetteers = [("city", &cities), ("metric", &metrics)];
-        let today = date(2026, 11, 20);
-        let table: &[(&str, &str)] = &[
-            ("population of Austin", "<metric> of <city>"),
-            ("Denver rent", "<city> <metric>"),
-            ("compare Austin and Denver", "compare <city> and <city>"),
-            ("and Boston?", "and <city>?"),
-            ("median rent in portland oregon", "<metric> in <city>"),
-            ("income in NYC vs SF in 2019", "<metric> in <city> vs <city> in <date>"),
-            ("revenue last week", "<metric> <date>"),
-            ("how did we do in March", "how did we do in <date>"),
-            ("orders from 2026-11-01 to 2026-11-07", "<metric> <date>"),
-            ("top 5 customers", "top <number> <metric>"),
-            ("sales in the last 7 days over $300", "<metric> in the <date> over <number>"),
-            ("", ""),
-        ];
-        for (text, masked) in table {
-            assert_eq!(extract(text, today, &gazetteers).masked(text), *masked, "{text:?}");
-        }
-    }
-
-    #[test]
     fn entities_carry_their_values() {
         let (cities, metrics) = fixtures();
         let text = "income in NYC vs SF in 2019, top 3";

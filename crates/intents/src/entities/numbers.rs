@@ -12,7 +12,7 @@
 
 use std::ops::Range;
 
-use super::text::{Token, tokenize};
+use super::text::{Token, Tokens, tokenize};
 
 /// What a number measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -123,21 +123,8 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn word(&self, at: usize) -> Option<&str> {
-        self.tokens.get(at).filter(|t| t.is_word()).map(|t| t.norm.as_str())
-    }
-
-    fn symbol(&self, at: usize) -> Option<char> {
-        self.tokens.get(at).and_then(Token::symbol)
-    }
-
-    /// Whether tokens `at` and `at + 1` touch.
-    fn touching(&self, at: usize) -> bool {
-        matches!((self.tokens.get(at), self.tokens.get(at + 1)), (Some(a), Some(b)) if a.touches(b))
-    }
-
     fn starts_with_digit(&self, at: usize) -> bool {
-        self.word(at).is_some_and(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+        self.tokens.word(at).is_some_and(|w| w.starts_with(|c: char| c.is_ascii_digit()))
     }
 
     fn number_at(&self, start: usize) -> Read {
@@ -145,8 +132,10 @@ impl Reader<'_> {
         let mut at = start;
         let (mut negative, mut money) = (false, false);
         for _ in 0..2 {
-            match self.symbol(at) {
-                Some('-') if !negative && self.touching(at) && !(at > 0 && self.touching(at - 1)) => negative = true,
+            match self.tokens.symbol(at) {
+                Some('-') if !negative && self.tokens.touching(at) && !(at > 0 && self.tokens.touching(at - 1)) => {
+                    negative = true
+                }
                 Some('$') if !money => money = true,
                 _ => break,
             }
@@ -156,18 +145,18 @@ impl Reader<'_> {
             return Read::Skip(if at > start { start + 1 } else { self.chain_end(at).unwrap_or(at + 1) });
         };
         // A magnitude word after it: "3 million", "five hundred", "2 thousand".
-        if let Some(m) = self.word(end).and_then(magnitude_word) {
+        if let Some(m) = self.tokens.word(end).and_then(magnitude_word) {
             value *= m;
             end += 1;
         }
         let mut kind = if money { NumberKind::Money } else { NumberKind::Plain };
-        if self.symbol(end) == Some('%') || matches!(self.word(end), Some("percent" | "pct")) {
+        if self.tokens.symbol(end) == Some('%') || matches!(self.tokens.word(end), Some("percent" | "pct")) {
             kind = NumberKind::Percent;
             end += 1;
-        } else if self.word(end) == Some("per") && self.word(end + 1) == Some("cent") {
+        } else if self.tokens.word(end) == Some("per") && self.tokens.word(end + 1) == Some("cent") {
             kind = NumberKind::Percent;
             end += 2;
-        } else if matches!(self.word(end), Some("dollars" | "dollar" | "usd" | "bucks")) {
+        } else if matches!(self.tokens.word(end), Some("dollars" | "dollar" | "usd" | "bucks")) {
             kind = NumberKind::Money;
             end += 1;
         }
@@ -186,9 +175,9 @@ impl Reader<'_> {
         let mut last = at;
         let mut separators = Vec::new();
         while self.starts_with_digit(last)
-            && self.touching(last)
-            && let Some(sep @ ('-' | '/' | ':')) = self.symbol(last + 1)
-            && self.touching(last + 1)
+            && self.tokens.touching(last)
+            && let Some(sep @ ('-' | '/' | ':')) = self.tokens.symbol(last + 1)
+            && self.tokens.touching(last + 1)
             && self.starts_with_digit(last + 2)
         {
             separators.push(sep);
@@ -206,9 +195,9 @@ impl Reader<'_> {
             }
             return self.digits(at).map(|value| (value, at + 1));
         }
-        if self.symbol(at) == Some('.') && self.touching(at) && self.starts_with_digit(at + 1) {
-            let after_digit = at > 0 && self.touching(at - 1) && self.starts_with_digit(at - 1);
-            let fraction = self.word(at + 1).filter(|w| w.bytes().all(|b| b.is_ascii_digit()))?;
+        if self.tokens.symbol(at) == Some('.') && self.tokens.touching(at) && self.starts_with_digit(at + 1) {
+            let after_digit = at > 0 && self.tokens.touching(at - 1) && self.starts_with_digit(at - 1);
+            let fraction = self.tokens.word(at + 1).filter(|w| w.bytes().all(|b| b.is_ascii_digit()))?;
             return (!after_digit).then(|| format!("0.{fraction}").parse().ok().map(|v| (v, at + 2)))?;
         }
         self.words(at)
@@ -217,15 +206,15 @@ impl Reader<'_> {
     /// Whether the digits at `at` end a chain that started earlier ("01" in "2026-11-01").
     fn continues_chain(&self, at: usize) -> bool {
         at >= 2
-            && self.touching(at - 1)
-            && self.touching(at - 2)
-            && matches!(self.symbol(at - 1), Some('/' | ':'))
+            && self.tokens.touching(at - 1)
+            && self.tokens.touching(at - 2)
+            && matches!(self.tokens.symbol(at - 1), Some('/' | ':'))
             && self.starts_with_digit(at - 2)
     }
 
     /// "1,200", "3.5", "10k", "2.5m", "5th".
     fn digits(&self, at: usize) -> Option<f64> {
-        let word = self.word(at)?;
+        let word = self.tokens.word(at)?;
         let numeric_len = word.find(|c: char| !(c.is_ascii_digit() || c == ',' || c == '.')).unwrap_or(word.len());
         let (number, suffix) = word.split_at(numeric_len);
         let value: f64 = number.replace(',', "").parse().ok()?;
@@ -238,13 +227,17 @@ impl Reader<'_> {
 
     /// "five", "twenty five", "twenty-five", "ninety nine".
     fn words(&self, at: usize) -> Option<(f64, usize)> {
-        let first = word_value(self.word(at)?)?;
+        let first = word_value(self.tokens.word(at)?)?;
         let mut value = first;
         let mut end = at + 1;
         if first >= 20 && first % 10 == 0 {
             let ones_at =
-                if self.symbol(end) == Some('-') && self.touching(at) && self.touching(end) { end + 1 } else { end };
-            if let Some(ones) = self.word(ones_at).and_then(word_value).filter(|v| (1..=9).contains(v)) {
+                if self.tokens.symbol(end) == Some('-') && self.tokens.touching(at) && self.tokens.touching(end) {
+                    end + 1
+                } else {
+                    end
+                };
+            if let Some(ones) = self.tokens.word(ones_at).and_then(word_value).filter(|v| (1..=9).contains(v)) {
                 value += ones;
                 end = ones_at + 1;
             }

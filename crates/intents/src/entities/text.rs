@@ -61,6 +61,30 @@ impl Token {
     }
 }
 
+/// Reading a tokenized text by position, as the date and number parsers do.
+pub trait Tokens {
+    /// The normalised word at `at`, if that token is a word.
+    fn word(&self, at: usize) -> Option<&str>;
+    /// The symbol at `at`, if that token is a symbol.
+    fn symbol(&self, at: usize) -> Option<char>;
+    /// Whether tokens `at` and `at + 1` touch.
+    fn touching(&self, at: usize) -> bool;
+}
+
+impl Tokens for [Token] {
+    fn word(&self, at: usize) -> Option<&str> {
+        self.get(at).filter(|t| t.is_word()).map(|t| t.norm.as_str())
+    }
+
+    fn symbol(&self, at: usize) -> Option<char> {
+        self.get(at).and_then(Token::symbol)
+    }
+
+    fn touching(&self, at: usize) -> bool {
+        matches!((self.get(at), self.get(at + 1)), (Some(a), Some(b)) if a.touches(b))
+    }
+}
+
 /// Splits `text` into word and symbol tokens; whitespace is dropped.
 pub fn tokenize(text: &str) -> Vec<Token> {
     let chars: Vec<(usize, char)> = text.char_indices().collect();

@@ -84,16 +84,7 @@ mod tests {
     use super::*;
 
     fn column(kind: ColumnKind, unit: Option<&str>) -> Column {
-        Column {
-            name: "x".into(),
-            kind,
-            unit: unit.map(str::to_owned),
-            group: None,
-            description: None,
-            source: None,
-            synonyms: vec![],
-            missing: 0,
-        }
+        Column { unit: unit.map(str::to_owned), ..Column::new("x", kind) }
     }
 
     #[test]

@@ -43,6 +43,20 @@ pub struct Column {
 }
 
 impl Column {
+    /// A column with its type and nothing else known yet.
+    pub fn new(name: &str, kind: ColumnKind) -> Column {
+        Column {
+            name: name.to_owned(),
+            kind,
+            unit: None,
+            group: None,
+            description: None,
+            source: None,
+            synonyms: Vec::new(),
+            missing: 0,
+        }
+    }
+
     /// A readable name: "median household income 2019" for `median_household_income_2019`.
     pub fn title(&self) -> String {
         self.name.replace('_', " ")
@@ -128,16 +142,7 @@ mod tests {
     use super::*;
 
     fn column(name: &str) -> Column {
-        Column {
-            name: name.into(),
-            kind: ColumnKind::Integer,
-            unit: None,
-            group: None,
-            description: None,
-            source: None,
-            synonyms: vec![],
-            missing: 0,
-        }
+        Column::new(name, ColumnKind::Integer)
     }
 
     #[test]

@@ -204,16 +204,7 @@ fn infer_column<'a>(name: &str, cells: impl Iterator<Item = &'a str>) -> Column 
             _ => ColumnKind::Text,
         };
     }
-    Column {
-        name: name.to_owned(),
-        kind: if any { kind } else { ColumnKind::Text },
-        unit: None,
-        group: None,
-        description: None,
-        source: None,
-        synonyms: Vec::new(),
-        missing,
-    }
+    Column { missing, ..Column::new(name, if any { kind } else { ColumnKind::Text }) }
 }
 
 /// A whole number without leading zeros (a leading zero marks a code: "0644000").

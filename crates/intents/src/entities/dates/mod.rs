@@ -37,7 +37,7 @@ use std::ops::Range;
 use jiff::civil::Date;
 
 use super::numbers::word_value;
-use super::text::{Token, is_capitalised, tokenize};
+use super::text::{Token, Tokens, is_capitalised, tokenize};
 
 /// An inclusive range of days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -95,19 +95,6 @@ struct Parser<'a> {
 }
 
 impl Parser<'_> {
-    fn word(&self, at: usize) -> Option<&str> {
-        self.tokens.get(at).filter(|t| t.is_word()).map(|t| t.norm.as_str())
-    }
-
-    fn symbol(&self, at: usize) -> Option<char> {
-        self.tokens.get(at).and_then(Token::symbol)
-    }
-
-    /// Whether tokens `at` and `at + 1` touch.
-    fn touching(&self, at: usize) -> bool {
-        matches!((self.tokens.get(at), self.tokens.get(at + 1)), (Some(a), Some(b)) if a.touches(b))
-    }
-
     /// The number of a word made of at most `max_len` digits.
     fn digits(&self, at: usize, max_len: usize) -> Option<i64> {
         let token = self.tokens.get(at).filter(|t| t.is_digits() && t.norm.len() <= max_len)?;
@@ -117,10 +104,10 @@ impl Parser<'_> {
     /// A range expression starting at token `at`: "between X and Y", "from X to Y", "since X", "X to Y",
     /// or a single date or period.
     fn range_at(&self, at: usize) -> Option<Parsed> {
-        match self.word(at)? {
+        match self.tokens.word(at)? {
             "between" => {
                 let Parsed::Found(_, first_end) = self.point_at(at + 1, self.today)? else { return None };
-                (self.word(first_end) == Some("and")).then(|| self.join(at + 1, first_end + 1))?
+                (self.tokens.word(first_end) == Some("and")).then(|| self.join(at + 1, first_end + 1))?
             }
             "from" => {
                 let found = self.point_at(at + 1, self.today)?;
@@ -137,8 +124,9 @@ impl Parser<'_> {
             _ => {
                 let found = self.point_at(at, self.today)?;
                 let Parsed::Found(_, first_end) = found else { return Some(found) };
-                let compared = at.checked_sub(1).and_then(|p| self.word(p)).is_some_and(lexicon::comparison);
-                let second = self.connector(first_end).filter(|_| !compared || self.word(first_end) != Some("to"));
+                let compared = at.checked_sub(1).and_then(|p| self.tokens.word(p)).is_some_and(lexicon::comparison);
+                let second =
+                    self.connector(first_end).filter(|_| !compared || self.tokens.word(first_end) != Some("to"));
                 match second {
                     Some(second) => self.join(at, second).or(Some(found)),
                     None => Some(found),
@@ -149,7 +137,8 @@ impl Parser<'_> {
 
     /// Where the second end of a range starts, if a connector ("to", "until", "-") stands at `at`.
     fn connector(&self, at: usize) -> Option<usize> {
-        let is_connector = self.word(at).is_some_and(lexicon::range_connector) || self.symbol(at) == Some('-');
+        let is_connector =
+            self.tokens.word(at).is_some_and(lexicon::range_connector) || self.tokens.symbol(at) == Some('-');
         is_connector.then_some(at + 1)
     }
 
@@ -168,12 +157,12 @@ impl Parser<'_> {
         let found =
             |range: Option<DateRange>, end: usize| Some(range.map_or(Parsed::Skip(end), |r| Parsed::Found(r, end)));
         let today = self.today;
-        let word = self.word(at)?;
+        let word = self.tokens.word(at)?;
         match word {
             "today" => return found(Some(calendar::day(today)), at + 1),
             "yesterday" => return found(calendar::add_days(today, -1).map(calendar::day), at + 1),
             "this" | "current" => {
-                let unit = lexicon::unit(self.word(at + 1)?)?;
+                let unit = lexicon::unit(self.tokens.word(at + 1)?)?;
                 return found(calendar::this(unit, today), at + 2);
             }
             "last" | "previous" | "prior" | "past" => return self.relative(at, word == "past"),
@@ -183,8 +172,8 @@ impl Parser<'_> {
             return found(calendar::this(unit, today), at + 1);
         }
         if let Some(unit) = lexicon::unit(word)
-            && self.word(at + 1) == Some("to")
-            && self.word(at + 2) == Some("date")
+            && self.tokens.word(at + 1) == Some("to")
+            && self.tokens.word(at + 2) == Some("date")
         {
             return found(calendar::this(unit, today), at + 3);
         }
@@ -205,12 +194,12 @@ impl Parser<'_> {
 
     /// "last week", "previous month", "last 7 days", "past 2 weeks", "past year".
     fn relative(&self, at: usize, past: bool) -> Option<Parsed> {
-        if let Some(unit) = self.word(at + 1).and_then(lexicon::unit) {
+        if let Some(unit) = self.tokens.word(at + 1).and_then(lexicon::unit) {
             let range = if past { calendar::rolling(1, unit, self.today) } else { calendar::last(unit, self.today) };
             return Some(range.map_or(Parsed::Skip(at + 2), |r| Parsed::Found(r, at + 2)));
         }
-        let count = self.digits(at + 1, 5).or_else(|| self.word(at + 1).and_then(word_value).map(i64::from))?;
-        let unit = lexicon::unit(self.word(at + 2)?)?;
+        let count = self.digits(at + 1, 5).or_else(|| self.tokens.word(at + 1).and_then(word_value).map(i64::from))?;
+        let unit = lexicon::unit(self.tokens.word(at + 2)?)?;
         let range = calendar::rolling(count, unit, self.today);
         Some(range.map_or(Parsed::Skip(at + 3), |r| Parsed::Found(r, at + 3)))
     }
@@ -223,7 +212,7 @@ impl Parser<'_> {
         if let Some((year, end)) = self.year_after(at + 1) {
             return Some(calendar::month(year, m).map_or(Parsed::Skip(end), |r| Parsed::Found(r, end)));
         }
-        if self.word(at) == Some("may") && !self.may_is_month(at) {
+        if self.tokens.word(at) == Some("may") && !self.may_is_month(at) {
             return None;
         }
         calendar::recent_month(m, anchor).map(|r| Parsed::Found(r, at + 1))
@@ -232,8 +221,8 @@ impl Parser<'_> {
     /// Whether a "may" with no day or year after it is the month: after a word such as "in", or
     /// capitalised and not followed by a pronoun ("May revenue", but not "May I see").
     fn may_is_month(&self, at: usize) -> bool {
-        let after_preposition = at.checked_sub(1).and_then(|p| self.word(p)).is_some_and(lexicon::before_month);
-        let modal = self.word(at + 1).is_some_and(lexicon::pronoun);
+        let after_preposition = at.checked_sub(1).and_then(|p| self.tokens.word(p)).is_some_and(lexicon::before_month);
+        let modal = self.tokens.word(at + 1).is_some_and(lexicon::pronoun);
         after_preposition || (is_capitalised(self.text, &self.tokens[at]) && !modal)
     }
 
@@ -262,7 +251,7 @@ impl Parser<'_> {
             return None;
         }
         // "March 5:30", "March 5%", "March 5-7" are not days.
-        if self.touching(at) && matches!(self.symbol(at + 1), Some(':' | '%' | '-' | '/' | '.')) {
+        if self.tokens.touching(at) && matches!(self.tokens.symbol(at + 1), Some(':' | '%' | '-' | '/' | '.')) {
             return None;
         }
         let day: i8 = digits.parse().ok().filter(|d| (1..=31).contains(d))?;
@@ -271,9 +260,9 @@ impl Parser<'_> {
 
     /// A four-digit year at `at`, after an optional "," or "of", and the token after it.
     fn year_after(&self, at: usize) -> Option<(i16, usize)> {
-        let at = if self.symbol(at) == Some(',') || self.word(at) == Some("of") { at + 1 } else { at };
+        let at = if self.tokens.symbol(at) == Some(',') || self.tokens.word(at) == Some("of") { at + 1 } else { at };
         let token = self.tokens.get(at).filter(|t| t.is_digits() && t.norm.len() == 4)?;
-        if self.touching(at) && matches!(self.symbol(at + 1), Some('-' | '/' | ':' | '%' | '.')) {
+        if self.tokens.touching(at) && matches!(self.tokens.symbol(at + 1), Some('-' | '/' | ':' | '%' | '.')) {
             return None;
         }
         Some((token.norm.parse().ok()?, at + 1))
@@ -286,13 +275,13 @@ impl Parser<'_> {
             return self.numeric_chain(at, &chain);
         }
         if let Some((d, after_day)) = self.day_at(at) {
-            let month_at = if self.word(after_day) == Some("of") { after_day + 1 } else { after_day };
-            if let Some(m) = self.word(month_at).and_then(lexicon::month) {
+            let month_at = if self.tokens.word(after_day) == Some("of") { after_day + 1 } else { after_day };
+            if let Some(m) = self.tokens.word(month_at).and_then(lexicon::month) {
                 return Some(self.month_day(m, d, self.year_after(month_at + 1), month_at + 1, anchor));
             }
         }
         let year = self.bare_year(at)?;
-        if let Some(q) = self.word(at + 1).and_then(lexicon::quarter) {
+        if let Some(q) = self.tokens.word(at + 1).and_then(lexicon::quarter) {
             return Some(calendar::quarter(year, q).map_or(Parsed::Skip(at + 2), |r| Parsed::Found(r, at + 2)));
         }
         calendar::year(year).map(|r| Parsed::Found(r, at + 1))
@@ -303,9 +292,9 @@ impl Parser<'_> {
     fn chain(&self, at: usize) -> Vec<(usize, Option<char>)> {
         let mut chain = vec![(at, None)];
         let mut last = at;
-        while self.touching(last)
-            && let Some(sep @ ('-' | '/' | ':' | '.')) = self.symbol(last + 1)
-            && self.touching(last + 1)
+        while self.tokens.touching(last)
+            && let Some(sep @ ('-' | '/' | ':' | '.')) = self.tokens.symbol(last + 1)
+            && self.tokens.touching(last + 1)
             && self.tokens.get(last + 2).is_some_and(Token::is_digits)
         {
             chain.push((last + 2, Some(sep)));
@@ -320,7 +309,7 @@ impl Parser<'_> {
         let end = chain.last().map_or(at + 1, |&(last, _)| last + 1);
         let skip = Some(Parsed::Skip(end));
         // A year right before the chain ("10/2019") means it is part of something else.
-        if at >= 2 && self.touching(at - 1) && self.touching(at - 2) && self.tokens[at - 2].is_digits() {
+        if at >= 2 && self.tokens.touching(at - 1) && self.tokens.touching(at - 2) && self.tokens[at - 2].is_digits() {
             return skip;
         }
         let group = |k: usize| &self.tokens[chain[k].0].norm;
@@ -367,17 +356,17 @@ impl Parser<'_> {
             return None;
         }
         if let Some(before) = at.checked_sub(1) {
-            let touching = self.touching(before);
-            match self.symbol(before) {
+            let touching = self.tokens.touching(before);
+            match self.tokens.symbol(before) {
                 Some('$' | '#' | '€' | '£') => return None,
                 Some('-' | '+' | '/' | '.' | ':') if touching => return None,
                 _ => {}
             }
-            if self.word(before).is_some_and(lexicon::before_count) {
+            if self.tokens.word(before).is_some_and(lexicon::before_count) {
                 return None;
             }
         }
-        if self.symbol(at + 1) == Some('%') || self.word(at + 1).is_some_and(lexicon::after_amount) {
+        if self.tokens.symbol(at + 1) == Some('%') || self.tokens.word(at + 1).is_some_and(lexicon::after_amount) {
             return None;
         }
         Some(year)
