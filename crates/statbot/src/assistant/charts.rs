@@ -3,15 +3,13 @@
 
 use super::answer::short_name;
 use super::chart_links::ChartSpec;
-use crate::datasets::{Datasets, LookupError, format};
+use crate::datasets::{Datasets, LoadedSet, LookupError, format};
 use statbot_charts::Chart;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-/// The chart a spec describes, with the version of the data set it reads.
-pub async fn build(datasets: &Datasets, spec: &ChartSpec) -> Result<(Chart, i64), LookupError> {
-    let snapshot = datasets.snapshot().await?;
-    let set = snapshot.get(&spec.dataset)?;
+/// The chart a spec describes, reading its rows of `set` (the spec's data set).
+pub async fn build(datasets: &Datasets, set: &LoadedSet, spec: &ChartSpec) -> Result<Chart, LookupError> {
     let mut metrics: Vec<usize> = spec.metrics.iter().map(|m| set.metric(m)).collect::<Result<_, _>>()?;
     let mut rows = Vec::new();
     for label in &spec.rows {
@@ -20,7 +18,7 @@ pub async fn build(datasets: &Datasets, spec: &ChartSpec) -> Result<(Chart, i64)
     // A missing value is left out rather than drawn as a zero.
     metrics.retain(|&m| rows.iter().all(|row| row.values[m].1.as_f64().is_some()));
     let Some(&first) = metrics.first() else {
-        return Ok((Chart::bar("No data", Vec::<(String, f64)>::new()), set.version));
+        return Ok(Chart::bar("No data", Vec::<(String, f64)>::new()));
     };
     let column = &set.meta.columns[first];
     let in_series = column.series().is_some() && metrics.len() > 1;
@@ -50,7 +48,7 @@ pub async fn build(datasets: &Datasets, spec: &ChartSpec) -> Result<(Chart, i64)
         Some(line) => chart.with_footnote(line.clone()),
         None => chart,
     };
-    Ok((chart, set.version))
+    Ok(chart)
 }
 
 /// A chart as cached: what it shows and the data set version it was drawn from.

@@ -76,11 +76,12 @@ impl Assistant {
     pub async fn chart_png(&self, token: &str) -> Result<Arc<[u8]>, ChartFailure> {
         let spec = self.inner.links.verify(token, jiff::Timestamp::now().as_second())?;
         let snapshot = self.inner.datasets.snapshot().await.map_err(crate::datasets::LookupError::from)?;
-        let version = snapshot.get(&spec.dataset)?.version;
-        if let Some(png) = self.inner.charts.get(&spec, version) {
+        let set = snapshot.get(&spec.dataset)?;
+        if let Some(png) = self.inner.charts.get(&spec, set.version) {
             return Ok(png);
         }
-        let (chart, version) = charts::build(&self.inner.datasets, &spec).await?;
+        let chart = charts::build(&self.inner.datasets, set, &spec).await?;
+        let version = set.version;
         let png: Arc<[u8]> = tokio::task::spawn_blocking(move || statbot_charts::render_png(&chart))
             .await
             .map_err(|e| ChartFailure::Draw(e.to_string()))?

@@ -17,7 +17,7 @@ use statbot_charts::Chart;
 
 /// The image formats charts come in.
 #[derive(Clone, Copy)]
-enum ImageFormat {
+pub(super) enum ImageFormat {
     Png,
     Svg,
 }
@@ -83,7 +83,7 @@ pub async fn answer(State(state): State<AppState>, Path(file): Path<String>) -> 
 }
 
 /// Draws a chart on the blocking pool and answers it as an image.
-async fn render(chart: Chart, format: ImageFormat) -> Result<Response, ApiError> {
+pub(super) async fn render(chart: Chart, format: ImageFormat) -> Result<Response, ApiError> {
     let drawn = tokio::task::spawn_blocking(move || match format {
         ImageFormat::Png => statbot_charts::render_png(&chart).map(|png| ("image/png", png)),
         ImageFormat::Svg => statbot_charts::render_svg(&chart).map(|svg| ("image/svg+xml", svg.into_bytes())),

@@ -2,6 +2,7 @@
 //! looked up by name, alone or side by side, by metric group, with the chart the bot would send.
 
 use super::AppState;
+use super::charts::ImageFormat;
 use super::dashboard::Nav;
 use super::error::ApiError;
 use super::extract::Operator;
@@ -14,7 +15,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -174,10 +174,6 @@ pub async fn chart(
     }
     let metrics = chart_metrics(set, metric).into_iter().map(|m| set.meta.columns[m].name.clone()).collect();
     let spec = ChartSpec { dataset: name.to_owned(), rows, metrics };
-    let (chart, _) = charts::build(&state.datasets, &spec).await?;
-    let png = tokio::task::spawn_blocking(move || statbot_charts::render_png(&chart))
-        .await
-        .map_err(|e| ApiError::Internal(format!("drawing a chart: {e}")))?
-        .map_err(|e| ApiError::Internal(format!("drawing a chart: {e}")))?;
-    Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "private, no-cache")], png).into_response())
+    let chart = charts::build(&state.datasets, set, &spec).await?;
+    super::charts::render(chart, ImageFormat::Png).await
 }
