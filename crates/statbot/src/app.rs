@@ -14,6 +14,7 @@ use crate::http::{self, AppState};
 use crate::outbox::{SenderSettings, run_sender};
 use crate::pipeline::Pipeline;
 use crate::store::{Store, StoreError};
+use crate::team::Teams;
 use axum::serve::ListenerExt;
 use std::future::Future;
 use std::sync::Arc;
@@ -33,6 +34,8 @@ pub enum StartError {
     Funnels(#[from] FunnelError),
     #[error(transparent)]
     Assistant(#[from] SetupError),
+    #[error(transparent)]
+    Teams(#[from] crate::team::TeamError),
     #[error("cannot build the Graph API client: {0}")]
     Graph(#[from] ClientBuildError),
     #[error("server: {0}")]
@@ -88,8 +91,9 @@ impl App {
         );
         let funnels = Funnels::new(store.clone(), flows, &config.funnels)?;
         engine.load_coupon_pools().await?;
+        let teams = Teams::new(store.clone(), &config.team, &config.funnels.time_zone)?;
         let tokens = TokenKeys::new(secret.as_bytes(), config.auth.token_ttl_secs);
-        Ok(App { state: AppState { config: Arc::new(config), engine, funnels, datasets, tokens }, pipeline })
+        Ok(App { state: AppState { config: Arc::new(config), engine, funnels, datasets, teams, tokens }, pipeline })
     }
 
     pub fn engine(&self) -> &Engine {

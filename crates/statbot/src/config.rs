@@ -64,6 +64,7 @@ pub struct Config {
     pub outbox: OutboxConfig,
     pub auth: AuthConfig,
     pub funnels: FunnelsConfig,
+    pub team: TeamConfig,
     pub log: LogConfig,
 }
 
@@ -109,6 +110,17 @@ pub struct FunnelsConfig {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+pub struct TeamConfig {
+    /// The team new accounts join unless another is named, created with the default metrics.
+    pub default_team: String,
+    /// When not empty, `statbot team` registers only email addresses of these domains.
+    pub allowed_email_domains: Vec<String>,
+    /// Where `statbot team` writes exports unless told otherwise.
+    pub exports_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct LogConfig {
     /// `text` or `json`.
     pub format: String,
@@ -132,6 +144,7 @@ impl Default for Config {
             outbox: OutboxConfig::default(),
             auth: AuthConfig::default(),
             funnels: FunnelsConfig::default(),
+            team: TeamConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -164,6 +177,12 @@ impl Default for AuthConfig {
 impl Default for FunnelsConfig {
     fn default() -> Self {
         FunnelsConfig { window_days: statbot_core::funnel::Rules::DEFAULT_WINDOW_DAYS, time_zone: "UTC".into() }
+    }
+}
+
+impl Default for TeamConfig {
+    fn default() -> Self {
+        TeamConfig { default_team: "Support".into(), allowed_email_domains: Vec::new(), exports_dir: "exports".into() }
     }
 }
 
@@ -210,6 +229,16 @@ const ENV_VARS: &[(&str, Setter)] = &[
     ("STATBOT_AUTH_LOCKOUT_SECS", |c, v| set_parsed(&mut c.auth.lockout_secs, v)),
     ("STATBOT_FUNNELS_WINDOW_DAYS", |c, v| set_parsed(&mut c.funnels.window_days, v)),
     ("STATBOT_FUNNELS_TIME_ZONE", |c, v| set_string(&mut c.funnels.time_zone, v)),
+    ("STATBOT_TEAM_DEFAULT_TEAM", |c, v| set_string(&mut c.team.default_team, v)),
+    ("STATBOT_TEAM_ALLOWED_EMAIL_DOMAINS", |c, v| {
+        c.team.allowed_email_domains =
+            v.split(',').map(|d| d.trim().to_ascii_lowercase()).filter(|d| !d.is_empty()).collect();
+        Ok(())
+    }),
+    ("STATBOT_TEAM_EXPORTS_DIR", |c, v| {
+        c.team.exports_dir = v.into();
+        Ok(())
+    }),
     ("STATBOT_LOG_FORMAT", |c, v| set_string(&mut c.log.format, v)),
     ("STATBOT_LOG", |c, v| set_string(&mut c.log.filter, v)),
 ];

@@ -18,4 +18,5 @@ pub mod outbox;
 pub mod pipeline;
 pub mod store;
 pub mod table;
+pub mod team;
 pub mod telemetry;

@@ -37,6 +37,7 @@ pub struct AppState {
     pub engine: Engine,
     pub funnels: Funnels,
     pub datasets: Datasets,
+    pub teams: crate::team::Teams,
     pub tokens: TokenKeys,
 }
 

@@ -43,6 +43,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0005_datasets.sql"),
         postgres: include_str!("../../migrations/postgres/0005_datasets.sql"),
     },
+    Migration {
+        version: 6,
+        name: "team_stats",
+        sqlite: include_str!("../../migrations/sqlite/0006_team_stats.sql"),
+        postgres: include_str!("../../migrations/postgres/0006_team_stats.sql"),
+    },
 ];
 
 /// Arbitrary constant naming statbot's migration lock.

@@ -14,6 +14,7 @@ mod migrate;
 mod outbox;
 mod sessions;
 mod settings;
+mod teams;
 mod users;
 mod utterances;
 
@@ -26,6 +27,7 @@ pub use funnels::{FlowEvent, RollupRound};
 pub use inbound::{ClaimScope, ClaimedInbound, Ingested};
 pub use outbox::{NewReply, OutboxMessage, OutboxStats, SendLease};
 pub use sessions::Session;
+pub use teams::{DayWrite, StoredFigure, StoredTeam};
 pub use users::{Role, User};
 pub use utterances::{Miss, NewUtterance};
 

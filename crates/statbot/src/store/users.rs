@@ -48,6 +48,8 @@ pub struct User {
     pub password_hash: String,
     pub failed_logins: i64,
     pub locked_until: Option<i64>,
+    /// The team whose figures the account reads and writes; none for accounts made before teams.
+    pub team_id: Option<i64>,
 }
 
 pub(super) fn from_row(row: &AnyRow) -> Result<User> {
@@ -58,10 +60,11 @@ pub(super) fn from_row(row: &AnyRow) -> Result<User> {
         password_hash: row.try_get("password_hash")?,
         failed_logins: row.try_get("failed_logins")?,
         locked_until: row.try_get("locked_until")?,
+        team_id: row.try_get("team_id")?,
     })
 }
 
-pub(super) const COLUMNS: &str = "id, username, role, password_hash, failed_logins, locked_until";
+pub(super) const COLUMNS: &str = "id, username, role, password_hash, failed_logins, locked_until, team_id";
 
 impl Store {
     pub async fn create_user(&self, username: &str, role: Role, password_hash: &str) -> Result<i64> {
@@ -113,6 +116,15 @@ impl Store {
         .fetch_one(&mut *self.conn().await?)
         .await?;
         Ok(row.try_get(0)?)
+    }
+
+    pub async fn set_user_team(&self, user_id: i64, team_id: i64) -> Result<()> {
+        sqlx::query("UPDATE users SET team_id = $1 WHERE id = $2")
+            .bind(team_id)
+            .bind(user_id)
+            .execute(&mut *self.conn().await?)
+            .await?;
+        Ok(())
     }
 
     /// A successful login clears the counter and any expired lock.

@@ -1,0 +1,104 @@
+//! A range's report as text for the terminal: the metrics with totals and daily averages, the
+//! ratios against their targets, and a warning naming the days with no figures.
+
+use super::Report;
+use super::definition::{Better, MetricKind};
+use super::summary::RatioSummary;
+use super::value;
+use std::fmt::Write;
+
+/// Missing days listed one by one at most; longer gaps are summed up.
+const MAX_LISTED_DAYS: usize = 31;
+
+pub fn render(report: &Report) -> String {
+    let s = &report.summary;
+    let mut out = format!(
+        "Team {}, {} to {}: {} day{}, {} with figures\n\n",
+        report.team,
+        s.from,
+        s.to,
+        s.days,
+        if s.days == 1 { "" } else { "s" },
+        s.days_recorded
+    );
+    let mut rows = vec![vec!["metric".to_owned(), "total".into(), "daily average".into(), "days".into()]];
+    for m in s.metrics.iter().filter(|m| m.days_recorded > 0 || m.kind != MetricKind::Percent) {
+        rows.push(vec![
+            m.name.clone(),
+            m.total.map_or("-".into(), |t| value::format(m.kind, t, 0)),
+            m.average.map_or("-".into(), |a| value::format(m.kind, a, 1)),
+            m.days_recorded.to_string(),
+        ]);
+    }
+    out.push_str(&crate::table::render(&rows));
+    if !s.ratios.is_empty() {
+        let mut rows = vec![vec!["ratio".to_owned(), "value".into(), "target".into(), String::new()]];
+        rows.extend(s.ratios.iter().map(ratio_row));
+        out.push('\n');
+        out.push_str(&crate::table::render(&rows));
+        for r in s.ratios.iter().filter(|r| r.days_from_percentage > 0) {
+            let _ = writeln!(
+                out,
+                "({}: {} day{} recorded as a percentage only, each counted as an average day)",
+                r.name,
+                r.days_from_percentage,
+                if r.days_from_percentage == 1 { "" } else { "s" }
+            );
+        }
+    }
+    if let Some(warning) = missing_days_warning(report) {
+        out.push('\n');
+        out.push_str(&warning);
+        out.push('\n');
+    }
+    out
+}
+
+/// "Warning: no figures for 2 of 7 days: 2026-11-21, 2026-11-22", or nothing when complete.
+pub fn missing_days_warning(report: &Report) -> Option<String> {
+    let s = &report.summary;
+    let missing = &s.missing_days;
+    if missing.is_empty() {
+        return None;
+    }
+    let mut text = format!("Warning: no figures for {} of {} days", missing.len(), s.days);
+    if missing.len() <= MAX_LISTED_DAYS {
+        let days: Vec<String> = missing.iter().map(ToString::to_string).collect();
+        let _ = write!(text, ": {}", days.join(", "));
+    } else {
+        let _ = write!(text, " (first {}, last {})", missing[0], missing[missing.len() - 1]);
+    }
+    Some(text)
+}
+
+/// A ratio's value as written: a percentage, or a number with two decimals.
+pub fn ratio_value(r: &RatioSummary, value: f64) -> String {
+    if r.percent { value::format(MetricKind::Percent, value, 1) } else { value::group_thousands(value, 2) }
+}
+
+/// "95% or more", "2 or less".
+pub fn ratio_target(r: &RatioSummary) -> Option<String> {
+    let target = r.target?;
+    let written = if r.percent {
+        value::format(MetricKind::Percent, target, 1)
+    } else {
+        value::group_thousands(target, if target.fract() == 0.0 { 0 } else { 2 })
+    };
+    Some(match r.better {
+        Better::Higher => format!("{written} or more"),
+        Better::Lower => format!("{written} or less"),
+    })
+}
+
+fn ratio_row(r: &RatioSummary) -> Vec<String> {
+    vec![
+        r.name.clone(),
+        r.value.map_or("-".into(), |v| ratio_value(r, v)),
+        ratio_target(r).unwrap_or_default(),
+        match r.on_target {
+            Some(true) => "on target".into(),
+            Some(false) => "off target".into(),
+            None => String::new(),
+        },
+    ]
+}
