@@ -1,5 +1,5 @@
 //! The command line: one binary whose subcommands are the process roles (`serve`) and the
-//! operator's tools (`chat`, `flows`, `funnel`, `dataset`, `intents`, `users`, `config`, `bench`). Errors end as one plain
+//! operator's tools (`chat`, `flows`, `funnel`, `dataset`, `intents`, `team`, `users`, `config`, `bench`). Errors end as one plain
 //! sentence on stderr and a non-zero exit code, never a backtrace.
 
 /// `println!` for command output: see [`emit`].
@@ -16,6 +16,7 @@ mod flows;
 mod funnel;
 mod intents;
 mod serve;
+mod team;
 mod users;
 
 use crate::config::{self, Config, ConfigError};
@@ -50,6 +51,8 @@ enum Command {
     /// Review free text the bot did not understand.
     #[command(subcommand)]
     Intents(intents::IntentsCommand),
+    /// Team stats: the interactive app, or `add`, `view`, `export`, `metrics`, `list` for scripts.
+    Team(team::TeamArgs),
     /// Manage operator accounts.
     #[command(subcommand)]
     Users(users::UsersCommand),
@@ -103,6 +106,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Flows(cmd) => flows::run(cmd),
         Command::Serve(args) => serve::run(load_config(cli.config)?, args).await,
         Command::Chat(args) => chat::run(load_config(cli.config)?, args).await,
+        Command::Team(args) => team::run(load_config(cli.config)?, args).await,
         Command::Users(cmd) => users::run(load_config(cli.config)?, cmd).await,
         Command::Dataset(cmd) => dataset::run(load_config(cli.config)?, cmd).await,
         Command::Intents(cmd) => intents::run(load_config(cli.config)?, cmd).await,

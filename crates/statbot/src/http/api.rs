@@ -53,6 +53,8 @@ pub struct NewUser {
     username: String,
     password: String,
     role: String,
+    /// The team the account joins (default: the configured default team).
+    team: Option<String>,
 }
 
 /// `POST /api/v1/users`: an admin creates an operator account.
@@ -67,8 +69,15 @@ pub async fn create_user(
     if username.is_empty() || username.len() > 64 || username.chars().any(char::is_whitespace) {
         return Err(ApiError::BadRequest("the username must be 1 to 64 characters without spaces".into()));
     }
+    if let Some(team) = &body.team {
+        crate::team::check_team_name(team)?;
+    }
     let id = crate::auth::create_user(state.engine.store(), username, role, &body.password).await?;
-    Ok((axum::http::StatusCode::CREATED, Json(json!({ "id": id, "username": username, "role": role }))))
+    let team = state.teams.assign(id, body.team.as_deref()).await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(json!({ "id": id, "username": username, "role": role, "team": team.name })),
+    ))
 }
 
 #[derive(serde::Deserialize)]

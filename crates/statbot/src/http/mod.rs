@@ -16,6 +16,7 @@ mod health;
 mod media;
 mod messenger;
 mod session;
+mod team;
 
 use crate::auth::TokenKeys;
 use crate::config::Config;
@@ -58,6 +59,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/datasets/{name}", get(datasets::describe))
         .route("/api/v1/datasets/{name}/entities/{key}", get(datasets::entity))
         .route("/api/v1/datasets/{name}/compare", get(datasets::compare))
+        .route("/api/v1/teams", get(team::teams))
+        .route("/api/v1/team/metrics", get(team::metrics).put(team::put_metrics))
+        .route("/api/v1/team/stats", get(team::stats))
+        .route("/api/v1/team/stats/export", get(team::export))
+        .route("/api/v1/team/stats/{date}", get(team::day).put(team::put_day))
         .route("/api/v1/contacts", get(api::contacts))
         .route("/api/v1/contacts/{id}/messages", get(api::contact_messages))
         .route("/", get(dashboard::home))

@@ -52,7 +52,9 @@ impl DayRange {
         if !(0..MAX_DAYS).contains(&extra) {
             return Err(format!("the number of extra days is 0 to {}", MAX_DAYS - 1));
         }
-        let to = start.checked_add(jiff::Span::new().days(extra)).map_err(|_| "that range ends past year 9999".to_owned())?;
+        let to = start
+            .checked_add(jiff::Span::new().days(extra))
+            .map_err(|_| "that range ends past year 9999".to_owned())?;
         DayRange::new(start, to)
     }
 
@@ -71,7 +73,8 @@ impl DayRange {
                         if !(0..MAX_DAYS).contains(&extra) {
                             return Err(format!("the number of extra days is 0 to {}", MAX_DAYS - 1));
                         }
-                        to.checked_sub(jiff::Span::new().days(extra)).map_err(|_| "that range starts before year 1".to_owned())?
+                        to.checked_sub(jiff::Span::new().days(extra))
+                            .map_err(|_| "that range starts before year 1".to_owned())?
                     }
                 };
                 DayRange::new(from, to)
@@ -79,7 +82,7 @@ impl DayRange {
         }
     }
 
-    pub fn len(&self) -> i64 {
+    pub fn day_count(&self) -> i64 {
         self.from.until(self.to).map(|span| span.get_days() as i64 + 1).unwrap_or(0)
     }
 }
@@ -103,8 +106,8 @@ mod tests {
     fn ranges_from_a_start_and_extra_days_or_from_two_ends() {
         let today = date(2026, 11, 24);
         let week = DayRange::starting(date(2026, 11, 16), 6).unwrap();
-        assert_eq!((week.to, week.len()), (date(2026, 11, 22), 7));
-        assert_eq!(DayRange::starting(today, 0).unwrap().len(), 1);
+        assert_eq!((week.to, week.day_count()), (date(2026, 11, 22), 7));
+        assert_eq!(DayRange::starting(today, 0).unwrap().day_count(), 1);
         assert_eq!(DayRange::parse(None, None, None, today).unwrap(), DayRange { from: date(2026, 11, 18), to: today });
         assert_eq!(DayRange::parse(Some("2026-11-01"), None, Some(2), today).unwrap().to, date(2026, 11, 3));
         assert!(DayRange::parse(Some("2026-11-05"), Some("2026-11-01"), None, today).unwrap_err().contains("after"));

@@ -173,7 +173,9 @@ impl TeamDefinition {
 
     /// The ratio with a daily percentage whose first part is `key`, if any.
     pub fn ratio_starting_with(&self, key: &str) -> Option<&RatioDef> {
-        self.ratios.iter().find(|r| r.percent_metric.is_some() && r.denominator.first().map(String::as_str) == Some(key))
+        self.ratios
+            .iter()
+            .find(|r| r.percent_metric.is_some() && r.denominator.first().map(String::as_str) == Some(key))
     }
 
     /// Parses and checks a definition written as JSON or TOML.

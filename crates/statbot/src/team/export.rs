@@ -44,9 +44,12 @@ pub fn csv(report: &Report, definition: &TeamDefinition) -> String {
     for date in s.from.series(jiff::Span::new().days(1)).take_while(|d| *d <= s.to) {
         let day = recorded.next_if(|d| d.date == date);
         let mut row = vec![date.to_string()];
-        row.extend(definition.metrics.iter().map(|m| {
-            day.and_then(|d| d.values.get(&m.key)).map(|v| number(*v)).unwrap_or_default()
-        }));
+        row.extend(
+            definition
+                .metrics
+                .iter()
+                .map(|m| day.and_then(|d| d.values.get(&m.key)).map(|v| number(*v)).unwrap_or_default()),
+        );
         out.push_str(&crate::csv::line(&row));
     }
     out

@@ -81,8 +81,7 @@ pub struct Teams {
 impl Teams {
     /// `time_zone` is the IANA zone whose calendar "today" follows.
     pub fn new(store: Store, config: &TeamConfig, time_zone: &str) -> Result<Teams, TeamError> {
-        let time_zone =
-            jiff::tz::TimeZone::get(time_zone).map_err(|_| TeamError::BadTimeZone(time_zone.to_owned()))?;
+        let time_zone = jiff::tz::TimeZone::get(time_zone).map_err(|_| TeamError::BadTimeZone(time_zone.to_owned()))?;
         Ok(Teams { store, config: config.clone(), time_zone })
     }
 
@@ -125,8 +124,13 @@ impl Teams {
         {
             return Team::from_stored(team);
         }
-        let team = self.ensure(&self.config.default_team).await?;
-        self.store.set_user_team(user.id, team.id).await?;
+        self.assign(user.id, None).await
+    }
+
+    /// Puts an account in the named team (or the default one), creating the team if needed.
+    pub async fn assign(&self, user_id: i64, team_name: Option<&str>) -> Result<Team, TeamError> {
+        let team = self.ensure(team_name.unwrap_or(&self.config.default_team)).await?;
+        self.store.set_user_team(user_id, team.id).await?;
         Ok(team)
     }
 
@@ -153,10 +157,8 @@ impl Teams {
         let figures = self.store.team_figures(team.id, &range.from.to_string(), &range.to.to_string()).await?;
         let mut days: BTreeMap<Date, BTreeMap<String, f64>> = BTreeMap::new();
         for figure in figures {
-            let date: Date = figure
-                .day
-                .parse()
-                .map_err(|_| StoreError::Corrupt(format!("team figure day `{}`", figure.day)))?;
+            let date: Date =
+                figure.day.parse().map_err(|_| StoreError::Corrupt(format!("team figure day `{}`", figure.day)))?;
             days.entry(date).or_default().insert(figure.metric, figure.value);
         }
         Ok(days.into_iter().map(|(date, values)| DayFigures { date, values }).collect())
@@ -184,7 +186,9 @@ impl Teams {
         user_id: Option<i64>,
     ) -> Result<(), TeamError> {
         if date > self.today() {
-            return Err(TeamError::BadInput(format!("{date} is in the future; figures are recorded for today or earlier")));
+            return Err(TeamError::BadInput(format!(
+                "{date} is in the future; figures are recorded for today or earlier"
+            )));
         }
         if figures.is_empty() {
             return Err(TeamError::BadInput("no figures given".into()));

@@ -172,10 +172,8 @@ mod tests {
     #[test]
     fn percentage_only_days_count_as_an_average_day() {
         let definition = TeamDefinition::default();
-        let only_percentages = [
-            day(date(2026, 11, 2), &[("csat_percent", 90.0)]),
-            day(date(2026, 11, 3), &[("csat_percent", 100.0)]),
-        ];
+        let only_percentages =
+            [day(date(2026, 11, 2), &[("csat_percent", 90.0)]), day(date(2026, 11, 3), &[("csat_percent", 100.0)])];
         let s = Summary::compute(&definition, date(2026, 11, 2), date(2026, 11, 3), &only_percentages);
         assert!((s.ratios[0].value.unwrap() - 95.0).abs() < 1e-9);
         assert_eq!(s.ratios[0].days_from_percentage, 2);

@@ -10,7 +10,19 @@ use std::fmt::Write;
 /// Missing days listed one by one at most; longer gaps are summed up.
 const MAX_LISTED_DAYS: usize = 31;
 
+/// The report with the missing-days warning at the end.
 pub fn render(report: &Report) -> String {
+    let mut out = body(report);
+    if let Some(warning) = missing_days_warning(report) {
+        out.push('\n');
+        out.push_str(&warning);
+        out.push('\n');
+    }
+    out
+}
+
+/// The report without the missing-days warning (for callers that show it their own way).
+pub fn body(report: &Report) -> String {
     let s = &report.summary;
     let mut out = format!(
         "Team {}, {} to {}: {} day{}, {} with figures\n\n",
@@ -45,11 +57,6 @@ pub fn render(report: &Report) -> String {
                 if r.days_from_percentage == 1 { "" } else { "s" }
             );
         }
-    }
-    if let Some(warning) = missing_days_warning(report) {
-        out.push('\n');
-        out.push_str(&warning);
-        out.push('\n');
     }
     out
 }
