@@ -1,4 +1,4 @@
-//! `statbot users add NAME --role admin|staff`: creates an operator account. The password comes
+//! `statbot users add NAME --role admin|staff [--team TEAM]`: creates an operator account in a team. The password comes
 //! from a hidden prompt (asked twice) or, for scripts, from standard input with
 //! `--password-stdin`.
 
@@ -6,6 +6,7 @@ use super::{CliError, warn_unknown};
 use crate::auth;
 use crate::config::Config;
 use crate::store::{Role, Store};
+use crate::team::{Team, Teams};
 use crate::telemetry;
 use clap::Subcommand;
 use std::io::{BufRead, IsTerminal};
@@ -20,26 +21,45 @@ pub enum UsersCommand {
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
+        /// The team the account works on (default: the configured default team; created if new).
+        #[arg(long)]
+        team: Option<String>,
     },
 }
 
 pub async fn run((config, unknown): (Config, Vec<String>), cmd: UsersCommand) -> Result<(), CliError> {
     telemetry::init(&crate::config::LogConfig { filter: "warn".into(), ..config.log.clone() });
     warn_unknown(&unknown);
-    let UsersCommand::Add { name, role, password_stdin } = cmd;
+    let UsersCommand::Add { name, role, password_stdin, team } = cmd;
     let name = name.trim().to_owned();
     if name.is_empty() || name.len() > 64 || name.chars().any(char::is_whitespace) {
         return Err(CliError("the user name must be 1 to 64 characters without spaces".into()));
     }
     let role: Role = role.parse()?;
+    if let Some(team) = &team {
+        crate::team::check_team_name(team)?;
+    }
     let password = read_password(password_stdin)?;
     auth::check_password_rules(&password)?;
     let store = Store::open(&config.database_url).await?;
-    let result = auth::create_user(&store, &name, role, &password).await;
+    let result = create(&config, &store, &name, role, &password, team.as_deref()).await;
     store.close().await;
-    result?;
-    crate::cli::outln!("created {role} account `{name}`");
+    let team = result?;
+    crate::cli::outln!("created {role} account `{name}` in team {}", team.name);
     Ok(())
+}
+
+async fn create(
+    config: &Config,
+    store: &Store,
+    name: &str,
+    role: Role,
+    password: &str,
+    team: Option<&str>,
+) -> Result<Team, CliError> {
+    let teams = Teams::new(store.clone(), &config.team, &config.funnels.time_zone)?;
+    let id = auth::create_user(store, name, role, password).await?;
+    Ok(teams.assign(id, team).await?)
 }
 
 fn read_password(from_stdin: bool) -> Result<String, CliError> {

@@ -176,20 +176,55 @@ impl App<'_> {
     }
 
     async fn main_menu(&self, user: User) -> Result<(), Closed> {
-        let Some(team) = self.guarded(self.teams.of_user(&user)).await else {
+        let Some(mut team) = self.guarded(self.teams.of_user(&user)).await else {
             return Ok(());
         };
         self.term.heading(&format!("Welcome, {}! You are working on team {}.", user.username, team.name));
+        let admin = user.role == Role::Admin;
+        let (menu, choices) = if admin {
+            (
+                "1) Add or update stats\n2) View stats\n3) Export stats\n4) Switch team\n0) Exit",
+                "Choose 1, 2, 3, 4 or 0: ",
+            )
+        } else {
+            ("1) Add or update stats\n2) View stats\n3) Export stats\n0) Exit", "Choose 1, 2, 3 or 0: ")
+        };
         loop {
-            self.term.heading("1) Add or update stats\n2) View stats\n3) Export stats\n0) Exit");
-            match self.term.ask("Choose 1, 2, 3 or 0: ")?.trim() {
+            self.term.heading(menu);
+            match self.term.ask(choices)?.trim() {
                 "1" => self.add(&team, &user).await?,
                 "2" => self.view(&team).await?,
                 "3" => self.export(&team).await?,
+                "4" if admin => {
+                    if let Some(other) = self.switch_team().await? {
+                        team = other;
+                        self.term.success(&format!("You are working on team {} now.", team.name));
+                    }
+                }
                 "0" => return Ok(()),
-                _ => self.term.error("Please choose 1, 2, 3 or 0."),
+                _ => self.term.error(&format!("Please {}.", choices.trim_end_matches(": ").to_lowercase())),
             }
         }
+    }
+
+    /// Admins work on any team: the teams are listed and one is picked by name.
+    async fn switch_team(&self) -> Result<Option<Team>, Closed> {
+        let Some(all) = self.guarded(self.teams.list()).await else {
+            return Ok(None);
+        };
+        let names: Vec<&str> = all.iter().map(|t| t.name.as_str()).collect();
+        self.term.say(&format!("Teams: {}", names.join(", ")));
+        let picked = self.term.ask_until("Team (empty to stay): ", |text| {
+            if text.is_empty() {
+                return Ok(None);
+            }
+            all.iter()
+                .find(|t| t.name.eq_ignore_ascii_case(text))
+                .cloned()
+                .map(Some)
+                .ok_or_else(|| format!("No team is named {text}."))
+        })?;
+        Ok(picked)
     }
 
     async fn add(&self, team: &Team, user: &User) -> Result<(), Closed> {
