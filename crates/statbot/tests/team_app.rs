@@ -259,3 +259,53 @@ async fn a_locked_database_is_said_in_a_sentence_and_leads_back_to_the_menu() {
     .await
     .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn registration_keeps_to_allowed_domains_and_admins_switch_teams() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = support::fresh_database_url(dir.path()).await;
+    let store = Store::open(&database_url).await.unwrap();
+    let root =
+        statbot::auth::create_user(&store, "root", statbot::store::Role::Admin, "correct horse battery").await.unwrap();
+    let config = statbot::config::Config::default();
+    let teams = statbot::team::Teams::new(store.clone(), &config.team, "UTC").unwrap();
+    teams.assign(root, Some("Support")).await.unwrap();
+    let billing = teams.ensure("Billing").await.unwrap();
+    let figures = [("solved".to_owned(), 7.0)];
+    teams
+        .record(&billing, jiff::civil::date(2025, 4, 1), &figures, statbot::store::DayWrite::Replace, None)
+        .await
+        .unwrap();
+    let mut command = team_command(&database_url, &dir.path().join("exports"));
+    command.env("STATBOT_TEAM_ALLOWED_EMAIL_DOMAINS", "example.com, example.org");
+
+    tokio::task::spawn_blocking(move || {
+        let mut app = spawn_command(command, Some(30_000)).unwrap();
+        answer(&mut app, "Choose 1, 2 or 0: ", "2");
+        let prompt = "Username (your email address at @example.com or @example.org; empty to go back): ";
+        answer(&mut app, prompt, "mallory");
+        expect(&mut app, "Register with your email address");
+        answer(&mut app, prompt, "mallory@elsewhere.net");
+        expect(&mut app, "Registration is open to addresses at example.com, example.org only.");
+        answer(&mut app, prompt, "");
+        // The admin works on another team.
+        answer(&mut app, "Choose 1, 2 or 0: ", "1");
+        answer(&mut app, "Username: ", "root");
+        answer(&mut app, "Password: ", "correct horse battery");
+        expect(&mut app, "You are working on team Support.");
+        answer(&mut app, "Choose 1, 2, 3, 4 or 0: ", "4");
+        expect(&mut app, "Teams: Billing, Support");
+        answer(&mut app, "Team (empty to stay): ", "Nowhere");
+        expect(&mut app, "No team is named Nowhere.");
+        answer(&mut app, "Team (empty to stay): ", "billing");
+        expect(&mut app, "You are working on team Billing now.");
+        answer(&mut app, "Choose 1, 2, 3, 4 or 0: ", "2");
+        answer(&mut app, "FROM to TO [today]: ", "2025-04-01 to 2025-04-02");
+        expect(&mut app, "Team Billing, 2025-04-01 to 2025-04-02: 2 days, 1 with figures");
+        expect(&mut app, "Warning: no figures for 1 of 2 days: 2025-04-02");
+        answer(&mut app, "Choose 1, 2, 3, 4 or 0: ", "0");
+        app.exp_eof().unwrap();
+    })
+    .await
+    .unwrap();
+}
