@@ -2,6 +2,7 @@
 
 mod funnel;
 mod intents;
+mod team;
 mod webhook;
 
 use crate::cli::CliError;
@@ -36,6 +37,18 @@ pub enum BenchCommand {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// Team stats: recording a day and range reports over years of figures.
+    Team {
+        /// Days of figures per team, ending today.
+        #[arg(long, default_value_t = 3650)]
+        days: i64,
+        /// Teams sharing the database.
+        #[arg(long, default_value_t = 5)]
+        teams: usize,
+        /// Database to fill (default: a fresh SQLite file in the temp folder).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Intent classifier quality and speed on a labelled data set (CLINC150's layout).
     Intents {
         /// Folder with train.jsonl, val.jsonl, test.jsonl, oos_val.jsonl and oos_test.jsonl.
@@ -55,6 +68,7 @@ pub async fn run(cmd: BenchCommand) -> Result<(), CliError> {
         }
         BenchCommand::Funnel { events, days, database_url } => funnel::run(events, days, database_url).await,
         BenchCommand::Intents { data, json } => intents::run(&data, json).await,
+        BenchCommand::Team { days, teams, database_url } => team::run(days, teams, database_url).await,
     }
 }
 
