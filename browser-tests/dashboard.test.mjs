@@ -1,14 +1,18 @@
 // The dashboard in headless Chromium: three visitors walk the demo coupon flow on /chat, then
 // an operator is refused with a wrong password, logs in, opens the flow's funnel and checks
-// the numbers shown, on a laptop and on a phone screen. Needs STATBOT_URL (a `statbot serve
-// --demo` on a fresh database), DASHBOARD_USER and DASHBOARD_PASSWORD (an operator account).
+// the numbers shown, on a laptop and on a phone screen, then the team page. Needs STATBOT_URL
+// (a `statbot serve --demo` on a fresh database), DASHBOARD_USER and DASHBOARD_PASSWORD (an
+// operator account), and TEAM_DAYS (the days of the last week given the same figures by
+// `statbot team add`, space-separated).
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 const base = process.env.STATBOT_URL;
 const user = process.env.DASHBOARD_USER;
 const password = process.env.DASHBOARD_PASSWORD;
-assert.ok(base && user && password, 'set STATBOT_URL, DASHBOARD_USER and DASHBOARD_PASSWORD');
+const teamDays = (process.env.TEAM_DAYS || '').split(/\s+/).filter(Boolean);
+assert.ok(base && user && password && teamDays.length,
+  'set STATBOT_URL, DASHBOARD_USER, DASHBOARD_PASSWORD and TEAM_DAYS');
 
 async function waitForServer() {
   for (let i = 0; i < 200; i++) {
@@ -51,9 +55,33 @@ async function journey(taps) {
   await ctx.close();
 }
 
-/// The text of a cell of the funnel table (row key, column name).
-async function cell(page, row, col) {
-  return (await page.locator(`#funnel tr[data-row="${row}"] td[data-col="${col}"]`).textContent()).trim();
+/// The text of a cell of a table (row key, column name); the funnel's unless another is named.
+async function cell(page, row, col, table = 'funnel') {
+  return (await page.locator(`#${table} tr[data-row="${row}"] td[data-col="${col}"]`).textContent()).trim();
+}
+
+/// The team page of the last seven days: the figures of TEAM_DAYS (40 solved, 19 good and 1 bad
+/// rating each), the ratios against their targets, the other days named as missing, and the
+/// charts drawn; the page fits a phone.
+async function checkTeam(page) {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.getByRole('link', { name: 'Team', exact: true }).click();
+  await page.waitForURL(/\/team$/);
+  const n = teamDays.length;
+  assert.equal(await cell(page, 'solved', 'total', 'metrics'), String(40 * n));
+  assert.equal(await cell(page, 'solved', 'days', 'metrics'), String(n));
+  assert.equal(await cell(page, 'csat', 'value', 'ratios'), '95%');
+  assert.equal(await cell(page, 'csat', 'target', 'ratios'), '95% or more');
+  assert.equal(await cell(page, 'csat', 'status', 'ratios'), '✓ On target');
+  const missing = await page.locator('#missing-days').textContent();
+  assert.match(missing, new RegExp(`no figures for ${7 - n} of 7 days`));
+  for (const day of teamDays) assert.ok(!missing.includes(day), `${day} has figures: ${missing}`);
+  const chart = page.getByRole('img', { name: 'Tickets solved per day' });
+  assert.ok((await chart.evaluate((img) => img.decode().then(() => img.naturalWidth))) > 0, 'the chart loads');
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the team page is ${overflow}px wider than a phone`);
+  if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/team-phone.png`, fullPage: true });
 }
 
 try {
@@ -109,6 +137,8 @@ try {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone`);
   if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/flow-phone.png`, fullPage: true });
+
+  await checkTeam(page);
 
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.waitForURL(/\/login$/);

@@ -71,12 +71,25 @@ fn samples() -> Vec<(&'static str, Chart)> {
             ("Paid", 1133.0),
         ],
     );
+    // Two weeks with the weekend and one Wednesday missing: shaded gaps, a broken line, a lone point.
+    let fortnight: Vec<String> = (1..=14).map(|d| format!("2024-06-{d:02}")).collect();
+    let recorded = [1, 2, 3, 4, 5, 8, 10, 11, 12, 14];
+    let gaps = Chart::line(
+        "Tickets solved per day",
+        vec![LineSeries::new(
+            "Tickets solved",
+            recorded.iter().map(|&d| (fortnight[d - 1].as_str(), 30.0 + (d * 7 % 11) as f64)),
+        )],
+    )
+    .with_x_labels(&fortnight)
+    .with_footnote("No figures: 2024-06-06, 2024-06-07, 2024-06-09, 2024-06-13");
     let empty = Chart::bar("Orders today", Vec::<(String, f64)>::new());
     let mut all = vec![
         ("bar", bar),
         ("bar-negative", negative),
         ("grouped", grouped),
         ("line", line),
+        ("line-gaps", gaps),
         ("funnel", funnel),
         ("empty", empty),
     ];

@@ -25,6 +25,10 @@ pub enum ChartError {
     #[error("line chart mixes numeric and labelled x values (series {series:?})")]
     MixedX { series: String },
 
+    /// A line chart lists x labels ([`crate::Chart::x_labels`]) but its points have numeric x values.
+    #[error("line chart lists x labels but series {series:?} has numeric x values")]
+    XLabelsOnNumericX { series: String },
+
     /// A funnel step has a negative count.
     #[error("funnel step {step:?} has a negative count ({count})")]
     NegativeCount { step: String, count: f64 },

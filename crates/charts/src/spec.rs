@@ -4,7 +4,7 @@
 //! ```json
 //! {"title": "Signups per day", "kind": {"type": "bar", "bars": [{"label": "Mon", "value": 12}]}}
 //! ```
-//! `width`, `height`, `format`, `x_label`, `y_label` and `footnote` may be left out.
+//! `width`, `height`, `format`, `x_label`, `y_label`, `footnote` and `x_labels` may be left out.
 
 use serde::{Deserialize, Serialize};
 
@@ -51,6 +51,14 @@ pub struct Chart {
     /// Small print under the chart, such as the data's source; wrapped onto at most two lines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub footnote: Option<String>,
+    /// Line charts with labelled x values only: every label of the x axis, in order, including those no
+    /// point has (such as days with no figures). A listed label that no series has a point for is a gap:
+    /// it keeps its place on the axis, is shaded and crossed at the axis, and no line is drawn across it.
+    /// With this list, each line also breaks at any listed label its own series has no point for. Labels of
+    /// points that are not listed follow the listed ones, in order of first appearance. Empty (the default):
+    /// the axis is the points' labels and lines join all their points. Ignored by other chart kinds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub x_labels: Vec<String>,
 }
 
 fn default_width() -> u32 {
@@ -148,6 +156,7 @@ impl Chart {
             width: DEFAULT_WIDTH,
             height: DEFAULT_HEIGHT,
             footnote: None,
+            x_labels: Vec::new(),
         }
     }
 
@@ -201,6 +210,13 @@ impl Chart {
     /// Sets the small print under the chart.
     pub fn with_footnote(mut self, footnote: impl Into<String>) -> Self {
         self.footnote = Some(footnote.into());
+        self
+    }
+
+    /// Sets every label of a line chart's x axis, in order; listed labels with no point are drawn as gaps
+    /// (see [`Chart::x_labels`]).
+    pub fn with_x_labels<L: Into<String>>(mut self, labels: impl IntoIterator<Item = L>) -> Self {
+        self.x_labels = labels.into_iter().map(Into::into).collect();
         self
     }
 

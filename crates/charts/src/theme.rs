@@ -13,6 +13,11 @@ pub(crate) const GRID: RGBColor = RGBColor(229, 231, 235);
 /// Axis lines and the zero line.
 pub(crate) const AXIS: RGBColor = RGBColor(156, 163, 175);
 
+/// Bands over x labels with no data, drawn at [`GAP_OPACITY`] so the grid shows through.
+pub(crate) const GAP: RGBColor = RGBColor(107, 114, 128);
+/// Opacity of the gap bands: a light gray on white.
+pub(crate) const GAP_OPACITY: f64 = 0.14;
+
 /// Series colours: Okabe & Ito's palette, told apart by people with the common colour-vision deficiencies.
 /// Its yellow is left out (too faint on white).
 const PALETTE: [RGBColor; 7] = [

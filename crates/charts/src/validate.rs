@@ -1,4 +1,5 @@
-//! Checks a [`Chart`] before drawing: size bounds, finite values, matching lengths, one kind of x axis.
+//! Checks a [`Chart`] before drawing: size bounds, finite values, matching lengths, one kind of x axis (and
+//! listed x labels only on a labelled one).
 
 use crate::error::ChartError;
 use crate::spec::{Chart, ChartKind, MAX_POINTS, MAX_SIDE, MIN_HEIGHT, MIN_WIDTH, X};
@@ -9,7 +10,7 @@ pub(crate) fn validate(chart: &Chart) -> Result<(), ChartError> {
     if !(MIN_WIDTH..=MAX_SIDE).contains(&width) || !(MIN_HEIGHT..=MAX_SIDE).contains(&height) {
         return Err(ChartError::InvalidSize { width, height });
     }
-    let count = point_count(&chart.kind);
+    let count = point_count(&chart.kind).saturating_add(chart.x_labels.len());
     if count > MAX_POINTS {
         return Err(ChartError::TooManyPoints { count, limit: MAX_POINTS });
     }
@@ -47,6 +48,9 @@ pub(crate) fn validate(chart: &Chart) -> Result<(), ChartError> {
                     };
                     if *numeric_x.get_or_insert(is_number) != is_number {
                         return Err(ChartError::MixedX { series: s.name.clone() });
+                    }
+                    if is_number && !chart.x_labels.is_empty() {
+                        return Err(ChartError::XLabelsOnNumericX { series: s.name.clone() });
                     }
                 }
             }

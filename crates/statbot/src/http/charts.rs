@@ -23,11 +23,11 @@ pub(super) enum ImageFormat {
 }
 
 /// `coupon.png` -> (`coupon`, PNG).
-fn split_file(file: &str) -> Result<(&str, ImageFormat), ApiError> {
+pub(super) fn split_file(file: &str) -> Result<(&str, ImageFormat), ApiError> {
     match file.rsplit_once('.') {
         Some((name, "png")) => Ok((name, ImageFormat::Png)),
         Some((name, "svg")) => Ok((name, ImageFormat::Svg)),
-        _ => Err(ApiError::NotFound(format!("chart `{file}` (ask for FLOW.png or FLOW.svg)"))),
+        _ => Err(ApiError::NotFound(format!("chart `{file}` (ask for NAME.png or NAME.svg)"))),
     }
 }
 

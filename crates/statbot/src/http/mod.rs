@@ -7,6 +7,7 @@ mod charts;
 mod chat;
 mod dashboard;
 mod dashboard_datasets;
+mod dashboard_team;
 pub mod datasets;
 mod download;
 pub mod error;
@@ -17,6 +18,8 @@ mod media;
 mod messenger;
 mod session;
 mod team;
+mod team_charts;
+mod team_request;
 
 use crate::auth::TokenKeys;
 use crate::config::Config;
@@ -74,6 +77,8 @@ pub fn router(state: AppState) -> Router {
         .route("/datasets", get(dashboard_datasets::list))
         .route("/datasets/{name}", get(dashboard_datasets::show))
         .route("/charts/datasets/{file}", get(dashboard_datasets::chart))
+        .route("/team", get(dashboard_team::page))
+        .route("/charts/team/{file}", get(team_charts::chart))
         .route("/contacts/{id}", get(dashboard::conversation))
         .route("/charts/funnels/{file}", get(charts::funnel))
         .route("/charts/reveals/{file}", get(charts::reveals))
