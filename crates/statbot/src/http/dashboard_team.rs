@@ -10,7 +10,6 @@ use super::error::ApiError;
 use super::session::Dashboard;
 use super::team_request::{TeamParams, default_range, query};
 use crate::store::Role;
-use crate::team::definition::MetricKind;
 use crate::team::summary::RatioSummary;
 use crate::team::{DayRange, Report, Team, TeamError, table, value};
 use askama::Template;
@@ -120,9 +119,7 @@ pub async fn page(
 fn stats(team: &Team, report: &Report) -> Stats {
     let s = &report.summary;
     let query = query(DayRange { from: s.from, to: s.to }, &team.name);
-    // Percent metrics with no day recorded are left out, as in the terminal's table: a team that
-    // records rating counts never sees an empty "daily percentage" row.
-    let shown = s.metrics.iter().filter(|m| m.days_recorded > 0 || m.kind != MetricKind::Percent);
+    let shown = s.metrics.iter().filter(|m| m.shown());
     let metrics = shown
         .map(|m| MetricRow {
             key: m.key.clone(),

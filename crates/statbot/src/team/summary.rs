@@ -26,6 +26,14 @@ pub struct MetricSummary {
     pub days_recorded: usize,
 }
 
+impl MetricSummary {
+    /// Whether a table shows this metric: all but percent metrics with no day recorded (the
+    /// daily percentage a team that records rating counts never uses).
+    pub fn shown(&self) -> bool {
+        self.days_recorded > 0 || self.kind != MetricKind::Percent
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RatioSummary {
     pub key: String,

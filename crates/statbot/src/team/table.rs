@@ -34,7 +34,7 @@ pub fn body(report: &Report) -> String {
         s.days_recorded
     );
     let mut rows = vec![vec!["metric".to_owned(), "total".into(), "daily average".into(), "days".into()]];
-    for m in s.metrics.iter().filter(|m| m.days_recorded > 0 || m.kind != MetricKind::Percent) {
+    for m in s.metrics.iter().filter(|m| m.shown()) {
         rows.push(vec![
             m.name.clone(),
             m.total.map_or("-".into(), |t| value::format(m.kind, t, 0)),
