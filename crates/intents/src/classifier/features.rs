@@ -65,7 +65,7 @@ enum Block {
 
 /// Hasher for keys that already are well-mixed 64-bit hashes: uses them as they are.
 #[derive(Default, Clone, Copy)]
-struct PreHashed(u64);
+pub(crate) struct PreHashed(u64);
 
 impl Hasher for PreHashed {
     fn finish(&self) -> u64 {
@@ -82,7 +82,8 @@ impl Hasher for PreHashed {
     }
 }
 
-type HashIndex = HashMap<u64, u32, BuildHasherDefault<PreHashed>>;
+/// A map from 64-bit hashes to numbers, hashing them no further.
+pub(crate) type HashIndex = HashMap<u64, u32, BuildHasherDefault<PreHashed>>;
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x100_0000_01b3;
@@ -96,7 +97,7 @@ const SENTENCE_END: u64 = 0x454e_4400;
 
 /// FNV-1a of `bytes`, finalised. The seed is spread over the high bits: a seed differing only in the low
 /// byte could be cancelled by the first input byte, making e.g. a digit shape and a character n-gram collide.
-fn fnv1a(bytes: impl IntoIterator<Item = u8>, seed: u64) -> u64 {
+pub(crate) fn fnv1a(bytes: impl IntoIterator<Item = u8>, seed: u64) -> u64 {
     let mut h = FNV_OFFSET ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     for b in bytes {
         h = (h ^ u64::from(b)).wrapping_mul(FNV_PRIME);
