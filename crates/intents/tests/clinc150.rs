@@ -12,10 +12,10 @@ fn clinc150_quality_stays_above_the_floor() {
     let report = benchmark::run(&dir, &TrainOptions::default()).expect("CLINC150 test data is readable");
     println!("{report:#?}");
     assert_eq!((report.intents, report.train_rows, report.queries), (150, 15_000, 5_500));
-    // Measured: in-scope 93.42 %, out-of-scope recall 53.5 % (threshold tuned on val). The floor for
-    // in-scope is half a point under. Out-of-scope recall swings by several points with any change to
+    // Measured: in-scope 93.91 %, out-of-scope recall 59.2 % (threshold tuned on val); over MLP seeds
+    // 1–5 in-scope ranges over 93.67–93.98 %. The floor for in-scope is 0.4 point under the measure. Out-of-scope recall swings by several points with any change to
     // the scores (it rides on the threshold chosen over 100 oos rows of val), so its floor is the
     // contract's 50 % rather than a point under the measure.
-    assert!(report.in_scope_accuracy >= 0.929, "in-scope accuracy {:.4}", report.in_scope_accuracy);
+    assert!(report.in_scope_accuracy >= 0.935, "in-scope accuracy {:.4}", report.in_scope_accuracy);
     assert!(report.oos_recall >= 0.50, "out-of-scope recall {:.4}", report.oos_recall);
 }

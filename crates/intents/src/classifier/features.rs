@@ -8,7 +8,8 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::tokenize::{Span, TokenizeOptions, tokenize_into};
+use super::tokenize::{TokenizeOptions, Tokens, tokenize_into};
+use super::vectors;
 
 /// How a text becomes a feature vector.
 #[derive(Clone, Debug, PartialEq)]
@@ -31,6 +32,9 @@ pub struct FeatureOptions {
     pub char_weight: f32,
     /// Keep only n-grams seen in at least this many training texts.
     pub min_df: u32,
+    /// Weight of the text's mean pretrained word vector (frequent words weigh less), appended as dense
+    /// columns of this norm; 0 leaves it out.
+    pub embedding_weight: f32,
 }
 
 impl Default for FeatureOptions {
@@ -44,6 +48,7 @@ impl Default for FeatureOptions {
             char_ngram_max: 5,
             char_weight: 1.0,
             min_df: 1,
+            embedding_weight: 1.0,
         }
     }
 }
@@ -60,7 +65,7 @@ enum Block {
 
 /// Hasher for keys that already are well-mixed 64-bit hashes: uses them as they are.
 #[derive(Default, Clone, Copy)]
-struct PreHashed(u64);
+pub(crate) struct PreHashed(u64);
 
 impl Hasher for PreHashed {
     fn finish(&self) -> u64 {
@@ -77,7 +82,8 @@ impl Hasher for PreHashed {
     }
 }
 
-type HashIndex = HashMap<u64, u32, BuildHasherDefault<PreHashed>>;
+/// A map from 64-bit hashes to numbers, hashing them no further.
+pub(crate) type HashIndex = HashMap<u64, u32, BuildHasherDefault<PreHashed>>;
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x100_0000_01b3;
@@ -91,7 +97,7 @@ const SENTENCE_END: u64 = 0x454e_4400;
 
 /// FNV-1a of `bytes`, finalised. The seed is spread over the high bits: a seed differing only in the low
 /// byte could be cancelled by the first input byte, making e.g. a digit shape and a character n-gram collide.
-fn fnv1a(bytes: impl IntoIterator<Item = u8>, seed: u64) -> u64 {
+pub(crate) fn fnv1a(bytes: impl IntoIterator<Item = u8>, seed: u64) -> u64 {
     let mut h = FNV_OFFSET ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     for b in bytes {
         h = (h ^ u64::from(b)).wrapping_mul(FNV_PRIME);
@@ -116,8 +122,8 @@ fn combine(a: u64, b: u64) -> u64 {
 /// Reusable buffers for feature extraction.
 #[derive(Default, Debug, Clone)]
 pub(crate) struct FeatureScratch {
-    tokens: String,
-    spans: Vec<Span>,
+    tokens: Tokens,
+    dense: Vec<f32>,
     word_hashes: Vec<u64>,
     padded: Vec<u8>,
     bounds: Vec<usize>,
@@ -127,11 +133,11 @@ pub(crate) struct FeatureScratch {
 
 /// Writes the hashed n-grams of `text` to `s.raw`.
 fn raw_features(text: &str, opts: &FeatureOptions, s: &mut FeatureScratch) {
-    tokenize_into(text, &opts.tokenize, &mut s.tokens, &mut s.spans);
+    tokenize_into(text, &opts.tokenize, &mut s.tokens);
     s.raw.clear();
     s.word_hashes.clear();
-    let bytes = s.tokens.as_bytes();
-    s.word_hashes.extend(s.spans.iter().map(|&(a, b)| fnv1a(bytes[a..b].iter().copied(), SEED_WORD)));
+    let bytes = s.tokens.text.as_bytes();
+    s.word_hashes.extend(s.tokens.words().map(|w| fnv1a(w.bytes(), SEED_WORD)));
     let words = &s.word_hashes;
     for n in 1..=opts.word_ngram_max.max(1).min(words.len()) {
         for gram in words.windows(n) {
@@ -147,7 +153,7 @@ fn raw_features(text: &str, opts: &FeatureOptions, s: &mut FeatureScratch) {
         s.raw.push((combine(combine(last, SENTENCE_END), 2), Block::Word));
     }
     if opts.digit_shapes {
-        for &(a, b) in &s.spans {
+        for &(a, b) in &s.tokens.spans {
             let token = &bytes[a..b];
             if token.iter().any(u8::is_ascii_digit) {
                 let shape = token.iter().map(|&c| if c.is_ascii_digit() { b'0' } else { c });
@@ -158,7 +164,7 @@ fn raw_features(text: &str, opts: &FeatureOptions, s: &mut FeatureScratch) {
     if opts.char_ngram_min == 0 {
         return;
     }
-    for &(a, b) in &s.spans {
+    for &(a, b) in &s.tokens.spans {
         s.padded.clear();
         s.padded.push(b'<');
         s.padded.extend_from_slice(&bytes[a..b]);
@@ -175,6 +181,16 @@ fn raw_features(text: &str, opts: &FeatureOptions, s: &mut FeatureScratch) {
             }
         }
     }
+}
+
+/// Weight of a word in the mean vector by its frequency rank `row` (0 is the commonest): `a / (a + p)`
+/// with `p` its share of running text by Zipf's law (Arora et al., 2017, "smooth inverse frequency"), so
+/// "the" and "to" weigh little and content words about 1.
+fn frequency_weight(row: u32) -> f32 {
+    const A: f32 = 1e-3;
+    // Zipf: the word of rank r (from 1) takes 1 / (r × H) of the text, H ≈ ln(400,000) + 0.58.
+    let p = 1.0 / ((row as f32 + 1.0) * 13.5);
+    A / (A + p)
 }
 
 /// The learnt vocabulary of n-gram hashes with their IDF weights; turns texts into sparse vectors.
@@ -223,9 +239,19 @@ impl FeatureSpace {
         space
     }
 
-    /// Number of columns.
+    /// Number of columns: the n-grams, then the word vector's when it is on.
     pub(crate) fn dim(&self) -> usize {
+        self.idf.len() + self.dense_dims()
+    }
+
+    /// Number of sparse columns (the n-grams); the dense ones follow.
+    pub(crate) fn sparse_dim(&self) -> usize {
         self.idf.len()
+    }
+
+    /// Number of dense columns (the mean word vector's).
+    fn dense_dims(&self) -> usize {
+        if self.opts.embedding_weight > 0.0 { vectors::embedded().dims() } else { 0 }
     }
 
     /// The vector of `text` into `out`: sublinear TF × IDF, each block scaled to unit norm (the character
@@ -237,7 +263,7 @@ impl FeatureSpace {
         s.columns.clear();
         s.columns.extend(s.raw.iter().filter_map(|(h, _)| self.index.get(h).copied()));
         // The words themselves are the first n-grams of `raw`, one per token.
-        let words = s.spans.len();
+        let words = s.tokens.spans.len();
         let known = s.raw[..words].iter().filter(|(h, _)| self.index.contains_key(h)).count();
         s.columns.sort_unstable();
         out.clear();
@@ -253,7 +279,30 @@ impl FeatureSpace {
         for (column, value) in out.iter_mut() {
             *value *= scales[self.block[*column as usize] as usize];
         }
+        if self.opts.embedding_weight > 0.0 {
+            self.push_mean_vector(s, out);
+        }
         if words == 0 { 0.0 } else { known as f32 / words as f32 }
+    }
+
+    /// Appends the dense columns: the frequency-weighted mean vector of the text's words, scaled to norm
+    /// `embedding_weight` (nothing when no word has a vector).
+    fn push_mean_vector(&self, s: &mut FeatureScratch, out: &mut SparseVec) {
+        let vectors = vectors::embedded();
+        s.dense.clear();
+        s.dense.resize(vectors.dims(), 0.0);
+        for word in s.tokens.unstemmed_words() {
+            if let Some(row) = vectors.find(word) {
+                vectors.add_to(row, frequency_weight(row), &mut s.dense);
+            }
+        }
+        let norm = s.dense.iter().map(|x| x * x).sum::<f32>().sqrt();
+        if norm == 0.0 {
+            return;
+        }
+        let scale = self.opts.embedding_weight / norm;
+        let first = self.idf.len() as u32;
+        out.extend(s.dense.iter().enumerate().map(|(k, &x)| (first + k as u32, x * scale)));
     }
 
     /// Allocating form of [`FeatureSpace::transform_into`].
@@ -280,7 +329,22 @@ mod tests {
         assert!(!v.is_empty());
         assert!(v.windows(2).all(|w| w[0].0 < w[1].0));
         let squared: f32 = v.iter().map(|&(_, x)| x * x).sum();
-        assert!((squared - 2.0).abs() < 1e-4, "two blocks of unit norm, got {squared}");
+        assert!((squared - 3.0).abs() < 1e-4, "words, characters and the mean word vector, got {squared}");
+    }
+
+    #[test]
+    fn words_unseen_in_training_still_give_the_mean_word_vector() {
+        // Without character n-grams, which would know "<ch" and "are>".
+        let word_only = FeatureOptions { char_ngram_min: 0, ..FeatureOptions::default() };
+        let fs = space(&word_only);
+        let v = fs.transform("cheapest airfare");
+        assert_eq!(v.len(), vectors::embedded().dims());
+        assert!(v.iter().all(|&(column, _)| column as usize >= fs.sparse_dim()));
+        let squared: f32 = v.iter().map(|&(_, x)| x * x).sum();
+        assert!((squared - 1.0).abs() < 1e-4, "{squared}");
+        let without = FeatureOptions { embedding_weight: 0.0, ..word_only };
+        assert!(space(&without).transform("cheapest airfare").is_empty());
+        assert_eq!(space(&without).dim(), space(&without).sparse_dim());
     }
 
     #[test]
@@ -301,7 +365,7 @@ mod tests {
 
     #[test]
     fn sentence_boundaries_tell_first_words_apart() {
-        let word_only = FeatureOptions { char_ngram_min: 0, ..FeatureOptions::default() };
+        let word_only = FeatureOptions { char_ngram_min: 0, embedding_weight: 0.0, ..FeatureOptions::default() };
         let fs = FeatureSpace::fit(&["flight status"], &word_only);
         // "flight", "status", "flight status", start+"flight", "status"+end
         assert_eq!(fs.dim(), 5);

@@ -1,7 +1,7 @@
 //! The two heads packed for queries. Each feature's SVM weights and MLP first-layer weights sit side by
 //! side in one row, so a query reads one contiguous row per feature it has: with 50,000 features the
 //! weights far exceed the caches, and half the row look-ups halve the cache and TLB misses that dominate a
-//! query.
+//! query. Dense columns (the mean word vector), which only the MLP reads, keep their weights apart.
 
 use super::features::SparseVec;
 use super::mlp::{Mlp, output_into, relu};
@@ -13,8 +13,12 @@ pub(crate) struct Heads {
     /// SVM weights per row: the number of classes, or 0 without an SVM head.
     svm_width: usize,
     hidden: usize,
-    /// Per feature: its SVM weights for every class, then its MLP first-layer weights.
+    /// Columns with a packed row; the columns from here on are dense.
+    sparse_dim: usize,
+    /// Per sparse column: its SVM weights for every class, then its MLP first-layer weights.
     rows: Vec<f32>,
+    /// Per dense column: its MLP first-layer weights.
+    dense: Vec<f32>,
     svm_bias: Vec<f32>,
     b1: Vec<f32>,
     w2: Vec<f32>,
@@ -31,13 +35,13 @@ pub(crate) struct HeadBuffers {
 }
 
 impl Heads {
-    /// Packs the trained heads; both were trained on the same `dim` features.
-    pub(crate) fn new(svm: Option<LinearHead>, mlp: Mlp, dim: usize) -> Heads {
+    /// Packs the trained heads: the MLP was trained on `dim` columns, the SVM on the first `sparse_dim`.
+    pub(crate) fn new(svm: Option<LinearHead>, mlp: Mlp, sparse_dim: usize, dim: usize) -> Heads {
         let svm_width = svm.as_ref().map_or(0, |s| s.classes);
         let hidden = mlp.hidden;
         let stride = svm_width + hidden;
-        let mut rows = Vec::with_capacity(dim * stride);
-        for j in 0..dim {
+        let mut rows = Vec::with_capacity(sparse_dim * stride);
+        for j in 0..sparse_dim {
             if let Some(svm) = &svm {
                 rows.extend_from_slice(&svm.weights[j * svm_width..][..svm_width]);
             }
@@ -46,7 +50,9 @@ impl Heads {
         Heads {
             svm_width,
             hidden,
+            sparse_dim,
             rows,
+            dense: mlp.w1[sparse_dim * hidden..dim * hidden].to_vec(),
             svm_bias: svm.map(|s| s.bias).unwrap_or_default(),
             b1: mlp.b1,
             w2: mlp.w2,
@@ -67,12 +73,19 @@ impl Heads {
         hidden.clear();
         hidden.extend_from_slice(&self.b1);
         let stride = self.svm_width + self.hidden;
-        for &(j, v) in x {
+        let (sparse, dense) = x.split_at(x.partition_point(|&(j, _)| (j as usize) < self.sparse_dim));
+        for &(j, v) in sparse {
             let (svm_row, mlp_row) = self.rows[j as usize * stride..][..stride].split_at(self.svm_width);
             for (s, &w) in svm.iter_mut().zip(svm_row) {
                 *s += v * w;
             }
             for (a, &w) in hidden.iter_mut().zip(mlp_row) {
+                *a += v * w;
+            }
+        }
+        for &(j, v) in dense {
+            let row = &self.dense[(j as usize - self.sparse_dim) * self.hidden..][..self.hidden];
+            for (a, &w) in hidden.iter_mut().zip(row) {
                 *a += v * w;
             }
         }

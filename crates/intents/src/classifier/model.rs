@@ -178,7 +178,9 @@ pub fn train<T: AsRef<str>, L: AsRef<str>>(examples: &[(T, L)], opts: &TrainOpti
     let (svm, mlp) = match &opts.svm {
         None => (None, train_mlp(&xs, &y, classes, dim, &opts.mlp)),
         Some(svm_opts) => {
-            let job = OvrJob::new(&xs, &y, classes, dim, svm_opts);
+            // The SVMs see the n-grams only: the mean word vector helps the MLP alone (as much on validation
+            // data either way) and slows the SVMs' convergence.
+            let job = OvrJob::new(&xs, &y, classes, space.sparse_dim(), svm_opts);
             let (xs, y, job) = (&xs, &y, &job);
             let (mlp, parts) = std::thread::scope(|scope| {
                 // The MLP is one sequential job, about half the work of all the SVMs: this thread trains it,
@@ -192,7 +194,8 @@ pub fn train<T: AsRef<str>, L: AsRef<str>>(examples: &[(T, L)], opts: &TrainOpti
             (Some(job.assemble(parts)), mlp)
         }
     };
-    Model { labels, space, heads: Heads::new(svm, mlp, dim), calibration: opts.calibration }
+    let heads = Heads::new(svm, mlp, space.sparse_dim(), dim);
+    Model { labels, space, heads, calibration: opts.calibration }
 }
 
 impl Model {

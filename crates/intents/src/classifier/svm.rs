@@ -45,7 +45,8 @@ type ClassWeights = (usize, Vec<f32>, f32);
 
 /// The one-vs-rest problems of a training set, to be worked off by one or more threads.
 pub(crate) struct OvrJob<'a> {
-    xs: &'a [SparseVec],
+    /// The training vectors, cut to their columns below `dim`.
+    xs: Vec<&'a [(u32, f32)]>,
     y: &'a [usize],
     classes: usize,
     dim: usize,
@@ -55,7 +56,10 @@ pub(crate) struct OvrJob<'a> {
 }
 
 impl<'a> OvrJob<'a> {
+    /// The problems of `xs` (classes `y` in `0..classes`) on their first `dim` columns; columns from `dim` on
+    /// are left out.
     pub(crate) fn new(xs: &'a [SparseVec], y: &'a [usize], classes: usize, dim: usize, opts: &'a SvmOptions) -> Self {
+        let xs: Vec<&[(u32, f32)]> = xs.iter().map(|x| &x[..x.partition_point(|&(j, _)| (j as usize) < dim)]).collect();
         let squared_norms = xs.iter().map(|x| x.iter().map(|&(_, v)| v * v).sum()).collect();
         OvrJob { xs, y, classes, dim, opts, squared_norms, next: AtomicUsize::new(0) }
     }
@@ -114,7 +118,7 @@ impl<'a> OvrJob<'a> {
             while s < active {
                 let i = index[s];
                 let yi = if positive[i] { 1f32 } else { -1f32 };
-                let x = &self.xs[i];
+                let x = self.xs[i];
                 let dot = wb * opts.bias + x.iter().map(|&(j, v)| w[j as usize] * v).sum::<f32>();
                 let g = yi * dot - 1.0 + alpha[i] * diag;
                 let pg = if alpha[i] == 0.0 {

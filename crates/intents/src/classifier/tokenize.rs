@@ -24,62 +24,91 @@ impl Default for TokenizeOptions {
 /// A token: the byte range `start..end` of the token buffer.
 pub(crate) type Span = (usize, usize);
 
-/// Tokenises `text` into `buf` (the normalised tokens back to back) and `spans` (their byte ranges in
-/// `buf`). Both are cleared first.
-pub(crate) fn tokenize_into(text: &str, opts: &TokenizeOptions, buf: &mut String, spans: &mut Vec<Span>) {
-    buf.clear();
-    spans.clear();
+/// The tokens of a text, reused across texts.
+#[derive(Default, Debug, Clone)]
+pub(crate) struct Tokens {
+    /// The final (normalised, stemmed) tokens back to back.
+    pub(crate) text: String,
+    /// Their byte ranges in `text`.
+    pub(crate) spans: Vec<Span>,
+    /// The same tokens before stemming, back to back: the words as written, lower-cased, contractions
+    /// expanded (word vectors know `booking`, not the stem `book`).
+    pub(crate) unstemmed: String,
+    /// Their byte ranges in `unstemmed`, one per span of `spans`.
+    pub(crate) unstemmed_spans: Vec<Span>,
+}
+
+impl Tokens {
+    /// The final tokens.
+    pub(crate) fn words(&self) -> impl Iterator<Item = &str> {
+        self.spans.iter().map(|&(a, b)| &self.text[a..b])
+    }
+
+    /// The tokens before stemming, in the same order.
+    pub(crate) fn unstemmed_words(&self) -> impl Iterator<Item = &str> {
+        self.unstemmed_spans.iter().map(|&(a, b)| &self.unstemmed[a..b])
+    }
+}
+
+/// Tokenises `text` into `out` (cleared first).
+pub(crate) fn tokenize_into(text: &str, opts: &TokenizeOptions, out: &mut Tokens) {
+    out.text.clear();
+    out.spans.clear();
+    out.unstemmed.clear();
+    out.unstemmed_spans.clear();
     let mut start = 0;
     for ch in text.chars() {
         if ch.is_alphanumeric() {
             if ch.is_ascii() {
-                buf.push(ch.to_ascii_lowercase());
+                out.text.push(ch.to_ascii_lowercase());
             } else {
-                buf.extend(ch.to_lowercase());
+                out.text.extend(ch.to_lowercase());
             }
         } else if matches!(ch, '\'' | '\u{2019}') {
             // Dropped, so that "what's" and "whats" are one token.
-        } else if buf.len() > start {
-            finish_token(buf, start, opts, spans);
-            start = buf.len();
+        } else if out.text.len() > start {
+            finish_token(out, start, opts);
+            start = out.text.len();
         }
     }
-    if buf.len() > start {
-        finish_token(buf, start, opts, spans);
+    if out.text.len() > start {
+        finish_token(out, start, opts);
     }
 }
 
 /// Allocating form of [`tokenize_into`].
 #[cfg(test)]
 fn tokenize(text: &str, opts: &TokenizeOptions) -> Vec<String> {
-    let mut buf = String::new();
-    let mut spans = Vec::new();
-    tokenize_into(text, opts, &mut buf, &mut spans);
-    spans.iter().map(|&(a, b)| buf[a..b].to_owned()).collect()
+    let mut tokens = Tokens::default();
+    tokenize_into(text, opts, &mut tokens);
+    tokens.words().map(str::to_owned).collect()
 }
 
-/// Turns `buf[start..]`, one raw token, into one or more final tokens.
-fn finish_token(buf: &mut String, start: usize, opts: &TokenizeOptions, spans: &mut Vec<Span>) {
+/// Turns `out.text[start..]`, one raw token, into one or more final tokens.
+fn finish_token(out: &mut Tokens, start: usize, opts: &TokenizeOptions) {
     if opts.expand_contractions
-        && let Some(words) = expansion(&buf[start..])
+        && let Some(words) = expansion(&out.text[start..])
     {
-        buf.truncate(start);
+        out.text.truncate(start);
         for word in words {
-            let at = buf.len();
-            buf.push_str(word);
-            push_stemmed(buf, at, opts, spans);
+            let at = out.text.len();
+            out.text.push_str(word);
+            push_stemmed(out, at, opts);
         }
         return;
     }
-    push_stemmed(buf, start, opts, spans);
+    push_stemmed(out, start, opts);
 }
 
-fn push_stemmed(buf: &mut String, start: usize, opts: &TokenizeOptions, spans: &mut Vec<Span>) {
+fn push_stemmed(out: &mut Tokens, start: usize, opts: &TokenizeOptions) {
+    let at = out.unstemmed.len();
+    out.unstemmed.push_str(&out.text[start..]);
+    out.unstemmed_spans.push((at, out.unstemmed.len()));
     if opts.stem {
-        let keep = light_stem(&buf[start..]).len();
-        buf.truncate(start + keep);
+        let keep = light_stem(&out.text[start..]).len();
+        out.text.truncate(start + keep);
     }
-    spans.push((start, buf.len()));
+    out.spans.push((start, out.text.len()));
 }
 
 /// The words a contraction stands for, given with its apostrophe already removed. Forms that are also
@@ -202,6 +231,14 @@ mod tests {
     fn expanded_words_are_stemmed_like_others() {
         let o = TokenizeOptions::default();
         assert_eq!(tokenize("doesn't", &o), tokenize("does not", &o));
+    }
+
+    #[test]
+    fn unstemmed_words_follow_the_tokens() {
+        let mut tokens = Tokens::default();
+        tokenize_into("Booking flights? What's up", &TokenizeOptions::default(), &mut tokens);
+        assert_eq!(tokens.words().collect::<Vec<_>>(), ["book", "flight", "what", "is", "up"]);
+        assert_eq!(tokens.unstemmed_words().collect::<Vec<_>>(), ["booking", "flights", "what", "is", "up"]);
     }
 
     #[test]
