@@ -238,14 +238,20 @@ async fn a_locked_database_is_said_in_a_sentence_and_leads_back_to_the_menu() {
         expect(&mut app, "Welcome, lead!");
         answer(&mut app, "Choose 1, 2, 3 or 0: ", "1");
         answer(&mut app, "[today]: ", "2025-03-03");
-        enter_day(&mut app, ["1", "2", "3", "4", "5"]);
+        answer(&mut app, "Tickets solved: ", "1");
+        answer(&mut app, "Live chats: ", "2");
+        answer(&mut app, "Public comments: ", "3");
+        answer(&mut app, "as a percentage, e.g. 96%): ", "4");
+        expect(&mut app, "CSAT bad ratings: ");
         app
     })
     .await
     .unwrap();
+    // The lock is taken before the last figure, so the save waits on it, then gives up (busy
+    // timeout: 10 s).
     sqlx::raw_sql("BEGIN EXCLUSIVE").execute(&mut lock).await.unwrap();
-    // Not yet saved: the save waits on the lock, then gives up (busy timeout: 10 s).
     let app = tokio::task::spawn_blocking(move || {
+        app.send_line("5").unwrap();
         expect(&mut app, "The database is busy (another program holds a lock); nothing was changed.");
         expect(&mut app, "Back to the menu.");
         app
