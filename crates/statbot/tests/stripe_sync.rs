@@ -381,3 +381,57 @@ async fn a_full_sync_brings_changes_the_lists_do_not_show_up_to_date() {
     assert_eq!(full.written, [3, 3, 120, 0]);
     assert_charges_match(&store, &standin).await;
 }
+
+#[tokio::test]
+async fn only_one_instance_syncs_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first, url) = fresh_store(&dir).await;
+    let second = Store::open_with(&url, 2).await.unwrap();
+    let held = first.try_stripe_lock().await.unwrap().expect("the first instance takes the lock");
+    let other = second.try_stripe_lock().await.unwrap();
+    match first.backend() {
+        // Several instances share PostgreSQL: the second waits for its next round.
+        statbot::store::Backend::Postgres => assert!(other.is_none(), "two instances hold the sync lock"),
+        // SQLite has one process; nothing to share.
+        statbot::store::Backend::Sqlite => assert!(other.is_some()),
+    }
+    if let Some(other) = other {
+        other.release().await;
+    }
+    held.release().await;
+    let again = second.try_stripe_lock().await.unwrap().expect("released, the lock is free");
+    again.release().await;
+}
+
+static SCHEDULED_API_BASE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+#[tokio::test]
+async fn serve_syncs_on_its_schedule() {
+    let standin = stand_in(40).await;
+    SCHEDULED_API_BASE.set(standin.base_url()).unwrap();
+    let mut app = support::TestApp::spawn_with(support::Options {
+        tweak: |config| {
+            config.stripe.secret_key = Secret::new(KEY);
+            config.stripe.api_base = SCHEDULED_API_BASE.get().cloned().unwrap_or_default();
+            config.stripe.sync_interval_secs = 1;
+        },
+        ..support::Options::default()
+    })
+    .await;
+    let store = app.store().await;
+    let wait_for = |charges: i64| {
+        let store = store.clone();
+        async move {
+            let deadline = tokio::time::Instant::now() + support::WAIT;
+            while store.stripe_counts().await.unwrap()[2] < charges {
+                assert!(tokio::time::Instant::now() < deadline, "the scheduled sync did not mirror {charges} charges");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    wait_for(40).await;
+    standin.add_charge(1234, "usd", 1_800_000_000);
+    wait_for(41).await;
+    assert_charges_match(&store, &standin).await;
+    app.stop().await;
+}
