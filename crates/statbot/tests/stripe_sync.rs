@@ -2,7 +2,7 @@
 //! products, charges and refunds made through its API, synced, more added, synced again,
 //! through the library and the `statbot` binary), and against a local stand-in for what
 //! localstripe cannot do (newest-first lists, request counting, 429 with `Retry-After`, 500s, a
-//! hung connection, a sync that dies half way). The mirror is always checked against
+//! hung connection, a sync that dies half way, the events feed). The mirror is always checked against
 //! expectations the test computes from what it made.
 
 #[path = "support/stripe.rs"]
@@ -199,6 +199,9 @@ async fn localstripe_objects_are_mirrored_then_only_what_is_new_is_added() {
 
     let second = sync(&store, &client, SyncOptions::default()).await;
     assert_eq!(second.written, [1, 1, 1, 1], "only what is new is written");
+    // localstripe lists events but refuses `ending_before`: the sync reads the lists alone.
+    let feed = store.stripe_sync_state("events").await.unwrap();
+    assert_eq!(feed.list_order.as_deref(), Some("unsupported"));
     assert_mirror(&store, &expected).await;
     let old = store.stripe_charges().await.unwrap().into_iter().find(|c| c.id == charges[0]).unwrap();
     assert!(old.refunded && old.amount_refunded == 1999, "{old:?}");
@@ -286,7 +289,7 @@ async fn assert_charges_match(store: &Store, standin: &StripeStandIn) {
 }
 
 #[tokio::test]
-async fn a_sync_with_nothing_new_costs_one_request_per_list_and_refunds_update_old_charges() {
+async fn a_sync_with_nothing_new_costs_a_single_request_and_refunds_update_old_charges() {
     let standin = stand_in(250).await;
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = fresh_store(&dir).await;
@@ -298,8 +301,8 @@ async fn a_sync_with_nothing_new_costs_one_request_per_list_and_refunds_update_o
     let before = standin.requests();
     let idle = sync(&store, &client, SyncOptions::default()).await;
     assert_eq!(idle.written, [0, 0, 0, 0]);
-    assert_eq!(standin.requests() - before, 4, "one request per list");
-    assert_eq!(idle.requests, 4);
+    assert_eq!(standin.requests() - before, 1, "one request: the events feed says nothing changed");
+    assert_eq!(idle.requests, 1);
 
     // A new charge, and a refund on the oldest charge.
     let oldest = standin.charges()[0].id.clone();
@@ -307,6 +310,7 @@ async fn a_sync_with_nothing_new_costs_one_request_per_list_and_refunds_update_o
     standin.refund(&oldest, 50, 1_800_000_001).unwrap();
     let next = sync(&store, &client, SyncOptions::default()).await;
     assert_eq!(next.written, [0, 0, 1, 1]);
+    assert_eq!(next.refreshed, 2, "the charges the events name are fetched again");
     assert_charges_match(&store, &standin).await;
 }
 
@@ -321,7 +325,8 @@ async fn rate_limits_and_server_errors_are_retried_honouring_retry_after() {
     let report = sync(&store, &client, SyncOptions::default()).await;
     assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was not honoured");
     assert_eq!(report.written, [3, 3, 30, 0]);
-    assert_eq!(report.requests, 4 + 3);
+    // The events feed's first mark, the four lists, and the three failures.
+    assert_eq!(report.requests, 1 + 4 + 3);
     assert_charges_match(&store, &standin).await;
 }
 
@@ -346,8 +351,9 @@ async fn a_sync_that_dies_half_way_leaves_whole_pages_and_the_next_one_resumes()
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = fresh_store(&dir).await;
     let client = client(&standin.base_url(), quick_settings());
-    // Customers and products take a page each; then two pages of charges, then the API is down.
-    standin.fail_after_pages(Some(4));
+    // The events feed's mark, customers and products take a page each; then two pages of
+    // charges, then the API is down.
+    standin.fail_after_pages(Some(5));
     let err = statbot::stripe::sync(&store, &client, &SyncOptions::default(), &mut |_, _| {}).await.unwrap_err();
     assert!(err.to_string().contains("kept failing on /v1/charges after 4 attempts"), "{err}");
     assert_eq!(store.stripe_counts().await.unwrap(), [3, 3, 200, 0], "whole pages only");
@@ -360,15 +366,15 @@ async fn a_sync_that_dies_half_way_leaves_whole_pages_and_the_next_one_resumes()
     standin.fail_after_pages(None);
     let before = standin.requests();
     let resumed = sync(&store, &client, SyncOptions::default()).await;
-    // Customers and products: one request each; charges: the 8 remaining pages, then the new
-    // head; refunds: one.
+    // The events feed's mark (the first sync never finished, so it saved none); customers and
+    // products: one request each; charges: the 8 remaining pages, then the new head; refunds.
     assert_eq!(resumed.written, [0, 0, 801, 0]);
-    assert_eq!(standin.requests() - before, 2 + 8 + 1 + 1);
+    assert_eq!(standin.requests() - before, 1 + 2 + 8 + 1 + 1);
     assert_charges_match(&store, &standin).await;
 }
 
 #[tokio::test]
-async fn a_full_sync_brings_changes_the_lists_do_not_show_up_to_date() {
+async fn a_dispute_on_an_old_charge_is_brought_up_to_date_and_a_full_sync_agrees() {
     let standin = stand_in(120).await;
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = fresh_store(&dir).await;
@@ -376,7 +382,11 @@ async fn a_full_sync_brings_changes_the_lists_do_not_show_up_to_date() {
     sync(&store, &client, SyncOptions::default()).await;
     let disputed = standin.charges()[5].id.clone();
     standin.dispute(&disputed);
-    sync(&store, &client, SyncOptions::default()).await;
+    // The dispute moves nothing in the lists; the events feed names the charge.
+    let next = sync(&store, &client, SyncOptions::default()).await;
+    assert_eq!((next.written, next.refreshed), ([0, 0, 0, 0], 1));
+    assert_charges_match(&store, &standin).await;
+    assert!(store.stripe_charges().await.unwrap().iter().any(|c| c.id == disputed && c.disputed));
     let full = sync(&store, &client, SyncOptions { full: true, ..SyncOptions::default() }).await;
     assert_eq!(full.written, [3, 3, 120, 0]);
     assert_charges_match(&store, &standin).await;

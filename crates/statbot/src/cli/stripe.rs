@@ -62,9 +62,13 @@ async fn sync(store: &Store, client: &stripe::StripeClient, full: bool) -> Resul
     lock.release().await;
     let report = result?;
     let [customers, products, charges, refunds] = report.written;
+    let refreshed = match report.refreshed {
+        0 => String::new(),
+        n => format!(", {n} changed charges fetched again"),
+    };
     outln!(
         "Stripe mirror up to date: {customers} customers, {products} products, {charges} charges, {refunds} refunds \
-         written ({} requests, {:.1} s).",
+         written{refreshed} ({} requests, {:.1} s).",
         report.requests,
         report.elapsed.as_secs_f64()
     );

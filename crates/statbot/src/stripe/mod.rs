@@ -3,6 +3,7 @@
 //! on demand, and `statbot serve` on a schedule ([`run_scheduled`]), one instance at a time.
 
 pub mod client;
+pub mod feed;
 pub mod standin;
 pub mod sync;
 pub mod types;

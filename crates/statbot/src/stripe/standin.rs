@@ -1,7 +1,8 @@
 //! A stand-in for the Stripe API's list endpoints: a real HTTP server on `127.0.0.1` that
 //! serves customers, products, charges and refunds newest first with `limit`,
 //! `starting_after` and `has_more` (and refunds with `expand[]=data.charge`) as the real
-//! Stripe does, counts requests, and fails on command (429 with `Retry-After`, 500, a hung
+//! Stripe does, an events feed (`/v1/events` with `ending_before`), single charges, counts
+//! requests, and fails on command (429 with `Retry-After`, 500, a hung
 //! answer, or every list request after a number of pages). Used by the fault tests and by
 //! `statbot bench stripe-sync`, so it keeps charges compact and answers pages quickly.
 
@@ -62,6 +63,8 @@ struct Lists {
     products: Vec<Value>,
     charges: Vec<FakeCharge>,
     refunds: Vec<Value>,
+    /// Every change, oldest first: event id, type, and the object's id.
+    events: Vec<(String, &'static str, String)>,
     /// Where each id sits in its list.
     index: HashMap<String, usize>,
     faults: VecDeque<Fault>,
@@ -101,7 +104,10 @@ impl StripeStandIn {
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::default());
-        let app = Router::new().route("/v1/{list}", get(list)).with_state(Arc::clone(&shared));
+        let app = Router::new()
+            .route("/v1/{list}", get(list))
+            .route("/v1/charges/{id}", get(charge))
+            .with_state(Arc::clone(&shared));
         let server = tokio::spawn(async move {
             if let Err(err) = axum::serve(listener, app).await {
                 tracing::warn!(%err, "stripe stand-in stopped");
@@ -124,9 +130,18 @@ impl StripeStandIn {
         format!("{prefix}{:08}", self.shared.next_id.fetch_add(1, Ordering::Relaxed))
     }
 
+    /// Records an event (the stand-in's events feed, as Stripe's `/v1/events`).
+    fn record(&self, lists: &mut Lists, kind: &'static str, object: &str) {
+        let id = self.next_id("evt_");
+        let at = lists.events.len();
+        lists.index.insert(id.clone(), at);
+        lists.events.push((id, kind, object.to_owned()));
+    }
+
     pub fn add_customer(&self, email: &str, created: i64) -> String {
         let id = self.next_id("cus_");
         let mut lists = self.shared.lock();
+        self.record(&mut lists, "customer.created", &id);
         let at = lists.customers.len();
         lists.customers.push(json!({"id": id, "object": "customer", "email": email, "name": null, "created": created}));
         lists.index.insert(id.clone(), at);
@@ -136,6 +151,7 @@ impl StripeStandIn {
     pub fn add_product(&self, name: &str, created: i64) -> String {
         let id = self.next_id("prod_");
         let mut lists = self.shared.lock();
+        self.record(&mut lists, "product.created", &id);
         let at = lists.products.len();
         lists.products.push(json!({"id": id, "object": "product", "name": name, "description": null, "active": true, "created": created}));
         lists.index.insert(id.clone(), at);
@@ -157,6 +173,7 @@ impl StripeStandIn {
             disputed: false,
         };
         let mut lists = self.shared.lock();
+        self.record(&mut lists, "charge.succeeded", &id);
         let at = lists.charges.len();
         lists.charges.push(charge);
         lists.index.insert(id.clone(), at);
@@ -169,6 +186,7 @@ impl StripeStandIn {
         lists.charges.reserve(n);
         for i in 0..n {
             let id = format!("ch_{:08}", self.shared.next_id.fetch_add(1, Ordering::Relaxed));
+            self.record(&mut lists, "charge.succeeded", &id);
             let at = lists.charges.len();
             lists.index.insert(id.clone(), at);
             lists.charges.push(FakeCharge {
@@ -193,6 +211,7 @@ impl StripeStandIn {
         let c = lists.charges.get_mut(at)?;
         c.amount_refunded += amount;
         let currency = c.currency.clone();
+        self.record(&mut lists, "charge.refunded", charge);
         let at = lists.refunds.len();
         lists.refunds.push(json!({"id": id, "object": "refund", "charge": charge, "amount": amount,
             "currency": currency, "status": "succeeded", "created": created}));
@@ -207,6 +226,7 @@ impl StripeStandIn {
             && let Some(c) = lists.charges.get_mut(at)
         {
             c.disputed = true;
+            self.record(&mut lists, "charge.dispute.created", charge);
         }
     }
 
@@ -230,23 +250,78 @@ fn error(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({"error": {"type": "api_error", "message": message}}))).into_response()
 }
 
-async fn list(State(shared): State<Arc<Shared>>, Path(list): Path<String>, RawQuery(query): RawQuery) -> Response {
+/// Counts the request and plays the next scripted fault, if any.
+async fn fault(shared: &Shared) -> Option<Response> {
     shared.requests.fetch_add(1, Ordering::Relaxed);
     let fault = shared.lock().faults.pop_front();
-    match fault {
-        Some(Fault::TooManyRequests { retry_after_secs }) => {
+    Some(match fault? {
+        Fault::TooManyRequests { retry_after_secs } => {
             let mut response = error(StatusCode::TOO_MANY_REQUESTS, "Too many requests");
             if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 response.headers_mut().insert(RETRY_AFTER, value);
             }
-            return response;
+            response
         }
-        Some(Fault::ServerError) => return error(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong"),
-        Some(Fault::Hang(duration)) => {
+        Fault::ServerError => error(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong"),
+        Fault::Hang(duration) => {
             tokio::time::sleep(duration).await;
-            return error(StatusCode::INTERNAL_SERVER_ERROR, "Too late");
+            error(StatusCode::INTERNAL_SERVER_ERROR, "Too late")
         }
-        None => {}
+    })
+}
+
+async fn charge(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    if let Some(response) = fault(&shared).await {
+        return response;
+    }
+    let lists = shared.lock();
+    match lists.index.get(&id).and_then(|at| lists.charges.get(*at)).filter(|c| c.id == id) {
+        Some(charge) => axum::Json(charge.to_json()).into_response(),
+        None => error(StatusCode::NOT_FOUND, "No such charge"),
+    }
+}
+
+/// The events newer than `ending_before` nearest to it, newest first, as Stripe pages them
+/// (`None` for an unknown cursor).
+fn events_page(lists: &Lists, ending_before: Option<&str>, limit: usize) -> Option<(Vec<Value>, bool)> {
+    let len = lists.events.len();
+    let (from, to, has_more) = match ending_before {
+        Some(before) => match lists.index.get(before) {
+            Some(&at) if lists.events.get(at).is_some_and(|e| e.0 == before) => {
+                let from = (at + 1).min(len);
+                let to = (from + limit).min(len);
+                (from, to, to < len)
+            }
+            _ => return None,
+        },
+        None => (len.saturating_sub(limit), len, len > limit),
+    };
+    let data = lists.events[from..to]
+        .iter()
+        .rev()
+        .map(|(id, kind, object)| {
+            let object = match *kind {
+                "charge.dispute.created" => {
+                    json!({"id": format!("dp_{object}"), "object": "dispute", "charge": object})
+                }
+                _ => match lists.index.get(object) {
+                    Some(&at) if object.starts_with("ch_") => {
+                        lists.charges.get(at).map(FakeCharge::to_json).unwrap_or_default()
+                    }
+                    Some(&at) if object.starts_with("cus_") => lists.customers.get(at).cloned().unwrap_or_default(),
+                    Some(&at) => lists.products.get(at).cloned().unwrap_or_default(),
+                    None => Value::Null,
+                },
+            };
+            json!({"id": id, "object": "event", "type": kind, "data": {"object": object}})
+        })
+        .collect();
+    Some((data, has_more))
+}
+
+async fn list(State(shared): State<Arc<Shared>>, Path(list): Path<String>, RawQuery(query): RawQuery) -> Response {
+    if let Some(response) = fault(&shared).await {
+        return response;
     }
     let params: Vec<(String, String)> =
         form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
@@ -259,6 +334,15 @@ async fn list(State(shared): State<Arc<Shared>>, Path(list): Path<String>, RawQu
             return error(StatusCode::INTERNAL_SERVER_ERROR, "Down for good");
         }
         *left -= 1;
+    }
+    if list == "events" {
+        return match events_page(&lists, param("ending_before"), limit) {
+            Some((data, has_more)) => {
+                axum::Json(json!({"object": "list", "url": "/v1/events", "has_more": has_more, "data": data}))
+                    .into_response()
+            }
+            None => error(StatusCode::BAD_REQUEST, "No such event"),
+        };
     }
     let len = match list.as_str() {
         "customers" => lists.customers.len(),

@@ -15,11 +15,18 @@
 //! written; a walk from the tail moves the tail with each page. A killed sync therefore resumes
 //! where it stopped, and the mirror always holds whole pages.
 //!
+//! The whole sync with nothing new is one request where the server has Stripe's events feed
+//! ([`super::feed`]): an empty page of events newer than the last sync's means no list changed.
+//! Without it (localstripe) each list costs its one request.
+//!
 //! Changes to old objects: refunds are listed with their charge expanded, so a refund found on
 //! an old charge brings that charge's `amount_refunded` and `refunded` up to date in the same
-//! transaction. `--full` re-reads every list from its head (upserts), and resumes as a full walk.
+//! transaction; charges the events feed names as changed (disputes, captures, updates) are
+//! fetched again. `--full` re-reads every list from its head (upserts), and resumes as a full
+//! walk.
 
 use super::client::{StripeClient, StripeError};
+use super::feed::{self, Gate};
 use super::types::{Charge, Customer, ListPage, Product, Refund};
 use crate::store::{Store, StoreError, StripePage, StripeSyncState};
 use std::time::{Duration, Instant};
@@ -88,6 +95,8 @@ pub struct SyncReport {
     /// Objects written per list, in [`ObjectList::ALL`]'s order (charges brought up to date
     /// through their refunds are not counted).
     pub written: [u64; 4],
+    /// Old charges fetched again because the events feed said they changed.
+    pub refreshed: u64,
     /// API requests sent, retries included.
     pub requests: u64,
     pub elapsed: Duration,
@@ -124,8 +133,14 @@ pub async fn sync(
     let started = Instant::now();
     let requests_before = client.requests();
     let mut report = SyncReport::default();
-    for (i, list) in ObjectList::ALL.into_iter().enumerate() {
-        report.written[i] = sync_list(store, client, list, options, progress).await?;
+    let gate = feed::gate(store, client, options.full).await?;
+    if !matches!(gate, Gate::Unchanged) {
+        for (i, list) in ObjectList::ALL.into_iter().enumerate() {
+            report.written[i] = sync_list(store, client, list, options, progress).await?;
+        }
+    }
+    if let Gate::Changed { mark, charges } = gate {
+        report.refreshed = feed::finish(store, client, mark, &charges).await?;
     }
     report.requests = client.requests() - requests_before;
     report.elapsed = started.elapsed();
