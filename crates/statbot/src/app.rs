@@ -36,6 +36,8 @@ pub enum StartError {
     Assistant(#[from] SetupError),
     #[error(transparent)]
     Teams(#[from] crate::team::TeamError),
+    #[error(transparent)]
+    Stripe(#[from] crate::stripe::StripeError),
     #[error("cannot build the Graph API client: {0}")]
     Graph(#[from] ClientBuildError),
     #[error("server: {0}")]
@@ -112,6 +114,7 @@ impl App {
         let cancel = CancellationToken::new();
         let mut workers = JoinSet::new();
         let store = engine.store().clone();
+        let store_for_stripe = store.clone();
         let checkpoints = cancel.child_token();
         workers.spawn(async move {
             if let Err(e) = store.run_checkpointer(checkpoints).await {
@@ -133,6 +136,15 @@ impl App {
                 "Messenger is not configured (STATBOT_MESSENGER_VERIFY_TOKEN, _APP_SECRET, _PAGE_TOKEN): \
                  the webhook is off; /chat and `statbot chat` work"
             ),
+        }
+        let stripe = crate::stripe::client_from_config(&self.state.config.stripe)?;
+        match (stripe, self.state.config.stripe.sync_interval_secs) {
+            (Some(client), secs) if secs > 0 => {
+                let interval = std::time::Duration::from_secs(secs);
+                workers.spawn(crate::stripe::run_scheduled(store_for_stripe, client, interval, cancel.child_token()));
+            }
+            (Some(_), _) => tracing::info!("the scheduled Stripe sync is off (stripe.sync_interval_secs = 0)"),
+            (None, _) => {}
         }
         let addr = listener.local_addr()?;
         let flows: Vec<&str> = engine.flows().set.iter().map(|f| f.name.as_str()).collect();

@@ -65,6 +65,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub funnels: FunnelsConfig,
     pub team: TeamConfig,
+    pub stripe: StripeConfig,
     pub log: LogConfig,
 }
 
@@ -121,6 +122,19 @@ pub struct TeamConfig {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+pub struct StripeConfig {
+    /// The account's secret key (`sk_...`); the mirror is off while it is empty.
+    pub secret_key: Secret,
+    /// The API's base URL; a local Stripe-compatible server for tests.
+    pub api_base: String,
+    /// `serve` syncs this often; 0 turns the scheduled sync off.
+    pub sync_interval_secs: u64,
+    /// Per request, connection included.
+    pub timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct LogConfig {
     /// `text` or `json`.
     pub format: String,
@@ -145,6 +159,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             funnels: FunnelsConfig::default(),
             team: TeamConfig::default(),
+            stripe: StripeConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -183,6 +198,17 @@ impl Default for FunnelsConfig {
 impl Default for TeamConfig {
     fn default() -> Self {
         TeamConfig { default_team: "Support".into(), allowed_email_domains: Vec::new(), exports_dir: "exports".into() }
+    }
+}
+
+impl Default for StripeConfig {
+    fn default() -> Self {
+        StripeConfig {
+            secret_key: Secret::default(),
+            api_base: "https://api.stripe.com".into(),
+            sync_interval_secs: 300,
+            timeout_secs: 30,
+        }
     }
 }
 
@@ -239,6 +265,10 @@ const ENV_VARS: &[(&str, Setter)] = &[
         c.team.exports_dir = v.into();
         Ok(())
     }),
+    ("STATBOT_STRIPE_SECRET_KEY", |c, v| set_secret(&mut c.stripe.secret_key, v)),
+    ("STATBOT_STRIPE_API_BASE", |c, v| set_string(&mut c.stripe.api_base, v)),
+    ("STATBOT_STRIPE_SYNC_INTERVAL_SECS", |c, v| set_parsed(&mut c.stripe.sync_interval_secs, v)),
+    ("STATBOT_STRIPE_TIMEOUT_SECS", |c, v| set_parsed(&mut c.stripe.timeout_secs, v)),
     ("STATBOT_LOG_FORMAT", |c, v| set_string(&mut c.log.format, v)),
     ("STATBOT_LOG", |c, v| set_string(&mut c.log.filter, v)),
 ];
@@ -294,7 +324,11 @@ impl Config {
             }
             match ENV_VARS.iter().find(|(name, _)| *name == var) {
                 Some((_, set)) => set(self, &value).map_err(|message| ConfigError::Env {
-                    value: if var.contains("SECRET") || var.contains("TOKEN") { "[redacted]".into() } else { value },
+                    value: if var.contains("SECRET") || var.contains("TOKEN") || var.contains("KEY") {
+                        "[redacted]".into()
+                    } else {
+                        value
+                    },
                     var,
                     message,
                 })?,

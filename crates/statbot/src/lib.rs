@@ -17,6 +17,7 @@ pub mod http;
 pub mod outbox;
 pub mod pipeline;
 pub mod store;
+pub mod stripe;
 pub mod table;
 pub mod team;
 pub mod telemetry;

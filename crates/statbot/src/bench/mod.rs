@@ -2,6 +2,7 @@
 
 mod funnel;
 mod intents;
+mod stripe;
 mod team;
 mod webhook;
 
@@ -49,6 +50,15 @@ pub enum BenchCommand {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// Stripe sync throughput (objects per second) from a fast local stand-in.
+    StripeSync {
+        /// Charges the stand-in serves.
+        #[arg(long, default_value_t = 100_000)]
+        charges: usize,
+        /// Database to fill (default: a fresh SQLite file in the temp folder).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Intent classifier quality and speed on a labelled data set (CLINC150's layout).
     Intents {
         /// Folder with train.jsonl, val.jsonl, test.jsonl, oos_val.jsonl and oos_test.jsonl.
@@ -68,6 +78,7 @@ pub async fn run(cmd: BenchCommand) -> Result<(), CliError> {
         }
         BenchCommand::Funnel { events, days, database_url } => funnel::run(events, days, database_url).await,
         BenchCommand::Intents { data, json } => intents::run(&data, json).await,
+        BenchCommand::StripeSync { charges, database_url } => stripe::run(charges, database_url).await,
         BenchCommand::Team { days, teams, database_url } => team::run(days, teams, database_url).await,
     }
 }

@@ -1,6 +1,7 @@
 //! The command line: one binary whose subcommands are the process roles (`serve`) and the
-//! operator's tools (`chat`, `flows`, `funnel`, `dataset`, `intents`, `team`, `users`, `config`, `bench`). Errors end as one plain
-//! sentence on stderr and a non-zero exit code, never a backtrace.
+//! operator's tools (`chat`, `flows`, `funnel`, `dataset`, `intents`, `stripe`, `team`, `users`,
+//! `config`, `bench`). Errors end as one plain sentence on stderr and a non-zero exit code,
+//! never a backtrace.
 
 /// `println!` for command output: see [`emit`].
 macro_rules! outln {
@@ -16,6 +17,7 @@ mod flows;
 mod funnel;
 mod intents;
 mod serve;
+mod stripe;
 mod team;
 mod users;
 
@@ -53,6 +55,9 @@ enum Command {
     Intents(intents::IntentsCommand),
     /// Team stats: the interactive app, or `add`, `view`, `export`, `metrics`, `list` for scripts.
     Team(team::TeamArgs),
+    /// Mirror Stripe charges, refunds, customers and products into the store.
+    #[command(subcommand)]
+    Stripe(stripe::StripeCommand),
     /// Manage operator accounts.
     #[command(subcommand)]
     Users(users::UsersCommand),
@@ -110,6 +115,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Users(cmd) => users::run(load_config(cli.config)?, cmd).await,
         Command::Dataset(cmd) => dataset::run(load_config(cli.config)?, cmd).await,
         Command::Intents(cmd) => intents::run(load_config(cli.config)?, cmd).await,
+        Command::Stripe(cmd) => stripe::run(load_config(cli.config)?, cmd).await,
         Command::Funnel(args) => funnel::run(load_config(cli.config)?, args).await,
         Command::Bench(cmd) => crate::bench::run(cmd).await,
     }

@@ -49,6 +49,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0006_team_stats.sql"),
         postgres: include_str!("../../migrations/postgres/0006_team_stats.sql"),
     },
+    Migration {
+        version: 7,
+        name: "stripe",
+        sqlite: include_str!("../../migrations/sqlite/0007_stripe.sql"),
+        postgres: include_str!("../../migrations/postgres/0007_stripe.sql"),
+    },
 ];
 
 /// Arbitrary constant naming statbot's migration lock.

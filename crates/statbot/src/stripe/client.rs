@@ -1,0 +1,200 @@
+//! A thin Stripe API client over reqwest for the lists the mirror reads: timeouts, bounded
+//! retries with exponential backoff and jitter on 429 (honouring `Retry-After`), 5xx and network
+//! errors, typed errors. The secret key goes only into the `Authorization` header: it is never
+//! logged, never in a URL, and redacted in `Debug`.
+
+use super::types::ListPage;
+use crate::config::Secret;
+use reqwest::StatusCode;
+use reqwest::header::RETRY_AFTER;
+use serde::de::DeserializeOwned;
+use std::error::Error as _;
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Longest wait a `Retry-After` header is allowed to impose.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+/// Longest message taken from an error body.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StripeError {
+    #[error("could not build the Stripe HTTP client: {0}")]
+    Build(String),
+    #[error("the Stripe API refused the secret key (HTTP {status}): {message}")]
+    Unauthorized { status: u16, message: String },
+    #[error("the Stripe API refused the request to {path} (HTTP {status}): {message}")]
+    Refused { path: String, status: u16, message: String },
+    #[error("the Stripe API kept failing on {path} after {attempts} attempts: {last}")]
+    GaveUp { path: String, attempts: u32, last: String },
+    #[error("unexpected answer from the Stripe API on {path}: {message}")]
+    Decode { path: String, message: String },
+}
+
+/// How the client waits and retries.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// Per request, connection included.
+    pub timeout: Duration,
+    /// Attempts per request, the first included.
+    pub max_attempts: u32,
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        ClientSettings {
+            timeout: Duration::from_secs(30),
+            max_attempts: 6,
+            base_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A Stripe API client; cheap to clone (the connection pool and request counter are shared).
+#[derive(Clone)]
+pub struct StripeClient {
+    http: reqwest::Client,
+    base: String,
+    key: Secret,
+    settings: ClientSettings,
+    requests: Arc<AtomicU64>,
+}
+
+impl fmt::Debug for StripeClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StripeClient").field("base", &self.base).field("key", &self.key).finish()
+    }
+}
+
+/// One failed attempt: whether to try again, and how long the server asked us to wait.
+enum Attempt {
+    Retry { reason: String, retry_after: Option<Duration> },
+    Fail(StripeError),
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorDetail {
+    #[serde(default)]
+    message: String,
+}
+
+impl StripeClient {
+    /// `base` is e.g. `https://api.stripe.com` (paths start with `/v1/`).
+    pub fn new(base: &str, key: Secret, settings: ClientSettings) -> Result<StripeClient, StripeError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(settings.timeout)
+            .timeout(settings.timeout)
+            // The key must never follow a redirect to another host.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| StripeError::Build(e.without_url().to_string()))?;
+        Ok(StripeClient { http, base: base.trim_end_matches('/').to_owned(), key, settings, requests: Arc::default() })
+    }
+
+    /// Requests sent so far (every attempt counts), for reports and tests.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// One page of a list: `path` such as `/v1/charges`, with `limit`, `starting_after` and
+    /// any `expand[]` in `query`.
+    pub async fn list<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<ListPage<T>, StripeError> {
+        self.get(path, query).await
+    }
+
+    /// A GET with retries: 429, 5xx and network failures are retried up to the attempt limit,
+    /// waiting the larger of the backoff and the server's `Retry-After`.
+    pub async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)]) -> Result<T, StripeError> {
+        let mut attempt = 1;
+        loop {
+            match self.attempt(path, query).await {
+                Ok(value) => return Ok(value),
+                Err(Attempt::Fail(e)) => return Err(e),
+                Err(Attempt::Retry { reason, retry_after }) => {
+                    if attempt >= self.settings.max_attempts {
+                        return Err(StripeError::GaveUp { path: path.to_owned(), attempts: attempt, last: reason });
+                    }
+                    let backoff = statbot_core::backoff::delay(
+                        attempt,
+                        self.settings.base_backoff,
+                        self.settings.max_backoff,
+                        rand::random::<f64>(),
+                    );
+                    let wait = retry_after.map_or(backoff, |r| r.min(MAX_RETRY_AFTER).max(backoff));
+                    tracing::warn!(path, attempt, wait_ms = wait.as_millis() as u64, %reason, "Stripe request failed; retrying");
+                    tokio::time::sleep(wait).await;
+                }
+            }
+            attempt += 1;
+        }
+    }
+
+    async fn attempt<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)]) -> Result<T, Attempt> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .query(query)
+            .bearer_auth(self.key.expose())
+            .header("Stripe-Version", "2024-06-20")
+            .send()
+            .await
+            .map_err(network_failure)?;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let body = response.bytes().await.map_err(network_failure)?;
+        if status.is_success() {
+            return serde_json::from_slice(&body)
+                .map_err(|e| Attempt::Fail(StripeError::Decode { path: path.to_owned(), message: e.to_string() }));
+        }
+        let message = serde_json::from_slice::<ErrorBody>(&body)
+            .map(|b| b.error.message.chars().take(MAX_MESSAGE_CHARS).collect())
+            .unwrap_or_else(|_| "no error message".to_owned());
+        if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+            return Err(Attempt::Retry { reason: format!("HTTP {}: {message}", status.as_u16()), retry_after });
+        }
+        if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+            return Err(Attempt::Fail(StripeError::Unauthorized { status: status.as_u16(), message }));
+        }
+        Err(Attempt::Fail(StripeError::Refused { path: path.to_owned(), status: status.as_u16(), message }))
+    }
+}
+
+/// A transport failure (timeout, refused connection, cut answer): worth retrying. The URL is
+/// stripped; the key is never in it anyway.
+fn network_failure(err: reqwest::Error) -> Attempt {
+    let err = err.without_url();
+    let mut reason = if err.is_timeout() {
+        "the request timed out".to_owned()
+    } else if err.is_connect() {
+        "could not connect".to_owned()
+    } else {
+        format!("network error: {err}")
+    };
+    let mut source = err.source();
+    while let Some(cause) = source {
+        reason.push_str(": ");
+        reason.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    Attempt::Retry { reason, retry_after: None }
+}

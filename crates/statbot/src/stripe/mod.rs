@@ -1,0 +1,66 @@
+//! The Stripe connector: a client for the API ([`client`]), the objects it reads ([`types`]),
+//! and the incremental sync into the store's mirror ([`sync`]). `statbot stripe sync` runs it
+//! on demand, and `statbot serve` on a schedule ([`run_scheduled`]), one instance at a time.
+
+pub mod client;
+pub mod feed;
+pub mod standin;
+pub mod sync;
+pub mod types;
+
+pub use client::{ClientSettings, StripeClient, StripeError};
+pub use sync::{ObjectList, SyncError, SyncOptions, SyncReport, sync};
+
+use crate::config::StripeConfig;
+use crate::store::Store;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+/// A client for the configured account (`None` when no secret key is set).
+pub fn client_from_config(config: &StripeConfig) -> Result<Option<StripeClient>, StripeError> {
+    if !config.secret_key.is_set() {
+        return Ok(None);
+    }
+    let settings =
+        ClientSettings { timeout: Duration::from_secs(config.timeout_secs.max(1)), ..ClientSettings::default() };
+    StripeClient::new(&config.api_base, config.secret_key.clone(), settings).map(Some)
+}
+
+/// One scheduled round: syncs unless another instance holds the sync lock. Returns the report,
+/// or `None` when another instance was syncing.
+pub async fn run_once(store: &Store, client: &StripeClient) -> Result<Option<SyncReport>, SyncError> {
+    let Some(lock) = store.try_stripe_lock().await? else {
+        return Ok(None);
+    };
+    let result = sync(store, client, &SyncOptions::default(), &mut |_, _| {}).await;
+    lock.release().await;
+    result.map(Some)
+}
+
+/// The `serve` worker: a sync every `interval` until cancelled. A failed round is logged and
+/// the next one tries again (each resumes where the last stopped).
+pub async fn run_scheduled(store: Store, client: StripeClient, interval: Duration, cancel: CancellationToken) {
+    schedule(store, client, interval, cancel).instrument(tracing::info_span!("stripe_sync")).await
+}
+
+async fn schedule(store: Store, client: StripeClient, interval: Duration, cancel: CancellationToken) {
+    loop {
+        let round = run_once(&store, &client);
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            result = round => match result {
+                Ok(Some(report)) if report.total() > 0 => tracing::info!(
+                    written = report.total(), requests = report.requests, "Stripe mirror brought up to date"
+                ),
+                Ok(Some(report)) => tracing::debug!(requests = report.requests, "Stripe mirror already up to date"),
+                Ok(None) => tracing::debug!("another instance is syncing Stripe"),
+                Err(e) => tracing::warn!(error = %e, "Stripe sync failed; the next round resumes it"),
+            },
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(interval) => {}
+        }
+    }
+}
