@@ -274,7 +274,8 @@ const ENV_VARS: &[(&str, Setter)] = &[
 ];
 
 /// Variables that are not configuration but are read elsewhere (tests, the config path).
-const OTHER_VARS: &[&str] = &["STATBOT_CONFIG", "STATBOT_TEST_BACKEND", "STATBOT_TEST_POSTGRES_URL"];
+const OTHER_VARS: &[&str] =
+    &["STATBOT_CONFIG", "STATBOT_TEST_BACKEND", "STATBOT_TEST_POSTGRES_URL", "STATBOT_TEST_DATABASE_PREFIX"];
 
 fn set_string(field: &mut String, value: &str) -> Result<(), String> {
     *field = value.to_owned();

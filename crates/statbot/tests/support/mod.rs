@@ -25,7 +25,9 @@ pub async fn fresh_database_url(dir: &std::path::Path) -> String {
             let admin = std::env::var("STATBOT_TEST_POSTGRES_URL")
                 .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".into());
             sqlx::any::install_default_drivers();
-            let name = format!("statbot_test_{}", hex::encode(rand::random::<[u8; 8]>()));
+            // scripts/test names its run's databases with a prefix, to drop them at the end.
+            let prefix = std::env::var("STATBOT_TEST_DATABASE_PREFIX").unwrap_or_else(|_| "statbot_test_".into());
+            let name = format!("{prefix}{}", hex::encode(rand::random::<[u8; 8]>()));
             let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
                 .await
                 .expect("PostgreSQL for tests is unreachable: set STATBOT_TEST_POSTGRES_URL");
