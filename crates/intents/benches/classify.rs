@@ -5,19 +5,12 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use statbot_intents::classifier::{QueryScratch, TrainOptions, train};
+use statbot_intents::classifier::{QueryScratch, TrainOptions, benchmark, train};
 
 /// `(text, intent)` rows of a CLINC150 file.
 fn clinc(name: &str) -> Vec<(String, String)> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/clinc150").join(name);
-    let text = std::fs::read_to_string(&path).expect("CLINC150 test data");
-    text.lines()
-        .map(|line| {
-            let row: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
-            let field = |key: &str| row[key].as_str().expect("text and intent").to_owned();
-            (field("text"), field("intent"))
-        })
-        .collect()
+    benchmark::read_rows(&path).expect("CLINC150 test data")
 }
 
 fn query(c: &mut Criterion) {

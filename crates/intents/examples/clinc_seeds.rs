@@ -12,19 +12,12 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use statbot_intents::classifier::{QueryScratch, TrainOptions, calibrate, train};
+use statbot_intents::classifier::{QueryScratch, TrainOptions, benchmark, calibrate, train};
 
 /// `(text, intent)` rows of a CLINC150 file.
 fn rows(name: &str) -> Vec<(String, String)> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/clinc150").join(name);
-    let text = std::fs::read_to_string(&path).expect("CLINC150 test data");
-    text.lines()
-        .map(|line| {
-            let row: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
-            let field = |key: &str| row[key].as_str().expect("text and intent").to_owned();
-            (field("text"), field("intent"))
-        })
-        .collect()
+    benchmark::read_rows(&path).expect("CLINC150 test data")
 }
 
 fn env_f32(name: &str) -> Option<f32> {

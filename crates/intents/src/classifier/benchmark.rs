@@ -124,6 +124,11 @@ fn latency(model: &Model, queries: &[&str]) -> (Duration, Duration) {
     (at(0.5), at(0.99))
 }
 
+/// The `(text, intent)` rows of a JSON-lines file in CLINC150's layout.
+pub fn read_rows(path: &Path) -> Result<Vec<(String, String)>, BenchError> {
+    Ok(load(path)?.into_iter().map(|row| (row.text, row.intent)).collect())
+}
+
 /// The rows of a JSON-lines file; blank lines are skipped.
 fn load(path: &Path) -> Result<Vec<Row>, BenchError> {
     let text = std::fs::read_to_string(path).map_err(|source| BenchError::Read { path: path.to_owned(), source })?;
