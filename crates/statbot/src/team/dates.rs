@@ -81,10 +81,6 @@ impl DayRange {
             }
         }
     }
-
-    pub fn day_count(&self) -> i64 {
-        self.from.until(self.to).map(|span| span.get_days() as i64 + 1).unwrap_or(0)
-    }
 }
 
 #[cfg(test)]
@@ -106,8 +102,8 @@ mod tests {
     fn ranges_from_a_start_and_extra_days_or_from_two_ends() {
         let today = date(2026, 11, 24);
         let week = DayRange::starting(date(2026, 11, 16), 6).unwrap();
-        assert_eq!((week.to, week.day_count()), (date(2026, 11, 22), 7));
-        assert_eq!(DayRange::starting(today, 0).unwrap().day_count(), 1);
+        assert_eq!(week, DayRange { from: date(2026, 11, 16), to: date(2026, 11, 22) });
+        assert_eq!(DayRange::starting(today, 0).unwrap(), DayRange { from: today, to: today });
         assert_eq!(DayRange::parse(None, None, None, today).unwrap(), DayRange { from: date(2026, 11, 18), to: today });
         assert_eq!(DayRange::parse(Some("2026-11-01"), None, Some(2), today).unwrap().to, date(2026, 11, 3));
         assert!(DayRange::parse(Some("2026-11-05"), Some("2026-11-01"), None, today).unwrap_err().contains("after"));
