@@ -14,6 +14,7 @@ pub mod datasets;
 pub mod engine;
 pub mod funnels;
 pub mod http;
+pub mod local_server;
 pub mod outbox;
 pub mod pipeline;
 pub mod store;

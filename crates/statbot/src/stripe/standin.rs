@@ -6,6 +6,7 @@
 //! answer, or every list request after a number of pages). Used by the fault tests and by
 //! `statbot bench stripe-sync`, so it keeps charges compact and answers pages quickly.
 
+use crate::local_server::LocalServer;
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header::RETRY_AFTER};
@@ -13,11 +14,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 use std::collections::{HashMap, VecDeque};
-use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
-use tokio::task::JoinHandle;
 
 /// A scripted failure for the next list requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,38 +86,25 @@ impl Shared {
 
 /// The running stand-in. Dropping it stops the server.
 pub struct StripeStandIn {
-    addr: SocketAddr,
     shared: Arc<Shared>,
-    server: JoinHandle<()>,
-}
-
-impl Drop for StripeStandIn {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
+    server: LocalServer,
 }
 
 impl StripeStandIn {
     /// Binds `127.0.0.1:0` and serves in a background task of the current Tokio runtime.
     pub async fn start() -> std::io::Result<StripeStandIn> {
-        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
-        let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::default());
         let app = Router::new()
             .route("/v1/{list}", get(list))
             .route("/v1/charges/{id}", get(charge))
             .with_state(Arc::clone(&shared));
-        let server = tokio::spawn(async move {
-            if let Err(err) = axum::serve(listener, app).await {
-                tracing::warn!(%err, "stripe stand-in stopped");
-            }
-        });
-        Ok(StripeStandIn { addr, shared, server })
+        let server = LocalServer::start("stripe", app).await?;
+        Ok(StripeStandIn { shared, server })
     }
 
     /// What to put in `stripe.api_base`.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.url()
     }
 
     /// Requests received so far, failed or not.

@@ -4,21 +4,19 @@
 //! shared state sits behind short `std::sync::Mutex` critical sections, never held across an
 //! await.
 
+use crate::local_server::LocalServer;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header::RETRY_AFTER};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::serve::ListenerExt;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use tokio::sync::Notify;
-use tokio::task::JoinHandle;
 
 /// The API version the stand-in serves under, as in `https://graph.facebook.com/v21.0`.
 const VERSION_PATH: &str = "/v21.0";
@@ -81,43 +79,25 @@ impl Shared {
 
 /// The running stand-in. Dropping it stops the server.
 pub struct GraphStandIn {
-    addr: SocketAddr,
     shared: Arc<Shared>,
-    server: JoinHandle<()>,
-}
-
-impl Drop for GraphStandIn {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
+    server: LocalServer,
 }
 
 impl GraphStandIn {
     /// Binds `127.0.0.1:0` and serves in a background task of the current Tokio runtime.
     pub async fn start() -> std::io::Result<GraphStandIn> {
-        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
-        let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::default());
         let app = Router::new()
             .route(&format!("{VERSION_PATH}/me/messages"), post(send))
             .route(&format!("{VERSION_PATH}/{{psid}}"), get(profile))
             .with_state(Arc::clone(&shared));
-        let listener = listener.tap_io(|tcp| {
-            if let Err(err) = tcp.set_nodelay(true) {
-                tracing::debug!(%err, "graph stand-in: could not set TCP_NODELAY");
-            }
-        });
-        let server = tokio::spawn(async move {
-            if let Err(err) = axum::serve(listener, app).await {
-                tracing::warn!(%err, "graph stand-in stopped");
-            }
-        });
-        Ok(GraphStandIn { addr, shared, server })
+        let server = LocalServer::start("graph", app).await?;
+        Ok(GraphStandIn { shared, server })
     }
 
     /// What to put in `GraphConfig::base_url`, e.g. `http://127.0.0.1:41234/v21.0`.
     pub fn base_url(&self) -> String {
-        format!("http://{}{VERSION_PATH}", self.addr)
+        format!("{}{VERSION_PATH}", self.server.url())
     }
 
     /// Every successful send so far, in arrival order.
