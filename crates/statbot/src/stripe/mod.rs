@@ -7,6 +7,7 @@ pub mod feed;
 pub mod standin;
 pub mod sync;
 pub mod types;
+pub mod words;
 
 pub use client::{ClientSettings, StripeClient, StripeError};
 pub use sync::{ObjectList, SyncError, SyncOptions, SyncReport, sync};
