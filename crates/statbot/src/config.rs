@@ -131,6 +131,10 @@ pub struct StripeConfig {
     pub sync_interval_secs: u64,
     /// Per request, connection included.
     pub timeout_secs: u64,
+    /// Store metrics come from the API, not the mirror, when the mirror's last sync is older.
+    pub max_mirror_age_secs: u64,
+    /// How long a store metric read from the API may take.
+    pub live_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -208,6 +212,8 @@ impl Default for StripeConfig {
             api_base: "https://api.stripe.com".into(),
             sync_interval_secs: 300,
             timeout_secs: 30,
+            max_mirror_age_secs: 1800,
+            live_timeout_secs: 10,
         }
     }
 }
@@ -269,6 +275,8 @@ const ENV_VARS: &[(&str, Setter)] = &[
     ("STATBOT_STRIPE_API_BASE", |c, v| set_string(&mut c.stripe.api_base, v)),
     ("STATBOT_STRIPE_SYNC_INTERVAL_SECS", |c, v| set_parsed(&mut c.stripe.sync_interval_secs, v)),
     ("STATBOT_STRIPE_TIMEOUT_SECS", |c, v| set_parsed(&mut c.stripe.timeout_secs, v)),
+    ("STATBOT_STRIPE_MAX_MIRROR_AGE_SECS", |c, v| set_parsed(&mut c.stripe.max_mirror_age_secs, v)),
+    ("STATBOT_STRIPE_LIVE_TIMEOUT_SECS", |c, v| set_parsed(&mut c.stripe.live_timeout_secs, v)),
     ("STATBOT_LOG_FORMAT", |c, v| set_string(&mut c.log.format, v)),
     ("STATBOT_LOG", |c, v| set_string(&mut c.log.filter, v)),
 ];

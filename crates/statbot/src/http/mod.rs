@@ -43,6 +43,7 @@ pub struct AppState {
     pub datasets: Datasets,
     pub teams: crate::team::Teams,
     pub tokens: TokenKeys,
+    pub store_metrics: crate::stripe::StoreMetrics,
 }
 
 /// Messenger deliveries are small; a megabyte leaves room for large batches.

@@ -277,7 +277,32 @@ fn flag(row: &AnyRow, column: &str) -> Result<bool> {
     Ok(row.try_get::<i64, _>(column)? != 0)
 }
 
-fn charge_from_row(row: &AnyRow) -> Result<StripeCharge> {
+/// Reads `id, charge, amount, currency, status, created`.
+pub(super) fn refund_from_row(row: &AnyRow) -> Result<StripeRefund> {
+    Ok(StripeRefund {
+        id: row.try_get("id")?,
+        charge: row.try_get("charge")?,
+        amount: row.try_get("amount")?,
+        currency: row.try_get("currency")?,
+        status: row.try_get("status")?,
+        created: row.try_get("created")?,
+    })
+}
+
+/// The columns [`charge_from_row`] reads, flags as integers on both backends.
+pub(super) fn charge_select_list() -> String {
+    CHARGE_COLUMNS
+        .iter()
+        .filter(|c| **c != "synced_at")
+        .map(|c| match *c {
+            "paid" | "refunded" | "disputed" => format!("CASE WHEN {c} THEN 1 ELSE 0 END AS {c}"),
+            other => other.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(super) fn charge_from_row(row: &AnyRow) -> Result<StripeCharge> {
     Ok(StripeCharge {
         id: row.try_get("id")?,
         amount: row.try_get("amount")?,
@@ -321,15 +346,23 @@ impl Store {
         })
     }
 
-    /// Writes a page of objects and its list's progress in one transaction.
+    /// Writes a page of objects and its list's progress in one transaction, with what the page
+    /// changes in the daily rollups when they are built.
     pub async fn write_stripe_page(&self, page: &StripePage) -> Result<()> {
         let now = now_ms();
         let mut conn = self.conn().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        upsert_customers(&mut tx, &last_by_id(&page.customers, |c| &c.id), now).await?;
+        let customers = last_by_id(&page.customers, |c| &c.id);
+        let charges = last_by_id(&page.charges, |c| &c.id);
+        let refunds = last_by_id(&page.refunds, |r| &r.id);
+        let delta = super::stripe_rollups::page_delta(&mut tx, &customers, &charges, &refunds).await?;
+        upsert_customers(&mut tx, &customers, now).await?;
         upsert_products(&mut tx, &last_by_id(&page.products, |p| &p.id), now).await?;
-        upsert_charges(&mut tx, &last_by_id(&page.charges, |c| &c.id), now).await?;
-        upsert_refunds(&mut tx, &last_by_id(&page.refunds, |r| &r.id), now).await?;
+        upsert_charges(&mut tx, &charges, now).await?;
+        upsert_refunds(&mut tx, &refunds, now).await?;
+        if let Some(delta) = delta {
+            super::stripe_rollups::apply(&mut tx, delta).await?;
+        }
         save_state(&mut tx, &page.state, now).await?;
         tx.commit().await?;
         Ok(())
@@ -351,18 +384,7 @@ impl Store {
 
     /// Every mirrored charge, by id.
     pub async fn stripe_charges(&self) -> Result<Vec<StripeCharge>> {
-        let text = format!(
-            "SELECT {} FROM stripe_charges ORDER BY id",
-            CHARGE_COLUMNS
-                .iter()
-                .filter(|c| **c != "synced_at")
-                .map(|c| match *c {
-                    "paid" | "refunded" | "disputed" => format!("CASE WHEN {c} THEN 1 ELSE 0 END AS {c}"),
-                    other => other.to_owned(),
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let text = format!("SELECT {} FROM stripe_charges ORDER BY id", charge_select_list());
         let rows = sqlx::query(sql(text)).fetch_all(&mut *self.conn().await?).await?;
         rows.iter().map(charge_from_row).collect()
     }
@@ -371,18 +393,7 @@ impl Store {
         let rows = sqlx::query("SELECT id, charge, amount, currency, status, created FROM stripe_refunds ORDER BY id")
             .fetch_all(&mut *self.conn().await?)
             .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(StripeRefund {
-                    id: row.try_get("id")?,
-                    charge: row.try_get("charge")?,
-                    amount: row.try_get("amount")?,
-                    currency: row.try_get("currency")?,
-                    status: row.try_get("status")?,
-                    created: row.try_get("created")?,
-                })
-            })
-            .collect()
+        rows.iter().map(refund_from_row).collect()
     }
 
     pub async fn stripe_customers(&self) -> Result<Vec<StripeCustomer>> {
