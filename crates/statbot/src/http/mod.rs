@@ -17,6 +17,7 @@ mod health;
 mod media;
 mod messenger;
 mod session;
+mod stripe;
 mod team;
 mod team_charts;
 mod team_request;
@@ -68,6 +69,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/team/stats", get(team::stats))
         .route("/api/v1/team/stats/export", get(team::export))
         .route("/api/v1/team/stats/{date}", get(team::day).put(team::put_day))
+        .route("/api/v1/stripe/revenue", get(stripe::revenue))
+        .route("/api/v1/stripe/top-customers", get(stripe::top_customers))
+        .route("/api/v1/stripe/words", get(stripe::words))
         .route("/api/v1/contacts", get(api::contacts))
         .route("/api/v1/contacts/{id}/messages", get(api::contact_messages))
         .route("/", get(dashboard::home))

@@ -55,6 +55,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0007_stripe.sql"),
         postgres: include_str!("../../migrations/postgres/0007_stripe.sql"),
     },
+    Migration {
+        version: 8,
+        name: "stripe_rollups",
+        sqlite: include_str!("../../migrations/sqlite/0008_stripe_rollups.sql"),
+        postgres: include_str!("../../migrations/postgres/0008_stripe_rollups.sql"),
+    },
 ];
 
 /// Arbitrary constant naming statbot's migration lock.

@@ -395,7 +395,8 @@ impl Store {
         rows.iter().map(|row| Ok((row.try_get("day")?, row.try_get("customers")?))).collect()
     }
 
-    /// For each period (first and last day), how many distinct customers paid in each currency.
+    /// For each period (first and last day; the periods must not overlap), how many distinct
+    /// customers paid in each currency.
     pub async fn stripe_paying_customers(
         &self,
         periods: &[(DayNumber, DayNumber)],
@@ -404,11 +405,13 @@ impl Store {
         let (Some(first), Some(last)) = (periods.iter().map(|p| p.0).min(), periods.iter().map(|p| p.1).max()) else {
             return Ok(out);
         };
-        // The period of each row, by a CASE over the periods' first days (integers we made).
-        let mut starts: Vec<(usize, DayNumber)> = periods.iter().enumerate().map(|(i, p)| (i, p.0)).collect();
-        starts.sort_by_key(|s| std::cmp::Reverse(s.1));
-        let case =
-            starts.iter().map(|(i, start)| format!("WHEN day >= {start} THEN {i}")).collect::<Vec<_>>().join(" ");
+        // The period of each row, by a CASE over the periods' days (integers we made).
+        let case = periods
+            .iter()
+            .enumerate()
+            .map(|(i, (from, to))| format!("WHEN day >= {from} AND day <= {to} THEN {i}"))
+            .collect::<Vec<_>>()
+            .join(" ");
         let text = format!(
             "SELECT CAST(CASE {case} ELSE -1 END AS BIGINT) AS period, currency, COUNT(DISTINCT customer) AS customers \
              FROM stripe_customer_days WHERE day >= $1 AND day <= $2 AND payments > 0 GROUP BY 1, currency"

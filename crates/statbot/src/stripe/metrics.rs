@@ -466,7 +466,9 @@ async fn revenue_report(
     let days = source.volume_days(whole).await?;
     let mut ranges = vec![range, previous_range];
     ranges.extend_from_slice(series_ranges);
-    let paying = source.paying_customers(&ranges).await?;
+    // Counted separately: the series' periods overlap the range.
+    let mut paying = source.paying_customers(&ranges[..2]).await?;
+    paying.extend(source.paying_customers(series_ranges).await?);
     // Volume per currency for each of `ranges`.
     let mut volumes: HashMap<String, Vec<Volume>> = HashMap::new();
     for (day, currency, volume) in &days {
