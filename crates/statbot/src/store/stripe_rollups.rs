@@ -7,6 +7,7 @@ use super::stripe::{charge_from_row, charge_select_list, refund_from_row};
 use super::{Result, Store, id_chunks, now_ms, params, sql, statement_chunks, values_list};
 use crate::store::{StripeCharge, StripeCustomer, StripeRefund};
 use crate::stripe::rollup::{Attribution, DayNumber, Days, Rollup, Spend, Volume, WordTake};
+use futures::TryStreamExt;
 use jiff::tz::TimeZone;
 use sqlx::{AnyConnection, Row};
 use std::collections::{HashMap, HashSet};
@@ -305,39 +306,50 @@ impl Store {
         Ok(true)
     }
 
-    /// Recomputes every rollup from the mirror, in one transaction.
+    /// Recomputes every rollup from the mirror, in one transaction. Charges are streamed and
+    /// their sums added in batches (adding is what [`apply`] does), so memory stays bounded
+    /// whatever the mirror's size.
     pub async fn rebuild_stripe_rollups(&self, zone: &TimeZone) -> Result<()> {
+        const BATCH: usize = 50_000;
         let days = Days::new(zone.clone());
         let mut conn = self.conn().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        let mut rollup = Rollup::default();
-        let text = format!("SELECT {} FROM stripe_charges", charge_select_list());
-        let charges: HashMap<String, StripeCharge> = sqlx::query(sql(text))
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|row| charge_from_row(row).map(|c| (c.id.clone(), c)))
-            .collect::<Result<_>>()?;
-        for charge in charges.values() {
-            rollup.add_charge(&days, charge, 1);
-        }
-        let refunds = sqlx::query("SELECT id, charge, amount, currency, status, created FROM stripe_refunds")
-            .fetch_all(&mut *tx)
-            .await?;
-        for row in &refunds {
-            let refund = refund_from_row(row)?;
-            let to = refund.charge.as_ref().and_then(|id| charges.get(id)).map(Attribution::of).unwrap_or_default();
-            rollup.add_refund(&days, &refund, &to, 1);
-        }
-        drop(charges);
-        for row in sqlx::query("SELECT created FROM stripe_customers").fetch_all(&mut *tx).await? {
-            let created: i64 = row.try_get("created")?;
-            *rollup.new_customers.entry(days.of(created)).or_default() += 1;
-        }
         for table in TABLES {
             sqlx::query(sql(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
         }
-        apply(&mut tx, rollup.without_zeros()).await?;
+        let mut rollup = Rollup::default();
+        let refunds = sqlx::query(
+            "SELECT r.id, r.charge, r.amount, r.currency, r.status, r.created, c.customer, c.description \
+             FROM stripe_refunds r LEFT JOIN stripe_charges c ON c.id = r.charge",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        for row in &refunds {
+            let to = Attribution { customer: row.try_get("customer")?, description: row.try_get("description")? };
+            rollup.add_refund(&days, &refund_from_row(row)?, &to, 1);
+        }
+        for row in sqlx::query("SELECT created FROM stripe_customers").fetch_all(&mut *tx).await? {
+            *rollup.new_customers.entry(days.of(row.try_get("created")?)).or_default() += 1;
+        }
+        let text =
+            format!("SELECT {} FROM stripe_charges WHERE id > $1 ORDER BY id LIMIT {BATCH}", charge_select_list());
+        let mut after = String::new();
+        loop {
+            // Batches by id: the stream borrows the transaction, which each batch's sums are added to.
+            let mut rows = sqlx::query(sql(text.clone())).bind(after.clone()).fetch(&mut *tx);
+            let mut read = 0;
+            while let Some(row) = rows.try_next().await? {
+                let charge = charge_from_row(&row)?;
+                rollup.add_charge(&days, &charge, 1);
+                after = charge.id;
+                read += 1;
+            }
+            drop(rows);
+            apply(&mut tx, std::mem::take(&mut rollup).without_zeros()).await?;
+            if read < BATCH {
+                break;
+            }
+        }
         sqlx::query(
             "INSERT INTO stripe_rollup_meta (id, time_zone, version, built_at, synced_at) VALUES (1, $1, $2, $3, NULL) \
              ON CONFLICT (id) DO UPDATE SET time_zone = excluded.time_zone, version = excluded.version, \
