@@ -430,6 +430,21 @@ async fn rollups_kept_page_by_page_equal_a_brute_force_count_over_many_days() {
     assert_eq!(got, expected);
     assert_eq!(report.new_customers.compared.value, 9);
 
+    // Paying customers: distinct per week, whatever the days they paid on.
+    let weeks = metrics.revenue(range, Period::Week).await.unwrap();
+    for week in &weeks.currencies[0].series {
+        let payers: HashSet<&String> = charges
+            .iter()
+            .filter(|c| c.status == "succeeded")
+            .filter(|c| {
+                (week.from..=week.to)
+                    .contains(&jiff::Timestamp::from_second(c.created).unwrap().to_zoned(chicago.clone()).date())
+            })
+            .filter_map(|c| c.customer.as_ref())
+            .collect();
+        assert_eq!(week.figures.paying_customers, payers.len() as i64, "{week:?}");
+    }
+
     // The refund of ch_3 moved with it to cus_8 and to the words of its new description.
     let top = metrics.top_customers(range, None, 20).await.unwrap();
     let mut net: HashMap<String, i64> = HashMap::new();

@@ -34,8 +34,13 @@ CREATE TABLE stripe_customer_days (
     gross BIGINT NOT NULL,
     refunded BIGINT NOT NULL,
     payments BIGINT NOT NULL,
+    -- The customer's previous day with a payment in this currency: a range's paying customers
+    -- are its rows with a payment whose previous one falls before the range (no DISTINCT).
+    prev_day BIGINT,
     PRIMARY KEY (day, customer, currency)
 );
+
+CREATE INDEX stripe_customer_days_customer ON stripe_customer_days (customer, currency, day);
 
 CREATE TABLE stripe_word_days (
     day BIGINT NOT NULL,

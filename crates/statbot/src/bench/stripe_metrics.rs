@@ -147,7 +147,7 @@ async fn bench(count: usize, url: &str) -> Result<(), CliError> {
         .map(|extra| DayRange::parse(None, None, Some(extra), today))
         .collect::<Result<_, _>>()
         .map_err(CliError)?;
-    let mut line = |name: &str, figures: Vec<(Duration, Duration)>| {
+    let line = |name: &str, figures: Vec<(Duration, Duration)>| {
         let cells: Vec<String> =
             figures.iter().map(|(p50, max)| format!("{:>5.1} / {:<5.1}", ms(*p50), ms(*max))).collect();
         outln!("  {name:<40} {}", cells.join(" "));

@@ -82,8 +82,19 @@ async fn increment(
     Ok(())
 }
 
-/// Adds a rollup (a delta, or a whole build) to the stored sums.
+/// Adds a delta to the stored sums, and brings the previous payment days of the customers
+/// whose payments it changes up to date.
 pub(super) async fn apply(conn: &mut AnyConnection, rollup: Rollup) -> Result<()> {
+    let mut payers: Vec<String> =
+        rollup.spend.iter().filter(|(_, s)| s.payments != 0).map(|((_, customer, _), _)| customer.clone()).collect();
+    payers.sort_unstable();
+    payers.dedup();
+    add_sums(conn, rollup).await?;
+    refresh_previous_days(conn, Some(&payers)).await
+}
+
+/// Adds a rollup's sums to the stored ones (previous payment days left as they are).
+async fn add_sums(conn: &mut AnyConnection, rollup: Rollup) -> Result<()> {
     use Cell::{Int, Text};
     let volume = rollup
         .volume
@@ -119,6 +130,26 @@ pub(super) async fn apply(conn: &mut AnyConnection, rollup: Rollup) -> Result<()
         .map(|((day, word, currency), w)| vec![Int(day), Text(word), Text(currency), Int(w.revenue), Int(w.charges)])
         .collect();
     increment(conn, "stripe_word_days", &["day", "word", "currency"], &["revenue", "charges"], words).await
+}
+
+/// Sets each customer day's `prev_day` (the customer's previous day with a payment in the
+/// currency) for these customers' rows, or for every row.
+async fn refresh_previous_days(conn: &mut AnyConnection, customers: Option<&[String]>) -> Result<()> {
+    const SET: &str = "UPDATE stripe_customer_days SET prev_day = (SELECT MAX(p.day) FROM stripe_customer_days p \
+         WHERE p.customer = stripe_customer_days.customer AND p.currency = stripe_customer_days.currency \
+         AND p.day < stripe_customer_days.day AND p.payments > 0)";
+    let Some(customers) = customers else {
+        sqlx::query(SET).execute(conn).await?;
+        return Ok(());
+    };
+    for chunk in id_chunks(customers) {
+        let mut query = sqlx::query(sql(format!("{SET} WHERE customer IN ({})", params(1, chunk.len()))));
+        for customer in chunk {
+            query = query.bind(customer);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 async fn meta(conn: &mut AnyConnection) -> Result<Option<RollupMeta>> {
@@ -345,11 +376,12 @@ impl Store {
                 read += 1;
             }
             drop(rows);
-            apply(&mut tx, std::mem::take(&mut rollup).without_zeros()).await?;
+            add_sums(&mut tx, std::mem::take(&mut rollup).without_zeros()).await?;
             if read < BATCH {
                 break;
             }
         }
+        refresh_previous_days(&mut tx, None).await?;
         sqlx::query(
             "INSERT INTO stripe_rollup_meta (id, time_zone, version, built_at, synced_at) VALUES (1, $1, $2, $3, NULL) \
              ON CONFLICT (id) DO UPDATE SET time_zone = excluded.time_zone, version = excluded.version, \
@@ -408,7 +440,8 @@ impl Store {
     }
 
     /// For each period (first and last day; the periods must not overlap), how many distinct
-    /// customers paid in each currency.
+    /// customers paid in each currency: the rows with a payment whose customer's previous
+    /// payment day falls before the period.
     pub async fn stripe_paying_customers(
         &self,
         periods: &[(DayNumber, DayNumber)],
@@ -417,16 +450,20 @@ impl Store {
         let (Some(first), Some(last)) = (periods.iter().map(|p| p.0).min(), periods.iter().map(|p| p.1).max()) else {
             return Ok(out);
         };
-        // The period of each row, by a CASE over the periods' days (integers we made).
-        let case = periods
-            .iter()
-            .enumerate()
-            .map(|(i, (from, to))| format!("WHEN day >= {from} AND day <= {to} THEN {i}"))
-            .collect::<Vec<_>>()
-            .join(" ");
+        // The period of each row and its first day, by CASEs over the periods (integers we made).
+        let case = |then: &dyn Fn(usize, DayNumber) -> String| {
+            let arms = periods
+                .iter()
+                .enumerate()
+                .map(|(i, (from, to))| format!("WHEN day >= {from} AND day <= {to} THEN {}", then(i, *from)));
+            format!("CASE {} END", arms.collect::<Vec<_>>().join(" "))
+        };
+        let period = case(&|i, _| i.to_string());
+        let start = case(&|_, from| from.to_string());
         let text = format!(
-            "SELECT CAST(CASE {case} ELSE -1 END AS BIGINT) AS period, currency, COUNT(DISTINCT customer) AS customers \
-             FROM stripe_customer_days WHERE day >= $1 AND day <= $2 AND payments > 0 GROUP BY 1, currency"
+            "SELECT CAST({period} AS BIGINT) AS period, currency, COUNT(*) AS customers FROM stripe_customer_days \
+             WHERE day >= $1 AND day <= $2 AND payments > 0 AND (prev_day IS NULL OR prev_day < {start}) \
+             GROUP BY 1, currency"
         );
         let rows = sqlx::query(sql(text)).bind(first).bind(last).fetch_all(&mut *self.conn().await?).await?;
         for row in rows {
