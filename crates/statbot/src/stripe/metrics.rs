@@ -359,11 +359,12 @@ impl StoreMetrics {
         self.store.ensure_stripe_rollups(&self.settings.zone).await?;
         let meta = self.store.stripe_rollup_meta().await?;
         let synced_at = meta.and_then(|m| m.synced_at);
-        let charges = self.store.stripe_counts().await?[2];
         let age_ms = synced_at.map(|at| crate::store::now_ms() - at);
         let max_ms = i64::try_from(self.settings.max_mirror_age.as_millis()).unwrap_or(i64::MAX);
         let reason = match (synced_at, age_ms) {
-            (None, _) if charges == 0 => Some("the mirror is empty (no sync yet)".to_owned()),
+            (None, _) if self.store.stripe_counts().await?[2] == 0 => {
+                Some("the mirror is empty (no sync yet)".to_owned())
+            }
             (None, _) => Some("the mirror has not finished a sync".to_owned()),
             (Some(_), Some(age)) if age > max_ms => Some(format!("the mirror is {} old", human_age(age))),
             _ => None,
