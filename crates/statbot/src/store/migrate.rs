@@ -55,6 +55,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0007_stripe.sql"),
         postgres: include_str!("../../migrations/postgres/0007_stripe.sql"),
     },
+    Migration {
+        version: 9,
+        name: "shop",
+        sqlite: include_str!("../../migrations/sqlite/0009_shop.sql"),
+        postgres: include_str!("../../migrations/postgres/0009_shop.sql"),
+    },
 ];
 
 /// Arbitrary constant naming statbot's migration lock.
