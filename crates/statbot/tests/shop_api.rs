@@ -58,6 +58,14 @@ async fn sign_up(app: &TestApp, first_name: &str, email: &str) -> Customer {
     Customer { token: body["access_token"].as_str().unwrap().to_owned(), id: body["user"]["id"].as_i64().unwrap() }
 }
 
+/// The shop (see [`shop`]) with Ada signed up, holding a payment method for a test card.
+async fn with_ada(stripe_base: &str, tweak: fn(&mut Config), card: &str) -> (TestApp, Customer, String) {
+    let app = shop(stripe_base, tweak).await;
+    let ada = sign_up(&app, "Ada", "ada@example.com").await;
+    let pm = test_card(&app, &ada.token, card).await;
+    (app, ada, pm)
+}
+
 /// The demo catalog's product id of a SKU.
 async fn product_id(app: &TestApp, sku: &str) -> i64 {
     let body: Value = app.client.get(app.url("/api/v1/products")).send().await.unwrap().json().await.unwrap();
@@ -148,9 +156,7 @@ async fn a_customer_signs_up_logs_in_and_pays_an_order_priced_by_the_server() {
 #[tokio::test]
 async fn a_declined_card_fails_the_order_with_the_cards_reason() {
     let stripe = LocalStripe::start().await;
-    let mut app = shop(&stripe.base, |_| {}).await;
-    let ada = sign_up(&app, "Ada", "ada@example.com").await;
-    let pm = test_card(&app, &ada.token, "declined").await;
+    let (mut app, ada, pm) = with_ada(&stripe.base, |_| {}, "declined").await;
     let refused = order(&app, &ada.token, &two_mugs_and_stickers(&app, &pm).await, None).await;
     assert_eq!(refused.status, StatusCode::PAYMENT_REQUIRED);
     assert_eq!(refused.body["error"]["code"], "card_declined");
@@ -168,9 +174,7 @@ async fn a_declined_card_fails_the_order_with_the_cards_reason() {
 #[tokio::test]
 async fn a_replayed_idempotency_key_returns_the_same_order_and_charges_once() {
     let stripe = LocalStripe::start().await;
-    let mut app = shop(&stripe.base, |_| {}).await;
-    let ada = sign_up(&app, "Ada", "ada@example.com").await;
-    let pm = test_card(&app, &ada.token, "visa").await;
+    let (mut app, ada, pm) = with_ada(&stripe.base, |_| {}, "visa").await;
     let body = two_mugs_and_stickers(&app, &pm).await;
 
     let first = order(&app, &ada.token, &body, Some("basket-1")).await;
@@ -208,9 +212,7 @@ async fn a_replayed_idempotency_key_returns_the_same_order_and_charges_once() {
 async fn a_lost_answer_is_settled_from_the_charge_found_and_never_charged_twice() {
     let stripe = LocalStripe::start().await;
     let proxy = DroppingProxy::start(&stripe.base).await;
-    let mut app = shop(&proxy.url(), |_| {}).await;
-    let ada = sign_up(&app, "Ada", "ada@example.com").await;
-    let pm = test_card(&app, &ada.token, "visa").await;
+    let (mut app, ada, pm) = with_ada(&proxy.url(), |_| {}, "visa").await;
 
     // The charge is made but its answer never comes back: the lookup finds it.
     proxy.plan(&[Lost::Answer]);
@@ -238,13 +240,11 @@ async fn a_lost_answer_is_settled_from_the_charge_found_and_never_charged_twice(
 async fn orders_whose_outcome_is_unknown_are_reconciled_never_charged_twice_nor_left_pending() {
     let stripe = LocalStripe::start().await;
     let proxy = DroppingProxy::start(&stripe.base).await;
-    let mut app = shop(&proxy.url(), |config| {
+    let tweak = |config: &mut Config| {
         config.shop.charge_attempts = 1;
         config.shop.reconcile_after_secs = 4;
-    })
-    .await;
-    let ada = sign_up(&app, "Ada", "ada@example.com").await;
-    let pm = test_card(&app, &ada.token, "visa").await;
+    };
+    let (mut app, ada, pm) = with_ada(&proxy.url(), tweak, "visa").await;
     let body = two_mugs_and_stickers(&app, &pm).await;
 
     proxy.plan(&[Lost::Answer, Lost::Request]);
@@ -307,9 +307,7 @@ async fn status_of(app: &TestApp, order_id: i64) -> String {
 async fn webhooks_update_orders_once_and_refuse_bad_or_stale_signatures() {
     use statbot::shop::webhook::sign;
     let stripe = LocalStripe::start().await;
-    let mut app = shop(&stripe.base, |_| {}).await;
-    let ada = sign_up(&app, "Ada", "ada@example.com").await;
-    let pm = test_card(&app, &ada.token, "visa").await;
+    let (mut app, ada, pm) = with_ada(&stripe.base, |_| {}, "visa").await;
     let placed = order(&app, &ada.token, &two_mugs_and_stickers(&app, &pm).await, None).await;
     let order_id = placed.body["id"].as_i64().unwrap();
     let charge_id = placed.body["stripe_charge_id"].as_str().unwrap().to_owned();

@@ -187,6 +187,7 @@ impl From<crate::shop::ShopError> for ApiError {
             }
             ShopError::Auth(e) => e.into(),
             ShopError::Store(e) => e.into(),
+            ShopError::Internal(detail) => ApiError::Internal(detail),
         }
     }
 }

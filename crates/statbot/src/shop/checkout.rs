@@ -99,7 +99,7 @@ impl Shop {
         let shop = self.clone();
         let order = tokio::spawn(async move { shop.charge(order).await })
             .await
-            .map_err(|e| ShopError::Invalid(format!("the checkout stopped: {e}")))??;
+            .map_err(|e| ShopError::Internal(format!("the checkout stopped: {e}")))??;
         outcome(order, false)
     }
 

@@ -49,6 +49,9 @@ pub enum ShopError {
     Auth(#[from] AuthError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A task of ours stopped unexpectedly.
+    #[error("{0}")]
+    Internal(String),
 }
 
 /// What the shop needs from the configuration, read once.

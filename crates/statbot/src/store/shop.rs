@@ -164,6 +164,26 @@ pub enum Settlement {
 const ORDER_COLUMNS: &str = "id, user_id, amount, currency, status, payment_method, stripe_charge_id, amount_refunded, \
      failure_code, failure_message, idempotency_key, request_hash, lease_until, created_at, updated_at";
 
+const INSERT_PRODUCT: &str = "INSERT INTO shop_products (sku, name, description, price, currency, active, \
+     created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+/// Binds a new product (on sale) to [`INSERT_PRODUCT`].
+fn bind_product<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    product: &NewProduct,
+    now: i64,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    query
+        .bind(product.sku.clone())
+        .bind(product.name.clone())
+        .bind(product.description.clone())
+        .bind(product.price)
+        .bind(product.currency.clone())
+        .bind(true)
+        .bind(now)
+        .bind(now)
+}
+
 fn product_columns() -> &'static str {
     "id, sku, name, description, price, currency, CASE WHEN active THEN 1 ELSE 0 END AS active, created_at, updated_at"
 }
@@ -321,20 +341,8 @@ impl Store {
     /// Adds a product; a taken SKU is a [`StoreError::Conflict`].
     pub async fn create_shop_product(&self, product: &NewProduct) -> Result<Product> {
         let now = now_ms();
-        let result = sqlx::query(
-            "INSERT INTO shop_products (sku, name, description, price, currency, active, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(product.sku.clone())
-        .bind(product.name.clone())
-        .bind(product.description.clone())
-        .bind(product.price)
-        .bind(product.currency.clone())
-        .bind(true)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *self.conn().await?)
-        .await;
+        let text = format!("{INSERT_PRODUCT} RETURNING id");
+        let result = bind_product(sqlx::query(sql(text)), product, now).fetch_one(&mut *self.conn().await?).await;
         let id: i64 = match result {
             Ok(row) => row.try_get(0)?,
             Err(e) => {
@@ -356,21 +364,8 @@ impl Store {
         let mut added = 0;
         let mut conn = self.conn().await?;
         for product in products {
-            added += sqlx::query(
-                "INSERT INTO shop_products (sku, name, description, price, currency, active, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sku) DO NOTHING",
-            )
-            .bind(product.sku.clone())
-            .bind(product.name.clone())
-            .bind(product.description.clone())
-            .bind(product.price)
-            .bind(product.currency.clone())
-            .bind(true)
-            .bind(now)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
+            let text = format!("{INSERT_PRODUCT} ON CONFLICT (sku) DO NOTHING");
+            added += bind_product(sqlx::query(sql(text)), product, now).execute(&mut *conn).await?.rows_affected();
         }
         Ok(added)
     }
