@@ -242,7 +242,7 @@ async fn orders_whose_outcome_is_unknown_are_reconciled_never_charged_twice_nor_
     let proxy = DroppingProxy::start(&stripe.base).await;
     let tweak = |config: &mut Config| {
         config.shop.charge_attempts = 1;
-        config.shop.reconcile_after_secs = 4;
+        config.shop.reconcile_after_secs = 6;
     };
     let (mut app, ada, pm) = with_ada(&proxy.url(), tweak, "visa").await;
     let body = two_mugs_and_stickers(&app, &pm).await;
@@ -259,7 +259,7 @@ async fn orders_whose_outcome_is_unknown_are_reconciled_never_charged_twice_nor_
     // The reconciler's round, as `serve` runs it: nothing before the checkout's time is up.
     let reconciler = statbot::shop::Shop::new(app.store().await, &app.config).unwrap();
     assert_eq!(reconciler.reconcile_once().await.unwrap(), Default::default());
-    tokio::time::sleep(Duration::from_millis(4100)).await;
+    tokio::time::sleep(Duration::from_millis(6100)).await;
     let report = reconciler.reconcile_once().await.unwrap();
     assert_eq!((report.paid, report.failed, report.deferred), (1, 1, 0));
 
@@ -275,6 +275,61 @@ async fn orders_whose_outcome_is_unknown_are_reconciled_never_charged_twice_nor_
     assert_eq!(proxy.charge_keys().len(), 2);
     assert_eq!(reconciler.reconcile_once().await.unwrap(), Default::default(), "nothing is left pending");
     app.stop().await;
+}
+
+#[tokio::test]
+async fn serve_reconciles_a_pending_order_on_its_own() {
+    let stripe = LocalStripe::start().await;
+    let proxy = DroppingProxy::start(&stripe.base).await;
+    let tweak = |config: &mut Config| {
+        config.shop.charge_attempts = 1;
+        config.shop.reconcile_after_secs = 2;
+        config.shop.reconcile_interval_secs = 1;
+    };
+    let (mut app, ada, pm) = with_ada(&proxy.url(), tweak, "visa").await;
+    proxy.plan(&[Lost::Answer]);
+    let pending = order(&app, &ada.token, &two_mugs_and_stickers(&app, &pm).await, None).await;
+    assert_eq!(pending.status, StatusCode::ACCEPTED, "{}", pending.body);
+    let order_id = pending.body["id"].as_i64().unwrap();
+    let deadline = tokio::time::Instant::now() + support::WAIT;
+    while status_of(&app, order_id).await == "pending" {
+        assert!(tokio::time::Instant::now() < deadline, "serve's reconciler left the order pending");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status_of(&app, order_id).await, "paid");
+    assert_eq!(stripe.charges_for_order(order_id).await.len(), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn instances_sharing_the_database_claim_each_stale_order_once() {
+    use statbot::store::{NewProduct, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let url = support::fresh_database_url(dir.path()).await;
+    let (one, two) = (Store::open_with(&url, 4).await.unwrap(), Store::open_with(&url, 4).await.unwrap());
+    let user = statbot::auth::create_user(&one, "ana", Role::Staff, PASSWORD).await.unwrap();
+    let mug = NewProduct {
+        sku: "mug".into(),
+        name: "Blue mug".into(),
+        description: String::new(),
+        price: 2850,
+        currency: "eur".into(),
+    };
+    let product = one.create_shop_product(&mug).await.unwrap();
+    let mut made = Vec::new();
+    for _ in 0..40 {
+        made.push(pending_order(&one, user, product.id, 0).await);
+    }
+    let (a, b) = tokio::join!(one.claim_stale_orders(60_000, 25), two.claim_stale_orders(60_000, 25));
+    let mut claimed: Vec<i64> = a.unwrap().iter().chain(b.unwrap().iter()).map(|o| o.id).collect();
+    let count = claimed.len();
+    claimed.sort();
+    claimed.dedup();
+    assert_eq!(count, claimed.len(), "an order was claimed twice");
+    claimed.extend(one.claim_stale_orders(60_000, 25).await.unwrap().iter().map(|o| o.id));
+    claimed.sort();
+    assert_eq!(claimed, made, "every stale order is claimed exactly once");
+    assert!(two.claim_stale_orders(60_000, 25).await.unwrap().is_empty(), "claimed orders are leased");
 }
 
 fn event(id: &str, kind: &str, object: &Value) -> String {
@@ -346,7 +401,7 @@ async fn webhooks_update_orders_once_and_refuse_bad_or_stale_signatures() {
     // A pending order learns its outcome from charge.succeeded or charge.failed.
     let store = app.store().await;
     for (kind, expected) in [("charge.succeeded", "paid"), ("charge.failed", "failed")] {
-        let pending = pending_order(&store, ada.id).await;
+        let pending = pending_order(&store, ada.id, 1, i64::MAX).await;
         let mut charge = charge.clone();
         charge["id"] = json!(format!("ch_for_{pending}"));
         charge["metadata"] = json!({ "order_id": pending.to_string() });
@@ -367,22 +422,18 @@ async fn webhooks_update_orders_once_and_refuse_bad_or_stale_signatures() {
     app.stop().await;
 }
 
-/// A pending order stored directly (as a checkout would leave one) for 28.50 EUR.
-async fn pending_order(store: &statbot::store::Store, user_id: i64) -> i64 {
+/// A pending order stored directly (as a checkout would leave one) for 28.50 EUR, leased to its
+/// checkout until `lease_until`.
+async fn pending_order(store: &statbot::store::Store, user_id: i64, product_id: i64, lease_until: i64) -> i64 {
     let new = statbot::store::NewOrder {
         user_id,
-        items: vec![statbot::store::OrderItem {
-            product_id: 1,
-            name: "Blue mug".into(),
-            unit_price: 2850,
-            quantity: 1,
-        }],
+        items: vec![statbot::store::OrderItem { product_id, name: "Blue mug".into(), unit_price: 2850, quantity: 1 }],
         amount: 2850,
         currency: "eur".into(),
         payment_method: "pm_test".into(),
         idempotency_key: None,
         request_hash: "test".into(),
-        lease_until: i64::MAX,
+        lease_until,
     };
     match store.insert_order(&new).await.unwrap() {
         statbot::store::OrderInsert::Created(order) => order.id,
