@@ -1,8 +1,8 @@
 // The storefront in headless Chromium: a visitor sees the demo catalog, fills a basket, signs
 // up, pays with the succeeding test card and sees the order paid, then tries the declined test
-// card and sees the card's reason and a failed order; no request leaves statbot, and the page
-// fits a phone. Needs STATBOT_URL: a `statbot serve --demo` with an `sk_test_` Stripe key whose
-// API base is a localstripe.
+// card and sees the card's reason and a failed order, logs out and in again; no request leaves
+// statbot, and the page fits a phone. Needs STATBOT_URL: a `statbot serve --demo` with an
+// `sk_test_` Stripe key whose API base is a localstripe.
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
@@ -54,8 +54,16 @@ try {
   await page.locator('#order-rows tr td.status-failed').first().waitFor();
   assert.equal(await page.locator('#order-rows tr').count(), 2);
 
-  // Logged in again after a reload (the token is kept for the tab), the orders are there.
+  // Still logged in after a reload (the token is kept for the tab); logged out, then in again
+  // with the email and password, the orders are there.
   await page.reload();
+  await page.locator('#order-rows tr td.status-paid').first().waitFor();
+  await page.getByRole('button', { name: 'Log out' }).click();
+  const login = page.getByRole('form', { name: 'Log in' });
+  await login.getByLabel('Email').fill(email.toUpperCase());
+  await login.getByLabel('Password').fill('correct horse battery');
+  await login.getByRole('button', { name: 'Log in' }).click();
+  await page.getByText('Signed in as Ada').waitFor();
   await page.locator('#order-rows tr td.status-paid').first().waitFor();
 
   await page.setViewportSize({ width: 390, height: 844 });
