@@ -16,6 +16,7 @@ mod dataset;
 mod flows;
 mod funnel;
 mod intents;
+mod links;
 mod serve;
 mod stripe;
 mod team;

@@ -1,6 +1,6 @@
 //! `statbot users add NAME --role admin|staff [--team TEAM]`: creates an operator account in a team. The password comes
 //! from a hidden prompt (asked twice) or, for scripts, from standard input with
-//! `--password-stdin`.
+//! `--password-stdin`. `link`, `unlink` and `links` (chats linked to accounts) are in `links.rs`.
 
 use super::{CliError, warn_unknown};
 use crate::auth;
@@ -25,12 +25,17 @@ pub enum UsersCommand {
         #[arg(long)]
         team: Option<String>,
     },
+    #[command(flatten)]
+    Links(super::links::LinkCommand),
 }
 
 pub async fn run((config, unknown): (Config, Vec<String>), cmd: UsersCommand) -> Result<(), CliError> {
     telemetry::init(&crate::config::LogConfig { filter: "warn".into(), ..config.log.clone() });
     warn_unknown(&unknown);
-    let UsersCommand::Add { name, role, password_stdin, team } = cmd;
+    let (name, role, password_stdin, team) = match cmd {
+        UsersCommand::Add { name, role, password_stdin, team } => (name, role, password_stdin, team),
+        UsersCommand::Links(cmd) => return super::links::run(&config, cmd).await,
+    };
     let name = name.trim().to_owned();
     if name.is_empty() || name.len() > 64 || name.chars().any(char::is_whitespace) {
         return Err(CliError("the user name must be 1 to 64 characters without spaces".into()));

@@ -285,6 +285,11 @@ impl Engine {
         prepared: Option<&Prepared>,
         batch: &mut Batch,
     ) -> Result<(), EngineError> {
+        // Link messages (`link CODE`, `unlink`) come before the assistant and the flows.
+        if let Some(reply) = crate::staff::chat::respond(tx, contact.id, message.id, &message.content).await? {
+            batch.push_replies(message, contact, vec![reply]);
+            return Ok(());
+        }
         let mut replies: Vec<Reply> = Vec::new();
         if let (Some(assistant), Some(prepared)) = (&self.inner.assistant, prepared) {
             let context = batch.contexts.get(&contact.id).unwrap_or(&contact.context);

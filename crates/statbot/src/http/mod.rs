@@ -19,6 +19,7 @@ mod messenger;
 mod session;
 mod shop;
 mod shop_page;
+mod staff;
 mod team;
 mod team_charts;
 mod team_request;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .route("/webhooks/messenger", get(messenger::verify).post(messenger::receive))
         .route("/api/v1/auth/token", post(auth::issue_token))
         .route("/api/v1/me", get(api::me))
+        .route("/api/v1/me/link-code", post(staff::link_code))
         .route("/api/v1/users", post(api::create_user))
         .route("/api/v1/flows", get(api::flows))
         .route("/api/v1/outbox", get(api::outbox))

@@ -61,6 +61,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0009_shop.sql"),
         postgres: include_str!("../../migrations/postgres/0009_shop.sql"),
     },
+    Migration {
+        version: 10,
+        name: "staff_links",
+        sqlite: include_str!("../../migrations/sqlite/0010_staff_links.sql"),
+        postgres: include_str!("../../migrations/postgres/0010_staff_links.sql"),
+    },
 ];
 
 /// Arbitrary constant naming statbot's migration lock.

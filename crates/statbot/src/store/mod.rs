@@ -15,6 +15,7 @@ mod outbox;
 mod sessions;
 mod settings;
 mod shop;
+pub(crate) mod staff_links;
 mod stripe;
 mod teams;
 mod users;
@@ -33,6 +34,7 @@ pub use shop::{
     CustomerProfile, NewOrder, NewProduct, Order, OrderInsert, OrderItem, OrderStatus, Product, ProductChange,
     Settlement,
 };
+pub use staff_links::ContactLink;
 pub use stripe::{StripeCharge, StripeCustomer, StripeLock, StripePage, StripeProduct, StripeRefund, StripeSyncState};
 pub use teams::{DayWrite, StoredFigure, StoredTeam};
 pub use users::{Role, User};
