@@ -642,3 +642,26 @@ async fn sign_up_and_orders_refuse_bad_input_clearly() {
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_customer_account_is_never_staff_even_if_linked() {
+    let app = TestApp::spawn().await;
+    let ada = sign_up(&app, "Ada", "ada@example.com").await;
+    let store = app.store().await;
+    let code = statbot::staff::issue_code(&store, ada.id, Duration::from_secs(600)).await.unwrap().code;
+    let page = app.client.get(app.url("/chat")).send().await.unwrap();
+    let cookie = page.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let visitor = cookie.split_once('=').unwrap().1.to_owned();
+    let text = format!("link {code}");
+    let sent = app
+        .client
+        .post(app.url("/chat"))
+        .header("cookie", &cookie)
+        .form(&[("text", text.as_str()), ("nonce", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    let contact = store.find_contact(statbot_core::Platform::Web, &visitor).await.unwrap().unwrap();
+    assert!(store.contact_operator(contact.id).await.unwrap().is_none(), "a customer is not staff");
+}
