@@ -193,7 +193,7 @@ const CHARGE_COLUMNS: &[&str] = &[
     "synced_at",
 ];
 
-async fn upsert_charges(conn: &mut AnyConnection, rows: &[StripeCharge], now: i64) -> Result<()> {
+pub(super) async fn upsert_charges(conn: &mut AnyConnection, rows: &[StripeCharge], now: i64) -> Result<()> {
     for chunk in statement_chunks(rows) {
         let text = format!(
             "INSERT INTO stripe_charges ({}) VALUES {} ON CONFLICT (id) DO UPDATE SET {}",
@@ -273,7 +273,7 @@ async fn save_state(conn: &mut AnyConnection, s: &StripeSyncState, now: i64) -> 
     Ok(())
 }
 
-fn flag(row: &AnyRow, column: &str) -> Result<bool> {
+pub(super) fn flag(row: &AnyRow, column: &str) -> Result<bool> {
     Ok(row.try_get::<i64, _>(column)? != 0)
 }
 
