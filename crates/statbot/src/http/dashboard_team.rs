@@ -179,7 +179,7 @@ fn ratio_row(r: &RatioSummary) -> RatioRow {
 }
 
 /// "no team is named `x`" -> "No team is named `x`".
-fn upper_first(text: &str) -> String {
+pub(super) fn upper_first(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
