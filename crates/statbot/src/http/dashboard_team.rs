@@ -38,7 +38,7 @@ struct RatioRow {
 }
 
 struct ChartLink {
-    name: String,
+    alt: String,
     svg: String,
     png: String,
 }
@@ -134,7 +134,7 @@ fn stats(team: &Team, report: &Report) -> Stats {
         .iter()
         .filter(|m| m.days_recorded > 0)
         .map(|m| ChartLink {
-            name: m.name.clone(),
+            alt: format!("{} per day", m.name),
             svg: format!("/charts/team/{}.svg?{query}", m.key),
             png: format!("/charts/team/{}.png?{query}", m.key),
         })
