@@ -77,8 +77,11 @@ fn sum(currency: &str, status: &str, within: fn(i64) -> bool, of: fn(&Sale) -> i
 }
 
 /// Writes the mirror as a sync would: rollups built first, then pages that keep them, then the
-/// sync marked finished.
-async fn seed(app: &TestApp) {
+/// sync marked finished. The server is stopped meanwhile: on SQLite a second connection's
+/// read-then-write transactions fail (`SQLITE_BUSY_SNAPSHOT`) when the server's own connection
+/// commits in between, which no busy timeout waits out.
+async fn seed(app: &mut TestApp) {
+    app.stop().await;
     let store = app.store().await;
     store.ensure_stripe_rollups(&TimeZone::UTC).await.unwrap();
     let customers = CUSTOMERS
@@ -125,7 +128,9 @@ async fn seed(app: &TestApp) {
     let page = StripePage { refunds: vec![refund], state: state("refunds"), ..StripePage::default() };
     store.write_stripe_page(&page).await.unwrap();
     store.mark_stripe_synced().await.unwrap();
+    drop(store);
     operator(app).await;
+    app.restart().await;
 }
 
 async fn operator(app: &TestApp) {
@@ -141,8 +146,8 @@ fn change_class(html: &str, row: &str) -> String {
 
 #[tokio::test]
 async fn operators_see_the_range_against_the_previous_one_with_customers_words_and_charts() {
-    let app = TestApp::spawn().await;
-    seed(&app).await;
+    let mut app = TestApp::spawn().await;
+    seed(&mut app).await;
     let cookie = dashboard_session(&app, "lead", PASSWORD).await;
     let home = get(&app, &cookie, "/").await.text().await.unwrap();
     assert!(home.contains("<a href=\"/store\">Store</a>"), "the navigation links to the store page");
@@ -253,8 +258,8 @@ async fn operators_see_the_range_against_the_previous_one_with_customers_words_a
 
 #[tokio::test]
 async fn bad_requests_are_said_on_the_page_and_refused_by_the_charts() {
-    let app = TestApp::spawn().await;
-    seed(&app).await;
+    let mut app = TestApp::spawn().await;
+    seed(&mut app).await;
     let cookie = dashboard_session(&app, "lead", PASSWORD).await;
     for (query, said) in [
         ("from=2026-02-30", "`2026-02-30` is not a date: write YYYY-MM-DD"),
