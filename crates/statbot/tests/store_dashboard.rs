@@ -250,6 +250,10 @@ async fn operators_see_the_range_against_the_previous_one_with_customers_words_a
     assert!(euros.contains("1. Euro Buyer"));
     assert!(euros.contains("<option value=\"eur\" selected>EUR</option>"));
 
+    let quiet = get(&app, &cookie, "/store?from=2020-01-01&to=2020-01-31").await.text().await.unwrap();
+    assert!(quiet.contains("No payments from 2020-01-01 to 2020-01-31 or in the range before."), "{quiet}");
+    assert!(!quiet.contains("No Stripe data yet") && !quiet.contains("id=\"figures\""), "{quiet}");
+
     let weekly = get(&app, &cookie, &format!("/store?from={from}&to={to}&period=week")).await.text().await.unwrap();
     assert!(weekly.contains("<h2>By week</h2>") && weekly.contains("<option value=\"week\" selected>"), "{weekly}");
     let weeks = weekly.matches("<tr data-row=\"20").count();

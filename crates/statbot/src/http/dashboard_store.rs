@@ -16,6 +16,7 @@ use super::store_request::{Asked, StoreParams, default_asked, metrics_error, que
 use crate::dates::DayRange;
 use crate::stripe::metrics::{Compared, CurrencyRevenue, FIGURES, Kind, RevenueReport, TopCustomers, TopWords};
 use crate::stripe::money;
+use crate::stripe::periods::Period;
 use crate::stripe::report::{change_text, provenance_sentence, range_text};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -295,7 +296,7 @@ fn trend(key: &str, compared: &Compared) -> &'static str {
 }
 
 /// The API routes with the page's figures, as CSV and JSON.
-fn downloads(range: DayRange, period: crate::stripe::periods::Period, currency: Option<&str>) -> Vec<Download> {
+fn downloads(range: DayRange, period: Period, currency: Option<&str>) -> Vec<Download> {
     let dates = format!("from={}&to={}", range.from, range.to);
     let ranked = match currency {
         Some(code) => format!("{dates}&currency={code}&limit={RANKED}"),
@@ -334,7 +335,7 @@ mod tests {
     #[test]
     fn downloads_name_the_api_routes_with_the_page_range() {
         let range = DayRange { from: date(2026, 11, 1), to: date(2026, 11, 30) };
-        let links = downloads(range, crate::stripe::periods::Period::Week, Some("usd"));
+        let links = downloads(range, Period::Week, Some("usd"));
         assert_eq!(links[0].csv, "/api/v1/stripe/revenue?from=2026-11-01&to=2026-11-30&period=week&format=csv");
         assert_eq!(
             links[1].json,
