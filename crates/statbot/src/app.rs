@@ -40,6 +40,8 @@ pub enum StartError {
     #[error(transparent)]
     Stripe(#[from] crate::stripe::StripeError),
     #[error(transparent)]
+    StoreMetrics(#[from] crate::stripe::MetricsError),
+    #[error(transparent)]
     Shop(#[from] crate::shop::ShopError),
     #[error("cannot build the Graph API client: {0}")]
     Graph(#[from] ClientBuildError),
@@ -98,12 +100,14 @@ impl App {
         engine.load_coupon_pools().await?;
         let teams = Teams::new(store.clone(), &config.team, &config.funnels.time_zone)?;
         let tokens = TokenKeys::new(secret.as_bytes(), config.auth.token_ttl_secs);
+        let store_metrics = crate::stripe::metrics_from_config(&config, store.clone())?;
         let shop = Shop::new(store.clone(), &config)?;
         if config.demo {
             let added = shop.load_demo_catalog().await?;
             tracing::debug!(added, "demo catalog loaded");
         }
-        let state = AppState { config: Arc::new(config), engine, funnels, datasets, teams, tokens, shop };
+        let state =
+            AppState { config: Arc::new(config), engine, funnels, datasets, teams, tokens, shop, store_metrics };
         Ok(App { state, pipeline })
     }
 
@@ -150,7 +154,11 @@ impl App {
         match (stripe, self.state.config.stripe.sync_interval_secs) {
             (Some(client), secs) if secs > 0 => {
                 let interval = std::time::Duration::from_secs(secs);
-                workers.spawn(crate::stripe::run_scheduled(store_for_stripe, client, interval, cancel.child_token()));
+                let options =
+                    crate::stripe::SyncOptions { zone: self.state.store_metrics.zone().clone(), ..Default::default() };
+                let sync =
+                    crate::stripe::run_scheduled(store_for_stripe, client, interval, options, cancel.child_token());
+                workers.spawn(sync);
             }
             (Some(_), _) => tracing::info!("the scheduled Stripe sync is off (stripe.sync_interval_secs = 0)"),
             (None, _) => {}

@@ -132,6 +132,10 @@ pub struct StripeConfig {
     pub sync_interval_secs: u64,
     /// Per request, connection included.
     pub timeout_secs: u64,
+    /// Store metrics come from the API, not the mirror, when the mirror's last sync is older.
+    pub max_mirror_age_secs: u64,
+    /// How long a store metric read from the API may take.
+    pub live_timeout_secs: u64,
     /// Signs the events posted to `/webhooks/stripe` (`whsec_...`); the endpoint is off while empty.
     pub webhook_secret: Secret,
     /// How old a signed event may be before it is refused as a replay.
@@ -234,6 +238,8 @@ impl Default for StripeConfig {
             api_base: "https://api.stripe.com".into(),
             sync_interval_secs: 300,
             timeout_secs: 30,
+            max_mirror_age_secs: 1800,
+            live_timeout_secs: 10,
             webhook_secret: Secret::default(),
             webhook_tolerance_secs: 300,
             publishable_key: String::new(),
@@ -304,6 +310,8 @@ const ENV_VARS: &[(&str, Setter)] = &[
     ("STATBOT_STRIPE_API_BASE", |c, v| set_string(&mut c.stripe.api_base, v)),
     ("STATBOT_STRIPE_SYNC_INTERVAL_SECS", |c, v| set_parsed(&mut c.stripe.sync_interval_secs, v)),
     ("STATBOT_STRIPE_TIMEOUT_SECS", |c, v| set_parsed(&mut c.stripe.timeout_secs, v)),
+    ("STATBOT_STRIPE_MAX_MIRROR_AGE_SECS", |c, v| set_parsed(&mut c.stripe.max_mirror_age_secs, v)),
+    ("STATBOT_STRIPE_LIVE_TIMEOUT_SECS", |c, v| set_parsed(&mut c.stripe.live_timeout_secs, v)),
     ("STATBOT_STRIPE_WEBHOOK_SECRET", |c, v| set_secret(&mut c.stripe.webhook_secret, v)),
     ("STATBOT_STRIPE_WEBHOOK_TOLERANCE_SECS", |c, v| set_parsed(&mut c.stripe.webhook_tolerance_secs, v)),
     ("STATBOT_STRIPE_PUBLISHABLE_KEY", |c, v| set_string(&mut c.stripe.publishable_key, v)),

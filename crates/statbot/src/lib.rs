@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod csv;
 pub mod datasets;
+pub mod dates;
 pub mod engine;
 pub mod funnels;
 pub mod http;

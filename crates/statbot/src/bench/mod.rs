@@ -3,6 +3,7 @@
 mod funnel;
 mod intents;
 mod stripe;
+mod stripe_metrics;
 mod team;
 mod webhook;
 
@@ -59,6 +60,16 @@ pub enum BenchCommand {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// Store metrics over a large Stripe mirror: building the rollups, each metric over a week,
+    /// a month, a year and three years, and a synced page's upkeep.
+    StripeMetrics {
+        /// Charges in the mirror.
+        #[arg(long, default_value_t = 1_000_000)]
+        charges: usize,
+        /// Database to fill (default: a fresh SQLite file in the temp folder).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Intent classifier quality and speed on a labelled data set (CLINC150's layout).
     Intents {
         /// Folder with train.jsonl, val.jsonl, test.jsonl, oos_val.jsonl and oos_test.jsonl.
@@ -79,6 +90,7 @@ pub async fn run(cmd: BenchCommand) -> Result<(), CliError> {
         BenchCommand::Funnel { events, days, database_url } => funnel::run(events, days, database_url).await,
         BenchCommand::Intents { data, json } => intents::run(&data, json).await,
         BenchCommand::StripeSync { charges, database_url } => stripe::run(charges, database_url).await,
+        BenchCommand::StripeMetrics { charges, database_url } => stripe_metrics::run(charges, database_url).await,
         BenchCommand::Team { days, teams, database_url } => team::run(days, teams, database_url).await,
     }
 }

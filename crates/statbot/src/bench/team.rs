@@ -16,7 +16,7 @@ const RUNS: usize = 50;
 pub async fn run(days: i64, teams: usize, database_url: Option<String>) -> Result<(), CliError> {
     let temp = super::temp_dir()?;
     let url = database_url.unwrap_or_else(|| format!("sqlite://{}", temp.join("bench.db").display()));
-    let result = bench(days.clamp(1, crate::team::dates::MAX_DAYS - 1), teams.max(1), &url).await;
+    let result = bench(days.clamp(1, crate::dates::MAX_DAYS - 1), teams.max(1), &url).await;
     let _ = std::fs::remove_dir_all(&temp);
     result
 }

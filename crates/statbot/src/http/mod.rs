@@ -7,6 +7,7 @@ mod charts;
 mod chat;
 mod dashboard;
 mod dashboard_datasets;
+mod dashboard_store;
 mod dashboard_team;
 pub mod datasets;
 mod download;
@@ -20,6 +21,9 @@ mod session;
 mod shop;
 mod shop_page;
 mod staff;
+mod store_charts;
+mod store_request;
+mod stripe;
 mod team;
 mod team_charts;
 mod team_request;
@@ -46,6 +50,7 @@ pub struct AppState {
     pub datasets: Datasets,
     pub teams: crate::team::Teams,
     pub tokens: TokenKeys,
+    pub store_metrics: crate::stripe::StoreMetrics,
     pub shop: crate::shop::Shop,
 }
 
@@ -72,6 +77,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/team/stats", get(team::stats))
         .route("/api/v1/team/stats/export", get(team::export))
         .route("/api/v1/team/stats/{date}", get(team::day).put(team::put_day))
+        .route("/api/v1/stripe/revenue", get(stripe::revenue))
+        .route("/api/v1/stripe/top-customers", get(stripe::top_customers))
+        .route("/api/v1/stripe/words", get(stripe::words))
         .route("/api/v1/contacts", get(api::contacts))
         .route("/api/v1/contacts/{id}/messages", get(api::contact_messages))
         .route("/", get(dashboard::home))
@@ -84,6 +92,8 @@ pub fn router(state: AppState) -> Router {
         .route("/charts/datasets/{file}", get(dashboard_datasets::chart))
         .route("/team", get(dashboard_team::page))
         .route("/charts/team/{file}", get(team_charts::chart))
+        .route("/store", get(dashboard_store::page))
+        .route("/charts/store/{file}", get(store_charts::chart))
         .route("/contacts/{id}", get(dashboard::conversation))
         .route("/charts/funnels/{file}", get(charts::funnel))
         .route("/charts/reveals/{file}", get(charts::reveals))

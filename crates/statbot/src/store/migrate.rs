@@ -56,6 +56,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../../migrations/postgres/0007_stripe.sql"),
     },
     Migration {
+        version: 8,
+        name: "stripe_rollups",
+        sqlite: include_str!("../../migrations/sqlite/0008_stripe_rollups.sql"),
+        postgres: include_str!("../../migrations/postgres/0008_stripe_rollups.sql"),
+    },
+    Migration {
         version: 9,
         name: "shop",
         sqlite: include_str!("../../migrations/sqlite/0009_shop.sql"),

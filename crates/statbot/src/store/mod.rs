@@ -17,6 +17,7 @@ mod settings;
 mod shop;
 pub(crate) mod staff_links;
 mod stripe;
+mod stripe_rollups;
 mod teams;
 mod users;
 mod utterances;
@@ -36,6 +37,7 @@ pub use shop::{
 };
 pub use staff_links::ContactLink;
 pub use stripe::{StripeCharge, StripeCustomer, StripeLock, StripePage, StripeProduct, StripeRefund, StripeSyncState};
+pub use stripe_rollups::{CustomerSpend, RollupMeta, WordRow};
 pub use teams::{DayWrite, StoredFigure, StoredTeam};
 pub use users::{Role, User};
 pub use utterances::{Miss, NewUtterance};
@@ -274,10 +276,10 @@ pub(crate) fn statement_chunks<T>(rows: &[T]) -> impl Iterator<Item = &[T]> {
 
 /// Ids cut into lists for `IN (...)`, in order, each padded to a power of two by repeating its
 /// last id (harmless in an `IN` list), for the same reason as [`statement_chunks`].
-pub(crate) fn id_chunks(ids: &[i64]) -> impl Iterator<Item = Vec<i64>> + '_ {
+pub(crate) fn id_chunks<T: Clone>(ids: &[T]) -> impl Iterator<Item = Vec<T>> + '_ {
     ids.chunks(IDS_PER_STATEMENT).map(|chunk| {
         let mut padded = chunk.to_vec();
-        padded.resize(chunk.len().next_power_of_two(), chunk[chunk.len() - 1]);
+        padded.resize(chunk.len().next_power_of_two(), chunk[chunk.len() - 1].clone());
         padded
     })
 }

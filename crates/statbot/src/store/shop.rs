@@ -5,7 +5,7 @@
 //! succeeded). A settled charge is written to the Stripe mirror in the same transaction, so the
 //! order counts in the store metrics at once.
 
-use super::stripe::{flag, upsert_charges};
+use super::stripe::{flag, mirror_charge};
 use super::{Result, Role, Store, StoreError, StripeCharge, now_ms, params, sql};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -563,7 +563,7 @@ impl Store {
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let changed = settle_in(&mut tx, order_id, settlement, now).await?;
         if let Some(charge) = charge {
-            upsert_charges(&mut tx, std::slice::from_ref(charge), now).await?;
+            mirror_charge(&mut tx, charge, now).await?;
         }
         tx.commit().await?;
         let order =
@@ -627,7 +627,7 @@ impl Store {
             settle_in(&mut tx, order_id, settlement, now).await?;
         }
         if let Some(charge) = charge {
-            upsert_charges(&mut tx, std::slice::from_ref(charge), now).await?;
+            mirror_charge(&mut tx, charge, now).await?;
         }
         tx.commit().await?;
         Ok(true)

@@ -86,6 +86,29 @@ pub struct StripePage {
     pub state: StripeSyncState,
 }
 
+/// Writes a page's objects, with what they change in the daily rollups when those are built.
+async fn write_objects(conn: &mut AnyConnection, page: &StripePage, now: i64) -> Result<()> {
+    let customers = last_by_id(&page.customers, |c| &c.id);
+    let charges = last_by_id(&page.charges, |c| &c.id);
+    let refunds = last_by_id(&page.refunds, |r| &r.id);
+    let delta = super::stripe_rollups::page_delta(conn, &customers, &charges, &refunds).await?;
+    upsert_customers(conn, &customers, now).await?;
+    upsert_products(conn, &last_by_id(&page.products, |p| &p.id), now).await?;
+    upsert_charges(conn, &charges, now).await?;
+    upsert_refunds(conn, &refunds, now).await?;
+    if let Some(delta) = delta {
+        super::stripe_rollups::apply(conn, delta).await?;
+    }
+    Ok(())
+}
+
+/// Writes one charge into the mirror (and the rollups) inside the caller's transaction: the
+/// shop records the charges it makes at once, so they count in the store metrics before the
+/// next sync.
+pub(super) async fn mirror_charge(conn: &mut AnyConnection, charge: &StripeCharge, now: i64) -> Result<()> {
+    write_objects(conn, &StripePage { charges: vec![charge.clone()], ..StripePage::default() }, now).await
+}
+
 /// Arbitrary constant naming the lock that lets one instance at a time sync Stripe.
 const PG_STRIPE_LOCK: i64 = 0x5354_5249_5045_5359;
 
@@ -193,7 +216,7 @@ const CHARGE_COLUMNS: &[&str] = &[
     "synced_at",
 ];
 
-pub(super) async fn upsert_charges(conn: &mut AnyConnection, rows: &[StripeCharge], now: i64) -> Result<()> {
+async fn upsert_charges(conn: &mut AnyConnection, rows: &[StripeCharge], now: i64) -> Result<()> {
     for chunk in statement_chunks(rows) {
         let text = format!(
             "INSERT INTO stripe_charges ({}) VALUES {} ON CONFLICT (id) DO UPDATE SET {}",
@@ -277,7 +300,32 @@ pub(super) fn flag(row: &AnyRow, column: &str) -> Result<bool> {
     Ok(row.try_get::<i64, _>(column)? != 0)
 }
 
-fn charge_from_row(row: &AnyRow) -> Result<StripeCharge> {
+/// Reads `id, charge, amount, currency, status, created`.
+pub(super) fn refund_from_row(row: &AnyRow) -> Result<StripeRefund> {
+    Ok(StripeRefund {
+        id: row.try_get("id")?,
+        charge: row.try_get("charge")?,
+        amount: row.try_get("amount")?,
+        currency: row.try_get("currency")?,
+        status: row.try_get("status")?,
+        created: row.try_get("created")?,
+    })
+}
+
+/// The columns [`charge_from_row`] reads, flags as integers on both backends.
+pub(super) fn charge_select_list() -> String {
+    CHARGE_COLUMNS
+        .iter()
+        .filter(|c| **c != "synced_at")
+        .map(|c| match *c {
+            "paid" | "refunded" | "disputed" => format!("CASE WHEN {c} THEN 1 ELSE 0 END AS {c}"),
+            other => other.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(super) fn charge_from_row(row: &AnyRow) -> Result<StripeCharge> {
     Ok(StripeCharge {
         id: row.try_get("id")?,
         amount: row.try_get("amount")?,
@@ -321,15 +369,13 @@ impl Store {
         })
     }
 
-    /// Writes a page of objects and its list's progress in one transaction.
+    /// Writes a page of objects and its list's progress in one transaction, with what the page
+    /// changes in the daily rollups when they are built.
     pub async fn write_stripe_page(&self, page: &StripePage) -> Result<()> {
         let now = now_ms();
         let mut conn = self.conn().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        upsert_customers(&mut tx, &last_by_id(&page.customers, |c| &c.id), now).await?;
-        upsert_products(&mut tx, &last_by_id(&page.products, |p| &p.id), now).await?;
-        upsert_charges(&mut tx, &last_by_id(&page.charges, |c| &c.id), now).await?;
-        upsert_refunds(&mut tx, &last_by_id(&page.refunds, |r| &r.id), now).await?;
+        write_objects(&mut tx, page, now).await?;
         save_state(&mut tx, &page.state, now).await?;
         tx.commit().await?;
         Ok(())
@@ -351,18 +397,7 @@ impl Store {
 
     /// Every mirrored charge, by id.
     pub async fn stripe_charges(&self) -> Result<Vec<StripeCharge>> {
-        let text = format!(
-            "SELECT {} FROM stripe_charges ORDER BY id",
-            CHARGE_COLUMNS
-                .iter()
-                .filter(|c| **c != "synced_at")
-                .map(|c| match *c {
-                    "paid" | "refunded" | "disputed" => format!("CASE WHEN {c} THEN 1 ELSE 0 END AS {c}"),
-                    other => other.to_owned(),
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let text = format!("SELECT {} FROM stripe_charges ORDER BY id", charge_select_list());
         let rows = sqlx::query(sql(text)).fetch_all(&mut *self.conn().await?).await?;
         rows.iter().map(charge_from_row).collect()
     }
@@ -371,18 +406,7 @@ impl Store {
         let rows = sqlx::query("SELECT id, charge, amount, currency, status, created FROM stripe_refunds ORDER BY id")
             .fetch_all(&mut *self.conn().await?)
             .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(StripeRefund {
-                    id: row.try_get("id")?,
-                    charge: row.try_get("charge")?,
-                    amount: row.try_get("amount")?,
-                    currency: row.try_get("currency")?,
-                    status: row.try_get("status")?,
-                    created: row.try_get("created")?,
-                })
-            })
-            .collect()
+        rows.iter().map(refund_from_row).collect()
     }
 
     pub async fn stripe_customers(&self) -> Result<Vec<StripeCustomer>> {

@@ -3,17 +3,26 @@
 //! into the store's mirror ([`sync`]). `statbot stripe sync` runs it on demand, and `statbot
 //! serve` on a schedule ([`run_scheduled`]), one instance at a time.
 
+pub mod charts;
 pub mod client;
 pub mod feed;
+pub mod live;
+pub mod metrics;
+pub mod money;
 pub mod payments;
+pub mod periods;
+pub mod report;
+pub mod rollup;
 pub mod standin;
 pub mod sync;
 pub mod types;
+pub mod words;
 
 pub use client::{ClientSettings, StripeClient, StripeError};
+pub use metrics::{MetricsError, MetricsSettings, StoreMetrics};
 pub use sync::{ObjectList, SyncError, SyncOptions, SyncReport, sync};
 
-use crate::config::StripeConfig;
+use crate::config::{Config, StripeConfig};
 use crate::store::Store;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -29,26 +38,62 @@ pub fn client_from_config(config: &StripeConfig) -> Result<Option<StripeClient>,
     StripeClient::new(&config.api_base, config.secret_key.clone(), settings).map(Some)
 }
 
+/// The store metrics as configured: days in the business time zone (`funnels.time_zone`), the
+/// API asked directly when the mirror is older than `stripe.max_mirror_age_secs`.
+pub fn metrics_from_config(config: &Config, store: Store) -> Result<StoreMetrics, MetricsError> {
+    let zone = business_zone(config)?;
+    let client = client_from_config(&config.stripe)?;
+    let settings = MetricsSettings {
+        zone,
+        max_mirror_age: Duration::from_secs(config.stripe.max_mirror_age_secs),
+        live_timeout: Duration::from_secs(config.stripe.live_timeout_secs.max(1)),
+    };
+    Ok(StoreMetrics::new(store, client, settings))
+}
+
+/// The time zone whose days the rollups and metrics count in.
+pub fn business_zone(config: &Config) -> Result<jiff::tz::TimeZone, MetricsError> {
+    let name = &config.funnels.time_zone;
+    jiff::tz::TimeZone::get(name)
+        .map_err(|_| MetricsError::BadRequest(format!("unknown time zone `{name}` (funnels.time_zone)")))
+}
+
 /// One scheduled round: syncs unless another instance holds the sync lock. Returns the report,
 /// or `None` when another instance was syncing.
-pub async fn run_once(store: &Store, client: &StripeClient) -> Result<Option<SyncReport>, SyncError> {
+pub async fn run_once(
+    store: &Store,
+    client: &StripeClient,
+    options: &SyncOptions,
+) -> Result<Option<SyncReport>, SyncError> {
     let Some(lock) = store.try_stripe_lock().await? else {
         return Ok(None);
     };
-    let result = sync(store, client, &SyncOptions::default(), &mut |_, _| {}).await;
+    let result = sync(store, client, options, &mut |_, _| {}).await;
     lock.release().await;
     result.map(Some)
 }
 
 /// The `serve` worker: a sync every `interval` until cancelled. A failed round is logged and
 /// the next one tries again (each resumes where the last stopped).
-pub async fn run_scheduled(store: Store, client: StripeClient, interval: Duration, cancel: CancellationToken) {
-    schedule(store, client, interval, cancel).instrument(tracing::info_span!("stripe_sync")).await
+pub async fn run_scheduled(
+    store: Store,
+    client: StripeClient,
+    interval: Duration,
+    options: SyncOptions,
+    cancel: CancellationToken,
+) {
+    schedule(store, client, interval, options, cancel).instrument(tracing::info_span!("stripe_sync")).await
 }
 
-async fn schedule(store: Store, client: StripeClient, interval: Duration, cancel: CancellationToken) {
+async fn schedule(
+    store: Store,
+    client: StripeClient,
+    interval: Duration,
+    options: SyncOptions,
+    cancel: CancellationToken,
+) {
     loop {
-        let round = run_once(&store, &client);
+        let round = run_once(&store, &client, &options);
         tokio::select! {
             _ = cancel.cancelled() => return,
             result = round => match result {

@@ -81,11 +81,13 @@ pub struct SyncOptions {
     pub full: bool,
     /// Objects per request (Stripe allows 1 to 100).
     pub page_size: u32,
+    /// The business's time zone, in which the daily rollups are kept.
+    pub zone: jiff::tz::TimeZone,
 }
 
 impl Default for SyncOptions {
     fn default() -> Self {
-        SyncOptions { full: false, page_size: 100 }
+        SyncOptions { full: false, page_size: 100, zone: jiff::tz::TimeZone::UTC }
     }
 }
 
@@ -133,6 +135,7 @@ pub async fn sync(
     let started = Instant::now();
     let requests_before = client.requests();
     let mut report = SyncReport::default();
+    store.ensure_stripe_rollups(&options.zone).await?;
     let gate = feed::gate(store, client, options.full).await?;
     if !matches!(gate, Gate::Unchanged) {
         for (i, list) in ObjectList::ALL.into_iter().enumerate() {
@@ -142,6 +145,7 @@ pub async fn sync(
     if let Gate::Changed { mark, charges } = gate {
         report.refreshed = feed::finish(store, client, mark, &charges).await?;
     }
+    store.mark_stripe_synced().await?;
     report.requests = client.requests() - requests_before;
     report.elapsed = started.elapsed();
     Ok(report)
@@ -281,14 +285,7 @@ async fn walk_from_tail(
 
 /// Writes a page's objects and the list's progress in one transaction.
 async fn write(store: &Store, items: Vec<Item>, state: &StripeSyncState) -> Result<(), SyncError> {
-    let mut page = StripePage { state: state.clone(), ..StripePage::default() };
-    for item in items {
-        let rows = item.rows;
-        page.customers.extend(rows.customers);
-        page.products.extend(rows.products);
-        page.charges.extend(rows.charges);
-        page.refunds.extend(rows.refunds);
-    }
+    let page = StripePage { state: state.clone(), ..merged(items) };
     store.write_stripe_page(&page).await?;
     Ok(())
 }
@@ -304,6 +301,31 @@ fn observe_order(previous: Option<i64>, items: &[Item]) -> Option<&'static str> 
         }
     }
     None
+}
+
+/// One page of a list as rows, for readers that do not write the mirror (the live metrics):
+/// the rows, the creation time of the page's last object and its id, and whether more follow.
+pub(crate) async fn read_page(
+    client: &StripeClient,
+    list: ObjectList,
+    after: Option<&str>,
+) -> Result<(StripePage, Option<(String, i64)>, bool), StripeError> {
+    let fetched = fetch(client, list, after, 100).await?;
+    let last = fetched.items.last().map(|i| (i.id.clone(), i.created));
+    Ok((merged(fetched.items), last, fetched.has_more))
+}
+
+/// The rows of a page's items, together.
+fn merged(items: Vec<Item>) -> StripePage {
+    let mut page = StripePage::default();
+    for item in items {
+        let rows = item.rows;
+        page.customers.extend(rows.customers);
+        page.products.extend(rows.products);
+        page.charges.extend(rows.charges);
+        page.refunds.extend(rows.refunds);
+    }
+    page
 }
 
 async fn fetch(

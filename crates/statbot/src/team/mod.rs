@@ -3,7 +3,7 @@
 //! with no figures. Shared by `statbot team` (interactive and scripted), the API and the
 //! dashboard.
 
-pub mod dates;
+pub use crate::dates;
 pub mod definition;
 pub mod entries;
 pub mod export;
