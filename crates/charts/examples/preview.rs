@@ -71,6 +71,17 @@ fn samples() -> Vec<(&'static str, Chart)> {
             ("Paid", 1133.0),
         ],
     );
+    let ranking = Chart::horizontal_bar(
+        "Top customers by net revenue, USD",
+        [
+            ("Ada Lovelace", 12_840.5),
+            ("grace.hopper@example.com", 7_311.0),
+            ("Katherine Johnson", 3_120.25),
+            ("cus_Q8h2Lm", 1_402.0),
+            ("A customer who refunded more than they paid", -250.0),
+        ],
+    )
+    .with_format(ValueFormat::Money { symbol: "$".into(), decimals: 2 });
     // Two weeks with the weekend and one Wednesday missing: shaded gaps, a broken line, a lone point.
     let fortnight: Vec<String> = (1..=14).map(|d| format!("2024-06-{d:02}")).collect();
     let recorded = [1, 2, 3, 4, 5, 8, 10, 11, 12, 14];
@@ -91,6 +102,7 @@ fn samples() -> Vec<(&'static str, Chart)> {
         ("line", line),
         ("line-gaps", gaps),
         ("funnel", funnel),
+        ("ranking", ranking),
         ("empty", empty),
     ];
     if std::env::var_os("PREVIEW_EDGE_CASES").is_some() {

@@ -25,6 +25,7 @@ mod font;
 mod format;
 mod frame;
 mod funnel;
+mod hbar;
 mod line;
 mod raster;
 mod spec;
@@ -95,6 +96,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> Res
             let columns = bar::Columns { categories, series: vec![("", &values)], grouped: false };
             bar::draw_columns(root, chart, &columns, &theme)
         }
+        ChartKind::HorizontalBar { bars } => hbar::draw_rows(root, chart, bars, &theme),
         ChartKind::GroupedBar { categories, series } => {
             let columns = bar::Columns {
                 categories: categories.iter().map(String::as_str).collect(),

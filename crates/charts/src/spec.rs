@@ -33,10 +33,11 @@ pub struct Chart {
     pub title: String,
     /// The kind of chart and its data.
     pub kind: ChartKind,
-    /// Caption under the category (x) axis. Not drawn on funnels.
+    /// Caption under the category (x) axis. Not drawn on funnels or horizontal bars.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x_label: Option<String>,
-    /// Caption beside the value (y) axis. Not drawn on funnels.
+    /// Caption beside the value (y) axis; under the bars of horizontal bars, whose value axis is
+    /// horizontal. Not drawn on funnels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub y_label: Option<String>,
     /// How values are written on labels and the value axis.
@@ -73,7 +74,7 @@ fn default_true() -> bool {
     true
 }
 
-/// What is drawn. Serialized with a `type` tag: `bar`, `grouped_bar`, `line` or `funnel`.
+/// What is drawn. Serialized with a `type` tag: `bar`, `horizontal_bar`, `grouped_bar`, `line` or `funnel`.
 ///
 /// Empty data (no bars, no categories, no points, no steps) renders a "No data" chart, not an error.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,6 +82,10 @@ fn default_true() -> bool {
 pub enum ChartKind {
     /// Vertical bars, one per label, in the order given. Negative values hang below the zero line.
     Bar { bars: Vec<Bar> },
+    /// Horizontal bars, one per label, top to bottom in the order given: a ranking whose labels are too
+    /// long to stand under vertical bars (customers, products). Each bar's value is written beside it;
+    /// negative values grow left of the zero line, in their own colour.
+    HorizontalBar { bars: Vec<Bar> },
     /// Two or more series over the same categories (e.g. "Austin" and "Denver" on several metrics), drawn
     /// side by side per category with a legend. Each series has exactly one value per category.
     GroupedBar { categories: Vec<String>, series: Vec<Series> },
@@ -96,7 +101,7 @@ pub enum ChartKind {
     },
 }
 
-/// One bar of a [`ChartKind::Bar`].
+/// One bar of a [`ChartKind::Bar`] or a [`ChartKind::HorizontalBar`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Bar {
@@ -164,6 +169,12 @@ impl Chart {
     pub fn bar<L: Into<String>>(title: impl Into<String>, bars: impl IntoIterator<Item = (L, f64)>) -> Self {
         let bars = bars.into_iter().map(|(label, value)| Bar { label: label.into(), value }).collect();
         Self::new(title, ChartKind::Bar { bars })
+    }
+
+    /// A horizontal bar chart (a ranking, top to bottom) from `(label, value)` pairs.
+    pub fn horizontal_bar<L: Into<String>>(title: impl Into<String>, bars: impl IntoIterator<Item = (L, f64)>) -> Self {
+        let bars = bars.into_iter().map(|(label, value)| Bar { label: label.into(), value }).collect();
+        Self::new(title, ChartKind::HorizontalBar { bars })
     }
 
     /// A grouped bar chart from categories and `(series name, one value per category)` pairs.

@@ -15,7 +15,7 @@ pub(crate) fn validate(chart: &Chart) -> Result<(), ChartError> {
         return Err(ChartError::TooManyPoints { count, limit: MAX_POINTS });
     }
     match &chart.kind {
-        ChartKind::Bar { bars } => {
+        ChartKind::Bar { bars } | ChartKind::HorizontalBar { bars } => {
             for bar in bars {
                 finite(bar.value, || format!("bar {:?}", bar.label))?;
             }
@@ -73,7 +73,7 @@ fn finite(value: f64, location: impl FnOnce() -> String) -> Result<(), ChartErro
 
 fn point_count(kind: &ChartKind) -> usize {
     match kind {
-        ChartKind::Bar { bars } => bars.len(),
+        ChartKind::Bar { bars } | ChartKind::HorizontalBar { bars } => bars.len(),
         // Empty series and categories count too: they still cost legend entries and axis labels.
         ChartKind::GroupedBar { categories, series } => {
             categories.len().max(1).saturating_mul(series.len().max(1)).max(categories.len() + series.len())

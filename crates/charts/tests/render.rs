@@ -31,8 +31,17 @@ fn funnel_chart() -> Chart {
     Chart::funnel("Checkout", [("Opened chat", 1000.0), ("Picked a plan", 420.0), ("Paid", 105.0)])
 }
 
+fn ranking_chart() -> Chart {
+    Chart::horizontal_bar(
+        "Top customers",
+        [("Ada Lovelace <ada@example.com>", 1250.0), ("Grace Hopper", 600.0), ("cus_Q8h2", 75.5)],
+    )
+    .with_format(ValueFormat::Money { symbol: "$".into(), decimals: 2 })
+    .with_y_label("Net revenue (USD)")
+}
+
 fn all_kinds() -> Vec<Chart> {
-    vec![bar_chart(), grouped_chart(), line_chart(), funnel_chart()]
+    vec![bar_chart(), ranking_chart(), grouped_chart(), line_chart(), funnel_chart()]
 }
 
 fn count(haystack: &str, needle: &str) -> usize {
@@ -129,6 +138,36 @@ fn funnel_bar_widths_are_proportional_to_counts() {
 }
 
 #[test]
+fn horizontal_bars_rank_top_to_bottom_with_whole_names_and_values_beside_them() {
+    let svg = render_svg(&ranking_chart()).unwrap();
+    assert_eq!(count(&svg, "<rect"), 1 + 3);
+    let texts =
+        ["Ada Lovelace &lt;ada@example.com&gt;", "Grace Hopper", "$1,250.00", "$600.00", "$75.50", "Net revenue (USD)"];
+    for text in texts {
+        assert!(svg.contains(&format!("\n{text}\n")), "missing {text}");
+    }
+    let bars: Vec<(f64, f64)> = svg
+        .lines()
+        .filter(|l| l.starts_with("<rect") && l.contains("#0072B2"))
+        .map(|l| {
+            let attr = |name: &str| -> f64 {
+                l.split(&format!(" {name}=\"")).nth(1).and_then(|r| r.split('"').next()).unwrap().parse().unwrap()
+            };
+            (attr("y"), attr("width"))
+        })
+        .collect();
+    assert!(bars.windows(2).all(|w| w[0].0 < w[1].0), "in the order given, top to bottom: {bars:?}");
+    assert!((bars[1].1 / bars[0].1 - 0.48).abs() < 0.01, "widths proportional to values: {bars:?}");
+
+    let mixed = Chart::horizontal_bar("Net", [("refunded more", -40.0), ("paid", 100.0), ("nothing", 0.0)]);
+    let svg = render_svg(&mixed).unwrap();
+    assert_eq!(count(&svg, "fill=\"#D55E00\""), 1, "the negative bar in vermillion");
+    assert_eq!(count(&svg, "<rect"), 1 + 2, "no bar for zero");
+    assert!(svg.contains("\n-40\n") && svg.contains("\n0\n"));
+    render_png(&mixed).unwrap();
+}
+
+#[test]
 fn numbers_use_thousands_separators_and_units() {
     let money = Chart::bar("Revenue", [("Q1", 12345.5), ("Q2", 23456.0)])
         .with_format(ValueFormat::Money { symbol: "$".into(), decimals: 2 });
@@ -172,6 +211,7 @@ fn empty_data_renders_a_no_data_chart() {
         Chart::line("Nothing yet", vec![]),
         Chart::line("Nothing yet", vec![LineSeries { name: "empty".into(), points: vec![] }]),
         Chart::funnel("Nothing yet", Vec::<(String, f64)>::new()),
+        Chart::horizontal_bar("Nothing yet", Vec::<(String, f64)>::new()),
     ];
     for chart in empty {
         let svg = render_svg(&chart).unwrap();
@@ -186,6 +226,7 @@ fn all_zero_and_flat_data_render() {
     render_png(&Chart::line("Flat", vec![LineSeries::new("x", [(1.0, 5.0), (2.0, 5.0)])])).unwrap();
     render_png(&Chart::line("Point", vec![LineSeries::new("x", [("only", 5.0)])])).unwrap();
     render_png(&Chart::funnel("Zeros", [("a", 0.0), ("b", 0.0)])).unwrap();
+    render_png(&Chart::horizontal_bar("Zeros", [("a", 0.0), ("b", 0.0)])).unwrap();
 }
 
 #[test]

@@ -7,9 +7,10 @@ mod support;
 
 use jiff::civil::Date;
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::{CONTENT_TYPE, LOCATION};
 use statbot::store::{DayWrite, Role};
 use statbot::team::Teams;
+use support::pages::{cell, chart_sources, dashboard_session, get};
 use support::*;
 
 const PASSWORD: &str = "correct horse battery";
@@ -57,56 +58,7 @@ async fn seed(app: &TestApp, start: Date) {
 
 /// Logs in through the dashboard's form and returns the session cookie.
 async fn session(app: &TestApp, username: &str) -> String {
-    let form = app.client.get(app.url("/login")).send().await.unwrap();
-    let login_cookie = cookie(&form, "statbot_login_csrf");
-    let html = form.text().await.unwrap();
-    let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
-    let csrf = &html[at..at + 64];
-    let response = app
-        .client
-        .post(app.url("/login"))
-        .header(COOKIE, login_cookie)
-        .form(&[("username", username), ("password", PASSWORD), ("csrf", csrf)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{username} logs in");
-    cookie(&response, "statbot_session")
-}
-
-fn cookie(response: &reqwest::Response, name: &str) -> String {
-    let prefix = format!("{name}=");
-    response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok()?.split(';').next())
-        .find(|pair| pair.starts_with(&prefix))
-        .unwrap_or_else(|| panic!("no {name} cookie"))
-        .to_owned()
-}
-
-async fn get(app: &TestApp, cookie: &str, path: &str) -> reqwest::Response {
-    app.client.get(app.url(path)).header(COOKIE, cookie).send().await.unwrap()
-}
-
-/// The text of the cell `data-col` in the row `data-row` of the table `id`.
-fn cell(html: &str, table: &str, row: &str, col: &str) -> String {
-    let table_at = html.find(&format!("id=\"{table}\"")).unwrap_or_else(|| panic!("no table {table}"));
-    let row_at =
-        table_at + html[table_at..].find(&format!("data-row=\"{row}\"")).unwrap_or_else(|| panic!("no row {row}"));
-    let marker = format!("data-col=\"{col}\"");
-    let col_at = row_at + html[row_at..].find(&marker).unwrap() + marker.len();
-    let text_at = col_at + html[col_at..].find('>').unwrap() + 1;
-    html[text_at..text_at + html[text_at..].find('<').unwrap()].to_owned()
-}
-
-/// The sources of the page's chart images, unescaped.
-fn chart_sources(html: &str) -> Vec<String> {
-    html.split("<img class=\"chart\" src=\"")
-        .skip(1)
-        .map(|rest| rest.split('"').next().unwrap().replace("&#38;", "&"))
-        .collect()
+    dashboard_session(app, username, PASSWORD).await
 }
 
 #[tokio::test]

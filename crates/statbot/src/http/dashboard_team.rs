@@ -38,7 +38,7 @@ struct RatioRow {
 }
 
 struct ChartLink {
-    name: String,
+    alt: String,
     svg: String,
     png: String,
 }
@@ -134,7 +134,7 @@ fn stats(team: &Team, report: &Report) -> Stats {
         .iter()
         .filter(|m| m.days_recorded > 0)
         .map(|m| ChartLink {
-            name: m.name.clone(),
+            alt: format!("{} per day", m.name),
             svg: format!("/charts/team/{}.svg?{query}", m.key),
             png: format!("/charts/team/{}.png?{query}", m.key),
         })
@@ -179,7 +179,7 @@ fn ratio_row(r: &RatioSummary) -> RatioRow {
 }
 
 /// "no team is named `x`" -> "No team is named `x`".
-fn upper_first(text: &str) -> String {
+pub(super) fn upper_first(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

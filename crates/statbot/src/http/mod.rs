@@ -7,6 +7,7 @@ mod charts;
 mod chat;
 mod dashboard;
 mod dashboard_datasets;
+mod dashboard_store;
 mod dashboard_team;
 pub mod datasets;
 mod download;
@@ -18,6 +19,8 @@ mod media;
 mod messenger;
 mod session;
 mod staff;
+mod store_charts;
+mod store_request;
 mod stripe;
 mod team;
 mod team_charts;
@@ -86,6 +89,8 @@ pub fn router(state: AppState) -> Router {
         .route("/charts/datasets/{file}", get(dashboard_datasets::chart))
         .route("/team", get(dashboard_team::page))
         .route("/charts/team/{file}", get(team_charts::chart))
+        .route("/store", get(dashboard_store::page))
+        .route("/charts/store/{file}", get(store_charts::chart))
         .route("/contacts/{id}", get(dashboard::conversation))
         .route("/charts/funnels/{file}", get(charts::funnel))
         .route("/charts/reveals/{file}", get(charts::reveals))

@@ -2,6 +2,7 @@
 //! and the incremental sync into the store's mirror ([`sync`]). `statbot stripe sync` runs it
 //! on demand, and `statbot serve` on a schedule ([`run_scheduled`]), one instance at a time.
 
+pub mod charts;
 pub mod client;
 pub mod feed;
 pub mod live;

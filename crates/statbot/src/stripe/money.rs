@@ -18,7 +18,8 @@ pub fn exponent(currency: &str) -> u32 {
     }
 }
 
-fn symbol(currency: &str) -> Option<&'static str> {
+/// The sign written before amounts of the currency, for the few currencies that have a well-known one.
+pub fn symbol(currency: &str) -> Option<&'static str> {
     match currency.to_ascii_lowercase().as_str() {
         "usd" => Some("$"),
         "eur" => Some("€"),

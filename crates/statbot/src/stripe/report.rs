@@ -7,7 +7,8 @@ use crate::csv;
 use crate::dates::DayRange;
 use std::fmt::Write;
 
-fn range_text(range: DayRange) -> String {
+/// "2026-11-01 to 2026-11-30", or the one day.
+pub fn range_text(range: DayRange) -> String {
     if range.from == range.to { range.from.to_string() } else { format!("{} to {}", range.from, range.to) }
 }
 
@@ -28,7 +29,9 @@ fn value_text(value: Option<i64>, kind: Kind, currency: &str) -> String {
     }
 }
 
-fn provenance_line(provenance: &Provenance) -> String {
+/// Where figures come from, as a sentence: "From the mirror, synced 2026-11-24T09:00:00Z." (with
+/// the note in brackets when there is one).
+pub fn provenance_sentence(provenance: &Provenance) -> String {
     let mut line = match (provenance.source, &provenance.synced_at) {
         ("live", _) => "From the Stripe API just now".to_owned(),
         (_, Some(at)) => format!("From the mirror, synced {at}"),
@@ -37,8 +40,12 @@ fn provenance_line(provenance: &Provenance) -> String {
     if let Some(note) = &provenance.note {
         let _ = write!(line, " ({note})");
     }
-    line.push_str(".\n");
+    line.push('.');
     line
+}
+
+fn provenance_line(provenance: &Provenance) -> String {
+    provenance_sentence(provenance) + "\n"
 }
 
 pub fn revenue_table(report: &RevenueReport) -> String {

@@ -3,6 +3,8 @@
 //! `statbot serve`, and the Graph API stand-in, a real local HTTP server.
 #![allow(dead_code)]
 
+pub mod pages;
+
 use statbot::app::App;
 use statbot::channels::messenger::{GraphStandIn, signature};
 use statbot::config::{Config, Secret};

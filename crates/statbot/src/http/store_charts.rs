@@ -1,0 +1,64 @@
+//! `GET /charts/store/{name}.png|svg?from=&to=&period=&currency=`: the store metrics drawn,
+//! for operators (a dashboard session or a bearer token). `revenue` (gross and net volume per
+//! period), `payments` (successful and failed per period), `customers` (the top ten by net
+//! revenue) and `words` (the ten words that sell most), in the asked currency or the range's
+//! main one. The specs are [`crate::stripe::charts`]'s, which the bot sends too.
+
+use super::AppState;
+use super::charts::{render, split_file};
+use super::error::ApiError;
+use super::extract::Operator;
+use super::store_request::{StoreParams, metrics_error};
+use crate::stripe::charts;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+
+/// Customers and words a ranking chart shows, as the page's tables do.
+pub(super) const RANKED: usize = 10;
+
+/// The charts there are, in the order the page shows them.
+pub(super) const CHARTS: [(&str, &str); 4] = [
+    ("revenue", "Gross and net volume per period"),
+    ("payments", "Successful and failed payments per period"),
+    ("customers", "Top customers by net revenue"),
+    ("words", "Revenue by word of the description"),
+];
+
+pub async fn chart(
+    State(state): State<AppState>,
+    _operator: Operator,
+    Path(file): Path<String>,
+    params: Result<Query<StoreParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let (name, format) = split_file(&file)?;
+    let Query(params) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let metrics = &state.store_metrics;
+    let asked = params.asked(metrics.today()).map_err(ApiError::BadRequest)?;
+    let currency = asked.currency.as_deref();
+    let chart = match name {
+        "revenue" | "payments" => {
+            let report = metrics.revenue(asked.range, asked.period).await.map_err(metrics_error)?;
+            let main = report.currencies.first().map(|c| c.currency.as_str());
+            let currency = currency.or(main).unwrap_or_default();
+            if name == "revenue" {
+                charts::revenue_chart(&report, currency)
+            } else {
+                charts::payments_chart(&report, currency)
+            }
+        }
+        "customers" => {
+            let report = metrics.top_customers(asked.range, currency, RANKED).await.map_err(metrics_error)?;
+            charts::top_customers_chart(&report)
+        }
+        "words" => {
+            let report = metrics.words(asked.range, currency, RANKED).await.map_err(metrics_error)?;
+            charts::words_chart(&report)
+        }
+        other => {
+            let names: Vec<&str> = CHARTS.iter().map(|(name, _)| *name).collect();
+            return Err(ApiError::NotFound(format!("store chart `{other}` (there are {})", names.join(", "))));
+        }
+    };
+    render(chart, format).await
+}
