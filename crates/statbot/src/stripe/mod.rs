@@ -11,9 +11,11 @@ pub mod money;
 pub mod periods;
 pub mod report;
 pub mod rollup;
+pub mod sentences;
 pub mod standin;
 pub mod sync;
 pub mod types;
+pub mod when;
 pub mod words;
 
 pub use client::{ClientSettings, StripeClient, StripeError};
