@@ -8,13 +8,15 @@
 
 #[path = "support/stripe.rs"]
 mod localstripe;
+#[path = "support/mirror.rs"]
+mod mirror;
 mod support;
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use localstripe::{CARD_OK, KEY, LocalStripe};
 use statbot::staff::{self, STAFF_ONLY};
-use statbot::store::{LoggedMessage, Role, StripeCharge, StripeCustomer, StripePage, StripeRefund, StripeSyncState};
+use statbot::store::{LoggedMessage, Role, StripeCharge};
 use statbot::stripe::money::format as money;
 use statbot_core::{Platform, Reply};
 use std::collections::BTreeMap;
@@ -145,55 +147,21 @@ fn expected_top_customers() -> Vec<(String, i64, i64)> {
     rows
 }
 
-/// Writes the mirror as a sync would, with the server stopped (see `store_dashboard.rs`: a
-/// second SQLite connection's read-then-write transactions fail when the server commits in
-/// between).
+/// Writes the mirror as a sync would, with the server stopped (see [`mirror`]).
 async fn seed(app: &mut TestApp) {
     app.stop().await;
     let store = app.store().await;
-    store.ensure_stripe_rollups(&TimeZone::UTC).await.unwrap();
-    let state = |object: &str| StripeSyncState { object: object.into(), ..StripeSyncState::default() };
-    let customers = CUSTOMERS
-        .iter()
-        .map(|(id, name, email, when)| StripeCustomer {
-            id: (*id).into(),
-            email: Some((*email).into()),
-            name: (!name.is_empty()).then(|| (*name).into()),
-            created: noon(when.day()),
-        })
-        .collect();
-    let page = StripePage { customers, state: state("customers"), ..StripePage::default() };
-    store.write_stripe_page(&page).await.unwrap();
+    let customers =
+        CUSTOMERS.iter().map(|(id, name, email, when)| mirror::customer(id, name, email, noon(when.day()))).collect();
     let charges = SALES
         .iter()
         .map(|sale @ (id, customer, amount, currency, succeeded, when, description)| StripeCharge {
-            id: (*id).into(),
-            amount: *amount,
             amount_refunded: refunded(sale),
-            currency: (*currency).into(),
-            status: (if *succeeded { "succeeded" } else { "failed" }).into(),
-            paid: *succeeded,
-            refunded: false,
-            disputed: false,
-            customer: Some((*customer).into()),
-            description: Some((*description).into()),
-            metadata: "{}".into(),
-            created: noon(when.day()),
-            payment_intent: None,
+            ..mirror::charge(id, customer, *amount, currency, *succeeded, noon(when.day()), description)
         })
         .collect();
-    store.write_stripe_page(&StripePage { charges, state: state("charges"), ..StripePage::default() }).await.unwrap();
-    let refund = StripeRefund {
-        id: REFUND.0.into(),
-        charge: Some(REFUND.1.into()),
-        amount: REFUND.2,
-        currency: "usd".into(),
-        status: "succeeded".into(),
-        created: noon(SALES[0].5.day()) + 60,
-    };
-    let page = StripePage { refunds: vec![refund], state: state("refunds"), ..StripePage::default() };
-    store.write_stripe_page(&page).await.unwrap();
-    store.mark_stripe_synced().await.unwrap();
+    let refund = mirror::refund(REFUND.0, REFUND.1, REFUND.2, "usd", noon(SALES[0].5.day()) + 60);
+    mirror::write(&store, customers, charges, vec![refund]).await;
     store.close().await;
     app.restart().await;
 }

@@ -7,6 +7,7 @@ use super::metrics::{Provenance, RevenueReport, TopCustomers, TopWords};
 use super::money;
 use super::report::change_text;
 use super::when::{describe, previous_text};
+use crate::dates::DayRange;
 use jiff::civil::Date;
 use std::fmt::Write;
 
@@ -73,36 +74,56 @@ pub fn revenue(report: &RevenueReport, today: Date) -> String {
 
 /// "Top customers, the last 30 days (Oct 26–Nov 24), by net revenue in USD:" and one line each.
 pub fn top_customers(report: &TopCustomers, today: Date) -> String {
-    let label = describe(report.range, today);
-    let Some(code) = report.currency.as_deref().filter(|_| !report.customers.is_empty()) else {
-        return with_provenance(format!("{}: no payments.", capitalized(&label)), &report.provenance);
+    let heading = |label: &str, code: &str| format!("Top customers, {label}, by net revenue in {code}:");
+    let lines = |code: &str| {
+        let lines = report.customers.iter().map(|c| {
+            let payments = plural(c.payments, "payment", "payments");
+            format!("{}: {} ({payments})", shortened(c.label()), money::format(c.net_revenue, code))
+        });
+        let average = report.average_order_value.map(|aov| format!("Average order: {}.", money::format(aov, code)));
+        (lines.collect(), average)
     };
-    let mut text = format!("Top customers, {label}, by net revenue in {}:", code.to_ascii_uppercase());
-    for (i, c) in report.customers.iter().enumerate() {
-        let payments = plural(c.payments, "payment", "payments");
-        let _ =
-            write!(text, "\n{}. {}: {} ({payments})", i + 1, shortened(c.label()), money::format(c.net_revenue, code));
-    }
-    if let Some(aov) = report.average_order_value {
-        let _ = write!(text, "\nAverage order: {}.", money::format(aov, code));
-    }
-    with_provenance(text, &report.provenance)
+    ranking(report.range, report.currency.as_deref(), &report.provenance, today, heading, lines)
 }
 
 /// "Best selling words, last week (Nov 16–22), in USD:" and "1. chair: $85.00 from 3 charges
 /// ($28.33 each)".
 pub fn words(report: &TopWords, today: Date) -> String {
-    let label = describe(report.range, today);
-    let Some(code) = report.currency.as_deref().filter(|_| !report.words.is_empty()) else {
-        return with_provenance(format!("{}: no payments.", capitalized(&label)), &report.provenance);
+    let heading = |label: &str, code: &str| format!("Best selling words, {label}, in {code}:");
+    let lines = |code: &str| {
+        let lines = report.words.iter().map(|w| {
+            let each = w.per_charge.map(|p| format!(" ({} each)", money::format(p, code))).unwrap_or_default();
+            let charges = plural(w.charges, "charge", "charges");
+            format!("{}: {} from {charges}{each}", w.word, money::format(w.revenue, code))
+        });
+        (lines.collect(), None)
     };
-    let mut text = format!("Best selling words, {label}, in {}:", code.to_ascii_uppercase());
-    for (i, w) in report.words.iter().enumerate() {
-        let each = w.per_charge.map(|p| format!(" ({} each)", money::format(p, code))).unwrap_or_default();
-        let charges = plural(w.charges, "charge", "charges");
-        let _ = write!(text, "\n{}. {}: {} from {charges}{each}", i + 1, w.word, money::format(w.revenue, code));
+    ranking(report.range, report.currency.as_deref(), &report.provenance, today, heading, lines)
+}
+
+/// A ranking in the currency: its heading (from the range in words and the currency's code),
+/// its numbered lines and a closing line; "{Range}: no payments." when there is nothing to rank.
+fn ranking(
+    range: DayRange,
+    currency: Option<&str>,
+    provenance: &Provenance,
+    today: Date,
+    heading: impl Fn(&str, &str) -> String,
+    lines: impl Fn(&str) -> (Vec<String>, Option<String>),
+) -> String {
+    let label = describe(range, today);
+    let ranked = currency.map(|code| (code, lines(code))).filter(|(_, (lines, _))| !lines.is_empty());
+    let Some((code, (lines, closing))) = ranked else {
+        return with_provenance(format!("{}: no payments.", capitalized(&label)), provenance);
+    };
+    let mut text = heading(&label, &code.to_ascii_uppercase());
+    for (i, line) in lines.iter().enumerate() {
+        let _ = write!(text, "\n{}. {line}", i + 1);
     }
-    with_provenance(text, &report.provenance)
+    if let Some(closing) = closing {
+        let _ = write!(text, "\n{closing}");
+    }
+    with_provenance(text, provenance)
 }
 
 /// Where the figures come from, when it is worth saying: "From the Stripe API just now: the
@@ -149,7 +170,6 @@ fn shortened(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dates::DayRange;
     use crate::stripe::metrics::{Compared, CurrencyRevenue, FIGURES, Figures, NewCustomers, TopCustomer, TopWord};
     use crate::stripe::periods::{self, Period};
     use jiff::civil::date;
