@@ -3,8 +3,8 @@
 //! customers, the words that sell and the revenue of "last week" or "March" as a short text
 //! with the figures this test works out from its own seed, and a chart whose signed link loads
 //! without a login; the "Store metrics" menu and its buttons work on the web chat, Messenger
-//! and the terminal; and with an empty mirror the answer is read from the Stripe API
-//! (localstripe) and says so.
+//! and the terminal; with an empty mirror the answer is read from the Stripe API (localstripe)
+//! and says so; and a Stripe API that hangs holds up no other conversation.
 
 #[path = "support/stripe.rs"]
 mod localstripe;
@@ -18,8 +18,10 @@ use localstripe::{CARD_OK, KEY, LocalStripe};
 use statbot::staff::{self, STAFF_ONLY};
 use statbot::store::{LoggedMessage, Role, StripeCharge};
 use statbot::stripe::money::format as money;
+use statbot::stripe::standin::{Fault, StripeStandIn};
 use statbot_core::{Platform, Reply};
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 use support::*;
 
 fn today() -> Date {
@@ -427,6 +429,47 @@ async fn an_empty_mirror_is_read_from_the_stripe_api_and_the_answer_says_so() {
     assert!(answer.starts_with("Today ("), "{answer}");
     assert!(answer.contains("net volume $52.00") && answer.contains("from 2 payments"), "{answer}");
     assert!(answer.contains("From the Stripe API just now"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_hung_stripe_api_holds_up_no_other_conversation_and_the_answer_says_so() {
+    let stripe = StripeStandIn::start().await.unwrap();
+    stripe.fail_next(&[Fault::Hang(Duration::from_secs(10))]);
+    let mut app = TestApp::spawn_with(Options {
+        tweak: |config| {
+            config.stripe.secret_key = statbot::config::Secret::new(KEY);
+            config.stripe.sync_interval_secs = 0;
+            config.stripe.live_timeout_secs = 2;
+        },
+        ..Options::default()
+    })
+    .await;
+    app.config.stripe.api_base = stripe.base_url();
+    app.restart().await;
+    let (staff_member, customer) = (visitor(&app).await, visitor(&app).await);
+    let code = link_code(&app, "lead").await;
+    web(&app, &staff_member, "text", &format!("link {code}")).await;
+
+    let started = Instant::now();
+    let asking = async {
+        let answer = text(&web(&app, &staff_member, "text", "top customers").await);
+        (answer, started.elapsed())
+    };
+    let meanwhile = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let asked = Instant::now();
+        let answer = text(&web(&app, &customer, "text", "hello").await);
+        (answer, asked.elapsed())
+    };
+    let ((answer, waited), (greeting, took)) = tokio::join!(asking, meanwhile);
+    assert!(greeting.contains("coupon"), "{greeting}");
+    assert!(took < Duration::from_millis(1500), "another conversation waited {took:?} on the Stripe call");
+    assert!(waited >= Duration::from_secs(2), "the answer waited for Stripe's timeout: {waited:?}");
+    assert!(answer.starts_with("The last 30 days ("), "{answer}");
+    assert!(
+        answer.ends_with("Note: the mirror is empty (no sync yet), and Stripe did not answer within 2 s."),
+        "{answer}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

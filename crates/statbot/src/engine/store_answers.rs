@@ -43,27 +43,27 @@ impl Engine {
             .collect()
     }
 
-    /// Answers the store questions: staff get the figures, anyone else the refusal. Called
-    /// with no connection held (each staff check takes one of its own, briefly).
+    /// Answers the store questions side by side (each within the metrics' own Stripe
+    /// timeout): staff get the figures, anyone else the refusal. Called with no connection
+    /// held (each staff check takes one of its own, briefly).
     pub(super) async fn answer_store_questions(
         &self,
         asked: Vec<Asked>,
     ) -> Result<HashMap<i64, Answered>, EngineError> {
         let Some(assistant) = self.assistant() else { return Ok(HashMap::new()) };
         let mut staff: HashMap<i64, bool> = HashMap::new();
-        let mut answered = HashMap::with_capacity(asked.len());
-        for Asked { inbound_id, contact_id, ask } in asked {
-            let is_staff = match staff.get(&contact_id) {
-                Some(known) => *known,
-                None => {
-                    let known = self.store().contact_operator(contact_id).await?.is_some();
-                    staff.insert(contact_id, known);
-                    known
-                }
-            };
-            let replies = assistant.store().answer(&ask.question, is_staff).await;
-            answered.insert(inbound_id, Answered { replies, utterance: ask.utterance });
+        for contact_id in asked.iter().map(|a| a.contact_id) {
+            if let std::collections::hash_map::Entry::Vacant(entry) = staff.entry(contact_id) {
+                entry.insert(self.store().contact_operator(contact_id).await?.is_some());
+            }
         }
-        Ok(answered)
+        let answers = asked.into_iter().map(|Asked { inbound_id, contact_id, ask }| {
+            let is_staff = staff.get(&contact_id).copied().unwrap_or(false);
+            async move {
+                let replies = assistant.store().answer(&ask.question, is_staff).await;
+                (inbound_id, Answered { replies, utterance: ask.utterance })
+            }
+        });
+        Ok(futures::future::join_all(answers).await.into_iter().collect())
     }
 }
