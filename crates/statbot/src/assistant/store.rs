@@ -153,11 +153,11 @@ pub struct StoreAsk {
 
 impl Assistant {
     /// The store question a message asks, if it is one: a `store:` button, or a text the
-    /// classifier gives to a store intent. Pure computation, no I/O: the engine calls it
-    /// before it begins its transaction.
+    /// classifier gives to a store intent (texts only when the classifier is `prepared`). Pure
+    /// computation, no I/O: the engine calls it before it begins its transaction.
     pub fn store_question(
         &self,
-        prepared: &Prepared,
+        prepared: Option<&Prepared>,
         content: &InboundContent,
         contact_id: i64,
         inbound_id: i64,
@@ -168,9 +168,7 @@ impl Assistant {
                 Some(StoreAsk { question: Question::from_payload(payload, today)?, utterance: None })
             }
             InboundContent::Text { text } => {
-                if !self.inner.intents.has_store() {
-                    return None;
-                }
+                let prepared = prepared.filter(|_| self.inner.intents.has_store())?;
                 let (understood, utterance) = self.understand_text(prepared, text, contact_id, inbound_id);
                 let kind = self.inner.intents.intents[understood.intent?].answer;
                 Some(StoreAsk { question: Question::from_text(kind, text, today)?, utterance: Some(utterance) })

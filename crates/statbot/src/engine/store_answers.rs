@@ -32,7 +32,7 @@ impl Engine {
     /// The store questions among `messages`. Link messages (`link CODE`) are never store
     /// questions: they go to the staff links first, as in [`Engine::respond`].
     pub(super) fn store_questions(&self, messages: &[ClaimedInbound], prepared: Option<&Prepared>) -> Vec<Asked> {
-        let (Some(assistant), Some(prepared)) = (self.assistant(), prepared) else { return Vec::new() };
+        let Some(assistant) = self.assistant() else { return Vec::new() };
         messages
             .iter()
             .filter(|m| !matches!(&m.content, InboundContent::Text { text } if crate::staff::Command::parse(text).is_some()))
