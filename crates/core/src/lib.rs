@@ -4,10 +4,12 @@
 
 pub mod backoff;
 pub mod conversation;
+pub mod email;
 pub mod flow;
 pub mod funnel;
 pub mod inbound;
 pub mod limits;
+pub mod money;
 pub mod payload;
 pub mod reply;
 pub mod template;

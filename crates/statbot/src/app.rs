@@ -13,6 +13,7 @@ use crate::funnels::{FunnelError, Funnels};
 use crate::http::{self, AppState};
 use crate::outbox::{SenderSettings, run_sender};
 use crate::pipeline::Pipeline;
+use crate::shop::Shop;
 use crate::store::{Store, StoreError};
 use crate::team::Teams;
 use axum::serve::ListenerExt;
@@ -40,6 +41,8 @@ pub enum StartError {
     Stripe(#[from] crate::stripe::StripeError),
     #[error(transparent)]
     StoreMetrics(#[from] crate::stripe::MetricsError),
+    #[error(transparent)]
+    Shop(#[from] crate::shop::ShopError),
     #[error("cannot build the Graph API client: {0}")]
     Graph(#[from] ClientBuildError),
     #[error("server: {0}")]
@@ -98,7 +101,13 @@ impl App {
         engine.load_coupon_pools().await?;
         let teams = Teams::new(store.clone(), &config.team, &config.funnels.time_zone)?;
         let tokens = TokenKeys::new(secret.as_bytes(), config.auth.token_ttl_secs);
-        let state = AppState { config: Arc::new(config), engine, funnels, datasets, teams, tokens, store_metrics };
+        let shop = Shop::new(store.clone(), &config)?;
+        if config.demo {
+            let added = shop.load_demo_catalog().await?;
+            tracing::debug!(added, "demo catalog loaded");
+        }
+        let state =
+            AppState { config: Arc::new(config), engine, funnels, datasets, teams, tokens, shop, store_metrics };
         Ok(App { state, pipeline })
     }
 
@@ -153,6 +162,11 @@ impl App {
             }
             (Some(_), _) => tracing::info!("the scheduled Stripe sync is off (stripe.sync_interval_secs = 0)"),
             (None, _) => {}
+        }
+        let reconcile_every = self.state.config.shop.reconcile_interval_secs;
+        if self.state.shop.payments_enabled() && reconcile_every > 0 {
+            let interval = std::time::Duration::from_secs(reconcile_every);
+            workers.spawn(crate::shop::run_reconciler(self.state.shop.clone(), interval, cancel.child_token()));
         }
         let addr = listener.local_addr()?;
         let flows: Vec<&str> = engine.flows().set.iter().map(|f| f.name.as_str()).collect();

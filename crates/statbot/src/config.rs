@@ -66,6 +66,7 @@ pub struct Config {
     pub funnels: FunnelsConfig,
     pub team: TeamConfig,
     pub stripe: StripeConfig,
+    pub shop: ShopConfig,
     pub log: LogConfig,
 }
 
@@ -135,6 +136,30 @@ pub struct StripeConfig {
     pub max_mirror_age_secs: u64,
     /// How long a store metric read from the API may take.
     pub live_timeout_secs: u64,
+    /// Signs the events posted to `/webhooks/stripe` (`whsec_...`); the endpoint is off while empty.
+    pub webhook_secret: Secret,
+    /// How old a signed event may be before it is refused as a replay.
+    pub webhook_tolerance_secs: u64,
+    /// For Stripe.js on the storefront with a live key (`pk_...`).
+    pub publishable_key: String,
+}
+
+impl StripeConfig {
+    /// Test mode: an `sk_test_` key, with which the storefront offers named test cards.
+    pub fn test_mode(&self) -> bool {
+        self.secret_key.expose().starts_with("sk_test_")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShopConfig {
+    /// A pending order is its checkout's for this long; then the reconciler settles it.
+    pub reconcile_after_secs: u64,
+    /// How often `serve` reconciles pending orders; 0 turns it off.
+    pub reconcile_interval_secs: u64,
+    /// Attempts to create a charge whose outcome was unknown, each after looking for it first.
+    pub charge_attempts: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -164,6 +189,7 @@ impl Default for Config {
             funnels: FunnelsConfig::default(),
             team: TeamConfig::default(),
             stripe: StripeConfig::default(),
+            shop: ShopConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -214,7 +240,16 @@ impl Default for StripeConfig {
             timeout_secs: 30,
             max_mirror_age_secs: 1800,
             live_timeout_secs: 10,
+            webhook_secret: Secret::default(),
+            webhook_tolerance_secs: 300,
+            publishable_key: String::new(),
         }
+    }
+}
+
+impl Default for ShopConfig {
+    fn default() -> Self {
+        ShopConfig { reconcile_after_secs: 300, reconcile_interval_secs: 60, charge_attempts: 3 }
     }
 }
 
@@ -277,6 +312,12 @@ const ENV_VARS: &[(&str, Setter)] = &[
     ("STATBOT_STRIPE_TIMEOUT_SECS", |c, v| set_parsed(&mut c.stripe.timeout_secs, v)),
     ("STATBOT_STRIPE_MAX_MIRROR_AGE_SECS", |c, v| set_parsed(&mut c.stripe.max_mirror_age_secs, v)),
     ("STATBOT_STRIPE_LIVE_TIMEOUT_SECS", |c, v| set_parsed(&mut c.stripe.live_timeout_secs, v)),
+    ("STATBOT_STRIPE_WEBHOOK_SECRET", |c, v| set_secret(&mut c.stripe.webhook_secret, v)),
+    ("STATBOT_STRIPE_WEBHOOK_TOLERANCE_SECS", |c, v| set_parsed(&mut c.stripe.webhook_tolerance_secs, v)),
+    ("STATBOT_STRIPE_PUBLISHABLE_KEY", |c, v| set_string(&mut c.stripe.publishable_key, v)),
+    ("STATBOT_SHOP_RECONCILE_AFTER_SECS", |c, v| set_parsed(&mut c.shop.reconcile_after_secs, v)),
+    ("STATBOT_SHOP_RECONCILE_INTERVAL_SECS", |c, v| set_parsed(&mut c.shop.reconcile_interval_secs, v)),
+    ("STATBOT_SHOP_CHARGE_ATTEMPTS", |c, v| set_parsed(&mut c.shop.charge_attempts, v)),
     ("STATBOT_LOG_FORMAT", |c, v| set_string(&mut c.log.format, v)),
     ("STATBOT_LOG", |c, v| set_string(&mut c.log.filter, v)),
 ];

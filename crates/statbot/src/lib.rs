@@ -18,6 +18,7 @@ pub mod http;
 pub mod local_server;
 pub mod outbox;
 pub mod pipeline;
+pub mod shop;
 pub mod staff;
 pub mod store;
 pub mod stripe;

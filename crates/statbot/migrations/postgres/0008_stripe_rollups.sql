@@ -41,8 +41,6 @@ CREATE TABLE stripe_customer_days (
 );
 
 CREATE INDEX stripe_customer_days_customer ON stripe_customer_days (customer, currency, day);
--- Paying customers are counted from this narrow index alone (payment days only).
-CREATE INDEX stripe_customer_days_payers ON stripe_customer_days (day, currency, prev_day) WHERE payments > 0;
 
 CREATE TABLE stripe_word_days (
     day BIGINT NOT NULL,

@@ -1,5 +1,6 @@
-//! Operator accounts: password hashing (argon2id), login with lockout after repeated failures,
-//! and signed, expiring API tokens.
+//! Accounts: password hashing (argon2id), login with lockout after repeated failures, and
+//! signed, expiring API tokens. Operators and shop customers log in alike; the dashboard and the
+//! terminal apps take operators only ([`login_operator`]).
 
 mod password;
 mod token;
@@ -20,6 +21,8 @@ pub enum AuthError {
     InvalidToken,
     #[error("{0}")]
     WeakPassword(String),
+    #[error("this is a shop customer account: it cannot open the operators' tools")]
+    NotAnOperator,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("password hashing failed: {0}")]
@@ -74,4 +77,16 @@ pub async fn login(store: &Store, config: &AuthConfig, username: &str, password:
         tracing::warn!(user_id = user.id, "account locked after failed logins");
     }
     Err(AuthError::InvalidCredentials)
+}
+
+/// [`login`] for the operators' tools (dashboard, `statbot team`): a customer's right password
+/// still opens nothing there.
+pub async fn login_operator(
+    store: &Store,
+    config: &AuthConfig,
+    username: &str,
+    password: &str,
+) -> Result<User, AuthError> {
+    let user = login(store, config, username, password).await?;
+    if user.role.is_operator() { Ok(user) } else { Err(AuthError::NotAnOperator) }
 }

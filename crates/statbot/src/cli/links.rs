@@ -48,6 +48,9 @@ async fn account(store: &Store, name: &str) -> Result<User, CliError> {
 
 async fn link(store: &Store, name: &str, ttl_minutes: u64) -> Result<(), CliError> {
     let user = account(store, name).await?;
+    if !user.role.is_operator() {
+        return Err(CliError(format!("`{name}` is a shop customer: only operator accounts are staff")));
+    }
     let issued = staff::issue_code(store, user.id, Duration::from_secs(ttl_minutes * 60)).await?;
     outln!("link code for {} ({}): {}", user.username, user.role, issued.code);
     outln!("{}", issued.instructions());

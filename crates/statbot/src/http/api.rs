@@ -65,6 +65,9 @@ pub async fn create_user(
 ) -> Result<(axum::http::StatusCode, Json<Value>), ApiError> {
     operator.require_admin()?;
     let role: crate::store::Role = body.role.parse().map_err(ApiError::BadRequest)?;
+    if !role.is_operator() {
+        return Err(ApiError::BadRequest("operator accounts are admin or staff; customers sign up on the shop".into()));
+    }
     let username = body.username.trim();
     if username.is_empty() || username.len() > 64 || username.chars().any(char::is_whitespace) {
         return Err(ApiError::BadRequest("the username must be 1 to 64 characters without spaces".into()));

@@ -74,7 +74,7 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form)
         return login_page(&state, StatusCode::FORBIDDEN, Some(error), form.username);
     }
     let store = state.engine.store();
-    let user = match auth::login(store, &state.config.auth, form.username.trim(), &form.password).await {
+    let user = match auth::login_operator(store, &state.config.auth, form.username.trim(), &form.password).await {
         Ok(user) => user,
         Err(AuthError::InvalidCredentials) => {
             let error = "Wrong username or password.".to_owned();
@@ -84,6 +84,10 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form)
             let minutes = (retry_after_secs + 59) / 60;
             let error = format!("Too many failed logins: this account is locked for {minutes} more minute(s).");
             return login_page(&state, StatusCode::TOO_MANY_REQUESTS, Some(error), form.username);
+        }
+        Err(AuthError::NotAnOperator) => {
+            let error = "This is a shop account: the dashboard is for operators. The shop is at /shop.".to_owned();
+            return login_page(&state, StatusCode::FORBIDDEN, Some(error), form.username);
         }
         Err(e) => return ApiError::from(e).into_response(),
     };

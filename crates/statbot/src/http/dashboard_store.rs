@@ -12,7 +12,7 @@ use super::dashboard_team::upper_first;
 use super::error::ApiError;
 use super::session::Dashboard;
 use super::store_charts::{CHARTS, RANKED};
-use super::store_request::{Asked, StoreParams, default_asked, metrics_error, query};
+use super::store_request::{Asked, StoreParams, default_asked, query};
 use crate::dates::DayRange;
 use crate::stripe::metrics::{Compared, CurrencyRevenue, FIGURES, Kind, RevenueReport, TopCustomers, TopWords};
 use crate::stripe::money;
@@ -120,7 +120,7 @@ pub async fn page(
         Err(e) => (default_asked(today), Some(sentence(&e))),
     };
     let Asked { range, period, .. } = asked;
-    let report = metrics.revenue(range, period).await.map_err(metrics_error)?;
+    let report = metrics.revenue(range, period).await?;
     let main = report.currencies.first().map(|c| c.currency.clone());
     let currency = match (&asked.currency, &main) {
         (Some(wanted), _) if report.currencies.iter().any(|c| &c.currency == wanted) => Some(wanted.clone()),
@@ -152,7 +152,7 @@ pub async fn page(
     if let (Some(code), Some(part)) = (currency.as_deref(), part) {
         let (top, words) =
             tokio::join!(metrics.top_customers(range, Some(code), RANKED), metrics.words(range, Some(code), RANKED));
-        let (top, words) = (top.map_err(metrics_error)?, words.map_err(metrics_error)?);
+        let (top, words) = (top?, words?);
         page.stats = Some(stats(&report, part, &top, &words));
     } else if report.provenance.source == "mirror" && state.engine.store().stripe_counts().await?[2] == 0 {
         page.empty = Some(if state.config.stripe.secret_key.is_set() {

@@ -85,7 +85,7 @@ pub async fn page(
     let user = &dashboard.session.user;
     let teams = match user.role {
         Role::Admin => state.teams.list().await?.into_iter().map(|t| t.name).collect(),
-        Role::Staff => Vec::new(),
+        Role::Staff | Role::Customer => Vec::new(),
     };
     let mut page =
         TeamPage { nav: Nav::of(&dashboard), range, range_error, error: None, team: String::new(), teams, stats: None };

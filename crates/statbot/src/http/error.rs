@@ -42,12 +42,16 @@ pub enum ApiError {
     NotConfigured(String),
     #[error("the account is locked after too many failed logins")]
     Locked { retry_after_secs: i64 },
+    /// A refusal with its own status and code, e.g. a declined card: 402 `card_declined` with
+    /// the card's message and the order it failed.
+    #[error("{message}")]
+    Coded { status: StatusCode, code: String, message: String, order_id: Option<i64> },
     #[error("internal error")]
     Internal(String),
 }
 
 impl ApiError {
-    fn status_and_code(&self) -> (StatusCode, &'static str) {
+    fn status_and_code(&self) -> (StatusCode, &str) {
         match self {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::InvalidJson(_) => (StatusCode::BAD_REQUEST, "invalid_json"),
@@ -61,6 +65,7 @@ impl ApiError {
             ApiError::Gone(_) => (StatusCode::GONE, "expired"),
             ApiError::NotConfigured(_) => (StatusCode::NOT_FOUND, "not_configured"),
             ApiError::Locked { .. } => (StatusCode::TOO_MANY_REQUESTS, "account_locked"),
+            ApiError::Coded { status, code, .. } => (*status, code.as_str()),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -69,6 +74,7 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
+        let code = code.to_owned();
         let message = match &self {
             ApiError::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");
@@ -76,7 +82,11 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        let mut response = (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response();
+        let mut body = json!({ "error": { "code": code, "message": message } });
+        if let ApiError::Coded { order_id: Some(id), .. } = &self {
+            body["error"]["order_id"] = json!(id);
+        }
+        let mut response = (status, Json(body)).into_response();
         if let ApiError::Locked { retry_after_secs } = self
             && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())
         {
@@ -128,6 +138,7 @@ impl From<AuthError> for ApiError {
             AuthError::InvalidToken => ApiError::Unauthorized(e.to_string()),
             AuthError::Locked { retry_after_secs } => ApiError::Locked { retry_after_secs },
             AuthError::WeakPassword(msg) => ApiError::BadRequest(msg),
+            AuthError::NotAnOperator => ApiError::Forbidden(e.to_string()),
             AuthError::Store(e) => e.into(),
             AuthError::Hashing(msg) => ApiError::Internal(msg),
         }
@@ -140,6 +151,43 @@ impl From<LookupError> for ApiError {
             LookupError::Store(e) => e.into(),
             LookupError::Ambiguous { .. } => ApiError::Ambiguous(e.to_string()),
             other => ApiError::Missing(other.to_string()),
+        }
+    }
+}
+
+impl ApiError {
+    fn coded(status: StatusCode, code: &str, message: String) -> ApiError {
+        ApiError::Coded { status, code: code.to_owned(), message, order_id: None }
+    }
+}
+
+impl From<crate::shop::ShopError> for ApiError {
+    fn from(e: crate::shop::ShopError) -> Self {
+        use crate::shop::ShopError;
+        match e {
+            ShopError::Invalid(message) => ApiError::BadRequest(message),
+            ShopError::NotFound(what) => ApiError::NotFound(what),
+            ShopError::EmailTaken => ApiError::coded(StatusCode::CONFLICT, "email_taken", e.to_string()),
+            ShopError::Conflict(_) => ApiError::coded(StatusCode::CONFLICT, "conflict", e.to_string()),
+            ShopError::IdempotencyMismatch => {
+                ApiError::coded(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused", e.to_string())
+            }
+            ShopError::PaymentFailed { order_id, code, message } => {
+                ApiError::Coded { status: StatusCode::PAYMENT_REQUIRED, code, message, order_id: Some(order_id) }
+            }
+            ShopError::NotConfigured(message) => ApiError::NotConfigured(message),
+            ShopError::BadSignature(message) => ApiError::coded(StatusCode::BAD_REQUEST, "invalid_signature", message),
+            ShopError::Stripe(e) => {
+                tracing::error!(error = %e, "Stripe request failed");
+                ApiError::coded(
+                    StatusCode::BAD_GATEWAY,
+                    "payment_unavailable",
+                    "the payment service could not be reached; try again in a moment".into(),
+                )
+            }
+            ShopError::Auth(e) => e.into(),
+            ShopError::Store(e) => e.into(),
+            ShopError::Internal(detail) => ApiError::Internal(detail),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Request extractors with our error format: JSON bodies whose rejections become
-//! `invalid_json` errors, and the bearer-token operator every `/api/v1` route requires.
+//! `invalid_json` errors, the bearer-token operator every operator route requires (customers get
+//! 403 there), and the signed-in account of any role that the shop's routes take.
 
 use super::AppState;
 use super::error::ApiError;
@@ -36,7 +37,7 @@ impl Operator {
     pub fn require_admin(&self) -> Result<(), ApiError> {
         match self.role {
             Role::Admin => Ok(()),
-            Role::Staff => Err(ApiError::Forbidden("this needs an admin account".into())),
+            Role::Staff | Role::Customer => Err(ApiError::Forbidden("this needs an admin account".into())),
         }
     }
 }
@@ -59,22 +60,61 @@ impl FromRequestParts<AppState> for Operator {
                     iat: 0,
                     exp: (dashboard.session.expires_at / 1000) as u64,
                 };
-                return Ok(Operator { claims, role: user.role });
+                return operator(Caller { claims, role: user.role });
             }
             return Err(ApiError::Unauthorized("an `Authorization: Bearer TOKEN` header is required".into()));
         };
-        let header = header
-            .to_str()
-            .map_err(|_| ApiError::Unauthorized("the Authorization header must be `Bearer TOKEN`".into()))?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be `Bearer TOKEN`".into()))?;
-        let claims = state.tokens.verify(token.trim())?;
-        let role = claims.role().ok_or_else(|| ApiError::Unauthorized("the token names an unknown role".into()))?;
-        // A deleted account's tokens stop working at once.
-        if state.engine.store().user(claims.sub).await?.is_none() {
-            return Err(ApiError::Unauthorized("the account no longer exists".into()));
-        }
-        Ok(Operator { claims, role })
+        operator(bearer(header, state).await?)
     }
+}
+
+fn operator(caller: Caller) -> Result<Operator, ApiError> {
+    if !caller.role.is_operator() {
+        return Err(ApiError::Forbidden("this needs an operator account".into()));
+    }
+    Ok(Operator { claims: caller.claims, role: caller.role })
+}
+
+/// Any signed-in account, customers included, by `Authorization: Bearer TOKEN` only (no
+/// cookie, so no other site can act for it).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub claims: Claims,
+    pub role: Role,
+}
+
+impl Caller {
+    pub fn user_id(&self) -> i64 {
+        self.claims.sub
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or_else(|| ApiError::Unauthorized("an `Authorization: Bearer TOKEN` header is required".into()))?;
+        bearer(header, state).await
+    }
+}
+
+/// The account a bearer token names, checked: signature, expiry, role, and that the account
+/// still exists.
+async fn bearer(header: &axum::http::HeaderValue, state: &AppState) -> Result<Caller, ApiError> {
+    let header = header
+        .to_str()
+        .map_err(|_| ApiError::Unauthorized("the Authorization header must be `Bearer TOKEN`".into()))?;
+    let token = header
+        .strip_prefix("Bearer ")
+        .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be `Bearer TOKEN`".into()))?;
+    let claims = state.tokens.verify(token.trim())?;
+    let role = claims.role().ok_or_else(|| ApiError::Unauthorized("the token names an unknown role".into()))?;
+    // A deleted account's tokens stop working at once.
+    if state.engine.store().user(claims.sub).await?.is_none() {
+        return Err(ApiError::Unauthorized("the account no longer exists".into()));
+    }
+    Ok(Caller { claims, role })
 }

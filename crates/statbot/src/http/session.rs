@@ -54,6 +54,11 @@ impl FromRequestParts<AppState> for Dashboard {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match session_of(parts, state).await {
+            // Customers never get a dashboard session (login refuses them); this is the
+            // second lock on the door.
+            Ok(Some(dashboard)) if !dashboard.session.user.role.is_operator() => {
+                Err(super::error::ApiError::Forbidden("the dashboard is for operator accounts".into()).into_response())
+            }
             Ok(Some(dashboard)) => Ok(dashboard),
             Ok(None) => Err(Redirect::to("/login").into_response()),
             Err(e) => Err(super::error::ApiError::from(e).into_response()),

@@ -8,7 +8,7 @@ use super::AppState;
 use super::charts::{render, split_file};
 use super::error::ApiError;
 use super::extract::Operator;
-use super::store_request::{StoreParams, metrics_error};
+use super::store_request::StoreParams;
 use crate::stripe::charts;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -38,7 +38,7 @@ pub async fn chart(
     let currency = asked.currency.as_deref();
     let chart = match name {
         "revenue" | "payments" => {
-            let report = metrics.revenue(asked.range, asked.period).await.map_err(metrics_error)?;
+            let report = metrics.revenue(asked.range, asked.period).await?;
             let main = report.currencies.first().map(|c| c.currency.as_str());
             let currency = currency.or(main).unwrap_or_default();
             if name == "revenue" {
@@ -48,11 +48,11 @@ pub async fn chart(
             }
         }
         "customers" => {
-            let report = metrics.top_customers(asked.range, currency, RANKED).await.map_err(metrics_error)?;
+            let report = metrics.top_customers(asked.range, currency, RANKED).await?;
             charts::top_customers_chart(&report)
         }
         "words" => {
-            let report = metrics.words(asked.range, currency, RANKED).await.map_err(metrics_error)?;
+            let report = metrics.words(asked.range, currency, RANKED).await?;
             charts::words_chart(&report)
         }
         other => {

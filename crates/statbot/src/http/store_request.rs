@@ -3,9 +3,7 @@
 //! suits the range) and a `currency` (by default the range's main one); and the query string
 //! that asks for it again.
 
-use super::error::ApiError;
 use crate::dates::DayRange;
-use crate::stripe::MetricsError;
 use crate::stripe::periods::Period;
 use jiff::civil::Date;
 use serde::Deserialize;
@@ -73,15 +71,6 @@ pub fn query(range: DayRange, period: Period, currency: Option<&str>) -> String 
         query.append_pair("currency", currency);
     }
     query.finish()
-}
-
-/// A store metrics failure as an HTTP error: a bad request is the asker's; the rest are ours.
-pub fn metrics_error(e: MetricsError) -> ApiError {
-    match e {
-        MetricsError::Store(e) => e.into(),
-        MetricsError::BadRequest(message) => ApiError::BadRequest(message),
-        other => ApiError::Internal(other.to_string()),
-    }
 }
 
 #[cfg(test)]

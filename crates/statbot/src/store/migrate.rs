@@ -62,6 +62,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../../migrations/postgres/0008_stripe_rollups.sql"),
     },
     Migration {
+        version: 9,
+        name: "shop",
+        sqlite: include_str!("../../migrations/sqlite/0009_shop.sql"),
+        postgres: include_str!("../../migrations/postgres/0009_shop.sql"),
+    },
+    Migration {
         version: 10,
         name: "staff_links",
         sqlite: include_str!("../../migrations/sqlite/0010_staff_links.sql"),

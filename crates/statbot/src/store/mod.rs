@@ -14,6 +14,7 @@ mod migrate;
 mod outbox;
 mod sessions;
 mod settings;
+mod shop;
 pub(crate) mod staff_links;
 mod stripe;
 mod stripe_rollups;
@@ -30,6 +31,10 @@ pub use funnels::{FlowEvent, RollupRound};
 pub use inbound::{ClaimScope, ClaimedInbound, Ingested};
 pub use outbox::{NewReply, OutboxMessage, OutboxStats, SendLease};
 pub use sessions::Session;
+pub use shop::{
+    CustomerProfile, NewOrder, NewProduct, Order, OrderInsert, OrderItem, OrderStatus, Product, ProductChange,
+    Settlement,
+};
 pub use staff_links::ContactLink;
 pub use stripe::{StripeCharge, StripeCustomer, StripeLock, StripePage, StripeProduct, StripeRefund, StripeSyncState};
 pub use stripe_rollups::{CustomerSpend, RollupMeta, WordRow};

@@ -38,7 +38,8 @@ pub(crate) async fn operator_of(conn: &mut AnyConnection, contact_id: i64) -> Re
     .bind(contact_id)
     .fetch_optional(conn)
     .await?;
-    row.as_ref().map(users::from_row).transpose()
+    // A shop customer's account is never staff, even if it was linked by mistake.
+    Ok(row.as_ref().map(users::from_row).transpose()?.filter(|user| user.role.is_operator()))
 }
 
 /// Uses a link code: deletes it when it exists and has not expired, and returns its account.

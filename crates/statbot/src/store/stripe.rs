@@ -86,6 +86,29 @@ pub struct StripePage {
     pub state: StripeSyncState,
 }
 
+/// Writes a page's objects, with what they change in the daily rollups when those are built.
+async fn write_objects(conn: &mut AnyConnection, page: &StripePage, now: i64) -> Result<()> {
+    let customers = last_by_id(&page.customers, |c| &c.id);
+    let charges = last_by_id(&page.charges, |c| &c.id);
+    let refunds = last_by_id(&page.refunds, |r| &r.id);
+    let delta = super::stripe_rollups::page_delta(conn, &customers, &charges, &refunds).await?;
+    upsert_customers(conn, &customers, now).await?;
+    upsert_products(conn, &last_by_id(&page.products, |p| &p.id), now).await?;
+    upsert_charges(conn, &charges, now).await?;
+    upsert_refunds(conn, &refunds, now).await?;
+    if let Some(delta) = delta {
+        super::stripe_rollups::apply(conn, delta).await?;
+    }
+    Ok(())
+}
+
+/// Writes one charge into the mirror (and the rollups) inside the caller's transaction: the
+/// shop records the charges it makes at once, so they count in the store metrics before the
+/// next sync.
+pub(super) async fn mirror_charge(conn: &mut AnyConnection, charge: &StripeCharge, now: i64) -> Result<()> {
+    write_objects(conn, &StripePage { charges: vec![charge.clone()], ..StripePage::default() }, now).await
+}
+
 /// Arbitrary constant naming the lock that lets one instance at a time sync Stripe.
 const PG_STRIPE_LOCK: i64 = 0x5354_5249_5045_5359;
 
@@ -273,7 +296,7 @@ async fn save_state(conn: &mut AnyConnection, s: &StripeSyncState, now: i64) -> 
     Ok(())
 }
 
-fn flag(row: &AnyRow, column: &str) -> Result<bool> {
+pub(super) fn flag(row: &AnyRow, column: &str) -> Result<bool> {
     Ok(row.try_get::<i64, _>(column)? != 0)
 }
 
@@ -352,17 +375,7 @@ impl Store {
         let now = now_ms();
         let mut conn = self.conn().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        let customers = last_by_id(&page.customers, |c| &c.id);
-        let charges = last_by_id(&page.charges, |c| &c.id);
-        let refunds = last_by_id(&page.refunds, |r| &r.id);
-        let delta = super::stripe_rollups::page_delta(&mut tx, &customers, &charges, &refunds).await?;
-        upsert_customers(&mut tx, &customers, now).await?;
-        upsert_products(&mut tx, &last_by_id(&page.products, |p| &p.id), now).await?;
-        upsert_charges(&mut tx, &charges, now).await?;
-        upsert_refunds(&mut tx, &refunds, now).await?;
-        if let Some(delta) = delta {
-            super::stripe_rollups::apply(&mut tx, delta).await?;
-        }
+        write_objects(&mut tx, page, now).await?;
         save_state(&mut tx, &page.state, now).await?;
         tx.commit().await?;
         Ok(())

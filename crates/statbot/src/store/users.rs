@@ -1,5 +1,5 @@
-//! Operator accounts: username, role, argon2id password hash, and the failed-login counter
-//! behind the lockout.
+//! Accounts: operators (admins and staff) and shop customers; username, role, argon2id password
+//! hash, and the failed-login counter behind the lockout.
 
 use super::{Result, Store, StoreError, now_ms, parse_column, sql};
 use serde::Serialize;
@@ -12,6 +12,9 @@ use std::str::FromStr;
 pub enum Role {
     Admin,
     Staff,
+    /// A shop customer: signs up on the storefront, sees only its own orders, never an
+    /// operator page or route.
+    Customer,
 }
 
 impl Role {
@@ -19,7 +22,13 @@ impl Role {
         match self {
             Role::Admin => "admin",
             Role::Staff => "staff",
+            Role::Customer => "customer",
         }
+    }
+
+    /// Admins and staff run the business; customers only shop.
+    pub fn is_operator(self) -> bool {
+        matches!(self, Role::Admin | Role::Staff)
     }
 }
 
@@ -35,7 +44,8 @@ impl FromStr for Role {
         match s {
             "admin" => Ok(Role::Admin),
             "staff" => Ok(Role::Staff),
-            other => Err(format!("unknown role `{other}` (admin or staff)")),
+            "customer" => Ok(Role::Customer),
+            other => Err(format!("unknown role `{other}` (admin, staff or customer)")),
         }
     }
 }

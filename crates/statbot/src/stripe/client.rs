@@ -1,6 +1,8 @@
-//! A thin Stripe API client over reqwest for the lists the mirror reads: timeouts, bounded
-//! retries with exponential backoff and jitter on 429 (honouring `Retry-After`), 5xx and network
-//! errors, typed errors. The secret key goes only into the `Authorization` header: it is never
+//! A thin Stripe API client over reqwest for the lists the mirror reads and the few objects the
+//! shop creates (form-encoded POSTs with an `Idempotency-Key`): timeouts, bounded retries with
+//! exponential backoff and jitter on 429 (honouring `Retry-After`), 5xx and network errors, typed
+//! errors (a declined card is its own). A POST whose outcome matters is sent once
+//! ([`StripeClient::post_once`]) so its caller can look for the result before trying again. The secret key goes only into the `Authorization` header: it is never
 //! logged, never in a URL, and redacted in `Debug`.
 
 use super::types::ListPage;
@@ -26,7 +28,14 @@ pub enum StripeError {
     #[error("the Stripe API refused the secret key (HTTP {status}): {message}")]
     Unauthorized { status: u16, message: String },
     #[error("the Stripe API refused the request to {path} (HTTP {status}): {message}")]
-    Refused { path: String, status: u16, message: String },
+    Refused { path: String, status: u16, code: Option<String>, message: String },
+    /// HTTP 402: the card was refused; `charge` is the failed charge Stripe recorded, if any.
+    #[error("the card was declined: {message}")]
+    Card { code: String, decline_code: Option<String>, message: String, charge: Option<String> },
+    /// One request's outcome is unknown (timeout, network failure, 429 or 5xx): it may or may
+    /// not have taken effect.
+    #[error("no answer from the Stripe API on {path}: {reason}")]
+    Unanswered { path: String, reason: String },
     #[error("the Stripe API kept failing on {path} after {attempts} attempts: {last}")]
     GaveUp { path: String, attempts: u32, last: String },
     #[error("unexpected answer from the Stripe API on {path}: {message}")]
@@ -82,10 +91,13 @@ struct ErrorBody {
     error: ErrorDetail,
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, Default)]
 struct ErrorDetail {
     #[serde(default)]
     message: String,
+    code: Option<String>,
+    decline_code: Option<String>,
+    charge: Option<String>,
 }
 
 impl StripeClient {
@@ -119,9 +131,44 @@ impl StripeClient {
     /// A GET with retries: 429, 5xx and network failures are retried up to the attempt limit,
     /// waiting the larger of the backoff and the server's `Retry-After`.
     pub async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)]) -> Result<T, StripeError> {
+        self.with_retries(path, || self.http.get(self.url(path)).query(query)).await
+    }
+
+    /// A form POST with retries, for requests that may safely happen twice (creating a payment
+    /// method from a test card). `form` pairs are sent as given, so nested keys such as
+    /// `metadata[order_id]` or `card[number]` are spelled out by the caller.
+    pub async fn post<T: DeserializeOwned>(&self, path: &str, form: &[(&str, &str)]) -> Result<T, StripeError> {
+        self.with_retries(path, || self.http.post(self.url(path)).form(form)).await
+    }
+
+    /// One form POST with an `Idempotency-Key` and no retry: a failure whose outcome is unknown
+    /// comes back as [`StripeError::Unanswered`] for the caller to check and retry.
+    pub async fn post_once<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        idempotency_key: &str,
+    ) -> Result<T, StripeError> {
+        let request = self.http.post(self.url(path)).form(form).header("Idempotency-Key", idempotency_key);
+        match self.attempt(path, request).await {
+            Ok(value) => Ok(value),
+            Err(Attempt::Fail(e)) => Err(e),
+            Err(Attempt::Retry { reason, .. }) => Err(StripeError::Unanswered { path: path.to_owned(), reason }),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn with_retries<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        request: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<T, StripeError> {
         let mut attempt = 1;
         loop {
-            match self.attempt(path, query).await {
+            match self.attempt(path, request()).await {
                 Ok(value) => return Ok(value),
                 Err(Attempt::Fail(e)) => return Err(e),
                 Err(Attempt::Retry { reason, retry_after }) => {
@@ -143,12 +190,9 @@ impl StripeClient {
         }
     }
 
-    async fn attempt<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)]) -> Result<T, Attempt> {
+    async fn attempt<T: DeserializeOwned>(&self, path: &str, request: reqwest::RequestBuilder) -> Result<T, Attempt> {
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .query(query)
+        let response = request
             .bearer_auth(self.key.expose())
             .header("Stripe-Version", "2024-06-20")
             .send()
@@ -166,16 +210,32 @@ impl StripeClient {
             return serde_json::from_slice(&body)
                 .map_err(|e| Attempt::Fail(StripeError::Decode { path: path.to_owned(), message: e.to_string() }));
         }
-        let message = serde_json::from_slice::<ErrorBody>(&body)
-            .map(|b| b.error.message.chars().take(MAX_MESSAGE_CHARS).collect())
-            .unwrap_or_else(|_| "no error message".to_owned());
+        let detail = serde_json::from_slice::<ErrorBody>(&body).map(|b| b.error).unwrap_or_default();
+        let message = if detail.message.is_empty() {
+            "no error message".to_owned()
+        } else {
+            detail.message.chars().take(MAX_MESSAGE_CHARS).collect()
+        };
         if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
             return Err(Attempt::Retry { reason: format!("HTTP {}: {message}", status.as_u16()), retry_after });
         }
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
             return Err(Attempt::Fail(StripeError::Unauthorized { status: status.as_u16(), message }));
         }
-        Err(Attempt::Fail(StripeError::Refused { path: path.to_owned(), status: status.as_u16(), message }))
+        if status == StatusCode::PAYMENT_REQUIRED {
+            return Err(Attempt::Fail(StripeError::Card {
+                code: detail.code.unwrap_or_else(|| "card_declined".into()),
+                decline_code: detail.decline_code,
+                message,
+                charge: detail.charge,
+            }));
+        }
+        Err(Attempt::Fail(StripeError::Refused {
+            path: path.to_owned(),
+            status: status.as_u16(),
+            code: detail.code,
+            message,
+        }))
     }
 }
 

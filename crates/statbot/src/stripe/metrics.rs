@@ -13,7 +13,8 @@ use crate::dates::DayRange;
 use crate::store::{CustomerSpend, Store, StoreError, WordRow};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MetricsError {
@@ -323,12 +324,25 @@ pub struct StoreMetrics {
     store: Store,
     client: Option<StripeClient>,
     settings: MetricsSettings,
+    /// The last read from the API, reused for a minute (a page asks for several metrics), and
+    /// locked while a read is under way so that concurrent answers share it.
+    live: Arc<tokio::sync::Mutex<Option<LiveRead>>>,
 }
+
+/// Data read from the API: when, and from which unix time on.
+struct LiveRead {
+    at: Instant,
+    since: i64,
+    data: Arc<LiveData>,
+}
+
+/// How long data read from the API answers further questions.
+const LIVE_REUSE: Duration = Duration::from_secs(60);
 
 /// A source chosen for one answer.
 enum Chosen {
     Mirror(Provenance),
-    Live(Box<LiveData>, Provenance),
+    Live(Arc<LiveData>, Provenance),
 }
 
 fn rfc3339(ms: i64) -> Option<String> {
@@ -337,7 +351,7 @@ fn rfc3339(ms: i64) -> Option<String> {
 
 impl StoreMetrics {
     pub fn new(store: Store, client: Option<StripeClient>, settings: MetricsSettings) -> StoreMetrics {
-        StoreMetrics { store, client, settings }
+        StoreMetrics { store, client, settings, live: Arc::default() }
     }
 
     pub fn zone(&self) -> &jiff::tz::TimeZone {
@@ -376,10 +390,17 @@ impl StoreMetrics {
         };
         let since = self.days().start_of(needed_from);
         let timeout = self.settings.live_timeout;
+        let note = Some(format!("{reason}: read from the Stripe API just now"));
+        let provenance = Provenance { source: "live", synced_at: None, note };
+        let mut last = self.live.lock().await;
+        if let Some(read) = last.as_ref().filter(|r| r.at.elapsed() < LIVE_REUSE && r.since <= since) {
+            return Ok(Chosen::Live(read.data.clone(), provenance));
+        }
         match tokio::time::timeout(timeout, live::read(client, &self.days(), since)).await {
             Ok(Ok(data)) => {
-                let note = Some(format!("{reason}: read from the Stripe API just now"));
-                Ok(Chosen::Live(Box::new(data), Provenance { source: "live", synced_at: None, note }))
+                let data = Arc::new(data);
+                *last = Some(LiveRead { at: Instant::now(), since, data: data.clone() });
+                Ok(Chosen::Live(data, provenance))
             }
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "Stripe did not answer; store metrics from the mirror");

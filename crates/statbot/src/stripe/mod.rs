@@ -1,6 +1,7 @@
 //! The Stripe connector: a client for the API ([`client`]), the objects it reads ([`types`]),
-//! and the incremental sync into the store's mirror ([`sync`]). `statbot stripe sync` runs it
-//! on demand, and `statbot serve` on a schedule ([`run_scheduled`]), one instance at a time.
+//! the charges and payment methods the shop creates ([`payments`]), and the incremental sync
+//! into the store's mirror ([`sync`]). `statbot stripe sync` runs it on demand, and `statbot
+//! serve` on a schedule ([`run_scheduled`]), one instance at a time.
 
 pub mod charts;
 pub mod client;
@@ -8,6 +9,7 @@ pub mod feed;
 pub mod live;
 pub mod metrics;
 pub mod money;
+pub mod payments;
 pub mod periods;
 pub mod report;
 pub mod rollup;

@@ -79,6 +79,11 @@ pub struct Charge {
     pub metadata: BTreeMap<String, String>,
     pub created: i64,
     pub payment_intent: Option<Expandable<IdOnly>>,
+    /// Why a failed charge failed (`card_declined`), and the card network's words.
+    #[serde(default)]
+    pub failure_code: Option<String>,
+    #[serde(default)]
+    pub failure_message: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

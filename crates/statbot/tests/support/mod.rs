@@ -51,16 +51,21 @@ pub struct TestApp {
     server: Option<JoinHandle<()>>,
 }
 
+/// Settings a test makes at run time.
+pub type Configure = Box<dyn FnOnce(&mut Config) + Send>;
+
 /// How a test wants its server.
 pub struct Options {
     /// Flow files to load (name, TOML) instead of the demo flow.
     pub flows: Vec<(&'static str, String)>,
     pub tweak: fn(&mut Config),
+    /// Like `tweak`, for settings known only at run time (a local server's URL).
+    pub configure: Option<Configure>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { flows: Vec::new(), tweak: |_| {} }
+        Options { flows: Vec::new(), tweak: |_| {}, configure: None }
     }
 }
 
@@ -99,6 +104,9 @@ impl TestApp {
         // Tests run side by side on one PostgreSQL server (100 connections by default).
         config.database_max_connections = 4;
         (options.tweak)(&mut config);
+        if let Some(configure) = options.configure {
+            configure(&mut config);
+        }
         let mut app = TestApp {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             graph,

@@ -128,3 +128,142 @@ impl LocalStripe {
 fn id(body: &Value) -> String {
     body["id"].as_str().unwrap_or_else(|| panic!("no id in {body}")).to_owned()
 }
+
+impl LocalStripe {
+    /// GETs a path of the API; returns the JSON answer.
+    pub async fn get(&self, path: &str) -> Value {
+        let response = self.http.get(format!("{}{path}", self.base)).bearer_auth(KEY).send().await.unwrap();
+        assert!(response.status().is_success(), "{path}: {}", response.status());
+        response.json().await.unwrap()
+    }
+
+    /// Every charge carrying `metadata[order_id]` = `order_id`.
+    pub async fn charges_for_order(&self, order_id: i64) -> Vec<Value> {
+        let wanted = order_id.to_string();
+        let mut found = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let path = match &after {
+                Some(id) => format!("/v1/charges?limit=100&starting_after={id}"),
+                None => "/v1/charges?limit=100".to_owned(),
+            };
+            let page = self.get(&path).await;
+            let data = page["data"].as_array().unwrap();
+            after = data.last().map(|c| c["id"].as_str().unwrap().to_owned());
+            found.extend(data.iter().filter(|c| c["metadata"]["order_id"].as_str() == Some(wanted.as_str())).cloned());
+            if !page["has_more"].as_bool().unwrap_or(false) {
+                return found;
+            }
+        }
+    }
+
+    /// Registers a webhook endpoint: localstripe then posts the named events to `url`, signed
+    /// with `secret`.
+    pub async fn register_webhook(&self, url: &str, secret: &str, events: &[&str]) {
+        let mut form = vec![("url", url), ("secret", secret)];
+        form.extend(events.iter().map(|e| ("events[]", *e)));
+        let response = self
+            .http
+            .post(format!("{}/_config/webhooks/statbot", self.base))
+            .bearer_auth(KEY)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "webhook registration: {}", response.status());
+    }
+}
+
+/// What the proxy does to one `POST /v1/charges`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lost {
+    /// Passes the request on, then never answers in time: the charge is made, the client
+    /// times out.
+    Answer,
+    /// Never passes the request on: no charge is made, the client times out.
+    Request,
+}
+
+/// A proxy in front of localstripe that drops the answer (or the request) of the next charges
+/// as planned, and records the `Idempotency-Key` of every charge request.
+pub struct DroppingProxy {
+    server: statbot::local_server::LocalServer,
+    plan: std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<Lost>>>,
+    keys: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+#[derive(Clone)]
+struct ProxyState {
+    upstream: String,
+    http: reqwest::Client,
+    plan: std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<Lost>>>,
+    keys: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+/// Longer than any client timeout of the tests.
+const HOLD: Duration = Duration::from_secs(30);
+
+async fn forward(
+    axum::extract::State(state): axum::extract::State<ProxyState>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let charge = method == axum::http::Method::POST && uri.path() == "/v1/charges";
+    let fault = if charge {
+        let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        state.keys.lock().unwrap().push(key);
+        state.plan.lock().unwrap().pop_front()
+    } else {
+        None
+    };
+    if fault == Some(Lost::Request) {
+        tokio::time::sleep(HOLD).await;
+        return axum::http::StatusCode::GATEWAY_TIMEOUT.into_response();
+    }
+    let mut request = state.http.request(method, format!("{}{uri}", state.upstream)).body(body);
+    for name in ["authorization", "content-type", "idempotency-key", "stripe-version"] {
+        if let Some(value) = headers.get(name) {
+            request = request.header(name, value);
+        }
+    }
+    let answer = request.send().await.unwrap();
+    let status = answer.status();
+    let bytes = answer.bytes().await.unwrap();
+    if fault == Some(Lost::Answer) {
+        tokio::time::sleep(HOLD).await;
+    }
+    (status, [("content-type", "application/json")], bytes).into_response()
+}
+
+impl DroppingProxy {
+    pub async fn start(upstream: &str) -> DroppingProxy {
+        let plan = std::sync::Arc::default();
+        let keys = std::sync::Arc::default();
+        let state = ProxyState {
+            upstream: upstream.to_owned(),
+            http: reqwest::Client::new(),
+            plan: std::sync::Arc::clone(&plan),
+            keys: std::sync::Arc::clone(&keys),
+        };
+        let app = axum::Router::new().fallback(forward).with_state(state);
+        let server = statbot::local_server::LocalServer::start("dropping-proxy", app).await.unwrap();
+        DroppingProxy { server, plan, keys }
+    }
+
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    /// What to do to the next charge requests, in order; later ones pass.
+    pub fn plan(&self, drops: &[Lost]) {
+        self.plan.lock().unwrap().extend(drops.iter().copied());
+    }
+
+    /// The `Idempotency-Key` of each charge request so far.
+    pub fn charge_keys(&self) -> Vec<String> {
+        self.keys.lock().unwrap().clone()
+    }
+}

@@ -88,7 +88,7 @@ impl App<'_> {
         for attempt in 1..=LOGIN_TRIES {
             let name = self.term.ask("Username: ")?;
             let password = self.term.ask_hidden("Password: ")?;
-            match auth::login(&self.store, &self.config.auth, name.trim(), &password).await {
+            match auth::login_operator(&self.store, &self.config.auth, name.trim(), &password).await {
                 Ok(user) => return Ok(Some(user)),
                 Err(AuthError::InvalidCredentials) => {
                     self.term.error(&format!("Wrong username or password ({attempt} of {LOGIN_TRIES})."));
