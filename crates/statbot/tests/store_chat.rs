@@ -315,11 +315,10 @@ async fn revenue_last_week_and_in_march_on_messenger_with_the_figures_worked_out
     let answer = text_of(&replies[0]);
     let week = expected(last_monday(), plus(last_monday(), 6));
     let before = expected(plus(last_monday(), -7), plus(last_monday(), -1));
-    assert_eq!(
-        (week.gross, week.net, week.payments, before.net),
-        (10_500, 9_500, 3, 4_000),
-        "the seed, if March is far"
-    );
+    if march_first() < plus(last_monday(), -7) {
+        // The seed as this test reads it (early in March, March's sales fall in these weeks too).
+        assert_eq!((week.gross, week.net, week.payments, before.net), (10_500, 9_500, 3, 4_000));
+    }
     let change = (week.net - before.net) as f64 / before.net as f64 * 100.0;
     let plural = |n: i64| if n == 1 { "payment" } else { "payments" };
     assert!(answer.starts_with("Last week ("), "{answer}");
