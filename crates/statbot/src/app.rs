@@ -84,7 +84,8 @@ impl App {
         };
         let secret = deployment_secret(&config, &store).await?;
         let datasets = Datasets::new(store.clone());
-        let assistant = setup::from_config(&config, &datasets, secret.as_bytes()).await?;
+        let store_metrics = crate::stripe::metrics_from_config(&config, store.clone())?;
+        let assistant = setup::from_config(&config, &datasets, secret.as_bytes(), store_metrics.clone()).await?;
         let pipeline = Pipeline::start()?;
         let send_lease = SenderSettings::new(&config.outbox, config.send_timeout()).lease;
         let engine = Engine::new(
@@ -100,7 +101,6 @@ impl App {
         engine.load_coupon_pools().await?;
         let teams = Teams::new(store.clone(), &config.team, &config.funnels.time_zone)?;
         let tokens = TokenKeys::new(secret.as_bytes(), config.auth.token_ttl_secs);
-        let store_metrics = crate::stripe::metrics_from_config(&config, store.clone())?;
         let shop = Shop::new(store.clone(), &config)?;
         if config.demo {
             let added = shop.load_demo_catalog().await?;

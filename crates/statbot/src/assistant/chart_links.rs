@@ -2,12 +2,15 @@
 //! signed with the deployment's secret, so Messenger can fetch it without a login, any instance
 //! can draw it, and nobody can make up or enumerate charts.
 //!
-//! A token is `base64url(json)` `.` `base64url(HMAC-SHA256(key, json))`; the JSON holds the data
-//! set, rows, metrics and the expiry time.
+//! A token is `base64url(json)` `.` `base64url(HMAC-SHA256(key, json))`; the JSON holds what the
+//! chart shows (for answers about a data set: the set, rows and metrics) and the expiry time.
+//! Each kind of chart signs with a key of its own purpose, so a token made for one kind never
+//! verifies as another.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
@@ -27,10 +30,13 @@ pub struct ChartSpec {
     pub metrics: Vec<String>,
 }
 
+/// What the key of answer charts about data sets is derived for.
+const ANSWER_PURPOSE: &[u8] = b"statbot chart links v1";
+
 #[derive(Serialize, Deserialize)]
-struct Signed {
+struct Signed<T> {
     #[serde(flatten)]
-    spec: ChartSpec,
+    spec: T,
     /// Expiry, seconds since the epoch.
     #[serde(rename = "e")]
     expires: i64,
@@ -55,10 +61,16 @@ pub struct ChartLinks {
 }
 
 impl ChartLinks {
-    /// The signing key is derived from the deployment's secret, for this use only.
+    /// Links to answer charts about data sets. The signing key is derived from the
+    /// deployment's secret, for this use only.
     pub fn new(secret: &[u8], ttl_secs: i64, public_base: &str) -> ChartLinks {
+        ChartLinks::for_purpose(secret, ANSWER_PURPOSE, ttl_secs, public_base)
+    }
+
+    /// Links signed with a key derived from the deployment's secret for `purpose` alone.
+    pub fn for_purpose(secret: &[u8], purpose: &[u8], ttl_secs: i64, public_base: &str) -> ChartLinks {
         let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC accepts keys of any length");
-        mac.update(b"statbot chart links v1");
+        mac.update(purpose);
         ChartLinks {
             key: mac.finalize().into_bytes().into(),
             ttl_secs,
@@ -66,25 +78,38 @@ impl ChartLinks {
         }
     }
 
-    /// The absolute URL of a chart, valid for the configured time from `now_secs`.
+    /// The absolute URL of a data set answer's chart, valid for the configured time from
+    /// `now_secs`.
     pub fn url(&self, spec: &ChartSpec, now_secs: i64) -> String {
-        format!("{}{ROUTE_PREFIX}{}.png", self.public_base, self.token(spec, now_secs + self.ttl_secs))
+        self.url_at(ROUTE_PREFIX, spec, now_secs)
     }
 
-    fn token(&self, spec: &ChartSpec, expires: i64) -> String {
-        let json = serde_json::to_vec(&Signed { spec: spec.clone(), expires }).expect("spec serializes");
+    /// The absolute URL of a chart served under `route_prefix`, valid for the configured time
+    /// from `now_secs`.
+    pub fn url_at<T: Serialize>(&self, route_prefix: &str, spec: &T, now_secs: i64) -> String {
+        format!("{}{route_prefix}{}.png", self.public_base, self.token(spec, now_secs + self.ttl_secs))
+    }
+
+    fn token<T: Serialize>(&self, spec: &T, expires: i64) -> String {
+        let json = serde_json::to_vec(&Signed { spec, expires }).expect("spec serializes");
         let tag = self.mac(&json).finalize().into_bytes();
         format!("{}.{}", URL_SAFE_NO_PAD.encode(&json), URL_SAFE_NO_PAD.encode(tag))
     }
 
-    /// The spec a token carries, when its signature is right and it has not expired.
+    /// The data set chart spec a token carries, when its signature is right and it has not
+    /// expired.
     pub fn verify(&self, token: &str, now_secs: i64) -> Result<ChartSpec, LinkError> {
+        self.verify_as(token, now_secs)
+    }
+
+    /// The spec a token carries, when its signature is right and it has not expired.
+    pub fn verify_as<T: DeserializeOwned>(&self, token: &str, now_secs: i64) -> Result<T, LinkError> {
         let (body, tag) = token.split_once('.').ok_or(LinkError::Malformed)?;
         let json = URL_SAFE_NO_PAD.decode(body).map_err(|_| LinkError::Malformed)?;
         let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| LinkError::Malformed)?;
         // Constant-time comparison, before anything in the body is trusted.
         self.mac(&json).verify_slice(&tag).map_err(|_| LinkError::BadSignature)?;
-        let signed: Signed = serde_json::from_slice(&json).map_err(|_| LinkError::Malformed)?;
+        let signed: Signed<T> = serde_json::from_slice(&json).map_err(|_| LinkError::Malformed)?;
         if signed.expires <= now_secs {
             return Err(LinkError::Expired);
         }
@@ -133,6 +158,8 @@ mod tests {
         assert_eq!(links.verify(&format!("{longer}.{tag}"), 0), Err(LinkError::BadSignature));
         let elsewhere = ChartLinks::new(b"another secret", 3600, "http://x");
         assert_eq!(elsewhere.verify(&token, 0), Err(LinkError::BadSignature));
+        let other_purpose = ChartLinks::for_purpose(b"secret", b"another purpose", 3600, "http://x");
+        assert_eq!(other_purpose.verify(&token, 0), Err(LinkError::BadSignature));
         assert_eq!(links.verify(body, 0), Err(LinkError::Malformed));
         assert_eq!(links.verify("!!.!!", 0), Err(LinkError::Malformed));
         assert!(links.verify(&format!("{body}.{}", &tag[1..]), 0).is_err());

@@ -5,7 +5,8 @@
 //! ```toml
 //! threshold = 0.45            # below this confidence a message is "not understood"
 //! [intents.city_value]
-//! answer = "value"            # menu | help | explore | value | compare | follow_up
+//! answer = "value"            # menu | help | explore | value | compare | follow_up, or for
+//!                             # staff: store_revenue | store_top_customers | store_words | store_menu
 //! dataset = "cities"
 //! entities = ["city", "metric", "date"]
 //! examples = ["population of Austin", "Denver rent"]
@@ -14,7 +15,8 @@
 use indexmap::IndexMap;
 use serde::Deserialize;
 
-/// The shipped intents: questions about the US cities set, greetings and help.
+/// The shipped intents: questions about the US cities set, greetings and help, and store
+/// metrics for staff.
 pub const DEMO: (&str, &str) = ("(built-in) cities.intents.toml", include_str!("../../assets/intents/cities.toml"));
 
 /// Confidence under which a message is not understood, unless the file says otherwise.
@@ -44,12 +46,29 @@ pub enum AnswerKind {
     Compare,
     /// The previous question again with what changed ("and Boston?").
     FollowUp,
+    /// Store metrics, for staff only (see `super::store`): revenue over a range.
+    StoreRevenue,
+    /// The top customers by net revenue.
+    StoreTopCustomers,
+    /// The words of charge descriptions that sell most.
+    StoreWords,
+    /// The store metrics menu (buttons).
+    StoreMenu,
 }
 
 impl AnswerKind {
     /// Whether the answer reads a data set.
     pub fn uses_data(self) -> bool {
-        !matches!(self, AnswerKind::Menu | AnswerKind::Help)
+        !matches!(self, AnswerKind::Menu | AnswerKind::Help) && !self.is_store()
+    }
+
+    /// Whether the answer is about the store's Stripe figures (answered before the engine's
+    /// transaction, for staff only).
+    pub fn is_store(self) -> bool {
+        matches!(
+            self,
+            AnswerKind::StoreRevenue | AnswerKind::StoreTopCustomers | AnswerKind::StoreWords | AnswerKind::StoreMenu
+        )
     }
 }
 
@@ -154,6 +173,11 @@ impl IntentSet {
         Ok(())
     }
 
+    /// Whether any intent answers with store metrics.
+    pub fn has_store(&self) -> bool {
+        self.intents.iter().any(|i| i.answer.is_store())
+    }
+
     /// The data sets the intents read.
     pub fn datasets(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self.intents.iter().filter_map(|i| i.dataset.as_deref()).collect();
@@ -172,6 +196,10 @@ mod tests {
         let set = IntentSet::parse(DEMO.0, DEMO.1).unwrap();
         assert!(set.intents.iter().any(|i| i.answer == AnswerKind::Compare));
         assert_eq!(set.datasets(), ["cities"]);
+        for name in ["store_top_customers", "store_words", "store_revenue", "store_menu"] {
+            let intent = set.intents.iter().find(|i| i.name == name).unwrap_or_else(|| panic!("{name}"));
+            assert!(intent.answer.is_store() && intent.dataset.is_none(), "{name}");
+        }
         set.check_entities(|name| (name == "cities").then(|| "city".to_owned())).unwrap();
     }
 

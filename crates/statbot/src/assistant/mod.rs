@@ -1,7 +1,8 @@
 //! The ask-your-data assistant: free text is matched to an intent of the intents file, its
 //! entities are resolved against the data sets, and the answer (text, a signed chart link,
 //! buttons) is built from the contact's context, which it then updates. It shares the engine's
-//! transaction: replies, context and the record of what was understood commit together.
+//! transaction: replies, context and the record of what was understood commit together. Store
+//! metrics for staff ([`store`]) are the exception: they are answered before it begins.
 
 pub mod answer;
 pub mod chart_links;
@@ -9,6 +10,7 @@ pub mod charts;
 pub mod context;
 pub mod intents;
 pub mod setup;
+pub mod store;
 pub mod understand;
 
 use crate::datasets::{Datasets, Snapshot};
@@ -20,7 +22,8 @@ use intents::{AnswerKind, IntentSet};
 use sqlx::AnyConnection;
 use statbot_core::{InboundContent, Reply};
 use std::sync::{Arc, Mutex};
-use understand::Trained;
+use store::StoreAnswers;
+use understand::{Trained, Understanding};
 
 /// Shared by the engine and the chart route.
 #[derive(Clone)]
@@ -36,6 +39,7 @@ struct Inner {
     trained: Mutex<Option<Arc<Trained>>>,
     train_lock: tokio::sync::Mutex<()>,
     charts: charts::ChartCache,
+    store: StoreAnswers,
 }
 
 /// The data sets and the classifier trained against them, taken before the engine holds a
@@ -58,7 +62,13 @@ pub struct Outcome {
 }
 
 impl Assistant {
-    pub fn new(intents: IntentSet, datasets: Datasets, links: ChartLinks, time_zone: jiff::tz::TimeZone) -> Assistant {
+    pub fn new(
+        intents: IntentSet,
+        datasets: Datasets,
+        links: ChartLinks,
+        time_zone: jiff::tz::TimeZone,
+        store: StoreAnswers,
+    ) -> Assistant {
         Assistant {
             inner: Arc::new(Inner {
                 intents,
@@ -68,6 +78,7 @@ impl Assistant {
                 trained: Mutex::new(None),
                 train_lock: tokio::sync::Mutex::new(()),
                 charts: charts::ChartCache::default(),
+                store,
             }),
         }
     }
@@ -145,17 +156,7 @@ impl Assistant {
             }
             InboundContent::Text { text } => {
                 let intents = &self.inner.intents;
-                let understood = prepared.trained.understand(intents, &prepared.snapshot, text, self.today());
-                let best = &intents.intents[understood.best];
-                let utterance = NewUtterance {
-                    contact_id,
-                    inbound_id: Some(inbound_id),
-                    text: text.clone(),
-                    normalized: normalize(text),
-                    intent: Some(best.name.clone()),
-                    confidence: understood.confidence,
-                    understood: understood.intent.is_some(),
-                };
+                let (understood, utterance) = self.understand_text(prepared, text, contact_id, inbound_id);
                 let Some(index) = understood.intent else {
                     let replies = vec![self.not_understood(text)];
                     return Ok(Some(Outcome { replies, context: None, utterance: Some(utterance), then_menu: true }));
@@ -168,6 +169,16 @@ impl Assistant {
                     AnswerKind::Help => {
                         return Ok(Some(Outcome {
                             replies: vec![self.help()],
+                            utterance: Some(utterance),
+                            ..Outcome::default()
+                        }));
+                    }
+                    // The engine answers these before its transaction; here only when it did
+                    // not (it always does while it runs the assistant).
+                    kind if kind.is_store() => {
+                        let text = "Sorry, store metrics are not available right now.".to_owned();
+                        return Ok(Some(Outcome {
+                            replies: vec![Reply::Text { text }],
                             utterance: Some(utterance),
                             ..Outcome::default()
                         }));
@@ -204,6 +215,28 @@ impl Assistant {
         let mut stored = stored_context.clone();
         context.store_in(&mut stored);
         Ok(Some(Outcome { replies, context: Some(stored), utterance, then_menu: false }))
+    }
+
+    /// Classifies a text, and the record of what it was understood as.
+    fn understand_text(
+        &self,
+        prepared: &Prepared,
+        text: &str,
+        contact_id: i64,
+        inbound_id: i64,
+    ) -> (Understanding, NewUtterance) {
+        let intents = &self.inner.intents;
+        let understood = prepared.trained.understand(intents, &prepared.snapshot, text, self.today());
+        let utterance = NewUtterance {
+            contact_id,
+            inbound_id: Some(inbound_id),
+            text: text.to_owned(),
+            normalized: normalize(text),
+            intent: Some(intents.intents[understood.best].name.clone()),
+            confidence: understood.confidence,
+            understood: understood.intent.is_some(),
+        };
+        (understood, utterance)
     }
 
     /// What a phrase is understood as, in words: for writing and checking intents.
@@ -293,6 +326,8 @@ pub enum ChartFailure {
     Link(#[from] chart_links::LinkError),
     #[error(transparent)]
     Lookup(#[from] crate::datasets::LookupError),
+    #[error(transparent)]
+    Metrics(#[from] crate::stripe::MetricsError),
     #[error("drawing a chart: {0}")]
     Draw(String),
 }

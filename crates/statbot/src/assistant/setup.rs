@@ -1,13 +1,16 @@
 //! Builds the assistant from the configuration: the intents file (or the demo's), the data sets
 //! it reads (the demo's cities set is imported on first start), chart links signed with the
-//! deployment's secret, and a first training so the first message does not wait for it.
+//! deployment's secret, the store metrics for staff questions, and a first training so the
+//! first message does not wait for it.
 
 use super::Assistant;
 use super::chart_links::ChartLinks;
 use super::intents::{self, IntentSet, IntentsError};
+use super::store::StoreAnswers;
 use crate::config::Config;
 use crate::datasets::{Datasets, ImportError, import};
 use crate::store::StoreError;
+use crate::stripe::StoreMetrics;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
@@ -22,7 +25,12 @@ pub enum SetupError {
 }
 
 /// The assistant when intents are configured (or the demo is on), with its data sets.
-pub async fn from_config(config: &Config, datasets: &Datasets, secret: &[u8]) -> Result<Option<Assistant>, SetupError> {
+pub async fn from_config(
+    config: &Config,
+    datasets: &Datasets,
+    secret: &[u8],
+    store_metrics: StoreMetrics,
+) -> Result<Option<Assistant>, SetupError> {
     if config.demo {
         import::ensure_demo(datasets.store()).await?;
     }
@@ -42,7 +50,8 @@ pub async fn from_config(config: &Config, datasets: &Datasets, secret: &[u8]) ->
         .map_err(|_| SetupError::TimeZone(config.funnels.time_zone.clone()))?;
     let ttl = i64::try_from(config.chart_link_ttl_secs).unwrap_or(i64::MAX / 2);
     let links = ChartLinks::new(secret, ttl, config.public_base());
-    let assistant = Assistant::new(intents, datasets.clone(), links, time_zone);
+    let store = StoreAnswers::new(store_metrics, secret, ttl, config.public_base());
+    let assistant = Assistant::new(intents, datasets.clone(), links, time_zone, store);
     assistant.prepare().await?;
     Ok(Some(assistant))
 }

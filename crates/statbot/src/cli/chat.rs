@@ -25,7 +25,8 @@ pub async fn run((mut config, unknown): (Config, Vec<String>), args: ChatArgs) -
     let store = Store::open(&config.database_url).await?;
     let secret = crate::app::deployment_secret(&config, &store).await?;
     let datasets = crate::datasets::Datasets::new(store.clone());
-    let assistant = crate::assistant::setup::from_config(&config, &datasets, secret.as_bytes()).await?;
+    let metrics = crate::stripe::metrics_from_config(&config, store.clone())?;
+    let assistant = crate::assistant::setup::from_config(&config, &datasets, secret.as_bytes(), metrics).await?;
     let engine = Engine::new(
         store.clone(),
         Arc::new(flows),

@@ -89,7 +89,9 @@ async fn misses(store: &Store, days: i64, limit: i64, format: Format) -> Result<
 async fn classify(config: &Config, store: &Store, text: &str) -> Result<(), CliError> {
     let secret = crate::app::deployment_secret(config, store).await?;
     let datasets = crate::datasets::Datasets::new(store.clone());
-    let Some(assistant) = crate::assistant::setup::from_config(config, &datasets, secret.as_bytes()).await? else {
+    let metrics = crate::stripe::metrics_from_config(config, store.clone())?;
+    let Some(assistant) = crate::assistant::setup::from_config(config, &datasets, secret.as_bytes(), metrics).await?
+    else {
         return Err(CliError("no intents are configured: set intents_file or use --demo".into()));
     };
     outln!("{}", assistant.explain(text).await?);

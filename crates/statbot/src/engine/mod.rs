@@ -7,6 +7,7 @@
 pub mod flows;
 mod intake;
 mod processor;
+mod store_answers;
 
 pub use flows::{FlowLoadError, LoadedFlows};
 pub use intake::IntakeError;
@@ -215,8 +216,8 @@ impl Engine {
 
     /// Acts on leased messages (one contact's in order) in one transaction that marks them
     /// processed, and hands the Messenger replies to the sender; returns the ids it marked.
-    /// The connection is let go only while profiles are fetched (network calls never run
-    /// under the database's write lock).
+    /// The connection is let go while profiles are fetched and store questions answered
+    /// (network calls and store metrics never run under the database's write lock).
     async fn act_on(
         &self,
         mut conn: store::Conn,
@@ -230,9 +231,14 @@ impl Engine {
         contact_ids.dedup();
         let mut contacts = store::load_contacts(&mut conn, &contact_ids).await?;
         let missing = self.missing_profiles(&messages, &contacts);
-        if !missing.is_empty() {
+        let store_questions = self.store_questions(&messages, prepared);
+        let mut answered = HashMap::new();
+        if !missing.is_empty() || !store_questions.is_empty() {
             drop(conn);
-            self.fetch_profiles(missing, &mut contacts).await?;
+            if !missing.is_empty() {
+                self.fetch_profiles(missing, &mut contacts).await?;
+            }
+            answered = self.answer_store_questions(store_questions).await?;
             conn = store.conn().await?;
         }
         let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(StoreError::from)?;
@@ -241,7 +247,8 @@ impl Engine {
         let mut batch = Batch::default();
         for message in messages.iter().filter(|m| marked.contains(&m.id)) {
             if let Some(contact) = contacts.get(&message.contact_id) {
-                self.respond(&mut tx, message, contact, prepared, &mut batch).await?;
+                let answer = answered.remove(&message.id);
+                self.respond(&mut tx, message, contact, prepared, answer, &mut batch).await?;
             }
         }
         if !batch.events.is_empty() {
@@ -277,17 +284,24 @@ impl Engine {
 
     /// Works out one message's consequences: the button click, the steps entered, coupons
     /// handed out (claimed inside the transaction), the replies and the contact's new position.
+    /// `answered` is the message's store answer, computed before the transaction.
     async fn respond(
         &self,
         tx: &mut sqlx::AnyConnection,
         message: &ClaimedInbound,
         contact: &Contact,
         prepared: Option<&Prepared>,
+        answered: Option<store_answers::Answered>,
         batch: &mut Batch,
     ) -> Result<(), EngineError> {
         // Link messages (`link CODE`, `unlink`) come before the assistant and the flows.
         if let Some(reply) = crate::staff::chat::respond(tx, contact.id, message.id, &message.content).await? {
             batch.push_replies(message, contact, vec![reply]);
+            return Ok(());
+        }
+        if let Some(answered) = answered {
+            batch.utterances.extend(answered.utterance);
+            batch.push_replies(message, contact, answered.replies);
             return Ok(());
         }
         let mut replies: Vec<Reply> = Vec::new();

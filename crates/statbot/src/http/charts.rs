@@ -1,6 +1,7 @@
 //! `GET /charts/funnels/{flow}.png|svg` (contacts per step) and
 //! `GET /charts/reveals/{flow}.png|svg` (coupon reveals per day), over `from`..=`to`; for
-//! operators. Charts are drawn off the async threads.
+//! operators. The charts the bot answers with (`/charts/answers/...`) need no login: their
+//! signed, expiring token is the permission. Charts are drawn off the async threads.
 
 use super::AppState;
 use super::error::ApiError;
@@ -72,14 +73,31 @@ pub async fn answer(State(state): State<AppState>, Path(file): Path<String>) -> 
         return Err(ApiError::NotFound("chart".into()));
     };
     let token = file.strip_suffix(".png").ok_or_else(|| ApiError::NotFound("chart".into()))?;
-    let png = assistant.chart_png(token).await.map_err(|e| match e {
+    let png = assistant.chart_png(token).await.map_err(chart_failure)?;
+    Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "public, max-age=86400")], png.to_vec())
+        .into_response())
+}
+
+/// `GET /charts/answers/store/{token}.png`: a store answer's chart, the report read again for
+/// the range and currency the token carries. No login: the signed, expiring token is the
+/// permission (Messenger fetches these); not kept by shared caches.
+pub async fn store_answer(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, ApiError> {
+    let Some(assistant) = state.engine.assistant() else {
+        return Err(ApiError::NotFound("chart".into()));
+    };
+    let token = file.strip_suffix(".png").ok_or_else(|| ApiError::NotFound("chart".into()))?;
+    let png = assistant.store().chart_png(token).await.map_err(chart_failure)?;
+    Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "private, max-age=300")], png).into_response())
+}
+
+fn chart_failure(e: ChartFailure) -> ApiError {
+    match e {
         ChartFailure::Link(LinkError::Expired) => ApiError::Gone(e.to_string()),
         ChartFailure::Link(_) => ApiError::NotFound("chart".into()),
         ChartFailure::Lookup(e) => e.into(),
+        ChartFailure::Metrics(e) => e.into(),
         ChartFailure::Draw(message) => ApiError::Internal(message),
-    })?;
-    Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "public, max-age=86400")], png.to_vec())
-        .into_response())
+    }
 }
 
 /// Draws a chart on the blocking pool and answers it as an image.

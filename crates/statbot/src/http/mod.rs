@@ -98,6 +98,7 @@ pub fn router(state: AppState) -> Router {
         .route("/charts/funnels/{file}", get(charts::funnel))
         .route("/charts/reveals/{file}", get(charts::reveals))
         .route("/charts/answers/{file}", get(charts::answer))
+        .route("/charts/answers/store/{file}", get(charts::store_answer))
         .route("/media/{flow}/{file}", get(media::media))
         .route("/chat", get(chat::page).post(chat::send))
         .route("/shop", get(shop_page::page))

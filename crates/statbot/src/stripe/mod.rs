@@ -13,9 +13,11 @@ pub mod payments;
 pub mod periods;
 pub mod report;
 pub mod rollup;
+pub mod sentences;
 pub mod standin;
 pub mod sync;
 pub mod types;
+pub mod when;
 pub mod words;
 
 pub use client::{ClientSettings, StripeClient, StripeError};

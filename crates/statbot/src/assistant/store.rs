@@ -1,0 +1,351 @@
+//! Store metrics in the chat, for staff: "top customers", "best selling words", "revenue last
+//! week", "how did we do in March", and the "Store metrics" menu with its buttons. A question
+//! (typed, classified to a `store_*` intent, or a `store:` button) becomes a [`Question`]; its
+//! answer is a short text from [`crate::stripe::sentences`] and a chart behind a signed,
+//! expiring link (`/charts/answers/store/{token}.png`) that is drawn again from the metrics when
+//! fetched.
+//!
+//! Store metrics may read the store and call the Stripe API for seconds, so they never run in
+//! the engine's transaction: the engine picks the store questions of a batch with
+//! [`Assistant::store_question`] first, lets its connection go, checks who is staff and calls
+//! [`StoreAnswers::answer`], and then records the replies with the rest of the batch.
+
+use super::chart_links::{ChartLinks, LinkError};
+use super::intents::AnswerKind;
+use super::{Assistant, ChartFailure, Prepared};
+use crate::dates::DayRange;
+use crate::staff::STAFF_ONLY;
+use crate::store::NewUtterance;
+use crate::stripe::periods::Period;
+use crate::stripe::when::{self, Preset};
+use crate::stripe::{MetricsError, StoreMetrics, charts, sentences};
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use statbot_charts::Chart;
+use statbot_core::{Button, InboundContent, Reply, limits};
+
+/// Payloads of the store buttons start with this: `store:menu`, `store:revenue:last_week`.
+pub const PAYLOAD_PREFIX: &str = "store:";
+/// The menu's payload.
+pub const MENU_PAYLOAD: &str = "store:menu";
+/// Where store answer charts are served, under the public URL.
+pub const ROUTE_PREFIX: &str = "/charts/answers/store/";
+/// What the key of store chart links is derived for (not the data set charts' key).
+const LINK_PURPOSE: &[u8] = b"statbot store chart links v1";
+/// Store chart links live at most a day, whatever the data set charts' links do: they show
+/// figures only staff may see, to whoever has the link.
+const MAX_LINK_TTL_SECS: i64 = 24 * 3600;
+/// Customers or words listed when the question does not say ("top 3 customers").
+const RANKED: usize = 5;
+/// The most a question may ask for.
+const MAX_RANKED: usize = 10;
+
+/// What a store question is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topic {
+    Revenue,
+    Customers,
+    Words,
+}
+
+impl Topic {
+    pub fn name(self) -> &'static str {
+        match self {
+            Topic::Revenue => "revenue",
+            Topic::Customers => "customers",
+            Topic::Words => "words",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Topic> {
+        [Topic::Revenue, Topic::Customers, Topic::Words].into_iter().find(|t| t.name() == name)
+    }
+
+    /// The days covered when the question names none.
+    fn default_range(self, today: Date) -> DayRange {
+        match self {
+            Topic::Revenue => when::default_for_revenue(today),
+            Topic::Customers | Topic::Words => when::default_for_rankings(today),
+        }
+    }
+}
+
+/// A store question, understood.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Question {
+    /// The menu of store metrics.
+    Menu,
+    /// Figures of a topic over a range; `limit` customers or words for a ranking.
+    Figures { topic: Topic, range: DayRange, limit: usize },
+    /// A question that cannot be answered as asked (its days are still to come): why.
+    Unanswerable(String),
+}
+
+impl Question {
+    /// The question a `store:` button asks; `None` for other payloads (and unknown store ones).
+    pub fn from_payload(payload: &str, today: Date) -> Option<Question> {
+        let rest = payload.strip_prefix(PAYLOAD_PREFIX)?;
+        if rest == "menu" {
+            return Some(Question::Menu);
+        }
+        let (topic, preset) = rest.split_once(':')?;
+        let (topic, preset) = (Topic::parse(topic)?, Preset::parse(preset)?);
+        Some(Question::Figures { topic, range: preset.range(today), limit: RANKED })
+    }
+
+    /// The question a text classified to a store intent asks; `None` for other intents.
+    pub fn from_text(kind: AnswerKind, text: &str, today: Date) -> Option<Question> {
+        let topic = match kind {
+            AnswerKind::StoreMenu => return Some(Question::Menu),
+            AnswerKind::StoreRevenue => Topic::Revenue,
+            AnswerKind::StoreTopCustomers => Topic::Customers,
+            AnswerKind::StoreWords => Topic::Words,
+            _ => return None,
+        };
+        Some(match when::range_in(text, today) {
+            Ok(range) => Question::Figures {
+                topic,
+                range: range.unwrap_or_else(|| topic.default_range(today)),
+                limit: ranked_in(text),
+            },
+            Err(why) => Question::Unanswerable(why),
+        })
+    }
+}
+
+/// How many a ranking asks for: "top 3 customers" is 3 (at most [`MAX_RANKED`]); [`RANKED`]
+/// unless a number follows "top".
+fn ranked_in(text: &str) -> usize {
+    let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+    words
+        .windows(2)
+        .find(|pair| pair[0] == "top")
+        .and_then(|pair| pair[1].parse::<usize>().ok())
+        .map_or(RANKED, |n| n.clamp(1, MAX_RANKED))
+}
+
+/// The payload of a button asking for `topic` over a preset range.
+pub fn payload(topic: Topic, preset: Preset) -> String {
+    format!("{PAYLOAD_PREFIX}{}:{}", topic.name(), preset.name())
+}
+
+/// The menu's buttons: title and what they ask.
+const MENU: [(&str, Topic, Preset); 4] = [
+    ("Revenue this week", Topic::Revenue, Preset::ThisWeek),
+    ("Revenue last month", Topic::Revenue, Preset::LastMonth),
+    ("Top customers", Topic::Customers, Preset::Last30Days),
+    ("Best selling words", Topic::Words, Preset::Last30Days),
+];
+
+fn menu_buttons() -> Vec<Button> {
+    MENU.iter()
+        .map(|(title, topic, preset)| Button { title: (*title).into(), payload: payload(*topic, *preset) })
+        .collect()
+}
+
+/// A store question found in a message, and the record of the text (none for a button).
+#[derive(Debug)]
+pub struct StoreAsk {
+    pub question: Question,
+    pub utterance: Option<NewUtterance>,
+}
+
+impl Assistant {
+    /// The store question a message asks, if it is one: a `store:` button, or a text the
+    /// classifier gives to a store intent (texts only when the classifier is `prepared`). Pure
+    /// computation, no I/O: the engine calls it before it begins its transaction.
+    pub fn store_question(
+        &self,
+        prepared: Option<&Prepared>,
+        content: &InboundContent,
+        contact_id: i64,
+        inbound_id: i64,
+    ) -> Option<StoreAsk> {
+        let today = self.inner.store.metrics.today();
+        match content {
+            InboundContent::Payload { payload, .. } => {
+                Some(StoreAsk { question: Question::from_payload(payload, today)?, utterance: None })
+            }
+            InboundContent::Text { text } => {
+                let prepared = prepared.filter(|_| self.inner.intents.has_store())?;
+                let (understood, utterance) = self.understand_text(prepared, text, contact_id, inbound_id);
+                let kind = self.inner.intents.intents[understood.intent?].answer;
+                Some(StoreAsk { question: Question::from_text(kind, text, today)?, utterance: Some(utterance) })
+            }
+        }
+    }
+
+    /// The store answers (for the engine and the chart route).
+    pub fn store(&self) -> &StoreAnswers {
+        &self.inner.store
+    }
+}
+
+/// What a store chart link shows: the topic over a range, in a currency, as answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoreChart {
+    #[serde(rename = "k")]
+    pub topic: Topic,
+    #[serde(rename = "f")]
+    pub from: Date,
+    #[serde(rename = "t")]
+    pub to: Date,
+    /// The revenue series' period (`day`, `week`, `month`).
+    #[serde(rename = "p")]
+    pub period: String,
+    #[serde(rename = "c")]
+    pub currency: Option<String>,
+    /// Customers or words drawn.
+    #[serde(rename = "n")]
+    pub limit: usize,
+}
+
+/// Answers store questions from the store metrics, with chart links.
+#[derive(Clone)]
+pub struct StoreAnswers {
+    metrics: StoreMetrics,
+    links: ChartLinks,
+}
+
+impl StoreAnswers {
+    /// Chart links are signed with a key derived from `secret` for store charts alone, and
+    /// live `ttl_secs` (at most a day).
+    pub fn new(metrics: StoreMetrics, secret: &[u8], ttl_secs: i64, public_base: &str) -> StoreAnswers {
+        let links = ChartLinks::for_purpose(secret, LINK_PURPOSE, ttl_secs.min(MAX_LINK_TTL_SECS), public_base);
+        StoreAnswers { metrics, links }
+    }
+
+    /// The replies to a question: for staff the figures (text and chart) or the menu, for
+    /// anyone else the polite refusal. A failure to read the figures is logged and said in a
+    /// sentence; it never fails the batch.
+    pub async fn answer(&self, question: &Question, staff: bool) -> Vec<Reply> {
+        if !staff {
+            return vec![Reply::Text { text: STAFF_ONLY.to_owned() }];
+        }
+        match question {
+            Question::Menu => vec![Reply::QuickReplies {
+                text: "Store metrics: what would you like to see? You can also ask, e.g. “revenue last week”, \
+                       “how did we do in March”, “top customers this month”."
+                    .into(),
+                replies: menu_buttons(),
+            }],
+            Question::Unanswerable(why) => vec![Reply::QuickReplies { text: why.clone(), replies: menu_buttons() }],
+            Question::Figures { topic, range, limit } => match self.figures(*topic, *range, *limit).await {
+                Ok(replies) => replies,
+                Err(e) => {
+                    tracing::warn!(error = %e, topic = topic.name(), "a store question could not be answered");
+                    vec![Reply::Text {
+                        text: "Sorry, I couldn't read the store figures just now. Please try again in a moment.".into(),
+                    }]
+                }
+            },
+        }
+    }
+
+    /// The answer's text (with the menu's buttons to go on) and its chart, when there is data.
+    async fn figures(&self, topic: Topic, range: DayRange, limit: usize) -> Result<Vec<Reply>, MetricsError> {
+        let today = self.metrics.today();
+        let period = Period::for_range(range);
+        let (text, currency) = match topic {
+            Topic::Revenue => {
+                let report = self.metrics.revenue(range, period).await?;
+                (sentences::revenue(&report, today), report.currencies.first().map(|c| c.currency.clone()))
+            }
+            Topic::Customers => {
+                let report = self.metrics.top_customers(range, None, limit).await?;
+                let currency = report.currency.clone().filter(|_| !report.customers.is_empty());
+                (sentences::top_customers(&report, today), currency)
+            }
+            Topic::Words => {
+                let report = self.metrics.words(range, None, limit).await?;
+                let currency = report.currency.clone().filter(|_| !report.words.is_empty());
+                (sentences::words(&report, today), currency)
+            }
+        };
+        let text: String = text.chars().take(limits::TEXT_MAX_CHARS).collect();
+        let mut replies = vec![Reply::QuickReplies { text, replies: menu_buttons() }];
+        if currency.is_some() {
+            let chart =
+                StoreChart { topic, from: range.from, to: range.to, period: period.name().into(), currency, limit };
+            let url = self.links.url_at(ROUTE_PREFIX, &chart, jiff::Timestamp::now().as_second());
+            replies.push(Reply::Image { url });
+        }
+        Ok(replies)
+    }
+
+    /// The PNG behind a store chart link: the report read again, drawn off the async threads.
+    pub async fn chart_png(&self, token: &str) -> Result<Vec<u8>, ChartFailure> {
+        let spec: StoreChart = self.links.verify_as(token, jiff::Timestamp::now().as_second())?;
+        let range = DayRange::new(spec.from, spec.to).map_err(|_| LinkError::Malformed)?;
+        let currency = spec.currency.as_deref();
+        let limit = spec.limit.clamp(1, MAX_RANKED);
+        let chart: Chart = match spec.topic {
+            Topic::Revenue => {
+                let period = spec.period.parse::<Period>().map_err(|_| LinkError::Malformed)?;
+                let report = self.metrics.revenue(range, period).await?;
+                charts::revenue_chart(&report, currency.unwrap_or_default())
+            }
+            Topic::Customers => charts::top_customers_chart(&self.metrics.top_customers(range, currency, limit).await?),
+            Topic::Words => charts::words_chart(&self.metrics.words(range, currency, limit).await?),
+        };
+        tokio::task::spawn_blocking(move || statbot_charts::render_png(&chart))
+            .await
+            .map_err(|e| ChartFailure::Draw(e.to_string()))?
+            .map_err(|e| ChartFailure::Draw(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    const TODAY: Date = date(2026, 11, 24);
+
+    #[test]
+    fn buttons_ask_for_preset_ranges() {
+        assert_eq!(Question::from_payload(MENU_PAYLOAD, TODAY), Some(Question::Menu));
+        let last_week = DayRange { from: date(2026, 11, 16), to: date(2026, 11, 22) };
+        assert_eq!(
+            Question::from_payload("store:revenue:last_week", TODAY),
+            Some(Question::Figures { topic: Topic::Revenue, range: last_week, limit: RANKED })
+        );
+        for button in menu_buttons() {
+            assert!(matches!(Question::from_payload(&button.payload, TODAY), Some(Question::Figures { .. })));
+            assert!(button.title.chars().count() <= limits::TITLE_MAX_CHARS, "{}", button.title);
+        }
+        for other in ["store:revenue", "store:revenue:next_week", "store:sales:today", "ask:explore", "coupon:show"] {
+            assert_eq!(Question::from_payload(other, TODAY), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn texts_name_their_range_or_get_the_topics_default() {
+        let march = DayRange { from: date(2026, 3, 1), to: date(2026, 3, 31) };
+        assert_eq!(
+            Question::from_text(AnswerKind::StoreRevenue, "how did we do in March", TODAY),
+            Some(Question::Figures { topic: Topic::Revenue, range: march, limit: RANKED })
+        );
+        let this_month = DayRange { from: date(2026, 11, 1), to: TODAY };
+        assert_eq!(
+            Question::from_text(AnswerKind::StoreRevenue, "revenue", TODAY),
+            Some(Question::Figures { topic: Topic::Revenue, range: this_month, limit: RANKED })
+        );
+        let thirty = DayRange { from: date(2026, 10, 26), to: TODAY };
+        assert_eq!(
+            Question::from_text(AnswerKind::StoreTopCustomers, "Top 3 customers", TODAY),
+            Some(Question::Figures { topic: Topic::Customers, range: thirty, limit: 3 })
+        );
+        assert_eq!(
+            Question::from_text(AnswerKind::StoreWords, "top 50 words", TODAY),
+            Some(Question::Figures { topic: Topic::Words, range: thirty, limit: MAX_RANKED })
+        );
+        assert_eq!(Question::from_text(AnswerKind::StoreMenu, "stripe stats", TODAY), Some(Question::Menu));
+        assert!(matches!(
+            Question::from_text(AnswerKind::StoreRevenue, "revenue in 2030", TODAY),
+            Some(Question::Unanswerable(_))
+        ));
+        assert_eq!(Question::from_text(AnswerKind::Value, "population of Austin", TODAY), None);
+    }
+}
