@@ -9,6 +9,8 @@
 
 #[path = "support/stripe.rs"]
 mod localstripe;
+#[path = "support/mirror.rs"]
+mod mirror;
 mod support;
 
 use jiff::civil::Date;
@@ -318,33 +320,14 @@ fn statbot(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
 }
 
 /// A charge at a given time for the rollup test.
+/// A usd charge in any status (the mirror helper's charge, which succeeds or fails).
 fn charge(id: &str, amount: i64, status: &str, customer: &str, description: &str, created: i64) -> StripeCharge {
-    StripeCharge {
-        id: id.into(),
-        amount,
-        amount_refunded: 0,
-        currency: "usd".into(),
-        status: status.into(),
-        paid: status == "succeeded",
-        refunded: false,
-        disputed: false,
-        customer: Some(customer.into()),
-        description: Some(description.into()),
-        metadata: "{}".into(),
-        created,
-        payment_intent: None,
-    }
+    let made = mirror::charge(id, customer, amount, "usd", status == "succeeded", created, description);
+    StripeCharge { status: status.into(), ..made }
 }
 
 fn refund(id: &str, charge: &str, amount: i64, created: i64) -> StripeRefund {
-    StripeRefund {
-        id: id.into(),
-        charge: Some(charge.into()),
-        amount,
-        currency: "usd".into(),
-        status: "succeeded".into(),
-        created,
-    }
+    mirror::refund(id, charge, amount, "usd", created)
 }
 
 async fn write(store: &Store, charges: Vec<StripeCharge>, refunds: Vec<StripeRefund>, customers: Vec<StripeCustomer>) {
