@@ -117,10 +117,6 @@ impl Days {
         Days { zone }
     }
 
-    pub fn zone(&self) -> &TimeZone {
-        &self.zone
-    }
-
     /// The unix time (seconds) at which a business day starts.
     pub fn start_of(&self, day: Date) -> i64 {
         day.to_zoned(self.zone.clone()).map(|z| z.timestamp().as_second()).unwrap_or(0)
@@ -136,11 +132,6 @@ impl Days {
 /// Days since 1970-01-01.
 pub fn number(date: Date) -> DayNumber {
     (date - EPOCH).get_days() as i64
-}
-
-/// The date of a day number (clamped to jiff's range).
-pub fn date(day: DayNumber) -> Date {
-    EPOCH.checked_add(jiff::Span::new().days(day)).unwrap_or(EPOCH)
 }
 
 /// What the rollups hold for a charge's refunds: whose they are and which words they touch.
@@ -241,6 +232,10 @@ impl Rollup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn date(day: DayNumber) -> Date {
+        EPOCH.checked_add(jiff::Span::new().days(day)).unwrap()
+    }
 
     fn charge(id: &str, amount: i64, status: &str, created: i64) -> StripeCharge {
         StripeCharge {
