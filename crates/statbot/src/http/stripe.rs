@@ -6,9 +6,9 @@ use super::download::{csv_file, wants_csv};
 use super::error::ApiError;
 use super::extract::Operator;
 use crate::dates::DayRange;
-use crate::stripe::MetricsError;
 use crate::stripe::periods::Period;
 use crate::stripe::report;
+use crate::stripe::{MetricsError, StoreMetrics};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
@@ -71,6 +71,12 @@ impl MetricsQuery {
     }
 }
 
+/// What every metric route starts from: CSV or not, the range, and the metrics.
+fn asked<'a>(state: &'a AppState, query: &MetricsQuery) -> Result<(bool, DayRange, &'a StoreMetrics), ApiError> {
+    let metrics = &state.store_metrics;
+    Ok((wants_csv(query.format.as_deref())?, query.range(metrics.today())?, metrics))
+}
+
 /// JSON, or CSV named after the metric and range.
 fn answer<T: Serialize>(report: &T, csv: Option<(String, &str, DayRange)>) -> Result<Response, ApiError> {
     match csv {
@@ -85,9 +91,7 @@ pub async fn revenue(
     _operator: Operator,
     Query(query): Query<MetricsQuery>,
 ) -> Result<Response, ApiError> {
-    let csv = wants_csv(query.format.as_deref())?;
-    let metrics = &state.store_metrics;
-    let range = query.range(metrics.today())?;
+    let (csv, range, metrics) = asked(&state, &query)?;
     let period = match query.period.as_deref().filter(|p| !p.is_empty()) {
         Some(text) => text.parse::<Period>().map_err(ApiError::BadRequest)?,
         None => Period::for_range(range),
@@ -102,9 +106,7 @@ pub async fn top_customers(
     _operator: Operator,
     Query(query): Query<MetricsQuery>,
 ) -> Result<Response, ApiError> {
-    let csv = wants_csv(query.format.as_deref())?;
-    let metrics = &state.store_metrics;
-    let range = query.range(metrics.today())?;
+    let (csv, range, metrics) = asked(&state, &query)?;
     let report = metrics.top_customers(range, query.currency()?, query.limit()?).await?;
     answer(&report, csv.then(|| (report::top_customers_csv(&report), "top-customers", range)))
 }
@@ -115,9 +117,7 @@ pub async fn words(
     _operator: Operator,
     Query(query): Query<MetricsQuery>,
 ) -> Result<Response, ApiError> {
-    let csv = wants_csv(query.format.as_deref())?;
-    let metrics = &state.store_metrics;
-    let range = query.range(metrics.today())?;
+    let (csv, range, metrics) = asked(&state, &query)?;
     let report = metrics.words(range, query.currency()?, query.limit()?).await?;
     answer(&report, csv.then(|| (report::words_csv(&report), "words", range)))
 }
