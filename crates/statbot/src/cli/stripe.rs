@@ -6,7 +6,7 @@ use super::CliError;
 use crate::config::Config;
 use crate::dates::DayRange;
 use crate::store::Store;
-use crate::stripe::periods::Period;
+use crate::stripe::periods::{self, Period};
 use crate::stripe::{self, ObjectList, SyncOptions, report};
 use clap::{Args, Subcommand, ValueEnum};
 use std::io::IsTerminal;
@@ -93,9 +93,7 @@ pub async fn run((config, unknown): (Config, Vec<String>), command: StripeComman
 }
 
 fn range(args: &RangeArgs, today: jiff::civil::Date) -> Result<DayRange, CliError> {
-    // Without --from, thirty days up to --to unless --days says otherwise.
-    let days = if args.from.is_none() { args.days.or(Some(29)) } else { args.days };
-    DayRange::parse(args.from.as_deref(), args.to.as_deref(), days, today).map_err(CliError)
+    periods::asked_range(args.from.as_deref(), args.to.as_deref(), args.days, today).map_err(CliError)
 }
 
 fn print(

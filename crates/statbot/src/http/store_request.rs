@@ -4,12 +4,9 @@
 //! that asks for it again.
 
 use crate::dates::DayRange;
-use crate::stripe::periods::Period;
+use crate::stripe::periods::{self, Period};
 use jiff::civil::Date;
 use serde::Deserialize;
-
-/// Days before `to` in the default range: thirty days, like `/api/v1/stripe/...`.
-const DEFAULT_EXTRA_DAYS: i64 = 29;
 
 /// `?from=&to=&period=&currency=`; empty fields (as a form sends them) count as left out.
 #[derive(Debug, Default, Deserialize)]
@@ -37,8 +34,7 @@ impl StoreParams {
     /// The range, period and currency asked for; the error is a sentence.
     pub fn asked(&self, today: Date) -> Result<Asked, String> {
         let from = given(&self.from);
-        let days = from.is_none().then_some(DEFAULT_EXTRA_DAYS);
-        let range = DayRange::parse(from, given(&self.to), days, today)?;
+        let range = periods::asked_range(from, given(&self.to), None, today)?;
         let period = match given(&self.period) {
             Some(text) => text.parse::<Period>()?,
             None => Period::for_range(range),

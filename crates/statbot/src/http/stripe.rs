@@ -6,7 +6,7 @@ use super::download::{csv_file, wants_csv};
 use super::error::ApiError;
 use super::extract::Operator;
 use crate::dates::DayRange;
-use crate::stripe::periods::Period;
+use crate::stripe::periods::{self, Period};
 use crate::stripe::report;
 use crate::stripe::{MetricsError, StoreMetrics};
 use axum::Json;
@@ -50,8 +50,7 @@ impl MetricsQuery {
     /// default: thirty days) before `to` (today by default).
     fn range(&self, today: jiff::civil::Date) -> Result<DayRange, ApiError> {
         let days = number::<i64>("days", self.days.as_deref())?;
-        let days = if self.from.is_none() { days.or(Some(29)) } else { days };
-        DayRange::parse(self.from.as_deref(), self.to.as_deref(), days, today).map_err(ApiError::BadRequest)
+        periods::asked_range(self.from.as_deref(), self.to.as_deref(), days, today).map_err(ApiError::BadRequest)
     }
 
     fn currency(&self) -> Result<Option<&str>, ApiError> {

@@ -67,6 +67,16 @@ impl Period {
     }
 }
 
+/// Extra days before the last in a metric's default range: thirty days.
+pub const DEFAULT_EXTRA_DAYS: i64 = 29;
+
+/// The range a metric is asked for: `from`..`to`, `from` plus `days` extra days, or `days`
+/// (thirty days by default) up to `to` (today by default).
+pub fn asked_range(from: Option<&str>, to: Option<&str>, days: Option<i64>, today: Date) -> Result<DayRange, String> {
+    let days = if from.is_none() { days.or(Some(DEFAULT_EXTRA_DAYS)) } else { days };
+    DayRange::parse(from, to, days, today)
+}
+
 /// Days in the range, both ends included.
 pub fn length(range: DayRange) -> i64 {
     range.from.until(range.to).map(|s| s.get_days() as i64).unwrap_or(0) + 1
@@ -122,6 +132,18 @@ mod tests {
         assert_eq!(months.len(), 3);
         assert_eq!(months[1], range(date(2026, 2, 1), date(2026, 2, 28)));
         assert_eq!(split(range(date(2026, 3, 1), date(2026, 3, 3)), Period::Day).len(), 3);
+    }
+
+    #[test]
+    fn a_metric_s_range_is_thirty_days_unless_told() {
+        let today = date(2026, 11, 24);
+        assert_eq!(asked_range(None, None, None, today), Ok(range(date(2026, 10, 26), today)));
+        assert_eq!(asked_range(None, None, Some(6), today), Ok(range(date(2026, 11, 18), today)));
+        assert_eq!(asked_range(Some("2026-11-01"), None, None, today), Ok(range(date(2026, 11, 1), today)));
+        assert_eq!(
+            asked_range(Some("2026-11-01"), None, Some(2), today),
+            Ok(range(date(2026, 11, 1), date(2026, 11, 3)))
+        );
     }
 
     #[test]
