@@ -25,6 +25,13 @@ CREATE TABLE stripe_payer_weeks (
 -- Customer days with a payment by the customer's previous payment day, for the few days of a
 -- range that make no whole week.
 CREATE INDEX stripe_customer_days_prev ON stripe_customer_days (prev_day, day, currency) WHERE payments > 0;
+-- And by day, for the edge days themselves (an index-only count).
+CREATE INDEX stripe_customer_days_paid ON stripe_customer_days (day, prev_day, currency) WHERE payments > 0;
+
+-- A candidate's exact spend is read from the indexes alone.
+DROP INDEX stripe_customer_days_customer;
+CREATE INDEX stripe_customer_days_customer ON stripe_customer_days (customer, currency, day)
+    INCLUDE (gross, refunded, payments);
 
 -- Each customer's spend per calendar month (months = 1) and year (months = 12) starting on
 -- day `start`: the top customers of a long range read spans, and the best of each span first.
@@ -40,4 +47,5 @@ CREATE TABLE stripe_customer_spans (
 );
 
 CREATE INDEX stripe_customer_spans_gross ON stripe_customer_spans (currency, months, start, gross, customer);
-CREATE INDEX stripe_customer_spans_customer ON stripe_customer_spans (customer, currency, months, start);
+CREATE INDEX stripe_customer_spans_customer ON stripe_customer_spans (customer, currency, months, start)
+    INCLUDE (gross, refunded, payments);

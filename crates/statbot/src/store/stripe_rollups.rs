@@ -416,9 +416,10 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        // The planner's statistics for tables just rewritten whole (autovacuum would be late).
+        // The planner's statistics and the visibility map (index-only scans) for tables just
+        // rewritten whole: autovacuum would be late.
         if self.backend == super::Backend::Postgres {
-            sqlx::query(sql(format!("ANALYZE {}", TABLES.join(", ")))).execute(&mut *conn).await?;
+            sqlx::query(sql(format!("VACUUM ANALYZE {}", TABLES.join(", ")))).execute(&mut *conn).await?;
         }
         Ok(())
     }

@@ -1,5 +1,5 @@
-//! The top customers of a range by net revenue, from the customer spend rollups. A short range
-//! sums its customer days. A long one is cut into calendar spans (`crate::stripe::spans`) and
+//! The top customers of a range by net revenue, from the customer spend rollups. A week or less
+//! sums its customer days. A longer range is cut into calendar spans (`crate::stripe::spans`) and
 //! answered with a threshold search: the customers with the most gross in each span covering
 //! the range are the candidates, their exact net over the range is summed, and the answer
 //! stands once the last of the top has more net than any other customer could (a customer's
@@ -14,7 +14,7 @@ use sqlx::{AnyConnection, Row};
 use std::collections::{HashMap, HashSet};
 
 /// Ranges up to this many days sum their customer days.
-const DIRECT_DAYS: DayNumber = 62;
+const DIRECT_DAYS: DayNumber = 7;
 /// Candidates taken from each span at first; the search goes four times deeper each round.
 const FIRST_DEPTH: usize = 32;
 /// Deepest search before summing every customer.
