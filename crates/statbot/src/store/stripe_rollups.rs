@@ -1,7 +1,8 @@
 //! The Stripe mirror's daily rollups (see `crate::stripe::rollup` for what they sum): built
 //! from the whole mirror when missing or when the business time zone changes, then kept up to
-//! date by each synced page in the page's own transaction ([`page_delta`], [`apply`]), and read
-//! by the store metrics with one range query each.
+//! date by each synced page in the page's own transaction ([`page_delta`], [`apply`]). Volume,
+//! new customers and words are read here with one range query each; paying customers in
+//! `stripe_payers`, top customers in `stripe_top_customers`.
 
 use super::stripe::{charge_from_row, charge_select_list, refund_from_row};
 use super::stripe_payers as payers;
