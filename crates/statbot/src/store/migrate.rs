@@ -73,6 +73,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0010_staff_links.sql"),
         postgres: include_str!("../../migrations/postgres/0010_staff_links.sql"),
     },
+    Migration {
+        version: 11,
+        name: "stripe_long_ranges",
+        sqlite: include_str!("../../migrations/sqlite/0011_stripe_long_ranges.sql"),
+        postgres: include_str!("../../migrations/postgres/0011_stripe_long_ranges.sql"),
+    },
 ];
 
 /// Arbitrary constant naming statbot's migration lock.

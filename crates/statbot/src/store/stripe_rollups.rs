@@ -1,19 +1,23 @@
 //! The Stripe mirror's daily rollups (see `crate::stripe::rollup` for what they sum): built
 //! from the whole mirror when missing or when the business time zone changes, then kept up to
-//! date by each synced page in the page's own transaction ([`page_delta`], [`apply`]), and read
-//! by the store metrics with one range query each.
+//! date by each synced page in the page's own transaction ([`page_delta`], [`apply`]). Volume,
+//! new customers and words are read here with one range query each; paying customers in
+//! `stripe_payers`, top customers in `stripe_top_customers`.
 
 use super::stripe::{charge_from_row, charge_select_list, refund_from_row};
+use super::stripe_payers as payers;
 use super::{Result, Store, id_chunks, now_ms, params, sql, statement_chunks, values_list};
 use crate::store::{StripeCharge, StripeCustomer, StripeRefund};
+use crate::stripe::payer_tally::PayerTally;
 use crate::stripe::rollup::{Attribution, DayNumber, Days, Rollup, Spend, Volume, WordTake};
+use crate::stripe::spans::Span;
 use futures::TryStreamExt;
 use jiff::tz::TimeZone;
 use sqlx::{AnyConnection, Row};
 use std::collections::{HashMap, HashSet};
 
 /// Bumped when what the rollups sum changes: a stored build of another version is rebuilt.
-pub const ROLLUP_VERSION: i64 = 1;
+pub const ROLLUP_VERSION: i64 = 2;
 
 /// The rollups' state: built for which time zone, and when the mirror last finished a sync.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,17 +46,24 @@ pub struct WordRow {
     pub take: WordTake,
 }
 
-const TABLES: &[&str] =
-    &["stripe_daily_volume", "stripe_daily_new_customers", "stripe_customer_days", "stripe_word_days"];
+const TABLES: &[&str] = &[
+    "stripe_daily_volume",
+    "stripe_daily_new_customers",
+    "stripe_customer_days",
+    "stripe_customer_spans",
+    "stripe_daily_payers",
+    "stripe_payer_weeks",
+    "stripe_word_days",
+];
 
 /// A bound value of a rollup row.
-enum Cell {
+pub(super) enum Cell {
     Int(i64),
     Text(String),
 }
 
 /// Adds `rows` (keys then values) to `table`: new keys are inserted, existing ones incremented.
-async fn increment(
+pub(super) async fn increment(
     conn: &mut AnyConnection,
     table: &str,
     keys: &[&str],
@@ -83,17 +94,27 @@ async fn increment(
 }
 
 /// Adds a delta to the stored sums, and brings the previous payment days of the customers
-/// whose payments it changes up to date.
+/// whose payments it changes, and the paying customer tallies, up to date.
 pub(super) async fn apply(conn: &mut AnyConnection, rollup: Rollup) -> Result<()> {
-    let mut payers: Vec<String> =
-        rollup.spend.iter().filter(|(_, s)| s.payments != 0).map(|((_, customer, _), _)| customer.clone()).collect();
-    payers.sort_unstable();
-    payers.dedup();
+    let changed = payers::changed_payers(&rollup);
+    let before = payers::payer_days(conn, &changed).await?;
     add_sums(conn, rollup).await?;
-    refresh_previous_days(conn, Some(&payers)).await
+    payers::refresh_previous_days(conn, &changed).await?;
+    let after = payers::payer_days(conn, &changed).await?;
+    let mut tally = PayerTally::default();
+    for point in &before {
+        tally.add(point, -1);
+    }
+    for point in &after {
+        tally.add(point, 1);
+    }
+    payers::add_tally(conn, tally).await
 }
 
-/// Adds a rollup's sums to the stored ones (previous payment days left as they are).
+const SPEND_VALUES: [&str; 3] = ["gross", "refunded", "payments"];
+
+/// Adds a rollup's sums to the stored ones, the customers' spend per day and per calendar span
+/// (previous payment days and the paying customer tallies left as they are).
 async fn add_sums(conn: &mut AnyConnection, rollup: Rollup) -> Result<()> {
     use Cell::{Int, Text};
     let volume = rollup
@@ -115,6 +136,12 @@ async fn add_sums(conn: &mut AnyConnection, rollup: Rollup) -> Result<()> {
     increment(conn, "stripe_daily_volume", &["day", "currency"], &volume_values, volume).await?;
     let customers = rollup.new_customers.into_iter().map(|(day, n)| vec![Int(day), Int(n)]).collect();
     increment(conn, "stripe_daily_new_customers", &["day"], &["customers"], customers).await?;
+    let mut spans: HashMap<(String, Span, String), Spend> = HashMap::new();
+    for ((day, customer, currency), s) in &rollup.spend {
+        for span in [Span::month_of(*day), Span::year_of(*day)] {
+            spans.entry((currency.clone(), span, customer.clone())).or_default().add(s);
+        }
+    }
     let spend = rollup
         .spend
         .into_iter()
@@ -123,33 +150,30 @@ async fn add_sums(conn: &mut AnyConnection, rollup: Rollup) -> Result<()> {
         })
         .collect();
     let spend_keys = ["day", "customer", "currency"];
-    increment(conn, "stripe_customer_days", &spend_keys, &["gross", "refunded", "payments"], spend).await?;
+    increment(conn, "stripe_customer_days", &spend_keys, &SPEND_VALUES, spend).await?;
+    let spans = spans
+        .into_iter()
+        .filter(|(_, s)| !s.is_zero())
+        .map(|((currency, span, customer), s)| {
+            vec![
+                Text(currency),
+                Int(span.months),
+                Int(span.start),
+                Text(customer),
+                Int(s.gross),
+                Int(s.refunded),
+                Int(s.payments),
+            ]
+        })
+        .collect();
+    let span_keys = ["currency", "months", "start", "customer"];
+    increment(conn, "stripe_customer_spans", &span_keys, &SPEND_VALUES, spans).await?;
     let words = rollup
         .words
         .into_iter()
         .map(|((day, word, currency), w)| vec![Int(day), Text(word), Text(currency), Int(w.revenue), Int(w.charges)])
         .collect();
     increment(conn, "stripe_word_days", &["day", "word", "currency"], &["revenue", "charges"], words).await
-}
-
-/// Sets each customer day's `prev_day` (the customer's previous day with a payment in the
-/// currency) for these customers' rows, or for every row.
-async fn refresh_previous_days(conn: &mut AnyConnection, customers: Option<&[String]>) -> Result<()> {
-    const SET: &str = "UPDATE stripe_customer_days SET prev_day = (SELECT MAX(p.day) FROM stripe_customer_days p \
-         WHERE p.customer = stripe_customer_days.customer AND p.currency = stripe_customer_days.currency \
-         AND p.day < stripe_customer_days.day AND p.payments > 0)";
-    let Some(customers) = customers else {
-        sqlx::query(SET).execute(conn).await?;
-        return Ok(());
-    };
-    for chunk in id_chunks(customers) {
-        let mut query = sqlx::query(sql(format!("{SET} WHERE customer IN ({})", params(1, chunk.len()))));
-        for customer in chunk {
-            query = query.bind(customer);
-        }
-        query.execute(&mut *conn).await?;
-    }
-    Ok(())
 }
 
 async fn meta(conn: &mut AnyConnection) -> Result<Option<RollupMeta>> {
@@ -381,7 +405,7 @@ impl Store {
                 break;
             }
         }
-        refresh_previous_days(&mut tx, None).await?;
+        payers::rebuild(&mut tx).await?;
         sqlx::query(
             "INSERT INTO stripe_rollup_meta (id, time_zone, version, built_at, synced_at) VALUES (1, $1, $2, $3, NULL) \
              ON CONFLICT (id) DO UPDATE SET time_zone = excluded.time_zone, version = excluded.version, \
@@ -393,9 +417,10 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        // The planner's statistics for tables just rewritten whole (autovacuum would be late).
+        // The planner's statistics and the visibility map (index-only scans) for tables just
+        // rewritten whole: autovacuum would be late.
         if self.backend == super::Backend::Postgres {
-            sqlx::query(sql(format!("ANALYZE {}", TABLES.join(", ")))).execute(&mut *conn).await?;
+            sqlx::query(sql(format!("VACUUM ANALYZE {}", TABLES.join(", ")))).execute(&mut *conn).await?;
         }
         Ok(())
     }
@@ -441,81 +466,6 @@ impl Store {
             .fetch_all(&mut *self.conn().await?)
             .await?;
         rows.iter().map(|row| Ok((row.try_get("day")?, row.try_get("customers")?))).collect()
-    }
-
-    /// For each period (first and last day; the periods must not overlap), how many distinct
-    /// customers paid in each currency: the rows with a payment whose customer's previous
-    /// payment day falls before the period.
-    pub async fn stripe_paying_customers(
-        &self,
-        periods: &[(DayNumber, DayNumber)],
-    ) -> Result<Vec<HashMap<String, i64>>> {
-        let mut out = vec![HashMap::new(); periods.len()];
-        let (Some(first), Some(last)) = (periods.iter().map(|p| p.0).min(), periods.iter().map(|p| p.1).max()) else {
-            return Ok(out);
-        };
-        // The period of each row and its first day, by CASEs over the periods (integers we made).
-        let case = |then: &dyn Fn(usize, DayNumber) -> String| {
-            let arms = periods
-                .iter()
-                .enumerate()
-                .map(|(i, (from, to))| format!("WHEN day >= {from} AND day <= {to} THEN {}", then(i, *from)));
-            format!("CASE {} END", arms.collect::<Vec<_>>().join(" "))
-        };
-        let period = case(&|i, _| i.to_string());
-        let start = case(&|_, from| from.to_string());
-        let text = format!(
-            "SELECT CAST({period} AS BIGINT) AS period, currency, COUNT(*) AS customers FROM stripe_customer_days \
-             WHERE day >= $1 AND day <= $2 AND payments > 0 AND (prev_day IS NULL OR prev_day < {start}) \
-             GROUP BY 1, currency"
-        );
-        let rows = sqlx::query(sql(text)).bind(first).bind(last).fetch_all(&mut *self.conn().await?).await?;
-        for row in rows {
-            let period: i64 = row.try_get("period")?;
-            if let Some(slot) = usize::try_from(period).ok().and_then(|p| out.get_mut(p)) {
-                slot.insert(row.try_get("currency")?, row.try_get("customers")?);
-            }
-        }
-        Ok(out)
-    }
-
-    /// The customers with the most net revenue in `currency` over the days, best first.
-    pub async fn stripe_top_customers(
-        &self,
-        from: DayNumber,
-        to: DayNumber,
-        currency: &str,
-        limit: usize,
-    ) -> Result<Vec<CustomerSpend>> {
-        let rows = sqlx::query(
-            "SELECT t.customer, c.name, c.email, t.gross, t.refunded, t.payments FROM ( \
-               SELECT customer, CAST(SUM(gross) AS BIGINT) AS gross, CAST(SUM(refunded) AS BIGINT) AS refunded, \
-               CAST(SUM(payments) AS BIGINT) AS payments \
-               FROM stripe_customer_days WHERE day >= $1 AND day <= $2 AND currency = $3 \
-               GROUP BY customer ORDER BY SUM(gross) - SUM(refunded) DESC, customer LIMIT $4 \
-             ) t LEFT JOIN stripe_customers c ON c.id = t.customer \
-             ORDER BY t.gross - t.refunded DESC, t.customer",
-        )
-        .bind(from)
-        .bind(to)
-        .bind(currency)
-        .bind(limit as i64)
-        .fetch_all(&mut *self.conn().await?)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(CustomerSpend {
-                    customer: row.try_get("customer")?,
-                    name: row.try_get("name")?,
-                    email: row.try_get("email")?,
-                    spend: Spend {
-                        gross: row.try_get("gross")?,
-                        refunded: row.try_get("refunded")?,
-                        payments: row.try_get("payments")?,
-                    },
-                })
-            })
-            .collect()
     }
 
     /// The words with the most revenue in `currency` over the days, best first.

@@ -134,6 +134,36 @@ pub fn number(date: Date) -> DayNumber {
     (date - EPOCH).get_days() as i64
 }
 
+/// The date of a day number (the epoch for a number out of the calendar's range).
+pub fn date_of(day: DayNumber) -> Date {
+    EPOCH.checked_add(jiff::Span::new().days(day)).unwrap_or(EPOCH)
+}
+
+/// The first day of the calendar month holding `day`.
+pub fn month_start(day: DayNumber) -> DayNumber {
+    number(date_of(day).first_of_month())
+}
+
+/// The last day of the calendar month holding `day`.
+pub fn month_end(day: DayNumber) -> DayNumber {
+    number(date_of(day).last_of_month())
+}
+
+/// The first day of the calendar year holding `day`.
+pub fn year_start(day: DayNumber) -> DayNumber {
+    number(date_of(day).first_of_year())
+}
+
+/// The Monday week holding `day`, numbered from the week of 1970-01-05 (a Monday, day 4).
+pub fn week_of(day: DayNumber) -> i64 {
+    (day - 4).div_euclid(7)
+}
+
+/// The Monday that starts a week.
+pub fn monday_of(week: i64) -> DayNumber {
+    week * 7 + 4
+}
+
 /// What the rollups hold for a charge's refunds: whose they are and which words they touch.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Attribution {
@@ -234,7 +264,21 @@ mod tests {
     use super::*;
 
     fn date(day: DayNumber) -> Date {
-        EPOCH.checked_add(jiff::Span::new().days(day)).unwrap()
+        date_of(day)
+    }
+
+    #[test]
+    fn calendar_of_day_numbers() {
+        let day = number(jiff::civil::date(2026, 2, 18));
+        assert_eq!(date_of(day), jiff::civil::date(2026, 2, 18));
+        assert_eq!(date_of(month_start(day)), jiff::civil::date(2026, 2, 1));
+        assert_eq!(date_of(month_end(day)), jiff::civil::date(2026, 2, 28));
+        assert_eq!(date_of(year_start(day)), jiff::civil::date(2026, 1, 1));
+        // 2026-02-18 is a Wednesday: its week starts on Monday the 16th.
+        assert_eq!(date_of(monday_of(week_of(day))), jiff::civil::date(2026, 2, 16));
+        assert_eq!(week_of(monday_of(week_of(day))), week_of(day));
+        assert_eq!(week_of(3), -1);
+        assert_eq!(week_of(4), 0);
     }
 
     fn charge(id: &str, amount: i64, status: &str, created: i64) -> StripeCharge {
