@@ -274,6 +274,12 @@ async fn customers_are_refused_and_linked_staff_get_the_top_customers_with_a_cha
     assert_eq!(choices(&replies), MENU, "the menu's buttons go with the answer");
     assert_png(&app, &image(&replies).expect("a chart follows")).await;
 
+    // Sales in another currency are named, and ranked when asked for.
+    assert!(answer.ends_with("\nAlso sales in EUR: ask “top customers in EUR”."), "{answer}");
+    let answer = text(&web(&app, &who, "text", "top customers in EUR").await);
+    assert!(answer.contains("by net revenue in EUR:\n1. Euro Buyer: €"), "{answer}");
+    assert!(answer.ends_with("\nAlso sales in USD: ask “top customers in USD”."), "{answer}");
+
     // "top 2": two lines.
     let answer = text(&web(&app, &who, "text", "top 2 customers").await);
     assert!(answer.contains("\n2. ") && !answer.contains("\n3. "), "{answer}");

@@ -76,8 +76,9 @@ impl Topic {
 pub enum Question {
     /// The menu of store metrics.
     Menu,
-    /// Figures of a topic over a range; `limit` customers or words for a ranking.
-    Figures { topic: Topic, range: DayRange, limit: usize },
+    /// Figures of a topic over a range; `limit` customers or words for a ranking, in `currency`
+    /// when the question names one (a ranking is in the range's main currency otherwise).
+    Figures { topic: Topic, range: DayRange, limit: usize, currency: Option<String> },
     /// A question that cannot be answered as asked (its days are still to come): why.
     Unanswerable(String),
 }
@@ -91,7 +92,7 @@ impl Question {
         }
         let (topic, preset) = rest.split_once(':')?;
         let (topic, preset) = (Topic::parse(topic)?, Preset::parse(preset)?);
-        Some(Question::Figures { topic, range: preset.range(today), limit: RANKED })
+        Some(Question::Figures { topic, range: preset.range(today), limit: RANKED, currency: None })
     }
 
     /// The question a text classified to a store intent asks; `None` for other intents.
@@ -108,6 +109,7 @@ impl Question {
                 topic,
                 range: range.unwrap_or_else(|| topic.default_range(today)),
                 limit: ranked_in(text),
+                currency: currency_in(text),
             },
             Err(why) => Question::Unanswerable(why),
         })
@@ -123,6 +125,20 @@ fn ranked_in(text: &str) -> usize {
         .find(|pair| pair[0] == "top")
         .and_then(|pair| pair[1].parse::<usize>().ok())
         .map_or(RANKED, |n| n.clamp(1, MAX_RANKED))
+}
+
+/// The currency a question names: "in EUR" (any three letters after "in"; the answer keeps it
+/// only when the range has sales in it, so "in May" asks for nothing), or "euros".
+fn currency_in(text: &str) -> Option<String> {
+    let words: Vec<String> =
+        text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+    if words.iter().any(|w| w == "euro" || w == "euros") {
+        return Some("eur".into());
+    }
+    words
+        .windows(2)
+        .find(|pair| pair[0] == "in" && pair[1].len() == 3 && pair[1].chars().all(|c| c.is_ascii_alphabetic()))
+        .map(|pair| pair[1].clone())
 }
 
 /// The payload of a button asking for `topic` over a preset range.
@@ -231,20 +247,29 @@ impl StoreAnswers {
                 replies: menu_buttons(),
             }],
             Question::Unanswerable(why) => vec![Reply::QuickReplies { text: why.clone(), replies: menu_buttons() }],
-            Question::Figures { topic, range, limit } => match self.figures(*topic, *range, *limit).await {
-                Ok(replies) => replies,
-                Err(e) => {
-                    tracing::warn!(error = %e, topic = topic.name(), "a store question could not be answered");
-                    vec![Reply::Text {
-                        text: "Sorry, I couldn't read the store figures just now. Please try again in a moment.".into(),
-                    }]
+            Question::Figures { topic, range, limit, currency } => {
+                match self.figures(*topic, *range, *limit, currency.as_deref()).await {
+                    Ok(replies) => replies,
+                    Err(e) => {
+                        tracing::warn!(error = %e, topic = topic.name(), "a store question could not be answered");
+                        vec![Reply::Text {
+                            text: "Sorry, I couldn't read the store figures just now. Please try again in a moment."
+                                .into(),
+                        }]
+                    }
                 }
-            },
+            }
         }
     }
 
     /// The answer's text (with the menu's buttons to go on) and its chart, when there is data.
-    async fn figures(&self, topic: Topic, range: DayRange, limit: usize) -> Result<Vec<Reply>, MetricsError> {
+    async fn figures(
+        &self,
+        topic: Topic,
+        range: DayRange,
+        limit: usize,
+        asked: Option<&str>,
+    ) -> Result<Vec<Reply>, MetricsError> {
         let today = self.metrics.today();
         let period = Period::for_range(range);
         let (text, currency) = match topic {
@@ -253,12 +278,18 @@ impl StoreAnswers {
                 (sentences::revenue(&report, today), report.currencies.first().map(|c| c.currency.clone()))
             }
             Topic::Customers => {
-                let report = self.metrics.top_customers(range, None, limit).await?;
+                let mut report = self.metrics.top_customers(range, None, limit).await?;
+                if let Some(asked) = asked.filter(|c| report.other_currencies.iter().any(|o| o == c)) {
+                    report = self.metrics.top_customers(range, Some(asked), limit).await?;
+                }
                 let currency = report.currency.clone().filter(|_| !report.customers.is_empty());
                 (sentences::top_customers(&report, today), currency)
             }
             Topic::Words => {
-                let report = self.metrics.words(range, None, limit).await?;
+                let mut report = self.metrics.words(range, None, limit).await?;
+                if let Some(asked) = asked.filter(|c| report.other_currencies.iter().any(|o| o == c)) {
+                    report = self.metrics.words(range, Some(asked), limit).await?;
+                }
                 let currency = report.currency.clone().filter(|_| !report.words.is_empty());
                 (sentences::words(&report, today), currency)
             }
@@ -309,7 +340,7 @@ mod tests {
         let last_week = DayRange { from: date(2026, 11, 16), to: date(2026, 11, 22) };
         assert_eq!(
             Question::from_payload("store:revenue:last_week", TODAY),
-            Some(Question::Figures { topic: Topic::Revenue, range: last_week, limit: RANKED })
+            Some(Question::Figures { topic: Topic::Revenue, range: last_week, limit: RANKED, currency: None })
         );
         for button in menu_buttons() {
             assert!(matches!(Question::from_payload(&button.payload, TODAY), Some(Question::Figures { .. })));
@@ -325,21 +356,30 @@ mod tests {
         let march = DayRange { from: date(2026, 3, 1), to: date(2026, 3, 31) };
         assert_eq!(
             Question::from_text(AnswerKind::StoreRevenue, "how did we do in March", TODAY),
-            Some(Question::Figures { topic: Topic::Revenue, range: march, limit: RANKED })
+            Some(Question::Figures { topic: Topic::Revenue, range: march, limit: RANKED, currency: None })
         );
         let this_month = DayRange { from: date(2026, 11, 1), to: TODAY };
         assert_eq!(
             Question::from_text(AnswerKind::StoreRevenue, "revenue", TODAY),
-            Some(Question::Figures { topic: Topic::Revenue, range: this_month, limit: RANKED })
+            Some(Question::Figures { topic: Topic::Revenue, range: this_month, limit: RANKED, currency: None })
         );
         let thirty = DayRange { from: date(2026, 10, 26), to: TODAY };
         assert_eq!(
             Question::from_text(AnswerKind::StoreTopCustomers, "Top 3 customers", TODAY),
-            Some(Question::Figures { topic: Topic::Customers, range: thirty, limit: 3 })
+            Some(Question::Figures { topic: Topic::Customers, range: thirty, limit: 3, currency: None })
         );
         assert_eq!(
             Question::from_text(AnswerKind::StoreWords, "top 50 words", TODAY),
-            Some(Question::Figures { topic: Topic::Words, range: thirty, limit: MAX_RANKED })
+            Some(Question::Figures { topic: Topic::Words, range: thirty, limit: MAX_RANKED, currency: None })
+        );
+        let eur = Some("eur".to_owned());
+        assert_eq!(
+            Question::from_text(AnswerKind::StoreTopCustomers, "top 3 customers in EUR", TODAY),
+            Some(Question::Figures { topic: Topic::Customers, range: thirty, limit: 3, currency: eur.clone() })
+        );
+        assert_eq!(
+            Question::from_text(AnswerKind::StoreWords, "best selling words in euros", TODAY),
+            Some(Question::Figures { topic: Topic::Words, range: thirty, limit: RANKED, currency: eur })
         );
         assert_eq!(Question::from_text(AnswerKind::StoreMenu, "stripe stats", TODAY), Some(Question::Menu));
         assert!(matches!(

@@ -229,6 +229,7 @@ mod tests {
                 customer("cus_3", None, None, 800),
             ],
             average_order_value: Some(5_933),
+            other_currencies: Vec::new(),
             provenance: Provenance { source: "live", synced_at: None, note: Some("the mirror is empty".into()) },
         };
         let chart = top_customers_chart(&top);
@@ -243,6 +244,7 @@ mod tests {
             range,
             currency: Some("chf".into()),
             words: vec![TopWord { word: "candle".into(), revenue: 4_550, charges: 3, per_charge: Some(1_517) }],
+            other_currencies: Vec::new(),
             provenance: mirror(),
         };
         let chart = words_chart(&words);
@@ -256,7 +258,8 @@ mod tests {
     #[test]
     fn rankings_without_payments_are_empty_charts_without_a_currency() {
         let range = DayRange { from: date(2026, 11, 1), to: date(2026, 11, 1) };
-        let none = TopWords { range, currency: None, words: Vec::new(), provenance: mirror() };
+        let none =
+            TopWords { range, currency: None, words: Vec::new(), other_currencies: Vec::new(), provenance: mirror() };
         let chart = words_chart(&none);
         assert_eq!((chart.title.as_str(), chart.y_label.as_deref()), ("Revenue by word of the description", None));
         assert!(statbot_charts::render_svg(&chart).unwrap().contains("No data"));

@@ -207,6 +207,8 @@ pub struct TopCustomers {
     pub customers: Vec<TopCustomer>,
     /// Average order value in the currency over the range.
     pub average_order_value: Option<i64>,
+    /// The range's other currencies with sales, the largest gross volume first.
+    pub other_currencies: Vec<String>,
     pub provenance: Provenance,
 }
 
@@ -236,6 +238,8 @@ pub struct TopWords {
     pub range: DayRange,
     pub currency: Option<String>,
     pub words: Vec<TopWord>,
+    /// The range's other currencies with sales, the largest gross volume first.
+    pub other_currencies: Vec<String>,
     pub provenance: Provenance,
 }
 
@@ -446,35 +450,50 @@ impl StoreMetrics {
         limit: usize,
     ) -> Result<TopCustomers, MetricsError> {
         let wanted = currency.map(str::to_ascii_lowercase);
-        let ((currency, customers, average), provenance) = self
+        let ((currency, customers, average, others), provenance) = self
             .with_source(range.from, async |source| {
                 let totals = source.currencies(range).await?;
                 let Some(currency) = wanted.or_else(|| totals.first().map(|t| t.0.clone())) else {
-                    return Ok((None, Vec::new(), None));
+                    return Ok((None, Vec::new(), None, Vec::new()));
                 };
                 let volume = totals.iter().find(|t| t.0 == currency).map(|t| t.1).unwrap_or_default();
                 let rows = source.top_customers(range, &currency, limit).await?;
                 let customers = rows.into_iter().map(TopCustomer::from_spend).collect();
-                Ok((Some(currency), customers, ratio(volume.gross, volume.payments)))
+                let others = others_with_sales(&totals, &currency);
+                Ok((Some(currency), customers, ratio(volume.gross, volume.payments), others))
             })
             .await?;
-        Ok(TopCustomers { range, currency, customers, average_order_value: average, provenance })
+        Ok(TopCustomers {
+            range,
+            currency,
+            customers,
+            average_order_value: average,
+            other_currencies: others,
+            provenance,
+        })
     }
 
     /// The words whose charges brought the most revenue over a range.
     pub async fn words(&self, range: DayRange, currency: Option<&str>, limit: usize) -> Result<TopWords, MetricsError> {
         let wanted = currency.map(str::to_ascii_lowercase);
-        let ((currency, words), provenance) = self
+        let ((currency, words, others), provenance) = self
             .with_source(range.from, async |source| {
-                let Some(currency) = wanted.or(source.currencies(range).await?.first().map(|t| t.0.clone())) else {
-                    return Ok((None, Vec::new()));
+                let totals = source.currencies(range).await?;
+                let Some(currency) = wanted.or_else(|| totals.first().map(|t| t.0.clone())) else {
+                    return Ok((None, Vec::new(), Vec::new()));
                 };
                 let rows = source.top_words(range, &currency, limit).await?;
-                Ok((Some(currency), rows.into_iter().map(TopWord::from_row).collect()))
+                let others = others_with_sales(&totals, &currency);
+                Ok((Some(currency), rows.into_iter().map(TopWord::from_row).collect(), others))
             })
             .await?;
-        Ok(TopWords { range, currency, words, provenance })
+        Ok(TopWords { range, currency, words, other_currencies: others, provenance })
     }
+}
+
+/// The currencies other than `shown` with a successful payment, in the order of `totals`.
+fn others_with_sales(totals: &[(String, Volume)], shown: &str) -> Vec<String> {
+    totals.iter().filter(|(c, v)| c != shown && v.payments > 0).map(|(c, _)| c.clone()).collect()
 }
 
 async fn revenue_report(

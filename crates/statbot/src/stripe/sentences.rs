@@ -83,7 +83,16 @@ pub fn top_customers(report: &TopCustomers, today: Date) -> String {
         let average = report.average_order_value.map(|aov| format!("Average order: {}.", money::format(aov, code)));
         (lines.collect(), average)
     };
-    ranking(report.range, report.currency.as_deref(), &report.provenance, today, heading, lines)
+    let ask = |code: &str| format!("top customers in {code}");
+    ranking(
+        report.range,
+        report.currency.as_deref(),
+        &report.provenance,
+        today,
+        heading,
+        lines,
+        (&report.other_currencies, ask),
+    )
 }
 
 /// "Best selling words, last week (Nov 16–22), in USD:" and "1. chair: $85.00 from 3 charges
@@ -98,11 +107,21 @@ pub fn words(report: &TopWords, today: Date) -> String {
         });
         (lines.collect(), None)
     };
-    ranking(report.range, report.currency.as_deref(), &report.provenance, today, heading, lines)
+    let ask = |code: &str| format!("best selling words in {code}");
+    ranking(
+        report.range,
+        report.currency.as_deref(),
+        &report.provenance,
+        today,
+        heading,
+        lines,
+        (&report.other_currencies, ask),
+    )
 }
 
 /// A ranking in the currency: its heading (from the range in words and the currency's code),
 /// its numbered lines and a closing line; "{Range}: no payments." when there is nothing to rank.
+/// The range's other currencies with sales are named with the question that ranks them.
 fn ranking(
     range: DayRange,
     currency: Option<&str>,
@@ -110,6 +129,7 @@ fn ranking(
     today: Date,
     heading: impl Fn(&str, &str) -> String,
     lines: impl Fn(&str) -> (Vec<String>, Option<String>),
+    (others, ask): (&[String], impl Fn(&str) -> String),
 ) -> String {
     let label = describe(range, today);
     let ranked = currency.map(|code| (code, lines(code))).filter(|(_, (lines, _))| !lines.is_empty());
@@ -122,6 +142,10 @@ fn ranking(
     }
     if let Some(closing) = closing {
         let _ = write!(text, "\n{closing}");
+    }
+    if let Some(first) = others.first() {
+        let codes: Vec<String> = others.iter().map(|c| c.to_ascii_uppercase()).collect();
+        let _ = write!(text, "\nAlso sales in {}: ask “{}”.", codes.join(", "), ask(&first.to_ascii_uppercase()));
     }
     with_provenance(text, provenance)
 }
@@ -279,6 +303,7 @@ mod tests {
             currency: Some("usd".into()),
             customers: vec![customer("Ada Lovelace", 7_000, 2), customer(&"x".repeat(60), 2_500, 1)],
             average_order_value: Some(3_167),
+            other_currencies: Vec::new(),
             provenance: mirror(),
         };
         let long = format!("{}…", "x".repeat(39));
@@ -296,14 +321,17 @@ mod tests {
                 TopWord { word: "chair".into(), revenue: 8_500, charges: 3, per_charge: Some(2_833) },
                 TopWord { word: "lamp".into(), revenue: 2_500, charges: 1, per_charge: Some(2_500) },
             ],
+            other_currencies: vec!["eur".into(), "gbp".into()],
             provenance: mirror(),
         };
         assert_eq!(
             super::words(&words, TODAY),
             "Best selling words, the last 30 days (Oct 26–Nov 24), in USD:\n\
-             1. chair: $85.00 from 3 charges ($28.33 each)\n2. lamp: $25.00 from 1 charge ($25.00 each)"
+             1. chair: $85.00 from 3 charges ($28.33 each)\n2. lamp: $25.00 from 1 charge ($25.00 each)\n\
+             Also sales in EUR, GBP: ask “best selling words in EUR”."
         );
-        let none = TopWords { range, currency: None, words: Vec::new(), provenance: mirror() };
+        let none =
+            TopWords { range, currency: None, words: Vec::new(), other_currencies: Vec::new(), provenance: mirror() };
         assert_eq!(super::words(&none, TODAY), "The last 30 days (Oct 26–Nov 24): no payments.");
     }
 }
