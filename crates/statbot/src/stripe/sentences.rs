@@ -83,16 +83,9 @@ pub fn top_customers(report: &TopCustomers, today: Date) -> String {
         let average = report.average_order_value.map(|aov| format!("Average order: {}.", money::format(aov, code)));
         (lines.collect(), average)
     };
-    let ask = |code: &str| format!("top customers in {code}");
-    ranking(
-        report.range,
-        report.currency.as_deref(),
-        &report.provenance,
-        today,
-        heading,
-        lines,
-        (&report.other_currencies, ask),
-    )
+    let common =
+        Ranking { range: report.range, currency: report.currency.as_deref(), others: &report.other_currencies };
+    ranking(common, "top customers", &report.provenance, today, heading, lines)
 }
 
 /// "Best selling words, last week (Nov 16–22), in USD:" and "1. chair: $85.00 from 3 charges
@@ -107,29 +100,28 @@ pub fn words(report: &TopWords, today: Date) -> String {
         });
         (lines.collect(), None)
     };
-    let ask = |code: &str| format!("best selling words in {code}");
-    ranking(
-        report.range,
-        report.currency.as_deref(),
-        &report.provenance,
-        today,
-        heading,
-        lines,
-        (&report.other_currencies, ask),
-    )
+    let common =
+        Ranking { range: report.range, currency: report.currency.as_deref(), others: &report.other_currencies };
+    ranking(common, "best selling words", &report.provenance, today, heading, lines)
+}
+
+/// What every ranking has: its range, its currency, and the range's other currencies with sales.
+struct Ranking<'a> {
+    range: DayRange,
+    currency: Option<&'a str>,
+    others: &'a [String],
 }
 
 /// A ranking in the currency: its heading (from the range in words and the currency's code),
 /// its numbered lines and a closing line; "{Range}: no payments." when there is nothing to rank.
-/// The range's other currencies with sales are named with the question that ranks them.
+/// The other currencies with sales are named with the question (`asked` "in EUR") ranking them.
 fn ranking(
-    range: DayRange,
-    currency: Option<&str>,
+    Ranking { range, currency, others }: Ranking<'_>,
+    asked: &str,
     provenance: &Provenance,
     today: Date,
     heading: impl Fn(&str, &str) -> String,
     lines: impl Fn(&str) -> (Vec<String>, Option<String>),
-    (others, ask): (&[String], impl Fn(&str) -> String),
 ) -> String {
     let label = describe(range, today);
     let ranked = currency.map(|code| (code, lines(code))).filter(|(_, (lines, _))| !lines.is_empty());
@@ -145,7 +137,7 @@ fn ranking(
     }
     if let Some(first) = others.first() {
         let codes: Vec<String> = others.iter().map(|c| c.to_ascii_uppercase()).collect();
-        let _ = write!(text, "\nAlso sales in {}: ask “{}”.", codes.join(", "), ask(&first.to_ascii_uppercase()));
+        let _ = write!(text, "\nAlso sales in {}: ask “{asked} in {}”.", codes.join(", "), first.to_ascii_uppercase());
     }
     with_provenance(text, provenance)
 }
