@@ -127,8 +127,8 @@ fn ranked_in(text: &str) -> usize {
         .map_or(RANKED, |n| n.clamp(1, MAX_RANKED))
 }
 
-/// The currency a question names: "in EUR" (any three letters after "in"; the answer keeps it
-/// only when the range has sales in it, so "in May" asks for nothing), or "euros".
+/// The currency a question names: "in EUR" (any three letters after "in"; a ranking in it that
+/// comes out empty, as "in May" does, gives way to the main currency's), or "euros".
 fn currency_in(text: &str) -> Option<String> {
     let words: Vec<String> =
         text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
@@ -278,17 +278,17 @@ impl StoreAnswers {
                 (sentences::revenue(&report, today), report.currencies.first().map(|c| c.currency.clone()))
             }
             Topic::Customers => {
-                let mut report = self.metrics.top_customers(range, None, limit).await?;
-                if let Some(asked) = asked.filter(|c| report.other_currencies.iter().any(|o| o == c)) {
-                    report = self.metrics.top_customers(range, Some(asked), limit).await?;
+                let mut report = self.metrics.top_customers(range, asked, limit).await?;
+                if asked.is_some() && report.customers.is_empty() {
+                    report = self.metrics.top_customers(range, None, limit).await?;
                 }
                 let currency = report.currency.clone().filter(|_| !report.customers.is_empty());
                 (sentences::top_customers(&report, today), currency)
             }
             Topic::Words => {
-                let mut report = self.metrics.words(range, None, limit).await?;
-                if let Some(asked) = asked.filter(|c| report.other_currencies.iter().any(|o| o == c)) {
-                    report = self.metrics.words(range, Some(asked), limit).await?;
+                let mut report = self.metrics.words(range, asked, limit).await?;
+                if asked.is_some() && report.words.is_empty() {
+                    report = self.metrics.words(range, None, limit).await?;
                 }
                 let currency = report.currency.clone().filter(|_| !report.words.is_empty());
                 (sentences::words(&report, today), currency)

@@ -13,41 +13,79 @@ use std::collections::HashMap;
 
 /// The (customer, currency) pairs whose payment count a delta changes, with the first day it
 /// changes: only their customer days from that day on can get another previous payment day.
-pub(super) type Changed = HashMap<(String, String), DayNumber>;
+type Changed = HashMap<(String, String), DayNumber>;
 
-pub(super) fn changed_payers(rollup: &Rollup) -> Changed {
-    let mut changed = Changed::new();
-    for ((day, customer, currency), spend) in &rollup.spend {
-        if spend.payments != 0 {
-            let first = changed.entry((customer.clone(), currency.clone())).or_insert(*day);
-            *first = (*first).min(*day);
-        }
-    }
-    changed
+/// The upkeep of the previous payment days and the tallies around a delta's sums: the changed
+/// customers' payment days are read before the sums are added ([`Upkeep::begin`]), then their
+/// previous days are set again and the tallies get the new points minus the old
+/// ([`Upkeep::finish`]).
+pub(super) struct Upkeep {
+    changed: Changed,
+    /// The changed customers in chunks, each with the first changed day among them.
+    chunks: Vec<(Vec<String>, DayNumber)>,
+    before: Vec<PayerDay>,
 }
 
-/// The changed customers' customer days with a payment, from their first changed day on.
-pub(super) async fn payer_days(conn: &mut AnyConnection, changed: &Changed) -> Result<Vec<PayerDay>> {
-    let mut out = Vec::new();
-    for (customers, first) in by_customer(changed) {
-        let text = format!(
-            "SELECT day, customer, currency, prev_day FROM stripe_customer_days \
-             WHERE customer IN ({}) AND day >= $1 AND payments > 0",
-            params(2, customers.len())
-        );
-        let mut query = sqlx::query(sql(text)).bind(first);
-        for customer in &customers {
-            query = query.bind(customer);
-        }
-        for row in query.fetch_all(&mut *conn).await? {
-            let day: DayNumber = row.try_get("day")?;
-            let key = (row.try_get::<String, _>("customer")?, row.try_get::<String, _>("currency")?);
-            if changed.get(&key).is_some_and(|&from| day >= from) {
-                out.push(PayerDay { day, currency: key.1, prev_day: row.try_get("prev_day")? });
+impl Upkeep {
+    pub(super) async fn begin(conn: &mut AnyConnection, rollup: &Rollup) -> Result<Upkeep> {
+        let mut changed = Changed::new();
+        for ((day, customer, currency), spend) in &rollup.spend {
+            if spend.payments != 0 {
+                let first = changed.entry((customer.clone(), currency.clone())).or_insert(*day);
+                *first = (*first).min(*day);
             }
         }
+        let chunks = by_customer(&changed);
+        let mut upkeep = Upkeep { changed, chunks, before: Vec::new() };
+        upkeep.before = upkeep.payer_days(conn).await?;
+        Ok(upkeep)
     }
-    Ok(out)
+
+    pub(super) async fn finish(self, conn: &mut AnyConnection) -> Result<()> {
+        for (customers, first) in &self.chunks {
+            let text = format!("{SET_PREVIOUS_DAY} WHERE customer IN ({}) AND day >= $1", params(2, customers.len()));
+            bound(sqlx::query(sql(text)), *first, customers).execute(&mut *conn).await?;
+        }
+        let mut tally = PayerTally::default();
+        for point in &self.before {
+            tally.add(point, -1);
+        }
+        for point in &self.payer_days(conn).await? {
+            tally.add(point, 1);
+        }
+        add_tally(conn, tally).await
+    }
+
+    /// The changed customers' customer days with a payment, from their first changed day on.
+    async fn payer_days(&self, conn: &mut AnyConnection) -> Result<Vec<PayerDay>> {
+        let mut out = Vec::new();
+        for (customers, first) in &self.chunks {
+            let text = format!(
+                "SELECT day, customer, currency, prev_day FROM stripe_customer_days \
+                 WHERE customer IN ({}) AND day >= $1 AND payments > 0",
+                params(2, customers.len())
+            );
+            for row in bound(sqlx::query(sql(text)), *first, customers).fetch_all(&mut *conn).await? {
+                let point = payer_day(&row)?;
+                let key = (row.try_get::<String, _>("customer")?, point.currency.clone());
+                if self.changed.get(&key).is_some_and(|&from| point.day >= from) {
+                    out.push(point);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// A query of the changed customers from a day on: `$1` the day, `$2…` the customers.
+fn bound<'q>(query: Query<'q>, first: DayNumber, customers: &[String]) -> Query<'q> {
+    customers.iter().fold(query.bind(first), |query, customer| query.bind(customer.clone()))
+}
+
+fn payer_day(row: &sqlx::any::AnyRow) -> Result<PayerDay> {
+    Ok(PayerDay { day: row.try_get("day")?, currency: row.try_get("currency")?, prev_day: row.try_get("prev_day")? })
 }
 
 /// Chunks of changed customers, each with the first changed day among them.
@@ -71,22 +109,8 @@ const SET_PREVIOUS_DAY: &str = "UPDATE stripe_customer_days SET prev_day = (SELE
      FROM stripe_customer_days p WHERE p.customer = stripe_customer_days.customer \
      AND p.currency = stripe_customer_days.currency AND p.day < stripe_customer_days.day AND p.payments > 0)";
 
-/// Sets `prev_day` (the customer's previous day with a payment in the currency) on the
-/// changed customers' days from their first changed day on.
-pub(super) async fn refresh_previous_days(conn: &mut AnyConnection, changed: &Changed) -> Result<()> {
-    for (customers, first) in by_customer(changed) {
-        let text = format!("{SET_PREVIOUS_DAY} WHERE customer IN ({}) AND day >= $1", params(2, customers.len()));
-        let mut query = sqlx::query(sql(text)).bind(first);
-        for customer in &customers {
-            query = query.bind(customer);
-        }
-        query.execute(&mut *conn).await?;
-    }
-    Ok(())
-}
-
 /// Adds a tally's counts to the stored ones.
-pub(super) async fn add_tally(conn: &mut AnyConnection, tally: PayerTally) -> Result<()> {
+async fn add_tally(conn: &mut AnyConnection, tally: PayerTally) -> Result<()> {
     use Cell::{Int, Text};
     let tally = tally.without_zeros();
     let days = tally
@@ -112,12 +136,7 @@ pub(super) async fn rebuild(conn: &mut AnyConnection) -> Result<()> {
         let mut rows = sqlx::query("SELECT day, currency, prev_day FROM stripe_customer_days WHERE payments > 0")
             .fetch(&mut *conn);
         while let Some(row) = rows.try_next().await? {
-            let point = PayerDay {
-                day: row.try_get("day")?,
-                currency: row.try_get("currency")?,
-                prev_day: row.try_get("prev_day")?,
-            };
-            tally.add(&point, 1);
+            tally.add(&payer_day(&row)?, 1);
         }
     }
     add_tally(conn, tally).await

@@ -8,7 +8,6 @@ use super::stripe::{charge_from_row, charge_select_list, refund_from_row};
 use super::stripe_payers as payers;
 use super::{Result, Store, id_chunks, now_ms, params, sql, statement_chunks, values_list};
 use crate::store::{StripeCharge, StripeCustomer, StripeRefund};
-use crate::stripe::payer_tally::PayerTally;
 use crate::stripe::rollup::{Attribution, DayNumber, Days, Rollup, Spend, Volume, WordTake};
 use crate::stripe::spans::Span;
 use futures::TryStreamExt;
@@ -96,19 +95,9 @@ pub(super) async fn increment(
 /// Adds a delta to the stored sums, and brings the previous payment days of the customers
 /// whose payments it changes, and the paying customer tallies, up to date.
 pub(super) async fn apply(conn: &mut AnyConnection, rollup: Rollup) -> Result<()> {
-    let changed = payers::changed_payers(&rollup);
-    let before = payers::payer_days(conn, &changed).await?;
+    let upkeep = payers::Upkeep::begin(conn, &rollup).await?;
     add_sums(conn, rollup).await?;
-    payers::refresh_previous_days(conn, &changed).await?;
-    let after = payers::payer_days(conn, &changed).await?;
-    let mut tally = PayerTally::default();
-    for point in &before {
-        tally.add(point, -1);
-    }
-    for point in &after {
-        tally.add(point, 1);
-    }
-    payers::add_tally(conn, tally).await
+    upkeep.finish(conn).await
 }
 
 const SPEND_VALUES: [&str; 3] = ["gross", "refunded", "payments"];

@@ -117,6 +117,9 @@ async fn ranked_by_threshold(
     limit: usize,
 ) -> Result<Option<Ranked>> {
     let mut depth = FIRST_DEPTH.max(limit * 4);
+    // Candidates already summed (a deeper round keeps them), and the sums that are not zero.
+    let mut summed: HashSet<String> = HashSet::new();
+    let mut spends: Ranked = Vec::new();
     while depth <= MAX_DEPTH {
         let lists: Vec<String> = cover
             .iter()
@@ -143,9 +146,11 @@ async fn ranked_by_threshold(
         // A customer outside every list has at most this much gross over the cover, so at most
         // this much net over the range; an exhausted list leaves them nothing from its span.
         let bound: i64 = seen.values().filter(|(count, _)| *count == depth).map(|(_, least)| (*least).max(0)).sum();
-        let mut candidates: Vec<String> = candidates.into_iter().collect();
-        candidates.sort_unstable();
-        let top = rank(spend_of_customers(conn, split, currency, &candidates).await?, limit);
+        let mut fresh: Vec<String> = candidates.into_iter().filter(|c| !summed.contains(c)).collect();
+        fresh.sort_unstable();
+        spends.extend(spend_of_customers(conn, split, currency, &fresh).await?);
+        summed.extend(fresh);
+        let top = rank(spends.clone(), limit);
         if top.len() == limit && top.last().is_some_and(|(_, spend)| spend.net() > bound) {
             return Ok(Some(top));
         }
