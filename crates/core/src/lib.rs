@@ -12,6 +12,7 @@ pub mod limits;
 pub mod money;
 pub mod payload;
 pub mod reply;
+pub mod sales;
 pub mod template;
 
 pub use conversation::{Position, Transition, Trigger};

@@ -40,7 +40,9 @@ pub enum StartError {
     #[error(transparent)]
     Stripe(#[from] crate::stripe::StripeError),
     #[error(transparent)]
-    StoreMetrics(#[from] crate::stripe::MetricsError),
+    Sales(#[from] crate::sales::SalesError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
     Shop(#[from] crate::shop::ShopError),
     #[error("cannot build the Graph API client: {0}")]
@@ -84,8 +86,8 @@ impl App {
         };
         let secret = deployment_secret(&config, &store).await?;
         let datasets = Datasets::new(store.clone());
-        let store_metrics = crate::stripe::metrics_from_config(&config, store.clone())?;
-        let assistant = setup::from_config(&config, &datasets, secret.as_bytes(), store_metrics.clone()).await?;
+        let sales = crate::sales::from_config(&config, store.clone())?;
+        let assistant = setup::from_config(&config, &datasets, secret.as_bytes(), sales.clone()).await?;
         let pipeline = Pipeline::start()?;
         let send_lease = SenderSettings::new(&config.outbox, config.send_timeout()).lease;
         let engine = Engine::new(
@@ -97,17 +99,16 @@ impl App {
             send_lease,
             pipeline.handle(),
         );
-        let funnels = Funnels::new(store.clone(), flows, &config.funnels)?;
+        let funnels = Funnels::new(store.clone(), flows, config.funnels.window_days, config.zone()?)?;
         engine.load_coupon_pools().await?;
-        let teams = Teams::new(store.clone(), &config.team, &config.funnels.time_zone)?;
+        let teams = Teams::new(store.clone(), &config.team, config.zone()?);
         let tokens = TokenKeys::new(secret.as_bytes(), config.auth.token_ttl_secs);
         let shop = Shop::new(store.clone(), &config)?;
         if config.demo {
             let added = shop.load_demo_catalog().await?;
             tracing::debug!(added, "demo catalog loaded");
         }
-        let state =
-            AppState { config: Arc::new(config), engine, funnels, datasets, teams, tokens, shop, store_metrics };
+        let state = AppState { config: Arc::new(config), engine, funnels, datasets, teams, tokens, shop, sales };
         Ok(App { state, pipeline })
     }
 
@@ -155,7 +156,7 @@ impl App {
             (Some(client), secs) if secs > 0 => {
                 let interval = std::time::Duration::from_secs(secs);
                 let options =
-                    crate::stripe::SyncOptions { zone: self.state.store_metrics.zone().clone(), ..Default::default() };
+                    crate::stripe::SyncOptions { zone: self.state.sales.zone().clone(), ..Default::default() };
                 let sync =
                     crate::stripe::run_scheduled(store_for_stripe, client, interval, options, cancel.child_token());
                 workers.spawn(sync);

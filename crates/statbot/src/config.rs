@@ -15,6 +15,26 @@ pub enum ConfigError {
     Parse { path: String, message: String },
     #[error("{var}={value:?} is not valid: {message}")]
     Env { var: String, value: String, message: String },
+    #[error("time_zone `{0}` is not a time zone statbot knows (use an IANA name such as Europe/Paris)")]
+    TimeZone(String),
+}
+
+/// Something in the configuration worth a warning once logging is set up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigWarning {
+    /// A `STATBOT_*` variable statbot does not read.
+    UnknownVariable(String),
+    /// An old name that still works, and the name to use instead.
+    Deprecated { old: &'static str, new: &'static str },
+}
+
+impl fmt::Display for ConfigWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigWarning::UnknownVariable(var) => write!(f, "unknown STATBOT_* environment variable {var} ignored"),
+            ConfigWarning::Deprecated { old, new } => write!(f, "{old} is deprecated: use {new} instead"),
+        }
+    }
 }
 
 /// A value that must never reach a log line.
@@ -60,6 +80,9 @@ pub struct Config {
     pub intents_file: Option<PathBuf>,
     /// How long chart links sent in answers stay valid.
     pub chart_link_ttl_secs: u64,
+    /// The business's IANA time zone, e.g. `Europe/Paris`: the days that funnels, team stats
+    /// and sales figures count in, and what "today" is (default `UTC`; see [`Config::time_zone`]).
+    pub time_zone: Option<String>,
     pub messenger: MessengerConfig,
     pub outbox: OutboxConfig,
     pub auth: AuthConfig,
@@ -106,8 +129,8 @@ pub struct AuthConfig {
 pub struct FunnelsConfig {
     /// A contact converts only within this many days of entering a flow.
     pub window_days: i64,
-    /// The IANA time zone whose days group reports, e.g. `Europe/Paris`.
-    pub time_zone: String,
+    /// Deprecated: the top-level `time_zone`, which wins when both are set.
+    pub time_zone: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -132,9 +155,9 @@ pub struct StripeConfig {
     pub sync_interval_secs: u64,
     /// Per request, connection included.
     pub timeout_secs: u64,
-    /// Store metrics come from the API, not the mirror, when the mirror's last sync is older.
+    /// Sales figures come from the API, not the mirror, when the mirror's last sync is older.
     pub max_mirror_age_secs: u64,
-    /// How long a store metric read from the API may take.
+    /// How long a sales figure read from the API may take.
     pub live_timeout_secs: u64,
     /// Signs the events posted to `/webhooks/stripe` (`whsec_...`); the endpoint is off while empty.
     pub webhook_secret: Secret,
@@ -183,6 +206,7 @@ impl Default for Config {
             demo: false,
             intents_file: None,
             chart_link_ttl_secs: 7 * 24 * 3600,
+            time_zone: None,
             messenger: MessengerConfig::default(),
             outbox: OutboxConfig::default(),
             auth: AuthConfig::default(),
@@ -221,7 +245,7 @@ impl Default for AuthConfig {
 
 impl Default for FunnelsConfig {
     fn default() -> Self {
-        FunnelsConfig { window_days: statbot_core::funnel::Rules::DEFAULT_WINDOW_DAYS, time_zone: "UTC".into() }
+        FunnelsConfig { window_days: statbot_core::funnel::Rules::DEFAULT_WINDOW_DAYS, time_zone: None }
     }
 }
 
@@ -281,6 +305,10 @@ const ENV_VARS: &[(&str, Setter)] = &[
         Ok(())
     }),
     ("STATBOT_CHART_LINK_TTL_SECS", |c, v| set_parsed(&mut c.chart_link_ttl_secs, v)),
+    ("STATBOT_TIME_ZONE", |c, v| {
+        c.time_zone = Some(v.trim().to_owned());
+        Ok(())
+    }),
     ("STATBOT_MESSENGER_VERIFY_TOKEN", |c, v| set_secret(&mut c.messenger.verify_token, v)),
     ("STATBOT_MESSENGER_APP_SECRET", |c, v| set_secret(&mut c.messenger.app_secret, v)),
     ("STATBOT_MESSENGER_PAGE_TOKEN", |c, v| set_secret(&mut c.messenger.page_token, v)),
@@ -295,7 +323,10 @@ const ENV_VARS: &[(&str, Setter)] = &[
     ("STATBOT_AUTH_MAX_FAILED_LOGINS", |c, v| set_parsed(&mut c.auth.max_failed_logins, v)),
     ("STATBOT_AUTH_LOCKOUT_SECS", |c, v| set_parsed(&mut c.auth.lockout_secs, v)),
     ("STATBOT_FUNNELS_WINDOW_DAYS", |c, v| set_parsed(&mut c.funnels.window_days, v)),
-    ("STATBOT_FUNNELS_TIME_ZONE", |c, v| set_string(&mut c.funnels.time_zone, v)),
+    ("STATBOT_FUNNELS_TIME_ZONE", |c, v| {
+        c.funnels.time_zone = Some(v.trim().to_owned());
+        Ok(())
+    }),
     ("STATBOT_TEAM_DEFAULT_TEAM", |c, v| set_string(&mut c.team.default_team, v)),
     ("STATBOT_TEAM_ALLOWED_EMAIL_DOMAINS", |c, v| {
         c.team.allowed_email_domains =
@@ -346,16 +377,20 @@ where
 
 impl Config {
     /// Loads the file (when `path` is given it must exist; otherwise `statbot.toml` is read if
-    /// present) and applies the environment. Returns the names of unknown `STATBOT_*`
-    /// variables so the caller can warn once logging is set up.
-    pub fn load(path: Option<&Path>) -> Result<(Config, Vec<String>), ConfigError> {
+    /// present), applies the environment and checks the time zone. Returns what is worth a
+    /// warning (unknown `STATBOT_*` variables, deprecated names) so the caller can log it once
+    /// logging is set up.
+    pub fn load(path: Option<&Path>) -> Result<(Config, Vec<ConfigWarning>), ConfigError> {
         let mut config = match path {
             Some(path) => Self::from_file(path)?,
             None if Path::new("statbot.toml").exists() => Self::from_file(Path::new("statbot.toml"))?,
             None => Config::default(),
         };
-        let unknown = config.apply_env(std::env::vars())?;
-        Ok((config, unknown))
+        let mut warnings: Vec<ConfigWarning> =
+            config.apply_env(std::env::vars())?.into_iter().map(ConfigWarning::UnknownVariable).collect();
+        config.zone()?;
+        warnings.extend(config.deprecations());
+        Ok((config, warnings))
     }
 
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
@@ -397,6 +432,30 @@ impl Config {
 
     pub fn send_timeout(&self) -> Duration {
         Duration::from_secs(self.messenger.send_timeout_secs)
+    }
+
+    /// The business time zone's name: `time_zone`, else the deprecated `funnels.time_zone`,
+    /// else `UTC`.
+    pub fn time_zone(&self) -> &str {
+        self.time_zone.as_deref().or(self.funnels.time_zone.as_deref()).unwrap_or("UTC")
+    }
+
+    /// The business time zone, whose days every report counts in.
+    pub fn zone(&self) -> Result<jiff::tz::TimeZone, ConfigError> {
+        let name = self.time_zone();
+        jiff::tz::TimeZone::get(name).map_err(|_| ConfigError::TimeZone(name.to_owned()))
+    }
+
+    /// The old names in use.
+    pub fn deprecations(&self) -> Vec<ConfigWarning> {
+        let mut found = Vec::new();
+        if self.funnels.time_zone.is_some() {
+            found.push(ConfigWarning::Deprecated {
+                old: "funnels.time_zone (STATBOT_FUNNELS_TIME_ZONE)",
+                new: "time_zone (STATBOT_TIME_ZONE)",
+            });
+        }
+        found
     }
 
     /// The public base URL without a trailing slash.
@@ -449,5 +508,35 @@ mod tests {
     fn the_example_file_parses() {
         let config: Config = toml::from_str(EXAMPLE).unwrap();
         assert_eq!(config.addr.port(), 8080);
+    }
+
+    #[test]
+    fn the_business_time_zone_takes_the_old_name_with_a_warning() {
+        let mut config = Config::default();
+        assert_eq!(config.time_zone(), "UTC");
+        assert!(config.deprecations().is_empty());
+
+        config.apply_env(env(&[("STATBOT_FUNNELS_TIME_ZONE", "Europe/Paris")])).unwrap();
+        assert_eq!(config.time_zone(), "Europe/Paris");
+        let warning = config.deprecations().pop().unwrap().to_string();
+        assert_eq!(
+            warning,
+            "funnels.time_zone (STATBOT_FUNNELS_TIME_ZONE) is deprecated: use time_zone (STATBOT_TIME_ZONE) instead"
+        );
+
+        config.apply_env(env(&[("STATBOT_TIME_ZONE", "America/Denver")])).unwrap();
+        assert_eq!(config.time_zone(), "America/Denver", "the new name wins");
+        let from_file: Config = toml::from_str("[funnels]\ntime_zone = \"Asia/Tokyo\"").unwrap();
+        assert_eq!(from_file.time_zone(), "Asia/Tokyo");
+    }
+
+    #[test]
+    fn an_unknown_time_zone_is_said_in_a_sentence() {
+        let config = Config { time_zone: Some("Mars/Olympus".into()), ..Config::default() };
+        let err = config.zone().unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "time_zone `Mars/Olympus` is not a time zone statbot knows (use an IANA name such as Europe/Paris)"
+        );
     }
 }

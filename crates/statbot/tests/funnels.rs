@@ -217,7 +217,7 @@ async fn changing_the_time_zone_or_window_recounts_from_the_events() {
     assert_eq!(before["cohort"], 2);
 
     app.stop().await;
-    app.config.funnels.time_zone = "Pacific/Kiritimati".into();
+    app.config.time_zone = Some("Pacific/Kiritimati".into());
     app.config.funnels.window_days = 3;
     app.restart().await;
     let kiritimati = Rules::new(3, jiff::tz::TimeZone::get("Pacific/Kiritimati").unwrap());

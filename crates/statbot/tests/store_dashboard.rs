@@ -12,8 +12,8 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
+use statbot::sales::money::format as money;
 use statbot::store::{Role, StripeCharge, StripeCustomer, StripePage, StripeRefund, StripeSyncState};
-use statbot::stripe::money::format as money;
 use support::pages::{cell, chart_sources, dashboard_session, get};
 use support::*;
 
@@ -83,7 +83,7 @@ fn sum(currency: &str, status: &str, within: fn(i64) -> bool, of: fn(&Sale) -> i
 async fn seed(app: &mut TestApp) {
     app.stop().await;
     let store = app.store().await;
-    store.ensure_stripe_rollups(&TimeZone::UTC).await.unwrap();
+    store.ensure_sales_rollups(&TimeZone::UTC).await.unwrap();
     let customers = CUSTOMERS
         .iter()
         .map(|(id, name, email, offset)| StripeCustomer {

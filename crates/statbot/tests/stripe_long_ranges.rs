@@ -14,10 +14,11 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use statbot::dates::DayRange;
+use statbot::sales::periods::Period;
+use statbot::sales::top_customers::top_customers;
+use statbot::sales::{Sales, SalesSettings};
 use statbot::store::{Store, StripeCharge, StripeCustomer, StripePage, StripeRefund};
-use statbot::stripe::periods::Period;
-use statbot::stripe::rollup::{DayNumber, date_of, number};
-use statbot::stripe::{MetricsSettings, StoreMetrics};
+use statbot_core::sales::rollup::{DayNumber, date_of, number};
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
@@ -173,15 +174,14 @@ fn ranges(rng: &mut StdRng, first: DayNumber) -> Vec<(DayNumber, DayNumber)> {
     out
 }
 
-async fn check(store: &Store, shop: &Shop, metrics: &StoreMetrics, rng: &mut StdRng) {
+async fn check(store: &Store, shop: &Shop, metrics: &Sales, rng: &mut StdRng) {
     let first = shop.day(START);
     for (from, to) in ranges(rng, first) {
-        let got = store.stripe_paying_customers(&[(from, to)]).await.unwrap();
+        let got = store.sales_paying_customers(&[(from, to)]).await.unwrap();
         assert_eq!(got[0], shop.payers(from, to), "payers {from}..={to}");
         for limit in [1, 3, 10, 60] {
             for currency in ["usd", "eur"] {
-                let got: Vec<(String, i64, i64, i64, i64)> = store
-                    .stripe_top_customers(from, to, currency, limit)
+                let got: Vec<(String, i64, i64, i64, i64)> = top_customers(store, from, to, currency, limit)
                     .await
                     .unwrap()
                     .into_iter()
@@ -214,18 +214,18 @@ async fn long_ranges_read_from_tallies_and_spans_equal_a_brute_force_count() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open_with(&support::fresh_database_url(dir.path()).await, 4).await.unwrap();
     let chicago = TimeZone::get("America/Chicago").unwrap();
-    store.ensure_stripe_rollups(&chicago).await.unwrap();
+    store.ensure_sales_rollups(&chicago).await.unwrap();
     store.mark_stripe_synced().await.unwrap();
     let mut rng = StdRng::seed_from_u64(11);
     let shop = make_shop(&store, &mut rng).await;
-    let settings = MetricsSettings {
+    let settings = SalesSettings {
         zone: chicago.clone(),
         max_mirror_age: Duration::from_secs(3600),
         live_timeout: Duration::from_secs(1),
     };
-    let metrics = StoreMetrics::new(store.clone(), None, settings);
+    let metrics = Sales::new(store.clone(), None, settings);
     check(&store, &shop, &metrics, &mut StdRng::seed_from_u64(5)).await;
 
-    store.rebuild_stripe_rollups(&chicago).await.unwrap();
+    store.rebuild_sales_rollups(&chicago).await.unwrap();
     check(&store, &shop, &metrics, &mut StdRng::seed_from_u64(6)).await;
 }

@@ -19,10 +19,11 @@ use localstripe::{CARD_DECLINED, CARD_OK, KEY, LocalStripe};
 use serde_json::Value;
 use statbot::config::Secret;
 use statbot::dates::DayRange;
+use statbot::sales::metrics::Figures;
+use statbot::sales::periods::Period;
+use statbot::sales::{Sales, SalesSettings};
 use statbot::store::{Store, StripeCharge, StripeCustomer, StripePage, StripeRefund};
-use statbot::stripe::metrics::Figures;
-use statbot::stripe::periods::Period;
-use statbot::stripe::{ClientSettings, MetricsSettings, StoreMetrics, StripeClient, SyncOptions};
+use statbot::stripe::{ClientSettings, StripeClient, SyncOptions};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
@@ -36,10 +37,10 @@ fn client(base: &str) -> StripeClient {
     StripeClient::new(base, Secret::new(KEY), settings).unwrap()
 }
 
-fn metrics(store: &Store, client: Option<StripeClient>, max_age: Duration) -> StoreMetrics {
+fn metrics(store: &Store, client: Option<StripeClient>, max_age: Duration) -> Sales {
     let settings =
-        MetricsSettings { zone: TimeZone::UTC, max_mirror_age: max_age, live_timeout: Duration::from_secs(10) };
-    StoreMetrics::new(store.clone(), client, settings)
+        SalesSettings { zone: TimeZone::UTC, max_mirror_age: max_age, live_timeout: Duration::from_secs(10) };
+    Sales::new(store.clone(), client, settings)
 }
 
 fn today() -> Date {
@@ -157,7 +158,7 @@ async fn sync(store: &Store, client: &StripeClient) {
     statbot::stripe::sync(store, client, &SyncOptions::default(), &mut |_, _| {}).await.unwrap();
 }
 
-async fn check_against(metrics: &StoreMetrics, made: &[Made], customers: usize) {
+async fn check_against(metrics: &Sales, made: &[Made], customers: usize) {
     let report = metrics.revenue(around_today(), Period::Day).await.unwrap();
     let currencies: Vec<&str> = report.currencies.iter().map(|c| c.currency.as_str()).collect();
     assert_eq!(currencies, ["usd", "eur"], "largest gross volume first");
@@ -218,8 +219,8 @@ async fn metrics_match_what_was_sold_through_localstripe_before_and_after_more_s
     check_against(&from_mirror, &shop.made, 4).await;
 
     // A rebuild (another time zone, then back) gives the same figures as the page-by-page upkeep.
-    store.rebuild_stripe_rollups(&TimeZone::get("Asia/Kolkata").unwrap()).await.unwrap();
-    store.rebuild_stripe_rollups(&TimeZone::UTC).await.unwrap();
+    store.rebuild_sales_rollups(&TimeZone::get("Asia/Kolkata").unwrap()).await.unwrap();
+    store.rebuild_sales_rollups(&TimeZone::UTC).await.unwrap();
     check_against(&from_mirror, &shop.made, 4).await;
 
     // The same figures straight from the API when the mirror is too old (or never synced).
@@ -353,7 +354,7 @@ async fn rollups_kept_page_by_page_equal_a_brute_force_count_over_many_days() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open_with(&support::fresh_database_url(dir.path()).await, 4).await.unwrap();
     let chicago = TimeZone::get("America/Chicago").unwrap();
-    store.ensure_stripe_rollups(&chicago).await.unwrap();
+    store.ensure_sales_rollups(&chicago).await.unwrap();
     store.mark_stripe_synced().await.unwrap();
     // 2026-03-01 00:00 UTC, a Sunday; charges every 7 hours for 40 days (crossing the DST change).
     let start = 1_772_323_200;
@@ -395,12 +396,12 @@ async fn rollups_kept_page_by_page_equal_a_brute_force_count_over_many_days() {
     refunds.push(refund("re_3", "ch_5", 500, start + 35 * 86_400));
     write(&store, Vec::new(), refunds.clone(), Vec::new()).await;
 
-    let settings = MetricsSettings {
+    let settings = SalesSettings {
         zone: chicago.clone(),
         max_mirror_age: Duration::from_secs(3600),
         live_timeout: Duration::from_secs(1),
     };
-    let metrics = StoreMetrics::new(store.clone(), None, settings);
+    let metrics = Sales::new(store.clone(), None, settings);
     let range = DayRange { from: jiff::civil::date(2026, 2, 28), to: jiff::civil::date(2026, 4, 12) };
     let report = metrics.revenue(range, Period::Day).await.unwrap();
     let expected = brute_force_days(&charges, &refunds, &chicago);
@@ -445,7 +446,7 @@ async fn rollups_kept_page_by_page_equal_a_brute_force_count_over_many_days() {
     assert_eq!((walnut.revenue, walnut.charges), (charges[3].amount - 1030, 1));
 
     // A rebuild from the mirror agrees with the upkeep.
-    store.rebuild_stripe_rollups(&chicago).await.unwrap();
+    store.rebuild_sales_rollups(&chicago).await.unwrap();
     assert_eq!(metrics.revenue(range, Period::Day).await.unwrap().currencies, report.currencies);
     assert_eq!(metrics.top_customers(range, None, 20).await.unwrap().customers, top.customers);
 }

@@ -274,7 +274,7 @@ async fn registration_keeps_to_allowed_domains_and_admins_switch_teams() {
     let root =
         statbot::auth::create_user(&store, "root", statbot::store::Role::Admin, "correct horse battery").await.unwrap();
     let config = statbot::config::Config::default();
-    let teams = statbot::team::Teams::new(store.clone(), &config.team, "UTC").unwrap();
+    let teams = statbot::team::Teams::new(store.clone(), &config.team, jiff::tz::TimeZone::UTC);
     teams.assign(root, Some("Support")).await.unwrap();
     let billing = teams.ensure("Billing").await.unwrap();
     let figures = [("solved".to_owned(), 7.0)];

@@ -39,7 +39,7 @@ fn days_after(start: Date, n: i64) -> Date {
 /// accounts: `lead` (Support staff), `biller` (Billing staff) and `boss` (admin).
 async fn seed(app: &TestApp, start: Date) {
     let store = app.store().await;
-    let teams = Teams::new(store.clone(), &app.config.team, "UTC").unwrap();
+    let teams = Teams::new(store.clone(), &app.config.team, jiff::tz::TimeZone::UTC);
     let support = teams.ensure("Support").await.unwrap();
     let billing = teams.ensure("Billing").await.unwrap();
     for (offset, values) in WEEK {

@@ -46,13 +46,13 @@ pub enum AnswerKind {
     Compare,
     /// The previous question again with what changed ("and Boston?").
     FollowUp,
-    /// Store metrics, for staff only (see `super::store`): revenue over a range.
+    /// Sales figures, for staff only (see `super::store`): revenue over a range.
     StoreRevenue,
     /// The top customers by net revenue.
     StoreTopCustomers,
     /// The words of charge descriptions that sell most.
     StoreWords,
-    /// The store metrics menu (buttons).
+    /// The sales figures menu (buttons).
     StoreMenu,
 }
 
@@ -173,7 +173,7 @@ impl IntentSet {
         Ok(())
     }
 
-    /// Whether any intent answers with store metrics.
+    /// Whether any intent answers with sales figures.
     pub fn has_store(&self) -> bool {
         self.intents.iter().any(|i| i.answer.is_store())
     }

@@ -9,8 +9,8 @@ pub mod chart_links;
 pub mod charts;
 pub mod context;
 pub mod intents;
+pub mod sales;
 pub mod setup;
-pub mod store;
 pub mod understand;
 
 use crate::datasets::{Datasets, Snapshot};
@@ -19,10 +19,10 @@ use answer::{Plan, Tap};
 use chart_links::ChartLinks;
 use context::DataContext;
 use intents::{AnswerKind, IntentSet};
+use sales::SalesAnswers;
 use sqlx::AnyConnection;
 use statbot_core::{InboundContent, Reply};
 use std::sync::{Arc, Mutex};
-use store::StoreAnswers;
 use understand::{Trained, Understanding};
 
 /// Shared by the engine and the chart route.
@@ -39,7 +39,7 @@ struct Inner {
     trained: Mutex<Option<Arc<Trained>>>,
     train_lock: tokio::sync::Mutex<()>,
     charts: charts::ChartCache,
-    store: StoreAnswers,
+    sales: SalesAnswers,
 }
 
 /// The data sets and the classifier trained against them, taken before the engine holds a
@@ -67,7 +67,7 @@ impl Assistant {
         datasets: Datasets,
         links: ChartLinks,
         time_zone: jiff::tz::TimeZone,
-        store: StoreAnswers,
+        sales: SalesAnswers,
     ) -> Assistant {
         Assistant {
             inner: Arc::new(Inner {
@@ -78,7 +78,7 @@ impl Assistant {
                 trained: Mutex::new(None),
                 train_lock: tokio::sync::Mutex::new(()),
                 charts: charts::ChartCache::default(),
-                store,
+                sales,
             }),
         }
     }
@@ -327,7 +327,7 @@ pub enum ChartFailure {
     #[error(transparent)]
     Lookup(#[from] crate::datasets::LookupError),
     #[error(transparent)]
-    Metrics(#[from] crate::stripe::MetricsError),
+    Metrics(#[from] crate::sales::SalesError),
     #[error("drawing a chart: {0}")]
     Draw(String),
 }

@@ -1,16 +1,16 @@
 //! Builds the assistant from the configuration: the intents file (or the demo's), the data sets
 //! it reads (the demo's cities set is imported on first start), chart links signed with the
-//! deployment's secret, the store metrics for staff questions, and a first training so the
+//! deployment's secret, the sales figures for staff questions, and a first training so the
 //! first message does not wait for it.
 
 use super::Assistant;
 use super::chart_links::ChartLinks;
 use super::intents::{self, IntentSet, IntentsError};
-use super::store::StoreAnswers;
-use crate::config::Config;
+use super::sales::SalesAnswers;
+use crate::config::{Config, ConfigError};
 use crate::datasets::{Datasets, ImportError, import};
+use crate::sales::Sales;
 use crate::store::StoreError;
-use crate::stripe::StoreMetrics;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
@@ -20,8 +20,8 @@ pub enum SetupError {
     Demo(#[from] ImportError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("funnels.time_zone `{0}` is not a known IANA time zone")]
-    TimeZone(String),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
 }
 
 /// The assistant when intents are configured (or the demo is on), with its data sets.
@@ -29,7 +29,7 @@ pub async fn from_config(
     config: &Config,
     datasets: &Datasets,
     secret: &[u8],
-    store_metrics: StoreMetrics,
+    sales: Sales,
 ) -> Result<Option<Assistant>, SetupError> {
     if config.demo {
         import::ensure_demo(datasets.store()).await?;
@@ -46,12 +46,11 @@ pub async fn from_config(
             tracing::warn!(dataset = name, "the intents read a data set that is not imported yet");
         }
     }
-    let time_zone = jiff::tz::TimeZone::get(&config.funnels.time_zone)
-        .map_err(|_| SetupError::TimeZone(config.funnels.time_zone.clone()))?;
+    let time_zone = config.zone()?;
     let ttl = i64::try_from(config.chart_link_ttl_secs).unwrap_or(i64::MAX / 2);
     let links = ChartLinks::new(secret, ttl, config.public_base());
-    let store = StoreAnswers::new(store_metrics, secret, ttl, config.public_base());
-    let assistant = Assistant::new(intents, datasets.clone(), links, time_zone, store);
+    let sales = SalesAnswers::new(sales, secret, ttl, config.public_base());
+    let assistant = Assistant::new(intents, datasets.clone(), links, time_zone, sales);
     assistant.prepare().await?;
     Ok(Some(assistant))
 }

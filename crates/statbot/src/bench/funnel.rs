@@ -3,12 +3,12 @@
 //! reports over several ranges, then again while new events keep arriving.
 
 use crate::cli::CliError;
-use crate::config::FunnelsConfig;
 use crate::engine;
 use crate::funnels::{DateRange, Funnels};
 use crate::store::{EventKind, NewEvent, Store};
 use rand::{Rng, SeedableRng};
 use statbot_core::Platform;
+use statbot_core::funnel::Rules;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -29,7 +29,7 @@ pub async fn run(events: usize, days: i64, database_url: Option<String>) -> Resu
 async fn bench(events: usize, days: i64, url: &str) -> Result<(), CliError> {
     let store = Store::open(url).await?;
     let flows = Arc::new(engine::flows::load(true, None, None)?);
-    let funnels = Funnels::new(store.clone(), flows, &FunnelsConfig::default())?;
+    let funnels = Funnels::new(store.clone(), flows, Rules::DEFAULT_WINDOW_DAYS, jiff::tz::TimeZone::UTC)?;
     crate::cli::outln!("bench funnel: {events} events of journeys through `{FLOW}` over {days} days");
 
     let started = Instant::now();

@@ -60,7 +60,7 @@ pub enum BenchCommand {
         #[arg(long)]
         database_url: Option<String>,
     },
-    /// Store metrics over a large Stripe mirror: building the rollups, each metric over a week,
+    /// Sales figures over a large Stripe mirror: building the rollups, each metric over a week,
     /// a month, a year and three years, and a synced page's upkeep.
     StripeMetrics {
         /// Charges in the mirror.

@@ -1,4 +1,4 @@
-//! `statbot bench stripe-metrics`: the store metrics over a large mirror. N generated charges
+//! `statbot bench stripe-metrics`: the sales figures over a large mirror. N generated charges
 //! (three years of a shop: repeat customers, product-like descriptions, some failed, some
 //! refunded on a later day, two currencies) are written into a fresh mirror; the rollups are
 //! built from it, then each metric is timed over a week, a month, a year and everything, and a
@@ -6,9 +6,9 @@
 
 use crate::cli::{CliError, outln};
 use crate::dates::DayRange;
+use crate::sales::periods::Period;
+use crate::sales::{Sales, SalesSettings};
 use crate::store::{Store, StripeCharge, StripeCustomer, StripePage, StripeRefund};
-use crate::stripe::periods::Period;
-use crate::stripe::{MetricsSettings, StoreMetrics};
 use jiff::tz::TimeZone;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -130,16 +130,16 @@ async fn bench(count: usize, url: &str) -> Result<(), CliError> {
 
     let zone = TimeZone::UTC;
     let started = Instant::now();
-    store.rebuild_stripe_rollups(&zone).await?;
+    store.rebuild_sales_rollups(&zone).await?;
     store.mark_stripe_synced().await?;
     outln!("  rollups built from the mirror in {:.1} s", started.elapsed().as_secs_f64());
 
-    let settings = MetricsSettings {
+    let settings = SalesSettings {
         zone: zone.clone(),
         max_mirror_age: Duration::from_secs(86_400),
         live_timeout: Duration::from_secs(1),
     };
-    let metrics = StoreMetrics::new(store.clone(), None, settings);
+    let metrics = Sales::new(store.clone(), None, settings);
     let today = metrics.today();
     outln!("  metric (median / slowest of 9, ms)        week      month     year      3 years");
     let ranges: Vec<DayRange> = [6, 29, 364, DAYS - 1]

@@ -23,7 +23,7 @@ pub async fn run(days: i64, teams: usize, database_url: Option<String>) -> Resul
 
 async fn bench(days: i64, team_count: usize, url: &str) -> Result<(), CliError> {
     let store = Store::open(url).await?;
-    let teams = Teams::new(store.clone(), &TeamConfig::default(), "UTC")?;
+    let teams = Teams::new(store.clone(), &TeamConfig::default(), jiff::tz::TimeZone::UTC);
     let today = teams.today();
     let first = today.checked_sub(jiff::Span::new().days(days - 1)).map_err(|e| CliError(e.to_string()))?;
     outln!("bench team: {team_count} teams, {days} days each, default metrics, one day in ten missing");

@@ -3,7 +3,7 @@
 
 use super::{CliError, quiet_tool};
 use crate::channels::console;
-use crate::config::Config;
+use crate::config::{Config, ConfigWarning};
 use crate::engine::Engine;
 use crate::store::Store;
 use clap::Args;
@@ -19,13 +19,13 @@ pub struct ChatArgs {
     contact: Option<String>,
 }
 
-pub async fn run((mut config, unknown): (Config, Vec<String>), args: ChatArgs) -> Result<(), CliError> {
+pub async fn run((mut config, warnings): (Config, Vec<ConfigWarning>), args: ChatArgs) -> Result<(), CliError> {
     // Log lines would interleave with the conversation: only warnings and errors.
-    let flows = quiet_tool(&mut config, &unknown, args.demo)?;
+    let flows = quiet_tool(&mut config, &warnings, args.demo)?;
     let store = Store::open(&config.database_url).await?;
     let secret = crate::app::deployment_secret(&config, &store).await?;
     let datasets = crate::datasets::Datasets::new(store.clone());
-    let metrics = crate::stripe::metrics_from_config(&config, store.clone())?;
+    let metrics = crate::sales::from_config(&config, store.clone())?;
     let assistant = crate::assistant::setup::from_config(&config, &datasets, secret.as_bytes(), metrics).await?;
     let engine = Engine::new(
         store.clone(),

@@ -1,7 +1,7 @@
 //! `statbot dataset import|list|show|compare`: bring a CSV data set in, and look at its rows.
 
 use super::CliError;
-use crate::config::Config;
+use crate::config::{Config, ConfigWarning};
 use crate::datasets::{Comparison, Datasets, Entity, ImportFiles, format, import};
 use crate::store::Store;
 use clap::{Args, Subcommand, ValueEnum};
@@ -75,11 +75,11 @@ enum Format {
     Csv,
 }
 
-pub async fn run((config, unknown): (Config, Vec<String>), command: DatasetCommand) -> Result<(), CliError> {
+pub async fn run((config, warnings): (Config, Vec<ConfigWarning>), command: DatasetCommand) -> Result<(), CliError> {
     let mut config = config;
     config.log.filter = "warn".into();
     crate::telemetry::init(&config.log);
-    super::warn_unknown(&unknown);
+    super::warn_config(&warnings);
     let store = Store::open(&config.database_url).await?;
     let result = execute(&store, command).await;
     store.close().await;

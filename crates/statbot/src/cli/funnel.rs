@@ -1,7 +1,7 @@
 //! `statbot funnel FLOW`: a flow's funnel over a date range, as a table, JSON or CSV.
 
 use super::{CliError, quiet_tool};
-use crate::config::Config;
+use crate::config::{Config, ConfigWarning};
 use crate::funnels::{DateRange, Funnels, format};
 use crate::store::Store;
 use clap::{Args, ValueEnum};
@@ -34,10 +34,10 @@ enum Format {
     Csv,
 }
 
-pub async fn run((mut config, unknown): (Config, Vec<String>), args: FunnelArgs) -> Result<(), CliError> {
-    let flows = quiet_tool(&mut config, &unknown, args.demo)?;
+pub async fn run((mut config, warnings): (Config, Vec<ConfigWarning>), args: FunnelArgs) -> Result<(), CliError> {
+    let flows = quiet_tool(&mut config, &warnings, args.demo)?;
     let store = Store::open(&config.database_url).await?;
-    let funnels = Funnels::new(store.clone(), Arc::new(flows), &config.funnels)?;
+    let funnels = Funnels::new(store.clone(), Arc::new(flows), config.funnels.window_days, config.zone()?)?;
     let range = DateRange::parse(args.from.as_deref(), args.to.as_deref(), funnels.today())?;
     let report = funnels.report(&args.flow, range, args.by_day).await;
     store.close().await;

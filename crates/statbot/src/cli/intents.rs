@@ -2,7 +2,7 @@
 //! the matcher makes of a phrase (intent, confidence, entities) while writing intents.
 
 use super::CliError;
-use crate::config::Config;
+use crate::config::{Config, ConfigWarning};
 use crate::store::Store;
 use clap::{Subcommand, ValueEnum};
 
@@ -34,10 +34,13 @@ pub enum Format {
     Json,
 }
 
-pub async fn run((mut config, unknown): (Config, Vec<String>), command: IntentsCommand) -> Result<(), CliError> {
+pub async fn run(
+    (mut config, warnings): (Config, Vec<ConfigWarning>),
+    command: IntentsCommand,
+) -> Result<(), CliError> {
     config.log.filter = "warn".into();
     crate::telemetry::init(&config.log);
-    super::warn_unknown(&unknown);
+    super::warn_config(&warnings);
     let store = Store::open(&config.database_url).await?;
     let result = match command {
         IntentsCommand::Misses { days, limit, format } => misses(&store, days, limit, format).await,
@@ -89,7 +92,7 @@ async fn misses(store: &Store, days: i64, limit: i64, format: Format) -> Result<
 async fn classify(config: &Config, store: &Store, text: &str) -> Result<(), CliError> {
     let secret = crate::app::deployment_secret(config, store).await?;
     let datasets = crate::datasets::Datasets::new(store.clone());
-    let metrics = crate::stripe::metrics_from_config(config, store.clone())?;
+    let metrics = crate::sales::from_config(config, store.clone())?;
     let Some(assistant) = crate::assistant::setup::from_config(config, &datasets, secret.as_bytes(), metrics).await?
     else {
         return Err(CliError("no intents are configured: set intents_file or use --demo".into()));

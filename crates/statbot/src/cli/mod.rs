@@ -22,7 +22,7 @@ mod stripe;
 mod team;
 mod users;
 
-use crate::config::{self, Config, ConfigError};
+use crate::config::{self, Config, ConfigError, ConfigWarning};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -122,8 +122,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-/// Loads the configuration and sets up logging; warns about unknown `STATBOT_*` variables.
-fn load_config(path: Option<PathBuf>) -> Result<(Config, Vec<String>), ConfigError> {
+/// Loads the configuration, with what is worth a warning once logging is set up.
+fn load_config(path: Option<PathBuf>) -> Result<(Config, Vec<ConfigWarning>), ConfigError> {
     Config::load(path.as_deref())
 }
 
@@ -132,12 +132,12 @@ fn load_config(path: Option<PathBuf>) -> Result<(Config, Vec<String>), ConfigErr
 /// configured. Returns the flows.
 fn quiet_tool(
     config: &mut Config,
-    unknown: &[String],
+    warnings: &[ConfigWarning],
     demo: bool,
 ) -> Result<crate::engine::LoadedFlows, crate::engine::FlowLoadError> {
     config.log.filter = "warn".into();
     crate::telemetry::init(&config.log);
-    warn_unknown(unknown);
+    warn_config(warnings);
     config.demo |= demo || config.flows_dir.is_none();
     crate::engine::flows::load(config.demo, config.flows_dir.as_deref(), config.default_flow.as_deref())
 }
@@ -154,8 +154,8 @@ pub(crate) fn emit(text: &str) {
     }
 }
 
-fn warn_unknown(unknown: &[String]) {
-    for var in unknown {
-        tracing::warn!(variable = %var, "unknown STATBOT_* environment variable ignored");
+fn warn_config(warnings: &[ConfigWarning]) {
+    for warning in warnings {
+        tracing::warn!("{warning}");
     }
 }

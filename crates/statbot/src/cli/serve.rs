@@ -1,8 +1,8 @@
 //! `statbot serve`: the server, until Ctrl-C or SIGTERM.
 
-use super::{CliError, warn_unknown};
+use super::{CliError, warn_config};
 use crate::app::App;
-use crate::config::Config;
+use crate::config::{Config, ConfigWarning};
 use crate::telemetry;
 use clap::Args;
 use std::net::SocketAddr;
@@ -17,9 +17,9 @@ pub struct ServeArgs {
     addr: Option<SocketAddr>,
 }
 
-pub async fn run((mut config, unknown): (Config, Vec<String>), args: ServeArgs) -> Result<(), CliError> {
+pub async fn run((mut config, warnings): (Config, Vec<ConfigWarning>), args: ServeArgs) -> Result<(), CliError> {
     telemetry::init(&config.log);
-    warn_unknown(&unknown);
+    warn_config(&warnings);
     config.demo |= args.demo;
     if let Some(addr) = args.addr {
         config.addr = addr;

@@ -1,13 +1,14 @@
 //! `statbot stripe sync [--full]` brings the Stripe mirror up to date, with a progress line on
 //! a terminal, and says what it did in one sentence. `statbot stripe revenue|top-customers|words`
-//! print the store metrics over a range of days as a table, JSON or CSV.
+//! print the sales figures over a range of days as a table, JSON or CSV.
 
 use super::CliError;
-use crate::config::Config;
+use crate::config::{Config, ConfigWarning};
 use crate::dates::DayRange;
+use crate::sales::periods::{self, Period};
+use crate::sales::report;
 use crate::store::Store;
-use crate::stripe::periods::{self, Period};
-use crate::stripe::{self, ObjectList, SyncOptions, report};
+use crate::stripe::{self, ObjectList, SyncOptions};
 use clap::{Args, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 
@@ -76,11 +77,11 @@ pub struct SyncArgs {
     full: bool,
 }
 
-pub async fn run((config, unknown): (Config, Vec<String>), command: StripeCommand) -> Result<(), CliError> {
+pub async fn run((config, warnings): (Config, Vec<ConfigWarning>), command: StripeCommand) -> Result<(), CliError> {
     let mut config = config;
     config.log.filter = "warn".into();
     crate::telemetry::init(&config.log);
-    super::warn_unknown(&unknown);
+    super::warn_config(&warnings);
     let store = Store::open(&config.database_url).await?;
     let result = match command {
         StripeCommand::Sync(args) => sync(&config, &store, args.full).await,
@@ -111,7 +112,7 @@ fn print(
 }
 
 async fn revenue(config: &Config, store: &Store, args: RevenueArgs) -> Result<(), CliError> {
-    let metrics = stripe::metrics_from_config(config, store.clone())?;
+    let metrics = crate::sales::from_config(config, store.clone())?;
     let range = range(&args.range, metrics.today())?;
     let period = match &args.period {
         Some(text) => text.parse::<Period>().map_err(CliError)?,
@@ -122,14 +123,14 @@ async fn revenue(config: &Config, store: &Store, args: RevenueArgs) -> Result<()
 }
 
 async fn top_customers(config: &Config, store: &Store, args: RankArgs) -> Result<(), CliError> {
-    let metrics = stripe::metrics_from_config(config, store.clone())?;
+    let metrics = crate::sales::from_config(config, store.clone())?;
     let range = range(&args.range, metrics.today())?;
     let report = metrics.top_customers(range, args.currency.as_deref(), args.limit.max(1)).await?;
     print(args.range.format, &report, || report::top_customers_table(&report), || report::top_customers_csv(&report))
 }
 
 async fn words(config: &Config, store: &Store, args: RankArgs) -> Result<(), CliError> {
-    let metrics = stripe::metrics_from_config(config, store.clone())?;
+    let metrics = crate::sales::from_config(config, store.clone())?;
     let range = range(&args.range, metrics.today())?;
     let report = metrics.words(range, args.currency.as_deref(), args.limit.max(1)).await?;
     print(args.range.format, &report, || report::words_table(&report), || report::words_csv(&report))
@@ -138,7 +139,7 @@ async fn words(config: &Config, store: &Store, args: RankArgs) -> Result<(), Cli
 async fn sync(config: &Config, store: &Store, full: bool) -> Result<(), CliError> {
     let client = stripe::client_from_config(&config.stripe)?
         .ok_or_else(|| CliError("no Stripe secret key is configured: set STATBOT_STRIPE_SECRET_KEY".into()))?;
-    let zone = stripe::business_zone(config)?;
+    let zone = config.zone()?;
     let Some(lock) = store.try_stripe_lock().await? else {
         return Err(CliError("another statbot instance is syncing Stripe right now; try again shortly".into()));
     };

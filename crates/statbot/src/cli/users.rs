@@ -2,9 +2,9 @@
 //! from a hidden prompt (asked twice) or, for scripts, from standard input with
 //! `--password-stdin`. `link`, `unlink` and `links` (chats linked to accounts) are in `links.rs`.
 
-use super::{CliError, warn_unknown};
+use super::{CliError, warn_config};
 use crate::auth;
-use crate::config::Config;
+use crate::config::{Config, ConfigWarning};
 use crate::store::{Role, Store};
 use crate::team::{Team, Teams};
 use crate::telemetry;
@@ -29,9 +29,9 @@ pub enum UsersCommand {
     Links(super::links::LinkCommand),
 }
 
-pub async fn run((config, unknown): (Config, Vec<String>), cmd: UsersCommand) -> Result<(), CliError> {
+pub async fn run((config, warnings): (Config, Vec<ConfigWarning>), cmd: UsersCommand) -> Result<(), CliError> {
     telemetry::init(&crate::config::LogConfig { filter: "warn".into(), ..config.log.clone() });
-    warn_unknown(&unknown);
+    warn_config(&warnings);
     let (name, role, password_stdin, team) = match cmd {
         UsersCommand::Add { name, role, password_stdin, team } => (name, role, password_stdin, team),
         UsersCommand::Links(cmd) => return super::links::run(&config, cmd).await,
@@ -62,7 +62,7 @@ async fn create(
     password: &str,
     team: Option<&str>,
 ) -> Result<Team, CliError> {
-    let teams = Teams::new(store.clone(), &config.team, &config.funnels.time_zone)?;
+    let teams = Teams::new(store.clone(), &config.team, config.zone()?);
     let id = auth::create_user(store, name, role, password).await?;
     Ok(teams.assign(id, team).await?)
 }

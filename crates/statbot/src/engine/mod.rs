@@ -7,7 +7,7 @@
 pub mod flows;
 mod intake;
 mod processor;
-mod store_answers;
+mod sales_answers;
 
 pub use flows::{FlowLoadError, LoadedFlows};
 pub use intake::IntakeError;
@@ -216,8 +216,8 @@ impl Engine {
 
     /// Acts on leased messages (one contact's in order) in one transaction that marks them
     /// processed, and hands the Messenger replies to the sender; returns the ids it marked.
-    /// The connection is let go while profiles are fetched and store questions answered
-    /// (network calls and store metrics never run under the database's write lock).
+    /// The connection is let go while profiles are fetched and sales questions answered
+    /// (network calls and sales figures never run under the database's write lock).
     async fn act_on(
         &self,
         mut conn: store::Conn,
@@ -231,14 +231,14 @@ impl Engine {
         contact_ids.dedup();
         let mut contacts = store::load_contacts(&mut conn, &contact_ids).await?;
         let missing = self.missing_profiles(&messages, &contacts);
-        let store_questions = self.store_questions(&messages, prepared);
+        let sales_questions = self.sales_questions(&messages, prepared);
         let mut answered = HashMap::new();
-        if !missing.is_empty() || !store_questions.is_empty() {
+        if !missing.is_empty() || !sales_questions.is_empty() {
             drop(conn);
             if !missing.is_empty() {
                 self.fetch_profiles(missing, &mut contacts).await?;
             }
-            answered = self.answer_store_questions(store_questions).await?;
+            answered = self.answer_sales_questions(sales_questions).await?;
             conn = store.conn().await?;
         }
         let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(StoreError::from)?;
@@ -284,14 +284,14 @@ impl Engine {
 
     /// Works out one message's consequences: the button click, the steps entered, coupons
     /// handed out (claimed inside the transaction), the replies and the contact's new position.
-    /// `answered` is the message's store answer, computed before the transaction.
+    /// `answered` is the message's sales answer, computed before the transaction.
     async fn respond(
         &self,
         tx: &mut sqlx::AnyConnection,
         message: &ClaimedInbound,
         contact: &Contact,
         prepared: Option<&Prepared>,
-        answered: Option<store_answers::Answered>,
+        answered: Option<sales_answers::Answered>,
         batch: &mut Batch,
     ) -> Result<(), EngineError> {
         // Link messages (`link CODE`, `unlink`) come before the assistant and the flows.

@@ -6,7 +6,6 @@
 pub mod charts;
 pub mod format;
 
-use crate::config::FunnelsConfig;
 use crate::engine::LoadedFlows;
 use crate::store::{RollupRound, Store, StoreError};
 use jiff::civil::Date;
@@ -38,8 +37,6 @@ pub enum FunnelError {
     UnknownFlow(String),
     #[error("{0}")]
     BadRange(String),
-    #[error("funnels.time_zone `{0}` is not a time zone statbot knows (use an IANA name such as Europe/Paris)")]
-    BadTimeZone(String),
     #[error("funnels.window_days must be at least 1 (it is {0})")]
     BadWindow(i64),
     #[error(transparent)]
@@ -103,22 +100,30 @@ pub struct Funnels {
     store: Store,
     flows: Arc<LoadedFlows>,
     rules: Rules,
-    config: FunnelsConfig,
+    window_days: i64,
+    /// The business time zone's name, as reports say it.
+    time_zone: String,
     /// The rules as the rollup records them: changing any part recounts everything.
     rules_key: String,
 }
 
 impl Funnels {
-    pub fn new(store: Store, flows: Arc<LoadedFlows>, config: &FunnelsConfig) -> Result<Funnels, FunnelError> {
-        if config.window_days < 1 {
-            return Err(FunnelError::BadWindow(config.window_days));
+    /// Funnels over `flows` with a conversion window of `window_days` (`funnels.window_days`),
+    /// in the business time zone.
+    pub fn new(
+        store: Store,
+        flows: Arc<LoadedFlows>,
+        window_days: i64,
+        zone: jiff::tz::TimeZone,
+    ) -> Result<Funnels, FunnelError> {
+        if window_days < 1 {
+            return Err(FunnelError::BadWindow(window_days));
         }
-        let time_zone = jiff::tz::TimeZone::get(&config.time_zone)
-            .map_err(|_| FunnelError::BadTimeZone(config.time_zone.clone()))?;
-        let rules = Rules::new(config.window_days, time_zone);
+        let time_zone = zone.iana_name().unwrap_or("UTC").to_owned();
+        let rules = Rules::new(window_days, zone);
         let entries: Vec<String> = flows.set.iter().map(|f| format!("{}={}", f.name, f.entry)).collect();
-        let rules_key = format!("window_ms={};tz={};entries={}", rules.window_ms, config.time_zone, entries.join(","));
-        Ok(Funnels { store, flows, rules, config: config.clone(), rules_key })
+        let rules_key = format!("window_ms={};tz={};entries={}", rules.window_ms, time_zone, entries.join(","));
+        Ok(Funnels { store, flows, rules, window_days, time_zone, rules_key })
     }
 
     pub fn rules(&self) -> &Rules {
@@ -188,13 +193,7 @@ impl Funnels {
         } else {
             (funnel::report(flow, &self.store.funnel_counters(&flow.name, from, to).await?), None)
         };
-        Ok(RangeReport {
-            range,
-            time_zone: self.config.time_zone.clone(),
-            window_days: self.config.window_days,
-            funnel,
-            days,
-        })
+        Ok(RangeReport { range, time_zone: self.time_zone.clone(), window_days: self.window_days, funnel, days })
     }
 
     /// The worker: rolls up new events every [`EVERY`] until cancelled. Live traffic comes

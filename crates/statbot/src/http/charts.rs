@@ -78,7 +78,7 @@ pub async fn answer(State(state): State<AppState>, Path(file): Path<String>) -> 
         .into_response())
 }
 
-/// `GET /charts/answers/store/{token}.png`: a store answer's chart, the report read again for
+/// `GET /charts/answers/store/{token}.png`: a sales answer's chart, the report read again for
 /// the range and currency the token carries. No login: the signed, expiring token is the
 /// permission (Messenger fetches these); not kept by shared caches.
 pub async fn store_answer(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, ApiError> {
@@ -86,7 +86,7 @@ pub async fn store_answer(State(state): State<AppState>, Path(file): Path<String
         return Err(ApiError::NotFound("chart".into()));
     };
     let token = file.strip_suffix(".png").ok_or_else(|| ApiError::NotFound("chart".into()))?;
-    let png = assistant.store().chart_png(token).await.map_err(chart_failure)?;
+    let png = assistant.sales().chart_png(token).await.map_err(chart_failure)?;
     Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "private, max-age=300")], png).into_response())
 }
 

@@ -187,7 +187,7 @@ pub async fn home(
         range,
         range_error,
         range_action: "/".into(),
-        time_zone: config.time_zone.clone(),
+        time_zone: state.config.time_zone().to_owned(),
         window_days: config.window_days,
         flows,
     }
@@ -295,7 +295,7 @@ pub async fn flow(
         range,
         range_error,
         range_action: format!("/flows/{flow}"),
-        time_zone: config.time_zone.clone(),
+        time_zone: state.config.time_zone().to_owned(),
         window_days: config.window_days,
     }
     .into_response())

@@ -1,4 +1,4 @@
-//! `GET /store?from=&to=&period=&currency=`: the Stripe store metrics on the dashboard. The
+//! `GET /store?from=&to=&period=&currency=`: the Stripe sales figures on the dashboard. The
 //! figures of the range against the previous range of equal length (a change is green when it
 //! is good news: a rise in refunds or failed payments is not), new customers, the series by
 //! period, the charts, the top customers with their average order, the words that sell, where
@@ -14,10 +14,10 @@ use super::session::Dashboard;
 use super::store_charts::{CHARTS, RANKED};
 use super::store_request::{Asked, StoreParams, default_asked, query};
 use crate::dates::DayRange;
-use crate::stripe::metrics::{Compared, CurrencyRevenue, FIGURES, Kind, RevenueReport, TopCustomers, TopWords};
-use crate::stripe::money;
-use crate::stripe::periods::Period;
-use crate::stripe::report::{change_text, provenance_sentence, range_text};
+use crate::sales::metrics::{Compared, CurrencyRevenue, FIGURES, Kind, RevenueReport, TopCustomers, TopWords};
+use crate::sales::money;
+use crate::sales::periods::Period;
+use crate::sales::report::{change_text, provenance_sentence, range_text};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::rejection::QueryRejection;
@@ -113,7 +113,7 @@ pub async fn page(
     dashboard: Dashboard,
     params: Result<Query<StoreParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let metrics = &state.store_metrics;
+    let metrics = &state.sales;
     let today = metrics.today();
     let (asked, mut error) = match params.map_err(|e| e.body_text()).and_then(|Query(p)| p.asked(today)) {
         Ok(asked) => (asked, None),

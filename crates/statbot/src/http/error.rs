@@ -126,7 +126,7 @@ impl From<FunnelError> for ApiError {
             FunnelError::UnknownFlow(name) => ApiError::NotFound(format!("flow `{name}`")),
             FunnelError::BadRange(message) => ApiError::BadRequest(message),
             FunnelError::Store(e) => e.into(),
-            other @ (FunnelError::BadTimeZone(_) | FunnelError::BadWindow(_)) => ApiError::Internal(other.to_string()),
+            other @ FunnelError::BadWindow(_) => ApiError::Internal(other.to_string()),
         }
     }
 }

@@ -50,7 +50,7 @@ pub struct AppState {
     pub datasets: Datasets,
     pub teams: crate::team::Teams,
     pub tokens: TokenKeys,
-    pub store_metrics: crate::stripe::StoreMetrics,
+    pub sales: crate::sales::Sales,
     pub shop: crate::shop::Shop,
 }
 

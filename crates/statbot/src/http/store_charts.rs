@@ -1,15 +1,15 @@
-//! `GET /charts/store/{name}.png|svg?from=&to=&period=&currency=`: the store metrics drawn,
+//! `GET /charts/store/{name}.png|svg?from=&to=&period=&currency=`: the sales figures drawn,
 //! for operators (a dashboard session or a bearer token). `revenue` (gross and net volume per
 //! period), `payments` (successful and failed per period), `customers` (the top ten by net
 //! revenue) and `words` (the ten words that sell most), in the asked currency or the range's
-//! main one. The specs are [`crate::stripe::charts`]'s, which the bot sends too.
+//! main one. The specs are [`crate::sales::charts`]'s, which the bot sends too.
 
 use super::AppState;
 use super::charts::{render, split_file};
 use super::error::ApiError;
 use super::extract::Operator;
 use super::store_request::StoreParams;
-use crate::stripe::charts;
+use crate::sales::charts;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -33,7 +33,7 @@ pub async fn chart(
 ) -> Result<Response, ApiError> {
     let (name, format) = split_file(&file)?;
     let Query(params) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let metrics = &state.store_metrics;
+    let metrics = &state.sales;
     let asked = params.asked(metrics.today()).map_err(ApiError::BadRequest)?;
     let currency = asked.currency.as_deref();
     let chart = match name {

@@ -4,7 +4,7 @@
 //! that asks for it again.
 
 use crate::dates::DayRange;
-use crate::stripe::periods::{self, Period};
+use crate::sales::periods::{self, Period};
 use jiff::civil::Date;
 use serde::Deserialize;
 

@@ -1,4 +1,4 @@
-//! The store metrics API for operators: `GET /api/v1/stripe/revenue`, `/top-customers` and
+//! The sales figures API for operators: `GET /api/v1/stripe/revenue`, `/top-customers` and
 //! `/words`, over `from`/`to`/`days` (thirty days up to today by default), as JSON or CSV.
 
 use super::AppState;
@@ -6,19 +6,19 @@ use super::download::{csv_file, wants_csv};
 use super::error::ApiError;
 use super::extract::Operator;
 use crate::dates::DayRange;
-use crate::stripe::periods::{self, Period};
-use crate::stripe::report;
-use crate::stripe::{MetricsError, StoreMetrics};
+use crate::sales::periods::{self, Period};
+use crate::sales::report;
+use crate::sales::{Sales, SalesError};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-impl From<MetricsError> for ApiError {
-    fn from(e: MetricsError) -> Self {
+impl From<SalesError> for ApiError {
+    fn from(e: SalesError) -> Self {
         match e {
-            MetricsError::Store(e) => e.into(),
-            MetricsError::BadRequest(message) => ApiError::BadRequest(message),
+            SalesError::Store(e) => e.into(),
+            SalesError::BadRequest(message) => ApiError::BadRequest(message),
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -71,8 +71,8 @@ impl MetricsQuery {
 }
 
 /// What every metric route starts from: CSV or not, the range, and the metrics.
-fn asked<'a>(state: &'a AppState, query: &MetricsQuery) -> Result<(bool, DayRange, &'a StoreMetrics), ApiError> {
-    let metrics = &state.store_metrics;
+fn asked<'a>(state: &'a AppState, query: &MetricsQuery) -> Result<(bool, DayRange, &'a Sales), ApiError> {
+    let metrics = &state.sales;
     Ok((wants_csv(query.format.as_deref())?, query.range(metrics.today())?, metrics))
 }
 

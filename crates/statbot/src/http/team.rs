@@ -25,7 +25,6 @@ impl From<TeamError> for ApiError {
             TeamError::Forbidden(message) => ApiError::Forbidden(message),
             TeamError::Definition(e) => ApiError::BadRequest(e.to_string()),
             TeamError::Store(e) => e.into(),
-            TeamError::BadTimeZone(_) => ApiError::Internal(e.to_string()),
         }
     }
 }

@@ -125,7 +125,7 @@ impl Shop {
     async fn charge(&self, order: Order) -> Result<Order, ShopError> {
         let stripe = self.stripe()?;
         let key = charge_key(&order);
-        // What was bought, so the store metrics' words see the product names.
+        // What was bought, so the sales figures' words see the product names.
         let items: Vec<String> = order.items.iter().map(|i| format!("{} × {}", i.quantity, i.name)).collect();
         let description = format!("Order {}: {}", order.id, items.join(", "));
         let charge = NewCharge {

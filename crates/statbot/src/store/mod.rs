@@ -12,14 +12,14 @@ mod funnels;
 mod inbound;
 mod migrate;
 mod outbox;
+mod sales_payers;
+mod sales_rollups;
+mod sales_top_customers;
 mod sessions;
 mod settings;
 mod shop;
 pub(crate) mod staff_links;
 mod stripe;
-mod stripe_payers;
-mod stripe_rollups;
-mod stripe_top_customers;
 mod teams;
 mod users;
 mod utterances;
@@ -32,14 +32,16 @@ pub use events::{EventKind, NewEvent};
 pub use funnels::{FlowEvent, RollupRound};
 pub use inbound::{ClaimScope, ClaimedInbound, Ingested};
 pub use outbox::{NewReply, OutboxMessage, OutboxStats, SendLease};
+pub use sales_rollups::{CustomerSpend, RollupMeta, WordRow};
+pub use sales_top_customers::{CustomerTotal, SpanLeader};
 pub use sessions::Session;
 pub use shop::{
     CustomerProfile, NewOrder, NewProduct, Order, OrderInsert, OrderItem, OrderStatus, Product, ProductChange,
     Settlement,
 };
 pub use staff_links::ContactLink;
-pub use stripe::{StripeCharge, StripeCustomer, StripeLock, StripePage, StripeProduct, StripeRefund, StripeSyncState};
-pub use stripe_rollups::{CustomerSpend, RollupMeta, WordRow};
+pub use statbot_core::sales::{StripeCharge, StripeCustomer, StripeProduct, StripeRefund};
+pub use stripe::{StripeLock, StripePage, StripeSyncState};
 pub use teams::{DayWrite, StoredFigure, StoredTeam};
 pub use users::{Role, User};
 pub use utterances::{Miss, NewUtterance};

@@ -6,55 +6,8 @@
 use super::{Backend, Conn, Result, Store, now_ms, sql, statement_chunks, values_list};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use statbot_core::sales::{StripeCharge, StripeCustomer, StripeProduct, StripeRefund};
 use std::collections::HashMap;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StripeCustomer {
-    pub id: String,
-    pub email: Option<String>,
-    pub name: Option<String>,
-    pub created: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StripeProduct {
-    pub id: String,
-    pub name: String,
-    pub description: Option<String>,
-    pub active: bool,
-    pub created: i64,
-}
-
-/// A charge; amounts are integers in the currency's minor units.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StripeCharge {
-    pub id: String,
-    pub amount: i64,
-    pub amount_refunded: i64,
-    /// Lower-case ISO code, e.g. `usd`.
-    pub currency: String,
-    /// `succeeded`, `pending` or `failed`.
-    pub status: String,
-    pub paid: bool,
-    pub refunded: bool,
-    pub disputed: bool,
-    pub customer: Option<String>,
-    pub description: Option<String>,
-    /// The charge's metadata as a JSON object.
-    pub metadata: String,
-    pub created: i64,
-    pub payment_intent: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StripeRefund {
-    pub id: String,
-    pub charge: Option<String>,
-    pub amount: i64,
-    pub currency: String,
-    pub status: String,
-    pub created: i64,
-}
 
 /// Where one list's sync stands (see `crate::stripe::sync` for how it is used).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -91,13 +44,13 @@ async fn write_objects(conn: &mut AnyConnection, page: &StripePage, now: i64) ->
     let customers = last_by_id(&page.customers, |c| &c.id);
     let charges = last_by_id(&page.charges, |c| &c.id);
     let refunds = last_by_id(&page.refunds, |r| &r.id);
-    let delta = super::stripe_rollups::page_delta(conn, &customers, &charges, &refunds).await?;
+    let delta = super::sales_rollups::page_delta(conn, &customers, &charges, &refunds).await?;
     upsert_customers(conn, &customers, now).await?;
     upsert_products(conn, &last_by_id(&page.products, |p| &p.id), now).await?;
     upsert_charges(conn, &charges, now).await?;
     upsert_refunds(conn, &refunds, now).await?;
     if let Some(delta) = delta {
-        super::stripe_rollups::apply(conn, delta).await?;
+        super::sales_rollups::apply(conn, delta).await?;
     }
     Ok(())
 }

@@ -3,30 +3,17 @@
 //! into the store's mirror ([`sync`]). `statbot stripe sync` runs it on demand, and `statbot
 //! serve` on a schedule ([`run_scheduled`]), one instance at a time.
 
-pub mod charts;
 pub mod client;
 pub mod feed;
-pub mod live;
-pub mod metrics;
-pub mod money;
-pub mod payer_tally;
 pub mod payments;
-pub mod periods;
-pub mod report;
-pub mod rollup;
-pub mod sentences;
-pub mod spans;
 pub mod standin;
 pub mod sync;
 pub mod types;
-pub mod when;
-pub mod words;
 
 pub use client::{ClientSettings, StripeClient, StripeError};
-pub use metrics::{MetricsError, MetricsSettings, StoreMetrics};
 pub use sync::{ObjectList, SyncError, SyncOptions, SyncReport, sync};
 
-use crate::config::{Config, StripeConfig};
+use crate::config::StripeConfig;
 use crate::store::Store;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -40,26 +27,6 @@ pub fn client_from_config(config: &StripeConfig) -> Result<Option<StripeClient>,
     let settings =
         ClientSettings { timeout: Duration::from_secs(config.timeout_secs.max(1)), ..ClientSettings::default() };
     StripeClient::new(&config.api_base, config.secret_key.clone(), settings).map(Some)
-}
-
-/// The store metrics as configured: days in the business time zone (`funnels.time_zone`), the
-/// API asked directly when the mirror is older than `stripe.max_mirror_age_secs`.
-pub fn metrics_from_config(config: &Config, store: Store) -> Result<StoreMetrics, MetricsError> {
-    let zone = business_zone(config)?;
-    let client = client_from_config(&config.stripe)?;
-    let settings = MetricsSettings {
-        zone,
-        max_mirror_age: Duration::from_secs(config.stripe.max_mirror_age_secs),
-        live_timeout: Duration::from_secs(config.stripe.live_timeout_secs.max(1)),
-    };
-    Ok(StoreMetrics::new(store, client, settings))
-}
-
-/// The time zone whose days the rollups and metrics count in.
-pub fn business_zone(config: &Config) -> Result<jiff::tz::TimeZone, MetricsError> {
-    let name = &config.funnels.time_zone;
-    jiff::tz::TimeZone::get(name)
-        .map_err(|_| MetricsError::BadRequest(format!("unknown time zone `{name}` (funnels.time_zone)")))
 }
 
 /// One scheduled round: syncs unless another instance holds the sync lock. Returns the report,

@@ -7,9 +7,13 @@
 //! newest first; localstripe lists oldest first), its first object (`head`, the high-water mark)
 //! and its last (`tail`). New objects appear at the head of a newest-first list and at the tail
 //! of an oldest-first one, so a sync walks from the head until it meets the previous head, or
-//! from the tail to the end, or both while the order is unknown. With nothing new and the order
-//! known, that is one request per list: the head's first object is the high-water mark, or the
-//! page after the tail is empty.
+//! from the tail to the end. With nothing new, that is one request per list: the head's first
+//! object is the high-water mark, or the page after the tail is empty.
+//!
+//! The order is the server's, not the list's: once one list shows it, every list takes it.
+//! Until then (every object made in the same second, as localstripe's are in a burst), a list
+//! that fits in one page is read whole in one request, and what is new is what lies before the
+//! previous head or after the previous tail; a longer list is walked from both ends.
 //!
 //! Resuming: a walk from the head saves, with each page, its first object and the last object
 //! written; a walk from the tail moves the tail with each page. A killed sync therefore resumes
@@ -135,7 +139,7 @@ pub async fn sync(
     let started = Instant::now();
     let requests_before = client.requests();
     let mut report = SyncReport::default();
-    store.ensure_stripe_rollups(&options.zone).await?;
+    store.ensure_sales_rollups(&options.zone).await?;
     let gate = feed::gate(store, client, options.full).await?;
     if !matches!(gate, Gate::Unchanged) {
         for (i, list) in ObjectList::ALL.into_iter().enumerate() {
@@ -163,19 +167,32 @@ pub async fn sync_list(
     if options.full {
         state.run_full = true;
     }
+    if state.list_order.is_none() {
+        state.list_order = server_order(store).await?;
+    }
     let first_run = state.head_id.is_none() && state.tail_id.is_none();
     let mut written = 0;
     let mut reached_end = false;
     let resuming = state.run_after.is_some() && !state.run_full;
+    let mut first_page = None;
+    if state.list_order.is_none() && !first_run && !state.run_full && state.run_after.is_none() {
+        let fetched = fetch(client, list, None, options.page_size).await?;
+        if !fetched.has_more {
+            let count = write_whole_list(store, fetched.items, &mut state).await?;
+            progress(list, count);
+            return Ok(count);
+        }
+        first_page = Some(fetched);
+    }
     if state.run_full || first_run || state.run_after.is_some() || state.list_order.as_deref() != Some(OLDEST_FIRST) {
-        let (count, end) = walk_from_head(store, client, list, options, &mut state, progress).await?;
+        let (count, end) = walk_from_head(store, client, list, options, &mut state, first_page, progress).await?;
         written += count;
         reached_end = end;
     }
     // A resumed walk ends at the head it started from: what arrived in front of that since is
     // read now rather than at the next sync.
     if resuming && state.list_order.as_deref() != Some(OLDEST_FIRST) {
-        written += walk_from_head(store, client, list, options, &mut state, progress).await?.0;
+        written += walk_from_head(store, client, list, options, &mut state, None, progress).await?.0;
     }
     if !reached_end && state.tail_id.is_some() && state.list_order.as_deref() != Some(NEWEST_FIRST) {
         written += walk_from_tail(store, client, list, options, &mut state, progress).await?;
@@ -183,15 +200,53 @@ pub async fn sync_list(
     Ok(written)
 }
 
+/// The order any list of this server has shown, if one has.
+async fn server_order(store: &Store) -> Result<Option<String>, SyncError> {
+    for other in ObjectList::ALL {
+        let order = store.stripe_sync_state(other.name()).await?.list_order;
+        if matches!(order.as_deref(), Some(NEWEST_FIRST | OLDEST_FIRST)) {
+            return Ok(order);
+        }
+    }
+    Ok(None)
+}
+
+/// A list of unknown order read whole in one page: what lies before the previous head or after
+/// the previous tail is new (all of it when either has gone), and tells the order. Writes the
+/// new objects with the list's new ends; returns how many.
+async fn write_whole_list(store: &Store, mut items: Vec<Item>, state: &mut StripeSyncState) -> Result<u64, SyncError> {
+    let position = |id: &Option<String>| items.iter().position(|item| id.as_deref() == Some(item.id.as_str()));
+    let new_ends = (items.first().map(|i| (i.id.clone(), i.created)), items.last().map(|i| i.id.clone()));
+    if let (Some(head), Some(tail)) = (position(&state.head_id), position(&state.tail_id))
+        && head <= tail
+    {
+        if head > 0 {
+            state.list_order = Some(NEWEST_FIRST.to_owned());
+        } else if tail + 1 < items.len() {
+            state.list_order = Some(OLDEST_FIRST.to_owned());
+        }
+        items.drain(head..=tail);
+    }
+    if let (Some((head, head_created)), Some(tail)) = new_ends {
+        state.head_id = Some(head);
+        state.head_created = Some(head_created);
+        state.tail_id = Some(tail);
+    }
+    let count = items.len() as u64;
+    write(store, items, state).await?;
+    Ok(count)
+}
+
 /// Walks from the head (or from where a killed walk stopped) until the previous head, or to the
-/// end of the list on a first or full walk. Returns the objects written and whether the walk
-/// reached the end of the list.
+/// end of the list on a first or full walk, starting with `first_page` when the head's page was
+/// already read. Returns the objects written and whether the walk reached the end of the list.
 async fn walk_from_head(
     store: &Store,
     client: &StripeClient,
     list: ObjectList,
     options: &SyncOptions,
     state: &mut StripeSyncState,
+    mut first_page: Option<Fetched>,
     progress: Progress<'_>,
 ) -> Result<(u64, bool), SyncError> {
     let stop_id = if state.run_full { None } else { state.head_id.clone() };
@@ -205,7 +260,10 @@ async fn walk_from_head(
     let mut previous_created = None;
     let mut written = 0;
     loop {
-        let fetched = fetch(client, list, after.as_deref(), options.page_size).await?;
+        let fetched = match first_page.take() {
+            Some(page) => page,
+            None => fetch(client, list, after.as_deref(), options.page_size).await?,
+        };
         if state.list_order.is_none() {
             state.list_order = observe_order(previous_created, &fetched.items).map(str::to_owned);
         }

@@ -33,8 +33,6 @@ pub enum TeamError {
     Definition(#[from] definition::DefinitionError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("the time zone `{0}` is not one statbot knows (use an IANA name such as Europe/Paris)")]
-    BadTimeZone(String),
 }
 
 /// A team with its parsed definition.
@@ -79,10 +77,9 @@ pub struct Teams {
 }
 
 impl Teams {
-    /// `time_zone` is the IANA zone whose calendar "today" follows.
-    pub fn new(store: Store, config: &TeamConfig, time_zone: &str) -> Result<Teams, TeamError> {
-        let time_zone = jiff::tz::TimeZone::get(time_zone).map_err(|_| TeamError::BadTimeZone(time_zone.to_owned()))?;
-        Ok(Teams { store, config: config.clone(), time_zone })
+    /// `time_zone` is the business time zone, whose calendar "today" follows.
+    pub fn new(store: Store, config: &TeamConfig, time_zone: jiff::tz::TimeZone) -> Teams {
+        Teams { store, config: config.clone(), time_zone }
     }
 
     pub fn config(&self) -> &TeamConfig {

@@ -59,7 +59,7 @@ pub async fn write(
     charges: Vec<StripeCharge>,
     refunds: Vec<StripeRefund>,
 ) {
-    store.ensure_stripe_rollups(&TimeZone::UTC).await.unwrap();
+    store.ensure_sales_rollups(&TimeZone::UTC).await.unwrap();
     let state = |object: &str| StripeSyncState { object: object.into(), ..StripeSyncState::default() };
     let pages = [
         StripePage { customers, state: state("customers"), ..StripePage::default() },

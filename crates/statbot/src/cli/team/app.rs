@@ -21,7 +21,7 @@ pub async fn run(config: &Config) -> Result<(), CliError> {
     term.banner("team stats: record the team's day, look back over any period");
     let store =
         Store::open(&config.database_url).await.map_err(|e| CliError(format!("cannot open the database: {e}")))?;
-    let teams = Teams::new(store.clone(), &config.team, &config.funnels.time_zone)?;
+    let teams = Teams::new(store.clone(), &config.team, config.zone()?);
     let app = App { term, store: store.clone(), teams, config };
     let (Ok(()) | Err(Closed::EndOfInput)) = app.start().await;
     app.term.say("\nGoodbye.");

@@ -7,7 +7,7 @@ mod app;
 mod terminal;
 
 use super::CliError;
-use crate::config::Config;
+use crate::config::{Config, ConfigWarning};
 use crate::store::{DayWrite, Store};
 use crate::team::definition::Better;
 use crate::team::entries;
@@ -100,15 +100,15 @@ enum ViewFormat {
     Csv,
 }
 
-pub async fn run((mut config, unknown): (Config, Vec<String>), args: TeamArgs) -> Result<(), CliError> {
+pub async fn run((mut config, warnings): (Config, Vec<ConfigWarning>), args: TeamArgs) -> Result<(), CliError> {
     config.log.filter = "warn".into();
     crate::telemetry::init(&config.log);
-    super::warn_unknown(&unknown);
+    super::warn_config(&warnings);
     let Some(command) = args.command else {
         return app::run(&config).await;
     };
     let store = Store::open(&config.database_url).await?;
-    let teams = Teams::new(store.clone(), &config.team, &config.funnels.time_zone)?;
+    let teams = Teams::new(store.clone(), &config.team, config.zone()?);
     let result = run_command(&teams, command).await;
     store.close().await;
     result

@@ -62,7 +62,7 @@ impl PayerTally {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stripe::rollup::number;
+    use crate::sales::rollup::number;
     use jiff::civil::date;
 
     fn point(day: DayNumber, prev_day: Option<DayNumber>) -> PayerDay {

@@ -1,4 +1,4 @@
-//! The store metrics as chart specs, for the dashboard (`/charts/store/...`) and for the bot to
+//! The sales figures as chart specs, for the dashboard (`/charts/store/...`) and for the bot to
 //! send as images: gross and net volume per period, successful and failed payments per period,
 //! the top customers by net revenue, and the words that sell. Amounts are drawn in major units
 //! (dollars, not cents) with the currency named on the value axis; each chart's footnote says
@@ -121,7 +121,7 @@ fn per_period(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stripe::metrics::{Compared, Figures, NewCustomers, PeriodFigures, TopCustomer, TopWord};
+    use crate::sales::metrics::{Compared, Figures, NewCustomers, PeriodFigures, TopCustomer, TopWord};
     use jiff::civil::{Date, date};
     use statbot_charts::{ChartKind, X};
 
@@ -162,7 +162,7 @@ mod tests {
         };
         RevenueReport {
             range,
-            previous_range: crate::stripe::periods::previous(range),
+            previous_range: crate::sales::periods::previous(range),
             period: Period::Day,
             currencies: vec![usd],
             new_customers: NewCustomers { compared: Compared::new(0, 0), series: vec![0; days as usize] },

@@ -1,4 +1,4 @@
-//! The store metrics written out: terminal tables, CSV (amounts in major units with their
+//! The sales figures written out: terminal tables, CSV (amounts in major units with their
 //! currency, one row per period, customer or word), and the short sentences the chat answers with.
 
 use super::metrics::{Compared, FIGURES, Kind, Provenance, RevenueReport, TopCustomers, TopWords};

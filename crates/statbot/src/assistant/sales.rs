@@ -1,24 +1,24 @@
-//! Store metrics in the chat, for staff: "top customers", "best selling words", "revenue last
-//! week", "how did we do in March", and the "Store metrics" menu with its buttons. A question
+//! Sales figures in the chat, for staff: "top customers", "best selling words", "revenue last
+//! week", "how did we do in March", and the "Sales figures" menu with its buttons. A question
 //! (typed, classified to a `store_*` intent, or a `store:` button) becomes a [`Question`]; its
-//! answer is a short text from [`crate::stripe::sentences`] and a chart behind a signed,
+//! answer is a short text from [`crate::sales::sentences`] and a chart behind a signed,
 //! expiring link (`/charts/answers/store/{token}.png`) that is drawn again from the metrics when
 //! fetched.
 //!
-//! Store metrics may read the store and call the Stripe API for seconds, so they never run in
-//! the engine's transaction: the engine picks the store questions of a batch with
-//! [`Assistant::store_question`] first, lets its connection go, checks who is staff and calls
-//! [`StoreAnswers::answer`], and then records the replies with the rest of the batch.
+//! Sales figures may read the store and call the Stripe API for seconds, so they never run in
+//! the engine's transaction: the engine picks the sales questions of a batch with
+//! [`Assistant::sales_question`] first, lets its connection go, checks who is staff and calls
+//! [`SalesAnswers::answer`], and then records the replies with the rest of the batch.
 
 use super::chart_links::{ChartLinks, LinkError};
 use super::intents::AnswerKind;
 use super::{Assistant, ChartFailure, Prepared};
 use crate::dates::DayRange;
+use crate::sales::periods::Period;
+use crate::sales::when::{self, Preset};
+use crate::sales::{Sales, SalesError, charts, sentences};
 use crate::staff::STAFF_ONLY;
 use crate::store::NewUtterance;
-use crate::stripe::periods::Period;
-use crate::stripe::when::{self, Preset};
-use crate::stripe::{MetricsError, StoreMetrics, charts, sentences};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use statbot_charts::Chart;
@@ -28,7 +28,7 @@ use statbot_core::{Button, InboundContent, Reply, limits};
 pub const PAYLOAD_PREFIX: &str = "store:";
 /// The menu's payload.
 pub const MENU_PAYLOAD: &str = "store:menu";
-/// Where store answer charts are served, under the public URL.
+/// Where sales answer charts are served, under the public URL.
 pub const ROUTE_PREFIX: &str = "/charts/answers/store/";
 /// What the key of store chart links is derived for (not the data set charts' key).
 const LINK_PURPOSE: &[u8] = b"statbot store chart links v1";
@@ -40,7 +40,7 @@ const RANKED: usize = 5;
 /// The most a question may ask for.
 const MAX_RANKED: usize = 10;
 
-/// What a store question is about.
+/// What a sales question is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Topic {
@@ -71,10 +71,10 @@ impl Topic {
     }
 }
 
-/// A store question, understood.
+/// A sales question, understood.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Question {
-    /// The menu of store metrics.
+    /// The menu of sales figures.
     Menu,
     /// Figures of a topic over a range; `limit` customers or words for a ranking, in `currency`
     /// when the question names one (a ranking is in the range's main currency otherwise).
@@ -160,41 +160,41 @@ fn menu_buttons() -> Vec<Button> {
         .collect()
 }
 
-/// A store question found in a message, and the record of the text (none for a button).
+/// A sales question found in a message, and the record of the text (none for a button).
 #[derive(Debug)]
-pub struct StoreAsk {
+pub struct SalesAsk {
     pub question: Question,
     pub utterance: Option<NewUtterance>,
 }
 
 impl Assistant {
-    /// The store question a message asks, if it is one: a `store:` button, or a text the
+    /// The sales question a message asks, if it is one: a `store:` button, or a text the
     /// classifier gives to a store intent (texts only when the classifier is `prepared`). Pure
     /// computation, no I/O: the engine calls it before it begins its transaction.
-    pub fn store_question(
+    pub fn sales_question(
         &self,
         prepared: Option<&Prepared>,
         content: &InboundContent,
         contact_id: i64,
         inbound_id: i64,
-    ) -> Option<StoreAsk> {
-        let today = self.inner.store.metrics.today();
+    ) -> Option<SalesAsk> {
+        let today = self.inner.sales.metrics.today();
         match content {
             InboundContent::Payload { payload, .. } => {
-                Some(StoreAsk { question: Question::from_payload(payload, today)?, utterance: None })
+                Some(SalesAsk { question: Question::from_payload(payload, today)?, utterance: None })
             }
             InboundContent::Text { text } => {
                 let prepared = prepared.filter(|_| self.inner.intents.has_store())?;
                 let (understood, utterance) = self.understand_text(prepared, text, contact_id, inbound_id);
                 let kind = self.inner.intents.intents[understood.intent?].answer;
-                Some(StoreAsk { question: Question::from_text(kind, text, today)?, utterance: Some(utterance) })
+                Some(SalesAsk { question: Question::from_text(kind, text, today)?, utterance: Some(utterance) })
             }
         }
     }
 
-    /// The store answers (for the engine and the chart route).
-    pub fn store(&self) -> &StoreAnswers {
-        &self.inner.store
+    /// The sales answers (for the engine and the chart route).
+    pub fn sales(&self) -> &SalesAnswers {
+        &self.inner.sales
     }
 }
 
@@ -217,19 +217,19 @@ pub struct StoreChart {
     pub limit: usize,
 }
 
-/// Answers store questions from the store metrics, with chart links.
+/// Answers sales questions from the sales figures, with chart links.
 #[derive(Clone)]
-pub struct StoreAnswers {
-    metrics: StoreMetrics,
+pub struct SalesAnswers {
+    metrics: Sales,
     links: ChartLinks,
 }
 
-impl StoreAnswers {
+impl SalesAnswers {
     /// Chart links are signed with a key derived from `secret` for store charts alone, and
     /// live `ttl_secs` (at most a day).
-    pub fn new(metrics: StoreMetrics, secret: &[u8], ttl_secs: i64, public_base: &str) -> StoreAnswers {
+    pub fn new(metrics: Sales, secret: &[u8], ttl_secs: i64, public_base: &str) -> SalesAnswers {
         let links = ChartLinks::for_purpose(secret, LINK_PURPOSE, ttl_secs.min(MAX_LINK_TTL_SECS), public_base);
-        StoreAnswers { metrics, links }
+        SalesAnswers { metrics, links }
     }
 
     /// The replies to a question: for staff the figures (text and chart) or the menu, for
@@ -269,7 +269,7 @@ impl StoreAnswers {
         range: DayRange,
         limit: usize,
         asked: Option<&str>,
-    ) -> Result<Vec<Reply>, MetricsError> {
+    ) -> Result<Vec<Reply>, SalesError> {
         let today = self.metrics.today();
         let period = Period::for_range(range);
         let (text, currency) = match topic {

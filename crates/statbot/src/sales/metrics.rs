@@ -1,4 +1,4 @@
-//! The store metrics, as the Stripe Dashboard shows them for a shop of one-off charges: gross
+//! The sales figures, as the Stripe Dashboard shows them for a shop of one-off charges: gross
 //! volume, refunds, net volume, successful and failed payments, new customers, spend per
 //! customer and average order value, per currency, by day, week or month, each with its change
 //! against the previous range of equal length; the top customers by net revenue; and the words
@@ -7,17 +7,17 @@
 
 use super::live::{self, LiveData};
 use super::periods::{self, Period};
-use super::rollup::{self, DayNumber, Days, Volume};
-use super::{StripeClient, StripeError};
 use crate::dates::DayRange;
 use crate::store::{CustomerSpend, Store, StoreError, WordRow};
+use crate::stripe::{StripeClient, StripeError};
 use serde::Serialize;
+use statbot_core::sales::rollup::{self, DayNumber, Days, Volume};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, thiserror::Error)]
-pub enum MetricsError {
+pub enum SalesError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("Stripe did not answer: {0}")]
@@ -257,7 +257,7 @@ impl Source<'_> {
     async fn volume_days(&self, range: DayRange) -> Result<Vec<(DayNumber, String, Volume)>, StoreError> {
         let (from, to) = days_of(range);
         match self {
-            Source::Mirror(store) => store.stripe_volume_days(from, to).await,
+            Source::Mirror(store) => store.sales_volume_days(from, to).await,
             Source::Live(data) => Ok(data.volume_days(from, to)),
         }
     }
@@ -265,7 +265,7 @@ impl Source<'_> {
     async fn new_customer_days(&self, range: DayRange) -> Result<Vec<(DayNumber, i64)>, StoreError> {
         let (from, to) = days_of(range);
         match self {
-            Source::Mirror(store) => store.stripe_new_customer_days(from, to).await,
+            Source::Mirror(store) => store.sales_new_customer_days(from, to).await,
             Source::Live(data) => Ok(data.new_customer_days(from, to)),
         }
     }
@@ -273,7 +273,7 @@ impl Source<'_> {
     async fn paying_customers(&self, ranges: &[DayRange]) -> Result<Vec<HashMap<String, i64>>, StoreError> {
         let periods: Vec<(DayNumber, DayNumber)> = ranges.iter().map(|r| days_of(*r)).collect();
         match self {
-            Source::Mirror(store) => store.stripe_paying_customers(&periods).await,
+            Source::Mirror(store) => store.sales_paying_customers(&periods).await,
             Source::Live(data) => Ok(data.paying_customers(&periods)),
         }
     }
@@ -286,7 +286,7 @@ impl Source<'_> {
     ) -> Result<Vec<CustomerSpend>, StoreError> {
         let (from, to) = days_of(range);
         match self {
-            Source::Mirror(store) => store.stripe_top_customers(from, to, currency, limit).await,
+            Source::Mirror(store) => super::top_customers::top_customers(store, from, to, currency, limit).await,
             Source::Live(data) => Ok(data.top_customers(from, to, currency, limit)),
         }
     }
@@ -294,7 +294,7 @@ impl Source<'_> {
     async fn top_words(&self, range: DayRange, currency: &str, limit: usize) -> Result<Vec<WordRow>, StoreError> {
         let (from, to) = days_of(range);
         match self {
-            Source::Mirror(store) => store.stripe_top_words(from, to, currency, limit).await,
+            Source::Mirror(store) => store.sales_top_words(from, to, currency, limit).await,
             Source::Live(data) => Ok(data.top_words(from, to, currency, limit)),
         }
     }
@@ -313,7 +313,7 @@ impl Source<'_> {
 
 /// How the metrics read Stripe data.
 #[derive(Debug, Clone)]
-pub struct MetricsSettings {
+pub struct SalesSettings {
     /// The business's time zone: days start at its midnight.
     pub zone: jiff::tz::TimeZone,
     /// A mirror last synced longer ago than this is stale: answers come from the API.
@@ -322,12 +322,12 @@ pub struct MetricsSettings {
     pub live_timeout: Duration,
 }
 
-/// The store metrics of one Stripe account.
+/// The sales figures of one Stripe account.
 #[derive(Clone)]
-pub struct StoreMetrics {
+pub struct Sales {
     store: Store,
     client: Option<StripeClient>,
-    settings: MetricsSettings,
+    settings: SalesSettings,
     /// The last read from the API, reused for a minute (a page asks for several metrics), and
     /// locked while a read is under way so that concurrent answers share it.
     live: Arc<tokio::sync::Mutex<Option<LiveRead>>>,
@@ -353,9 +353,9 @@ fn rfc3339(ms: i64) -> Option<String> {
     jiff::Timestamp::from_millisecond(ms).ok().map(|t| t.to_string())
 }
 
-impl StoreMetrics {
-    pub fn new(store: Store, client: Option<StripeClient>, settings: MetricsSettings) -> StoreMetrics {
-        StoreMetrics { store, client, settings, live: Arc::default() }
+impl Sales {
+    pub fn new(store: Store, client: Option<StripeClient>, settings: SalesSettings) -> Sales {
+        Sales { store, client, settings, live: Arc::default() }
     }
 
     pub fn zone(&self) -> &jiff::tz::TimeZone {
@@ -373,9 +373,9 @@ impl StoreMetrics {
 
     /// The mirror when it is fresh; otherwise the API (within the timeout), falling back to
     /// whatever the mirror holds when the API cannot answer.
-    async fn choose(&self, needed_from: jiff::civil::Date) -> Result<Chosen, MetricsError> {
-        self.store.ensure_stripe_rollups(&self.settings.zone).await?;
-        let meta = self.store.stripe_rollup_meta().await?;
+    async fn choose(&self, needed_from: jiff::civil::Date) -> Result<Chosen, SalesError> {
+        self.store.ensure_sales_rollups(&self.settings.zone).await?;
+        let meta = self.store.sales_rollup_meta().await?;
         let synced_at = meta.and_then(|m| m.synced_at);
         let age_ms = synced_at.map(|at| crate::store::now_ms() - at);
         let max_ms = i64::try_from(self.settings.max_mirror_age.as_millis()).unwrap_or(i64::MAX);
@@ -422,7 +422,7 @@ impl StoreMetrics {
         &self,
         needed_from: jiff::civil::Date,
         read: impl AsyncFnOnce(&Source<'_>) -> Result<T, StoreError>,
-    ) -> Result<(T, Provenance), MetricsError> {
+    ) -> Result<(T, Provenance), SalesError> {
         match self.choose(needed_from).await? {
             Chosen::Mirror(provenance) => Ok((read(&Source::Mirror(&self.store)).await?, provenance)),
             Chosen::Live(data, provenance) => Ok((read(&Source::Live(&data)).await?, provenance)),
@@ -430,7 +430,7 @@ impl StoreMetrics {
     }
 
     /// The revenue report of a range, with its series by `period`.
-    pub async fn revenue(&self, range: DayRange, period: Period) -> Result<RevenueReport, MetricsError> {
+    pub async fn revenue(&self, range: DayRange, period: Period) -> Result<RevenueReport, SalesError> {
         let previous_range = periods::previous(range);
         let series_ranges = periods::split(range, period);
         let (report, provenance) = self
@@ -448,7 +448,7 @@ impl StoreMetrics {
         range: DayRange,
         currency: Option<&str>,
         limit: usize,
-    ) -> Result<TopCustomers, MetricsError> {
+    ) -> Result<TopCustomers, SalesError> {
         let wanted = currency.map(str::to_ascii_lowercase);
         let ((currency, customers, average, others), provenance) = self
             .with_source(range.from, async |source| {
@@ -474,7 +474,7 @@ impl StoreMetrics {
     }
 
     /// The words whose charges brought the most revenue over a range.
-    pub async fn words(&self, range: DayRange, currency: Option<&str>, limit: usize) -> Result<TopWords, MetricsError> {
+    pub async fn words(&self, range: DayRange, currency: Option<&str>, limit: usize) -> Result<TopWords, SalesError> {
         let wanted = currency.map(str::to_ascii_lowercase);
         let ((currency, words, others), provenance) = self
             .with_source(range.from, async |source| {

@@ -1,18 +1,18 @@
-//! The Stripe mirror's daily rollups (see `crate::stripe::rollup` for what they sum): built
+//! The Stripe mirror's daily rollups (see `statbot_core::sales::rollup` for what they sum): built
 //! from the whole mirror when missing or when the business time zone changes, then kept up to
 //! date by each synced page in the page's own transaction ([`page_delta`], [`apply`]). Volume,
 //! new customers and words are read here with one range query each; paying customers in
-//! `stripe_payers`, top customers in `stripe_top_customers`.
+//! `sales_payers`, top customers in `sales_top_customers`.
 
+use super::sales_payers as payers;
 use super::stripe::{charge_from_row, charge_select_list, refund_from_row};
-use super::stripe_payers as payers;
 use super::{Result, Store, id_chunks, now_ms, params, sql, statement_chunks, values_list};
 use crate::store::{StripeCharge, StripeCustomer, StripeRefund};
-use crate::stripe::rollup::{Attribution, DayNumber, Days, Rollup, Spend, Volume, WordTake};
-use crate::stripe::spans::Span;
 use futures::TryStreamExt;
 use jiff::tz::TimeZone;
 use sqlx::{AnyConnection, Row};
+use statbot_core::sales::rollup::{Attribution, DayNumber, Days, Rollup, Spend, Volume, WordTake};
+use statbot_core::sales::spans::Span;
 use std::collections::{HashMap, HashSet};
 
 /// Bumped when what the rollups sum changes: a stored build of another version is rebuilt.
@@ -181,7 +181,7 @@ async fn meta(conn: &mut AnyConnection) -> Result<Option<RollupMeta>> {
 }
 
 /// The days of the built rollups, or `None` when they are not built (or built by another
-/// version: the next [`Store::ensure_stripe_rollups`] rebuilds them).
+/// version: the next [`Store::ensure_sales_rollups`] rebuilds them).
 async fn built_days(conn: &mut AnyConnection) -> Result<Option<Days>> {
     let Some(meta) = meta(conn).await? else { return Ok(None) };
     if meta.version != ROLLUP_VERSION {
@@ -330,13 +330,13 @@ pub(super) async fn page_delta(
 
 impl Store {
     /// The rollups' state, `None` when never built.
-    pub async fn stripe_rollup_meta(&self) -> Result<Option<RollupMeta>> {
+    pub async fn sales_rollup_meta(&self) -> Result<Option<RollupMeta>> {
         meta(&mut *self.conn().await?).await
     }
 
     /// Builds the rollups from the whole mirror unless they are built for this time zone and
     /// version already; returns whether it built them.
-    pub async fn ensure_stripe_rollups(&self, zone: &TimeZone) -> Result<bool> {
+    pub async fn ensure_sales_rollups(&self, zone: &TimeZone) -> Result<bool> {
         let time_zone = zone_name(zone);
         let mut conn = self.conn().await?;
         if let Some(meta) = meta(&mut conn).await?
@@ -346,14 +346,14 @@ impl Store {
             return Ok(false);
         }
         drop(conn);
-        self.rebuild_stripe_rollups(zone).await?;
+        self.rebuild_sales_rollups(zone).await?;
         Ok(true)
     }
 
     /// Recomputes every rollup from the mirror, in one transaction. Charges are streamed and
     /// their sums added in batches (adding is what [`apply`] does), so memory stays bounded
     /// whatever the mirror's size.
-    pub async fn rebuild_stripe_rollups(&self, zone: &TimeZone) -> Result<()> {
+    pub async fn rebuild_sales_rollups(&self, zone: &TimeZone) -> Result<()> {
         const BATCH: usize = 50_000;
         let days = Days::new(zone.clone());
         let mut conn = self.conn().await?;
@@ -424,7 +424,7 @@ impl Store {
     }
 
     /// Each day's volume per currency, from `from` to `to` inclusive.
-    pub async fn stripe_volume_days(&self, from: DayNumber, to: DayNumber) -> Result<Vec<(DayNumber, String, Volume)>> {
+    pub async fn sales_volume_days(&self, from: DayNumber, to: DayNumber) -> Result<Vec<(DayNumber, String, Volume)>> {
         let rows = sqlx::query(
             "SELECT day, currency, gross, payments, failed, refunded, refunds FROM stripe_daily_volume \
              WHERE day >= $1 AND day <= $2",
@@ -448,7 +448,7 @@ impl Store {
     }
 
     /// Customers created each day, from `from` to `to` inclusive.
-    pub async fn stripe_new_customer_days(&self, from: DayNumber, to: DayNumber) -> Result<Vec<(DayNumber, i64)>> {
+    pub async fn sales_new_customer_days(&self, from: DayNumber, to: DayNumber) -> Result<Vec<(DayNumber, i64)>> {
         let rows = sqlx::query("SELECT day, customers FROM stripe_daily_new_customers WHERE day >= $1 AND day <= $2")
             .bind(from)
             .bind(to)
@@ -458,7 +458,7 @@ impl Store {
     }
 
     /// The words with the most revenue in `currency` over the days, best first.
-    pub async fn stripe_top_words(
+    pub async fn sales_top_words(
         &self,
         from: DayNumber,
         to: DayNumber,

@@ -1,7 +1,7 @@
-//! Store questions answered before the engine's transaction. Store metrics read the store and
+//! Sales questions answered before the engine's transaction. Sales figures read the store and
 //! may ask the Stripe API (seconds, within its timeout); neither may happen while the engine
 //! holds its transaction (on SQLite the only connection, on PostgreSQL row locks), so
-//! [`Engine::act_on`] first picks the batch's store questions (a text classified to a store
+//! [`Engine::act_on`] first picks the batch's sales questions (a text classified to a store
 //! intent, or a `store:` button), lets its connection go, checks whether each contact is staff
 //! and computes the answers; [`Engine::respond`] then records them with the rest of the batch.
 //!
@@ -10,43 +10,43 @@
 
 use super::{Engine, EngineError};
 use crate::assistant::Prepared;
-use crate::assistant::store::StoreAsk;
+use crate::assistant::sales::SalesAsk;
 use crate::store::{ClaimedInbound, NewUtterance};
 use statbot_core::{InboundContent, Reply};
 use std::collections::HashMap;
 
-/// A store question's answer, computed before the transaction, by inbound message id.
+/// A sales question's answer, computed before the transaction, by inbound message id.
 pub(super) struct Answered {
     pub replies: Vec<Reply>,
     pub utterance: Option<NewUtterance>,
 }
 
-/// A store question of the batch: the message, its contact, and what it asks.
+/// A sales question of the batch: the message, its contact, and what it asks.
 pub(super) struct Asked {
     inbound_id: i64,
     contact_id: i64,
-    ask: StoreAsk,
+    ask: SalesAsk,
 }
 
 impl Engine {
-    /// The store questions among `messages`. Link messages (`link CODE`) are never store
+    /// The sales questions among `messages`. Link messages (`link CODE`) are never store
     /// questions: they go to the staff links first, as in [`Engine::respond`].
-    pub(super) fn store_questions(&self, messages: &[ClaimedInbound], prepared: Option<&Prepared>) -> Vec<Asked> {
+    pub(super) fn sales_questions(&self, messages: &[ClaimedInbound], prepared: Option<&Prepared>) -> Vec<Asked> {
         let Some(assistant) = self.assistant() else { return Vec::new() };
         messages
             .iter()
             .filter(|m| !matches!(&m.content, InboundContent::Text { text } if crate::staff::Command::parse(text).is_some()))
             .filter_map(|m| {
-                let ask = assistant.store_question(prepared, &m.content, m.contact_id, m.id)?;
+                let ask = assistant.sales_question(prepared, &m.content, m.contact_id, m.id)?;
                 Some(Asked { inbound_id: m.id, contact_id: m.contact_id, ask })
             })
             .collect()
     }
 
-    /// Answers the store questions side by side (each within the metrics' own Stripe
+    /// Answers the sales questions side by side (each within the metrics' own Stripe
     /// timeout): staff get the figures, anyone else the refusal. Called with no connection
     /// held (each staff check takes one of its own, briefly).
-    pub(super) async fn answer_store_questions(
+    pub(super) async fn answer_sales_questions(
         &self,
         asked: Vec<Asked>,
     ) -> Result<HashMap<i64, Answered>, EngineError> {
@@ -60,7 +60,7 @@ impl Engine {
         let answers = asked.into_iter().map(|Asked { inbound_id, contact_id, ask }| {
             let is_staff = staff.get(&contact_id).copied().unwrap_or(false);
             async move {
-                let replies = assistant.store().answer(&ask.question, is_staff).await;
+                let replies = assistant.sales().answer(&ask.question, is_staff).await;
                 (inbound_id, Answered { replies, utterance: ask.utterance })
             }
         });

@@ -8,8 +8,8 @@
 //! change to an object is its new contribution minus its old one ([`Rollup::add_charge`] with a
 //! sign of -1 then +1), so rollups are maintained incrementally as pages are synced.
 
+use super::mirror::{StripeCharge, StripeCustomer, StripeRefund};
 use super::words::words;
-use crate::store::{StripeCharge, StripeCustomer, StripeRefund};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;

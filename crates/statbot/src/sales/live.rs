@@ -1,12 +1,12 @@
-//! Store metrics straight from the Stripe API, for when the mirror is empty or stale: the
+//! Sales figures straight from the Stripe API, for when the mirror is empty or stale: the
 //! customers, charges and refunds are read page by page (newest-first lists stop once past the
 //! oldest day needed) and summed into an in-memory [`Rollup`], which answers the same queries
 //! as the store's rollups. The caller bounds the whole read with a timeout.
 
-use super::rollup::{Attribution, DayNumber, Days, Rollup, Spend, Volume, WordTake};
-use super::sync::{ObjectList, read_page};
-use super::{StripeClient, StripeError};
 use crate::store::{CustomerSpend, StripeCharge, StripeCustomer, StripeRefund, WordRow};
+use crate::stripe::sync::{ObjectList, read_page};
+use crate::stripe::{StripeClient, StripeError};
+use statbot_core::sales::rollup::{Attribution, DayNumber, Days, Rollup, Spend, Volume, WordTake};
 use std::collections::{HashMap, HashSet};
 
 /// What the API said, summed by day.

@@ -1,4 +1,4 @@
-//! The store metrics in a few sentences, as the chat answers: the revenue of a range against
+//! The sales figures in a few sentences, as the chat answers: the revenue of a range against
 //! the range before it, the top customers and the words that sell as short numbered lists, in
 //! the range's main currency (other currencies named briefly), and where the figures come from
 //! when that is worth saying (read live from Stripe, or a mirror that is empty or stale).
@@ -186,8 +186,8 @@ fn shortened(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stripe::metrics::{Compared, CurrencyRevenue, FIGURES, Figures, NewCustomers, TopCustomer, TopWord};
-    use crate::stripe::periods::{self, Period};
+    use crate::sales::metrics::{Compared, CurrencyRevenue, FIGURES, Figures, NewCustomers, TopCustomer, TopWord};
+    use crate::sales::periods::{self, Period};
     use jiff::civil::date;
 
     const TODAY: Date = date(2026, 11, 24);

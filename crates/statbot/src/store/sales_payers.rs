@@ -1,14 +1,14 @@
 //! Paying customers in the rollups: each customer day's previous payment day, the tallies built
-//! from them (see `crate::stripe::payer_tally`), kept up to date as pages change payments, and
+//! from them (see `statbot_core::sales::payer_tally`), kept up to date as pages change payments, and
 //! the distinct paying customers of any period read from the tallies plus at most a few days
 //! of customer days.
 
-use super::stripe_rollups::{Cell, increment};
+use super::sales_rollups::{Cell, increment};
 use super::{Result, Store, id_chunks, params, sql};
-use crate::stripe::payer_tally::{PayerDay, PayerTally};
-use crate::stripe::rollup::{DayNumber, Rollup, monday_of, month_end, month_start, week_of};
 use futures::TryStreamExt;
 use sqlx::{AnyConnection, Row};
+use statbot_core::sales::payer_tally::{PayerDay, PayerTally};
+use statbot_core::sales::rollup::{DayNumber, Rollup, monday_of, month_end, month_start, week_of};
 use std::collections::HashMap;
 
 /// The (customer, currency) pairs whose payment count a delta changes, with the first day it
@@ -211,7 +211,7 @@ fn counting_parts(period: usize, from: DayNumber, to: DayNumber) -> Vec<String> 
 impl Store {
     /// For each period (first and last day; the periods must not overlap), how many distinct
     /// customers paid in each currency.
-    pub async fn stripe_paying_customers(
+    pub async fn sales_paying_customers(
         &self,
         periods: &[(DayNumber, DayNumber)],
     ) -> Result<Vec<HashMap<String, i64>>> {
@@ -299,7 +299,7 @@ mod tests {
 
     #[test]
     fn periods_are_counted_by_their_shape() {
-        let march_1 = crate::stripe::rollup::number(jiff::civil::date(2026, 3, 1));
+        let march_1 = statbot_core::sales::rollup::number(jiff::civil::date(2026, 3, 1));
         assert_eq!(shape(march_1, march_1), Shape::Day);
         assert_eq!(shape(march_1, march_1 + 30), Shape::Month);
         // 2026-03-02 is a Monday.

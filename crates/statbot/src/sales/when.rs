@@ -1,4 +1,4 @@
-//! Which days a store question is about, and how to say them back. The date phrases themselves
+//! Which days a sales question is about, and how to say them back. The date phrases themselves
 //! ("last week", "in March", "March 2026", "2026-03", "last 30 days", "since March 3", "Q3",
 //! "between X and Y") are read by the intents crate's date finder against today in the business
 //! time zone (weeks start on Monday; a month named without a year is its latest occurrence not
@@ -120,7 +120,7 @@ pub fn describe(range: DayRange, today: Date) -> String {
         return if year == today.year() - 1 { format!("last year ({year})") } else { year.to_string() };
     }
     if range.to == today && range.from != range.to {
-        let days = crate::stripe::periods::length(range);
+        let days = crate::sales::periods::length(range);
         return named(&format!("the last {days} days"));
     }
     span
@@ -128,7 +128,7 @@ pub fn describe(range: DayRange, today: Date) -> String {
 
 /// What a report's figures are compared with (the range of equal length just before it).
 pub fn previous_text(range: DayRange) -> String {
-    match crate::stripe::periods::length(range) {
+    match crate::sales::periods::length(range) {
         1 => "the day before".into(),
         7 => "the week before".into(),
         days => format!("the {days} days before"),

@@ -1,0 +1,37 @@
+//! The sales figures, as the Stripe Dashboard shows them for a shop of one-off charges, read
+//! from the Stripe mirror's daily rollups (or live from the API when the mirror is empty or
+//! stale): revenue with its comparison and series ([`metrics`]), the top customers by net
+//! revenue ([`top_customers`]: a threshold search over calendar spans), and the words that
+//! sell; written as tables and CSV ([`report`]), chat sentences ([`sentences`]) and charts
+//! ([`charts`]); the date questions the chat asks them with ([`when`]). The maths the rollups
+//! keep is `statbot_core::sales`; the mirror itself is synced by [`crate::stripe`]. The dashboard
+//! page is `/store` and the API `/api/v1/stripe/*`, names kept for the users who rely on them.
+
+pub mod charts;
+pub mod live;
+pub mod metrics;
+pub mod money;
+pub mod periods;
+pub mod report;
+pub mod sentences;
+pub mod top_customers;
+pub mod when;
+
+pub use metrics::{Sales, SalesError, SalesSettings};
+
+use crate::config::Config;
+use crate::store::Store;
+use std::time::Duration;
+
+/// The sales figures as configured: days in the business time zone (`time_zone`), the API
+/// asked directly when the mirror is older than `stripe.max_mirror_age_secs`.
+pub fn from_config(config: &Config, store: Store) -> Result<Sales, SalesError> {
+    let zone = config.zone().map_err(|e| SalesError::BadRequest(e.to_string()))?;
+    let client = crate::stripe::client_from_config(&config.stripe)?;
+    let settings = SalesSettings {
+        zone,
+        max_mirror_age: Duration::from_secs(config.stripe.max_mirror_age_secs),
+        live_timeout: Duration::from_secs(config.stripe.live_timeout_secs.max(1)),
+    };
+    Ok(Sales::new(store, client, settings))
+}
