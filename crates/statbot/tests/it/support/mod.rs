@@ -3,7 +3,9 @@
 //! `statbot serve`, and the Graph API stand-in, a real local HTTP server.
 #![allow(dead_code)]
 
+pub mod mirror;
 pub mod pages;
+pub mod stripe;
 
 use statbot::app::App;
 use statbot::channels::messenger::{GraphStandIn, signature};

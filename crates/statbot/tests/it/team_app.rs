@@ -3,8 +3,7 @@
 //! missing-day warning, an export and the file written), the scripted commands, and database
 //! trouble said in a sentence.
 
-mod support;
-
+use crate::support;
 use rexpect::session::{PtySession, spawn_command};
 use statbot::store::Store;
 use std::process::Command;

@@ -5,11 +5,8 @@
 //! hung connection, a sync that dies half way, the events feed). The mirror is always checked against
 //! expectations the test computes from what it made.
 
-#[path = "support/stripe.rs"]
-mod localstripe;
-mod support;
-
-use localstripe::{CARD_DECLINED, CARD_OK, KEY, LocalStripe};
+use crate::support;
+use crate::support::stripe::{CARD_DECLINED, CARD_OK, KEY, LocalStripe};
 use statbot::config::Secret;
 use statbot::store::{Store, StripeCharge, StripeCustomer, StripeProduct, StripeRefund};
 use statbot::stripe::standin::{Fault, StripeStandIn};

@@ -1,8 +1,6 @@
 //! The `/chat` page: the same conversation as on Messenger, in a browser, without JavaScript.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 fn cookie_of(response: &reqwest::Response) -> String {
     let set = response.headers().get("set-cookie").expect("the page sets its cookie").to_str().unwrap();

@@ -3,8 +3,7 @@
 //! work once (even when two instances race for one), expire, are never kept in clear, and
 //! wrong ones are rate-limited per contact. `unlink` works from both sides.
 
-mod support;
-
+use crate::support::*;
 use rexpect::session::spawn_command;
 use statbot::app::App;
 use statbot::staff::{self, LinkCode};
@@ -12,7 +11,6 @@ use statbot::store::{LoggedMessage, Role, Store, User};
 use statbot_core::Platform;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
-use support::*;
 
 /// A web chat visitor: the page's cookie, and the visitor id it carries.
 struct Visitor {

@@ -6,15 +6,11 @@
 //! and the terminal; with an empty mirror the answer is read from the Stripe API (localstripe)
 //! and says so; and a Stripe API that hangs holds up no other conversation.
 
-#[path = "support/stripe.rs"]
-mod localstripe;
-#[path = "support/mirror.rs"]
-mod mirror;
-mod support;
-
+use crate::support::mirror;
+use crate::support::stripe::{CARD_OK, KEY, LocalStripe};
+use crate::support::*;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use localstripe::{CARD_OK, KEY, LocalStripe};
 use statbot::staff::{self, STAFF_ONLY};
 use statbot::store::{LoggedMessage, Role, StripeCharge};
 use statbot::stripe::money::format as money;
@@ -22,7 +18,6 @@ use statbot::stripe::standin::{Fault, StripeStandIn};
 use statbot_core::{Platform, Reply};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
-use support::*;
 
 fn today() -> Date {
     jiff::Timestamp::now().to_zoned(TimeZone::UTC).date()

@@ -3,12 +3,10 @@
 //! the webhook, downloads readable with the session (and nothing writable with it), contacts
 //! and conversations, and logout.
 
-mod support;
-
+use crate::support::*;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use statbot::store::Role;
-use support::*;
 
 const PASSWORD: &str = "correct horse battery";
 

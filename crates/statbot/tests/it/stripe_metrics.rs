@@ -7,15 +7,10 @@
 //!   that succeeds, a refund, a description that changes), equal to a brute-force count and to
 //!   a rebuild, in another time zone too.
 
-#[path = "support/stripe.rs"]
-mod localstripe;
-#[path = "support/mirror.rs"]
-mod mirror;
-mod support;
-
+use crate::support::stripe::{CARD_DECLINED, CARD_OK, KEY, LocalStripe};
+use crate::support::{self, mirror};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use localstripe::{CARD_DECLINED, CARD_OK, KEY, LocalStripe};
 use serde_json::Value;
 use statbot::config::Secret;
 use statbot::dates::DayRange;

@@ -1,8 +1,7 @@
 //! `statbot chat` driven through a pseudo-terminal: the coupon flow with buttons picked by
 //! number, on the same store as the server.
 
-mod support;
-
+use crate::support;
 use rexpect::session::spawn_command;
 use std::process::Command;
 

@@ -1,8 +1,7 @@
 //! The operator's command line: checking flow files, creating accounts, refusing to serve a
 //! bad flow, printing the example configuration. Errors are one plain sentence.
 
-mod support;
-
+use crate::support;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 

@@ -3,13 +3,11 @@
 //! redeliveries and restarts), the rollup catching up across restarts and rule changes, and
 //! the API's formats and errors.
 
-mod support;
-
+use crate::support::*;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 use statbot::store::{Role, Store};
 use statbot_core::funnel::{self, Counters, Rules, day_number};
-use support::*;
 
 /// What a contact does, and how many replies it brings.
 #[derive(Clone, Copy, Debug, PartialEq)]

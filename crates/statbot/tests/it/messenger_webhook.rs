@@ -1,9 +1,7 @@
 //! The Messenger webhook protocol: verification, signatures, malformed bodies, receipts and
 //! echoes, batched deliveries and redeliveries.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 #[tokio::test]
 async fn verification_answers_the_challenge_only_for_the_right_token() {

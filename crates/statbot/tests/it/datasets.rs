@@ -2,12 +2,10 @@
 //! for repeated keys, line-numbered errors, atomic replacement), and the `/api/v1/datasets`
 //! routes over the demo's US cities.
 
-mod support;
-
+use crate::support::*;
 use serde_json::Value;
 use statbot::store::Role;
 use std::process::{Command, Output};
-use support::*;
 
 fn statbot(args: &[&str], database_url: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_statbot")).args(args).env("STATBOT_DATABASE_URL", database_url).output().unwrap()
