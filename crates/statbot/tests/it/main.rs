@@ -1,7 +1,8 @@
 //! The integration tests, one test binary: each module was a file of its own under `tests/`,
 //! and `support` is the code they share (a fresh database per test, the real server, the
 //! Graph API stand-in, localstripe, the Stripe mirror as a sync writes it, the dashboard as a
-//! browser sees it). One binary builds and links once instead of once per file.
+//! browser sees it, the `statbot` binary run as an operator runs it). One binary builds and
+//! links once instead of once per file.
 
 mod support;
 

@@ -483,22 +483,12 @@ async fn the_terminal_chat_numbers_the_store_menu() {
     store.close().await;
     let input = format!("link {code}\nstore metrics\n3\n/quit\n");
     let out = tokio::task::spawn_blocking(move || {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_statbot"))
-            .args(["chat", "--demo", "--as", "lead-terminal"])
-            .env("STATBOT_DATABASE_URL", &url)
-            .env("NO_COLOR", "1")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
-        child.wait_with_output().unwrap()
+        statbot(&["chat", "--demo", "--as", "lead-terminal"]).database(&url).env("NO_COLOR", "1").stdin(&input).run()
     })
     .await
     .unwrap();
-    let printed = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{printed}\n{}", String::from_utf8_lossy(&out.stderr));
+    let printed = &out.stdout;
+    assert!(out.status.success(), "{printed}\n{}", out.stderr);
     for line in [
         "bot> Store metrics: what would you like to see?",
         "     1) Revenue this week",

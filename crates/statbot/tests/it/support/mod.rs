@@ -3,9 +3,12 @@
 //! `statbot serve`, and the Graph API stand-in, a real local HTTP server.
 #![allow(dead_code)]
 
+pub mod binary;
 pub mod mirror;
 pub mod pages;
 pub mod stripe;
+
+pub use binary::statbot;
 
 use statbot::app::App;
 use statbot::channels::messenger::{GraphStandIn, signature};
