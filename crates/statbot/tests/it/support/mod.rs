@@ -1,7 +1,6 @@
 //! Test support: a fresh database per test (a SQLite file, or a new PostgreSQL database when
 //! `STATBOT_TEST_BACKEND=postgres`), the real server on port 0 through the same start-up as
 //! `statbot serve`, and the Graph API stand-in, a real local HTTP server.
-#![allow(dead_code)]
 
 pub mod binary;
 pub mod mirror;
@@ -51,7 +50,8 @@ pub struct TestApp {
     pub graph: GraphStandIn,
     pub config: Config,
     pub client: reqwest::Client,
-    pub dir: tempfile::TempDir,
+    /// Holds the SQLite file and the flow files; removed with the app.
+    _dir: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
 }
@@ -117,7 +117,7 @@ impl TestApp {
             graph,
             config,
             client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
-            dir,
+            _dir: dir,
             stop: None,
             server: None,
         };
