@@ -1,5 +1,7 @@
-//! The operator's command line: checking flow files, creating accounts, refusing to serve a
-//! bad flow, printing the example configuration. Errors are one plain sentence.
+//! The operator's command line: checking flow files, creating accounts (the password read
+//! from stdin), refusing to serve a bad flow, printing the example configuration, timing funnel
+//! reports on a fresh database, listing what the chat did not understand (`intents misses`),
+//! and output cut short by its reader ending quietly. Errors are one plain sentence.
 
 use crate::support::{self, statbot};
 use std::process::Stdio;

@@ -1,7 +1,8 @@
 //! Funnels over journeys driven through the real webhook: the numbers of a known set of
 //! journeys, agreement with a naive recount of the raw events for random journeys (with
-//! redeliveries and restarts), the rollup catching up across restarts and rule changes, and
-//! the API's formats and errors.
+//! redeliveries and restarts), the rollup catching up across restarts and rule changes, the
+//! API's formats and errors, the same funnel from `statbot funnel`, and the funnel and reveal
+//! charts as PNG or SVG.
 
 use crate::support::*;
 use rand::{Rng, SeedableRng};

@@ -2,7 +2,8 @@
 //! and `support` is the code they share (a fresh database per test, the real server, the
 //! Graph API stand-in, localstripe, the Stripe mirror as a sync writes it, the dashboard as a
 //! browser sees it, the `statbot` binary run as an operator runs it). One binary builds and
-//! links once instead of once per file.
+//! links once instead of once per file. One module's tests: `cargo test -p statbot --test it
+//! cli::`.
 
 mod support;
 

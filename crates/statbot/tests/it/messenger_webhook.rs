@@ -1,5 +1,6 @@
-//! The Messenger webhook protocol: verification, signatures, malformed bodies, receipts and
-//! echoes, batched deliveries and redeliveries.
+//! The Messenger webhook protocol: verification, signatures, malformed and oversized bodies and
+//! wrong methods, receipts and echoes, batched deliveries and redeliveries, the webhook off
+//! when Messenger is not configured, and each contact's messages answered in order.
 
 use crate::support::*;
 

@@ -1,5 +1,6 @@
 //! Operator accounts and the token API: argon2id-hashed passwords, signed expiring tokens,
-//! lockout after repeated failures, and authorization on every `/api/v1` route.
+//! lockout after repeated failures, authorization on every `/api/v1` route (only admins create
+//! accounts), and the health check reporting the database.
 
 use crate::support::*;
 use serde_json::{Value, json};

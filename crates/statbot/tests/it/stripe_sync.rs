@@ -2,8 +2,9 @@
 //! products, charges and refunds made through its API, synced, more added, synced again,
 //! through the library and the `statbot` binary), and against a local stand-in for what
 //! localstripe cannot do (newest-first lists, request counting, 429 with `Retry-After`, 500s, a
-//! hung connection, a sync that dies half way, the events feed). The mirror is always checked against
-//! expectations the test computes from what it made.
+//! hung connection, a sync that dies half way, the events feed bringing an old charge's
+//! dispute up to date); one instance syncs at a time, and `serve` syncs on its schedule. The
+//! mirror is always checked against expectations the test computes from what it made.
 
 use crate::support::stripe::{CARD_DECLINED, CARD_OK, KEY, LocalStripe};
 use crate::support::{self, statbot};

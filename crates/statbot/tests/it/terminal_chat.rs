@@ -1,5 +1,6 @@
 //! `statbot chat` driven through a pseudo-terminal: the coupon flow with buttons picked by
-//! number, on the same store as the server.
+//! number, on the same store as the server, and a question answered with a chart link, then a
+//! comparison picked from its buttons.
 
 use crate::support::{self, statbot};
 use rexpect::session::spawn_command;

@@ -1,4 +1,6 @@
-//! The `/chat` page: the same conversation as on Messenger, in a browser, without JavaScript.
+//! The `/chat` page: the same conversation as on Messenger, in a browser, without JavaScript;
+//! a resubmitted form is one message, text is escaped, visitors do not see each other, and a
+//! post without the page's cookie is refused.
 
 use crate::support::*;
 

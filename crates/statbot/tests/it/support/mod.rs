@@ -1,6 +1,9 @@
 //! Test support: a fresh database per test (a SQLite file, or a new PostgreSQL database when
 //! `STATBOT_TEST_BACKEND=postgres`), the real server on port 0 through the same start-up as
-//! `statbot serve`, and the Graph API stand-in, a real local HTTP server.
+//! `statbot serve`, the Graph API stand-in (a real local HTTP server), and helpers that post
+//! Messenger deliveries and read what was sent. Its modules: `binary` runs the `statbot` binary,
+//! `mirror` writes the Stripe mirror as a sync does, `pages` reads the dashboard as a browser
+//! without JavaScript, and `stripe` starts localstripe (and a proxy that loses its answers).
 
 pub mod binary;
 pub mod mirror;
