@@ -1,15 +1,14 @@
 //! Funnels over journeys driven through the real webhook: the numbers of a known set of
 //! journeys, agreement with a naive recount of the raw events for random journeys (with
-//! redeliveries and restarts), the rollup catching up across restarts and rule changes, and
-//! the API's formats and errors.
+//! redeliveries and restarts), the rollup catching up across restarts and rule changes, the
+//! API's formats and errors, the same funnel from `statbot funnel`, and the funnel and reveal
+//! charts as PNG or SVG.
 
-mod support;
-
+use crate::support::*;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 use statbot::store::{Role, Store};
 use statbot_core::funnel::{self, Counters, Rules, day_number};
-use support::*;
 
 /// What a contact does, and how many replies it brings.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -283,14 +282,7 @@ async fn the_cli_prints_the_same_funnel_as_a_table_json_or_csv() {
     play(&app, &[("6840000000000001".to_owned(), vec![Hi, Show, Reveal]), ("6840000000000002".to_owned(), vec![Hi])])
         .await;
     let run = |format: &str| {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_statbot"))
-            .args(["funnel", "coupon", "--format", format])
-            .env("STATBOT_DATABASE_URL", &app.config.database_url)
-            .env_remove("STATBOT_FLOWS_DIR")
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        String::from_utf8(output.stdout).unwrap()
+        statbot(&["funnel", "coupon", "--format", format]).database(&app.config.database_url).run_ok().stdout
     };
     let json: Value = serde_json::from_str(&run("json")).unwrap();
     assert_eq!(json["cohort"], 2);

@@ -6,15 +6,11 @@
 //! and the terminal; with an empty mirror the answer is read from the Stripe API (localstripe)
 //! and says so; and a Stripe API that hangs holds up no other conversation.
 
-#[path = "support/stripe.rs"]
-mod localstripe;
-#[path = "support/mirror.rs"]
-mod mirror;
-mod support;
-
+use crate::support::mirror;
+use crate::support::stripe::{CARD_OK, KEY, LocalStripe};
+use crate::support::*;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use localstripe::{CARD_OK, KEY, LocalStripe};
 use statbot::sales::money::format as money;
 use statbot::staff::{self, STAFF_ONLY};
 use statbot::store::{LoggedMessage, Role, StripeCharge};
@@ -22,7 +18,6 @@ use statbot::stripe::standin::{Fault, StripeStandIn};
 use statbot_core::{Platform, Reply};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
-use support::*;
 
 fn today() -> Date {
     jiff::Timestamp::now().to_zoned(TimeZone::UTC).date()
@@ -488,22 +483,12 @@ async fn the_terminal_chat_numbers_the_store_menu() {
     store.close().await;
     let input = format!("link {code}\nstore metrics\n3\n/quit\n");
     let out = tokio::task::spawn_blocking(move || {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_statbot"))
-            .args(["chat", "--demo", "--as", "lead-terminal"])
-            .env("STATBOT_DATABASE_URL", &url)
-            .env("NO_COLOR", "1")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
-        child.wait_with_output().unwrap()
+        statbot(&["chat", "--demo", "--as", "lead-terminal"]).database(&url).env("NO_COLOR", "1").stdin(&input).run()
     })
     .await
     .unwrap();
-    let printed = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{printed}\n{}", String::from_utf8_lossy(&out.stderr));
+    let printed = &out.stdout;
+    assert!(out.status.success(), "{printed}\n{}", out.stderr);
     for line in [
         "bot> Store metrics: what would you like to see?",
         "     1) Revenue this week",

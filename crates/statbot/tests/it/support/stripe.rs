@@ -2,7 +2,6 @@
 //! with `pip install localstripe`, which `.ci/run` does in `.ci/venv`) on a free port, waits
 //! until it answers, and kills it when dropped. Installs nothing: a missing localstripe fails
 //! the test with a message saying how to install it. Helpers create objects through its API.
-#![allow(dead_code)]
 
 use serde_json::Value;
 use std::process::{Child, Command, Stdio};

@@ -1,8 +1,8 @@
-//! The `/chat` page: the same conversation as on Messenger, in a browser, without JavaScript.
+//! The `/chat` page: the same conversation as on Messenger, in a browser, without JavaScript;
+//! a resubmitted form is one message, text is escaped, visitors do not see each other, and a
+//! post without the page's cookie is refused.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 fn cookie_of(response: &reqwest::Response) -> String {
     let set = response.headers().get("set-cookie").expect("the page sets its cookie").to_str().unwrap();

@@ -3,9 +3,7 @@
 //! restart), ambiguous names, buttons, what was not understood, and chart links that expire
 //! or were tampered with.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 /// Quick-reply payloads of a Send API body.
 fn quick_replies(body: &serde_json::Value) -> Vec<String> {

@@ -6,16 +6,14 @@
 //! away; bad dates are said on the page, bad chart parameters are 400s; an empty mirror says
 //! how to fill it; strangers are sent to log in.
 
-mod support;
-
+use crate::support::pages::{cell, chart_sources, dashboard_session, get};
+use crate::support::*;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 use statbot::sales::money::format as money;
 use statbot::store::{Role, StripeCharge, StripeCustomer, StripePage, StripeRefund, StripeSyncState};
-use support::pages::{cell, chart_sources, dashboard_session, get};
-use support::*;
 
 const PASSWORD: &str = "correct horse battery";
 /// The range shown: the fourteen days up to today; the previous range is the fourteen before.

@@ -2,7 +2,6 @@
 //! rollups built first, then pages that keep them, then the sync marked finished. Call it with
 //! the server stopped: on SQLite a second connection's read-then-write transactions fail
 //! (`SQLITE_BUSY_SNAPSHOT`) when the server's own connection commits in between.
-#![allow(dead_code)]
 
 use jiff::tz::TimeZone;
 use statbot::store::{Store, StripeCharge, StripeCustomer, StripePage, StripeRefund, StripeSyncState};

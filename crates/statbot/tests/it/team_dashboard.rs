@@ -3,15 +3,13 @@
 //! (missing days marked); another team's staff are refused without seeing a figure, an admin
 //! picks any team, bad dates are explained, and strangers are sent to the login page.
 
-mod support;
-
+use crate::support::pages::{cell, chart_sources, dashboard_session, get};
+use crate::support::*;
 use jiff::civil::Date;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 use statbot::store::{DayWrite, Role};
 use statbot::team::Teams;
-use support::pages::{cell, chart_sources, dashboard_session, get};
-use support::*;
 
 const PASSWORD: &str = "correct horse battery";
 

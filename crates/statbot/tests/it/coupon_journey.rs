@@ -3,19 +3,17 @@
 //! from a pool, or one shared code), "No, thanks" with its image served by statbot, free text
 //! starting over, profile look-ups, and what happens when a pool runs out.
 
-mod support;
-
+use crate::support::*;
 use statbot::store::{EventKind, Store};
 use statbot_core::Platform;
 use std::collections::{BTreeSet, HashSet};
 use std::time::Duration;
-use support::*;
 
 const GREETING_PAYLOADS: [&str; 2] = ["coupon:show", "coupon:no"];
 
 /// The codes of the demo pool, as shipped.
 fn demo_pool() -> HashSet<String> {
-    include_str!("../assets/flows/coupon-codes.txt")
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/flows/coupon-codes.txt"))
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
@@ -178,7 +176,7 @@ async fn no_thanks_sends_the_thank_you_text_then_the_image_statbot_serves() {
     assert_eq!(image.headers()["content-type"], "image/png");
     let bytes = image.bytes().await.unwrap();
     assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG: {:?}", &bytes[..bytes.len().min(16)]);
-    assert_eq!(&bytes[..], include_bytes!("../assets/flows/thanks.png"));
+    assert_eq!(&bytes[..], include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/flows/thanks.png")));
     // The pool's code file lives beside the image but is never served.
     let codes = app.client.get(app.url("/media/coupon/coupon-codes.txt")).send().await.unwrap();
     assert_eq!(codes.status(), 404);

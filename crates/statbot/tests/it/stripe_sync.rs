@@ -2,20 +2,17 @@
 //! products, charges and refunds made through its API, synced, more added, synced again,
 //! through the library and the `statbot` binary), and against a local stand-in for what
 //! localstripe cannot do (newest-first lists, request counting, 429 with `Retry-After`, 500s, a
-//! hung connection, a sync that dies half way, the events feed). The mirror is always checked against
-//! expectations the test computes from what it made.
+//! hung connection, a sync that dies half way, the events feed bringing an old charge's
+//! dispute up to date); one instance syncs at a time, and `serve` syncs on its schedule. The
+//! mirror is always checked against expectations the test computes from what it made.
 
-#[path = "support/stripe.rs"]
-mod localstripe;
-mod support;
-
-use localstripe::{CARD_DECLINED, CARD_OK, KEY, LocalStripe};
+use crate::support::stripe::{CARD_DECLINED, CARD_OK, KEY, LocalStripe};
+use crate::support::{self, statbot};
 use statbot::config::Secret;
 use statbot::store::{Store, StripeCharge, StripeCustomer, StripeProduct, StripeRefund};
 use statbot::stripe::standin::{Fault, StripeStandIn};
 use statbot::stripe::{ClientSettings, StripeClient, SyncOptions, SyncReport};
 use std::collections::BTreeMap;
-use std::process::Command;
 use std::time::Duration;
 
 /// What the mirror should hold, computed from what a test made.
@@ -218,15 +215,6 @@ async fn localstripe_objects_are_mirrored_then_only_what_is_new_is_added() {
     assert_mirror(&store, &expected).await;
 }
 
-fn statbot(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_statbot"));
-    command.args(args).env_remove("STATBOT_STRIPE_SECRET_KEY");
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    command.output().unwrap()
-}
-
 #[tokio::test]
 async fn statbot_stripe_sync_mirrors_localstripe_and_says_what_it_did() {
     let stripe = LocalStripe::start().await;
@@ -239,21 +227,21 @@ async fn statbot_stripe_sync_mirrors_localstripe_and_says_what_it_did() {
         ("STATBOT_STRIPE_SECRET_KEY", KEY),
         ("STATBOT_STRIPE_API_BASE", stripe.base.as_str()),
     ];
-    let out = statbot(&["stripe", "sync"], &env);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = statbot(&["stripe", "sync"]).envs(&env).run();
+    let stdout = out.stdout;
+    assert!(out.status.success(), "{}", out.stderr);
     assert!(stdout.contains("3 customers, 2 products, 5 charges, 1 refunds written"), "{stdout}");
-    assert!(!String::from_utf8_lossy(&out.stderr).contains(KEY));
+    assert!(!out.stderr.contains(KEY));
 
-    let out = statbot(&["stripe", "sync", "--full"], &env);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = statbot(&["stripe", "sync", "--full"]).envs(&env).run();
+    assert!(out.status.success(), "{}", out.stderr);
     let store = Store::open_with(&url, 2).await.unwrap();
     assert_mirror(&store, &expected).await;
 
     // No key: one plain sentence.
-    let out = statbot(&["stripe", "sync"], &env[..1]);
+    let out = statbot(&["stripe", "sync"]).envs(&env[..1]).run();
     assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = out.stderr;
     assert_eq!(stderr.trim(), "statbot: no Stripe secret key is configured: set STATBOT_STRIPE_SECRET_KEY");
 }
 

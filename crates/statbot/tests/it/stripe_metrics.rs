@@ -7,15 +7,10 @@
 //!   that succeeds, a refund, a description that changes), equal to a brute-force count and to
 //!   a rebuild, in another time zone too.
 
-#[path = "support/stripe.rs"]
-mod localstripe;
-#[path = "support/mirror.rs"]
-mod mirror;
-mod support;
-
+use crate::support::stripe::{CARD_DECLINED, CARD_OK, KEY, LocalStripe};
+use crate::support::{self, mirror, statbot};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use localstripe::{CARD_DECLINED, CARD_OK, KEY, LocalStripe};
 use serde_json::Value;
 use statbot::config::Secret;
 use statbot::dates::DayRange;
@@ -274,20 +269,20 @@ async fn the_api_and_the_binary_give_the_metrics_to_operators_only() {
         ("STATBOT_STRIPE_SECRET_KEY", KEY),
         ("STATBOT_STRIPE_API_BASE", base.as_str()),
     ];
-    let out = statbot(&["stripe", "revenue", "--days", "2", "--format", "json"], &env);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = statbot(&["stripe", "revenue", "--days", "2", "--format", "json"]).envs(&env).run();
+    assert!(out.status.success(), "{}", out.stderr);
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(json["currencies"][0]["figures"]["gross_volume"], 5000);
     assert_eq!(json["currencies"][0]["figures"]["average_order_value"], 2500);
-    let out = statbot(&["stripe", "top-customers", "--days", "2"], &env);
-    let table = String::from_utf8_lossy(&out.stdout);
+    let out = statbot(&["stripe", "top-customers", "--days", "2"]).envs(&env).run();
+    let table = out.stdout;
     assert!(table.contains("Ana") && table.contains("$42.00"), "{table}");
-    let out = statbot(&["stripe", "words", "--days", "2", "--format", "csv"], &env);
-    let csv = String::from_utf8_lossy(&out.stdout);
+    let out = statbot(&["stripe", "words", "--days", "2", "--format", "csv"]).envs(&env).run();
+    let csv = out.stdout;
     assert!(csv.starts_with("rank,word,currency,revenue,charges,per_charge\r\n1,mug,usd,50,2,25\r\n"), "{csv}");
-    let out = statbot(&["stripe", "revenue", "--from", "2026-13-01"], &env);
+    let out = statbot(&["stripe", "revenue", "--from", "2026-13-01"]).envs(&env).run();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a date"));
+    assert!(out.stderr.contains("is not a date"));
 
     statbot::auth::create_user(&store, "ana", statbot::store::Role::Staff, "correct horse battery").await.unwrap();
     let token = app.token("ana", "correct horse battery").await;
@@ -309,15 +304,6 @@ async fn the_api_and_the_binary_give_the_metrics_to_operators_only() {
     }
     let anonymous = app.client.get(app.url("/api/v1/stripe/revenue")).send().await.unwrap();
     assert_eq!(anonymous.status(), 401);
-}
-
-fn statbot(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_statbot"));
-    command.args(args).env_remove("STATBOT_STRIPE_SECRET_KEY");
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    command.output().unwrap()
 }
 
 /// A charge at a given time for the rollup test.

@@ -1,14 +1,13 @@
 //! The dashboard over HTTP: login with a CSRF-protected form and the API's lockout, a session
 //! cookie that is HttpOnly and SameSite, pages showing the funnel of journeys driven through
 //! the webhook, downloads readable with the session (and nothing writable with it), contacts
-//! and conversations, and logout.
+//! and conversations, the data pages (rows side by side with their chart and attribution), and
+//! logout.
 
-mod support;
-
+use crate::support::*;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use statbot::store::Role;
-use support::*;
 
 const PASSWORD: &str = "correct horse battery";
 

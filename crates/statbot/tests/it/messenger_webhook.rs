@@ -1,9 +1,8 @@
-//! The Messenger webhook protocol: verification, signatures, malformed bodies, receipts and
-//! echoes, batched deliveries and redeliveries.
+//! The Messenger webhook protocol: verification, signatures, malformed and oversized bodies and
+//! wrong methods, receipts and echoes, batched deliveries and redeliveries, the webhook off
+//! when Messenger is not configured, and each contact's messages answered in order.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 #[tokio::test]
 async fn verification_answers_the_challenge_only_for_the_right_token() {

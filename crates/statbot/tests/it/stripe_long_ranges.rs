@@ -5,10 +5,7 @@
 //! customer, refunds months later, pages written twice; then every answer again after a
 //! rebuild from the mirror.
 
-#[path = "support/mirror.rs"]
-mod mirror;
-mod support;
-
+use crate::support::{self, mirror};
 use jiff::tz::TimeZone;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;

@@ -4,17 +4,14 @@
 //! charging twice), orders left pending for the reconciler, webhook events (signed by the test
 //! and by localstripe itself; bad, stale and repeated ones), and who may see and change what.
 
-#[path = "support/stripe.rs"]
-mod localstripe;
-mod support;
-
-use localstripe::{DroppingProxy, KEY, LocalStripe, Lost};
+use crate::support;
+use crate::support::stripe::{DroppingProxy, KEY, LocalStripe, Lost};
+use crate::support::{Options, TestApp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use statbot::config::{Config, Secret};
 use statbot::store::Role;
 use std::time::Duration;
-use support::{Options, TestApp};
 
 const WEBHOOK_SECRET: &str = "whsec_statbot_test";
 const PASSWORD: &str = "correct horse battery";

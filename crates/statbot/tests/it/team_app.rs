@@ -3,20 +3,14 @@
 //! missing-day warning, an export and the file written), the scripted commands, and database
 //! trouble said in a sentence.
 
-mod support;
-
+use crate::support::binary::Statbot;
+use crate::support::{self, statbot};
 use rexpect::session::{PtySession, spawn_command};
 use statbot::store::Store;
-use std::process::Command;
 
-fn team_command(database_url: &str, exports: &std::path::Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_statbot"));
-    command
-        .arg("team")
-        .env("STATBOT_DATABASE_URL", database_url)
-        .env("STATBOT_TEAM_EXPORTS_DIR", exports)
-        .env("NO_COLOR", "1");
-    command
+/// `statbot team` on a database, exporting into `exports`.
+fn team_command(database_url: &str, exports: &std::path::Path) -> Statbot {
+    statbot(&["team"]).database(database_url).env("STATBOT_TEAM_EXPORTS_DIR", exports).env("NO_COLOR", "1")
 }
 
 fn expect(app: &mut PtySession, text: &str) {
@@ -48,7 +42,7 @@ async fn a_team_lead_logs_in_records_views_and_exports_in_the_terminal() {
     let store = Store::open(&database_url).await.unwrap();
     statbot::auth::create_user(&store, "ana", statbot::store::Role::Staff, "an old password").await.unwrap();
     let exports = dir.path().join("exports");
-    let command = team_command(&database_url, &exports);
+    let command = team_command(&database_url, &exports).command();
 
     tokio::task::spawn_blocking(move || {
         let mut app = spawn_command(command, Some(30_000)).unwrap();
@@ -164,12 +158,8 @@ async fn scripts_add_view_and_export_without_the_menus() {
     let dir = tempfile::tempdir().unwrap();
     let database_url = support::fresh_database_url(dir.path()).await;
     let run = |args: &[&str]| {
-        let output = team_command(&database_url, &dir.path().join("exports")).args(args).output().unwrap();
-        (
-            output.status.success(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
+        let ran = team_command(&database_url, &dir.path().join("exports")).args(args).run();
+        (ran.status.success(), ran.stdout, ran.stderr)
     };
     let (ok, out, _) =
         run(&["add", "--date", "2025-06-02", "solved=40", "chats=12", "comments=70", "csat_good=19", "csat_bad=1"]);
@@ -227,7 +217,7 @@ async fn a_locked_database_is_said_in_a_sentence_and_leads_back_to_the_menu() {
     statbot::auth::create_user(&store, "lead", statbot::store::Role::Staff, "correct horse battery").await.unwrap();
     store.close().await;
     drop(store);
-    let command = team_command(&database_url, &dir.path().join("exports"));
+    let command = team_command(&database_url, &dir.path().join("exports")).command();
     let mut lock = <sqlx::SqliteConnection as sqlx::Connection>::connect(&database_url).await.unwrap();
 
     let mut app = tokio::task::spawn_blocking(move || {
@@ -282,8 +272,9 @@ async fn registration_keeps_to_allowed_domains_and_admins_switch_teams() {
         .record(&billing, jiff::civil::date(2025, 4, 1), &figures, statbot::store::DayWrite::Replace, None)
         .await
         .unwrap();
-    let mut command = team_command(&database_url, &dir.path().join("exports"));
-    command.env("STATBOT_TEAM_ALLOWED_EMAIL_DOMAINS", "example.com, example.org");
+    let command = team_command(&database_url, &dir.path().join("exports"))
+        .env("STATBOT_TEAM_ALLOWED_EMAIL_DOMAINS", "example.com, example.org")
+        .command();
 
     tokio::task::spawn_blocking(move || {
         let mut app = spawn_command(command, Some(30_000)).unwrap();

@@ -2,20 +2,9 @@
 //! for repeated keys, line-numbered errors, atomic replacement), and the `/api/v1/datasets`
 //! routes over the demo's US cities.
 
-mod support;
-
+use crate::support::*;
 use serde_json::Value;
 use statbot::store::Role;
-use std::process::{Command, Output};
-use support::*;
-
-fn statbot(args: &[&str], database_url: &str) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_statbot")).args(args).env("STATBOT_DATABASE_URL", database_url).output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 const TOWNS: &str = "city,state,code,people,share\n\
     Portland,OR,0159000,650000,1.5\n\
@@ -36,63 +25,62 @@ async fn import_show_compare_and_replace_from_the_command_line() {
     std::fs::write(dir.path().join("towns.aliases.csv"), "label,alias\n\"Portland, OR\",PDX\n").unwrap();
     let csv = csv.to_str().unwrap();
 
-    let imported = statbot(&["dataset", "import", "towns", csv, "--key", "city", "--attribution", "Made up."], &url);
-    assert!(imported.status.success(), "{}", text(&imported.stderr));
-    let out = text(&imported.stdout);
+    let imported = statbot(&["dataset", "import", "towns", csv, "--key", "city", "--attribution", "Made up."])
+        .database(&url)
+        .run();
+    assert!(imported.status.success(), "{}", imported.stderr);
+    let out = imported.stdout;
     assert!(out.starts_with("Imported towns: 3 rows, 5 columns (2 metrics), with "), "{out}");
     assert!(out.contains("towns.columns.csv") && out.contains("towns.aliases.csv"), "{out}");
 
-    let shown = statbot(&["dataset", "show", "towns", "PDX", "--format", "json"], &url);
-    assert!(shown.status.success(), "{}", text(&shown.stderr));
-    let json: Value = serde_json::from_slice(&shown.stdout).unwrap();
+    let shown = statbot(&["dataset", "show", "towns", "PDX", "--format", "json"]).database(&url).run();
+    assert!(shown.status.success(), "{}", shown.stderr);
+    let json: Value = serde_json::from_str(&shown.stdout).unwrap();
     assert_eq!(json["label"], "Portland, OR");
     assert_eq!(json["attribution"], "Made up.");
     let code = json["values"].as_array().unwrap().iter().find(|v| v["column"] == "code").unwrap();
     assert_eq!(code["value"], "0159000", "codes keep their leading zeros");
 
-    let table = statbot(&["dataset", "show", "towns", "Austin"], &url);
-    let out = text(&table.stdout);
+    let table = statbot(&["dataset", "show", "towns", "Austin"]).database(&url).run();
+    let out = table.stdout;
     assert!(out.starts_with("Austin (towns)"), "{out}");
     assert!(out.contains("people") && out.contains("961,855") && out.trim_end().ends_with("Made up."), "{out}");
 
-    let ambiguous = statbot(&["dataset", "show", "towns", "Portland"], &url);
+    let ambiguous = statbot(&["dataset", "show", "towns", "Portland"]).database(&url).run();
     assert!(!ambiguous.status.success());
-    assert_eq!(text(&ambiguous.stderr).trim(), "statbot: `Portland` could be Portland, OR or Portland, ME: say which");
+    assert_eq!(ambiguous.stderr.trim(), "statbot: `Portland` could be Portland, OR or Portland, ME: say which");
 
-    let compared = statbot(
-        &["dataset", "compare", "towns", "Austin", "Portland, ME", "--metrics", "people", "--format", "csv"],
-        &url,
-    );
-    assert!(compared.status.success(), "{}", text(&compared.stderr));
+    let compared =
+        statbot(&["dataset", "compare", "towns", "Austin", "Portland, ME", "--metrics", "people", "--format", "csv"])
+            .database(&url)
+            .run();
+    assert!(compared.status.success(), "{}", compared.stderr);
     assert_eq!(
-        text(&compared.stdout),
+        compared.stdout,
         "metric,Austin,\"Portland, ME\",difference,ratio\r\npeople,\"961,855\",\"66,000\",\"-895,855\",0.07\r\n"
     );
 
     // A bad file names its line and leaves the set as it was.
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, "city,people\nAustin,1\nDenver,2,3\n").unwrap();
-    let failed = statbot(&["dataset", "import", "towns", bad.to_str().unwrap(), "--key", "city"], &url);
+    let failed = statbot(&["dataset", "import", "towns", bad.to_str().unwrap(), "--key", "city"]).database(&url).run();
     assert!(!failed.status.success());
-    assert!(
-        text(&failed.stderr).trim().ends_with("bad.csv line 3: 3 fields, but the header has 2"),
-        "{}",
-        text(&failed.stderr)
-    );
-    let listed = statbot(&["dataset", "list", "--format", "json"], &url);
-    let sets: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert!(failed.stderr.trim().ends_with("bad.csv line 3: 3 fields, but the header has 2"), "{}", failed.stderr);
+    let listed = statbot(&["dataset", "list", "--format", "json"]).database(&url).run();
+    let sets: Value = serde_json::from_str(&listed.stdout).unwrap();
     assert_eq!(sets[0]["rows"], 3);
 
     // A good re-import replaces the whole set.
     let smaller = dir.path().join("smaller.csv");
     std::fs::write(&smaller, "city,people\nAustin,1\nDenver,2\n").unwrap();
-    let replaced = statbot(&["dataset", "import", "towns", smaller.to_str().unwrap(), "--key", "city"], &url);
-    assert!(replaced.status.success(), "{}", text(&replaced.stderr));
-    let listed = statbot(&["dataset", "list", "--format", "json"], &url);
-    let sets: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let replaced =
+        statbot(&["dataset", "import", "towns", smaller.to_str().unwrap(), "--key", "city"]).database(&url).run();
+    assert!(replaced.status.success(), "{}", replaced.stderr);
+    let listed = statbot(&["dataset", "list", "--format", "json"]).database(&url).run();
+    let sets: Value = serde_json::from_str(&listed.stdout).unwrap();
     assert_eq!((sets[0]["rows"].as_i64(), sets[0]["metrics"].as_i64()), (Some(2), Some(1)));
-    let gone = statbot(&["dataset", "show", "towns", "Portland, ME"], &url);
-    assert!(text(&gone.stderr).contains("towns has no row `Portland, ME`"), "{}", text(&gone.stderr));
+    let gone = statbot(&["dataset", "show", "towns", "Portland, ME"]).database(&url).run();
+    assert!(gone.stderr.contains("towns has no row `Portland, ME`"), "{}", gone.stderr);
 }
 
 async fn operator_token(app: &TestApp) -> String {

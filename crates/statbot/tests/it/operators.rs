@@ -1,11 +1,10 @@
 //! Operator accounts and the token API: argon2id-hashed passwords, signed expiring tokens,
-//! lockout after repeated failures, and authorization on every `/api/v1` route.
+//! lockout after repeated failures, authorization on every `/api/v1` route (only admins create
+//! accounts), and the health check reporting the database.
 
-mod support;
-
+use crate::support::*;
 use serde_json::{Value, json};
 use statbot::store::Role;
-use support::*;
 
 async fn with_admin(app: &TestApp) {
     let store = app.store().await;

@@ -2,11 +2,9 @@
 //! totals, averages, ratios and missing days, exports, metric definitions, bad input answered
 //! in the error format, and teams kept apart (a team cannot read another's figures; admins can).
 
-mod support;
-
+use crate::support::*;
 use reqwest::Response;
 use serde_json::{Value, json};
-use support::*;
 
 /// Creates an account through the admin API and returns its token.
 async fn account(app: &TestApp, admin_token: &str, name: &str, role: &str, team: &str) -> String {

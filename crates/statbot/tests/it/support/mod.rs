@@ -1,9 +1,16 @@
 //! Test support: a fresh database per test (a SQLite file, or a new PostgreSQL database when
 //! `STATBOT_TEST_BACKEND=postgres`), the real server on port 0 through the same start-up as
-//! `statbot serve`, and the Graph API stand-in, a real local HTTP server.
-#![allow(dead_code)]
+//! `statbot serve`, the Graph API stand-in (a real local HTTP server), and helpers that post
+//! Messenger deliveries and read what was sent. Its modules: `binary` runs the `statbot` binary,
+//! `mirror` writes the Stripe mirror as a sync does, `pages` reads the dashboard as a browser
+//! without JavaScript, and `stripe` starts localstripe (and a proxy that loses its answers).
 
+pub mod binary;
+pub mod mirror;
 pub mod pages;
+pub mod stripe;
+
+pub use binary::statbot;
 
 use statbot::app::App;
 use statbot::channels::messenger::{GraphStandIn, signature};
@@ -46,7 +53,8 @@ pub struct TestApp {
     pub graph: GraphStandIn,
     pub config: Config,
     pub client: reqwest::Client,
-    pub dir: tempfile::TempDir,
+    /// Holds the SQLite file and the flow files; removed with the app.
+    _dir: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
 }
@@ -112,7 +120,7 @@ impl TestApp {
             graph,
             config,
             client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
-            dir,
+            _dir: dir,
             stop: None,
             server: None,
         };

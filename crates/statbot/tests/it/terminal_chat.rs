@@ -1,20 +1,16 @@
 //! `statbot chat` driven through a pseudo-terminal: the coupon flow with buttons picked by
-//! number, on the same store as the server.
+//! number, on the same store as the server, and a question answered with a chart link, then a
+//! comparison picked from its buttons.
 
-mod support;
-
+use crate::support::{self, statbot};
 use rexpect::session::spawn_command;
-use std::process::Command;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_coupon_flow_works_in_a_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let database_url = support::fresh_database_url(dir.path()).await;
-    let mut command = Command::new(env!("CARGO_BIN_EXE_statbot"));
-    command
-        .args(["chat", "--demo", "--as", "terminal-tester"])
-        .env("STATBOT_DATABASE_URL", &database_url)
-        .env("NO_COLOR", "1");
+    let command =
+        statbot(&["chat", "--demo", "--as", "terminal-tester"]).database(&database_url).env("NO_COLOR", "1").command();
     let url = database_url.clone();
     tokio::task::spawn_blocking(move || {
         let mut chat = spawn_command(command, Some(20_000)).unwrap();
@@ -50,12 +46,11 @@ async fn the_coupon_flow_works_in_a_terminal() {
 async fn questions_get_answers_with_a_chart_link_in_a_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let database_url = support::fresh_database_url(dir.path()).await;
-    let mut command = Command::new(env!("CARGO_BIN_EXE_statbot"));
-    command
-        .args(["chat", "--demo", "--as", "analyst"])
-        .env("STATBOT_DATABASE_URL", &database_url)
+    let command = statbot(&["chat", "--demo", "--as", "analyst"])
+        .database(&database_url)
         .env("STATBOT_PUBLIC_URL", "http://bot.example")
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        .command();
     tokio::task::spawn_blocking(move || {
         let mut chat = spawn_command(command, Some(20_000)).unwrap();
         chat.exp_string("you> ").unwrap();

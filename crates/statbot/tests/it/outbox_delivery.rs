@@ -3,14 +3,12 @@
 //! per contact; permanent refusals and exhausted retries end `failed` with the reason kept and
 //! a `send_failed` event; and a restart picks up the replies that were still pending.
 
-mod support;
-
+use crate::support::*;
 use statbot::channels::messenger::Fault;
 use statbot::store::{OutboxStats, Store};
 use statbot_core::Platform;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
-use support::*;
 
 /// What each contact sends, in order.
 const JOURNEY: [&str; 4] = ["hi", "coupon:show", "coupon:reveal", "coupon:no"];

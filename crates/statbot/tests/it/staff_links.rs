@@ -3,16 +3,13 @@
 //! work once (even when two instances race for one), expire, are never kept in clear, and
 //! wrong ones are rate-limited per contact. `unlink` works from both sides.
 
-mod support;
-
+use crate::support::*;
 use rexpect::session::spawn_command;
 use statbot::app::App;
 use statbot::staff::{self, LinkCode};
 use statbot::store::{LoggedMessage, Role, Store, User};
 use statbot_core::Platform;
-use std::process::{Command, Output, Stdio};
 use std::time::Duration;
-use support::*;
 
 /// A web chat visitor: the page's cookie, and the visitor id it carries.
 struct Visitor {
@@ -292,31 +289,15 @@ async fn two_instances_racing_for_one_code_link_exactly_one_contact() {
     app.stop().await;
 }
 
-fn statbot(args: &[&str], database_url: &str, stdin: Option<&str>) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_statbot"));
-    command.args(args).env("STATBOT_DATABASE_URL", database_url);
-    command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = command.spawn().unwrap();
-    let mut input = child.stdin.take().unwrap();
-    if let Some(text) = stdin {
-        std::io::Write::write_all(&mut input, text.as_bytes()).unwrap();
-    }
-    drop(input);
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "statbot {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    out
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_cli_prints_a_code_that_links_a_terminal_chat() {
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_database_url(dir.path()).await;
-    statbot(&["users", "add", "ana", "--role", "admin", "--password-stdin"], &url, Some("a long enough password\n"));
-    let printed = stdout(&statbot(&["users", "link", "ana", "--ttl-minutes", "5"], &url, None));
+    statbot(&["users", "add", "ana", "--role", "admin", "--password-stdin"])
+        .database(&url)
+        .stdin("a long enough password\n")
+        .run_ok();
+    let printed = statbot(&["users", "link", "ana", "--ttl-minutes", "5"]).database(&url).run_ok().stdout;
     let code = printed
         .lines()
         .next()
@@ -326,8 +307,7 @@ async fn the_cli_prints_a_code_that_links_a_terminal_chat() {
     assert!(LinkCode::parse_shown(&code).is_some(), "{printed}");
     assert!(printed.contains(&format!("Send `link {code}` to the bot")), "{printed}");
 
-    let mut command = Command::new(env!("CARGO_BIN_EXE_statbot"));
-    command.args(["chat", "--demo", "--as", "ana-terminal"]).env("STATBOT_DATABASE_URL", &url).env("NO_COLOR", "1");
+    let command = statbot(&["chat", "--demo", "--as", "ana-terminal"]).database(&url).env("NO_COLOR", "1").command();
     let typed = format!("link {}", code.to_lowercase());
     tokio::task::spawn_blocking(move || {
         let mut chat = spawn_command(command, Some(20_000)).unwrap();
@@ -344,15 +324,21 @@ async fn the_cli_prints_a_code_that_links_a_terminal_chat() {
     let contact = store.find_contact(Platform::Console, "ana-terminal").await.unwrap().unwrap();
     assert_eq!(store.contact_operator(contact.id).await.unwrap().unwrap().username, "ana");
 
-    let listed = stdout(&statbot(&["users", "links"], &url, None));
+    let listed = statbot(&["users", "links"]).database(&url).run_ok().stdout;
     assert!(listed.lines().any(|l| l.starts_with("ana") && l.contains("ana-terminal")), "{listed}");
     let json: serde_json::Value =
-        serde_json::from_str(&stdout(&statbot(&["users", "links", "--format", "json"], &url, None))).unwrap();
+        serde_json::from_str(&statbot(&["users", "links", "--format", "json"]).database(&url).run_ok().stdout).unwrap();
     assert_eq!(json[0]["username"], "ana");
     assert_eq!(json[0]["platform"], "console");
 
-    assert_eq!(stdout(&statbot(&["users", "unlink", "ana"], &url, None)).trim(), "unlinked 1 chat from `ana`");
+    assert_eq!(
+        statbot(&["users", "unlink", "ana"]).database(&url).run_ok().stdout.trim(),
+        "unlinked 1 chat from `ana`"
+    );
     assert!(store.contact_operator(contact.id).await.unwrap().is_none());
-    assert_eq!(stdout(&statbot(&["users", "links"], &url, None)).trim(), "no chats are linked to operator accounts");
+    assert_eq!(
+        statbot(&["users", "links"]).database(&url).run_ok().stdout.trim(),
+        "no chats are linked to operator accounts"
+    );
     store.close().await;
 }

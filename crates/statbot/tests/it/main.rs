@@ -1,0 +1,30 @@
+//! The integration tests, one test binary: each module was a file of its own under `tests/`,
+//! and `support` is the code they share (a fresh database per test, the real server, the
+//! Graph API stand-in, localstripe, the Stripe mirror as a sync writes it, the dashboard as a
+//! browser sees it, the `statbot` binary run as an operator runs it). One binary builds and
+//! links once instead of once per file. One module's tests: `cargo test -p statbot --test it
+//! cli::`.
+
+mod support;
+
+mod assistant;
+mod cli;
+mod coupon_journey;
+mod dashboard;
+mod datasets;
+mod funnels;
+mod messenger_webhook;
+mod operators;
+mod outbox_delivery;
+mod shop_api;
+mod staff_links;
+mod store_chat;
+mod store_dashboard;
+mod stripe_long_ranges;
+mod stripe_metrics;
+mod stripe_sync;
+mod team_api;
+mod team_app;
+mod team_dashboard;
+mod terminal_chat;
+mod web_chat;
