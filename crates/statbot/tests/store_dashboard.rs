@@ -13,7 +13,7 @@ use jiff::tz::TimeZone;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 use statbot::store::{Role, StripeCharge, StripeCustomer, StripePage, StripeRefund, StripeSyncState};
-use statbot::stripe::money::format as money;
+use statbot_core::money::format as money;
 use support::pages::{cell, chart_sources, dashboard_session, get};
 use support::*;
 

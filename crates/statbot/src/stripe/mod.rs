@@ -8,7 +8,6 @@ pub mod client;
 pub mod feed;
 pub mod live;
 pub mod metrics;
-pub mod money;
 pub mod payer_tally;
 pub mod payments;
 pub mod periods;
