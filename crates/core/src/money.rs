@@ -78,6 +78,12 @@ pub fn symbol(code: &str) -> Option<&'static str> {
     row(code).and_then(|&(.., symbol)| symbol)
 }
 
+/// The currencies whose amounts do not have two decimals, with their exponents (`("jpy", 0)`,
+/// `("kwd", 3)`): for a page that writes amounts itself, so that it counts as statbot does.
+pub fn exponents() -> impl Iterator<Item = (&'static str, u32)> {
+    CURRENCIES.iter().filter(|&&(_, exponent, _)| exponent != 2).map(|&(code, exponent, _)| (code, exponent))
+}
+
 /// An amount in minor units for people, with its currency's decimals and its symbol before it
 /// (`$1,234.56`, `-€15.00`, `¥1,200`) or its code after it (`1,234.567 KWD`, `0.99 CHF`).
 pub fn format(amount: i64, code: &str) -> String {
@@ -218,6 +224,8 @@ mod tests {
         for special in ["isk", "huf", "twd", "chf"] {
             assert_eq!(exponent(special), 2, "{special}");
         }
+        assert_eq!(exponents().count(), 21);
+        assert!(exponents().all(|(code, exponent)| self::exponent(code) == exponent && exponent != 2));
     }
 
     #[test]
