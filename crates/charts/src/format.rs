@@ -1,6 +1,8 @@
-//! Number labels: thousands separators, percentages, money, and axis tick labels.
+//! Number labels for charts: counts, percentages, money, compact and axis tick labels. Digits are
+//! grouped by `statbot_core::numbers`, as everywhere else in statbot.
 
 use serde::{Deserialize, Serialize};
+use statbot_core::numbers;
 
 /// The most decimals any label shows; more is noise on a chart.
 const MAX_DECIMALS: usize = 6;
@@ -77,36 +79,14 @@ impl ValueFormat {
     }
 
     fn format_with(&self, value: f64, decimals: usize, suffix: &str) -> String {
-        let body = group_thousands(value.abs(), decimals);
-        // `-0.00` is zero: only show a sign when a non-zero digit survived the rounding.
-        let sign = if value < 0.0 && body.bytes().any(|b| matches!(b, b'1'..=b'9')) { "-" } else { "" };
+        // `-0.00` is zero: the sign only shows when a non-zero digit survived the rounding.
+        let number = numbers::grouped(value, decimals);
         match self {
-            Self::Count | Self::Number { .. } => format!("{sign}{body}{suffix}"),
-            Self::Percent { .. } => format!("{sign}{body}{suffix}%"),
-            Self::Money { symbol, .. } => format!("{sign}{symbol}{body}{suffix}"),
+            Self::Count | Self::Number { .. } => format!("{number}{suffix}"),
+            Self::Percent { .. } => format!("{number}{suffix}%"),
+            Self::Money { symbol, .. } => format!("{}{suffix}", numbers::prefixed(&number, symbol)),
         }
     }
-}
-
-/// Formats a non-negative number with `decimals` decimals and commas between thousands: `1234567.8` → `1,234,567.8`.
-pub(crate) fn group_thousands(abs: f64, decimals: usize) -> String {
-    let plain = format!("{abs:.decimals$}");
-    let (int, frac) = match plain.split_once('.') {
-        Some((int, frac)) => (int, Some(frac)),
-        None => (plain.as_str(), None),
-    };
-    let mut out = String::with_capacity(plain.len() + int.len() / 3);
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if let Some(frac) = frac {
-        out.push('.');
-        out.push_str(frac);
-    }
-    out
 }
 
 /// The fewest decimals that write every multiple of `step` exactly (0.25 → 2, 5 → 0).
@@ -121,11 +101,7 @@ pub(crate) fn decimals_for_step(step: f64) -> usize {
 
 /// A share in percent for funnel labels: one decimal, but `100%` and `0%` stay short.
 pub(crate) fn percent_label(pct: f64) -> String {
-    let rounded = format!("{pct:.1}");
-    match rounded.strip_suffix(".0") {
-        Some(whole) => format!("{whole}%"),
-        None => format!("{rounded}%"),
-    }
+    format!("{}%", numbers::trim_zeros(&format!("{pct:.1}")))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use super::model::{Column, ColumnKind};
 use statbot_charts::ValueFormat;
+use statbot_core::numbers::{grouped, prefixed};
 
 /// A value with its unit, for text answers and tables; "no data" for an empty cell.
 pub fn value(column: &Column, value: &serde_json::Value) -> String {
@@ -15,8 +16,8 @@ pub fn value(column: &Column, value: &serde_json::Value) -> String {
     let decimals = if column.kind == ColumnKind::Integer { 0 } else { decimals_for(number) };
     let digits = grouped(number, decimals);
     match column.unit.as_deref() {
-        Some("USD") => money(number, &digits),
-        Some("USD/month") => format!("{} a month", money(number, &digits)),
+        Some("USD") => prefixed(&digits, "$"),
+        Some("USD/month") => format!("{} a month", prefixed(&digits, "$")),
         Some("%") => format!("{digits} %"),
         Some("people") => format!("{digits} people"),
         Some("people/km2") => format!("{digits} people per km²"),
@@ -44,10 +45,6 @@ pub fn chart_format(column: &Column) -> ValueFormat {
     }
 }
 
-fn money(number: f64, digits: &str) -> String {
-    if number < 0.0 { format!("-${}", digits.trim_start_matches('-')) } else { format!("${digits}") }
-}
-
 fn decimals_for(number: f64) -> usize {
     if number.fract() == 0.0 {
         0
@@ -56,27 +53,6 @@ fn decimals_for(number: f64) -> usize {
     } else {
         2.min(if (number * 10.0).fract().abs() < 1e-9 { 1 } else { 2 })
     }
-}
-
-/// `1234567.891` → "1,234,567.9" with `decimals` places.
-pub fn grouped(number: f64, decimals: usize) -> String {
-    let text = format!("{:.*}", decimals, number.abs());
-    let (whole, fraction) = text.split_once('.').map_or((text.as_str(), None), |(w, f)| (w, Some(f)));
-    let mut out = String::new();
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    if let Some(fraction) = fraction {
-        out.push('.');
-        out.push_str(fraction);
-    }
-    if number < 0.0 && out.chars().any(|c| c != '0' && c != '.' && c != ',') {
-        out.insert(0, '-');
-    }
-    out
 }
 
 #[cfg(test)]
@@ -98,5 +74,11 @@ mod tests {
         assert_eq!(value(&column(Number, None), &serde_json::Value::Null), "no data");
         assert_eq!(grouped(-1234.5, 1), "-1,234.5");
         assert_eq!(grouped(999.0, 0), "999");
+    }
+
+    #[test]
+    fn money_that_rounds_to_zero_has_no_sign() {
+        assert_eq!(value(&column(ColumnKind::Number, Some("USD")), &(-1234.5).into()), "-$1,234.5");
+        assert_eq!(value(&column(ColumnKind::Number, Some("USD")), &(-0.001).into()), "$0.00");
     }
 }

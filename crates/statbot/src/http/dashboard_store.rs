@@ -15,7 +15,6 @@ use super::store_charts::{CHARTS, RANKED};
 use super::store_request::{Asked, StoreParams, default_asked, query};
 use crate::dates::DayRange;
 use crate::sales::metrics::{Compared, CurrencyRevenue, FIGURES, Kind, RevenueReport, TopCustomers, TopWords};
-use crate::sales::money;
 use crate::sales::periods::Period;
 use crate::sales::report::{change_text, provenance_sentence, range_text};
 use askama::Template;
@@ -23,6 +22,7 @@ use askama_web::WebTemplate;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
+use statbot_core::money;
 
 /// Figures for which a rise is bad news.
 const WORSE_WHEN_UP: [&str; 3] = ["refunds_amount", "refunds_count", "failed_payments"];

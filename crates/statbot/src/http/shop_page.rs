@@ -10,6 +10,7 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use statbot_core::money;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "shop.html")]
@@ -18,6 +19,10 @@ struct ShopPage {
     mode: &'static str,
     publishable_key: String,
     test_cards: &'static [TestCard],
+    /// The currencies without two decimals and their exponents, as a JSON object
+    /// (`{"jpy":0,…,"kwd":3}`): the script writes prices by statbot's currency table, not the
+    /// browser's, which gives HUF or ISK no decimals where Stripe counts two.
+    exponents: String,
 }
 
 pub async fn page(State(state): State<AppState>) -> Response {
@@ -31,6 +36,8 @@ pub async fn page(State(state): State<AppState>) -> Response {
         mode,
         publishable_key: shop.publishable_key().unwrap_or_default().to_owned(),
         test_cards: if mode == "test" { TEST_CARDS } else { &[] },
+        exponents: serde_json::Value::Object(money::exponents().map(|(code, e)| (code.into(), e.into())).collect())
+            .to_string(),
     };
     let mut response = page.into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -5,11 +5,11 @@
 //! the range and where its figures come from. Pure functions of the reports.
 
 use super::metrics::{CurrencyRevenue, Provenance, RevenueReport, TopCustomers, TopWords};
-use super::money;
 use super::periods::Period;
 use super::report::{provenance_sentence, range_text};
 use crate::dates::DayRange;
 use statbot_charts::{Chart, LineSeries, ValueFormat};
+use statbot_core::money;
 
 /// Series of up to this many periods are drawn as bars side by side; longer ones as lines.
 const MOST_BARS: usize = 12;

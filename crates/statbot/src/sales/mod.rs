@@ -10,7 +10,6 @@
 pub mod charts;
 pub mod live;
 pub mod metrics;
-pub mod money;
 pub mod periods;
 pub mod report;
 pub mod sentences;

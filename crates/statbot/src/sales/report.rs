@@ -2,9 +2,9 @@
 //! currency, one row per period, customer or word), and the short sentences the chat answers with.
 
 use super::metrics::{Compared, FIGURES, Kind, Provenance, RevenueReport, TopCustomers, TopWords};
-use super::money;
 use crate::csv;
 use crate::dates::DayRange;
+use statbot_core::money;
 use std::fmt::Write;
 
 /// "2026-11-01 to 2026-11-30", or the one day.

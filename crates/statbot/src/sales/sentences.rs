@@ -4,11 +4,11 @@
 //! when that is worth saying (read live from Stripe, or a mirror that is empty or stale).
 
 use super::metrics::{Provenance, RevenueReport, TopCustomers, TopWords};
-use super::money;
 use super::report::change_text;
 use super::when::{describe, previous_text};
 use crate::dates::DayRange;
 use jiff::civil::Date;
+use statbot_core::money;
 use std::fmt::Write;
 
 /// Characters of a customer's name or e-mail shown at most.

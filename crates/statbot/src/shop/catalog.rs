@@ -186,4 +186,12 @@ mod tests {
         assert!(input("Mug", 100_000_000, "eur").check().is_err());
         assert!(input("Mug", 100, "euro").check().is_err());
     }
+
+    #[test]
+    fn prices_are_kept_in_minor_units_whatever_the_currencys_decimals() {
+        for (price, currency) in [(1_234_567, "KWD"), (1_200, "jpy"), (1_250, "eur")] {
+            let product = input("Mug", price, currency).check().unwrap();
+            assert_eq!((product.price, product.currency.as_str()), (price, currency.to_ascii_lowercase().as_str()));
+        }
+    }
 }

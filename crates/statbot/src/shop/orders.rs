@@ -173,4 +173,12 @@ mod tests {
         off_sale[0].active = false;
         assert!(price(&request(&[(1, 1)], "pm_1").check().unwrap(), &off_sale).is_err());
     }
+
+    #[test]
+    fn three_decimal_prices_are_totalled_in_thousandths() {
+        let catalog = [product(1, 1_250, "kwd"), product(2, 12_340, "kwd")];
+        let (_, total) = price(&request(&[(1, 2), (2, 1)], "pm_1").check().unwrap(), &catalog).unwrap();
+        assert_eq!((total.amount, total.currency.as_str()), (14_840, "kwd"));
+        assert_eq!(statbot_core::money::format(total.amount, total.currency.as_str()), "14.840 KWD");
+    }
 }

@@ -5,6 +5,7 @@ use super::Report;
 use super::definition::{Better, MetricKind};
 use super::summary::RatioSummary;
 use super::value;
+use statbot_core::numbers::grouped;
 use std::fmt::Write;
 
 /// Missing days listed one by one at most; longer gaps are summed up.
@@ -80,7 +81,7 @@ pub fn missing_days_warning(report: &Report) -> Option<String> {
 
 /// A ratio's value as written: a percentage, or a number with two decimals.
 pub fn ratio_value(r: &RatioSummary, value: f64) -> String {
-    if r.percent { value::format(MetricKind::Percent, value, 1) } else { value::group_thousands(value, 2) }
+    if r.percent { value::format(MetricKind::Percent, value, 1) } else { grouped(value, 2) }
 }
 
 /// "95% or more", "2 or less".
@@ -89,7 +90,7 @@ pub fn ratio_target(r: &RatioSummary) -> Option<String> {
     let written = if r.percent {
         value::format(MetricKind::Percent, target, 1)
     } else {
-        value::group_thousands(target, if target.fract() == 0.0 { 0 } else { 2 })
+        grouped(target, if target.fract() == 0.0 { 0 } else { 2 })
     };
     Some(match r.better {
         Better::Higher => format!("{written} or more"),

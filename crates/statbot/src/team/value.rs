@@ -3,6 +3,7 @@
 //! minutes), stored as plain numbers (durations in seconds).
 
 use super::definition::MetricKind;
+use statbot_core::numbers::{grouped, trim_zeros};
 
 /// The largest count accepted for one day: anything above is a typo.
 const MAX_COUNT: f64 = 1e9;
@@ -99,8 +100,8 @@ fn parse_duration(text: &str) -> Option<f64> {
 /// Writes a figure for people: `1,234`, `96.5%`, `1h 05m`; `decimals` applies to averages.
 pub fn format(kind: MetricKind, value: f64, decimals: usize) -> String {
     match kind {
-        MetricKind::Count => group_thousands(value, decimals),
-        MetricKind::Percent => format!("{}%", trim_zeros(&format!("{value:.1}"))),
+        MetricKind::Count => grouped(value, decimals),
+        MetricKind::Percent => format!("{}%", trim_zeros(&grouped(value, 1))),
         MetricKind::Duration => {
             let secs = value.round() as i64;
             let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
@@ -112,31 +113,6 @@ pub fn format(kind: MetricKind, value: f64, decimals: usize) -> String {
             }
         }
     }
-}
-
-/// `1234.5` → `1,234.5` with the given decimals (trailing zeros kept: columns line up).
-pub fn group_thousands(value: f64, decimals: usize) -> String {
-    let text = format!("{:.*}", decimals, value.abs());
-    let (int, frac) = text.split_once('.').map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
-    let mut grouped = String::with_capacity(text.len() + 4);
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    if let Some(frac) = frac {
-        grouped.push('.');
-        grouped.push_str(frac);
-    }
-    if value < 0.0 && value.abs() >= 0.5 * 10f64.powi(-(decimals as i32)) {
-        grouped.insert(0, '-');
-    }
-    grouped
-}
-
-fn trim_zeros(text: &str) -> String {
-    if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_owned() } else { text.to_owned() }
 }
 
 #[cfg(test)]
@@ -179,7 +155,8 @@ mod tests {
         assert_eq!(format(Duration, 3900.0, 0), "1h 05m");
         assert_eq!(format(Duration, 65.0, 0), "1m 05s");
         assert_eq!(format(Duration, 45.0, 0), "45s");
-        assert_eq!(group_thousands(-0.01, 1), "0.0");
-        assert_eq!(group_thousands(-1234.0, 0), "-1,234");
+        assert_eq!(grouped(-0.01, 1), "0.0");
+        assert_eq!(grouped(-1234.0, 0), "-1,234");
+        assert_eq!(format(Count, -0.5, 0), "0", "a value that rounds to zero has no sign");
     }
 }

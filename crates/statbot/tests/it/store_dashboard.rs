@@ -12,8 +12,8 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
-use statbot::sales::money::format as money;
 use statbot::store::{Role, StripeCharge, StripeCustomer, StripePage, StripeRefund, StripeSyncState};
+use statbot_core::money::format as money;
 
 const PASSWORD: &str = "correct horse battery";
 /// The range shown: the fourteen days up to today; the previous range is the fourteen before.
