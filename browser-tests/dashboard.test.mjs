@@ -3,9 +3,16 @@
 // the numbers shown, on a laptop and on a phone screen, then the team page. Needs STATBOT_URL
 // (a `statbot serve --demo` on a fresh database), DASHBOARD_USER and DASHBOARD_PASSWORD (an
 // operator account), and TEAM_DAYS (the days of the last week given the same figures by
-// `statbot team add`, space-separated).
+// `statbot team add`, space-separated). Once the funnel page shows its numbers, it saves a
+// screenshot of it to docs/images/dashboard.png (the README's picture), so a changed dashboard
+// shows in `git diff`.
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+
+const screenshot = fileURLToPath(new URL('../docs/images/dashboard.png', import.meta.url));
 
 const base = process.env.STATBOT_URL;
 const user = process.env.DASHBOARD_USER;
@@ -123,6 +130,16 @@ try {
   assert.equal(await cell(page, 'thanks', 'contacts'), '1');
   const chartWidth = await page.locator('img[alt="Contacts per step"]').evaluate((img) => img.naturalWidth);
   assert.ok(chartWidth > 0, 'the funnel chart loads');
+
+  // The README's picture: the funnel page as a 1280 px wide screen shows it, from the top down
+  // to the end of the steps table (not the whole page, to keep the file small).
+  const table = await page.locator('#funnel').boundingBox();
+  mkdirSync(dirname(screenshot), { recursive: true });
+  await page.screenshot({
+    path: screenshot,
+    fullPage: true,
+    clip: { x: 0, y: 0, width: 1280, height: Math.ceil(table.y + table.height + 24) },
+  });
 
   // The date picker works without JavaScript: a range before anyone came shows nothing.
   await page.getByLabel('From').fill('2020-01-01');
