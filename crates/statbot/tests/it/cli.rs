@@ -106,6 +106,38 @@ fn bench_funnel_fills_a_fresh_database_and_times_reports() {
 }
 
 #[test]
+fn the_business_time_zone_has_one_name_and_the_old_one_still_works_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("statbot.db").display());
+    let funnel = |var: &str, zone: &str| {
+        statbot(&["funnel", "coupon", "--format", "json", "--demo"]).database(&url).env(var, zone).run()
+    };
+
+    let new = funnel("STATBOT_TIME_ZONE", "Asia/Tokyo");
+    assert!(new.status.success(), "{}", new.stderr);
+    assert!(new.stdout.contains("\"time_zone\": \"Asia/Tokyo\""), "{}", new.stdout);
+    assert!(!new.stderr.contains("deprecated"), "{}", new.stderr);
+
+    let old = funnel("STATBOT_FUNNELS_TIME_ZONE", "Europe/Paris");
+    assert!(old.status.success(), "{}", old.stderr);
+    assert!(old.stdout.contains("\"time_zone\": \"Europe/Paris\""), "{}", old.stdout);
+    assert!(
+        old.stderr.contains(
+            "funnels.time_zone (STATBOT_FUNNELS_TIME_ZONE) is deprecated: use time_zone (STATBOT_TIME_ZONE) instead"
+        ),
+        "{}",
+        old.stderr
+    );
+
+    let bad = funnel("STATBOT_TIME_ZONE", "Mars/Olympus");
+    assert!(!bad.status.success());
+    assert_eq!(
+        bad.stderr.trim(),
+        "statbot: time_zone `Mars/Olympus` is not a time zone statbot knows (use an IANA name such as Europe/Paris)"
+    );
+}
+
+#[test]
 fn output_to_a_reader_that_stops_early_ends_quietly() {
     use std::io::Read;
     let dir = tempfile::tempdir().unwrap();
