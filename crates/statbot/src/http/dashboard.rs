@@ -37,6 +37,13 @@ impl Nav {
     }
 }
 
+/// "no team is named `x`" -> "No team is named `x`": an error message as the start of a
+/// sentence on a page.
+pub(super) fn upper_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
 fn random_token() -> String {
     hex::encode(rand::random::<[u8; 32]>())
 }
@@ -411,4 +418,15 @@ pub async fn conversation(
         messages,
     }
     .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_read_as_sentences() {
+        assert_eq!(upper_first("no team is named `x`"), "No team is named `x`");
+        assert_eq!(upper_first(""), "");
+    }
 }

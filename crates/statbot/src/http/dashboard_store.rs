@@ -7,8 +7,7 @@
 //! empty mirror says how to fill it.
 
 use super::AppState;
-use super::dashboard::Nav;
-use super::dashboard_team::upper_first;
+use super::dashboard::{Nav, upper_first};
 use super::error::ApiError;
 use super::session::Dashboard;
 use super::store_charts::{CHARTS, RANKED};

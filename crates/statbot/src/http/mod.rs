@@ -8,7 +8,6 @@ mod chat;
 mod dashboard;
 mod dashboard_datasets;
 mod dashboard_store;
-mod dashboard_team;
 pub mod datasets;
 mod download;
 pub mod error;
@@ -25,8 +24,6 @@ mod store_charts;
 mod store_request;
 mod stripe;
 mod team;
-mod team_charts;
-mod team_request;
 
 use crate::auth::TokenKeys;
 use crate::config::Config;
@@ -72,11 +69,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/datasets/{name}", get(datasets::describe))
         .route("/api/v1/datasets/{name}/entities/{key}", get(datasets::entity))
         .route("/api/v1/datasets/{name}/compare", get(datasets::compare))
-        .route("/api/v1/teams", get(team::teams))
-        .route("/api/v1/team/metrics", get(team::metrics).put(team::put_metrics))
-        .route("/api/v1/team/stats", get(team::stats))
-        .route("/api/v1/team/stats/export", get(team::export))
-        .route("/api/v1/team/stats/{date}", get(team::day).put(team::put_day))
         .route("/api/v1/stripe/revenue", get(stripe::revenue))
         .route("/api/v1/stripe/top-customers", get(stripe::top_customers))
         .route("/api/v1/stripe/words", get(stripe::words))
@@ -90,8 +82,6 @@ pub fn router(state: AppState) -> Router {
         .route("/datasets", get(dashboard_datasets::list))
         .route("/datasets/{name}", get(dashboard_datasets::show))
         .route("/charts/datasets/{file}", get(dashboard_datasets::chart))
-        .route("/team", get(dashboard_team::page))
-        .route("/charts/team/{file}", get(team_charts::chart))
         .route("/store", get(dashboard_store::page))
         .route("/charts/store/{file}", get(store_charts::chart))
         .route("/contacts/{id}", get(dashboard::conversation))
@@ -109,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/orders/{id}", get(shop::order))
         .route("/api/v1/test-payment-methods", post(shop::test_payment_method))
         .route("/webhooks/stripe", post(shop::webhook))
+        .merge(team::router())
         .fallback(|| async { error::ApiError::NotFound("this page".into()) })
         .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

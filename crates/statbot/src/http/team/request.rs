@@ -7,10 +7,10 @@ use serde::Deserialize;
 
 /// `?from=&to=&team=`; empty fields (as a form sends them) count as left out.
 #[derive(Debug, Default, Deserialize)]
-pub struct TeamParams {
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub team: Option<String>,
+pub(super) struct TeamParams {
+    from: Option<String>,
+    to: Option<String>,
+    team: Option<String>,
 }
 
 fn given(field: &Option<String>) -> Option<&str> {
@@ -19,23 +19,23 @@ fn given(field: &Option<String>) -> Option<&str> {
 
 impl TeamParams {
     /// The team named, if any.
-    pub fn team(&self) -> Option<&str> {
+    pub(super) fn team(&self) -> Option<&str> {
         given(&self.team)
     }
 
     /// The range asked for; by default the last 7 days ending today. The error is a sentence.
-    pub fn range(&self, today: Date) -> Result<DayRange, String> {
+    pub(super) fn range(&self, today: Date) -> Result<DayRange, String> {
         DayRange::parse(given(&self.from), given(&self.to), None, today)
     }
 }
 
 /// The default range: the last 7 days ending today.
-pub fn default_range(today: Date) -> DayRange {
+pub(super) fn default_range(today: Date) -> DayRange {
     DayRange::parse(None, None, None, today).unwrap_or(DayRange { from: today, to: today })
 }
 
 /// `from=…&to=…&team=…`, encoded for a URL (not yet escaped for HTML).
-pub fn query(range: DayRange, team: &str) -> String {
+pub(super) fn query(range: DayRange, team: &str) -> String {
     form_urlencoded::Serializer::new(String::new())
         .append_pair("from", &range.from.to_string())
         .append_pair("to", &range.to.to_string())

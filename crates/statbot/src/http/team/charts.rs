@@ -3,11 +3,11 @@
 //! the x axis; days with no figure for the metric are shaded gaps the line does not cross, and
 //! are named in the footnote. Values are written by the metric's kind.
 
-use super::AppState;
-use super::charts::{render, split_file};
-use super::error::ApiError;
-use super::session::Dashboard;
-use super::team_request::TeamParams;
+use super::request::TeamParams;
+use crate::http::AppState;
+use crate::http::charts::{render, split_file};
+use crate::http::error::ApiError;
+use crate::http::session::Dashboard;
 use crate::team::definition::{MetricDef, MetricKind};
 use crate::team::{DayFigures, DayRange};
 use axum::extract::rejection::QueryRejection;
@@ -22,7 +22,7 @@ const LISTED_GAPS: usize = 10;
 /// Durations whose largest day reaches this many seconds are drawn in hours, others in minutes.
 const HOURS_FROM_SECS: f64 = 2.0 * 3600.0;
 
-pub async fn chart(
+pub(super) async fn chart(
     State(state): State<AppState>,
     dashboard: Dashboard,
     Path(file): Path<String>,
@@ -41,7 +41,7 @@ pub async fn chart(
 }
 
 /// The metric's line over every day of `range`, with gaps where it has no figure.
-pub(super) fn metric_chart(team: &str, metric: &MetricDef, range: DayRange, days: &[DayFigures]) -> Chart {
+fn metric_chart(team: &str, metric: &MetricDef, range: DayRange, days: &[DayFigures]) -> Chart {
     let all_days: Vec<Date> = range.from.series(jiff::Span::new().days(1)).take_while(|d| *d <= range.to).collect();
     let figures: Vec<(Date, f64)> =
         days.iter().filter_map(|d| d.values.get(&metric.key).map(|v| (d.date, *v))).collect();

@@ -4,11 +4,11 @@
 //! sees their own team; admins pick any team. A refused team or a bad range is said on the
 //! page, and a refused team shows no figures at all.
 
-use super::AppState;
-use super::dashboard::Nav;
-use super::error::ApiError;
-use super::session::Dashboard;
-use super::team_request::{TeamParams, default_range, query};
+use super::request::{TeamParams, default_range, query};
+use crate::http::AppState;
+use crate::http::dashboard::{Nav, upper_first};
+use crate::http::error::ApiError;
+use crate::http::session::Dashboard;
 use crate::store::Role;
 use crate::team::summary::RatioSummary;
 use crate::team::{DayRange, Report, Team, TeamError, table, value};
@@ -71,7 +71,7 @@ struct TeamPage {
     stats: Option<Stats>,
 }
 
-pub async fn page(
+pub(super) async fn page(
     State(state): State<AppState>,
     dashboard: Dashboard,
     params: Result<Query<TeamParams>, QueryRejection>,
@@ -178,12 +178,6 @@ fn ratio_row(r: &RatioSummary) -> RatioRow {
     }
 }
 
-/// "no team is named `x`" -> "No team is named `x`".
-pub(super) fn upper_first(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,11 +210,5 @@ mod tests {
         let charts: Vec<&str> = stats.charts.iter().map(|c| c.png.as_str()).collect();
         assert_eq!(charts.len(), 4, "a chart per metric with figures: {charts:?}");
         assert_eq!(charts[0], "/charts/team/solved.png?from=2026-11-01&to=2026-11-03&team=Support");
-    }
-
-    #[test]
-    fn errors_read_as_sentences() {
-        assert_eq!(upper_first("no team is named `x`"), "No team is named `x`");
-        assert_eq!(upper_first(""), "");
     }
 }

@@ -2,10 +2,10 @@
 //! read with its totals, averages, ratios and missing days, exports, the team's metric
 //! definitions and the teams. Everyone works on their own team; admins may name another.
 
-use super::AppState;
-use super::download::csv_file;
-use super::error::ApiError;
-use super::extract::{ApiJson, Operator};
+use crate::http::AppState;
+use crate::http::download::csv_file;
+use crate::http::error::ApiError;
+use crate::http::extract::{ApiJson, Operator};
 use crate::store::DayWrite;
 use crate::team::entries::{self, Given};
 use crate::team::export::{self, ExportFormat};
@@ -31,12 +31,12 @@ impl From<TeamError> for ApiError {
 }
 
 #[derive(Deserialize, Default)]
-pub struct TeamQuery {
+pub(super) struct TeamQuery {
     team: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
-pub struct RangeQuery {
+pub(super) struct RangeQuery {
     from: Option<String>,
     to: Option<String>,
     /// Extra days after `from` (0: that day alone), instead of `to`.
@@ -62,7 +62,7 @@ fn range_of(state: &AppState, query: &RangeQuery) -> Result<DayRange, ApiError> 
 
 /// `GET /api/v1/team/stats?from=&to=&days=&team=`: totals, averages, ratios against targets,
 /// missing days and every recorded day.
-pub async fn stats(
+pub(super) async fn stats(
     State(state): State<AppState>,
     operator: Operator,
     Query(query): Query<RangeQuery>,
@@ -74,7 +74,7 @@ pub async fn stats(
 }
 
 /// `GET /api/v1/team/stats/export?from=&to=&format=json|csv&team=`: the range as a file.
-pub async fn export(
+pub(super) async fn export(
     State(state): State<AppState>,
     operator: Operator,
     Query(query): Query<RangeQuery>,
@@ -103,7 +103,7 @@ pub async fn export(
 }
 
 /// `GET /api/v1/team/stats/{date}?team=`: one day's figures (404 when none are recorded).
-pub async fn day(
+pub(super) async fn day(
     State(state): State<AppState>,
     operator: Operator,
     Path(date): Path<String>,
@@ -119,7 +119,7 @@ pub async fn day(
 /// `PUT /api/v1/team/stats/{date}?team=` with `{"solved": 40, "csat": "96%", ...}`: the day
 /// holds exactly these figures afterwards. Numbers are in stored units (counts, percent,
 /// seconds); texts are read as people type them (`"1h 30m"`, `"96%"`).
-pub async fn put_day(
+pub(super) async fn put_day(
     State(state): State<AppState>,
     operator: Operator,
     Path(date): Path<String>,
@@ -147,7 +147,7 @@ pub async fn put_day(
 }
 
 /// `GET /api/v1/team/metrics?team=`: the team's metrics and ratios.
-pub async fn metrics(
+pub(super) async fn metrics(
     State(state): State<AppState>,
     operator: Operator,
     Query(query): Query<TeamQuery>,
@@ -158,7 +158,7 @@ pub async fn metrics(
 
 /// `PUT /api/v1/team/metrics?team=` (admins): replaces the team's metrics and ratios. Figures
 /// already recorded stay; those of a removed metric are no longer shown.
-pub async fn put_metrics(
+pub(super) async fn put_metrics(
     State(state): State<AppState>,
     operator: Operator,
     Query(query): Query<TeamQuery>,
@@ -171,7 +171,7 @@ pub async fn put_metrics(
 }
 
 /// `GET /api/v1/teams`: every team for admins, one's own for others.
-pub async fn teams(State(state): State<AppState>, operator: Operator) -> Result<Json<Value>, ApiError> {
+pub(super) async fn teams(State(state): State<AppState>, operator: Operator) -> Result<Json<Value>, ApiError> {
     let teams = if operator.require_admin().is_ok() {
         state.teams.list().await?
     } else {
