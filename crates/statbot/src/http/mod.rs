@@ -7,7 +7,6 @@ mod charts;
 mod chat;
 mod dashboard;
 mod dashboard_datasets;
-mod dashboard_store;
 pub mod datasets;
 mod download;
 pub mod error;
@@ -16,13 +15,11 @@ mod funnels;
 mod health;
 mod media;
 mod messenger;
+mod sales;
 mod session;
 mod shop;
 mod shop_page;
 mod staff;
-mod store_charts;
-mod store_request;
-mod stripe;
 mod team;
 
 use crate::auth::TokenKeys;
@@ -69,9 +66,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/datasets/{name}", get(datasets::describe))
         .route("/api/v1/datasets/{name}/entities/{key}", get(datasets::entity))
         .route("/api/v1/datasets/{name}/compare", get(datasets::compare))
-        .route("/api/v1/stripe/revenue", get(stripe::revenue))
-        .route("/api/v1/stripe/top-customers", get(stripe::top_customers))
-        .route("/api/v1/stripe/words", get(stripe::words))
         .route("/api/v1/contacts", get(api::contacts))
         .route("/api/v1/contacts/{id}/messages", get(api::contact_messages))
         .route("/", get(dashboard::home))
@@ -82,8 +76,6 @@ pub fn router(state: AppState) -> Router {
         .route("/datasets", get(dashboard_datasets::list))
         .route("/datasets/{name}", get(dashboard_datasets::show))
         .route("/charts/datasets/{file}", get(dashboard_datasets::chart))
-        .route("/store", get(dashboard_store::page))
-        .route("/charts/store/{file}", get(store_charts::chart))
         .route("/contacts/{id}", get(dashboard::conversation))
         .route("/charts/funnels/{file}", get(charts::funnel))
         .route("/charts/reveals/{file}", get(charts::reveals))
@@ -100,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/test-payment-methods", post(shop::test_payment_method))
         .route("/webhooks/stripe", post(shop::webhook))
         .merge(team::router())
+        .merge(sales::router())
         .fallback(|| async { error::ApiError::NotFound("this page".into()) })
         .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

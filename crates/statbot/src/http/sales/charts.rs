@@ -1,14 +1,14 @@
-//! `GET /charts/store/{name}.png|svg?from=&to=&period=&currency=`: the store metrics drawn,
+//! `GET /charts/store/{name}.png|svg?from=&to=&period=&currency=`: the sales figures drawn,
 //! for operators (a dashboard session or a bearer token). `revenue` (gross and net volume per
 //! period), `payments` (successful and failed per period), `customers` (the top ten by net
 //! revenue) and `words` (the ten words that sell most), in the asked currency or the range's
 //! main one. The specs are [`crate::stripe::charts`]'s, which the bot sends too.
 
-use super::AppState;
-use super::charts::{render, split_file};
-use super::error::ApiError;
-use super::extract::Operator;
-use super::store_request::StoreParams;
+use super::request::SalesParams;
+use crate::http::AppState;
+use crate::http::charts::{render, split_file};
+use crate::http::error::ApiError;
+use crate::http::extract::Operator;
 use crate::stripe::charts;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -25,11 +25,11 @@ pub(super) const CHARTS: [(&str, &str); 4] = [
     ("words", "Revenue by word of the description"),
 ];
 
-pub async fn chart(
+pub(super) async fn chart(
     State(state): State<AppState>,
     _operator: Operator,
     Path(file): Path<String>,
-    params: Result<Query<StoreParams>, QueryRejection>,
+    params: Result<Query<SalesParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let (name, format) = split_file(&file)?;
     let Query(params) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;

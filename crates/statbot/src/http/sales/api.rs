@@ -1,11 +1,12 @@
-//! The store metrics API for operators: `GET /api/v1/stripe/revenue`, `/top-customers` and
-//! `/words`, over `from`/`to`/`days` (thirty days up to today by default), as JSON or CSV.
+//! The sales figures API for operators (the Stripe store metrics): `GET /api/v1/stripe/revenue`,
+//! `/top-customers` and `/words`, over `from`/`to`/`days` (thirty days up to today by default),
+//! as JSON or CSV.
 
-use super::AppState;
-use super::download::{csv_file, wants_csv};
-use super::error::ApiError;
-use super::extract::Operator;
 use crate::dates::DayRange;
+use crate::http::AppState;
+use crate::http::download::{csv_file, wants_csv};
+use crate::http::error::ApiError;
+use crate::http::extract::Operator;
 use crate::stripe::periods::{self, Period};
 use crate::stripe::report;
 use crate::stripe::{MetricsError, StoreMetrics};
@@ -26,7 +27,7 @@ impl From<MetricsError> for ApiError {
 
 /// Every parameter arrives as text so that a bad one is answered in a sentence.
 #[derive(Deserialize, Default)]
-pub struct MetricsQuery {
+pub(super) struct MetricsQuery {
     from: Option<String>,
     to: Option<String>,
     days: Option<String>,
@@ -85,7 +86,7 @@ fn answer<T: Serialize>(report: &T, csv: Option<(String, &str, DayRange)>) -> Re
 }
 
 /// `GET /api/v1/stripe/revenue?from=&to=&days=&period=day|week|month&format=json|csv`
-pub async fn revenue(
+pub(super) async fn revenue(
     State(state): State<AppState>,
     _operator: Operator,
     Query(query): Query<MetricsQuery>,
@@ -100,7 +101,7 @@ pub async fn revenue(
 }
 
 /// `GET /api/v1/stripe/top-customers?from=&to=&days=&limit=&currency=&format=json|csv`
-pub async fn top_customers(
+pub(super) async fn top_customers(
     State(state): State<AppState>,
     _operator: Operator,
     Query(query): Query<MetricsQuery>,
@@ -111,7 +112,7 @@ pub async fn top_customers(
 }
 
 /// `GET /api/v1/stripe/words?from=&to=&days=&limit=&currency=&format=json|csv`
-pub async fn words(
+pub(super) async fn words(
     State(state): State<AppState>,
     _operator: Operator,
     Query(query): Query<MetricsQuery>,

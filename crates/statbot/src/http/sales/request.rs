@@ -1,4 +1,4 @@
-//! What the store page and its charts are asked for: a range of days (`from`, `to`; by default
+//! What the sales page (`/store`) and its charts are asked for: a range of days (`from`, `to`; by default
 //! the thirty days up to today, as the API's), the series' `period` (by default the one that
 //! suits the range) and a `currency` (by default the range's main one); and the query string
 //! that asks for it again.
@@ -10,29 +10,29 @@ use serde::Deserialize;
 
 /// `?from=&to=&period=&currency=`; empty fields (as a form sends them) count as left out.
 #[derive(Debug, Default, Deserialize)]
-pub struct StoreParams {
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub period: Option<String>,
-    pub currency: Option<String>,
+pub(super) struct SalesParams {
+    from: Option<String>,
+    to: Option<String>,
+    period: Option<String>,
+    currency: Option<String>,
 }
 
 /// A request understood.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Asked {
-    pub range: DayRange,
-    pub period: Period,
+pub(super) struct Asked {
+    pub(super) range: DayRange,
+    pub(super) period: Period,
     /// Lower case, as Stripe writes it.
-    pub currency: Option<String>,
+    pub(super) currency: Option<String>,
 }
 
 fn given(field: &Option<String>) -> Option<&str> {
     field.as_deref().map(str::trim).filter(|f| !f.is_empty())
 }
 
-impl StoreParams {
+impl SalesParams {
     /// The range, period and currency asked for; the error is a sentence.
-    pub fn asked(&self, today: Date) -> Result<Asked, String> {
+    pub(super) fn asked(&self, today: Date) -> Result<Asked, String> {
         let from = given(&self.from);
         let range = periods::asked_range(from, given(&self.to), None, today)?;
         let period = match given(&self.period) {
@@ -49,8 +49,8 @@ impl StoreParams {
 }
 
 /// The default request: the thirty days up to today, by day, in the main currency.
-pub fn default_asked(today: Date) -> Asked {
-    StoreParams::default().asked(today).unwrap_or(Asked {
+pub(super) fn default_asked(today: Date) -> Asked {
+    SalesParams::default().asked(today).unwrap_or(Asked {
         range: DayRange { from: today, to: today },
         period: Period::Day,
         currency: None,
@@ -59,7 +59,7 @@ pub fn default_asked(today: Date) -> Asked {
 
 /// `from=…&to=…&period=…&currency=…` (the currency when there is one), encoded for a URL (not
 /// yet escaped for HTML).
-pub fn query(range: DayRange, period: Period, currency: Option<&str>) -> String {
+pub(super) fn query(range: DayRange, period: Period, currency: Option<&str>) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
     query.append_pair("from", &range.from.to_string()).append_pair("to", &range.to.to_string());
     query.append_pair("period", period.name());
@@ -74,9 +74,9 @@ mod tests {
     use super::*;
     use jiff::civil::date;
 
-    fn params(from: &str, to: &str, period: &str, currency: &str) -> StoreParams {
+    fn params(from: &str, to: &str, period: &str, currency: &str) -> SalesParams {
         let field = |f: &str| Some(f.to_owned());
-        StoreParams { from: field(from), to: field(to), period: field(period), currency: field(currency) }
+        SalesParams { from: field(from), to: field(to), period: field(period), currency: field(currency) }
     }
 
     #[test]
@@ -102,7 +102,7 @@ mod tests {
     #[test]
     fn bad_requests_are_sentences() {
         let today = date(2026, 11, 24);
-        let error = |p: StoreParams| p.asked(today).unwrap_err();
+        let error = |p: SalesParams| p.asked(today).unwrap_err();
         assert!(error(params("2026-13-01", "", "", "")).contains("is not a date"));
         assert!(error(params("2026-11-05", "2026-11-01", "", "")).contains("after it ends"));
         assert!(error(params("", "", "hour", "")).contains("use day, week or month"));

@@ -1,4 +1,4 @@
-//! `GET /store?from=&to=&period=&currency=`: the Stripe store metrics on the dashboard. The
+//! `GET /store?from=&to=&period=&currency=`: the Stripe sales figures on the dashboard. The
 //! figures of the range against the previous range of equal length (a change is green when it
 //! is good news: a rise in refunds or failed payments is not), new customers, the series by
 //! period, the charts, the top customers with their average order, the words that sell, where
@@ -6,13 +6,13 @@
 //! range, period or currency is said on the page, which then shows the default range; an
 //! empty mirror says how to fill it.
 
-use super::AppState;
-use super::dashboard::{Nav, upper_first};
-use super::error::ApiError;
-use super::session::Dashboard;
-use super::store_charts::{CHARTS, RANKED};
-use super::store_request::{Asked, StoreParams, default_asked, query};
+use super::charts::{CHARTS, RANKED};
+use super::request::{Asked, SalesParams, default_asked, query};
 use crate::dates::DayRange;
+use crate::http::AppState;
+use crate::http::dashboard::{Nav, upper_first};
+use crate::http::error::ApiError;
+use crate::http::session::Dashboard;
 use crate::stripe::metrics::{Compared, CurrencyRevenue, FIGURES, Kind, RevenueReport, TopCustomers, TopWords};
 use crate::stripe::money;
 use crate::stripe::periods::Period;
@@ -90,7 +90,7 @@ struct Stats {
 
 #[derive(Template, WebTemplate)]
 #[template(path = "dashboard/store.html")]
-struct StorePage {
+struct SalesPage {
     nav: Nav,
     range: DayRange,
     previous_range: String,
@@ -107,10 +107,10 @@ struct StorePage {
     downloads: Vec<Download>,
 }
 
-pub async fn page(
+pub(super) async fn page(
     State(state): State<AppState>,
     dashboard: Dashboard,
-    params: Result<Query<StoreParams>, QueryRejection>,
+    params: Result<Query<SalesParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let metrics = &state.store_metrics;
     let today = metrics.today();
@@ -134,7 +134,7 @@ pub async fn page(
         }
         _ => main,
     };
-    let mut page = StorePage {
+    let mut page = SalesPage {
         nav: Nav::of(&dashboard),
         range,
         previous_range: range_text(report.previous_range),
