@@ -18,7 +18,6 @@ mod messenger;
 mod sales;
 mod session;
 mod shop;
-mod shop_page;
 mod staff;
 mod team;
 
@@ -83,16 +82,9 @@ pub fn router(state: AppState) -> Router {
         .route("/charts/answers/store/{file}", get(charts::store_answer))
         .route("/media/{flow}/{file}", get(media::media))
         .route("/chat", get(chat::page).post(chat::send))
-        .route("/shop", get(shop_page::page))
-        .route("/api/v1/auth/signup", post(shop::sign_up))
-        .route("/api/v1/products", get(shop::products).post(shop::create_product))
-        .route("/api/v1/products/{id}", axum::routing::patch(shop::update_product).delete(shop::deactivate_product))
-        .route("/api/v1/orders", get(shop::orders).post(shop::place_order))
-        .route("/api/v1/orders/{id}", get(shop::order))
-        .route("/api/v1/test-payment-methods", post(shop::test_payment_method))
-        .route("/webhooks/stripe", post(shop::webhook))
         .merge(team::router())
         .merge(sales::router())
+        .merge(shop::router())
         .fallback(|| async { error::ApiError::NotFound("this page".into()) })
         .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -3,7 +3,7 @@
 //! nothing from the internet, except Stripe.js with a live key: then the card form is Stripe's
 //! own and card numbers never touch statbot. With a test-mode key it offers the named test cards.
 
-use super::AppState;
+use crate::http::AppState;
 use crate::shop::test_cards::{TEST_CARDS, TestCard};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -20,7 +20,7 @@ struct ShopPage {
     test_cards: &'static [TestCard],
 }
 
-pub async fn page(State(state): State<AppState>) -> Response {
+pub(super) async fn page(State(state): State<AppState>) -> Response {
     let shop = &state.shop;
     let mode = match (shop.payments_enabled(), shop.test_mode()) {
         (false, _) => "off",

@@ -2,9 +2,9 @@
 //! (customers see and place their own, operators see all), and test payment methods in test
 //! mode. Customers log in with `POST /api/v1/auth/token`, their email as the username.
 
-use super::AppState;
-use super::error::ApiError;
-use super::extract::{ApiJson, Caller, Operator};
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::{ApiJson, Caller, Operator};
 use crate::shop::catalog::{ProductInput, ProductPatch};
 use crate::shop::customers::SignUp;
 use crate::shop::{OrderRequest, Placed};
@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 const ORDERS_SHOWN: i64 = 200;
 
 /// `POST /api/v1/auth/signup`: a customer account, logged in at once.
-pub async fn sign_up(
+pub(super) async fn sign_up(
     State(state): State<AppState>,
     ApiJson(form): ApiJson<SignUp>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
@@ -41,13 +41,13 @@ pub async fn sign_up(
 }
 
 #[derive(Deserialize)]
-pub struct ProductsQuery {
+pub(super) struct ProductsQuery {
     #[serde(default)]
     all: bool,
 }
 
 /// `GET /api/v1/products[?all=true]`: what is on sale (anyone); everything (operators).
-pub async fn products(
+pub(super) async fn products(
     State(state): State<AppState>,
     operator: Result<Operator, ApiError>,
     Query(query): Query<ProductsQuery>,
@@ -59,7 +59,7 @@ pub async fn products(
 }
 
 /// `POST /api/v1/products` (operators).
-pub async fn create_product(
+pub(super) async fn create_product(
     State(state): State<AppState>,
     _operator: Operator,
     ApiJson(input): ApiJson<ProductInput>,
@@ -69,7 +69,7 @@ pub async fn create_product(
 }
 
 /// `PATCH /api/v1/products/{id}` (operators): name, description, price, currency, active.
-pub async fn update_product(
+pub(super) async fn update_product(
     State(state): State<AppState>,
     _operator: Operator,
     Path(id): Path<i64>,
@@ -79,7 +79,7 @@ pub async fn update_product(
 }
 
 /// `DELETE /api/v1/products/{id}` (operators): off sale; past orders keep it.
-pub async fn deactivate_product(
+pub(super) async fn deactivate_product(
     State(state): State<AppState>,
     _operator: Operator,
     Path(id): Path<i64>,
@@ -93,13 +93,13 @@ fn scope(caller: &Caller) -> Option<i64> {
 }
 
 /// `GET /api/v1/orders`: the caller's orders, newest first (operators: everyone's).
-pub async fn orders(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+pub(super) async fn orders(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
     let orders = state.shop.store().orders(scope(&caller), ORDERS_SHOWN).await?;
     Ok(Json(json!({ "orders": orders })))
 }
 
 /// `GET /api/v1/orders/{id}`: one order; another customer's is not found.
-pub async fn order(
+pub(super) async fn order(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
@@ -114,7 +114,7 @@ pub async fn order(
 /// `POST /api/v1/orders` with `{"items": [{"product_id", "quantity"}], "payment_method"}` and
 /// an optional `Idempotency-Key` header: 201 paid, 202 pending (the outcome is not known yet),
 /// 402 with the card's code and message when refused. A replay carries `Idempotent-Replayed`.
-pub async fn place_order(
+pub(super) async fn place_order(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
@@ -139,28 +139,17 @@ pub async fn place_order(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TestCardRequest {
+pub(super) struct TestCardRequest {
     card: String,
 }
 
 /// `POST /api/v1/test-payment-methods` with `{"card": "visa"|"declined"}` (test mode only): a
 /// payment method for a named test card.
-pub async fn test_payment_method(
+pub(super) async fn test_payment_method(
     State(state): State<AppState>,
     _caller: Caller,
     ApiJson(request): ApiJson<TestCardRequest>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let payment_method = state.shop.test_payment_method(&request.card).await?;
     Ok((StatusCode::CREATED, Json(json!({ "payment_method": payment_method }))))
-}
-
-/// `POST /webhooks/stripe`: a signed event from Stripe; 200 once handled (or seen before).
-pub async fn webhook(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Result<Json<Value>, ApiError> {
-    let signature = headers.get("stripe-signature").and_then(|v| v.to_str().ok());
-    let handled = state.shop.handle_webhook(signature, &body).await?;
-    Ok(Json(json!({ "received": true, "duplicate": handled.duplicate, "order_id": handled.order_id })))
 }
