@@ -6,7 +6,6 @@ mod auth;
 mod charts;
 mod chat;
 mod dashboard;
-mod dashboard_datasets;
 pub mod datasets;
 mod download;
 pub mod error;
@@ -61,10 +60,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/flows", get(api::flows))
         .route("/api/v1/outbox", get(api::outbox))
         .route("/api/v1/funnels/{flow}", get(funnels::funnel))
-        .route("/api/v1/datasets", get(datasets::list))
-        .route("/api/v1/datasets/{name}", get(datasets::describe))
-        .route("/api/v1/datasets/{name}/entities/{key}", get(datasets::entity))
-        .route("/api/v1/datasets/{name}/compare", get(datasets::compare))
         .route("/api/v1/contacts", get(api::contacts))
         .route("/api/v1/contacts/{id}/messages", get(api::contact_messages))
         .route("/", get(dashboard::home))
@@ -72,9 +67,6 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(dashboard::logout))
         .route("/flows/{flow}", get(dashboard::flow))
         .route("/contacts", get(dashboard::contacts))
-        .route("/datasets", get(dashboard_datasets::list))
-        .route("/datasets/{name}", get(dashboard_datasets::show))
-        .route("/charts/datasets/{file}", get(dashboard_datasets::chart))
         .route("/contacts/{id}", get(dashboard::conversation))
         .route("/charts/funnels/{file}", get(charts::funnel))
         .route("/charts/reveals/{file}", get(charts::reveals))
@@ -85,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .merge(team::router())
         .merge(sales::router())
         .merge(shop::router())
+        .merge(datasets::router())
         .fallback(|| async { error::ApiError::NotFound("this page".into()) })
         .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -1,19 +1,15 @@
 //! The dashboard's data set pages: the imported sets with their attribution, and one set's rows
 //! looked up by name, alone or side by side, by metric group, with the chart the bot would send.
 
-use super::AppState;
-use super::charts::ImageFormat;
-use super::dashboard::Nav;
-use super::error::ApiError;
-use super::extract::Operator;
-use super::session::Dashboard;
-use crate::assistant::answer::{chart_metrics, headline, short_name};
-use crate::assistant::chart_links::ChartSpec;
-use crate::assistant::charts;
+use super::charts::ROW_SEPARATOR;
+use crate::assistant::answer::{headline, short_name};
 use crate::datasets::{Entity, LoadedSet, LookupError, format};
+use crate::http::AppState;
+use crate::http::dashboard::Nav;
+use crate::http::error::ApiError;
+use crate::http::session::Dashboard;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -33,7 +29,7 @@ struct DatasetsPage {
     sets: Vec<SetRow>,
 }
 
-pub async fn list(State(state): State<AppState>, dashboard: Dashboard) -> Result<Response, ApiError> {
+pub(super) async fn list(State(state): State<AppState>, dashboard: Dashboard) -> Result<Response, ApiError> {
     let snapshot = state.datasets.snapshot().await?;
     let sets = snapshot
         .sets()
@@ -50,7 +46,7 @@ pub async fn list(State(state): State<AppState>, dashboard: Dashboard) -> Result
 }
 
 #[derive(Deserialize, Default)]
-pub struct LookParams {
+pub(super) struct LookParams {
     #[serde(default)]
     a: String,
     #[serde(default)]
@@ -80,7 +76,7 @@ struct DatasetPage {
     chart: Option<String>,
 }
 
-pub async fn show(
+pub(super) async fn show(
     State(state): State<AppState>,
     dashboard: Dashboard,
     Path(name): Path<String>,
@@ -143,37 +139,4 @@ fn fill(page: &mut DatasetPage, set: &LoadedSet, entities: &[Entity], group: &st
 
 fn encode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
-}
-
-/// Between row labels in a chart's `rows` parameter.
-const ROW_SEPARATOR: &str = "|";
-
-#[derive(Deserialize)]
-pub struct ChartParams {
-    rows: String,
-    metric: String,
-}
-
-/// `GET /charts/datasets/{name}.png?rows=A|B&metric=M`: the chart the bot would send for those
-/// rows on that metric; for operators.
-pub async fn chart(
-    State(state): State<AppState>,
-    _operator: Operator,
-    Path(file): Path<String>,
-    params: Result<Query<ChartParams>, QueryRejection>,
-) -> Result<Response, ApiError> {
-    let Query(params) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let name = file.strip_suffix(".png").ok_or_else(|| ApiError::NotFound(format!("chart `{file}`")))?;
-    let snapshot = state.datasets.snapshot().await?;
-    let set = snapshot.get(name)?;
-    let metric = set.metric(&params.metric)?;
-    let rows: Vec<String> =
-        params.rows.split(ROW_SEPARATOR).map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned).collect();
-    if rows.is_empty() || rows.len() > crate::assistant::context::MAX_ROWS {
-        return Err(ApiError::BadRequest(format!("give 1 to {} rows", crate::assistant::context::MAX_ROWS)));
-    }
-    let metrics = chart_metrics(set, metric).into_iter().map(|m| set.meta.columns[m].name.clone()).collect();
-    let spec = ChartSpec { dataset: name.to_owned(), rows, metrics };
-    let chart = charts::build(&state.datasets, set, &spec).await?;
-    super::charts::render(chart, ImageFormat::Png).await
 }

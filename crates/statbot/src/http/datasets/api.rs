@@ -1,11 +1,11 @@
 //! `/api/v1/datasets`: the data sets, one row's values, two rows compared; operators only.
 //! Every answer carries the set's attribution line when it has one.
 
-use super::AppState;
-use super::download::{csv_file, wants_csv};
-use super::error::ApiError;
-use super::extract::Operator;
 use crate::datasets::{Entity, LoadedSet};
+use crate::http::AppState;
+use crate::http::download::{csv_file, wants_csv};
+use crate::http::error::ApiError;
+use crate::http::extract::Operator;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -46,13 +46,13 @@ pub fn entity_json(entity: &Entity, attribution: Option<&str>) -> Value {
     json!({ "dataset": entity.dataset, "label": entity.label, "values": values, "attribution": attribution })
 }
 
-pub async fn list(State(state): State<AppState>, _operator: Operator) -> Result<Json<Value>, ApiError> {
+pub(super) async fn list(State(state): State<AppState>, _operator: Operator) -> Result<Json<Value>, ApiError> {
     let snapshot = state.datasets.snapshot().await?;
     Ok(Json(json!({ "datasets": snapshot.sets().iter().map(|s| summary(s)).collect::<Vec<_>>() })))
 }
 
 /// One data set with its columns.
-pub async fn describe(
+pub(super) async fn describe(
     State(state): State<AppState>,
     _operator: Operator,
     Path(name): Path<String>,
@@ -65,11 +65,11 @@ pub async fn describe(
 }
 
 #[derive(Deserialize)]
-pub struct FormatParam {
+pub(super) struct FormatParam {
     format: Option<String>,
 }
 
-pub async fn entity(
+pub(super) async fn entity(
     State(state): State<AppState>,
     _operator: Operator,
     Path((name, key)): Path<(String, String)>,
@@ -97,14 +97,14 @@ pub async fn entity(
 }
 
 #[derive(Deserialize)]
-pub struct CompareParams {
+pub(super) struct CompareParams {
     a: Option<String>,
     b: Option<String>,
     /// Comma-separated metric names or synonyms (default: all).
     metrics: Option<String>,
 }
 
-pub async fn compare(
+pub(super) async fn compare(
     State(state): State<AppState>,
     _operator: Operator,
     Path(name): Path<String>,
