@@ -1,17 +1,12 @@
-//! `GET /charts/funnels/{flow}.png|svg` (contacts per step) and
-//! `GET /charts/reveals/{flow}.png|svg` (coupon reveals per day), over `from`..=`to`; for
-//! operators. The charts the bot answers with (`/charts/answers/...`) need no login: their
-//! signed, expiring token is the permission. Charts are drawn off the async threads.
+//! Charts as HTTP answers: the `NAME.png|svg` file names chart routes take, and drawing on the
+//! blocking pool (every feature's chart routes use these). And the charts the bot answers with
+//! (`/charts/answers/...`), which need no login: their signed, expiring token is the permission.
 
 use super::AppState;
 use super::error::ApiError;
-use super::extract::Operator;
-use super::funnels::{FunnelParams, FunnelRequest};
 use crate::assistant::ChartFailure;
 use crate::assistant::chart_links::LinkError;
-use crate::funnels::{RangeReport, charts};
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use statbot_charts::Chart;
@@ -30,40 +25,6 @@ pub(super) fn split_file(file: &str) -> Result<(&str, ImageFormat), ApiError> {
         Some((name, "svg")) => Ok((name, ImageFormat::Svg)),
         _ => Err(ApiError::NotFound(format!("chart `{file}` (ask for NAME.png or NAME.svg)"))),
     }
-}
-
-pub async fn funnel(
-    State(state): State<AppState>,
-    _operator: Operator,
-    Path(file): Path<String>,
-    params: Result<Query<FunnelParams>, QueryRejection>,
-) -> Result<Response, ApiError> {
-    chart(&state, &file, params, false, charts::steps).await
-}
-
-pub async fn reveals(
-    State(state): State<AppState>,
-    _operator: Operator,
-    Path(file): Path<String>,
-    params: Result<Query<FunnelParams>, QueryRejection>,
-) -> Result<Response, ApiError> {
-    chart(&state, &file, params, true, charts::reveals).await
-}
-
-/// A funnel report of the flow `file` names, drawn by `draw` in the format it names.
-async fn chart(
-    state: &AppState,
-    file: &str,
-    params: Result<Query<FunnelParams>, QueryRejection>,
-    by_day: bool,
-    draw: fn(&RangeReport, &str) -> Chart,
-) -> Result<Response, ApiError> {
-    let (flow, format) = split_file(file)?;
-    let Query(params) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let request = FunnelRequest::from_params(state, &params)?;
-    let title = state.funnels.flow(flow)?.title.clone();
-    let report = state.funnels.report(flow, request.range, by_day).await?;
-    render(draw(&report, &title), format).await
 }
 
 /// `GET /charts/answers/{token}.png`: an answer's chart. No login: the signed, expiring token

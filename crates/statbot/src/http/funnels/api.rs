@@ -2,17 +2,17 @@
 //! reporting time zone), with `by=day` for the daily breakdown and `format=csv` for a
 //! download; operators only.
 
-use super::AppState;
-use super::error::ApiError;
-use super::extract::Operator;
 use crate::funnels::{DateRange, RangeReport, format};
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::Operator;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
-pub struct FunnelParams {
+pub(super) struct FunnelParams {
     from: Option<String>,
     to: Option<String>,
     by: Option<String>,
@@ -20,14 +20,14 @@ pub struct FunnelParams {
 }
 
 /// What a funnel request asks for, checked.
-pub struct FunnelRequest {
-    pub range: DateRange,
-    pub by_day: bool,
-    pub csv: bool,
+pub(super) struct FunnelRequest {
+    pub(super) range: DateRange,
+    by_day: bool,
+    csv: bool,
 }
 
 impl FunnelRequest {
-    pub fn from_params(state: &AppState, params: &FunnelParams) -> Result<FunnelRequest, ApiError> {
+    pub(super) fn from_params(state: &AppState, params: &FunnelParams) -> Result<FunnelRequest, ApiError> {
         let by_day = match params.by.as_deref() {
             None | Some("") => false,
             Some("day") => true,
@@ -45,7 +45,7 @@ impl FunnelRequest {
     }
 }
 
-pub async fn funnel(
+pub(super) async fn funnel(
     State(state): State<AppState>,
     _operator: Operator,
     Path(flow): Path<String>,
@@ -60,5 +60,5 @@ pub async fn funnel(
 /// A funnel as a CSV file download.
 fn csv_download(report: &RangeReport) -> Response {
     let name = format!("funnel-{}-{}-{}.csv", report.funnel.flow, report.range.from, report.range.to);
-    super::download::csv_file(&name, format::csv(report))
+    crate::http::download::csv_file(&name, format::csv(report))
 }
