@@ -1,4 +1,4 @@
-//! Operator API routes about the bot itself: who am I, the loaded flows, the outbox.
+//! Operator API routes about the bot itself: the loaded flows, the outbox; and the contacts.
 
 use super::AppState;
 use super::error::ApiError;
@@ -7,10 +7,6 @@ use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
 use statbot_core::flow::Choices;
-
-pub async fn me(operator: Operator) -> Json<Value> {
-    Json(json!({ "id": operator.claims.sub, "username": operator.claims.name, "role": operator.role }))
-}
 
 pub async fn flows(State(state): State<AppState>, _operator: Operator) -> Json<Value> {
     let flows: Vec<Value> = state
@@ -46,41 +42,6 @@ pub async fn outbox(State(state): State<AppState>, _operator: Operator) -> Resul
     let stats = state.engine.store().outbox_stats().await?;
     let inbound_pending = state.engine.store().pending_inbound().await?;
     Ok(Json(json!({ "outbox": stats, "inbound_pending": inbound_pending })))
-}
-
-#[derive(serde::Deserialize)]
-pub struct NewUser {
-    username: String,
-    password: String,
-    role: String,
-    /// The team the account joins (default: the configured default team).
-    team: Option<String>,
-}
-
-/// `POST /api/v1/users`: an admin creates an operator account.
-pub async fn create_user(
-    State(state): State<AppState>,
-    operator: Operator,
-    super::extract::ApiJson(body): super::extract::ApiJson<NewUser>,
-) -> Result<(axum::http::StatusCode, Json<Value>), ApiError> {
-    operator.require_admin()?;
-    let role: crate::store::Role = body.role.parse().map_err(ApiError::BadRequest)?;
-    if !role.is_operator() {
-        return Err(ApiError::BadRequest("operator accounts are admin or staff; customers sign up on the shop".into()));
-    }
-    let username = body.username.trim();
-    if username.is_empty() || username.len() > 64 || username.chars().any(char::is_whitespace) {
-        return Err(ApiError::BadRequest("the username must be 1 to 64 characters without spaces".into()));
-    }
-    if let Some(team) = &body.team {
-        crate::team::check_team_name(team)?;
-    }
-    let id = crate::auth::create_user(state.engine.store(), username, role, &body.password).await?;
-    let team = state.teams.assign(id, body.team.as_deref()).await?;
-    Ok((
-        axum::http::StatusCode::CREATED,
-        Json(json!({ "id": id, "username": username, "role": role, "team": team.name })),
-    ))
 }
 
 #[derive(serde::Deserialize)]

@@ -1,8 +1,8 @@
 //! The HTTP surface: the router, its shared state, and the server start-up that `statbot
 //! serve` and the end-to-end tests both use.
 
+mod accounts;
 mod api;
-mod auth;
 mod charts;
 mod chat;
 mod dashboard;
@@ -17,7 +17,6 @@ mod messenger;
 mod sales;
 mod session;
 mod shop;
-mod staff;
 mod team;
 
 use crate::auth::TokenKeys;
@@ -53,10 +52,6 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/webhooks/messenger", get(messenger::verify).post(messenger::receive))
-        .route("/api/v1/auth/token", post(auth::issue_token))
-        .route("/api/v1/me", get(api::me))
-        .route("/api/v1/me/link-code", post(staff::link_code))
-        .route("/api/v1/users", post(api::create_user))
         .route("/api/v1/flows", get(api::flows))
         .route("/api/v1/outbox", get(api::outbox))
         .route("/api/v1/contacts", get(api::contacts))
@@ -74,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .merge(shop::router())
         .merge(datasets::router())
         .merge(funnels::router())
+        .merge(accounts::router())
         .fallback(|| async { error::ApiError::NotFound("this page".into()) })
         .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

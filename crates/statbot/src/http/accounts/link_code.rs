@@ -1,16 +1,16 @@
 //! `POST /api/v1/me/link-code`: an operator gets a one-time code that links a chat to their
 //! own account (see `crate::staff`). The answer carries a secret, so it is never cached.
 
-use super::AppState;
-use super::error::ApiError;
-use super::extract::Operator;
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::Operator;
 use crate::staff;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use serde_json::{Value, json};
 
-pub async fn link_code(
+pub(super) async fn link_code(
     State(state): State<AppState>,
     operator: Operator,
 ) -> Result<(StatusCode, [(header::HeaderName, &'static str); 1], Json<Value>), ApiError> {

@@ -1,21 +1,21 @@
 //! `POST /api/v1/auth/token`: username and password in, a signed expiring token out.
 
-use super::AppState;
-use super::error::ApiError;
-use super::extract::ApiJson;
 use crate::auth;
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::ApiJson;
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 #[derive(Deserialize)]
-pub struct TokenRequest {
+pub(super) struct TokenRequest {
     username: String,
     password: String,
 }
 
-pub async fn issue_token(
+pub(super) async fn issue_token(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<TokenRequest>,
 ) -> Result<Json<Value>, ApiError> {
