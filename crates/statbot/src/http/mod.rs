@@ -3,6 +3,7 @@
 
 mod accounts;
 mod api;
+mod bot;
 mod charts;
 mod chat;
 mod dashboard;
@@ -12,7 +13,6 @@ pub mod error;
 mod extract;
 mod funnels;
 mod health;
-mod media;
 mod messenger;
 mod sales;
 mod session;
@@ -52,8 +52,6 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/webhooks/messenger", get(messenger::verify).post(messenger::receive))
-        .route("/api/v1/flows", get(api::flows))
-        .route("/api/v1/outbox", get(api::outbox))
         .route("/api/v1/contacts", get(api::contacts))
         .route("/api/v1/contacts/{id}/messages", get(api::contact_messages))
         .route("/login", get(dashboard::login_form).post(dashboard::login))
@@ -62,7 +60,6 @@ pub fn router(state: AppState) -> Router {
         .route("/contacts/{id}", get(dashboard::conversation))
         .route("/charts/answers/{file}", get(charts::answer))
         .route("/charts/answers/store/{file}", get(charts::store_answer))
-        .route("/media/{flow}/{file}", get(media::media))
         .route("/chat", get(chat::page).post(chat::send))
         .merge(team::router())
         .merge(sales::router())
@@ -70,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .merge(datasets::router())
         .merge(funnels::router())
         .merge(accounts::router())
+        .merge(bot::router())
         .fallback(|| async { error::ApiError::NotFound("this page".into()) })
         .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

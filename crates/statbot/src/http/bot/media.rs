@@ -1,12 +1,12 @@
 //! `GET /media/{flow}/{file}`: the images shipped with flows, which Messenger fetches by URL.
 
-use super::AppState;
-use super::error::ApiError;
+use crate::http::AppState;
+use crate::http::error::ApiError;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 
-pub async fn media(
+pub(super) async fn media(
     State(state): State<AppState>,
     Path((flow, file)): Path<(String, String)>,
 ) -> Result<impl IntoResponse, ApiError> {
