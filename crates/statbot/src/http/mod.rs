@@ -2,10 +2,10 @@
 //! serve` and the end-to-end tests both use.
 
 mod accounts;
-mod api;
 mod bot;
 mod charts;
 mod chat;
+mod contacts;
 mod dashboard;
 pub mod datasets;
 mod download;
@@ -52,12 +52,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/webhooks/messenger", get(messenger::verify).post(messenger::receive))
-        .route("/api/v1/contacts", get(api::contacts))
-        .route("/api/v1/contacts/{id}/messages", get(api::contact_messages))
         .route("/login", get(dashboard::login_form).post(dashboard::login))
         .route("/logout", post(dashboard::logout))
-        .route("/contacts", get(dashboard::contacts))
-        .route("/contacts/{id}", get(dashboard::conversation))
         .route("/charts/answers/{file}", get(charts::answer))
         .route("/charts/answers/store/{file}", get(charts::store_answer))
         .route("/chat", get(chat::page).post(chat::send))
@@ -68,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         .merge(funnels::router())
         .merge(accounts::router())
         .merge(bot::router())
+        .merge(contacts::router())
         .fallback(|| async { error::ApiError::NotFound("this page".into()) })
         .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
