@@ -15,7 +15,6 @@ mod funnels;
 mod health;
 mod messenger;
 mod sales;
-mod session;
 mod shop;
 mod team;
 
@@ -26,7 +25,7 @@ use crate::engine::Engine;
 use crate::funnels::Funnels;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::get;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::timeout::TimeoutLayer;
@@ -52,8 +51,6 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/webhooks/messenger", get(messenger::verify).post(messenger::receive))
-        .route("/login", get(dashboard::login_form).post(dashboard::login))
-        .route("/logout", post(dashboard::logout))
         .route("/charts/answers/{file}", get(charts::answer))
         .route("/charts/answers/store/{file}", get(charts::store_answer))
         .route("/chat", get(chat::page).post(chat::send))
@@ -65,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::router())
         .merge(bot::router())
         .merge(contacts::router())
+        .merge(dashboard::router())
         .fallback(|| async { error::ApiError::NotFound("this page".into()) })
         .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -3,9 +3,8 @@
 //! zone.
 
 use crate::http::AppState;
-use crate::http::dashboard::Nav;
+use crate::http::dashboard::{Dashboard, Nav};
 use crate::http::error::ApiError;
-use crate::http::session::Dashboard;
 use crate::store::{Contact, LoggedMessage};
 use askama::Template;
 use askama_web::WebTemplate;

@@ -7,9 +7,8 @@
 use crate::funnels::format::{duration, percent};
 use crate::funnels::{DateRange, RangeReport};
 use crate::http::AppState;
-use crate::http::dashboard::Nav;
+use crate::http::dashboard::{Dashboard, Nav};
 use crate::http::error::ApiError;
-use crate::http::session::Dashboard;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};

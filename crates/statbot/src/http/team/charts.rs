@@ -6,8 +6,8 @@
 use super::request::TeamParams;
 use crate::http::AppState;
 use crate::http::charts::{render, split_file};
+use crate::http::dashboard::Dashboard;
 use crate::http::error::ApiError;
-use crate::http::session::Dashboard;
 use crate::team::definition::{MetricDef, MetricKind};
 use crate::team::{DayFigures, DayRange};
 use axum::extract::rejection::QueryRejection;

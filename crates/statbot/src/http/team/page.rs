@@ -6,9 +6,8 @@
 
 use super::request::{TeamParams, default_range, query};
 use crate::http::AppState;
-use crate::http::dashboard::{Nav, upper_first};
+use crate::http::dashboard::{Dashboard, Nav, upper_first};
 use crate::http::error::ApiError;
-use crate::http::session::Dashboard;
 use crate::store::Role;
 use crate::team::summary::RatioSummary;
 use crate::team::{DayRange, Report, Team, TeamError, table, value};

@@ -2,7 +2,8 @@
 //! public URL is https), the extractor that requires one (or sends the browser to the login
 //! page), and CSRF checks for forms.
 
-use super::AppState;
+use crate::http::AppState;
+use crate::http::error::ApiError;
 use crate::store::Session;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -10,12 +11,12 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use subtle::ConstantTimeEq;
 
-pub const SESSION_COOKIE: &str = "statbot_session";
+pub(super) const SESSION_COOKIE: &str = "statbot_session";
 /// Double-submit token of the login form (there is no session yet to hold one).
-pub const LOGIN_CSRF_COOKIE: &str = "statbot_login_csrf";
+pub(super) const LOGIN_CSRF_COOKIE: &str = "statbot_login_csrf";
 
 /// The value of a cookie of the request.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(super) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -27,24 +28,24 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// A `Set-Cookie` value for the dashboard's cookies; `max_age` 0 removes the cookie.
-pub fn set_cookie(state: &AppState, name: &str, value: &str, path: &str, max_age_secs: u64) -> String {
+pub(super) fn set_cookie(state: &AppState, name: &str, value: &str, path: &str, max_age_secs: u64) -> String {
     let secure = if state.config.public_url.starts_with("https://") { "; Secure" } else { "" };
     format!("{name}={value}; Path={path}; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{secure}")
 }
 
 /// Whether a form's CSRF token is the expected one (compared in constant time).
-pub fn csrf_ok(sent: &str, expected: &str) -> bool {
+pub(super) fn csrf_ok(sent: &str, expected: &str) -> bool {
     !expected.is_empty() && sent.len() == expected.len() && bool::from(sent.as_bytes().ct_eq(expected.as_bytes()))
 }
 
 /// The session of a dashboard request, with its token.
-pub struct Dashboard {
-    pub token: String,
-    pub session: Session,
+pub(crate) struct Dashboard {
+    pub(crate) token: String,
+    pub(crate) session: Session,
 }
 
 /// The session named by the request's cookie, if it is live.
-pub async fn session_of(parts: &Parts, state: &AppState) -> Result<Option<Dashboard>, crate::store::StoreError> {
+pub(crate) async fn session_of(parts: &Parts, state: &AppState) -> Result<Option<Dashboard>, crate::store::StoreError> {
     let Some(token) = cookie(&parts.headers, SESSION_COOKIE).filter(|t| t.len() == 64) else { return Ok(None) };
     Ok(state.engine.store().session(token).await?.map(|session| Dashboard { token: token.to_owned(), session }))
 }
@@ -57,11 +58,11 @@ impl FromRequestParts<AppState> for Dashboard {
             // Customers never get a dashboard session (login refuses them); this is the
             // second lock on the door.
             Ok(Some(dashboard)) if !dashboard.session.user.role.is_operator() => {
-                Err(super::error::ApiError::Forbidden("the dashboard is for operator accounts".into()).into_response())
+                Err(ApiError::Forbidden("the dashboard is for operator accounts".into()).into_response())
             }
             Ok(Some(dashboard)) => Ok(dashboard),
             Ok(None) => Err(Redirect::to("/login").into_response()),
-            Err(e) => Err(super::error::ApiError::from(e).into_response()),
+            Err(e) => Err(ApiError::from(e).into_response()),
         }
     }
 }

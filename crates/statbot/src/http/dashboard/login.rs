@@ -1,11 +1,12 @@
-//! The dashboard: server-rendered pages for operators that work without JavaScript. Login
-//! and logout (a session cookie, CSRF tokens on forms, the API's lockout rules), and what every
-//! page shares: the top bar, error messages as sentences.
+//! `/login` and `/logout` of the dashboard. The login form carries a double-submit CSRF token
+//! (in the form and in a cookie); a login follows the API's lockout rules and refuses shop
+//! accounts, and sets the session cookie. Logout, a form with the session's CSRF token, ends the
+//! session and clears the cookie.
 
-use super::AppState;
-use super::error::ApiError;
 use super::session::{self, Dashboard, LOGIN_CSRF_COOKIE, SESSION_COOKIE, csrf_ok, set_cookie};
 use crate::auth::{self, AuthError};
+use crate::http::AppState;
+use crate::http::error::ApiError;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -13,25 +14,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-
-/// What the top bar needs.
-pub(super) struct Nav {
-    pub(super) username: String,
-    pub(super) csrf: String,
-}
-
-impl Nav {
-    pub(super) fn of(dashboard: &Dashboard) -> Nav {
-        Nav { username: dashboard.session.user.username.clone(), csrf: dashboard.session.csrf.clone() }
-    }
-}
-
-/// "no team is named `x`" -> "No team is named `x`": an error message as the start of a
-/// sentence on a page.
-pub(super) fn upper_first(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
-}
 
 fn random_token() -> String {
     hex::encode(rand::random::<[u8; 32]>())
@@ -52,18 +34,18 @@ fn login_page(state: &AppState, status: StatusCode, error: Option<String>, usern
     (status, [(header::SET_COOKIE, cookie)], LoginPage { csrf, error, username }).into_response()
 }
 
-pub async fn login_form(State(state): State<AppState>) -> Response {
+pub(super) async fn login_form(State(state): State<AppState>) -> Response {
     login_page(&state, StatusCode::OK, None, String::new())
 }
 
 #[derive(Deserialize)]
-pub struct LoginForm {
+pub(super) struct LoginForm {
     username: String,
     password: String,
     csrf: String,
 }
 
-pub async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
+pub(super) async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
     let expected = session::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if !csrf_ok(&form.csrf, expected) {
         let error = "The login form expired; please try again.".to_owned();
@@ -106,11 +88,15 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form)
 }
 
 #[derive(Deserialize)]
-pub struct CsrfForm {
+pub(super) struct CsrfForm {
     csrf: String,
 }
 
-pub async fn logout(State(state): State<AppState>, dashboard: Dashboard, Form(form): Form<CsrfForm>) -> Response {
+pub(super) async fn logout(
+    State(state): State<AppState>,
+    dashboard: Dashboard,
+    Form(form): Form<CsrfForm>,
+) -> Response {
     if !csrf_ok(&form.csrf, &dashboard.session.csrf) {
         return ApiError::Forbidden("the form's CSRF token is missing or wrong".into()).into_response();
     }
@@ -119,15 +105,4 @@ pub async fn logout(State(state): State<AppState>, dashboard: Dashboard, Form(fo
     }
     let cookie = set_cookie(&state, SESSION_COOKIE, "", "/", 0);
     ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn errors_read_as_sentences() {
-        assert_eq!(upper_first("no team is named `x`"), "No team is named `x`");
-        assert_eq!(upper_first(""), "");
-    }
 }
