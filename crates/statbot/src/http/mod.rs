@@ -2,6 +2,7 @@
 //! serve` and the end-to-end tests both use.
 
 mod accounts;
+mod answers;
 mod bot;
 mod charts;
 mod chat;
@@ -51,8 +52,6 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/webhooks/messenger", get(messenger::verify).post(messenger::receive))
-        .route("/charts/answers/{file}", get(charts::answer))
-        .route("/charts/answers/store/{file}", get(charts::store_answer))
         .route("/chat", get(chat::page).post(chat::send))
         .merge(team::router())
         .merge(sales::router())
@@ -63,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .merge(bot::router())
         .merge(contacts::router())
         .merge(dashboard::router())
+        .merge(answers::router())
         .fallback(|| async { error::ApiError::NotFound("this page".into()) })
         .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
