@@ -1,5 +1,22 @@
-//! The HTTP surface: the router, its shared state, and the server start-up that `statbot
-//! serve` and the end-to-end tests both use.
+//! The HTTP surface: the router that `statbot serve` ([`crate::app`]) and the end-to-end tests
+//! both use, its shared state, and the layers every request goes through.
+//!
+//! Each feature is a folder whose `mod.rs` lists its routes in a `router()`, merged here: its API
+//! (`api.rs`), its dashboard pages (`page.rs`/`pages.rs`), its charts (`charts.rs`) and what its
+//! page and charts are asked for (`request.rs`), as it has them.
+//!
+//! - `accounts`: API tokens, `/api/v1/me`, operator accounts, chat link codes;
+//! - `answers`: the charts the bot's answers link to (`/charts/answers/*`);
+//! - `bot`: the loaded flows, the outbox, the flows' media;
+//! - `chat`: the web chat at `/chat`; `messenger`: the Messenger webhook;
+//! - `contacts`, `datasets`, `funnels` (with the landing page `/`), `team`;
+//! - `sales`: the Stripe sales figures (`/api/v1/stripe/*`, `/store`, `/charts/store/*`);
+//! - `shop`: the shop's API, the `/shop` storefront and the Stripe webhook;
+//! - `dashboard`: the dashboard's session, login and logout, and what its pages share.
+//!
+//! Beside them, what the features share: `error` (errors as HTTP answers), `extract` (JSON
+//! bodies, the operator and caller extractors), `download` (JSON or CSV) and `charts` (chart
+//! images); and `health`, the health check.
 
 mod accounts;
 mod answers;
@@ -26,7 +43,6 @@ use crate::engine::Engine;
 use crate::funnels::Funnels;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::timeout::TimeoutLayer;
@@ -49,20 +65,22 @@ pub struct AppState {
 const BODY_LIMIT: usize = 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {
+    // Every feature's routes, merged. Each path is in one feature's router, with all its methods;
+    // the fallbacks come after the merges so that they cover every route.
     Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/webhooks/messenger", get(messenger::verify).post(messenger::receive))
-        .route("/chat", get(chat::page).post(chat::send))
+        .merge(health::router())
+        .merge(accounts::router())
+        .merge(dashboard::router())
+        .merge(funnels::router())
+        .merge(contacts::router())
+        .merge(datasets::router())
         .merge(team::router())
         .merge(sales::router())
         .merge(shop::router())
-        .merge(datasets::router())
-        .merge(funnels::router())
-        .merge(accounts::router())
         .merge(bot::router())
-        .merge(contacts::router())
-        .merge(dashboard::router())
         .merge(answers::router())
+        .merge(chat::router())
+        .merge(messenger::router())
         .fallback(|| async { error::ApiError::NotFound("this page".into()) })
         .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

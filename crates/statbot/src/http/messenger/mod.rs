@@ -5,14 +5,21 @@
 use super::AppState;
 use super::error::ApiError;
 use crate::channels::messenger::{parse_delivery, signature, verify_subscription};
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::routing::get;
 use serde::Deserialize;
 
+/// The webhook Facebook calls: `GET` to verify it, `POST` to deliver.
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/webhooks/messenger", get(verify).post(receive))
+}
+
 #[derive(Deserialize)]
-pub struct Verification {
+struct Verification {
     #[serde(rename = "hub.mode")]
     mode: Option<String>,
     #[serde(rename = "hub.verify_token")]
@@ -21,7 +28,7 @@ pub struct Verification {
     challenge: Option<String>,
 }
 
-pub async fn verify(State(state): State<AppState>, Query(q): Query<Verification>) -> Result<String, ApiError> {
+async fn verify(State(state): State<AppState>, Query(q): Query<Verification>) -> Result<String, ApiError> {
     let expected = state.config.messenger.verify_token.expose();
     if expected.is_empty() {
         return Err(ApiError::NotConfigured("the Messenger channel is not configured".into()));
@@ -30,7 +37,7 @@ pub async fn verify(State(state): State<AppState>, Query(q): Query<Verification>
         .ok_or_else(|| ApiError::Forbidden("the verify token does not match".into()))
 }
 
-pub async fn receive(
+async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,

@@ -8,12 +8,18 @@ use crate::channels::local;
 use crate::store::LoggedMessage;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Form, Router};
 use serde::Deserialize;
 use statbot_core::{InboundContent, Platform, Reply};
+
+/// The chat page, and the form that posts to it.
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/chat", get(page).post(send))
+}
 
 const COOKIE: &str = "statbot_chat";
 /// Messages shown on the page.
@@ -36,7 +42,7 @@ struct Bubble {
 }
 
 #[derive(Deserialize)]
-pub struct ChatForm {
+struct ChatForm {
     text: Option<String>,
     payload: Option<String>,
     title: Option<String>,
@@ -54,7 +60,7 @@ fn random_hex() -> String {
     hex::encode(rand::random::<[u8; 16]>())
 }
 
-pub async fn page(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+async fn page(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let (visitor, new_cookie) = match visitor_id(&headers) {
         Some(id) => (id, None),
         None => {
@@ -103,7 +109,7 @@ fn bubble(message: LoggedMessage) -> Bubble {
     }
 }
 
-pub async fn send(
+async fn send(
     State(state): State<AppState>,
     headers: HeaderMap,
     Form(form): Form<ChatForm>,
