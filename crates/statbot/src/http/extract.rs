@@ -50,7 +50,7 @@ impl FromRequestParts<AppState> for Operator {
             // A dashboard session may read (charts, downloads), never write: the cookie would
             // otherwise let other sites post on the operator's behalf.
             if (parts.method == Method::GET || parts.method == Method::HEAD)
-                && let Some(dashboard) = super::session::session_of(parts, state).await?
+                && let Some(dashboard) = super::dashboard::session_of(parts, state).await?
             {
                 let user = dashboard.session.user;
                 let claims = Claims {

@@ -1,12 +1,18 @@
 //! `/healthz`: answers 200 when the database answers, 503 otherwise.
 
 use super::AppState;
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
 use serde_json::{Value, json};
 
-pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+/// The health check.
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/healthz", get(healthz))
+}
+
+async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     match state.engine.store().ping().await {
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok" }))),
         Err(e) => {

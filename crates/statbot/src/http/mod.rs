@@ -1,32 +1,40 @@
-//! The HTTP surface: the router, its shared state, and the server start-up that `statbot
-//! serve` and the end-to-end tests both use.
+//! The HTTP surface: the router that `statbot serve` ([`crate::app`]) and the end-to-end tests
+//! both use, its shared state, and the layers every request goes through.
+//!
+//! Each feature is a folder whose `mod.rs` lists its routes in a `router()`, merged here: its API
+//! (`api.rs`), its dashboard pages (`page.rs`/`pages.rs`), its charts (`charts.rs`) and what its
+//! page and charts are asked for (`request.rs`), as it has them.
+//!
+//! - `accounts`: API tokens, `/api/v1/me`, operator accounts, chat link codes;
+//! - `answers`: the charts the bot's answers link to (`/charts/answers/*`);
+//! - `bot`: the loaded flows, the outbox, the flows' media;
+//! - `chat`: the web chat at `/chat`; `messenger`: the Messenger webhook;
+//! - `contacts`, `datasets`, `funnels` (with the landing page `/`), `team`;
+//! - `sales`: the Stripe sales figures (`/api/v1/stripe/*`, `/store`, `/charts/store/*`);
+//! - `shop`: the shop's API, the `/shop` storefront and the Stripe webhook;
+//! - `dashboard`: the dashboard's session, login and logout, and what its pages share.
+//!
+//! Beside them, what the features share: `error` (errors as HTTP answers), `extract` (JSON
+//! bodies, the operator and caller extractors), `download` (JSON or CSV) and `charts` (chart
+//! images); and `health`, the health check.
 
-mod api;
-mod auth;
+mod accounts;
+mod answers;
+mod bot;
 mod charts;
 mod chat;
+mod contacts;
 mod dashboard;
-mod dashboard_datasets;
-mod dashboard_store;
-mod dashboard_team;
 pub mod datasets;
 mod download;
 pub mod error;
 mod extract;
 mod funnels;
 mod health;
-mod media;
 mod messenger;
-mod session;
+mod sales;
 mod shop;
-mod shop_page;
-mod staff;
-mod store_charts;
-mod store_request;
-mod stripe;
 mod team;
-mod team_charts;
-mod team_request;
 
 use crate::auth::TokenKeys;
 use crate::config::Config;
@@ -35,7 +43,6 @@ use crate::engine::Engine;
 use crate::funnels::Funnels;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::timeout::TimeoutLayer;
@@ -58,57 +65,22 @@ pub struct AppState {
 const BODY_LIMIT: usize = 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {
+    // Every feature's routes, merged. Each path is in one feature's router, with all its methods;
+    // the fallbacks come after the merges so that they cover every route.
     Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/webhooks/messenger", get(messenger::verify).post(messenger::receive))
-        .route("/api/v1/auth/token", post(auth::issue_token))
-        .route("/api/v1/me", get(api::me))
-        .route("/api/v1/me/link-code", post(staff::link_code))
-        .route("/api/v1/users", post(api::create_user))
-        .route("/api/v1/flows", get(api::flows))
-        .route("/api/v1/outbox", get(api::outbox))
-        .route("/api/v1/funnels/{flow}", get(funnels::funnel))
-        .route("/api/v1/datasets", get(datasets::list))
-        .route("/api/v1/datasets/{name}", get(datasets::describe))
-        .route("/api/v1/datasets/{name}/entities/{key}", get(datasets::entity))
-        .route("/api/v1/datasets/{name}/compare", get(datasets::compare))
-        .route("/api/v1/teams", get(team::teams))
-        .route("/api/v1/team/metrics", get(team::metrics).put(team::put_metrics))
-        .route("/api/v1/team/stats", get(team::stats))
-        .route("/api/v1/team/stats/export", get(team::export))
-        .route("/api/v1/team/stats/{date}", get(team::day).put(team::put_day))
-        .route("/api/v1/stripe/revenue", get(stripe::revenue))
-        .route("/api/v1/stripe/top-customers", get(stripe::top_customers))
-        .route("/api/v1/stripe/words", get(stripe::words))
-        .route("/api/v1/contacts", get(api::contacts))
-        .route("/api/v1/contacts/{id}/messages", get(api::contact_messages))
-        .route("/", get(dashboard::home))
-        .route("/login", get(dashboard::login_form).post(dashboard::login))
-        .route("/logout", post(dashboard::logout))
-        .route("/flows/{flow}", get(dashboard::flow))
-        .route("/contacts", get(dashboard::contacts))
-        .route("/datasets", get(dashboard_datasets::list))
-        .route("/datasets/{name}", get(dashboard_datasets::show))
-        .route("/charts/datasets/{file}", get(dashboard_datasets::chart))
-        .route("/team", get(dashboard_team::page))
-        .route("/charts/team/{file}", get(team_charts::chart))
-        .route("/store", get(dashboard_store::page))
-        .route("/charts/store/{file}", get(store_charts::chart))
-        .route("/contacts/{id}", get(dashboard::conversation))
-        .route("/charts/funnels/{file}", get(charts::funnel))
-        .route("/charts/reveals/{file}", get(charts::reveals))
-        .route("/charts/answers/{file}", get(charts::answer))
-        .route("/charts/answers/store/{file}", get(charts::store_answer))
-        .route("/media/{flow}/{file}", get(media::media))
-        .route("/chat", get(chat::page).post(chat::send))
-        .route("/shop", get(shop_page::page))
-        .route("/api/v1/auth/signup", post(shop::sign_up))
-        .route("/api/v1/products", get(shop::products).post(shop::create_product))
-        .route("/api/v1/products/{id}", axum::routing::patch(shop::update_product).delete(shop::deactivate_product))
-        .route("/api/v1/orders", get(shop::orders).post(shop::place_order))
-        .route("/api/v1/orders/{id}", get(shop::order))
-        .route("/api/v1/test-payment-methods", post(shop::test_payment_method))
-        .route("/webhooks/stripe", post(shop::webhook))
+        .merge(health::router())
+        .merge(accounts::router())
+        .merge(dashboard::router())
+        .merge(funnels::router())
+        .merge(contacts::router())
+        .merge(datasets::router())
+        .merge(team::router())
+        .merge(sales::router())
+        .merge(shop::router())
+        .merge(bot::router())
+        .merge(answers::router())
+        .merge(chat::router())
+        .merge(messenger::router())
         .fallback(|| async { error::ApiError::NotFound("this page".into()) })
         .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

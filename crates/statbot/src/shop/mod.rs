@@ -2,7 +2,7 @@
 //! the server from the catalog ([`orders`]), paid by card through Stripe ([`checkout`]),
 //! settled when their outcome was unknown ([`reconcile`]) and kept up to date by Stripe's
 //! webhooks ([`webhook`]). Test-mode keys get named test cards ([`test_cards`]). No HTTP here:
-//! `http/shop*.rs` maps these results and [`ShopError`] to answers.
+//! `http/shop/` maps these results and [`ShopError`] to answers.
 
 pub mod catalog;
 pub mod checkout;

@@ -1,0 +1,21 @@
+//! Accounts over the API: a token for a username and password (`token`), who the caller is and
+//! an admin creating operator accounts (`users`), and the one-time code that links a chat to an
+//! operator's account (`link_code`). Customers sign up on the shop's API; operators log in to
+//! the dashboard with its form.
+
+mod link_code;
+mod token;
+mod users;
+
+use super::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+
+/// The account routes of the API.
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/auth/token", post(token::issue_token))
+        .route("/api/v1/me", get(users::me))
+        .route("/api/v1/me/link-code", post(link_code::link_code))
+        .route("/api/v1/users", post(users::create_user))
+}

@@ -1,0 +1,48 @@
+//! Operator API routes about the bot itself: the loaded flows, the outbox.
+
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::Operator;
+use axum::Json;
+use axum::extract::State;
+use serde_json::{Value, json};
+use statbot_core::flow::Choices;
+
+/// `GET /api/v1/flows`: the loaded flows with their steps, choices and buttons.
+pub(super) async fn flows(State(state): State<AppState>, _operator: Operator) -> Json<Value> {
+    let flows: Vec<Value> = state
+        .engine
+        .flows()
+        .set
+        .iter()
+        .map(|flow| {
+            let steps: Vec<Value> = flow
+                .steps
+                .values()
+                .map(|step| {
+                    let buttons: Vec<Value> = step
+                        .choices
+                        .buttons()
+                        .iter()
+                        .map(|b| json!({ "id": b.id, "title": b.title, "next": b.next }))
+                        .collect();
+                    let kind = match step.choices {
+                        Choices::QuickReplies(_) => "quick_replies",
+                        _ => "buttons",
+                    };
+                    json!({ "id": step.id, "choices": kind, "buttons": buttons, "reveal": step.reveal, "next": step.next })
+                })
+                .collect();
+            json!({ "name": flow.name, "title": flow.title, "entry": flow.entry, "steps": steps })
+        })
+        .collect();
+    Json(json!({ "flows": flows }))
+}
+
+/// `GET /api/v1/outbox`: the outbox's replies by status, and the inbound messages waiting to be
+/// acted on.
+pub(super) async fn outbox(State(state): State<AppState>, _operator: Operator) -> Result<Json<Value>, ApiError> {
+    let stats = state.engine.store().outbox_stats().await?;
+    let inbound_pending = state.engine.store().pending_inbound().await?;
+    Ok(Json(json!({ "outbox": stats, "inbound_pending": inbound_pending })))
+}

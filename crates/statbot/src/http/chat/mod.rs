@@ -1,0 +1,133 @@
+//! `/chat`: the web chat channel. A page that works without JavaScript: the conversation so
+//! far, the latest buttons as form buttons, and a text box. Each visitor is a contact on the
+//! `web` platform, known by a random cookie; it runs on the same engine and store as Messenger.
+
+use super::AppState;
+use super::error::ApiError;
+use crate::channels::local;
+use crate::store::LoggedMessage;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use serde::Deserialize;
+use statbot_core::{InboundContent, Platform, Reply};
+
+/// The chat page, and the form that posts to it.
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/chat", get(page).post(send))
+}
+
+const COOKIE: &str = "statbot_chat";
+/// Messages shown on the page.
+const HISTORY: i64 = 60;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "chat.html")]
+struct ChatPage {
+    messages: Vec<Bubble>,
+    /// Buttons of the latest bot message: the ones worth offering.
+    choices: Vec<statbot_core::Button>,
+    nonce: String,
+}
+
+struct Bubble {
+    from_bot: bool,
+    text: Option<String>,
+    image: Option<String>,
+    buttons: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct ChatForm {
+    text: Option<String>,
+    payload: Option<String>,
+    title: Option<String>,
+    nonce: String,
+}
+
+fn visitor_id(headers: &HeaderMap) -> Option<String> {
+    let cookies = headers.get(header::COOKIE)?.to_str().ok()?;
+    cookies.split(';').filter_map(|c| c.trim().split_once('=')).find_map(|(name, value)| {
+        (name == COOKIE && value.len() == 32 && value.chars().all(|c| c.is_ascii_hexdigit())).then(|| value.to_owned())
+    })
+}
+
+fn random_hex() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
+}
+
+async fn page(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let (visitor, new_cookie) = match visitor_id(&headers) {
+        Some(id) => (id, None),
+        None => {
+            let id = random_hex();
+            (id.clone(), Some(id))
+        }
+    };
+    let store = state.engine.store();
+    let history = match store.find_contact(Platform::Web, &visitor).await? {
+        Some(contact) => store.conversation(contact.id, HISTORY).await?,
+        None => Vec::new(),
+    };
+    let choices = history
+        .iter()
+        .rev()
+        .find_map(|m| match m {
+            LoggedMessage::Out { reply, .. } if !reply.choices().is_empty() => Some(reply.choices().to_vec()),
+            LoggedMessage::In { .. } => Some(Vec::new()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let messages = history.into_iter().map(bubble).collect();
+    let mut response = ChatPage { messages, choices, nonce: random_hex() }.into_response();
+    if let Some(id) = new_cookie
+        && let Ok(value) =
+            HeaderValue::from_str(&format!("{COOKIE}={id}; Path=/chat; HttpOnly; SameSite=Lax; Max-Age=31536000"))
+    {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+fn bubble(message: LoggedMessage) -> Bubble {
+    match message {
+        LoggedMessage::In { text, .. } => {
+            Bubble { from_bot: false, text: Some(text), image: None, buttons: Vec::new() }
+        }
+        LoggedMessage::Out { reply, .. } => {
+            let buttons = reply.choices().iter().map(|b| b.title.clone()).collect();
+            match reply {
+                Reply::Image { url } => Bubble { from_bot: true, text: None, image: Some(url), buttons },
+                other => Bubble { from_bot: true, text: other.text().map(str::to_owned), image: None, buttons },
+            }
+        }
+    }
+}
+
+async fn send(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<ChatForm>,
+) -> Result<Redirect, ApiError> {
+    let visitor = visitor_id(&headers)
+        .ok_or_else(|| ApiError::BadRequest("open /chat first: the chat needs its cookie".into()))?;
+    if form.nonce.len() > 64 {
+        return Err(ApiError::BadRequest("the form is malformed".into()));
+    }
+    let content = match (form.payload, form.text) {
+        (Some(payload), _) if !payload.is_empty() => InboundContent::Payload { payload, title: form.title },
+        (_, Some(text)) if !text.trim().is_empty() => {
+            InboundContent::Text { text: text.trim().chars().take(2000).collect() }
+        }
+        _ => return Ok(Redirect::to("/chat")),
+    };
+    // The nonce makes a resubmitted form (reload, double click) one message, not two.
+    let message_id = format!("web:{visitor}:{}", form.nonce);
+    local::converse(&state.engine, Platform::Web, &visitor, message_id, content).await?;
+    Ok(Redirect::to("/chat"))
+}

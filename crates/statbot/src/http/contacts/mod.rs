@@ -1,0 +1,19 @@
+//! The bot's contacts over HTTP, for operators: the API's `/api/v1/contacts` and a contact's
+//! messages, as JSON or CSV (`api`), and the dashboard's `/contacts` pages with the same
+//! (`pages`).
+
+mod api;
+mod pages;
+
+use super::AppState;
+use axum::Router;
+use axum::routing::get;
+
+/// The contact routes: the API and the pages.
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/contacts", get(api::contacts))
+        .route("/api/v1/contacts/{id}/messages", get(api::contact_messages))
+        .route("/contacts", get(pages::contacts))
+        .route("/contacts/{id}", get(pages::conversation))
+}

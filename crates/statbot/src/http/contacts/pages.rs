@@ -1,0 +1,131 @@
+//! The contacts on the dashboard: `/contacts`, the most recently active contacts matching a
+//! search, and `/contacts/{id}`, one contact's conversation, with the times in the reporting time
+//! zone.
+
+use crate::http::AppState;
+use crate::http::dashboard::{Dashboard, Nav};
+use crate::http::error::ApiError;
+use crate::store::{Contact, LoggedMessage};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use statbot_core::Reply;
+
+/// Contacts listed at most.
+const CONTACTS_SHOWN: i64 = 100;
+/// Messages of a conversation shown at most.
+const MESSAGES_SHOWN: i64 = 200;
+
+struct ContactRow {
+    id: i64,
+    name: String,
+    platform: String,
+    external_id: String,
+    position: String,
+    last_active: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard/contacts.html")]
+struct ContactsPage {
+    nav: Nav,
+    q: String,
+    contacts: Vec<ContactRow>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct SearchParams {
+    #[serde(default)]
+    q: String,
+}
+
+/// A moment in the reporting time zone, to the minute.
+fn local_time(state: &AppState, at_ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(at_ms)
+        .map(|t| t.to_zoned(state.funnels.rules().time_zone.clone()).strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+fn contact_row(state: &AppState, c: &Contact) -> ContactRow {
+    ContactRow {
+        id: c.id,
+        name: c.display_name(),
+        platform: c.platform.to_string(),
+        external_id: c.external_id.clone(),
+        position: c.position.as_ref().map(|p| format!("{} / {}", p.flow, p.step)).unwrap_or_default(),
+        last_active: local_time(state, c.updated_at),
+    }
+}
+
+pub(super) async fn contacts(
+    State(state): State<AppState>,
+    dashboard: Dashboard,
+    Query(params): Query<SearchParams>,
+) -> Result<Response, ApiError> {
+    let found = state.engine.store().find_contacts(&params.q, CONTACTS_SHOWN).await?;
+    let contacts = found.iter().map(|c| contact_row(&state, c)).collect();
+    Ok(ContactsPage { nav: Nav::of(&dashboard), q: params.q, contacts }.into_response())
+}
+
+struct MessageRow {
+    class: &'static str,
+    text: String,
+    at: String,
+    status: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard/conversation.html")]
+struct ConversationPage {
+    nav: Nav,
+    id: i64,
+    name: String,
+    platform: String,
+    external_id: String,
+    messages: Vec<MessageRow>,
+}
+
+/// What a reply looked like, in words.
+pub(super) fn reply_text(reply: &Reply) -> String {
+    match reply {
+        Reply::Text { text } => text.clone(),
+        Reply::Buttons { text, buttons: choices } | Reply::QuickReplies { text, replies: choices } => {
+            let titles: Vec<String> = choices.iter().map(|b| format!("[{}]", b.title)).collect();
+            format!("{text}\n{}", titles.join(" "))
+        }
+        Reply::Image { url } => format!("(image {url})"),
+    }
+}
+
+pub(super) async fn conversation(
+    State(state): State<AppState>,
+    dashboard: Dashboard,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let store = state.engine.store();
+    let contact = store.contact(id).await?.ok_or_else(|| ApiError::NotFound(format!("contact {id}")))?;
+    let messages = store
+        .conversation(id, MESSAGES_SHOWN)
+        .await?
+        .into_iter()
+        .map(|m| match m {
+            LoggedMessage::In { text, at } => {
+                MessageRow { class: "in", text, at: local_time(&state, at), status: String::new() }
+            }
+            LoggedMessage::Out { reply, status, at } => {
+                MessageRow { class: "out", text: reply_text(&reply), at: local_time(&state, at), status }
+            }
+        })
+        .collect();
+    Ok(ConversationPage {
+        nav: Nav::of(&dashboard),
+        id,
+        name: contact.display_name(),
+        platform: contact.platform.to_string(),
+        external_id: contact.external_id,
+        messages,
+    }
+    .into_response())
+}

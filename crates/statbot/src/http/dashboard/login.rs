@@ -1,0 +1,108 @@
+//! `/login` and `/logout` of the dashboard. The login form carries a double-submit CSRF token
+//! (in the form and in a cookie); a login follows the API's lockout rules and refuses shop
+//! accounts, and sets the session cookie. Logout, a form with the session's CSRF token, ends the
+//! session and clears the cookie.
+
+use super::session::{self, Dashboard, LOGIN_CSRF_COOKIE, SESSION_COOKIE, csrf_ok, set_cookie};
+use crate::auth::{self, AuthError};
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+fn random_token() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard/login.html")]
+struct LoginPage {
+    csrf: String,
+    error: Option<String>,
+    username: String,
+}
+
+/// The login page with a fresh double-submit token (in the form and in a cookie).
+fn login_page(state: &AppState, status: StatusCode, error: Option<String>, username: String) -> Response {
+    let csrf = random_token();
+    let cookie = set_cookie(state, LOGIN_CSRF_COOKIE, &csrf, "/login", 3600);
+    (status, [(header::SET_COOKIE, cookie)], LoginPage { csrf, error, username }).into_response()
+}
+
+pub(super) async fn login_form(State(state): State<AppState>) -> Response {
+    login_page(&state, StatusCode::OK, None, String::new())
+}
+
+#[derive(Deserialize)]
+pub(super) struct LoginForm {
+    username: String,
+    password: String,
+    csrf: String,
+}
+
+pub(super) async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
+    let expected = session::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if !csrf_ok(&form.csrf, expected) {
+        let error = "The login form expired; please try again.".to_owned();
+        return login_page(&state, StatusCode::FORBIDDEN, Some(error), form.username);
+    }
+    let store = state.engine.store();
+    let user = match auth::login_operator(store, &state.config.auth, form.username.trim(), &form.password).await {
+        Ok(user) => user,
+        Err(AuthError::InvalidCredentials) => {
+            let error = "Wrong username or password.".to_owned();
+            return login_page(&state, StatusCode::UNAUTHORIZED, Some(error), form.username);
+        }
+        Err(AuthError::Locked { retry_after_secs }) => {
+            let minutes = (retry_after_secs + 59) / 60;
+            let error = format!("Too many failed logins: this account is locked for {minutes} more minute(s).");
+            return login_page(&state, StatusCode::TOO_MANY_REQUESTS, Some(error), form.username);
+        }
+        Err(AuthError::NotAnOperator) => {
+            let error = "This is a shop account: the dashboard is for operators. The shop is at /shop.".to_owned();
+            return login_page(&state, StatusCode::FORBIDDEN, Some(error), form.username);
+        }
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let ttl = state.config.auth.token_ttl_secs;
+    let (token, _csrf) = match store.create_session(user.id, ttl as i64 * 1000).await {
+        Ok(created) => created,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    tracing::info!(user_id = user.id, "dashboard login");
+    let mut response = Redirect::to("/").into_response();
+    let headers = response.headers_mut();
+    for cookie in
+        [set_cookie(&state, SESSION_COOKIE, &token, "/", ttl), set_cookie(&state, LOGIN_CSRF_COOKIE, "", "/login", 0)]
+    {
+        if let Ok(value) = cookie.parse() {
+            headers.append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+#[derive(Deserialize)]
+pub(super) struct CsrfForm {
+    csrf: String,
+}
+
+pub(super) async fn logout(
+    State(state): State<AppState>,
+    dashboard: Dashboard,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if !csrf_ok(&form.csrf, &dashboard.session.csrf) {
+        return ApiError::Forbidden("the form's CSRF token is missing or wrong".into()).into_response();
+    }
+    if let Err(e) = state.engine.store().end_session(&dashboard.token).await {
+        return ApiError::from(e).into_response();
+    }
+    let cookie = set_cookie(&state, SESSION_COOKIE, "", "/", 0);
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
+}

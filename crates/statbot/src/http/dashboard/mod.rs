@@ -1,0 +1,51 @@
+//! The dashboard's shell: server-rendered pages for operators that work without JavaScript.
+//! Here are the session (`session`: the cookie, the [`Dashboard`] extractor that every page takes,
+//! CSRF checks), `/login` and `/logout` (`login`), and what every page shares: the top bar
+//! ([`Nav`]) and error messages as sentences. The pages themselves are with their features:
+//! `funnels` (the landing page `/` and `/flows/*`), `contacts`, `datasets`, `team` and `sales`
+//! (`/store`). Tables link to their CSV and JSON downloads on the API, which accepts the
+//! dashboard session for reading.
+
+mod login;
+mod session;
+
+pub(super) use session::{Dashboard, session_of};
+
+use super::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+
+/// The dashboard's own routes: logging in and out.
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/login", get(login::login_form).post(login::login)).route("/logout", post(login::logout))
+}
+
+/// What the top bar needs.
+pub(super) struct Nav {
+    pub(super) username: String,
+    pub(super) csrf: String,
+}
+
+impl Nav {
+    pub(super) fn of(dashboard: &Dashboard) -> Nav {
+        Nav { username: dashboard.session.user.username.clone(), csrf: dashboard.session.csrf.clone() }
+    }
+}
+
+/// "no team is named `x`" -> "No team is named `x`": an error message as the start of a
+/// sentence on a page.
+pub(super) fn upper_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_read_as_sentences() {
+        assert_eq!(upper_first("no team is named `x`"), "No team is named `x`");
+        assert_eq!(upper_first(""), "");
+    }
+}

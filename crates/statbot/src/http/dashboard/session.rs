@@ -1,0 +1,68 @@
+//! Dashboard sessions over HTTP: the session cookie (HttpOnly, SameSite=Lax, Secure when the
+//! public URL is https), the extractor that requires one (or sends the browser to the login
+//! page), and CSRF checks for forms.
+
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::store::Session;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use subtle::ConstantTimeEq;
+
+pub(super) const SESSION_COOKIE: &str = "statbot_session";
+/// Double-submit token of the login form (there is no session yet to hold one).
+pub(super) const LOGIN_CSRF_COOKIE: &str = "statbot_login_csrf";
+
+/// The value of a cookie of the request.
+pub(super) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// A `Set-Cookie` value for the dashboard's cookies; `max_age` 0 removes the cookie.
+pub(super) fn set_cookie(state: &AppState, name: &str, value: &str, path: &str, max_age_secs: u64) -> String {
+    let secure = if state.config.public_url.starts_with("https://") { "; Secure" } else { "" };
+    format!("{name}={value}; Path={path}; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{secure}")
+}
+
+/// Whether a form's CSRF token is the expected one (compared in constant time).
+pub(super) fn csrf_ok(sent: &str, expected: &str) -> bool {
+    !expected.is_empty() && sent.len() == expected.len() && bool::from(sent.as_bytes().ct_eq(expected.as_bytes()))
+}
+
+/// The session of a dashboard request, with its token.
+pub(crate) struct Dashboard {
+    pub(crate) token: String,
+    pub(crate) session: Session,
+}
+
+/// The session named by the request's cookie, if it is live.
+pub(crate) async fn session_of(parts: &Parts, state: &AppState) -> Result<Option<Dashboard>, crate::store::StoreError> {
+    let Some(token) = cookie(&parts.headers, SESSION_COOKIE).filter(|t| t.len() == 64) else { return Ok(None) };
+    Ok(state.engine.store().session(token).await?.map(|session| Dashboard { token: token.to_owned(), session }))
+}
+
+impl FromRequestParts<AppState> for Dashboard {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match session_of(parts, state).await {
+            // Customers never get a dashboard session (login refuses them); this is the
+            // second lock on the door.
+            Ok(Some(dashboard)) if !dashboard.session.user.role.is_operator() => {
+                Err(ApiError::Forbidden("the dashboard is for operator accounts".into()).into_response())
+            }
+            Ok(Some(dashboard)) => Ok(dashboard),
+            Ok(None) => Err(Redirect::to("/login").into_response()),
+            Err(e) => Err(ApiError::from(e).into_response()),
+        }
+    }
+}

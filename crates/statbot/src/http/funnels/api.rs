@@ -1,0 +1,64 @@
+//! `GET /api/v1/funnels/{flow}`: a flow's funnel over `from`..=`to` (YYYY-MM-DD in the
+//! reporting time zone), with `by=day` for the daily breakdown and `format=csv` for a
+//! download; operators only.
+
+use crate::funnels::{DateRange, RangeReport, format};
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::Operator;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub(super) struct FunnelParams {
+    from: Option<String>,
+    to: Option<String>,
+    by: Option<String>,
+    format: Option<String>,
+}
+
+/// What a funnel request asks for, checked.
+pub(super) struct FunnelRequest {
+    pub(super) range: DateRange,
+    by_day: bool,
+    csv: bool,
+}
+
+impl FunnelRequest {
+    pub(super) fn from_params(state: &AppState, params: &FunnelParams) -> Result<FunnelRequest, ApiError> {
+        let by_day = match params.by.as_deref() {
+            None | Some("") => false,
+            Some("day") => true,
+            Some(other) => return Err(ApiError::BadRequest(format!("by=`{other}` is not supported; use by=day"))),
+        };
+        let csv = match params.format.as_deref() {
+            None | Some("") | Some("json") => false,
+            Some("csv") => true,
+            Some(other) => {
+                return Err(ApiError::BadRequest(format!("format=`{other}` is not supported; use json or csv")));
+            }
+        };
+        let range = DateRange::parse(params.from.as_deref(), params.to.as_deref(), state.funnels.today())?;
+        Ok(FunnelRequest { range, by_day, csv })
+    }
+}
+
+pub(super) async fn funnel(
+    State(state): State<AppState>,
+    _operator: Operator,
+    Path(flow): Path<String>,
+    params: Result<Query<FunnelParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(params) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let request = FunnelRequest::from_params(&state, &params)?;
+    let report = state.funnels.report(&flow, request.range, request.by_day).await?;
+    Ok(if request.csv { csv_download(&report) } else { axum::Json(report).into_response() })
+}
+
+/// A funnel as a CSV file download.
+fn csv_download(report: &RangeReport) -> Response {
+    let name = format!("funnel-{}-{}-{}.csv", report.funnel.flow, report.range.from, report.range.to);
+    crate::http::download::csv_file(&name, format::csv(report))
+}

@@ -1,0 +1,192 @@
+//! The flows on the dashboard with their funnels over a date range: the landing page `/`, a card
+//! per flow (contacts who entered, who revealed a coupon, the conversion, the funnel chart), and
+//! `/flows/{flow}`, one flow's funnel table (every step, and every button under it) and its
+//! coupon reveals by day of joining, with their charts and download links. A bad range is said
+//! on the page, which then shows the default range.
+
+use crate::funnels::format::{duration, percent};
+use crate::funnels::{DateRange, RangeReport};
+use crate::http::AppState;
+use crate::http::dashboard::{Dashboard, Nav};
+use crate::http::error::ApiError;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub(super) struct RangeParams {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// The asked range, or the default one and why the asked one was refused.
+fn range_of(state: &AppState, params: &RangeParams) -> (DateRange, Option<String>) {
+    let today = state.funnels.today();
+    match DateRange::parse(params.from.as_deref(), params.to.as_deref(), today) {
+        Ok(range) => (range, None),
+        Err(e) => {
+            (DateRange::parse(None, None, today).unwrap_or(DateRange { from: today, to: today }), Some(e.to_string()))
+        }
+    }
+}
+
+struct FlowCard {
+    name: String,
+    title: String,
+    cohort: u64,
+    reveal_contacts: u64,
+    conversion: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard/home.html")]
+struct HomePage {
+    nav: Nav,
+    range: DateRange,
+    range_error: Option<String>,
+    range_action: String,
+    time_zone: String,
+    window_days: i64,
+    flows: Vec<FlowCard>,
+}
+
+pub(super) async fn home(
+    State(state): State<AppState>,
+    dashboard: Dashboard,
+    Query(params): Query<RangeParams>,
+) -> Result<Response, ApiError> {
+    let (range, range_error) = range_of(&state, &params);
+    let mut flows = Vec::new();
+    for flow in state.engine.flows().set.iter() {
+        let report = state.funnels.report(&flow.name, range, false).await?;
+        let reveal_contacts: u64 = report.funnel.steps.iter().map(|s| s.reveal_contacts).sum();
+        let cohort = report.funnel.cohort;
+        flows.push(FlowCard {
+            name: flow.name.clone(),
+            title: flow.title.clone(),
+            cohort,
+            reveal_contacts,
+            conversion: percent((cohort > 0).then(|| reveal_contacts as f64 / cohort as f64)),
+        });
+    }
+    let config = &state.config.funnels;
+    Ok(HomePage {
+        nav: Nav::of(&dashboard),
+        range,
+        range_error,
+        range_action: "/".into(),
+        time_zone: state.config.time_zone().to_owned(),
+        window_days: config.window_days,
+        flows,
+    }
+    .into_response())
+}
+
+/// One line of the funnel table: a step, or a button under it.
+struct FunnelRow {
+    class: &'static str,
+    key: String,
+    name: String,
+    contacts: u64,
+    from_entry: String,
+    from_previous: String,
+    drop_off: String,
+    clicks: String,
+    reveals: String,
+    median: String,
+}
+
+struct DayRow {
+    date: String,
+    cohort: u64,
+    reveals: u64,
+    reveal_contacts: u64,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard/flow.html")]
+struct FlowPage {
+    nav: Nav,
+    title: String,
+    report: RangeReport,
+    query: String,
+    rows: Vec<FunnelRow>,
+    days: Vec<DayRow>,
+    range: DateRange,
+    range_error: Option<String>,
+    range_action: String,
+    time_zone: String,
+    window_days: i64,
+}
+
+fn funnel_rows(report: &RangeReport) -> Vec<FunnelRow> {
+    let mut rows = Vec::new();
+    for step in &report.funnel.steps {
+        rows.push(FunnelRow {
+            class: "step",
+            key: step.step.clone(),
+            name: step.step.clone(),
+            contacts: step.contacts,
+            from_entry: percent(step.rate_from_entry),
+            from_previous: percent(step.rate_from_previous),
+            drop_off: step.drop_off.map(|n| format!("{n} ({})", percent(step.drop_off_rate))).unwrap_or_default(),
+            clicks: String::new(),
+            reveals: if step.reveals > 0 { step.reveals.to_string() } else { String::new() },
+            median: String::new(),
+        });
+        for b in &step.buttons {
+            rows.push(FunnelRow {
+                class: "button",
+                key: format!("{}/{}", step.step, b.button),
+                name: format!("→ {}", b.title),
+                contacts: b.contacts,
+                from_entry: String::new(),
+                from_previous: percent(b.rate),
+                drop_off: String::new(),
+                clicks: b.clicks.to_string(),
+                reveals: String::new(),
+                median: duration(b.median_ms),
+            });
+        }
+    }
+    rows
+}
+
+pub(super) async fn flow(
+    State(state): State<AppState>,
+    dashboard: Dashboard,
+    Path(flow): Path<String>,
+    Query(params): Query<RangeParams>,
+) -> Result<Response, ApiError> {
+    let (range, range_error) = range_of(&state, &params);
+    let title = state.funnels.flow(&flow)?.title.clone();
+    let report = state.funnels.report(&flow, range, true).await?;
+    let days = report
+        .days
+        .iter()
+        .flatten()
+        .map(|d| DayRow {
+            date: d.date.to_string(),
+            cohort: d.funnel.cohort,
+            reveals: d.funnel.steps.iter().map(|s| s.reveals).sum(),
+            reveal_contacts: d.funnel.steps.iter().map(|s| s.reveal_contacts).sum(),
+        })
+        .collect();
+    let config = &state.config.funnels;
+    Ok(FlowPage {
+        nav: Nav::of(&dashboard),
+        title,
+        query: format!("from={}&to={}", range.from, range.to),
+        rows: funnel_rows(&report),
+        days,
+        report,
+        range,
+        range_error,
+        range_action: format!("/flows/{flow}"),
+        time_zone: state.config.time_zone().to_owned(),
+        window_days: config.window_days,
+    }
+    .into_response())
+}

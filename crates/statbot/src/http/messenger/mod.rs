@@ -1,0 +1,63 @@
+//! The Messenger webhook: `GET` answers Facebook's verification challenge; `POST` checks the
+//! `X-Hub-Signature-256` of the raw body, stores every message of the delivery durably, answers
+//! 200, and leaves the acting to the processor. Redeliveries are stored once (unique message id).
+
+use super::AppState;
+use super::error::ApiError;
+use crate::channels::messenger::{parse_delivery, signature, verify_subscription};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::get;
+use serde::Deserialize;
+
+/// The webhook Facebook calls: `GET` to verify it, `POST` to deliver.
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/webhooks/messenger", get(verify).post(receive))
+}
+
+#[derive(Deserialize)]
+struct Verification {
+    #[serde(rename = "hub.mode")]
+    mode: Option<String>,
+    #[serde(rename = "hub.verify_token")]
+    verify_token: Option<String>,
+    #[serde(rename = "hub.challenge")]
+    challenge: Option<String>,
+}
+
+async fn verify(State(state): State<AppState>, Query(q): Query<Verification>) -> Result<String, ApiError> {
+    let expected = state.config.messenger.verify_token.expose();
+    if expected.is_empty() {
+        return Err(ApiError::NotConfigured("the Messenger channel is not configured".into()));
+    }
+    verify_subscription(q.mode.as_deref(), q.verify_token.as_deref(), q.challenge.as_deref(), expected)
+        .ok_or_else(|| ApiError::Forbidden("the verify token does not match".into()))
+}
+
+async fn receive(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, &'static str), ApiError> {
+    let body = body.map_err(|e| ApiError::PayloadTooLarge(e.body_text()))?;
+    let secret = state.config.messenger.app_secret.expose();
+    if secret.is_empty() {
+        return Err(ApiError::NotConfigured("the Messenger channel is not configured".into()));
+    }
+    let header = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok());
+    if let Err(e) = signature::verify(secret, &body, header) {
+        tracing::warn!(reason = %e, "webhook delivery refused");
+        return Err(ApiError::InvalidSignature);
+    }
+    let messages = parse_delivery(&body).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
+    if !messages.is_empty() {
+        let received = messages.len();
+        let stored = state.engine.ingest(messages).await?;
+        let fresh = stored.iter().filter(|s| s.inbound_id.is_some()).count();
+        tracing::debug!(received, fresh, "webhook delivery stored");
+    }
+    Ok((StatusCode::OK, "EVENT_RECEIVED"))
+}

@@ -1,0 +1,24 @@
+//! The sales figures over HTTP (`crate::sales`, from the Stripe mirror): the API
+//! under `/api/v1/stripe/*` (`api`), the dashboard's `/store` page (`page`), its charts under
+//! `/charts/store/*` (`charts`), and what the page and charts are asked for (`request`). The
+//! URLs keep their `stripe` and `store` names. The charts the bot sends with its sales answers
+//! (`/charts/answers/store/*`) are served with its other answer charts.
+
+mod api;
+mod charts;
+mod page;
+mod request;
+
+use super::AppState;
+use axum::Router;
+use axum::routing::get;
+
+/// The sales routes: the API, the page and its charts.
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/stripe/revenue", get(api::revenue))
+        .route("/api/v1/stripe/top-customers", get(api::top_customers))
+        .route("/api/v1/stripe/words", get(api::words))
+        .route("/store", get(page::page))
+        .route("/charts/store/{file}", get(charts::chart))
+}

@@ -1,0 +1,155 @@
+//! The shop's API: customer sign-up, the catalog (public to read, operators change it), orders
+//! (customers see and place their own, operators see all), and test payment methods in test
+//! mode. Customers log in with `POST /api/v1/auth/token`, their email as the username.
+
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::{ApiJson, Caller, Operator};
+use crate::shop::catalog::{ProductInput, ProductPatch};
+use crate::shop::customers::SignUp;
+use crate::shop::{OrderRequest, Placed};
+use crate::store::{OrderStatus, Role};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Orders listed at most.
+const ORDERS_SHOWN: i64 = 200;
+
+/// `POST /api/v1/auth/signup`: a customer account, logged in at once.
+pub(super) async fn sign_up(
+    State(state): State<AppState>,
+    ApiJson(form): ApiJson<SignUp>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let profile = state.shop.sign_up(&form).await?;
+    let (token, expires_in) = state.tokens.issue(profile.user_id, &profile.email, Role::Customer)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": expires_in,
+            "user": {
+                "id": profile.user_id, "username": profile.email, "role": Role::Customer,
+                "first_name": profile.first_name, "last_name": profile.last_name, "email": profile.email,
+            },
+        })),
+    ))
+}
+
+#[derive(Deserialize)]
+pub(super) struct ProductsQuery {
+    #[serde(default)]
+    all: bool,
+}
+
+/// `GET /api/v1/products[?all=true]`: what is on sale (anyone); everything (operators).
+pub(super) async fn products(
+    State(state): State<AppState>,
+    operator: Result<Operator, ApiError>,
+    Query(query): Query<ProductsQuery>,
+) -> Result<Json<Value>, ApiError> {
+    if query.all {
+        operator?;
+    }
+    Ok(Json(json!({ "products": state.shop.products(query.all).await? })))
+}
+
+/// `POST /api/v1/products` (operators).
+pub(super) async fn create_product(
+    State(state): State<AppState>,
+    _operator: Operator,
+    ApiJson(input): ApiJson<ProductInput>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let product = state.shop.create_product(&input).await?;
+    Ok((StatusCode::CREATED, Json(json!(product))))
+}
+
+/// `PATCH /api/v1/products/{id}` (operators): name, description, price, currency, active.
+pub(super) async fn update_product(
+    State(state): State<AppState>,
+    _operator: Operator,
+    Path(id): Path<i64>,
+    ApiJson(patch): ApiJson<ProductPatch>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!(state.shop.update_product(id, &patch).await?)))
+}
+
+/// `DELETE /api/v1/products/{id}` (operators): off sale; past orders keep it.
+pub(super) async fn deactivate_product(
+    State(state): State<AppState>,
+    _operator: Operator,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!(state.shop.deactivate_product(id).await?)))
+}
+
+/// Whose orders a caller may see: a customer only its own.
+fn scope(caller: &Caller) -> Option<i64> {
+    if caller.role.is_operator() { None } else { Some(caller.user_id()) }
+}
+
+/// `GET /api/v1/orders`: the caller's orders, newest first (operators: everyone's).
+pub(super) async fn orders(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    let orders = state.shop.store().orders(scope(&caller), ORDERS_SHOWN).await?;
+    Ok(Json(json!({ "orders": orders })))
+}
+
+/// `GET /api/v1/orders/{id}`: one order; another customer's is not found.
+pub(super) async fn order(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    let order = state.shop.store().order(id).await?;
+    match order {
+        Some(order) if scope(&caller).is_none_or(|user| user == order.user_id) => Ok(Json(json!(order))),
+        _ => Err(ApiError::NotFound(format!("order {id}"))),
+    }
+}
+
+/// `POST /api/v1/orders` with `{"items": [{"product_id", "quantity"}], "payment_method"}` and
+/// an optional `Idempotency-Key` header: 201 paid, 202 pending (the outcome is not known yet),
+/// 402 with the card's code and message when refused. A replay carries `Idempotent-Replayed`.
+pub(super) async fn place_order(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<OrderRequest>,
+) -> Result<Response, ApiError> {
+    let key = match headers.get("idempotency-key") {
+        Some(value) => Some(
+            value
+                .to_str()
+                .map_err(|_| ApiError::BadRequest("the Idempotency-Key header must be visible ASCII".into()))?,
+        ),
+        None => None,
+    };
+    let Placed { order, replayed } = state.shop.place_order(caller.user_id(), &request, key).await?;
+    let status = if order.status == OrderStatus::Pending { StatusCode::ACCEPTED } else { StatusCode::CREATED };
+    let mut response = (status, Json(json!(order))).into_response();
+    if replayed {
+        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TestCardRequest {
+    card: String,
+}
+
+/// `POST /api/v1/test-payment-methods` with `{"card": "visa"|"declined"}` (test mode only): a
+/// payment method for a named test card.
+pub(super) async fn test_payment_method(
+    State(state): State<AppState>,
+    _caller: Caller,
+    ApiJson(request): ApiJson<TestCardRequest>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let payment_method = state.shop.test_payment_method(&request.card).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "payment_method": payment_method }))))
+}

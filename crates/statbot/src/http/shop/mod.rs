@@ -1,0 +1,24 @@
+//! The shop over HTTP: its API (`api`: customer sign-up, the catalog, orders, test payment
+//! methods), the `/shop` storefront that talks to it (`page`), and the Stripe webhook that
+//! settles the orders' payments (`webhook`). The domain is [`crate::shop`].
+
+mod api;
+mod page;
+mod webhook;
+
+use super::AppState;
+use axum::Router;
+use axum::routing::{get, patch, post};
+
+/// The shop routes: the API, the storefront and the Stripe webhook.
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/auth/signup", post(api::sign_up))
+        .route("/api/v1/products", get(api::products).post(api::create_product))
+        .route("/api/v1/products/{id}", patch(api::update_product).delete(api::deactivate_product))
+        .route("/api/v1/orders", get(api::orders).post(api::place_order))
+        .route("/api/v1/orders/{id}", get(api::order))
+        .route("/api/v1/test-payment-methods", post(api::test_payment_method))
+        .route("/shop", get(page::page))
+        .route("/webhooks/stripe", post(webhook::webhook))
+}

@@ -1,0 +1,213 @@
+//! `GET /team?from=&to=&team=`: a team's figures over a range on the dashboard. The metrics
+//! with their totals, daily averages and days recorded; the ratios against their targets; the
+//! days with no figures; links to the export; and a chart per metric with figures. Everyone
+//! sees their own team; admins pick any team. A refused team or a bad range is said on the
+//! page, and a refused team shows no figures at all.
+
+use super::request::{TeamParams, default_range, query};
+use crate::http::AppState;
+use crate::http::dashboard::{Dashboard, Nav, upper_first};
+use crate::http::error::ApiError;
+use crate::store::Role;
+use crate::team::summary::RatioSummary;
+use crate::team::{DayRange, Report, Team, TeamError, table, value};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+struct MetricRow {
+    key: String,
+    name: String,
+    total: String,
+    average: String,
+    days: usize,
+}
+
+struct RatioRow {
+    key: String,
+    name: String,
+    value: String,
+    target: String,
+    /// `on`, `off` or `none`: how the status is styled.
+    status: &'static str,
+    status_text: &'static str,
+}
+
+struct ChartLink {
+    alt: String,
+    svg: String,
+    png: String,
+}
+
+/// What is shown once the team is known.
+struct Stats {
+    days: usize,
+    days_recorded: usize,
+    metrics: Vec<MetricRow>,
+    ratios: Vec<RatioRow>,
+    /// Ratios with days recorded as a percentage only, explained under the table.
+    ratio_notes: Vec<String>,
+    missing: Option<String>,
+    query: String,
+    charts: Vec<ChartLink>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard/team.html")]
+struct TeamPage {
+    nav: Nav,
+    range: DayRange,
+    range_error: Option<String>,
+    /// Why no figures are shown (a team the account may not see, or no such team).
+    error: Option<String>,
+    /// The team shown (or, after an error, the account's own).
+    team: String,
+    /// Every team, for the admins' picker; empty for others.
+    teams: Vec<String>,
+    stats: Option<Stats>,
+}
+
+pub(super) async fn page(
+    State(state): State<AppState>,
+    dashboard: Dashboard,
+    params: Result<Query<TeamParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(params) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let today = state.teams.today();
+    let (range, range_error) = match params.range(today) {
+        Ok(range) => (range, None),
+        Err(e) => (default_range(today), Some(e)),
+    };
+    let user = &dashboard.session.user;
+    let teams = match user.role {
+        Role::Admin => state.teams.list().await?.into_iter().map(|t| t.name).collect(),
+        Role::Staff | Role::Customer => Vec::new(),
+    };
+    let mut page =
+        TeamPage { nav: Nav::of(&dashboard), range, range_error, error: None, team: String::new(), teams, stats: None };
+    match state.teams.for_request(user, params.team()).await {
+        Ok(team) => {
+            let report = state.teams.report(&team, range).await?;
+            page.stats = Some(stats(&team, &report));
+            page.team = team.name;
+            Ok(page.into_response())
+        }
+        Err(e @ (TeamError::Forbidden(_) | TeamError::UnknownTeam(_) | TeamError::BadInput(_))) => {
+            let status = match e {
+                TeamError::Forbidden(_) => StatusCode::FORBIDDEN,
+                TeamError::UnknownTeam(_) => StatusCode::NOT_FOUND,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            let own = state.teams.of_user(user).await?;
+            page.error = Some(match e {
+                TeamError::Forbidden(_) => {
+                    format!("Only admins can see another team's figures; your team is {}.", own.name)
+                }
+                other => format!("{}.", upper_first(&other.to_string())),
+            });
+            page.team = own.name;
+            Ok((status, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn stats(team: &Team, report: &Report) -> Stats {
+    let s = &report.summary;
+    let query = query(DayRange { from: s.from, to: s.to }, &team.name);
+    let shown = s.metrics.iter().filter(|m| m.shown());
+    let metrics = shown
+        .map(|m| MetricRow {
+            key: m.key.clone(),
+            name: m.name.clone(),
+            total: m.total.map_or_else(|| "—".into(), |t| value::format(m.kind, t, 0)),
+            average: m.average.map_or_else(|| "—".into(), |a| value::format(m.kind, a, 1)),
+            days: m.days_recorded,
+        })
+        .collect();
+    let charts = s
+        .metrics
+        .iter()
+        .filter(|m| m.days_recorded > 0)
+        .map(|m| ChartLink {
+            alt: format!("{} per day", m.name),
+            svg: format!("/charts/team/{}.svg?{query}", m.key),
+            png: format!("/charts/team/{}.png?{query}", m.key),
+        })
+        .collect();
+    let ratio_notes = s
+        .ratios
+        .iter()
+        .filter(|r| r.days_from_percentage > 0)
+        .map(|r| {
+            let n = r.days_from_percentage;
+            let days = if n == 1 { "day" } else { "days" };
+            format!("{}: {n} {days} recorded as a percentage only, each counted as an average day.", r.name)
+        })
+        .collect();
+    Stats {
+        days: s.days,
+        days_recorded: s.days_recorded,
+        metrics,
+        ratios: s.ratios.iter().map(ratio_row).collect(),
+        ratio_notes,
+        missing: table::missing_days_warning(report),
+        query,
+        charts,
+    }
+}
+
+fn ratio_row(r: &RatioSummary) -> RatioRow {
+    let (status, status_text) = match (r.value, r.on_target) {
+        (_, Some(true)) => ("on", "✓ On target"),
+        (_, Some(false)) => ("off", "✗ Off target"),
+        (None, None) => ("none", "No figures"),
+        (Some(_), None) => ("none", "No target"),
+    };
+    RatioRow {
+        key: r.key.clone(),
+        name: r.name.clone(),
+        value: r.value.map_or_else(|| "—".into(), |v| table::ratio_value(r, v)),
+        target: table::ratio_target(r).unwrap_or_else(|| "—".into()),
+        status,
+        status_text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::team::{DayFigures, Summary, TeamDefinition};
+    use jiff::civil::date;
+
+    #[test]
+    fn the_page_shows_what_the_terminal_table_shows() {
+        let definition = TeamDefinition::default();
+        let daily = vec![DayFigures {
+            date: date(2026, 11, 2),
+            values: [("solved", 40.0), ("comments", 100.0), ("csat_good", 19.0), ("csat_bad", 1.0)]
+                .map(|(k, v)| (k.to_owned(), v))
+                .into(),
+        }];
+        let summary = Summary::compute(&definition, date(2026, 11, 1), date(2026, 11, 3), &daily);
+        let report = Report { team: "Support".into(), summary, daily };
+        let team = Team { id: 1, name: "Support".into(), definition };
+        let stats = stats(&team, &report);
+
+        let keys: Vec<&str> = stats.metrics.iter().map(|m| m.key.as_str()).collect();
+        assert_eq!(keys, ["solved", "chats", "comments", "csat_good", "csat_bad"], "no empty percent row");
+        assert_eq!((stats.metrics[0].total.as_str(), stats.metrics[0].average.as_str()), ("40", "40.0"));
+        assert_eq!(stats.metrics[1].total, "—");
+        let csat = &stats.ratios[0];
+        assert_eq!((csat.value.as_str(), csat.target.as_str(), csat.status), ("95%", "95% or more", "on"));
+        let per_solve = &stats.ratios[1];
+        assert_eq!((per_solve.value.as_str(), per_solve.status_text), ("2.50", "✗ Off target"));
+        assert_eq!(stats.missing.as_deref(), Some("Warning: no figures for 2 of 3 days: 2026-11-01, 2026-11-03"));
+        let charts: Vec<&str> = stats.charts.iter().map(|c| c.png.as_str()).collect();
+        assert_eq!(charts.len(), 4, "a chart per metric with figures: {charts:?}");
+        assert_eq!(charts[0], "/charts/team/solved.png?from=2026-11-01&to=2026-11-03&team=Support");
+    }
+}
