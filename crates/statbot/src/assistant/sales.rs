@@ -1,6 +1,7 @@
 //! Sales figures in the chat, for staff: "top customers", "best selling words", "revenue last
-//! week", "how did we do in March", and the "Sales figures" menu with its buttons. A question
-//! (typed, classified to a `store_*` intent, or a `store:` button) becomes a [`Question`]; its
+//! week", "how did we do in March", and the menu with its buttons (titled "Store metrics", as
+//! the bot says it). A question (typed, classified to a `store_*` intent, or a `store:` button)
+//! becomes a [`Question`]; its
 //! answer is a short text from [`crate::sales::sentences`] and a chart behind a signed,
 //! expiring link (`/charts/answers/store/{token}.png`) that is drawn again from the metrics when
 //! fetched.

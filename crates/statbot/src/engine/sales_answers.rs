@@ -1,7 +1,7 @@
 //! Sales questions answered before the engine's transaction. Sales figures read the store and
 //! may ask the Stripe API (seconds, within its timeout); neither may happen while the engine
 //! holds its transaction (on SQLite the only connection, on PostgreSQL row locks), so
-//! [`Engine::act_on`] first picks the batch's sales questions (a text classified to a store
+//! [`Engine::act_on`] first picks the batch's sales questions (a text classified to a sales
 //! intent, or a `store:` button), lets its connection go, checks whether each contact is staff
 //! and computes the answers; [`Engine::respond`] then records them with the rest of the batch.
 //!
