@@ -9,7 +9,7 @@ pub use password::{hash_password, verify_password};
 pub use token::{Claims, TokenKeys};
 
 use crate::config::AuthConfig;
-use crate::store::{Role, Store, StoreError, User, now_ms};
+use crate::store::{LoginAttempt, Role, Store, StoreError, User, now_ms};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -46,37 +46,43 @@ pub async fn create_user(store: &Store, username: &str, role: Role, password: &s
     Ok(store.create_user(username, role, &hash).await?)
 }
 
-/// Checks a username and password. `max_failed_logins` failures in a row lock the account for
-/// `lockout_secs`; while locked even the right password is refused. An unknown username costs
-/// the same hashing work as a known one, so timing does not reveal which names exist.
+/// Checks a username and password. Each attempt is counted before the password is checked
+/// (atomically, in the store), so guesses sent at once get no more checks than
+/// `max_failed_logins` in a row; the attempt that reaches it locks the name for
+/// `lockout_secs`, and while locked even the right password is refused unchecked. A success
+/// starts the count again. An unknown username is counted and answered exactly as a known one,
+/// with the same hashing work, so neither the answers nor their timing reveal which names exist.
 pub async fn login(store: &Store, config: &AuthConfig, username: &str, password: &str) -> Result<User, AuthError> {
-    let Some(user) = store.user_by_name(username).await? else {
-        let _ = hash_password(password.to_owned()).await;
-        return Err(AuthError::InvalidCredentials);
-    };
     let now = now_ms();
-    if let Some(until) = user.locked_until
-        && until > now
-    {
-        return Err(AuthError::Locked { retry_after_secs: (until - now + 999) / 1000 });
-    }
-    if verify_password(password.to_owned(), user.password_hash.clone()).await? {
-        if user.failed_logins > 0 || user.locked_until.is_some() {
-            store.reset_failed_logins(user.id).await?;
+    let max = i64::from(config.max_failed_logins);
+    let lock_until = now.saturating_add(i64::try_from(config.lockout_secs).unwrap_or(i64::MAX).saturating_mul(1000));
+    let attempt = match store.reserve_login_attempt(username, max, now, lock_until).await? {
+        LoginAttempt::Allowed(attempt) => attempt,
+        LoginAttempt::Locked { until } => {
+            return Err(AuthError::Locked { retry_after_secs: ((until - now + 999) / 1000).max(1) });
         }
-        return Ok(user);
+    };
+    let user = store.user_by_name(username).await?;
+    let right = match &user {
+        Some(user) => verify_password(password.to_owned(), user.password_hash.clone()).await?,
+        None => {
+            let _ = hash_password(password.to_owned()).await;
+            false
+        }
+    };
+    match user {
+        Some(user) if right => {
+            store.clear_login_attempts(username).await?;
+            Ok(user)
+        }
+        _ => {
+            tracing::warn!(attempt, "failed login");
+            if attempt >= max {
+                tracing::warn!("login name locked after failed logins");
+            }
+            Err(AuthError::InvalidCredentials)
+        }
     }
-    // An expired lock starts a fresh count.
-    if user.locked_until.is_some_and(|until| until <= now) {
-        store.reset_failed_logins(user.id).await?;
-    }
-    let lock_until = now + (config.lockout_secs as i64) * 1000;
-    let failures = store.record_failed_login(user.id, i64::from(config.max_failed_logins), lock_until).await?;
-    tracing::warn!(user_id = user.id, failures, "failed login");
-    if failures >= i64::from(config.max_failed_logins) {
-        tracing::warn!(user_id = user.id, "account locked after failed logins");
-    }
-    Err(AuthError::InvalidCredentials)
 }
 
 /// [`login`] for the operators' tools (dashboard, `statbot team`): a customer's right password

@@ -79,6 +79,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0011_stripe_long_ranges.sql"),
         postgres: include_str!("../../migrations/postgres/0011_stripe_long_ranges.sql"),
     },
+    Migration {
+        version: 12,
+        name: "login_attempts",
+        sqlite: include_str!("../../migrations/sqlite/0012_login_attempts.sql"),
+        postgres: include_str!("../../migrations/postgres/0012_login_attempts.sql"),
+    },
 ];
 
 /// Arbitrary constant naming statbot's migration lock.

@@ -56,8 +56,6 @@ pub struct User {
     pub username: String,
     pub role: Role,
     pub password_hash: String,
-    pub failed_logins: i64,
-    pub locked_until: Option<i64>,
     /// The team whose figures the account reads and writes; none for accounts made before teams.
     pub team_id: Option<i64>,
 }
@@ -68,13 +66,11 @@ pub(super) fn from_row(row: &AnyRow) -> Result<User> {
         username: row.try_get("username")?,
         role: parse_column(&row.try_get::<String, _>("role")?, "role")?,
         password_hash: row.try_get("password_hash")?,
-        failed_logins: row.try_get("failed_logins")?,
-        locked_until: row.try_get("locked_until")?,
         team_id: row.try_get("team_id")?,
     })
 }
 
-pub(super) const COLUMNS: &str = "id, username, role, password_hash, failed_logins, locked_until, team_id";
+pub(super) const COLUMNS: &str = "id, username, role, password_hash, team_id";
 
 impl Store {
     pub async fn create_user(&self, username: &str, role: Role, password_hash: &str) -> Result<i64> {
@@ -112,35 +108,10 @@ impl Store {
         row.as_ref().map(from_row).transpose()
     }
 
-    /// Counts a failed login; once `max` in a row, locks the account until `lock_until`.
-    /// Returns the new count.
-    pub async fn record_failed_login(&self, id: i64, max: i64, lock_until: i64) -> Result<i64> {
-        let row = sqlx::query(
-            "UPDATE users SET failed_logins = failed_logins + 1, \
-             locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END \
-             WHERE id = $3 RETURNING failed_logins",
-        )
-        .bind(max)
-        .bind(lock_until)
-        .bind(id)
-        .fetch_one(&mut *self.conn().await?)
-        .await?;
-        Ok(row.try_get(0)?)
-    }
-
     pub async fn set_user_team(&self, user_id: i64, team_id: i64) -> Result<()> {
         sqlx::query("UPDATE users SET team_id = $1 WHERE id = $2")
             .bind(team_id)
             .bind(user_id)
-            .execute(&mut *self.conn().await?)
-            .await?;
-        Ok(())
-    }
-
-    /// A successful login clears the counter and any expired lock.
-    pub async fn reset_failed_logins(&self, id: i64) -> Result<()> {
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-            .bind(id)
             .execute(&mut *self.conn().await?)
             .await?;
         Ok(())

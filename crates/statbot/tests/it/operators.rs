@@ -64,6 +64,32 @@ async fn wrong_passwords_are_refused_and_three_in_a_row_lock_the_account() {
     assert_eq!(body["error"]["code"], "account_locked");
 }
 
+/// Forty guesses sent at once, the right password at position 35: the statuses, in order.
+async fn forty_parallel_guesses(app: &TestApp, username: &str) -> Vec<u16> {
+    let guesses = (0..40).map(|i| {
+        let password = if i == 35 { "correct horse battery".to_owned() } else { format!("wrong guess {i:02}") };
+        async move { login(app, username, &password).await.status().as_u16() }
+    });
+    futures::future::join_all(guesses).await
+}
+
+#[tokio::test]
+async fn parallel_guesses_get_only_the_allowed_checks_and_the_right_password_among_them_is_refused() {
+    let app = TestApp::spawn().await;
+    with_admin(&app).await;
+    let statuses = forty_parallel_guesses(&app, "ana").await;
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let locked = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((checked, locked), (3, 37), "{statuses:?}");
+    assert_eq!(statuses[35], 429, "the right password came after the lock: {statuses:?}");
+
+    // An unknown name is answered exactly alike, so the answers tell nobody who has an account.
+    let statuses = forty_parallel_guesses(&app, "nobody-here").await;
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert_eq!((checked, statuses.len() - checked), (3, 37), "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
+}
+
 #[tokio::test]
 async fn a_success_resets_the_failure_count_and_the_lock_expires() {
     let app = TestApp::spawn_with(Options { tweak: |c| c.auth.lockout_secs = 1, ..Options::default() }).await;
