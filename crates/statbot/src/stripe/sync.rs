@@ -10,10 +10,11 @@
 //! from the tail to the end. With nothing new, that is one request per list: the head's first
 //! object is the high-water mark, or the page after the tail is empty.
 //!
-//! The order is the server's, not the list's: once one list shows it, every list takes it.
-//! Until then (every object made in the same second, as localstripe's are in a burst), a list
-//! that fits in one page is read whole in one request, and what is new is what lies before the
-//! previous head or after the previous tail; a longer list is walked from both ends.
+//! While a list's order is unknown (every object made in the same second, as localstripe's are
+//! in a burst; and a server may order its lists differently: localstripe lists refunds newest
+//! first and the rest oldest first), a list that fits in one page is read whole in one request,
+//! and what is new is what lies before the previous head or after the previous tail; a longer
+//! list is walked from both ends.
 //!
 //! Resuming: a walk from the head saves, with each page, its first object and the last object
 //! written; a walk from the tail moves the tail with each page. A killed sync therefore resumes
@@ -167,9 +168,6 @@ pub async fn sync_list(
     if options.full {
         state.run_full = true;
     }
-    if state.list_order.is_none() {
-        state.list_order = server_order(store).await?;
-    }
     let first_run = state.head_id.is_none() && state.tail_id.is_none();
     let mut written = 0;
     let mut reached_end = false;
@@ -198,17 +196,6 @@ pub async fn sync_list(
         written += walk_from_tail(store, client, list, options, &mut state, progress).await?;
     }
     Ok(written)
-}
-
-/// The order any list of this server has shown, if one has.
-async fn server_order(store: &Store) -> Result<Option<String>, SyncError> {
-    for other in ObjectList::ALL {
-        let order = store.stripe_sync_state(other.name()).await?.list_order;
-        if matches!(order.as_deref(), Some(NEWEST_FIRST | OLDEST_FIRST)) {
-            return Ok(order);
-        }
-    }
-    Ok(None)
 }
 
 /// A list of unknown order read whole in one page: what lies before the previous head or after
