@@ -17,6 +17,11 @@ pub enum ConfigError {
     Env { var: String, value: String, message: String },
     #[error("time_zone `{0}` is not a time zone statbot knows (use an IANA name such as Europe/Paris)")]
     TimeZone(String),
+    #[error(
+        "auth.jwt_secret (STATBOT_JWT_SECRET) is {0} bytes long; use at least {MIN_JWT_SECRET_BYTES} random bytes \
+         (e.g. `openssl rand -hex 32`), or leave it unset and statbot keeps a generated one in the database"
+    )]
+    ShortJwtSecret(usize),
 }
 
 /// Something in the configuration worth a warning once logging is set up.
@@ -60,11 +65,52 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// The database URL, which may carry a password: its `Debug` output hides the password.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for DatabaseUrl {
+    fn from(url: String) -> Self {
+        DatabaseUrl(url)
+    }
+}
+
+impl std::ops::Deref for DatabaseUrl {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `scheme://user:password@host/db`: the password is what lies between the first `:`
+        // after `//` and the last `@`.
+        let url = &self.0;
+        let redacted = url.split_once("://").and_then(|(scheme, rest)| {
+            let (credentials, host) = rest.rsplit_once('@')?;
+            let (user, _) = credentials.split_once(':')?;
+            Some(format!("{scheme}://{user}:[redacted]@{host}"))
+        });
+        write!(f, "{:?}", redacted.as_deref().unwrap_or(url))
+    }
+}
+
+/// The shortest `auth.jwt_secret` accepted: 32 bytes, as much as the HMAC-SHA256 it keys.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// `sqlite://statbot.db` (default) or `postgres://user:pass@host/db`.
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
     /// Connections per instance on PostgreSQL.
     pub database_max_connections: u32,
     pub addr: SocketAddr,
@@ -197,7 +243,7 @@ pub struct LogConfig {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            database_url: "sqlite://statbot.db".into(),
+            database_url: DatabaseUrl("sqlite://statbot.db".into()),
             database_max_connections: 16,
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: "http://127.0.0.1:8080".into(),
@@ -287,7 +333,7 @@ type Setter = fn(&mut Config, &str) -> Result<(), String>;
 
 /// Every environment variable statbot reads, with what it sets.
 const ENV_VARS: &[(&str, Setter)] = &[
-    ("STATBOT_DATABASE_URL", |c, v| set_string(&mut c.database_url, v)),
+    ("STATBOT_DATABASE_URL", |c, v| set_string(&mut c.database_url.0, v)),
     ("STATBOT_DATABASE_MAX_CONNECTIONS", |c, v| set_parsed(&mut c.database_max_connections, v)),
     ("STATBOT_ADDR", |c, v| set_parsed(&mut c.addr, v)),
     ("STATBOT_PUBLIC_URL", |c, v| set_string(&mut c.public_url, v)),
@@ -388,7 +434,7 @@ impl Config {
         };
         let mut warnings: Vec<ConfigWarning> =
             config.apply_env(std::env::vars())?.into_iter().map(ConfigWarning::UnknownVariable).collect();
-        config.zone()?;
+        config.check()?;
         warnings.extend(config.deprecations());
         Ok((config, warnings))
     }
@@ -444,6 +490,16 @@ impl Config {
     pub fn zone(&self) -> Result<jiff::tz::TimeZone, ConfigError> {
         let name = self.time_zone();
         jiff::tz::TimeZone::get(name).map_err(|_| ConfigError::TimeZone(name.to_owned()))
+    }
+
+    /// What the types cannot say: a known time zone, a long enough token-signing secret.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        self.zone()?;
+        let secret = self.auth.jwt_secret.expose().len();
+        if self.auth.jwt_secret.is_set() && secret < MIN_JWT_SECRET_BYTES {
+            return Err(ConfigError::ShortJwtSecret(secret));
+        }
+        Ok(())
     }
 
     /// The old names in use.
@@ -538,5 +594,23 @@ mod tests {
             err,
             "time_zone `Mars/Olympus` is not a time zone statbot knows (use an IANA name such as Europe/Paris)"
         );
+    }
+
+    #[test]
+    fn a_short_token_secret_is_refused_and_the_database_password_never_shows() {
+        let mut config = Config::default();
+        config.apply_env(env(&[("STATBOT_JWT_SECRET", "hunter2")])).unwrap();
+        let err = config.check().unwrap_err().to_string();
+        assert!(err.starts_with("auth.jwt_secret (STATBOT_JWT_SECRET) is 7 bytes long; use at least 32"), "{err}");
+        config.apply_env(env(&[("STATBOT_JWT_SECRET", &"k".repeat(32))])).unwrap();
+        config.check().unwrap();
+
+        config.apply_env(env(&[("STATBOT_DATABASE_URL", "postgres://statbot:s3cr3t@db:5432/statbot")])).unwrap();
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("s3cr3t"), "{debug}");
+        assert!(debug.contains("postgres://statbot:[redacted]@db:5432/statbot"), "{debug}");
+        assert_eq!(&*config.database_url, "postgres://statbot:s3cr3t@db:5432/statbot");
+        let sqlite = DatabaseUrl("sqlite://statbot.db".into());
+        assert_eq!(format!("{sqlite:?}"), "\"sqlite://statbot.db\"");
     }
 }

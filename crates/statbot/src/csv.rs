@@ -1,7 +1,7 @@
 //! CSV output (RFC 4180): fields quoted when they hold a comma, a quote or a line break. A field
 //! a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage
-//! return, OWASP's CSV injection rule) gets a leading `'` so it opens as text; plain numbers such
-//! as `-12.50` are left as they are.
+//! return, OWASP's CSV injection rule) gets a leading `'` so it opens as text; numbers such as
+//! `-12.50` or `-895,855` are left as they are.
 
 use std::borrow::Cow;
 
@@ -25,10 +25,19 @@ pub fn line<S: AsRef<str>>(fields: impl IntoIterator<Item = S>) -> String {
     out
 }
 
-/// The field, with a leading `'` when a spreadsheet would read it as a formula.
+/// The field, with a leading `'` when a spreadsheet would read it as a formula. A sign followed
+/// only by what numbers are written with (digits, separators, `%`, a currency symbol) is a
+/// number: `-895,855`, `-$3.50`.
 fn as_text(field: &str) -> Cow<'_, str> {
-    let formula = field.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if formula && field.parse::<f64>().is_err() { Cow::Owned(format!("'{field}")) } else { Cow::Borrowed(field) }
+    let mut chars = field.chars();
+    let formula = match chars.next() {
+        Some('=' | '@' | '\t' | '\r') => true,
+        Some('+' | '-') => {
+            !chars.all(|c| c.is_ascii_digit() || matches!(c, ',' | '.' | '%' | ' ' | '$' | '€' | '£' | '¥' | '₹'))
+        }
+        _ => false,
+    };
+    if formula { Cow::Owned(format!("'{field}")) } else { Cow::Borrowed(field) }
 }
 
 #[cfg(test)]
@@ -47,6 +56,9 @@ mod tests {
             super::line(["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\ry"]),
             "'=1+1,'+cmd,'-2+3,'@SUM(A1),'\tx,\"'\ry\"\r\n"
         );
-        assert_eq!(super::line(["-12.50", "+3", "-0", "1e3", "a=b"]), "-12.50,+3,-0,1e3,a=b\r\n");
+        assert_eq!(
+            super::line(["-12.50", "+3", "-0", "1e3", "a=b", "-$3.50", "-895,855", "-12 %"]),
+            "-12.50,+3,-0,1e3,a=b,-$3.50,\"-895,855\",-12 %\r\n"
+        );
     }
 }

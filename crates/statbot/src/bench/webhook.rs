@@ -21,7 +21,7 @@ pub async fn run(events: usize, contacts: usize, database_url: Option<String>, q
     let graph = GraphStandIn::start().await?;
     let temp = super::temp_dir()?;
     let mut config = Config {
-        database_url: database_url.unwrap_or_else(|| format!("sqlite://{}", temp.join("bench.db").display())),
+        database_url: database_url.unwrap_or_else(|| format!("sqlite://{}", temp.join("bench.db").display())).into(),
         demo: true,
         ..Config::default()
     };

@@ -90,7 +90,7 @@ impl TestApp {
         let graph = GraphStandIn::start().await.unwrap();
         // Every Graph call must carry the configured page token.
         graph.expect_token(PAGE_TOKEN);
-        let mut config = Config { database_url: fresh_database_url(dir.path()).await, ..Config::default() };
+        let mut config = Config { database_url: fresh_database_url(dir.path()).await.into(), ..Config::default() };
         if options.flows.is_empty() {
             config.demo = true;
         } else {
