@@ -86,7 +86,8 @@ impl App {
         };
         let secret = deployment_secret(&config, &store).await?;
         let datasets = Datasets::new(store.clone());
-        let sales = crate::sales::from_config(&config, store.clone())?;
+        let zone = config.zone()?;
+        let sales = crate::sales::from_config(&config, zone.clone(), store.clone())?;
         let assistant = setup::from_config(&config, &datasets, secret.as_bytes(), sales.clone()).await?;
         let pipeline = Pipeline::start()?;
         let send_lease = SenderSettings::new(&config.outbox, config.send_timeout()).lease;
@@ -99,9 +100,9 @@ impl App {
             send_lease,
             pipeline.handle(),
         );
-        let funnels = Funnels::new(store.clone(), flows, config.funnels.window_days, config.zone()?)?;
+        let funnels = Funnels::new(store.clone(), flows, config.funnels.window_days, zone.clone())?;
         engine.load_coupon_pools().await?;
-        let teams = Teams::new(store.clone(), &config.team, config.zone()?);
+        let teams = Teams::new(store.clone(), &config.team, zone);
         let tokens = TokenKeys::new(secret.as_bytes(), config.auth.token_ttl_secs);
         let shop = Shop::new(store.clone(), &config)?;
         if config.demo {

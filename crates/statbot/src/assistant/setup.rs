@@ -7,7 +7,7 @@ use super::Assistant;
 use super::chart_links::ChartLinks;
 use super::intents::{self, IntentSet, IntentsError};
 use super::sales::SalesAnswers;
-use crate::config::{Config, ConfigError};
+use crate::config::Config;
 use crate::datasets::{Datasets, ImportError, import};
 use crate::sales::Sales;
 use crate::store::StoreError;
@@ -20,8 +20,6 @@ pub enum SetupError {
     Demo(#[from] ImportError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(transparent)]
-    Config(#[from] ConfigError),
 }
 
 /// The assistant when intents are configured (or the demo is on), with its data sets.
@@ -46,7 +44,7 @@ pub async fn from_config(
             tracing::warn!(dataset = name, "the intents read a data set that is not imported yet");
         }
     }
-    let time_zone = config.zone()?;
+    let time_zone = sales.zone().clone();
     let ttl = i64::try_from(config.chart_link_ttl_secs).unwrap_or(i64::MAX / 2);
     let links = ChartLinks::new(secret, ttl, config.public_base());
     let sales = SalesAnswers::new(sales, secret, ttl, config.public_base());

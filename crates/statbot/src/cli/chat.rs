@@ -25,7 +25,7 @@ pub async fn run((mut config, warnings): (Config, Vec<ConfigWarning>), args: Cha
     let store = Store::open(&config.database_url).await?;
     let secret = crate::app::deployment_secret(&config, &store).await?;
     let datasets = crate::datasets::Datasets::new(store.clone());
-    let metrics = crate::sales::from_config(&config, store.clone())?;
+    let metrics = crate::sales::from_config(&config, config.zone()?, store.clone())?;
     let assistant = crate::assistant::setup::from_config(&config, &datasets, secret.as_bytes(), metrics).await?;
     let engine = Engine::new(
         store.clone(),

@@ -92,7 +92,7 @@ async fn misses(store: &Store, days: i64, limit: i64, format: Format) -> Result<
 async fn classify(config: &Config, store: &Store, text: &str) -> Result<(), CliError> {
     let secret = crate::app::deployment_secret(config, store).await?;
     let datasets = crate::datasets::Datasets::new(store.clone());
-    let metrics = crate::sales::from_config(config, store.clone())?;
+    let metrics = crate::sales::from_config(config, config.zone()?, store.clone())?;
     let Some(assistant) = crate::assistant::setup::from_config(config, &datasets, secret.as_bytes(), metrics).await?
     else {
         return Err(CliError("no intents are configured: set intents_file or use --demo".into()));

@@ -112,7 +112,7 @@ fn print(
 }
 
 async fn revenue(config: &Config, store: &Store, args: RevenueArgs) -> Result<(), CliError> {
-    let metrics = crate::sales::from_config(config, store.clone())?;
+    let metrics = crate::sales::from_config(config, config.zone()?, store.clone())?;
     let range = range(&args.range, metrics.today())?;
     let period = match &args.period {
         Some(text) => text.parse::<Period>().map_err(CliError)?,
@@ -123,14 +123,14 @@ async fn revenue(config: &Config, store: &Store, args: RevenueArgs) -> Result<()
 }
 
 async fn top_customers(config: &Config, store: &Store, args: RankArgs) -> Result<(), CliError> {
-    let metrics = crate::sales::from_config(config, store.clone())?;
+    let metrics = crate::sales::from_config(config, config.zone()?, store.clone())?;
     let range = range(&args.range, metrics.today())?;
     let report = metrics.top_customers(range, args.currency.as_deref(), args.limit.max(1)).await?;
     print(args.range.format, &report, || report::top_customers_table(&report), || report::top_customers_csv(&report))
 }
 
 async fn words(config: &Config, store: &Store, args: RankArgs) -> Result<(), CliError> {
-    let metrics = crate::sales::from_config(config, store.clone())?;
+    let metrics = crate::sales::from_config(config, config.zone()?, store.clone())?;
     let range = range(&args.range, metrics.today())?;
     let report = metrics.words(range, args.currency.as_deref(), args.limit.max(1)).await?;
     print(args.range.format, &report, || report::words_table(&report), || report::words_csv(&report))

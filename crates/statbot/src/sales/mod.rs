@@ -22,10 +22,10 @@ use crate::config::Config;
 use crate::store::Store;
 use std::time::Duration;
 
-/// The sales figures as configured: days in the business time zone (`time_zone`), the API
-/// asked directly when the mirror is older than `stripe.max_mirror_age_secs`.
-pub fn from_config(config: &Config, store: Store) -> Result<Sales, SalesError> {
-    let zone = config.zone().map_err(|e| SalesError::BadRequest(e.to_string()))?;
+/// The sales figures as configured: days in the business time zone (`zone`, the configuration's
+/// [`Config::zone`]), the API asked directly when the mirror is older than
+/// `stripe.max_mirror_age_secs`.
+pub fn from_config(config: &Config, zone: jiff::tz::TimeZone, store: Store) -> Result<Sales, SalesError> {
     let client = crate::stripe::client_from_config(&config.stripe)?;
     let settings = SalesSettings {
         zone,
