@@ -2,7 +2,7 @@
 //! step says. Coupon codes come from the store, so the caller resolves them between
 //! [`transition`] and [`render_step`].
 
-use crate::flow::{Choices, Flow, FlowSet, ImageRef, Step};
+use crate::flow::{Choices, Flow, FlowButton, FlowSet, ImageRef, Step};
 use crate::inbound::InboundContent;
 use crate::limits;
 use crate::payload::ButtonPayload;
@@ -36,15 +36,30 @@ pub struct Transition {
     pub entered: Vec<String>,
 }
 
-/// Decides where an input leads. A tap on any button of a loaded flow is honoured, even on an
-/// older message than the last one (people scroll up); anything else restarts the default
-/// flow. `None` only when no flow is loaded.
-pub fn transition(flows: &FlowSet, content: &InboundContent) -> Option<Transition> {
-    if let InboundContent::Payload { payload, .. } = content
-        && let Some(tap) = ButtonPayload::parse(payload)
-        && let Some(flow) = flows.get(tap.flow)
-        && let Some((step, button)) = flow.button(tap.button)
-    {
+/// A tap on a button of a loaded flow: the flow, the step showing the button, and the button.
+#[derive(Debug, Clone, Copy)]
+pub struct Tap<'a> {
+    pub flow: &'a Flow,
+    pub step: &'a Step,
+    pub button: &'a FlowButton,
+}
+
+/// The flow button an input taps, if it is one. Whether that button was offered to the contact
+/// is the caller's to check (the store knows the steps they reached): only an offered tap may
+/// go on to [`transition`].
+pub fn tap<'a>(flows: &'a FlowSet, content: &InboundContent) -> Option<Tap<'a>> {
+    let InboundContent::Payload { payload, .. } = content else { return None };
+    let tapped = ButtonPayload::parse(payload)?;
+    let flow = flows.get(tapped.flow)?;
+    let (step, button) = flow.button(tapped.button)?;
+    Some(Tap { flow, step, button })
+}
+
+/// Decides where an input leads: an offered tap (see [`tap`]; older offered buttons count, as
+/// people scroll up) to its button's next step; anything else, including a tap on a button never
+/// offered, is free text and restarts the default flow. `None` only when no flow is loaded.
+pub fn transition(flows: &FlowSet, offered: Option<Tap<'_>>) -> Option<Transition> {
+    if let Some(Tap { flow, step, button }) = offered {
         return Some(Transition {
             flow: flow.name.clone(),
             trigger: Trigger::Button { step: step.id.clone(), button: button.id.clone() },
@@ -107,7 +122,7 @@ pub fn render_step(flow: &Flow, step: &Step, vars: &Vars, media_url: &dyn Fn(&st
     let mut replies = Vec::new();
     if let Some(template) = &step.text {
         let text = template.render(|name| vars.get(name));
-        let to_buttons = |list: &[crate::flow::FlowButton]| -> Vec<Button> {
+        let to_buttons = |list: &[FlowButton]| -> Vec<Button> {
             list.iter()
                 .map(|b| Button { title: b.title.clone(), payload: ButtonPayload::encode(&flow.name, &b.id) })
                 .collect()
@@ -169,28 +184,32 @@ image = "thanks.png"
         set
     }
 
-    fn tap(payload: &str) -> InboundContent {
+    fn payload(payload: &str) -> InboundContent {
         InboundContent::Payload { payload: payload.into(), title: None }
     }
 
     #[test]
     fn free_text_restarts_the_entry_step() {
-        let t = transition(&flows(), &InboundContent::Text { text: "hello".into() }).unwrap();
+        let flows = flows();
+        assert!(tap(&flows, &InboundContent::Text { text: "hello".into() }).is_none());
+        let t = transition(&flows, None).unwrap();
         assert_eq!(t.trigger, Trigger::Restart);
         assert_eq!(t.entered, ["welcome"]);
     }
 
     #[test]
     fn a_button_leads_to_its_next_step_and_follows_next_links() {
-        let t = transition(&flows(), &tap("coupon:reveal")).unwrap();
+        let flows = flows();
+        let t = transition(&flows, tap(&flows, &payload("coupon:reveal"))).unwrap();
         assert_eq!(t.trigger, Trigger::Button { step: "coupon".into(), button: "reveal".into() });
         assert_eq!(t.entered, ["revealed", "bye"]);
     }
 
     #[test]
-    fn unknown_payloads_restart() {
+    fn unknown_payloads_are_no_tap() {
+        let flows = flows();
         for p in ["coupon:nope", "other:show", "{\"flow\":\"cities\"}"] {
-            assert_eq!(transition(&flows(), &tap(p)).unwrap().trigger, Trigger::Restart);
+            assert!(tap(&flows, &payload(p)).is_none(), "{p}");
         }
     }
 

@@ -19,7 +19,7 @@ use crate::store::{
     self, ClaimScope, ClaimedInbound, Contact, CouponClaim, EventKind, NewEvent, NewReply, NewUtterance, OutboxMessage,
     Profile, SendLease, Store, StoreError,
 };
-use statbot_core::conversation::{self, Trigger, Vars};
+use statbot_core::conversation::{self, Tap, Trigger, Vars};
 use statbot_core::flow::{CouponCodes, Flow};
 use statbot_core::{Platform, Position, Reply};
 use std::collections::HashMap;
@@ -321,7 +321,11 @@ impl Engine {
             }
         }
         let flows = &self.inner.flows.set;
-        let Some(transition) = conversation::transition(flows, &message.content) else {
+        let offered = match conversation::tap(flows, &message.content) {
+            Some(tap) if batch.reached(contact.id, &tap) || reached_in_store(tx, contact.id, &tap).await? => Some(tap),
+            _ => None,
+        };
+        let Some(transition) = conversation::transition(flows, offered) else {
             batch.push_replies(message, contact, replies);
             return Ok(());
         };
@@ -475,6 +479,16 @@ struct Batch {
 }
 
 impl Batch {
+    /// Whether an earlier message of this batch took the contact into the tapped button's step.
+    fn reached(&self, contact_id: i64, tap: &Tap<'_>) -> bool {
+        self.events.iter().any(|e| {
+            e.contact_id == contact_id
+                && e.kind == EventKind::StepEntered
+                && e.flow.as_deref() == Some(tap.flow.name.as_str())
+                && e.step.as_deref() == Some(tap.step.id.as_str())
+        })
+    }
+
     fn push_replies(&mut self, message: &ClaimedInbound, contact: &Contact, replies: Vec<Reply>) {
         self.replies.extend(replies.into_iter().map(|reply| NewReply {
             contact_id: contact.id,
@@ -484,6 +498,11 @@ impl Batch {
             reply,
         }));
     }
+}
+
+/// Whether the store records the contact entering the tapped button's step.
+async fn reached_in_store(tx: &mut sqlx::AnyConnection, contact_id: i64, tap: &Tap<'_>) -> Result<bool, EngineError> {
+    Ok(store::reached_step(tx, contact_id, &tap.flow.name, &tap.step.id).await?)
 }
 
 /// A channel from one worker to another whose receiving end the receiving worker takes when it

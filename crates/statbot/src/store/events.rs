@@ -45,6 +45,19 @@ pub(crate) async fn record(conn: &mut AnyConnection, events: &[NewEvent]) -> Res
     record_at(conn, &timed).await
 }
 
+/// Whether the contact has entered `step` of `flow` (so was shown its buttons), as recorded.
+pub(crate) async fn reached_step(conn: &mut AnyConnection, contact_id: i64, flow: &str, step: &str) -> Result<bool> {
+    let row = sqlx::query(
+        "SELECT 1 FROM events WHERE contact_id = $1 AND kind = 'step_entered' AND flow = $2 AND step = $3 LIMIT 1",
+    )
+    .bind(contact_id)
+    .bind(flow)
+    .bind(step)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.is_some())
+}
+
 /// Appends events with their times, in one statement per chunk.
 async fn record_at(conn: &mut AnyConnection, events: &[(&NewEvent, i64)]) -> Result<()> {
     for chunk in statement_chunks(events) {

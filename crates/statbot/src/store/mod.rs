@@ -51,7 +51,7 @@ pub use utterances::{Miss, NewUtterance};
 pub(crate) use contacts::{load_many as load_contacts, set_contexts, set_positions};
 pub(crate) use coupons::claim as claim_coupon;
 pub(crate) use datasets::dataset_row;
-pub(crate) use events::record as record_events;
+pub(crate) use events::{reached_step, record as record_events};
 pub(crate) use funnels::hold_rollup;
 pub(crate) use inbound::{claim as claim_inbound, mark_processed, release as release_inbound};
 pub(crate) use outbox::enqueue as enqueue_replies;

@@ -285,25 +285,29 @@ async fn a_pool_of_two_codes_serves_two_contacts_then_says_it_is_exhausted() {
     app.graph.set_profile(bob, "Bob", "M");
     app.graph.set_profile(cleo, "Cleo", "N");
 
+    for psid in [ada, bob, cleo] {
+        app.post_signed(&text_event(psid, &format!("m_{psid}_0"), "hi")).await;
+        app.wait_for_sent_to(psid, 1).await;
+    }
     app.post_signed(&postback_event(ada, "m_ada_1", "promo:reveal")).await;
-    let ada_code = promo_code(&app.wait_for_sent_to(ada, 1).await[0]);
+    let ada_code = promo_code(&app.wait_for_sent_to(ada, 2).await[1]);
     app.post_signed(&postback_event(bob, "m_bob_1", "promo:reveal")).await;
-    let bob_code = promo_code(&app.wait_for_sent_to(bob, 1).await[0]);
+    let bob_code = promo_code(&app.wait_for_sent_to(bob, 2).await[1]);
     assert_ne!(ada_code, bob_code);
     assert_eq!(BTreeSet::from([ada_code.as_str(), bob_code.as_str()]), BTreeSet::from(["PROMO-A1", "PROMO-B2"]));
     assert_eq!(store.coupon_codes_left("promo", "deal").await.unwrap(), 0);
 
     app.post_signed(&postback_event(cleo, "m_cleo_1", "promo:reveal")).await;
-    let sent = app.wait_for_sent_to(cleo, 1).await;
-    assert_eq!(text_of(&sent[0]), "Sorry Cleo, the codes are all gone.");
+    let sent = app.wait_for_sent_to(cleo, 2).await;
+    assert_eq!(text_of(&sent[1]), "Sorry Cleo, the codes are all gone.");
     assert_eq!(store.count_events("promo", EventKind::CouponExhausted).await.unwrap(), 1);
     assert_eq!(details_of(&store, cleo, EventKind::CouponExhausted).await, [serde_json::json!({ "coupon": "deal" })]);
     assert!(details_of(&store, cleo, EventKind::CouponRevealed).await.is_empty());
 
     // Asking again gets the same code back, never a second one, even with the pool empty.
     app.post_signed(&postback_event(ada, "m_ada_2", "promo:reveal")).await;
-    let sent = app.wait_for_sent_to(ada, 2).await;
-    assert_eq!(promo_code(&sent[1]), ada_code);
+    let sent = app.wait_for_sent_to(ada, 3).await;
+    assert_eq!(promo_code(&sent[2]), ada_code);
     let details = details_of(&store, ada, EventKind::CouponRevealed).await;
     assert_eq!(details.len(), 2);
     assert_eq!((details[0]["code"].as_str(), &details[0]["fresh"]), (Some(ada_code.as_str()), &true.into()));
@@ -311,10 +315,10 @@ async fn a_pool_of_two_codes_serves_two_contacts_then_says_it_is_exhausted() {
     assert_eq!(store.count_events("promo", EventKind::CouponRevealed).await.unwrap(), 3);
     assert_eq!(store.count_events("promo", EventKind::CouponExhausted).await.unwrap(), 1);
 
-    // Cleo got the apology only, not the revealing step's text with an empty code.
+    // Cleo got the greeting and the apology only, not the revealing step's text with an empty code.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(app.sent_to(cleo).len(), 1, "{:#?}", app.sent_to(cleo));
-    assert_eq!(app.graph.sent_count(), 4);
+    assert_eq!(app.sent_to(cleo).len(), 2, "{:#?}", app.sent_to(cleo));
+    assert_eq!(app.graph.sent_count(), 7);
 }
 
 #[tokio::test]
@@ -325,20 +329,32 @@ async fn contacts_racing_for_a_small_pool_never_get_the_same_code() {
     })
     .await;
     let psids: Vec<String> = (0..10).map(|i| format!("67100000000000{i:02}")).collect();
-    // One delivery with every tap, so the engine handles them side by side.
-    let messaging: Vec<serde_json::Value> = psids
-        .iter()
-        .map(|psid| {
-            serde_json::json!({
-                "sender": { "id": psid }, "recipient": { "id": "104857600000001" }, "timestamp": 1763800010432i64,
-                "postback": { "title": "Reveal", "payload": "promo:reveal", "mid": format!("m_race_{psid}") }
+    // One delivery greeting everyone, then one with every tap, so the engine handles them side
+    // by side.
+    let delivery_of = |item: &dyn Fn(&str) -> serde_json::Value| {
+        let messaging: Vec<serde_json::Value> = psids
+            .iter()
+            .map(|psid| {
+                let mut event = item(psid);
+                event["sender"] = serde_json::json!({ "id": psid });
+                event["recipient"] = serde_json::json!({ "id": "104857600000001" });
+                event["timestamp"] = 1763800010432i64.into();
+                event
             })
-        })
-        .collect();
-    let body = serde_json::json!({ "object": "page", "entry": [{ "id": "104857600000001", "time": 1763800000123i64, "messaging": messaging }] });
-    assert_eq!(app.post_signed(&body.to_string()).await.status(), 200);
+            .collect();
+        serde_json::json!({ "object": "page", "entry": [{ "id": "104857600000001", "time": 1763800000123i64, "messaging": messaging }] })
+            .to_string()
+    };
+    let greetings =
+        delivery_of(&|psid| serde_json::json!({ "message": { "mid": format!("m_hi_{psid}"), "text": "hi" } }));
+    assert_eq!(app.post_signed(&greetings).await.status(), 200);
+    app.wait_for_sent(psids.len()).await;
+    let taps = delivery_of(
+        &|psid| serde_json::json!({ "postback": { "title": "Reveal", "payload": "promo:reveal", "mid": format!("m_race_{psid}") } }),
+    );
+    assert_eq!(app.post_signed(&taps).await.status(), 200);
 
-    let sent = app.wait_for_sent(psids.len()).await;
+    let sent = app.wait_for_sent(2 * psids.len()).await;
     let codes: Vec<String> =
         sent.iter().map(text_of).filter_map(|t| t.strip_prefix("Your code: ").map(str::to_owned)).collect();
     let distinct: BTreeSet<&str> = codes.iter().map(String::as_str).collect();
@@ -379,4 +395,21 @@ async fn a_shared_code_coupon_gives_everyone_the_same_code() {
     let store = app.store().await;
     assert_eq!(store.count_events("promo", EventKind::CouponRevealed).await.unwrap(), 4);
     assert_eq!(store.count_events("promo", EventKind::CouponExhausted).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_postback_for_a_button_never_offered_hands_out_no_code() {
+    let app = TestApp::spawn().await;
+    let psid = "6709999999999999";
+    app.post_signed(&postback_event(psid, "m_forged_1", "coupon:reveal")).await;
+    let sent = app.wait_for_sent_to(psid, 1).await;
+    assert_eq!(payloads_of(&sent[0]), GREETING_PAYLOADS, "treated like free text: {sent:#?}");
+    // An older offered button still works: scrolling up to the greeting and tapping it.
+    app.post_signed(&postback_event(psid, "m_forged_2", "coupon:show")).await;
+    app.post_signed(&postback_event(psid, "m_forged_3", "coupon:no")).await;
+    app.post_signed(&postback_event(psid, "m_forged_4", "coupon:reveal")).await;
+    let sent = app.wait_for_sent_to(psid, 5).await;
+    assert!(sent.iter().filter_map(|b| b["message"]["text"].as_str()).any(|t| t.starts_with("Your code is ")));
+    let store = app.store().await;
+    assert_eq!(store.count_events("coupon", EventKind::CouponRevealed).await.unwrap(), 1);
 }

@@ -19,11 +19,27 @@ enum Action {
     Reveal,
 }
 
-impl Action {
-    fn replies(self) -> usize {
-        match self {
-            Action::No => 2,
-            _ => 1,
+/// The steps each contact has been shown, as the bot sees them: a tap on a button of a step not
+/// shown is free text and brings the greeting.
+#[derive(Default)]
+struct Shown(std::collections::HashMap<String, std::collections::HashSet<&'static str>>);
+
+impl Shown {
+    /// How many replies `action` from `psid` brings, and the step it shows.
+    fn replies(&mut self, psid: &str, action: Action) -> usize {
+        let shown = self.0.entry(psid.to_owned()).or_default();
+        let (needs, leads_to, replies) = match action {
+            Action::Hi => (None, "welcome", 1),
+            Action::Show => (Some("welcome"), "offer", 1),
+            Action::No => (Some("welcome"), "thanks", 2),
+            Action::Reveal => (Some("offer"), "revealed", 1),
+        };
+        if needs.is_none_or(|step| shown.contains(step)) {
+            shown.insert(leads_to);
+            replies
+        } else {
+            shown.insert("welcome");
+            1
         }
     }
 }
@@ -41,12 +57,17 @@ async fn act(app: &TestApp, psid: &str, mid: &str, action: Action) {
 
 /// Plays each contact's actions in order (contacts side by side) and waits for every reply.
 async fn play(app: &TestApp, journeys: &[(String, Vec<Action>)]) {
+    play_on(app, journeys, &mut Shown::default()).await;
+}
+
+/// [`play`], for contacts that may have been shown steps before.
+async fn play_on(app: &TestApp, journeys: &[(String, Vec<Action>)], shown: &mut Shown) {
     let mut total = app.graph.sent_count();
     for step in 0..journeys.iter().map(|(_, a)| a.len()).max().unwrap_or(0) {
         for (psid, actions) in journeys {
             if let Some(action) = actions.get(step) {
                 act(app, psid, &format!("m_{psid}_{step}"), *action).await;
-                total += action.replies();
+                total += shown.replies(psid, *action);
             }
         }
         // Each round lands before the next, so that every contact's messages keep their order
@@ -106,7 +127,7 @@ async fn the_funnel_counts_known_journeys_branches_and_repeats() {
         // Came back to the menu and chose the coupon after all: one contact, both buttons.
         ("6800000000000005".to_owned(), vec![Hi, No, Hi, Show, Reveal, Reveal]),
         ("6800000000000006".to_owned(), vec![Hi]),
-        // Tapped "Reveal" from an old message without having seen the offer this time.
+        // Tapped "Reveal" without ever being shown the offer: free text, the greeting again.
         ("6800000000000007".to_owned(), vec![Hi, Reveal]),
     ];
     play(&app, &journeys).await;
@@ -121,13 +142,13 @@ async fn the_funnel_counts_known_journeys_branches_and_repeats() {
     assert_eq!(report["window_days"], 14);
     let welcome = step(&report, "welcome");
     assert_eq!(welcome["contacts"], 7);
-    assert_eq!(welcome["entries"], 8);
+    assert_eq!(welcome["entries"], 9);
     assert_eq!(
         (button(welcome, "show")["contacts"].clone(), button(welcome, "show")["clicks"].clone()),
         (4.into(), 4.into())
     );
     assert_eq!(button(welcome, "no")["contacts"], 2);
-    // 6 and 7 (7 tapped a button of another step) clicked nothing on the welcome step.
+    // 6 and 7 clicked nothing on the welcome step.
     assert_eq!(welcome["drop_off"], 2);
     let offer = step(&report, "offer");
     assert_eq!(offer["contacts"], 4);
@@ -137,8 +158,8 @@ async fn the_funnel_counts_known_journeys_branches_and_repeats() {
     assert_eq!(button(offer, "reveal")["clicks"], 4);
     assert_eq!(offer["drop_off"], 1);
     let revealed = step(&report, "revealed");
-    assert_eq!(revealed["contacts"], 4);
-    assert_eq!((revealed["reveal_contacts"].clone(), revealed["reveals"].clone()), (4.into(), 5.into()));
+    assert_eq!(revealed["contacts"], 3);
+    assert_eq!((revealed["reveal_contacts"].clone(), revealed["reveals"].clone()), (3.into(), 4.into()));
     assert_eq!(step(&report, "thanks")["contacts"], 2);
     for s in report["steps"].as_array().unwrap() {
         for rate in ["rate_from_entry", "rate_from_previous", "drop_off_rate"] {
@@ -170,7 +191,8 @@ async fn random_journeys_agree_with_a_recount_of_the_raw_events_across_restarts(
         })
         .unzip();
 
-    play(&app, &first).await;
+    let mut shown = Shown::default();
+    play_on(&app, &first, &mut shown).await;
     let report: Value = get(&app, &token, "/api/v1/funnels/coupon").await.json().await.unwrap();
     assert_eq!(funnel_part(&report), recount(&app.store().await, &utc_rules()).await);
 
@@ -189,7 +211,7 @@ async fn random_journeys_agree_with_a_recount_of_the_raw_events_across_restarts(
         for ((psid, actions), (_, before)) in shifted.iter().zip(&first) {
             if let Some(action) = actions.get(round) {
                 act(&app, psid, &format!("m_{psid}_{}", before.len() + round), *action).await;
-                total += action.replies();
+                total += shown.replies(psid, *action);
             }
         }
         app.wait_for_sent(total).await;
@@ -197,8 +219,9 @@ async fn random_journeys_agree_with_a_recount_of_the_raw_events_across_restarts(
     let report: Value = get(&app, &token, "/api/v1/funnels/coupon").await.json().await.unwrap();
     let store = app.store().await;
     assert_eq!(funnel_part(&report), recount(&store, &utc_rules()).await);
-    // The cohort is whoever greeted the bot (the entry step); taps alone join nothing.
-    let entered = journeys.iter().filter(|(_, a)| a.contains(&Action::Hi)).count();
+    // The cohort is whoever entered the entry step: everyone who wrote anything, as a first tap
+    // on a button never shown is free text and brings the greeting.
+    let entered = journeys.iter().filter(|(_, a)| !a.is_empty()).count();
     assert_eq!(report["cohort"].as_u64(), Some(entered as u64));
 }
 

@@ -83,6 +83,9 @@ async fn receipts_and_echoes_are_accepted_and_never_answered() {
 #[tokio::test]
 async fn every_entry_and_item_of_a_batched_delivery_is_handled() {
     let app = TestApp::spawn().await;
+    // 6709… has been greeted, so its postback "coupon:no" in the batch taps an offered button.
+    app.post_signed(&text_event("6709999999999999", "m_greeted", "hi")).await;
+    app.wait_for_sent_to("6709999999999999", 1).await;
     assert_eq!(app.post_signed(&fixture("inbound-batched.json")).await.status(), 200);
     // "first" and "second" are not understood: each gets an apology and the flow's greeting for
     // 6701…; the postback "coupon:no" is a tap on "No, thanks" for 6709… (text and image).
@@ -90,21 +93,27 @@ async fn every_entry_and_item_of_a_batched_delivery_is_handled() {
     let texts: Vec<String> = ada.iter().map(text_of).collect();
     assert!(texts[0].contains("didn't understand “first”") && texts[2].contains("“second”"), "{texts:#?}");
     assert!(texts[1].contains("coupon for you") && texts[3].contains("coupon for you"), "{texts:#?}");
-    let other = app.wait_for_sent_to("6709999999999999", 2).await;
-    assert!(text_of(&other[0]).starts_with("No problem"), "{other:#?}");
-    assert_eq!(other[1]["message"]["attachment"]["type"], "image");
+    let other = app.wait_for_sent_to("6709999999999999", 3).await;
+    assert!(text_of(&other[1]).starts_with("No problem"), "{other:#?}");
+    assert_eq!(other[2]["message"]["attachment"]["type"], "image");
 }
 
 #[tokio::test]
 async fn a_redelivered_event_is_acted_on_once() {
     let app = TestApp::spawn().await;
     let body = fixture("inbound-postback.json");
+    let sender = serde_json::from_str::<serde_json::Value>(&body).unwrap()["entry"][0]["messaging"][0]["sender"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post_signed(&text_event(&sender, "m_greeted", "hi")).await;
+    app.wait_for_sent(1).await;
     for _ in 0..3 {
         assert_eq!(app.post_signed(&body).await.status(), 200);
     }
-    app.wait_for_sent(1).await;
+    app.wait_for_sent(2).await;
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-    assert_eq!(app.graph.sent_count(), 1, "{:#?}", app.graph.sent());
+    assert_eq!(app.graph.sent_count(), 2, "{:#?}", app.graph.sent());
     let store = app.store().await;
     assert_eq!(store.count_events("coupon", statbot::store::EventKind::ButtonClicked).await.unwrap(), 1);
 }

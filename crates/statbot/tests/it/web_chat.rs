@@ -76,3 +76,38 @@ async fn posting_without_the_cookie_is_refused() {
     let response = app.client.post(app.url("/chat")).form(&[("text", "hi"), ("nonce", "x")]).send().await.unwrap();
     assert_eq!(response.status(), 400);
 }
+
+/// The attack from issue 17: a script inventing a new `statbot_chat` cookie per request and
+/// tapping `coupon:reveal` emptied the unique pool. Made-up cookies are not visitors, and a tap
+/// on a button the bot never offered hands out nothing.
+#[tokio::test]
+async fn twenty_invented_cookies_tapping_reveal_get_no_code() {
+    let app = TestApp::spawn().await;
+    let store = app.store().await;
+    let pool = store.coupon_codes_left("coupon", "spring").await.unwrap();
+    for i in 0..20 {
+        let cookie = format!("statbot_chat={:032x}", 0xabcdef_u128 * (i + 1));
+        let form = [("payload", "coupon:reveal"), ("title", "Reveal the coupon"), ("nonce", "x")];
+        let response = app.client.post(app.url("/chat")).header("cookie", &cookie).form(&form).send().await.unwrap();
+        assert!(response.status() == 303 || response.status() == 400, "{}", response.status());
+        assert!(!page(&app, &cookie).await.contains("Your code is"));
+    }
+    assert_eq!(store.count_events("coupon", statbot::store::EventKind::CouponRevealed).await.unwrap(), 0);
+    assert_eq!(store.coupon_codes_left("coupon", "spring").await.unwrap(), pool);
+}
+
+#[tokio::test]
+async fn a_real_visitor_tapping_a_button_never_offered_gets_the_greeting_not_a_code() {
+    let app = TestApp::spawn().await;
+    let cookie = cookie_of(&app.client.get(app.url("/chat")).send().await.unwrap());
+    post(&app, &cookie, &[("payload", "coupon:reveal"), ("title", "Reveal the coupon"), ("nonce", "n1")]).await;
+    let html = page(&app, &cookie).await;
+    assert!(!html.contains("Your code is"), "{html}");
+    assert!(html.contains("We have a coupon for you"), "treated as free text: {html}");
+    // Having been shown the greeting is not having been shown the offer.
+    post(&app, &cookie, &[("payload", "coupon:reveal"), ("title", "Reveal the coupon"), ("nonce", "n2")]).await;
+    assert!(!page(&app, &cookie).await.contains("Your code is"));
+    let store = app.store().await;
+    assert_eq!(store.count_events("coupon", statbot::store::EventKind::CouponRevealed).await.unwrap(), 0);
+    assert_eq!(store.count_events("coupon", statbot::store::EventKind::ButtonClicked).await.unwrap(), 0);
+}
