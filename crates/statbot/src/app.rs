@@ -109,7 +109,20 @@ impl App {
             let added = shop.load_demo_catalog().await?;
             tracing::debug!(added, "demo catalog loaded");
         }
-        let state = AppState { config: Arc::new(config), engine, funnels, datasets, teams, tokens, shop, sales };
+        let limits = crate::limits::Limits::new(store.clone(), &config.limits);
+        let visitor_ids = crate::http::VisitorIds::new(secret.as_bytes());
+        let state = AppState {
+            config: Arc::new(config),
+            engine,
+            funnels,
+            datasets,
+            teams,
+            tokens,
+            shop,
+            sales,
+            limits,
+            visitor_ids,
+        };
         Ok(App { state, pipeline })
     }
 
@@ -170,6 +183,7 @@ impl App {
             let interval = std::time::Duration::from_secs(reconcile_every);
             workers.spawn(crate::shop::run_reconciler(self.state.shop.clone(), interval, cancel.child_token()));
         }
+        workers.spawn(sweep_rate_limits(self.state.limits.clone(), cancel.child_token()));
         let addr = listener.local_addr()?;
         let flows: Vec<&str> = engine.flows().set.iter().map(|f| f.name.as_str()).collect();
         tracing::info!(%addr, ?flows, "statbot is serving");
@@ -180,11 +194,29 @@ impl App {
                 tracing::debug!(error = %e, "could not set TCP_NODELAY");
             }
         });
+        let router = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let served = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
         cancel.cancel();
         while workers.join_next().await.is_some() {}
         self.pipeline.stop().await;
         engine.store().close().await;
         served.map_err(StartError::Io)
+    }
+}
+
+/// How often `serve` deletes rate-limit counters of past windows.
+const RATE_LIMIT_SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Deletes rate-limit counters of past windows and stale login counts, every few minutes.
+async fn sweep_rate_limits(limits: crate::limits::Limits, cancel: CancellationToken) {
+    let mut every = tokio::time::interval(RATE_LIMIT_SWEEP_EVERY);
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = every.tick() => match limits.sweep().await {
+                Ok(swept) => tracing::debug!(swept, "rate-limit counters swept"),
+                Err(e) => tracing::warn!(error = %e, "could not sweep rate-limit counters"),
+            },
+        }
     }
 }

@@ -136,6 +136,7 @@ pub struct Config {
     pub team: TeamConfig,
     pub stripe: StripeConfig,
     pub shop: ShopConfig,
+    pub limits: LimitsConfig,
     pub log: LogConfig,
 }
 
@@ -231,6 +232,39 @@ pub struct ShopConfig {
     pub charge_attempts: u32,
 }
 
+/// Rate limits against abuse: how many of each thing one address, account or chat visitor may
+/// do per window (the windows are fixed: see `crate::limits::Limit`). 0 turns a limit off. The
+/// defaults are far above what a small shop's customers and staff ever do.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Logins (API token, dashboard form) per address per 10 minutes.
+    pub logins_per_ip: u32,
+    /// Shop sign-ups per address per hour.
+    pub signups_per_ip: u32,
+    /// Chat link codes per operator account per hour.
+    pub link_codes_per_account: u32,
+    /// New web-chat visitors per address per hour.
+    pub chat_visitors_per_ip: u32,
+    /// Web-chat messages per visitor per minute.
+    pub chat_messages_per_visitor: u32,
+    /// Web-chat messages per address per minute.
+    pub chat_messages_per_ip: u32,
+    /// Orders per customer account per hour.
+    pub orders_per_account: u32,
+    /// Orders per address per hour.
+    pub orders_per_ip: u32,
+    /// Declined cards per customer account per hour; then orders are refused before Stripe.
+    pub declined_cards_per_account: u32,
+    /// Declined cards per address per hour.
+    pub declined_cards_per_ip: u32,
+    /// Test payment methods (test mode) per address per hour.
+    pub test_payment_methods_per_ip: u32,
+    /// Take the client's address from the last `X-Forwarded-For` entry (set this only behind a
+    /// reverse proxy that sets the header; otherwise anyone could claim any address).
+    pub trust_forwarded_for: bool,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogConfig {
@@ -260,6 +294,7 @@ impl Default for Config {
             team: TeamConfig::default(),
             stripe: StripeConfig::default(),
             shop: ShopConfig::default(),
+            limits: LimitsConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -286,6 +321,25 @@ impl Default for OutboxConfig {
 impl Default for AuthConfig {
     fn default() -> Self {
         AuthConfig { jwt_secret: Secret::default(), token_ttl_secs: 12 * 3600, max_failed_logins: 3, lockout_secs: 900 }
+    }
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            logins_per_ip: 30,
+            signups_per_ip: 10,
+            link_codes_per_account: 10,
+            chat_visitors_per_ip: 30,
+            chat_messages_per_visitor: 30,
+            chat_messages_per_ip: 120,
+            orders_per_account: 20,
+            orders_per_ip: 60,
+            declined_cards_per_account: 5,
+            declined_cards_per_ip: 10,
+            test_payment_methods_per_ip: 60,
+            trust_forwarded_for: false,
+        }
     }
 }
 
@@ -395,6 +449,18 @@ const ENV_VARS: &[(&str, Setter)] = &[
     ("STATBOT_SHOP_RECONCILE_AFTER_SECS", |c, v| set_parsed(&mut c.shop.reconcile_after_secs, v)),
     ("STATBOT_SHOP_RECONCILE_INTERVAL_SECS", |c, v| set_parsed(&mut c.shop.reconcile_interval_secs, v)),
     ("STATBOT_SHOP_CHARGE_ATTEMPTS", |c, v| set_parsed(&mut c.shop.charge_attempts, v)),
+    ("STATBOT_LIMITS_LOGINS_PER_IP", |c, v| set_parsed(&mut c.limits.logins_per_ip, v)),
+    ("STATBOT_LIMITS_SIGNUPS_PER_IP", |c, v| set_parsed(&mut c.limits.signups_per_ip, v)),
+    ("STATBOT_LIMITS_LINK_CODES_PER_ACCOUNT", |c, v| set_parsed(&mut c.limits.link_codes_per_account, v)),
+    ("STATBOT_LIMITS_CHAT_VISITORS_PER_IP", |c, v| set_parsed(&mut c.limits.chat_visitors_per_ip, v)),
+    ("STATBOT_LIMITS_CHAT_MESSAGES_PER_VISITOR", |c, v| set_parsed(&mut c.limits.chat_messages_per_visitor, v)),
+    ("STATBOT_LIMITS_CHAT_MESSAGES_PER_IP", |c, v| set_parsed(&mut c.limits.chat_messages_per_ip, v)),
+    ("STATBOT_LIMITS_ORDERS_PER_ACCOUNT", |c, v| set_parsed(&mut c.limits.orders_per_account, v)),
+    ("STATBOT_LIMITS_ORDERS_PER_IP", |c, v| set_parsed(&mut c.limits.orders_per_ip, v)),
+    ("STATBOT_LIMITS_DECLINED_CARDS_PER_ACCOUNT", |c, v| set_parsed(&mut c.limits.declined_cards_per_account, v)),
+    ("STATBOT_LIMITS_DECLINED_CARDS_PER_IP", |c, v| set_parsed(&mut c.limits.declined_cards_per_ip, v)),
+    ("STATBOT_LIMITS_TEST_PAYMENT_METHODS_PER_IP", |c, v| set_parsed(&mut c.limits.test_payment_methods_per_ip, v)),
+    ("STATBOT_LIMITS_TRUST_FORWARDED_FOR", |c, v| set_parsed(&mut c.limits.trust_forwarded_for, v)),
     ("STATBOT_LOG_FORMAT", |c, v| set_string(&mut c.log.format, v)),
     ("STATBOT_LOG", |c, v| set_string(&mut c.log.filter, v)),
 ];

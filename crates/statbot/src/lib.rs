@@ -27,6 +27,7 @@ pub mod dates;
 pub mod engine;
 pub mod funnels;
 pub mod http;
+pub mod limits;
 pub mod local_server;
 pub mod outbox;
 pub mod pipeline;

@@ -5,7 +5,7 @@
 mod password;
 mod token;
 
-pub use password::{hash_password, verify_password};
+pub use password::{HashSlot, hash_password, verify_password};
 pub use token::{Claims, TokenKeys};
 
 use crate::config::AuthConfig;
@@ -27,6 +27,9 @@ pub enum AuthError {
     Store(#[from] StoreError),
     #[error("password hashing failed: {0}")]
     Hashing(String),
+    /// Every password-hashing slot and its queue are taken.
+    #[error("the server is busy checking passwords; try again in {retry_after_secs} s")]
+    Busy { retry_after_secs: i64 },
 }
 
 /// Shortest password accepted for an operator account.
@@ -62,11 +65,19 @@ pub async fn login(store: &Store, config: &AuthConfig, username: &str, password:
             return Err(AuthError::Locked { retry_after_secs: ((until - now + 999) / 1000).max(1) });
         }
     };
+    // Too busy to check now: the attempt is given back, so a busy server costs nobody a try.
+    let slot = match HashSlot::take().await {
+        Ok(slot) => slot,
+        Err(busy) => {
+            store.give_back_login_attempt(username, max).await?;
+            return Err(busy);
+        }
+    };
     let user = store.user_by_name(username).await?;
     let right = match &user {
-        Some(user) => verify_password(password.to_owned(), user.password_hash.clone()).await?,
+        Some(user) => slot.verify(password.to_owned(), user.password_hash.clone()).await?,
         None => {
-            let _ = hash_password(password.to_owned()).await;
+            let _ = slot.hash(password.to_owned()).await;
             false
         }
     };

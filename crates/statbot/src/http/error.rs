@@ -42,6 +42,13 @@ pub enum ApiError {
     NotConfigured(String),
     #[error("the account is locked after too many failed logins")]
     Locked { retry_after_secs: i64 },
+    /// A rate limit reached (429 `rate_limited`, with `Retry-After`).
+    #[error(transparent)]
+    RateLimited(#[from] crate::limits::Exceeded),
+    /// Too busy for this now (503 `busy`, with `Retry-After`), e.g. every password-hashing slot
+    /// taken.
+    #[error("{message}")]
+    Busy { message: String, retry_after_secs: i64 },
     /// A refusal with its own status and code, e.g. a declined card: 402 `card_declined` with
     /// the card's message and the order it failed.
     #[error("{message}")]
@@ -65,8 +72,30 @@ impl ApiError {
             ApiError::Gone(_) => (StatusCode::GONE, "expired"),
             ApiError::NotConfigured(_) => (StatusCode::NOT_FOUND, "not_configured"),
             ApiError::Locked { .. } => (StatusCode::TOO_MANY_REQUESTS, "account_locked"),
+            ApiError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             ApiError::Coded { status, code, .. } => (*status, code.as_str()),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl ApiError {
+    /// When to try again, for the answers that say so.
+    fn retry_after_secs(&self) -> Option<i64> {
+        match self {
+            ApiError::Locked { retry_after_secs } | ApiError::Busy { retry_after_secs, .. } => Some(*retry_after_secs),
+            ApiError::RateLimited(exceeded) => Some(exceeded.retry_after_secs),
+            _ => None,
+        }
+    }
+}
+
+impl From<crate::limits::LimitError> for ApiError {
+    fn from(e: crate::limits::LimitError) -> Self {
+        match e {
+            crate::limits::LimitError::Exceeded(exceeded) => ApiError::RateLimited(exceeded),
+            crate::limits::LimitError::Store(e) => e.into(),
         }
     }
 }
@@ -87,7 +116,7 @@ impl IntoResponse for ApiError {
             body["error"]["order_id"] = json!(id);
         }
         let mut response = (status, Json(body)).into_response();
-        if let ApiError::Locked { retry_after_secs } = self
+        if let Some(retry_after_secs) = self.retry_after_secs()
             && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, value);
@@ -141,6 +170,7 @@ impl From<AuthError> for ApiError {
             AuthError::NotAnOperator => ApiError::Forbidden(e.to_string()),
             AuthError::Store(e) => e.into(),
             AuthError::Hashing(msg) => ApiError::Internal(msg),
+            AuthError::Busy { retry_after_secs } => ApiError::Busy { message: e.to_string(), retry_after_secs },
         }
     }
 }

@@ -23,7 +23,9 @@ mod answers;
 mod bot;
 mod charts;
 mod chat;
+pub(crate) mod client_ip;
 mod contacts;
+mod cookies;
 mod dashboard;
 pub mod datasets;
 mod download;
@@ -35,6 +37,8 @@ mod messenger;
 mod sales;
 mod shop;
 mod team;
+
+pub use chat::VisitorIds;
 
 use crate::auth::TokenKeys;
 use crate::config::Config;
@@ -59,6 +63,9 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub sales: crate::sales::Sales,
     pub shop: crate::shop::Shop,
+    pub limits: crate::limits::Limits,
+    /// Signs the web chat's visitor cookies.
+    pub visitor_ids: chat::VisitorIds,
 }
 
 /// Messenger deliveries are small; a megabyte leaves room for large batches.

@@ -30,9 +30,10 @@ impl Store {
         // `fresh`: the count this attempt starts or continues. All SET expressions read the row
         // as it was, on both databases.
         let row = sqlx::query(
-            "INSERT INTO login_attempts (username, attempts, locked_until) \
-             VALUES ($1, 1, CASE WHEN 1 >= $2 THEN $4 ELSE NULL END) \
+            "INSERT INTO login_attempts (username, attempts, locked_until, last_at) \
+             VALUES ($1, 1, CASE WHEN 1 >= $2 THEN $4 ELSE NULL END, $3) \
              ON CONFLICT (username) DO UPDATE SET \
+             last_at = $3, \
              attempts = CASE WHEN login_attempts.locked_until <= $3 THEN 1 ELSE login_attempts.attempts + 1 END, \
              locked_until = CASE \
                  WHEN (CASE WHEN login_attempts.locked_until <= $3 THEN 1 ELSE login_attempts.attempts + 1 END) >= $2 \
@@ -59,6 +60,21 @@ impl Store {
             .transpose()?
             .flatten();
         Ok(LoginAttempt::Locked { until: until.unwrap_or(now) })
+    }
+
+    /// Takes back an attempt that was never checked (the server was too busy), and the lock it
+    /// set if it was the one reaching `max`.
+    pub async fn give_back_login_attempt(&self, username: &str, max: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE login_attempts SET attempts = attempts - 1, \
+             locked_until = CASE WHEN attempts - 1 < $2 THEN NULL ELSE locked_until END \
+             WHERE username = $1 AND attempts > 0",
+        )
+        .bind(username)
+        .bind(max)
+        .execute(&mut *self.conn().await?)
+        .await?;
+        Ok(())
     }
 
     /// A successful login: the name's count starts again.

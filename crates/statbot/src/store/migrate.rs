@@ -85,6 +85,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0012_login_attempts.sql"),
         postgres: include_str!("../../migrations/postgres/0012_login_attempts.sql"),
     },
+    Migration {
+        version: 13,
+        name: "rate_limits",
+        sqlite: include_str!("../../migrations/sqlite/0013_rate_limits.sql"),
+        postgres: include_str!("../../migrations/postgres/0013_rate_limits.sql"),
+    },
 ];
 
 /// Arbitrary constant naming statbot's migration lock.

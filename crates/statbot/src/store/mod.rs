@@ -13,6 +13,7 @@ mod inbound;
 mod login_attempts;
 mod migrate;
 mod outbox;
+mod rate_limits;
 mod sales_payers;
 mod sales_rollups;
 mod sales_top_customers;

@@ -13,6 +13,7 @@ mod coupon_journey;
 mod dashboard;
 mod datasets;
 mod funnels;
+mod limits;
 mod messenger_webhook;
 mod operators;
 mod outbox_delivery;

@@ -646,9 +646,7 @@ async fn a_customer_account_is_never_staff_even_if_linked() {
     let ada = sign_up(&app, "Ada", "ada@example.com").await;
     let store = app.store().await;
     let code = statbot::staff::issue_code(&store, ada.id, Duration::from_secs(600)).await.unwrap().code;
-    let page = app.client.get(app.url("/chat")).send().await.unwrap();
-    let cookie = page.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-    let visitor = cookie.split_once('=').unwrap().1.to_owned();
+    let support::Visitor { cookie, id: visitor } = support::chat_visitor(&app).await;
     let text = format!("link {code}");
     let sent = app
         .client
@@ -661,4 +659,75 @@ async fn a_customer_account_is_never_staff_even_if_linked() {
     assert_eq!(sent.status(), StatusCode::SEE_OTHER);
     let contact = store.find_contact(statbot_core::Platform::Web, &visitor).await.unwrap().unwrap();
     assert!(store.contact_operator(contact.id).await.unwrap().is_none(), "a customer is not staff");
+}
+
+/// The attack from issue 17: card testing through the shop. After the account's cap of
+/// declined cards, orders are refused with 429 before Stripe is asked; another customer from
+/// the same address keeps the address's remaining tries.
+#[tokio::test]
+async fn ten_declined_cards_from_one_account_are_refused_with_429_before_stripe() {
+    let stripe = LocalStripe::start().await;
+    let (mut app, ada, declined) = with_ada(&stripe.base, |_| {}, "declined").await;
+    let body = two_mugs_and_stickers(&app, &declined).await;
+    let mut answers = Vec::new();
+    for _ in 0..10 {
+        answers.push(order(&app, &ada.token, &body, None).await);
+    }
+    let codes: Vec<&str> = answers.iter().map(|a| a.body["error"]["code"].as_str().unwrap()).collect();
+    assert_eq!(codes[..5], ["card_declined"; 5], "{codes:?}");
+    assert_eq!(codes[5..], ["rate_limited"; 5], "{codes:?}");
+    assert!(answers[5..].iter().all(|a| a.status == StatusCode::TOO_MANY_REQUESTS));
+    let message = answers[9].body["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with("Too many declined cards for this account; try again in"), "{message}");
+
+    // Stripe saw five charges, all declined; the refused orders were never made.
+    let (_, mine) = get(&app, &ada.token, "/api/v1/orders").await;
+    let orders = mine["orders"].as_array().unwrap();
+    assert_eq!(orders.len(), 5);
+    for placed in orders {
+        assert_eq!(stripe.charges_for_order(placed["id"].as_i64().unwrap()).await.len(), 1);
+    }
+    // Even a good card waits now: the account is the card tester's.
+    let visa = test_card(&app, &ada.token, "visa").await;
+    let good = order(&app, &ada.token, &two_mugs_and_stickers(&app, &visa).await, None).await;
+    assert_eq!(good.status, StatusCode::TOO_MANY_REQUESTS);
+
+    // Another customer from the same address pays: the address has declines to spare.
+    let bob = sign_up(&app, "Bob", "bob@example.com").await;
+    let visa = test_card(&app, &bob.token, "visa").await;
+    let paid = order(&app, &bob.token, &two_mugs_and_stickers(&app, &visa).await, None).await;
+    assert_eq!(paid.status, StatusCode::CREATED, "{}", paid.body);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn orders_and_test_payment_methods_are_limited() {
+    let stripe = LocalStripe::start().await;
+    let tweak = |c: &mut Config| {
+        c.limits.orders_per_account = 2;
+        c.limits.test_payment_methods_per_ip = 2;
+    };
+    let (mut app, ada, visa) = with_ada(&stripe.base, tweak, "visa").await;
+    let body = two_mugs_and_stickers(&app, &visa).await;
+    for _ in 0..2 {
+        assert_eq!(order(&app, &ada.token, &body, None).await.status, StatusCode::CREATED);
+    }
+    let third = order(&app, &ada.token, &body, None).await;
+    assert_eq!(
+        (third.status, third.body["error"]["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited"))
+    );
+    // `with_ada` took one test payment method; one more is allowed.
+    test_card(&app, &ada.token, "visa").await;
+    let refused = app
+        .client
+        .post(app.url("/api/v1/test-payment-methods"))
+        .bearer_auth(&ada.token)
+        .json(&json!({ "card": "visa" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key("retry-after"));
+    app.stop().await;
 }

@@ -11,20 +11,6 @@ use statbot::store::{LoggedMessage, Role, Store, User};
 use statbot_core::Platform;
 use std::time::Duration;
 
-/// A web chat visitor: the page's cookie, and the visitor id it carries.
-struct Visitor {
-    cookie: String,
-    id: String,
-}
-
-async fn visitor(app: &TestApp) -> Visitor {
-    let page = app.client.get(app.url("/chat")).send().await.unwrap();
-    let set = page.headers()["set-cookie"].to_str().unwrap();
-    let cookie = set.split(';').next().unwrap().to_owned();
-    let id = cookie.split_once('=').unwrap().1.to_owned();
-    Visitor { cookie, id }
-}
-
 /// Sends a text from the visitor's chat page on the server at `base` and returns the texts
 /// the bot answered it with, one a line.
 async fn say_on(app: &TestApp, base: &str, who: &Visitor, text: &str) -> String {
@@ -91,7 +77,7 @@ async fn a_web_chat_visitor_links_with_a_code_which_then_works_no_more() {
     let app = TestApp::spawn().await;
     let ana = with_account(&app, "ana", Role::Admin).await;
     let code = code_for(&app, &ana, staff::DEFAULT_TTL).await;
-    let (phone, stranger) = (visitor(&app).await, visitor(&app).await);
+    let (phone, stranger) = (chat_visitor(&app).await, chat_visitor(&app).await);
 
     assert!(say(&app, &phone, "hello").await.contains("coupon"), "other messages reach the flows");
     assert_eq!(operator_of(&app, &phone).await.map(|u| u.username), None);
@@ -130,7 +116,7 @@ async fn a_web_chat_visitor_links_with_a_code_which_then_works_no_more() {
 
 /// A visitor who wrote something that is not a link message.
 async fn visitor_who_wrote(app: &TestApp) -> Visitor {
-    let who = visitor(app).await;
+    let who = chat_visitor(app).await;
     say(app, &who, "hello").await;
     who
 }
@@ -140,7 +126,7 @@ async fn an_expired_code_is_refused() {
     let app = TestApp::spawn().await;
     let ana = with_account(&app, "ana", Role::Admin).await;
     let code = code_for(&app, &ana, Duration::ZERO).await;
-    let phone = visitor(&app).await;
+    let phone = chat_visitor(&app).await;
     assert!(say(&app, &phone, &format!("link {code}")).await.starts_with(NOT_VALID));
     assert!(operator_of(&app, &phone).await.is_none());
 }
@@ -151,7 +137,7 @@ async fn a_new_code_replaces_the_accounts_earlier_one() {
     let ana = with_account(&app, "ana", Role::Admin).await;
     let first = code_for(&app, &ana, staff::DEFAULT_TTL).await;
     let second = code_for(&app, &ana, staff::DEFAULT_TTL).await;
-    let phone = visitor(&app).await;
+    let phone = chat_visitor(&app).await;
     assert!(say(&app, &phone, &format!("link {first}")).await.starts_with(NOT_VALID));
     assert_eq!(say(&app, &phone, &format!("LINK {}", second.to_string().replace('-', ""))).await, LINKED_AS_ANA);
 }
@@ -160,7 +146,7 @@ async fn a_new_code_replaces_the_accounts_earlier_one() {
 async fn wrong_codes_are_refused_and_five_an_hour_lock_the_chat_out() {
     let app = TestApp::spawn().await;
     let ana = with_account(&app, "ana", Role::Admin).await;
-    let guesser = visitor(&app).await;
+    let guesser = chat_visitor(&app).await;
     for guess in ["link 2222-2222", "link ABCD-EFGH", "link 2345-678", "link K7QX-M4P0", "2345-6789"] {
         assert!(say(&app, &guesser, guess).await.starts_with(NOT_VALID), "{guess}");
     }
@@ -171,14 +157,14 @@ async fn wrong_codes_are_refused_and_five_an_hour_lock_the_chat_out() {
         "Too many wrong link codes from this chat. Please try again in an hour."
     );
     assert!(operator_of(&app, &guesser).await.is_none());
-    let phone = visitor(&app).await;
+    let phone = chat_visitor(&app).await;
     assert_eq!(say(&app, &phone, &format!("link {code}")).await, LINKED_AS_ANA);
 }
 
 #[tokio::test]
 async fn link_alone_explains_and_other_sentences_are_left_to_the_bot() {
     let app = TestApp::spawn().await;
-    let who = visitor(&app).await;
+    let who = chat_visitor(&app).await;
     assert!(say(&app, &who, "link").await.contains("statbot users link YOUR_NAME"));
     let answer = say(&app, &who, "link to the population chart please").await;
     assert!(!answer.contains("link code") && !answer.contains("statbot users link"), "{answer}");
@@ -189,7 +175,7 @@ async fn unlink_works_from_the_chat_and_from_the_operators_side() {
     let app = TestApp::spawn().await;
     let ana = with_account(&app, "ana", Role::Admin).await;
     let bo = with_account(&app, "bo", Role::Staff).await;
-    let (phone, laptop, bos) = (visitor(&app).await, visitor(&app).await, visitor(&app).await);
+    let (phone, laptop, bos) = (chat_visitor(&app).await, chat_visitor(&app).await, chat_visitor(&app).await);
     for who in [&phone, &laptop] {
         let code = code_for(&app, &ana, staff::DEFAULT_TTL).await;
         assert_eq!(say(&app, who, &format!("link {code}")).await, LINKED_AS_ANA);
@@ -234,7 +220,7 @@ async fn an_operator_gets_a_code_for_themselves_from_the_api() {
     assert!(LinkCode::parse_shown(code).is_some(), "{code}");
     assert_eq!(body["send"], format!("link {code}"));
 
-    let phone = visitor(&app).await;
+    let phone = chat_visitor(&app).await;
     assert_eq!(say(&app, &phone, body["send"].as_str().unwrap()).await, LINKED_AS_ANA);
 }
 
@@ -272,7 +258,7 @@ async fn two_instances_racing_for_one_code_link_exactly_one_contact() {
 
     for _ in 0..5 {
         let code = code_for(&app, &ana, staff::DEFAULT_TTL).await;
-        let (a, b) = (visitor(&app).await, visitor(&app).await);
+        let (a, b) = (chat_visitor(&app).await, chat_visitor(&app).await);
         let message = format!("link {code}");
         let (first_base, second_base) = (app.url(""), second_base.clone());
         let (answer_a, answer_b) =

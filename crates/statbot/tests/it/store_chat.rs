@@ -173,19 +173,6 @@ async fn link_code(app: &TestApp, name: &str) -> String {
     issued.code.to_string()
 }
 
-/// A web chat visitor's cookie and id.
-struct Visitor {
-    cookie: String,
-    id: String,
-}
-
-async fn visitor(app: &TestApp) -> Visitor {
-    let page = app.client.get(app.url("/chat")).send().await.unwrap();
-    let cookie = page.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-    let id = cookie.split_once('=').unwrap().1.to_owned();
-    Visitor { cookie, id }
-}
-
 /// Sends a text (or taps a button's payload) from the web chat and returns the replies.
 async fn web(app: &TestApp, who: &Visitor, field: &str, value: &str) -> Vec<Reply> {
     let nonce = hex::encode(rand::random::<[u8; 8]>());
@@ -245,7 +232,7 @@ const MENU: [&str; 4] =
 async fn customers_are_refused_and_linked_staff_get_the_top_customers_with_a_chart() {
     let mut app = TestApp::spawn().await;
     seed(&mut app).await;
-    let who = visitor(&app).await;
+    let who = chat_visitor(&app).await;
     assert_eq!(text(&web(&app, &who, "text", "top customers").await), STAFF_ONLY);
     assert_eq!(text(&web(&app, &who, "text", "store metrics").await), STAFF_ONLY);
     assert_eq!(text(&web(&app, &who, "payload", "store:customers:last_30_days").await), STAFF_ONLY);
@@ -363,7 +350,7 @@ async fn the_store_menu_and_its_buttons_on_the_web_chat_and_messenger() {
     seed(&mut app).await;
 
     // Web chat.
-    let who = visitor(&app).await;
+    let who = chat_visitor(&app).await;
     let code = link_code(&app, "lead").await;
     web(&app, &who, "text", &format!("link {code}")).await;
     let replies = web(&app, &who, "text", "store metrics").await;
@@ -417,7 +404,7 @@ async fn an_empty_mirror_is_read_from_the_stripe_api_and_the_answer_says_so() {
     .await;
     app.config.stripe.api_base = stripe.base.clone();
     app.restart().await;
-    let who = visitor(&app).await;
+    let who = chat_visitor(&app).await;
     let code = link_code(&app, "lead").await;
     web(&app, &who, "text", &format!("link {code}")).await;
     let replies = web(&app, &who, "text", "top customers").await;
@@ -446,7 +433,7 @@ async fn a_hung_stripe_api_holds_up_no_other_conversation_and_the_answer_says_so
     .await;
     app.config.stripe.api_base = stripe.base_url();
     app.restart().await;
-    let (staff_member, customer) = (visitor(&app).await, visitor(&app).await);
+    let (staff_member, customer) = (chat_visitor(&app).await, chat_visitor(&app).await);
     let code = link_code(&app, "lead").await;
     web(&app, &staff_member, "text", &format!("link {code}")).await;
 

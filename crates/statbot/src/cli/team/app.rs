@@ -6,6 +6,7 @@ use super::terminal::{Closed, Terminal};
 use crate::auth::{self, AuthError};
 use crate::cli::CliError;
 use crate::config::Config;
+use crate::limits::{Limit, LimitError, Limits, address_subject};
 use crate::store::{DayWrite, Role, Store, StoreError, User};
 use crate::team::definition::{MetricKind, TeamDefinition};
 use crate::team::export::{self, ExportFormat};
@@ -85,9 +86,21 @@ impl App<'_> {
     }
 
     async fn log_in(&self) -> Result<Option<User>, Closed> {
+        let limits = Limits::new(self.store.clone(), &self.config.limits);
         for attempt in 1..=LOGIN_TRIES {
             let name = self.term.ask("Username: ")?;
             let password = self.term.ask_hidden("Password: ")?;
+            match limits.hit(Limit::LoginsPerIp, &terminal_subject()).await {
+                Ok(()) => {}
+                Err(LimitError::Exceeded(exceeded)) => {
+                    self.term.error(&exceeded.to_string());
+                    return Ok(None);
+                }
+                Err(LimitError::Store(e)) => {
+                    self.trouble(&e);
+                    return Ok(None);
+                }
+            }
             match auth::login_operator(&self.store, &self.config.auth, name.trim(), &password).await {
                 Ok(user) => return Ok(Some(user)),
                 Err(AuthError::InvalidCredentials) => {
@@ -395,6 +408,14 @@ fn describe_day(definition: &TeamDefinition, day: &DayFigures) -> String {
 fn capitalize(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// Where a terminal login comes from, for the logins' rate limit: the SSH client's address
+/// when the app runs over SSH, else this machine's terminals, counted together.
+fn terminal_subject() -> String {
+    let ssh_client = std::env::var("SSH_CLIENT").ok();
+    let address = ssh_client.as_deref().and_then(|v| v.split_whitespace().next()).and_then(|ip| ip.parse().ok());
+    address.map(address_subject).unwrap_or_else(|| "local terminal".to_owned())
 }
 
 #[cfg(test)]

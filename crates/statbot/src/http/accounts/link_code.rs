@@ -4,6 +4,7 @@
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::Operator;
+use crate::limits::Limit;
 use crate::staff;
 use axum::Json;
 use axum::extract::State;
@@ -14,6 +15,7 @@ pub(super) async fn link_code(
     State(state): State<AppState>,
     operator: Operator,
 ) -> Result<(StatusCode, [(header::HeaderName, &'static str); 1], Json<Value>), ApiError> {
+    state.limits.hit(Limit::LinkCodesPerAccount, &operator.claims.sub.to_string()).await?;
     let issued = staff::issue_code(state.engine.store(), operator.claims.sub, staff::DEFAULT_TTL).await?;
     let body = json!({
         "code": issued.code.to_string(),

@@ -2,8 +2,10 @@
 
 use crate::auth;
 use crate::http::AppState;
+use crate::http::client_ip::ClientIp;
 use crate::http::error::ApiError;
 use crate::http::extract::ApiJson;
+use crate::limits::Limit;
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
@@ -17,8 +19,10 @@ pub(super) struct TokenRequest {
 
 pub(super) async fn issue_token(
     State(state): State<AppState>,
+    ip: ClientIp,
     ApiJson(body): ApiJson<TokenRequest>,
 ) -> Result<Json<Value>, ApiError> {
+    state.limits.hit(Limit::LoginsPerIp, &ip.subject()).await?;
     let user = auth::login(state.engine.store(), &state.config.auth, body.username.trim(), &body.password).await?;
     let (token, expires_in) = state.tokens.issue(user.id, &user.username, user.role)?;
     Ok(Json(json!({

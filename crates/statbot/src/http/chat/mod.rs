@@ -1,10 +1,19 @@
 //! `/chat`: the web chat channel. A page that works without JavaScript: the conversation so
 //! far, the latest buttons as form buttons, and a text box. Each visitor is a contact on the
-//! `web` platform, known by a random cookie; it runs on the same engine and store as Messenger.
+//! `web` platform, known by a cookie the server issued and signed (`visitor`); new visitors
+//! and their messages are rate-limited per address. It runs on the same engine and store as
+//! Messenger.
+
+mod visitor;
+
+pub use visitor::VisitorIds;
 
 use super::AppState;
+use super::client_ip::ClientIp;
+use super::cookies::{cookie, set_cookie};
 use super::error::ApiError;
 use crate::channels::local;
+use crate::limits::Limit;
 use crate::store::LoggedMessage;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -49,23 +58,25 @@ struct ChatForm {
     nonce: String,
 }
 
-fn visitor_id(headers: &HeaderMap) -> Option<String> {
-    let cookies = headers.get(header::COOKIE)?.to_str().ok()?;
-    cookies.split(';').filter_map(|c| c.trim().split_once('=')).find_map(|(name, value)| {
-        (name == COOKIE && value.len() == 32 && value.chars().all(|c| c.is_ascii_hexdigit())).then(|| value.to_owned())
-    })
+/// A year: the chat remembers a visitor that long.
+const COOKIE_MAX_AGE_SECS: u64 = 365 * 24 * 3600;
+
+/// The visitor the request's cookie proves, if it is one the server issued.
+fn visitor_id(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    state.visitor_ids.verify(cookie(headers, COOKIE)?)
 }
 
 fn random_hex() -> String {
     hex::encode(rand::random::<[u8; 16]>())
 }
 
-async fn page(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let (visitor, new_cookie) = match visitor_id(&headers) {
+async fn page(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap) -> Result<Response, ApiError> {
+    let (visitor, new_cookie) = match visitor_id(&state, &headers) {
         Some(id) => (id, None),
         None => {
-            let id = random_hex();
-            (id.clone(), Some(id))
+            state.limits.hit(Limit::ChatVisitorsPerIp, &ip.subject()).await?;
+            let (id, value) = state.visitor_ids.issue();
+            (id, Some(value))
         }
     };
     let store = state.engine.store();
@@ -84,9 +95,8 @@ async fn page(State(state): State<AppState>, headers: HeaderMap) -> Result<Respo
         .unwrap_or_default();
     let messages = history.into_iter().map(bubble).collect();
     let mut response = ChatPage { messages, choices, nonce: random_hex() }.into_response();
-    if let Some(id) = new_cookie
-        && let Ok(value) =
-            HeaderValue::from_str(&format!("{COOKIE}={id}; Path=/chat; HttpOnly; SameSite=Lax; Max-Age=31536000"))
+    if let Some(value) = new_cookie
+        && let Ok(value) = HeaderValue::from_str(&set_cookie(&state, COOKIE, &value, "/chat", COOKIE_MAX_AGE_SECS))
     {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
@@ -111,11 +121,14 @@ fn bubble(message: LoggedMessage) -> Bubble {
 
 async fn send(
     State(state): State<AppState>,
+    ip: ClientIp,
     headers: HeaderMap,
     Form(form): Form<ChatForm>,
 ) -> Result<Redirect, ApiError> {
-    let visitor = visitor_id(&headers)
+    let visitor = visitor_id(&state, &headers)
         .ok_or_else(|| ApiError::BadRequest("open /chat first: the chat needs its cookie".into()))?;
+    state.limits.hit(Limit::ChatMessagesPerVisitor, &visitor).await?;
+    state.limits.hit(Limit::ChatMessagesPerIp, &ip.subject()).await?;
     if form.nonce.len() > 64 {
         return Err(ApiError::BadRequest("the form is malformed".into()));
     }

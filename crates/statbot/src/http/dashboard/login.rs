@@ -6,7 +6,9 @@
 use super::session::{self, Dashboard, LOGIN_CSRF_COOKIE, SESSION_COOKIE, csrf_ok, set_cookie};
 use crate::auth::{self, AuthError};
 use crate::http::AppState;
+use crate::http::client_ip::ClientIp;
 use crate::http::error::ApiError;
+use crate::limits::{Limit, LimitError};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -45,11 +47,25 @@ pub(super) struct LoginForm {
     csrf: String,
 }
 
-pub(super) async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
+pub(super) async fn login(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
     let expected = session::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if !csrf_ok(&form.csrf, expected) {
         let error = "The login form expired; please try again.".to_owned();
         return login_page(&state, StatusCode::FORBIDDEN, Some(error), form.username);
+    }
+    match state.limits.hit(Limit::LoginsPerIp, &ip.subject()).await {
+        Ok(()) => {}
+        Err(LimitError::Exceeded(exceeded)) => {
+            let mut page = login_page(&state, StatusCode::TOO_MANY_REQUESTS, Some(exceeded.to_string()), form.username);
+            page.headers_mut().insert(header::RETRY_AFTER, exceeded.retry_after_secs.into());
+            return page;
+        }
+        Err(e) => return ApiError::from(e).into_response(),
     }
     let store = state.engine.store();
     let user = match auth::login_operator(store, &state.config.auth, form.username.trim(), &form.password).await {
@@ -62,6 +78,12 @@ pub(super) async fn login(State(state): State<AppState>, headers: HeaderMap, For
             let minutes = (retry_after_secs + 59) / 60;
             let error = format!("Too many failed logins: this account is locked for {minutes} more minute(s).");
             return login_page(&state, StatusCode::TOO_MANY_REQUESTS, Some(error), form.username);
+        }
+        Err(AuthError::Busy { retry_after_secs }) => {
+            let error = "The server is busy checking passwords; please try again in a moment.".to_owned();
+            let mut page = login_page(&state, StatusCode::SERVICE_UNAVAILABLE, Some(error), form.username);
+            page.headers_mut().insert(header::RETRY_AFTER, retry_after_secs.into());
+            return page;
         }
         Err(AuthError::NotAnOperator) => {
             let error = "This is a shop account: the dashboard is for operators. The shop is at /shop.".to_owned();

@@ -7,7 +7,6 @@ use crate::http::error::ApiError;
 use crate::store::Session;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use subtle::ConstantTimeEq;
 
@@ -15,23 +14,7 @@ pub(super) const SESSION_COOKIE: &str = "statbot_session";
 /// Double-submit token of the login form (there is no session yet to hold one).
 pub(super) const LOGIN_CSRF_COOKIE: &str = "statbot_login_csrf";
 
-/// The value of a cookie of the request.
-pub(super) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
-}
-
-/// A `Set-Cookie` value for the dashboard's cookies; `max_age` 0 removes the cookie.
-pub(super) fn set_cookie(state: &AppState, name: &str, value: &str, path: &str, max_age_secs: u64) -> String {
-    let secure = if state.config.public_url.starts_with("https://") { "; Secure" } else { "" };
-    format!("{name}={value}; Path={path}; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{secure}")
-}
+pub(super) use crate::http::cookies::{cookie, set_cookie};
 
 /// Whether a form's CSRF token is the expected one (compared in constant time).
 pub(super) fn csrf_ok(sent: &str, expected: &str) -> bool {

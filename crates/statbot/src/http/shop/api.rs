@@ -3,11 +3,13 @@
 //! mode. Customers log in with `POST /api/v1/auth/token`, their email as the username.
 
 use crate::http::AppState;
+use crate::http::client_ip::ClientIp;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, Caller, Operator};
+use crate::limits::Limit;
 use crate::shop::catalog::{ProductInput, ProductPatch};
 use crate::shop::customers::SignUp;
-use crate::shop::{OrderRequest, Placed};
+use crate::shop::{OrderRequest, Placed, ShopError};
 use crate::store::{OrderStatus, Role};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -22,8 +24,10 @@ const ORDERS_SHOWN: i64 = 200;
 /// `POST /api/v1/auth/signup`: a customer account, logged in at once.
 pub(super) async fn sign_up(
     State(state): State<AppState>,
+    ip: ClientIp,
     ApiJson(form): ApiJson<SignUp>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    state.limits.hit(Limit::SignupsPerIp, &ip.subject()).await?;
     let profile = state.shop.sign_up(&form).await?;
     let (token, expires_in) = state.tokens.issue(profile.user_id, &profile.email, Role::Customer)?;
     Ok((
@@ -114,9 +118,13 @@ pub(super) async fn order(
 /// `POST /api/v1/orders` with `{"items": [{"product_id", "quantity"}], "payment_method"}` and
 /// an optional `Idempotency-Key` header: 201 paid, 202 pending (the outcome is not known yet),
 /// 402 with the card's code and message when refused. A replay carries `Idempotent-Replayed`.
+/// `POST /api/v1/orders`: within the order limits, and while the account and address have
+/// declined cards to spare: once either has reached its cap, orders are refused before Stripe
+/// is asked (card testing stops after a few tries).
 pub(super) async fn place_order(
     State(state): State<AppState>,
     caller: Caller,
+    ip: ClientIp,
     headers: HeaderMap,
     ApiJson(request): ApiJson<OrderRequest>,
 ) -> Result<Response, ApiError> {
@@ -128,7 +136,18 @@ pub(super) async fn place_order(
         ),
         None => None,
     };
-    let Placed { order, replayed } = state.shop.place_order(caller.user_id(), &request, key).await?;
+    let (account, address) = (caller.user_id().to_string(), ip.subject());
+    state.limits.hit(Limit::OrdersPerAccount, &account).await?;
+    state.limits.hit(Limit::OrdersPerIp, &address).await?;
+    let declines = [(Limit::DeclinedCardsPerAccount, account.as_str()), (Limit::DeclinedCardsPerIp, address.as_str())];
+    let reserved = state.limits.reserve_all(&declines).await?;
+    let placed = state.shop.place_order(caller.user_id(), &request, key).await;
+    if !matches!(placed, Err(ShopError::PaymentFailed { .. })) {
+        for slot in reserved {
+            state.limits.give_back(slot).await?;
+        }
+    }
+    let Placed { order, replayed } = placed?;
     let status = if order.status == OrderStatus::Pending { StatusCode::ACCEPTED } else { StatusCode::CREATED };
     let mut response = (status, Json(json!(order))).into_response();
     if replayed {
@@ -148,8 +167,10 @@ pub(super) struct TestCardRequest {
 pub(super) async fn test_payment_method(
     State(state): State<AppState>,
     _caller: Caller,
+    ip: ClientIp,
     ApiJson(request): ApiJson<TestCardRequest>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    state.limits.hit(Limit::TestPaymentMethodsPerIp, &ip.subject()).await?;
     let payment_method = state.shop.test_payment_method(&request.card).await?;
     Ok((StatusCode::CREATED, Json(json!({ "payment_method": payment_method }))))
 }

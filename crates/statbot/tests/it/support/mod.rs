@@ -270,3 +270,17 @@ pub fn payloads_of(body: &serde_json::Value) -> Vec<String> {
         .map(|b| b.iter().map(|b| b["payload"].as_str().unwrap_or_default().to_owned()).collect())
         .unwrap_or_default()
 }
+
+/// A web chat visitor: the cookie the page issued, and the visitor id it signs.
+pub struct Visitor {
+    pub cookie: String,
+    pub id: String,
+}
+
+/// Opens `/chat` as a new visitor.
+pub async fn chat_visitor(app: &TestApp) -> Visitor {
+    let page = app.client.get(app.url("/chat")).send().await.unwrap();
+    let cookie = page.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let id = cookie.split_once('=').unwrap().1.split_once('.').expect("a signed visitor id").0.to_owned();
+    Visitor { cookie, id }
+}
