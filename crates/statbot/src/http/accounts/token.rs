@@ -20,7 +20,7 @@ pub(super) async fn issue_token(
     ApiJson(body): ApiJson<TokenRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let user = auth::login(state.engine.store(), &state.config.auth, body.username.trim(), &body.password).await?;
-    let (token, expires_in) = state.tokens.issue(user.id, &user.username, user.role)?;
+    let (token, expires_in) = state.tokens.issue(user.id, &user.username, user.role, user.token_version)?;
     Ok(Json(json!({
         "access_token": token,
         "token_type": "Bearer",

@@ -25,7 +25,8 @@ pub(super) async fn sign_up(
     ApiJson(form): ApiJson<SignUp>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let profile = state.shop.sign_up(&form).await?;
-    let (token, expires_in) = state.tokens.issue(profile.user_id, &profile.email, Role::Customer)?;
+    // A new account is at its first token version.
+    let (token, expires_in) = state.tokens.issue(profile.user_id, &profile.email, Role::Customer, 0)?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
