@@ -109,10 +109,7 @@ pub enum LimitError {
 fn wait_words(secs: i64) -> String {
     match secs {
         ..=59 => format!("{} second{}", secs.max(1), if secs == 1 { "" } else { "s" }),
-        _ => {
-            let minutes = (secs + 59) / 60;
-            format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
-        }
+        _ => crate::auth::duration_words(secs, false),
     }
 }
 

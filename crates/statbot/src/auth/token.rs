@@ -1,5 +1,6 @@
-//! API tokens: HS256 JWTs carrying the user id, name and role, expiring after the configured
-//! lifetime.
+//! API tokens: HS256 JWTs carrying the user id, name, role and the account's token version,
+//! expiring after the configured lifetime. Every request compares the version with the
+//! account's (`crate::http::extract`), so a role or password change ends a token at once.
 
 use super::AuthError;
 use crate::store::Role;
@@ -13,6 +14,9 @@ pub struct Claims {
     pub sub: i64,
     pub name: String,
     pub role: String,
+    /// The account's token version when the token was issued (0 in tokens made before versions).
+    #[serde(default)]
+    pub ver: i64,
     pub iat: u64,
     pub exp: u64,
 }
@@ -35,13 +39,14 @@ impl TokenKeys {
         TokenKeys { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), ttl_secs }
     }
 
-    /// A token for the user, and its lifetime in seconds.
-    pub fn issue(&self, user_id: i64, name: &str, role: Role) -> Result<(String, u64), AuthError> {
+    /// A token for the user at its current token version, and its lifetime in seconds.
+    pub fn issue(&self, user_id: i64, name: &str, role: Role, version: i64) -> Result<(String, u64), AuthError> {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         let claims = Claims {
             sub: user_id,
             name: name.to_owned(),
             role: role.as_str().to_owned(),
+            ver: version,
             iat: now,
             exp: now + self.ttl_secs,
         };
@@ -66,10 +71,10 @@ mod tests {
     #[test]
     fn issued_tokens_verify_and_foreign_ones_do_not() {
         let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef", 60);
-        let (token, ttl) = keys.issue(7, "ana", Role::Admin).unwrap();
+        let (token, ttl) = keys.issue(7, "ana", Role::Admin, 3).unwrap();
         assert_eq!(ttl, 60);
         let claims = keys.verify(&token).unwrap();
-        assert_eq!((claims.sub, claims.role()), (7, Some(Role::Admin)));
+        assert_eq!((claims.sub, claims.role(), claims.ver), (7, Some(Role::Admin), 3));
         let other = TokenKeys::new(b"another secret, just as long....", 60);
         assert!(other.verify(&token).is_err());
         assert!(keys.verify("not.a.token").is_err());
@@ -78,7 +83,7 @@ mod tests {
     #[test]
     fn expired_tokens_are_refused() {
         let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef", 0);
-        let (token, _) = keys.issue(1, "a", Role::Staff).unwrap();
+        let (token, _) = keys.issue(1, "a", Role::Staff, 0).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(1100));
         assert!(keys.verify(&token).is_err());
     }

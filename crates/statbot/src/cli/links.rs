@@ -51,6 +51,9 @@ async fn link(store: &Store, name: &str, ttl_minutes: u64) -> Result<(), CliErro
     if !user.role.is_operator() {
         return Err(CliError(format!("`{name}` is a shop customer: only operator accounts are staff")));
     }
+    if user.is_disabled() {
+        return Err(CliError(format!("`{name}` is disabled: `statbot users enable {name}` first")));
+    }
     let issued = staff::issue_code(store, user.id, Duration::from_secs(ttl_minutes * 60)).await?;
     outln!("link code for {} ({}): {}", user.username, user.role, issued.code);
     outln!("{}", issued.instructions());

@@ -11,6 +11,7 @@ macro_rules! outln {
 }
 pub(crate) use outln;
 
+mod accounts;
 mod chat;
 mod dataset;
 mod flows;

@@ -1,6 +1,8 @@
-//! `statbot users add NAME --role admin|staff [--team TEAM]`: creates an operator account in a team. The password comes
-//! from a hidden prompt (asked twice) or, for scripts, from standard input with
-//! `--password-stdin`. `link`, `unlink` and `links` (chats linked to accounts) are in `links.rs`.
+//! `statbot users add NAME --role admin|staff [--team TEAM]`: creates an operator account in a
+//! team. The password comes from a hidden prompt (asked twice) or, for scripts, from standard
+//! input with `--password-stdin`. Managing accounts (`list`, `set-role`, `passwd`, `unlock`,
+//! `disable`, `enable`, `remove`) is in `accounts.rs`; `link`, `unlink` and `links` (chats
+//! linked to accounts) are in `links.rs`.
 
 use super::{CliError, warn_config};
 use crate::auth;
@@ -26,6 +28,8 @@ pub enum UsersCommand {
         team: Option<String>,
     },
     #[command(flatten)]
+    Accounts(super::accounts::AccountCommand),
+    #[command(flatten)]
     Links(super::links::LinkCommand),
 }
 
@@ -35,6 +39,12 @@ pub async fn run((config, warnings): (Config, Vec<ConfigWarning>), cmd: UsersCom
     let (name, role, password_stdin, team) = match cmd {
         UsersCommand::Add { name, role, password_stdin, team } => (name, role, password_stdin, team),
         UsersCommand::Links(cmd) => return super::links::run(&config, cmd).await,
+        UsersCommand::Accounts(cmd) => {
+            let store = Store::open(&config.database_url).await?;
+            let result = super::accounts::run(&store, cmd).await;
+            store.close().await;
+            return result;
+        }
     };
     let name = name.trim().to_owned();
     if name.is_empty() || name.len() > 64 || name.chars().any(char::is_whitespace) {
@@ -67,7 +77,8 @@ async fn create(
     Ok(teams.assign(id, team).await?)
 }
 
-fn read_password(from_stdin: bool) -> Result<String, CliError> {
+/// A new password: the first line of standard input, or asked twice on a hidden prompt.
+pub(super) fn read_password(from_stdin: bool) -> Result<String, CliError> {
     if from_stdin {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line)?;

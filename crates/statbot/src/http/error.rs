@@ -2,6 +2,7 @@
 //! `{"error": {"code", "message"}}`. Internal errors are logged and answered opaquely.
 
 use crate::auth::AuthError;
+use crate::auth::accounts::AccountError;
 use crate::datasets::LookupError;
 use crate::engine::{EngineError, IntakeError};
 use crate::funnels::FunnelError;
@@ -163,14 +164,27 @@ impl From<FunnelError> for ApiError {
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         match e {
-            AuthError::InvalidCredentials => ApiError::Unauthorized(e.to_string()),
+            AuthError::InvalidCredentials { .. } => ApiError::Unauthorized(e.to_string()),
             AuthError::InvalidToken => ApiError::Unauthorized(e.to_string()),
             AuthError::Locked { retry_after_secs } => ApiError::Locked { retry_after_secs },
             AuthError::WeakPassword(msg) => ApiError::BadRequest(msg),
             AuthError::NotAnOperator => ApiError::Forbidden(e.to_string()),
+            AuthError::Disabled => ApiError::coded(StatusCode::FORBIDDEN, "account_disabled", e.to_string()),
             AuthError::Store(e) => e.into(),
             AuthError::Hashing(msg) => ApiError::Internal(msg),
             AuthError::Busy { retry_after_secs } => ApiError::Busy { message: e.to_string(), retry_after_secs },
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::NoSuchAccount(_) => ApiError::Missing(e.to_string()),
+            AccountError::Customer(_) | AccountError::NotAnOperatorRole => ApiError::BadRequest(e.to_string()),
+            AccountError::LastAdmin(_) => ApiError::coded(StatusCode::CONFLICT, "last_admin", e.to_string()),
+            AccountError::Auth(e) => e.into(),
+            AccountError::Store(e) => e.into(),
         }
     }
 }

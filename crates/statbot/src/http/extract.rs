@@ -57,6 +57,7 @@ impl FromRequestParts<AppState> for Operator {
                     sub: user.id,
                     name: user.username,
                     role: user.role.to_string(),
+                    ver: user.token_version,
                     iat: 0,
                     exp: (dashboard.session.expires_at / 1000) as u64,
                 };
@@ -101,8 +102,9 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// The account a bearer token names, checked: signature, expiry, role, and that the account
-/// still exists.
+/// The account a bearer token names, checked: signature, expiry, and, in one look-up of the
+/// account by its primary key, that it still exists, is enabled and is at the token's version (a
+/// role or password change since the token was issued ends it). The role is the account's.
 async fn bearer(header: &axum::http::HeaderValue, state: &AppState) -> Result<Caller, ApiError> {
     let header = header
         .to_str()
@@ -111,10 +113,13 @@ async fn bearer(header: &axum::http::HeaderValue, state: &AppState) -> Result<Ca
         .strip_prefix("Bearer ")
         .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be `Bearer TOKEN`".into()))?;
     let claims = state.tokens.verify(token.trim())?;
-    let role = claims.role().ok_or_else(|| ApiError::Unauthorized("the token names an unknown role".into()))?;
-    // A deleted account's tokens stop working at once.
-    if state.engine.store().user(claims.sub).await?.is_none() {
-        return Err(ApiError::Unauthorized("the account no longer exists".into()));
+    let refused = |why: &str| Err(ApiError::Unauthorized(why.to_owned()));
+    match state.engine.store().user(claims.sub).await? {
+        None => refused("the account no longer exists"),
+        Some(user) if user.is_disabled() => refused("the account is disabled"),
+        Some(user) if user.token_version != claims.ver => {
+            refused("the token was issued before the account's role or password changed: get a new one")
+        }
+        Some(user) => Ok(Caller { claims, role: user.role }),
     }
-    Ok(Caller { claims, role })
 }

@@ -77,7 +77,17 @@ impl Store {
         Ok(())
     }
 
-    /// A successful login: the name's count starts again.
+    /// Until when the name is locked (ms), if it is at `now`.
+    pub async fn login_locked_until(&self, username: &str, now: i64) -> Result<Option<i64>> {
+        let row = sqlx::query("SELECT locked_until FROM login_attempts WHERE username = $1 AND locked_until > $2")
+            .bind(username)
+            .bind(now)
+            .fetch_optional(&mut *self.conn().await?)
+            .await?;
+        Ok(row.map(|row| row.try_get(0)).transpose()?)
+    }
+
+    /// A successful login, or an admin's unlock: the name's count starts again.
     pub async fn clear_login_attempts(&self, username: &str) -> Result<()> {
         sqlx::query("DELETE FROM login_attempts WHERE username = $1")
             .bind(username)

@@ -91,6 +91,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0013_rate_limits.sql"),
         postgres: include_str!("../../migrations/postgres/0013_rate_limits.sql"),
     },
+    Migration {
+        version: 14,
+        name: "account_versions",
+        sqlite: include_str!("../../migrations/sqlite/0014_account_versions.sql"),
+        postgres: include_str!("../../migrations/postgres/0014_account_versions.sql"),
+    },
 ];
 
 /// Arbitrary constant naming statbot's migration lock.

@@ -2,6 +2,7 @@
 //! (shared by several instances). One SQL text serves both through `sqlx::Any`; where a
 //! backend needs its own SQL the store branches on [`Backend`]. All SQL lives under this module.
 
+mod accounts;
 mod checkpoint;
 mod contacts;
 mod conversation;
@@ -26,6 +27,7 @@ mod teams;
 mod users;
 mod utterances;
 
+pub use accounts::{AccountChange, AccountSummary, AccountUpdate, ChangeOutcome};
 pub use contacts::{Contact, Profile};
 pub use conversation::LoggedMessage;
 pub use coupons::CouponClaim;

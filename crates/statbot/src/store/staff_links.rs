@@ -38,8 +38,9 @@ pub(crate) async fn operator_of(conn: &mut AnyConnection, contact_id: i64) -> Re
     .bind(contact_id)
     .fetch_optional(conn)
     .await?;
-    // A shop customer's account is never staff, even if it was linked by mistake.
-    Ok(row.as_ref().map(users::from_row).transpose()?.filter(|user| user.role.is_operator()))
+    // A shop customer's account is never staff, even if it was linked by mistake; a disabled
+    // account's chats are not staff until it is enabled again.
+    Ok(row.as_ref().map(users::from_row).transpose()?.filter(|user| user.role.is_operator() && !user.is_disabled()))
 }
 
 /// Uses a link code: deletes it when it exists and has not expired, and returns its account.
@@ -58,7 +59,8 @@ pub(crate) async fn consume_code(conn: &mut AnyConnection, code_hash: &str, now:
         .bind(user_id)
         .fetch_optional(&mut *conn)
         .await?;
-    row.as_ref().map(users::from_row).transpose()
+    // A disabled account links no chat: its code is used up like a wrong one.
+    Ok(row.as_ref().map(users::from_row).transpose()?.filter(|user| !user.is_disabled()))
 }
 
 /// Links a contact to an account, replacing any earlier link of that contact.

@@ -1,5 +1,6 @@
 //! Accounts: operators (admins and staff) and shop customers; username, role, argon2id password
-//! hash, and the failed-login counter behind the lockout.
+//! hash, team, token version and whether the account is disabled. Changes that end an account's
+//! tokens and sessions are in `accounts.rs`; the failed-login counter in `login_attempts.rs`.
 
 use super::{Result, Store, StoreError, now_ms, parse_column, sql};
 use serde::Serialize;
@@ -58,6 +59,17 @@ pub struct User {
     pub password_hash: String,
     /// The team whose figures the account reads and writes; none for accounts made before teams.
     pub team_id: Option<i64>,
+    /// Written into the account's tokens and sessions; bumped when its role or password
+    /// changes or it is disabled, which ends them all.
+    pub token_version: i64,
+    /// When the account was disabled; a disabled account cannot log in.
+    pub disabled_at: Option<i64>,
+}
+
+impl User {
+    pub fn is_disabled(&self) -> bool {
+        self.disabled_at.is_some()
+    }
 }
 
 pub(super) fn from_row(row: &AnyRow) -> Result<User> {
@@ -67,10 +79,12 @@ pub(super) fn from_row(row: &AnyRow) -> Result<User> {
         role: parse_column(&row.try_get::<String, _>("role")?, "role")?,
         password_hash: row.try_get("password_hash")?,
         team_id: row.try_get("team_id")?,
+        token_version: row.try_get("token_version")?,
+        disabled_at: row.try_get("disabled_at")?,
     })
 }
 
-pub(super) const COLUMNS: &str = "id, username, role, password_hash, team_id";
+pub(super) const COLUMNS: &str = "id, username, role, password_hash, team_id, token_version, disabled_at";
 
 impl Store {
     pub async fn create_user(&self, username: &str, role: Role, password_hash: &str) -> Result<i64> {

@@ -7,6 +7,7 @@
 
 mod support;
 
+mod accounts_admin;
 mod assistant;
 mod cli;
 mod coupon_journey;

@@ -328,3 +328,26 @@ async fn the_cli_prints_a_code_that_links_a_terminal_chat() {
     );
     store.close().await;
 }
+
+#[tokio::test]
+async fn a_disabled_accounts_chats_are_not_staff_until_it_is_enabled_again() {
+    let app = TestApp::spawn().await;
+    let ana = with_account(&app, "ana", Role::Admin).await;
+    // Another admin, so that ana is not the last one.
+    with_account(&app, "bo", Role::Admin).await;
+    let phone = chat_visitor(&app).await;
+    let code = code_for(&app, &ana, staff::DEFAULT_TTL).await;
+    assert_eq!(say(&app, &phone, &format!("link {code}")).await, LINKED_AS_ANA);
+
+    let store = app.store().await;
+    statbot::auth::accounts::set_disabled(&store, "ana", true).await.unwrap();
+    assert_eq!(operator_of(&app, &phone).await.map(|u| u.username), None);
+    // Nor does a disabled account's code link a chat.
+    let other = chat_visitor(&app).await;
+    let code = code_for(&app, &ana, staff::DEFAULT_TTL).await;
+    assert!(say(&app, &other, &format!("link {code}")).await.starts_with(NOT_VALID));
+
+    statbot::auth::accounts::set_disabled(&store, "ana", false).await.unwrap();
+    assert_eq!(operator_of(&app, &phone).await.map(|u| u.username), Some("ana".into()));
+    store.close().await;
+}

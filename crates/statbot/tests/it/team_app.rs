@@ -48,14 +48,17 @@ async fn a_team_lead_logs_in_records_views_and_exports_in_the_terminal() {
         let mut app = spawn_command(command, Some(30_000)).unwrap();
         expect(&mut app, "|___/");
         expect(&mut app, "team stats");
-        // Three failed logins, then back to the menu.
+        // Three failed logins: the second warns, the third locks the name, then back to the menu.
         answer(&mut app, "Choose 1, 2 or 0: ", "1");
         for attempt in 1..=3 {
             answer(&mut app, "Username: ", "ana");
             answer(&mut app, "Password: ", "not the password");
             expect(&mut app, &format!("Wrong username or password ({attempt} of 3)."));
+            if attempt == 2 {
+                expect(&mut app, "One more wrong password locks this account for 15 minutes.");
+            }
         }
-        expect(&mut app, "3 failed attempts. Back to the menu.");
+        expect(&mut app, "Too many failed logins: this account is locked for 15 minutes.");
         answer(&mut app, "Choose 1, 2 or 0: ", "7");
         expect(&mut app, "Please choose 1, 2 or 0.");
 

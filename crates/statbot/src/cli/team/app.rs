@@ -103,15 +103,28 @@ impl App<'_> {
             }
             match auth::login_operator(&self.store, &self.config.auth, name.trim(), &password).await {
                 Ok(user) => return Ok(Some(user)),
-                Err(AuthError::InvalidCredentials) => {
+                Err(AuthError::InvalidCredentials { tries_left }) => {
                     self.term.error(&format!("Wrong username or password ({attempt} of {LOGIN_TRIES})."));
+                    let lock =
+                        auth::duration_words(i64::try_from(self.config.auth.lockout_secs).unwrap_or(i64::MAX), false);
+                    match tries_left {
+                        0 => {
+                            self.term.error(&format!("Too many failed logins: this account is locked for {lock}."));
+                            return Ok(None);
+                        }
+                        1 => self.term.warn(&format!("One more wrong password locks this account for {lock}.")),
+                        _ => {}
+                    }
                 }
                 Err(AuthError::Locked { retry_after_secs }) => {
-                    let minutes = (retry_after_secs + 59) / 60;
                     self.term.error(&format!(
-                        "This account is locked after too many failed logins; try again in {minutes} minute{}.",
-                        if minutes == 1 { "" } else { "s" }
+                        "This account is locked after too many failed logins; try again in {}.",
+                        auth::duration_words(retry_after_secs, false)
                     ));
+                    return Ok(None);
+                }
+                Err(AuthError::Disabled) => {
+                    self.term.error("This account is disabled; an admin can enable it again.");
                     return Ok(None);
                 }
                 Err(other) => {

@@ -24,7 +24,7 @@ pub(super) async fn issue_token(
 ) -> Result<Json<Value>, ApiError> {
     state.limits.hit(Limit::LoginsPerIp, &ip.subject()).await?;
     let user = auth::login(state.engine.store(), &state.config.auth, body.username.trim(), &body.password).await?;
-    let (token, expires_in) = state.tokens.issue(user.id, &user.username, user.role)?;
+    let (token, expires_in) = state.tokens.issue(user.id, &user.username, user.role, user.token_version)?;
     Ok(Json(json!({
         "access_token": token,
         "token_type": "Bearer",

@@ -1,7 +1,8 @@
 //! `/login` and `/logout` of the dashboard. The login form carries a double-submit CSRF token
 //! (in the form and in a cookie); a login follows the API's lockout rules and refuses shop
-//! accounts, and sets the session cookie. Logout, a form with the session's CSRF token, ends the
-//! session and clears the cookie.
+//! accounts, and sets the session cookie. A wrong password warns when the next one would lock
+//! the name, and a locked name is told for how long (unknown names are counted and told alike).
+//! Logout, a form with the session's CSRF token, ends the session and clears the cookie.
 
 use super::session::{self, Dashboard, LOGIN_CSRF_COOKIE, SESSION_COOKIE, csrf_ok, set_cookie};
 use crate::auth::{self, AuthError};
@@ -70,13 +71,15 @@ pub(super) async fn login(
     let store = state.engine.store();
     let user = match auth::login_operator(store, &state.config.auth, form.username.trim(), &form.password).await {
         Ok(user) => user,
-        Err(AuthError::InvalidCredentials) => {
-            let error = "Wrong username or password.".to_owned();
+        Err(AuthError::InvalidCredentials { tries_left }) => {
+            let error = wrong_password(tries_left, state.config.auth.lockout_secs);
             return login_page(&state, StatusCode::UNAUTHORIZED, Some(error), form.username);
         }
         Err(AuthError::Locked { retry_after_secs }) => {
-            let minutes = (retry_after_secs + 59) / 60;
-            let error = format!("Too many failed logins: this account is locked for {minutes} more minute(s).");
+            let error = format!(
+                "Too many failed logins: this account is locked for {}.",
+                auth::duration_words(retry_after_secs, true)
+            );
             return login_page(&state, StatusCode::TOO_MANY_REQUESTS, Some(error), form.username);
         }
         Err(AuthError::Busy { retry_after_secs }) => {
@@ -85,6 +88,10 @@ pub(super) async fn login(
             page.headers_mut().insert(header::RETRY_AFTER, retry_after_secs.into());
             return page;
         }
+        Err(AuthError::Disabled) => {
+            let error = "This account is disabled; an admin can enable it again.".to_owned();
+            return login_page(&state, StatusCode::FORBIDDEN, Some(error), form.username);
+        }
         Err(AuthError::NotAnOperator) => {
             let error = "This is a shop account: the dashboard is for operators. The shop is at /shop.".to_owned();
             return login_page(&state, StatusCode::FORBIDDEN, Some(error), form.username);
@@ -92,7 +99,7 @@ pub(super) async fn login(
         Err(e) => return ApiError::from(e).into_response(),
     };
     let ttl = state.config.auth.token_ttl_secs;
-    let (token, _csrf) = match store.create_session(user.id, ttl as i64 * 1000).await {
+    let (token, _csrf) = match store.create_session(&user, ttl as i64 * 1000).await {
         Ok(created) => created,
         Err(e) => return ApiError::from(e).into_response(),
     };
@@ -107,6 +114,17 @@ pub(super) async fn login(
         }
     }
     response
+}
+
+/// The answer to a wrong password: with a warning before the try that locks the name, and the
+/// lock's length once it is locked.
+fn wrong_password(tries_left: i64, lockout_secs: u64) -> String {
+    let lock = auth::duration_words(i64::try_from(lockout_secs).unwrap_or(i64::MAX), false);
+    match tries_left {
+        0 => format!("Wrong username or password. Too many failed logins: this account is locked for {lock}."),
+        1 => format!("Wrong username or password. One more wrong password locks this account for {lock}."),
+        _ => "Wrong username or password.".to_owned(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -127,4 +145,22 @@ pub(super) async fn logout(
     }
     let cookie = set_cookie(&state, SESSION_COOKIE, "", "/", 0);
     ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_try_before_the_lock_is_warned_and_the_lock_says_how_long() {
+        assert_eq!(wrong_password(2, 900), "Wrong username or password.");
+        assert_eq!(
+            wrong_password(1, 900),
+            "Wrong username or password. One more wrong password locks this account for 15 minutes."
+        );
+        assert_eq!(
+            wrong_password(0, 900),
+            "Wrong username or password. Too many failed logins: this account is locked for 15 minutes."
+        );
+    }
 }

@@ -29,7 +29,8 @@ pub(super) async fn sign_up(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     state.limits.hit(Limit::SignupsPerIp, &ip.subject()).await?;
     let profile = state.shop.sign_up(&form).await?;
-    let (token, expires_in) = state.tokens.issue(profile.user_id, &profile.email, Role::Customer)?;
+    // A new account is at its first token version.
+    let (token, expires_in) = state.tokens.issue(profile.user_id, &profile.email, Role::Customer, 0)?;
     Ok((
         StatusCode::CREATED,
         Json(json!({

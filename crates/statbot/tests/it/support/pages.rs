@@ -1,6 +1,6 @@
 //! The dashboard as a browser without JavaScript sees it: log in through the form (its CSRF
-//! double-submit cookie included), get pages with the session cookie, and read a table cell or
-//! the chart images of a page.
+//! double-submit cookie included; or just post it and read the answer), get pages with the
+//! session cookie, and read a table cell or the chart images of a page.
 
 use super::TestApp;
 use reqwest::StatusCode;
@@ -8,21 +8,25 @@ use reqwest::header::{COOKIE, SET_COOKIE};
 
 /// Logs in through the dashboard's form and returns the session cookie (`name=value`).
 pub async fn dashboard_session(app: &TestApp, username: &str, password: &str) -> String {
+    let response = post_login(app, username, password).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{username} logs in");
+    cookie(&response, "statbot_session")
+}
+
+/// Opens the login form and posts it (with its CSRF double-submit cookie); the answer.
+pub async fn post_login(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
     let form = app.client.get(app.url("/login")).send().await.unwrap();
     let login_cookie = cookie(&form, "statbot_login_csrf");
     let html = form.text().await.unwrap();
     let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
     let csrf = &html[at..at + 64];
-    let response = app
-        .client
+    app.client
         .post(app.url("/login"))
         .header(COOKIE, login_cookie)
         .form(&[("username", username), ("password", password), ("csrf", csrf)])
         .send()
         .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{username} logs in");
-    cookie(&response, "statbot_session")
+        .unwrap()
 }
 
 /// The `name=value` pair of a cookie the response sets.
