@@ -16,10 +16,12 @@
 //!
 //! Beside them, what the features share: `error` (errors as HTTP answers), `extract` (JSON
 //! bodies, the operator and caller extractors), `download` (JSON or CSV) and `charts` (chart
-//! images); and `health`, the health check.
+//! images); `assets`, the pages' style sheets and scripts (`/assets/*`); and `health`, the health
+//! check.
 
 mod accounts;
 mod answers;
+mod assets;
 mod bot;
 mod charts;
 mod chat;
@@ -69,6 +71,7 @@ pub fn router(state: AppState) -> Router {
     // the fallbacks come after the merges so that they cover every route.
     Router::new()
         .merge(health::router())
+        .merge(assets::router())
         .merge(accounts::router())
         .merge(dashboard::router())
         .merge(funnels::router())

@@ -1,7 +1,8 @@
-//! `/shop`: the storefront, one page whose inline script talks to the shop's API (catalog,
-//! sign-up and log-in, a basket kept in the browser, checkout, the customer's orders). It loads
-//! nothing from the internet, except Stripe.js with a live key: then the card form is Stripe's
-//! own and card numbers never touch statbot. With a test-mode key it offers the named test cards.
+//! `/shop`: the storefront, one page whose script (`assets/web/shop.js`) talks to the shop's API
+//! (catalog, sign-up and log-in, a basket kept in the browser, checkout, the customer's orders).
+//! It loads nothing from the internet, except Stripe.js with a live key: then the card form is
+//! Stripe's own and card numbers never touch statbot. With a test-mode key it offers the named
+//! test cards.
 
 use crate::http::AppState;
 use crate::shop::test_cards::{TEST_CARDS, TestCard};
