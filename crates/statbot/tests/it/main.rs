@@ -16,6 +16,7 @@ mod funnels;
 mod messenger_webhook;
 mod operators;
 mod outbox_delivery;
+mod security_headers;
 mod shop_api;
 mod staff_links;
 mod store_chat;

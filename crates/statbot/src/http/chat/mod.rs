@@ -1,9 +1,12 @@
 //! `/chat`: the web chat channel. A page that works without JavaScript: the conversation so
 //! far, the latest buttons as form buttons, and a text box. Each visitor is a contact on the
 //! `web` platform, known by a random cookie; it runs on the same engine and store as Messenger.
+//! The images the bot sent may be on other sites (a flow's `image` can be any http(s) URL): the
+//! page's Content-Security-Policy allows the origins of the ones it shows, and nothing else.
 
 use super::AppState;
 use super::error::ApiError;
+use super::security_headers::ThirdParty;
 use crate::channels::local;
 use crate::store::LoggedMessage;
 use askama::Template;
@@ -82,8 +85,10 @@ async fn page(State(state): State<AppState>, headers: HeaderMap) -> Result<Respo
             _ => None,
         })
         .unwrap_or_default();
-    let messages = history.into_iter().map(bubble).collect();
+    let messages: Vec<Bubble> = history.into_iter().map(bubble).collect();
+    let images = ThirdParty::images(messages.iter().filter_map(|m| m.image.as_deref()));
     let mut response = ChatPage { messages, choices, nonce: random_hex() }.into_response();
+    response.extensions_mut().insert(images);
     if let Some(id) = new_cookie
         && let Ok(value) =
             HeaderValue::from_str(&format!("{COOKIE}={id}; Path=/chat; HttpOnly; SameSite=Lax; Max-Age=31536000"))
