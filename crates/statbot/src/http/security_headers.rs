@@ -63,6 +63,10 @@ fn origin(url: &str) -> Option<String> {
     (matches!(url.scheme(), "http" | "https") && plain).then_some(origin)
 }
 
+/// The policy of a page that loads nothing from other origins.
+const OWN_ORIGIN_ONLY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+    connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
 /// The policy of an HTML page that loads `third_party` beyond its own origin.
 pub(super) fn content_security_policy(third_party: &ThirdParty) -> String {
     let sources = |own: &str, extra: &[String]| {
@@ -92,7 +96,10 @@ pub(super) async fn add(request: Request, next: Next) -> Response {
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/html"));
     let policy = html.then(|| {
         let third_party = response.extensions().get::<ThirdParty>().cloned().unwrap_or_default();
-        content_security_policy(&third_party)
+        // Sources are checked where they come in, so the text is a valid header value; were it
+        // not, the page would get the policy of a page of its own rather than none.
+        HeaderValue::from_str(&content_security_policy(&third_party))
+            .unwrap_or_else(|_| HeaderValue::from_static(OWN_ORIGIN_ONLY))
     });
     let headers = response.headers_mut();
     let mut set = |name: HeaderName, value: HeaderValue| {
@@ -101,7 +108,7 @@ pub(super) async fn add(request: Request, next: Next) -> Response {
     set(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     set(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     set(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    if let Some(value) = policy.and_then(|p| HeaderValue::from_str(&p).ok()) {
+    if let Some(value) = policy {
         set(header::CONTENT_SECURITY_POLICY, value);
     }
     response
@@ -118,6 +125,7 @@ mod tests {
             "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; \
              form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
         );
+        assert_eq!(content_security_policy(&ThirdParty::default()), OWN_ORIGIN_ONLY);
     }
 
     #[test]
