@@ -5,12 +5,14 @@
 // operator account), and TEAM_DAYS (the days of the last week given the same figures by
 // `statbot team add`, space-separated). Once the funnel page shows its numbers, it saves a
 // screenshot of it to docs/images/dashboard.png (the README's picture), so a changed dashboard
-// shows in `git diff`.
+// shows in `git diff`. Every page's Content-Security-Policy is enforced (the chat's, the login
+// page's and the funnel page's are checked) and none of them breaks it.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { assertEnforced, watchCsp } from './csp.mjs';
 
 const screenshot = fileURLToPath(new URL('../docs/images/dashboard.png', import.meta.url));
 
@@ -37,9 +39,14 @@ const browser = await chromium.launch({
     '--disable-component-update', '--no-first-run'],
 });
 
-/// A fresh browser context that fails on any request leaving statbot.
+/// Content-Security-Policy violations on any page of any context.
+const violations = [];
+
+/// A fresh browser context that fails on any request leaving statbot, and reports the policy's
+/// violations.
 async function context(options = {}) {
   const ctx = await browser.newContext(options);
+  await watchCsp(ctx, violations);
   ctx.on('request', (request) => {
     const url = request.url();
     if (!url.startsWith(base) && !url.startsWith('data:')) throw new Error(`request outside statbot: ${url}`);
@@ -52,6 +59,7 @@ async function journey(taps) {
   const ctx = await context();
   const page = await ctx.newPage();
   await page.goto(`${base}/chat`);
+  await assertEnforced(page, violations);
   await page.getByLabel('Message').fill('hi');
   await page.getByRole('button', { name: 'Send' }).click();
   await page.getByRole('button', { name: 'Yes! Show me coupon' }).waitFor();
@@ -101,6 +109,7 @@ try {
   const page = await ctx.newPage();
   await page.goto(`${base}/`);
   assert.ok(page.url().endsWith('/login'), `the dashboard sends strangers to the login page, not ${page.url()}`);
+  await assertEnforced(page, violations);
 
   await page.getByLabel('Username').fill(user);
   await page.getByLabel('Password').fill('not the password');
@@ -130,6 +139,7 @@ try {
   assert.equal(await cell(page, 'thanks', 'contacts'), '1');
   const chartWidth = await page.locator('img[alt="Contacts per step"]').evaluate((img) => img.naturalWidth);
   assert.ok(chartWidth > 0, 'the funnel chart loads');
+  await assertEnforced(page, violations);
 
   // The README's picture: the funnel page as a 1280 px wide screen shows it, from the top down
   // to the end of the steps table (not the whole page, to keep the file small).
@@ -161,6 +171,7 @@ try {
   await page.waitForURL(/\/login$/);
   await page.goto(`${base}/`);
   assert.ok(page.url().endsWith('/login'), 'logged out for good');
+  assert.deepEqual(violations, [], 'no page breaks its Content-Security-Policy');
   console.log('browser test: ok');
 } finally {
   await browser.close();

@@ -1,10 +1,12 @@
 // The storefront in headless Chromium: a visitor sees the demo catalog, fills a basket, signs
 // up, pays with the succeeding test card and sees the order paid, then tries the declined test
 // card and sees the card's reason and a failed order, logs out and in again; no request leaves
-// statbot, and the page fits a phone. Needs STATBOT_URL: a `statbot serve --demo` with an
-// `sk_test_` Stripe key whose API base is a localstripe.
+// statbot, the page fits a phone, and it runs under its Content-Security-Policy without breaking
+// it. Needs STATBOT_URL: a `statbot serve --demo` with an `sk_test_` Stripe key whose API base is
+// a localstripe.
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
+import { assertEnforced, watchCsp } from './csp.mjs';
 
 const base = process.env.STATBOT_URL;
 assert.ok(base, 'set STATBOT_URL');
@@ -22,8 +24,10 @@ try {
     const url = request.url();
     if (!url.startsWith(base) && !url.startsWith('data:')) outside.push(url);
   });
+  const violations = await watchCsp(ctx);
   const page = await ctx.newPage();
   await page.goto(`${base}/shop`);
+  await assertEnforced(page, violations);
   await page.getByRole('button', { name: 'Add Blue mug to the basket' }).click();
   await page.getByRole('button', { name: 'Add Blue mug to the basket' }).click();
   assert.match(await page.getByTestId('basket-total').textContent(), /24[.,]00/);
@@ -71,6 +75,7 @@ try {
   assert.ok(overflow <= 0, `the shop is ${overflow}px wider than a phone`);
   if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/shop-phone.png`, fullPage: true });
   assert.deepEqual(outside, [], 'the storefront loads nothing from outside statbot in test mode');
+  assert.deepEqual(violations, [], 'the storefront keeps to its Content-Security-Policy');
   console.log('shop browser test: ok');
 } finally {
   await browser.close();

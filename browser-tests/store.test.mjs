@@ -1,14 +1,16 @@
 // The store page in headless Chromium: a customer buys two zeppelin items on localstripe (one
 // partly refunded) and has a card declined, `statbot stripe sync` mirrors it, then an operator
 // opens Store from the navigation and finds the customer and the word "zeppelin" with the right
-// figures, every chart drawn and no console error, on a laptop and on a phone. Other tests may
-// have put charges on the same localstripe, so only what this one made is checked exactly.
+// figures, every chart drawn and no console error or Content-Security-Policy violation, on a
+// laptop and on a phone. Other tests may have put charges on the same localstripe, so only what
+// this one made is checked exactly.
 // Needs STATBOT_URL, DASHBOARD_USER and DASHBOARD_PASSWORD (as dashboard.test.mjs), and
 // STATBOT_STRIPE_API_BASE and STATBOT_STRIPE_SECRET_KEY (a localstripe, and the environment
 // `statbot stripe sync` reads); STATBOT_BIN names the binary (default target/debug/statbot).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
+import { watchCsp } from './csp.mjs';
 
 const base = process.env.STATBOT_URL;
 const user = process.env.DASHBOARD_USER;
@@ -65,6 +67,7 @@ try {
     const url = request.url();
     if (!url.startsWith(base) && !url.startsWith('data:')) throw new Error(`request outside statbot: ${url}`);
   });
+  const violations = await watchCsp(ctx);
   const page = await ctx.newPage();
   const errors = [];
   // Chromium asks for /favicon.ico on its own, and the dashboard has none: not the page's doing.
@@ -121,6 +124,7 @@ try {
     await page.screenshot({ path: `${process.env.SCREENSHOTS}/store.png`, fullPage: true });
   }
   assert.deepEqual(errors, [], 'no console errors or failed requests');
+  assert.deepEqual(violations, [], 'the store page keeps to its Content-Security-Policy');
   console.log('store browser test: ok');
 } finally {
   await browser.close();

@@ -16,10 +16,13 @@
 //!
 //! Beside them, what the features share: `error` (errors as HTTP answers), `extract` (JSON
 //! bodies, the operator and caller extractors), `download` (JSON or CSV) and `charts` (chart
-//! images); and `health`, the health check.
+//! images); `assets`, the pages' style sheets and scripts (`/assets/*`); `security_headers`, the
+//! layer that puts the security headers on every answer (a Content-Security-Policy on pages);
+//! and `health`, the health check.
 
 mod accounts;
 mod answers;
+mod assets;
 mod bot;
 mod charts;
 mod chat;
@@ -35,6 +38,7 @@ mod funnels;
 mod health;
 mod messenger;
 mod sales;
+mod security_headers;
 mod shop;
 mod team;
 
@@ -76,6 +80,7 @@ pub fn router(state: AppState) -> Router {
     // the fallbacks come after the merges so that they cover every route.
     Router::new()
         .merge(health::router())
+        .merge(assets::router())
         .merge(accounts::router())
         .merge(dashboard::router())
         .merge(funnels::router())
@@ -92,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(axum::middleware::from_fn(security_headers::add))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             // The matched route, not the raw path: low cardinality, and no query strings
             // (which could carry tokens) in the logs.

@@ -18,6 +18,7 @@ mod limits;
 mod messenger_webhook;
 mod operators;
 mod outbox_delivery;
+mod security_headers;
 mod shop_api;
 mod staff_links;
 mod store_chat;

@@ -2,7 +2,9 @@
 //! far, the latest buttons as form buttons, and a text box. Each visitor is a contact on the
 //! `web` platform, known by a cookie the server issued and signed (`visitor`); new visitors
 //! and their messages are rate-limited per address. It runs on the same engine and store as
-//! Messenger.
+//! Messenger. The images the bot sent may be on other sites (a flow's `image` can be any
+//! http(s) URL): the page's Content-Security-Policy allows the origins of the ones it shows,
+//! and nothing else.
 
 mod visitor;
 
@@ -12,6 +14,7 @@ use super::AppState;
 use super::client_ip::ClientIp;
 use super::cookies::{cookie, set_cookie};
 use super::error::ApiError;
+use super::security_headers::ThirdParty;
 use crate::channels::local;
 use crate::limits::Limit;
 use crate::store::LoggedMessage;
@@ -93,8 +96,10 @@ async fn page(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap) -
             _ => None,
         })
         .unwrap_or_default();
-    let messages = history.into_iter().map(bubble).collect();
+    let messages: Vec<Bubble> = history.into_iter().map(bubble).collect();
+    let images = ThirdParty::images(messages.iter().filter_map(|m| m.image.as_deref()));
     let mut response = ChatPage { messages, choices, nonce: random_hex() }.into_response();
+    response.extensions_mut().insert(images);
     if let Some(value) = new_cookie
         && let Ok(value) = HeaderValue::from_str(&set_cookie(&state, COOKIE, &value, "/chat", COOKIE_MAX_AGE_SECS))
     {

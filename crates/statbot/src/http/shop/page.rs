@@ -1,9 +1,12 @@
-//! `/shop`: the storefront, one page whose inline script talks to the shop's API (catalog,
-//! sign-up and log-in, a basket kept in the browser, checkout, the customer's orders). It loads
-//! nothing from the internet, except Stripe.js with a live key: then the card form is Stripe's
-//! own and card numbers never touch statbot. With a test-mode key it offers the named test cards.
+//! `/shop`: the storefront, one page whose script (`assets/web/shop.js`) talks to the shop's API
+//! (catalog, sign-up and log-in, a basket kept in the browser, checkout, the customer's orders).
+//! It loads nothing from the internet, except Stripe.js with a live key: then the card form is
+//! Stripe's own and card numbers never touch statbot, and the page's Content-Security-Policy
+//! allows Stripe's origins ([`ThirdParty::stripe_js`]). With a test-mode key it offers the named
+//! test cards.
 
 use crate::http::AppState;
+use crate::http::security_headers::ThirdParty;
 use crate::shop::test_cards::{TEST_CARDS, TestCard};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -39,7 +42,11 @@ pub(super) async fn page(State(state): State<AppState>) -> Response {
         exponents: serde_json::Value::Object(money::exponents().map(|(code, e)| (code.into(), e.into())).collect())
             .to_string(),
     };
+    let stripe_js = shop.publishable_key().is_some();
     let mut response = page.into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if stripe_js {
+        response.extensions_mut().insert(ThirdParty::stripe_js());
+    }
     response
 }
