@@ -10,7 +10,7 @@ use crate::config::OutboxConfig;
 use crate::engine::Engine;
 use crate::store::{OutboxMessage, SendLease, Store, StoreError, now_ms};
 use statbot_core::{Platform, backoff};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -134,9 +134,30 @@ struct Lanes {
     /// Contacts with a reply ready or being sent, and the replies waiting behind it.
     busy: HashMap<i64, VecDeque<OutboxMessage>>,
     ready: VecDeque<OutboxMessage>,
+    /// Contacts whose reply failed and waits in the outbox for its retry: until the outbox's
+    /// claims (oldest first) bring one of theirs again, a reply handed over for them goes back to
+    /// the outbox rather than overtaking the failed one. (The processor may have leased it to us
+    /// just before the failure was recorded.)
+    held: HashSet<i64>,
 }
 
 impl Lanes {
+    /// A reply claimed from the outbox: the claims take each contact's oldest pending reply, so
+    /// it also ends the contact's hold.
+    fn offer_claimed(&mut self, message: OutboxMessage) {
+        self.held.remove(&message.contact_id);
+        self.offer(message);
+    }
+
+    /// A reply the processor handed over as it queued it; given back when its contact is held.
+    fn offer_handed(&mut self, message: OutboxMessage) -> Option<OutboxMessage> {
+        if self.held.contains(&message.contact_id) {
+            return Some(message);
+        }
+        self.offer(message);
+        None
+    }
+
     fn offer(&mut self, message: OutboxMessage) {
         match self.busy.get_mut(&message.contact_id) {
             Some(waiting) => waiting.push_back(message),
@@ -161,6 +182,7 @@ impl Lanes {
     /// The contact's reply was not delivered: the replies behind it leave the lane, to wait in
     /// the outbox behind the failed one.
     fn failed(&mut self, contact_id: i64) -> Vec<OutboxMessage> {
+        self.held.insert(contact_id);
         self.busy.remove(&contact_id).map(Vec::from).unwrap_or_default()
     }
 }
@@ -214,7 +236,7 @@ pub async fn run_sender(engine: Engine, graph: GraphClient, settings: SenderSett
                     if let Some(claimed) = claimed {
                         let full = claimed.len() == free;
                         let quiet = claimed.is_empty() && in_flight.is_empty() && lanes.ready.is_empty();
-                        claimed.into_iter().for_each(|m| lanes.offer(m));
+                        claimed.into_iter().for_each(|m| lanes.offer_claimed(m));
                         // Every free slot filled: more may be due; else look again when the
                         // next retry is due or after a while.
                         look_at_outbox = full;
@@ -263,7 +285,14 @@ pub async fn run_sender(engine: Engine, graph: GraphClient, settings: SenderSett
                 if received == 0 {
                     break;
                 }
-                handed_batches.drain(..).flatten().for_each(|m| lanes.offer(m));
+                let back: Vec<i64> =
+                    handed_batches.drain(..).flatten().filter_map(|m| lanes.offer_handed(m)).map(|m| m.id).collect();
+                if !back.is_empty() {
+                    if let Err(e) = store.release_replies(&back, lease.owner).await {
+                        tracing::error!(error = %e, "releasing replies failed; they are sent once their lease runs out");
+                    }
+                    look_at_outbox = true;
+                }
             }
             _ = engine.outbox_ready().notified() => look_at_outbox = true,
             _ = tokio::time::sleep_until(next_look) => look_at_outbox = true,
@@ -332,7 +361,7 @@ mod tests {
     fn a_contacts_next_reply_is_ready_only_once_the_one_before_is_delivered() {
         let mut lanes = Lanes::default();
         for (id, contact) in [(1, 10), (2, 10), (3, 20), (4, 10)] {
-            lanes.offer(reply(id, contact, 0));
+            lanes.offer_claimed(reply(id, contact, 0));
         }
         assert_eq!(ready_ids(&mut lanes), vec![1, 3]);
         lanes.delivered(10);
@@ -349,13 +378,31 @@ mod tests {
     fn a_failure_sends_the_replies_behind_it_back_and_frees_the_lane() {
         let mut lanes = Lanes::default();
         for id in 1..=3 {
-            lanes.offer(reply(id, 10, 0));
+            lanes.offer_claimed(reply(id, 10, 0));
         }
         assert_eq!(ready_ids(&mut lanes), vec![1]);
         let behind: Vec<i64> = lanes.failed(10).iter().map(|m| m.id).collect();
         assert_eq!(behind, vec![2, 3]);
-        lanes.offer(reply(5, 10, 0));
+        lanes.offer_claimed(reply(5, 10, 0));
         assert_eq!(ready_ids(&mut lanes), vec![5], "a later claim of the contact starts a new lane");
+    }
+
+    #[test]
+    fn a_reply_handed_over_after_its_contacts_failure_goes_back_behind_the_failed_one() {
+        let mut lanes = Lanes::default();
+        assert!(lanes.offer_handed(reply(1, 10, 0)).is_none());
+        assert_eq!(ready_ids(&mut lanes), vec![1]);
+        lanes.failed(10);
+        // Queued by the processor while reply 1 was being sent: it must not overtake reply 1.
+        assert_eq!(lanes.offer_handed(reply(2, 10, 0)).map(|m| m.id), Some(2));
+        assert!(lanes.offer_handed(reply(3, 20, 0)).is_none(), "other contacts are not held");
+        assert_eq!(ready_ids(&mut lanes), vec![3]);
+        // The outbox's claim brings reply 1 again: the hold ends.
+        lanes.offer_claimed(reply(1, 10, 0));
+        assert!(lanes.offer_handed(reply(4, 10, 0)).is_none());
+        assert_eq!(ready_ids(&mut lanes), vec![1]);
+        lanes.delivered(10);
+        assert_eq!(ready_ids(&mut lanes), vec![4]);
     }
 
     #[test]

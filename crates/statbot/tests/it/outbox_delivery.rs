@@ -38,8 +38,8 @@ fn summary(body: &serde_json::Value) -> String {
 fn assert_replies_in_order(app: &TestApp, psid: &str, expected: &[&str]) {
     let got: Vec<String> = app.sent_to(psid).iter().map(summary).collect();
     assert_eq!(got.len(), expected.len(), "{psid} got {got:#?}");
-    for (got, expected) in got.iter().zip(expected) {
-        assert!(got.starts_with(expected), "{psid} got {got:?} where {expected:?} was due; all: {got:#?}");
+    for (one, expected) in got.iter().zip(expected) {
+        assert!(one.starts_with(expected), "{psid} got {one:?} where {expected:?} was due; all: {got:#?}");
     }
 }
 
