@@ -633,6 +633,21 @@ mod tests {
     }
 
     #[test]
+    fn the_example_states_the_default_limits_and_each_limit_has_its_variable() {
+        let example: Config = toml::from_str(EXAMPLE).unwrap();
+        assert_eq!(format!("{:?}", example.limits), format!("{:?}", LimitsConfig::default()));
+        let mut config = Config::default();
+        let unknown = config
+            .apply_env(env(&[
+                ("STATBOT_LIMITS_DECLINED_CARDS_PER_IP", "3"),
+                ("STATBOT_LIMITS_TRUST_FORWARDED_FOR", "true"),
+            ]))
+            .unwrap();
+        assert!(unknown.is_empty());
+        assert_eq!((config.limits.declined_cards_per_ip, config.limits.trust_forwarded_for), (3, true));
+    }
+
+    #[test]
     fn the_business_time_zone_takes_the_old_name_with_a_warning() {
         let mut config = Config::default();
         assert_eq!(config.time_zone(), "UTC");
