@@ -41,7 +41,10 @@ pub enum ApiError {
     Ambiguous(String),
     #[error("{0}")]
     NotConfigured(String),
-    #[error("the account is locked after too many failed logins")]
+    #[error(
+        "the account is locked after too many failed logins; try again in {}",
+        crate::auth::duration_words(*retry_after_secs, false)
+    )]
     Locked { retry_after_secs: i64 },
     /// A rate limit reached (429 `rate_limited`, with `Retry-After`).
     #[error(transparent)]

@@ -101,7 +101,9 @@ enum ViewFormat {
 }
 
 pub async fn run((mut config, warnings): (Config, Vec<ConfigWarning>), args: TeamArgs) -> Result<(), CliError> {
-    config.log.filter = "warn".into();
+    // The app says itself what a person needs to know (a wrong password, a lock): the failed
+    // logins' warnings are for a server's log, not for the screen.
+    config.log.filter = "warn,statbot::auth=error".into();
     crate::telemetry::init(&config.log);
     super::warn_config(&warnings);
     let Some(command) = args.command else {
