@@ -138,9 +138,10 @@ fn apply_byte_edit(bytes: &mut Vec<u8>, edit: &ByteEdit) {
 }
 
 /// `seed` with one to eight bytes flipped, inserted, deleted, repeated or cut off.
-pub fn mutated_bytes(seed: &'static [u8]) -> impl Strategy<Value = Vec<u8>> {
+pub fn mutated_bytes(seed: &[u8]) -> impl Strategy<Value = Vec<u8>> + use<> {
+    let seed = seed.to_vec();
     prop::collection::vec(byte_edit(), 1..8).prop_map(move |edits| {
-        let mut bytes = seed.to_vec();
+        let mut bytes = seed.clone();
         for edit in &edits {
             apply_byte_edit(&mut bytes, edit);
         }
@@ -150,7 +151,7 @@ pub fn mutated_bytes(seed: &'static [u8]) -> impl Strategy<Value = Vec<u8>> {
 
 /// `seed` damaged as bytes, then read back as text (invalid sequences become U+FFFD), for
 /// parsers that take `&str`.
-pub fn mutated_text(seed: &'static str) -> impl Strategy<Value = String> {
+pub fn mutated_text(seed: &str) -> impl Strategy<Value = String> + use<> {
     mutated_bytes(seed.as_bytes()).prop_map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
 }
 
@@ -236,7 +237,7 @@ fn parent<'v>(root: &'v mut Value, pointer: &str) -> Option<(&'v mut Value, Stri
 }
 
 /// `seed` (valid JSON) with one to six values replaced by odd fragments, removed or wrapped.
-pub fn mutated_json(seed: &'static str) -> impl Strategy<Value = String> {
+pub fn mutated_json(seed: &str) -> impl Strategy<Value = String> + use<> {
     let value: Value = serde_json::from_str(seed).expect("the seed is JSON");
     prop::collection::vec(json_edit(), 1..6).prop_map(move |edits| {
         let mut value = value.clone();
