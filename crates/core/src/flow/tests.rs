@@ -40,8 +40,11 @@ image = "https://example.com/a.png"
 text = "Bye!"
 "#;
 
+/// 512 cases, or `PROPTEST_CASES`; a failing case is kept as a regular test, not in a
+/// regressions file.
 fn config() -> ProptestConfig {
-    ProptestConfig::with_cases(std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(512))
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(512);
+    ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
 }
 
 /// What a parse may give: a flow, or errors naming the file and a line of it.
@@ -278,7 +281,8 @@ proptest! {
     ) {
         let (source, ids) = flow_source(&name, &suffixes[..steps.len()], &steps);
         let flow = check(&source)?;
-        prop_assert!(flow.is_some(), "{source}\n{}", Flow::parse(FILE, &source).err().map(|e| e.to_string()).unwrap_or_default());
+        let errors = Flow::parse(FILE, &source).err().map(|e| e.to_string()).unwrap_or_default();
+        prop_assert!(flow.is_some(), "{source}\n{errors}");
         let Some(flow) = flow else { unreachable!() };
         prop_assert_eq!(&flow.name, &name);
         prop_assert_eq!(&flow.entry, &ids[0]);
@@ -286,9 +290,13 @@ proptest! {
         for (step, generated) in flow.steps.values().zip(&steps) {
             let text = step.text.as_ref().map(|t| t.render(|_| None));
             prop_assert_eq!(text.as_deref(), Some(generated.text.as_str()));
-            let read: Vec<(&str, &str)> = step.choices.buttons().iter().map(|b| (b.title.as_str(), b.next.as_str())).collect();
-            let written: Vec<(&str, &str)> =
-                generated.buttons.iter().map(|(title, next)| (title.as_str(), ids[next.index(ids.len())].as_str())).collect();
+            let read: Vec<(&str, &str)> =
+                step.choices.buttons().iter().map(|b| (b.title.as_str(), b.next.as_str())).collect();
+            let written: Vec<(&str, &str)> = generated
+                .buttons
+                .iter()
+                .map(|(title, next)| (title.as_str(), ids[next.index(ids.len())].as_str()))
+                .collect();
             prop_assert_eq!(read, written);
             let quick = matches!(step.choices, Choices::QuickReplies(_));
             prop_assert_eq!(quick, generated.quick && !generated.buttons.is_empty());

@@ -339,7 +339,9 @@ mod properties {
         }
 
         #[test]
-        fn any_bytes_give_an_event_or_an_error(payload in prop_oneof![fuzz::any_bytes(), fuzz::any_text().prop_map(String::into_bytes)]) {
+        fn any_bytes_give_an_event_or_an_error(
+            payload in prop_oneof![fuzz::any_bytes(), fuzz::any_text().prop_map(String::into_bytes)],
+        ) {
             check(&payload)?;
         }
 

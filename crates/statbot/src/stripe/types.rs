@@ -268,6 +268,22 @@ mod properties {
         prop_oneof![fuzz::mutated_bytes(text.as_bytes()), fuzz::mutated_json(&text).prop_map(String::into_bytes)]
     }
 
+    /// Reads `bytes` as every object the sync reads, and converts what is read to rows.
+    fn read_any(bytes: &[u8]) {
+        if let Ok(page) = serde_json::from_slice::<ListPage<Charge>>(bytes) {
+            page.data.iter().for_each(|c| drop(c.to_row()));
+        }
+        if let Ok(refund) = serde_json::from_slice::<Refund>(bytes) {
+            drop(refund.to_row());
+        }
+        if let Ok(page) = serde_json::from_slice::<ListPage<Customer>>(bytes) {
+            page.data.iter().for_each(|c| drop(c.to_row()));
+        }
+        if let Ok(page) = serde_json::from_slice::<ListPage<Product>>(bytes) {
+            page.data.iter().for_each(|p| drop(p.to_row()));
+        }
+    }
+
     fn not_json(bytes: &[u8]) -> bool {
         serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_err()
     }
@@ -305,10 +321,7 @@ mod properties {
 
         #[test]
         fn any_bytes_are_read_or_refused(bytes in fuzz::any_bytes()) {
-            let _ = serde_json::from_slice::<ListPage<Charge>>(&bytes).map(|p| p.data.iter().map(Charge::to_row).count());
-            let _ = serde_json::from_slice::<Refund>(&bytes).map(|r| r.to_row());
-            let _ = serde_json::from_slice::<ListPage<Customer>>(&bytes).map(|p| p.data.iter().map(Customer::to_row).count());
-            let _ = serde_json::from_slice::<ListPage<Product>>(&bytes).map(|p| p.data.iter().map(Product::to_row).count());
+            read_any(&bytes);
         }
     }
 }
