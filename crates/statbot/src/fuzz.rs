@@ -80,6 +80,20 @@ pub fn tricky_text() -> impl Strategy<Value = String> {
     prop::collection::vec(char, 0..48).prop_map(|chars| chars.into_iter().collect())
 }
 
+/// Any day, the ends of the calendar (years -9999 and 9999) included.
+pub fn any_day() -> impl Strategy<Value = jiff::civil::Date> {
+    use jiff::civil::Date;
+    let day = |(year, month, day): (i16, i8, i8)| {
+        Date::new(year, month, day).unwrap_or_else(|_| Date::new(year, month, 28).unwrap_or(Date::MIN))
+    };
+    prop_oneof![
+        Just(Date::MIN),
+        Just(Date::MAX),
+        (2000i16..2100, 1i8..=12, 1i8..=31).prop_map(day),
+        (-9999i16..=9999, 1i8..=12, 1i8..=31).prop_map(day),
+    ]
+}
+
 /// One way of damaging bytes.
 #[derive(Debug, Clone)]
 enum ByteEdit {
