@@ -118,14 +118,23 @@ fn check(files: &Files, parsed: Result<ParsedDataset, ParseError>, asked: &str) 
     Ok(())
 }
 
-/// A generated table: unique keys, a text column, an integer column and a decimal column,
-/// any of whose cells may be empty.
+/// A generated row: a unique key, a text, and an integer and a decimal (whole part and
+/// thousandths), either of which may be left empty.
 #[derive(Debug, Clone)]
-struct Table {
-    rows: Vec<(String, String, Option<i64>, Option<(i32, u16)>)>,
+struct Row {
+    key: String,
+    text: String,
+    integer: Option<i64>,
+    decimal: Option<(i32, u16)>,
 }
 
-fn table() -> impl Strategy<Value = Table> {
+impl Row {
+    fn decimal_text(&self) -> Option<String> {
+        self.decimal.map(|(whole, thousandths)| format!("{whole}.{thousandths:03}"))
+    }
+}
+
+fn table() -> impl Strategy<Value = Vec<Row>> {
     let cell = || "\\PC{0,24}";
     let row = (
         cell(),
@@ -134,22 +143,24 @@ fn table() -> impl Strategy<Value = Table> {
         proptest::option::weighted(0.9, (any::<i32>(), 1u16..1000)),
     );
     prop::collection::vec(row, 1..24).prop_map(|rows| {
-        let rows = rows
-            .into_iter()
+        rows.into_iter()
             .enumerate()
-            .map(|(i, (key, text, integer, number))| (format!("k{i}-{key}"), format!("t{text}"), integer, number))
-            .collect();
-        Table { rows }
+            .map(|(i, (key, text, integer, decimal))| Row {
+                key: format!("k{i}-{key}"),
+                text: format!("t{text}"),
+                integer,
+                decimal,
+            })
+            .collect()
     })
 }
 
-fn write_csv(table: &Table) -> String {
+fn write_csv(table: &[Row]) -> String {
     let mut writer = ::csv::Writer::from_writer(Vec::new());
     writer.write_record(["key", "text", "integer", "number"]).unwrap();
-    for (key, text, integer, number) in &table.rows {
-        let integer = integer.map(|n| n.to_string()).unwrap_or_default();
-        let number = number.map(|(whole, part)| format!("{whole}.{part:03}")).unwrap_or_default();
-        writer.write_record([key.as_str(), text, &integer, &number]).unwrap();
+    for row in table {
+        let integer = row.integer.map(|n| n.to_string()).unwrap_or_default();
+        writer.write_record([&row.key, &row.text, &integer, &row.decimal_text().unwrap_or_default()]).unwrap();
     }
     String::from_utf8(writer.into_inner().unwrap()).unwrap()
 }
@@ -182,16 +193,16 @@ proptest! {
         let files = towns(data, String::new(), String::new(), String::new());
         check(&files, Ok(set.clone()), &asked)?;
         let kinds: Vec<ColumnKind> = set.meta.columns.iter().map(|c| c.kind).collect();
-        let all_empty = |f: fn(&(String, String, Option<i64>, Option<(i32, u16)>)) -> bool| table.rows.iter().all(f);
-        let integer = if all_empty(|r| r.2.is_none()) { ColumnKind::Text } else { ColumnKind::Integer };
-        let number = if all_empty(|r| r.3.is_none()) { ColumnKind::Text } else { ColumnKind::Number };
+        let kind_of = |any: bool, kind| if any { kind } else { ColumnKind::Text };
+        let integer = kind_of(table.iter().any(|r| r.integer.is_some()), ColumnKind::Integer);
+        let number = kind_of(table.iter().any(|r| r.decimal.is_some()), ColumnKind::Number);
         prop_assert_eq!(kinds, vec![ColumnKind::Text, ColumnKind::Text, integer, number]);
-        for (row, (key, text, int, num)) in set.rows.iter().zip(&table.rows) {
-            prop_assert_eq!(&row.label, key.trim());
-            prop_assert_eq!(&row.values[1], &Value::from(text.trim()));
-            prop_assert_eq!(&row.values[2], &int.map_or(Value::Null, Value::from));
-            let num = num.map(|(whole, part)| format!("{whole}.{part:03}").parse::<f64>().unwrap());
-            prop_assert_eq!(&row.values[3], &num.map_or(Value::Null, Value::from));
+        for (read, row) in set.rows.iter().zip(&table) {
+            prop_assert_eq!(&read.label, row.key.trim());
+            prop_assert_eq!(&read.values[1], &Value::from(row.text.trim()));
+            prop_assert_eq!(&read.values[2], &row.integer.map_or(Value::Null, Value::from));
+            let decimal = row.decimal_text().map(|text| text.parse::<f64>().unwrap());
+            prop_assert_eq!(&read.values[3], &decimal.map_or(Value::Null, Value::from));
         }
     }
 }
