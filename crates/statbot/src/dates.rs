@@ -111,3 +111,87 @@ mod tests {
         assert!(DayRange::new(date(2000, 1, 1), today).unwrap_err().contains("at most"));
     }
 }
+
+/// Property tests: any text and any day as today (from year -9999 to 9999) give a day or a
+/// sentence, never a panic; a day written back reads as itself; a range read is ordered and at
+/// most [`MAX_DAYS`] long.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::fuzz;
+    use proptest::prelude::*;
+
+    /// Texts people and scripts type for a day: any text, words, and numbers shaped like a date
+    /// that may not be one (month 13, day 0, year 0 or 10000).
+    fn day_text() -> impl Strategy<Value = String> {
+        let words = prop::sample::select(vec!["today", " Today ", "YESTERDAY", "yesterday\n", "tomorrow", ""]);
+        prop_oneof![
+            fuzz::any_text(),
+            words.prop_map(str::to_owned),
+            (-99_999i32..99_999, 0u8..100, 0u8..100).prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")),
+            fuzz::any_day().prop_map(|d| d.to_string()),
+        ]
+    }
+
+    fn days(range: DayRange) -> i64 {
+        crate::sales::periods::length(range)
+    }
+
+    proptest! {
+        #![proptest_config(fuzz::config(512))]
+
+        #[test]
+        fn any_text_gives_a_day_or_a_sentence(text in day_text(), today in fuzz::any_day()) {
+            match parse_day(&text, today) {
+                Ok(day) => {
+                    let word = text.trim().to_ascii_lowercase();
+                    if word == "today" {
+                        prop_assert_eq!(day, today);
+                    } else if word != "yesterday" {
+                        prop_assert_eq!(parse_day(&day.to_string(), today), Ok(day));
+                    }
+                }
+                Err(e) => prop_assert!(e.contains("is not a date"), "{e}"),
+            }
+            if let Ok(day) = parse_recordable_day(&text, today) {
+                prop_assert!(day <= today);
+            }
+        }
+
+        #[test]
+        fn a_day_written_back_reads_as_itself(day in fuzz::any_day(), today in fuzz::any_day()) {
+            prop_assert_eq!(parse_day(&day.to_string(), today), Ok(day));
+        }
+
+        #[test]
+        fn a_range_read_is_ordered_and_bounded(
+            from in proptest::option::of(day_text()),
+            to in proptest::option::of(day_text()),
+            extra in proptest::option::of(prop_oneof![0i64..MAX_DAYS + 2, any::<i64>()]),
+            today in fuzz::any_day(),
+        ) {
+            if let Ok(range) = DayRange::parse(from.as_deref(), to.as_deref(), extra, today) {
+                prop_assert!(range.from <= range.to);
+                prop_assert!(days(range) <= MAX_DAYS, "{range:?}");
+                if let (Some(from), None, Some(extra)) = (&from, &to, extra) {
+                    prop_assert_eq!(parse_day(from, today), Ok(range.from));
+                    prop_assert_eq!(days(range), extra + 1);
+                }
+            }
+        }
+
+        #[test]
+        fn a_start_and_extra_days_make_that_many_days(
+            start in fuzz::any_day(),
+            extra in prop_oneof![-2i64..MAX_DAYS + 2, any::<i64>()],
+        ) {
+            match DayRange::starting(start, extra) {
+                Ok(range) => {
+                    prop_assert_eq!(range.from, start);
+                    prop_assert_eq!(days(range), extra + 1);
+                }
+                Err(e) => prop_assert!(!(0..MAX_DAYS).contains(&extra) || e.contains("9999"), "{e}"),
+            }
+        }
+    }
+}

@@ -26,6 +26,8 @@ pub mod datasets;
 pub mod dates;
 pub mod engine;
 pub mod funnels;
+#[cfg(test)]
+mod fuzz;
 pub mod http;
 pub mod limits;
 pub mod local_server;

@@ -4,6 +4,8 @@
 
 mod error;
 mod file;
+#[cfg(test)]
+mod tests;
 mod validate;
 
 pub use error::{FlowError, FlowErrors};

@@ -135,6 +135,7 @@ fn read_records(
             message: format!("column {} has no name", blank + 1),
         });
     }
+    check_no_nul(file, 1, header.iter().map(String::as_str))?;
     let mut seen = HashMap::new();
     for (i, name) in header.iter().enumerate() {
         if let Some(first) = seen.insert(name.as_str(), i) {
@@ -164,6 +165,7 @@ fn read_records(
                 message: format!("{} fields, but the header has {}", record.len(), header.len()),
             });
         }
+        check_no_nul(file, line, record.iter())?;
         records.push((line, record.iter().map(|f| f.trim().to_owned()).collect()));
         if (records.len() as u64).is_multiple_of(PROGRESS_EVERY) {
             progress(record.position().map_or(0, |p| p.byte()));
@@ -173,6 +175,19 @@ fn read_records(
         return Err(ParseError::File { file: file.into(), message: "there are no rows under the header".into() });
     }
     Ok((header, records))
+}
+
+/// A NUL is no part of text a person wrote (the file is binary or damaged), and PostgreSQL
+/// cannot store one: refused here, with its line, on every database alike.
+fn check_no_nul<'a>(file: &str, line: u64, mut fields: impl Iterator<Item = &'a str>) -> Result<(), ParseError> {
+    match fields.position(|f| f.contains('\0')) {
+        Some(i) => Err(ParseError::Line {
+            file: file.into(),
+            line,
+            message: format!("field {} holds a NUL character: is this a text file?", i + 1),
+        }),
+        None => Ok(()),
+    }
 }
 
 fn csv_error(file: &str, error: &csv::Error) -> ParseError {
@@ -458,6 +473,22 @@ mod tests {
         assert!(bad_utf8.to_string().starts_with("towns.csv line 2: not valid UTF-8"), "{bad_utf8}");
     }
 
+    /// Found by the bad-CSV integration test on PostgreSQL: a NUL in a cell was read, then the
+    /// store refused it with the database's words (`invalid byte sequence for encoding "UTF8":
+    /// 0x00`), while SQLite stored it. Now it is refused as a bad file everywhere.
+    #[test]
+    fn a_nul_character_is_refused_with_its_line() {
+        let in_a_cell = parse_text(source("city"), "city,people\nAustin,1\nDen\0ver,2\n").unwrap_err();
+        assert_eq!(in_a_cell.to_string(), "towns.csv line 3: field 1 holds a NUL character: is this a text file?");
+        let in_the_header = parse_text(source("city"), "city,peo\0ple\nAustin,1\n").unwrap_err();
+        assert!(in_the_header.to_string().starts_with("towns.csv line 1: field 2 holds a NUL"), "{in_the_header}");
+        let mut src = source("city");
+        src.aliases = Some(("towns.aliases.csv", "label,alias\nAustin,A\0TX\n"));
+        assert!(
+            parse_text(src, "city,people\nAustin,1\n").unwrap_err().to_string().starts_with("towns.aliases.csv line 2")
+        );
+    }
+
     #[test]
     fn sidecars_add_units_synonyms_and_aliases() {
         let mut src = source("city");
@@ -507,3 +538,6 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties;

@@ -87,9 +87,11 @@ pub fn split(range: DayRange, period: Period) -> Vec<DayRange> {
     let mut out = Vec::new();
     let mut start = period.start_of(range.from);
     while start <= range.to {
-        let Some(next) = period.next(start) else { break };
-        let last = next.yesterday().unwrap_or(next);
+        // The calendar's last period has no next one: it runs to the range's end.
+        let next = period.next(start);
+        let last = next.and_then(|next| next.yesterday().ok()).unwrap_or(Date::MAX);
         out.push(DayRange { from: start.max(range.from), to: last.min(range.to) });
+        let Some(next) = next else { break };
         start = next;
     }
     out
@@ -132,6 +134,19 @@ mod tests {
         assert_eq!(months.len(), 3);
         assert_eq!(months[1], range(date(2026, 2, 1), date(2026, 2, 28)));
         assert_eq!(split(range(date(2026, 3, 1), date(2026, 3, 3)), Period::Day).len(), 3);
+    }
+
+    /// Found by the date properties (`sales::when`): the last period of the calendar (the day,
+    /// week or month ending 9999-12-31) was left out, as it has no next period.
+    #[test]
+    fn the_calendar_s_last_period_is_kept() {
+        let end = range(date(9999, 12, 30), date(9999, 12, 31));
+        assert_eq!(
+            split(end, Period::Day),
+            [range(date(9999, 12, 30), date(9999, 12, 30)), range(date(9999, 12, 31), date(9999, 12, 31))]
+        );
+        assert_eq!(split(end, Period::Week), [end]);
+        assert_eq!(split(end, Period::Month), [end]);
     }
 
     #[test]

@@ -267,3 +267,96 @@ mod tests {
         assert_eq!(previous_text(range(date(2026, 3, 1), date(2026, 3, 31))), "the 31 days before");
     }
 }
+
+/// Property tests: any question on any day as today gives a range or a sentence, never a
+/// panic; a range read stops by today, is said back in words, cuts into days, weeks and months
+/// that cover it exactly, and has a previous range just before it.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::dates::MAX_DAYS;
+    use crate::fuzz;
+    use crate::sales::periods::{self, Period};
+    use proptest::prelude::*;
+
+    /// Questions with date phrases in them, whole or cut, among any text.
+    fn question() -> impl Strategy<Value = String> {
+        let phrases = prop::sample::select(vec![
+            "revenue today",
+            "sales yesterday",
+            "last week",
+            "this month",
+            "in March",
+            "March 2026",
+            "2026-03",
+            "last 30 days",
+            "since March 3",
+            "Q3",
+            "between 2026-01-01 and 2025-12-31",
+            "sales 1990 to 2026",
+            "revenue in 9999",
+            "in -5",
+            "last 99999999999999999999 days",
+            "the last 0 days",
+            "from Dec 31 to Jan 1",
+        ]);
+        prop_oneof![
+            fuzz::any_text(),
+            (phrases, fuzz::any_text()).prop_map(|(phrase, noise)| format!("{phrase} {noise}")),
+            (prop::collection::vec(
+                prop::sample::select(vec![
+                    "last", "this", "next", "since", "between", "and", "to", "in", "March", "Dec", "2026", "31", "-",
+                    "days", "weeks", "Q4", "0"
+                ]),
+                0..8
+            ))
+            .prop_map(|words| words.join(" ")),
+        ]
+    }
+
+    /// Checks what is said of a valid range, and how it is cut.
+    fn check_range(range: DayRange, today: Date) -> Result<(), TestCaseError> {
+        prop_assert!(!describe(range, today).is_empty());
+        prop_assert!(!previous_text(range).is_empty());
+        for period in [Period::Day, Period::Week, Period::Month] {
+            let parts = periods::split(range, period);
+            prop_assert_eq!(parts.first().map(|p| p.from), Some(range.from));
+            prop_assert_eq!(parts.last().map(|p| p.to), Some(range.to));
+            for pair in parts.windows(2) {
+                prop_assert_eq!(pair[0].to.tomorrow().ok(), Some(pair[1].from));
+            }
+        }
+        let previous = periods::previous(range);
+        prop_assert!(previous.from <= previous.to && (previous.to < range.from || range.from == Date::MIN));
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(fuzz::config(512))]
+
+        #[test]
+        fn any_question_gives_a_range_or_a_sentence(text in question(), today in fuzz::any_day()) {
+            match range_in(&text, today) {
+                Ok(Some(range)) => {
+                    prop_assert!(range.from <= range.to && range.to <= today, "{range:?}");
+                    prop_assert!(periods::length(range) <= MAX_DAYS);
+                    check_range(range, today)?;
+                }
+                Ok(None) => {}
+                Err(e) => prop_assert!(e.ends_with('.'), "{e}"),
+            }
+        }
+
+        #[test]
+        fn any_range_is_said_and_cut(from in fuzz::any_day(), extra in 0i64..MAX_DAYS, today in fuzz::any_day()) {
+            if let Ok(range) = DayRange::starting(from, extra) {
+                check_range(range, today)?;
+            }
+            for preset in Preset::ALL {
+                let range = preset.range(today);
+                prop_assert!(range.from <= range.to);
+                check_range(range, today)?;
+            }
+        }
+    }
+}

@@ -69,15 +69,18 @@ pub fn verify(
     if !signatures.iter().any(|sig| expected.clone().verify_slice(sig).is_ok()) {
         return Err(SignatureError::Mismatch);
     }
-    let age_secs = now - timestamp;
-    if age_secs.abs() > tolerance_secs {
+    // The signed timestamp may be any i64 (`t=-9223372036854775808`): `now - timestamp` is
+    // taken in i128, where it cannot overflow.
+    let age = i128::from(now) - i128::from(timestamp);
+    if age.abs() > i128::from(tolerance_secs) {
+        let age_secs = now.saturating_sub(timestamp);
         return Err(SignatureError::Stale { age_secs, tolerance_secs });
     }
     Ok(())
 }
 
 #[derive(Deserialize)]
-struct Event {
+struct RawEvent {
     id: String,
     #[serde(rename = "type")]
     kind: String,
@@ -87,6 +90,29 @@ struct Event {
 #[derive(Deserialize)]
 struct EventData {
     object: serde_json::Value,
+}
+
+/// A verified delivery's event as read: its id and type, and the charge it carries when it is
+/// one of the charge events that move orders.
+#[derive(Debug)]
+pub struct Event {
+    pub id: String,
+    pub kind: String,
+    pub charge: Option<Charge>,
+}
+
+/// Reads an event's JSON; the error says what is wrong with it ([`ShopError::Invalid`]).
+pub fn parse_event(payload: &[u8]) -> Result<Event, ShopError> {
+    let raw: RawEvent =
+        serde_json::from_slice(payload).map_err(|e| ShopError::Invalid(format!("the event is not valid JSON: {e}")))?;
+    let charge = match raw.kind.as_str() {
+        "charge.succeeded" | "charge.failed" | "charge.refunded" => Some(
+            serde_json::from_value(raw.data.object)
+                .map_err(|e| ShopError::Invalid(format!("the event's charge is unreadable: {e}")))?,
+        ),
+        _ => None,
+    };
+    Ok(Event { id: raw.id, kind: raw.kind, charge })
 }
 
 /// What a delivery did.
@@ -113,28 +139,23 @@ impl Shop {
             tracing::warn!(error = %e, "Stripe webhook refused");
             ShopError::BadSignature(e.to_string())
         })?;
-        let event: Event = serde_json::from_slice(payload)
-            .map_err(|e| ShopError::Invalid(format!("the event is not valid JSON: {e}")))?;
-        let (settle, charge) = match event.kind.as_str() {
-            "charge.succeeded" | "charge.failed" | "charge.refunded" => {
-                let charge: Charge = serde_json::from_value(event.data.object)
-                    .map_err(|e| ShopError::Invalid(format!("the event's charge is unreadable: {e}")))?;
-                (self.settlement_for(&event.kind, &charge).await?, Some(charge))
-            }
-            _ => (None, None),
+        let Event { id, kind, charge } = parse_event(payload)?;
+        let settle = match &charge {
+            Some(charge) => self.settlement_for(&kind, charge).await?,
+            None => None,
         };
         let order_id = settle.as_ref().map(|(id, _)| *id);
         let fresh = self
             .store
             .record_stripe_event(
-                &event.id,
-                &event.kind,
+                &id,
+                &kind,
                 settle.as_ref().map(|(id, s)| (*id, s)),
                 charge.map(|c| c.to_row()).as_ref(),
             )
             .await?;
-        tracing::info!(event = %event.id, kind = %event.kind, ?order_id, duplicate = !fresh, "Stripe webhook event");
-        Ok(Handled { event_id: event.id, duplicate: !fresh, order_id })
+        tracing::info!(event = %id, %kind, ?order_id, duplicate = !fresh, "Stripe webhook event");
+        Ok(Handled { event_id: id, duplicate: !fresh, order_id })
     }
 
     /// The order a charge event is about, and what it changes.
@@ -201,5 +222,174 @@ mod tests {
         assert_eq!(verify(SECRET, None, b"{}", NOW, 300), Err(SignatureError::Missing));
         assert_eq!(verify(SECRET, Some("v1=00"), b"{}", NOW, 300), Err(SignatureError::Malformed));
         assert_eq!(verify(SECRET, Some(&format!("t={NOW}")), b"{}", NOW, 300), Err(SignatureError::Malformed));
+    }
+
+    /// Found by the property below: `now - timestamp` overflowed (a panic in debug builds) for
+    /// a signature made at the most negative timestamp.
+    #[test]
+    fn a_signature_from_the_far_past_or_future_is_stale_not_an_overflow() {
+        for (signed_at, now) in [(i64::MIN, NOW), (i64::MAX, -NOW)] {
+            let header = sign(SECRET, signed_at, b"{}");
+            for tolerance in [300, i64::MAX] {
+                let outcome = verify(SECRET, Some(&header), b"{}", now, tolerance);
+                assert!(matches!(outcome, Err(SignatureError::Stale { .. })), "{signed_at}: {outcome:?}");
+            }
+        }
+        let header = sign(SECRET, i64::MIN, b"{}");
+        assert_eq!(verify(SECRET, Some(&header), b"{}", -1, i64::MAX), Ok(()), "exactly i64::MAX seconds old");
+    }
+}
+
+/// Property tests: any `Stripe-Signature` header and any payload are refused without a panic,
+/// a signed payload verifies exactly within the tolerance at any clock, and random or damaged
+/// events (the testdata is written from Stripe's published event and charge shapes, with
+/// made-up ids) give an event or [`ShopError::Invalid`].
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::fuzz;
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    const EVENTS: [&str; 5] = [
+        include_str!("testdata/event-charge-succeeded.json"),
+        include_str!("testdata/event-charge-refunded.json"),
+        include_str!("testdata/event-charge-failed.json"),
+        include_str!("testdata/event-customer-created.json"),
+        include_str!("testdata/event-charge-dispute-created.json"),
+    ];
+
+    /// Seconds since the epoch: any, or around now.
+    fn instant() -> impl Strategy<Value = i64> {
+        prop_oneof![any::<i64>(), 1_700_000_000i64..1_900_000_000, Just(i64::MIN), Just(i64::MAX), Just(0)]
+    }
+
+    fn header() -> impl Strategy<Value = String> {
+        let part = prop_oneof![
+            fuzz::any_text(),
+            any::<i64>().prop_map(|t| format!("t={t}")),
+            prop::collection::vec(any::<u8>(), 0..40).prop_map(|sig| format!("v1={}", hex::encode(sig))),
+            fuzz::any_text().prop_map(|v| format!("v1={v}")),
+        ];
+        prop::collection::vec(part, 0..5).prop_map(|parts| parts.join(","))
+    }
+
+    fn damaged_event() -> impl Strategy<Value = Vec<u8>> {
+        let strategies: Vec<BoxedStrategy<Vec<u8>>> = EVENTS
+            .iter()
+            .flat_map(|&event| {
+                [
+                    fuzz::mutated_bytes(event.as_bytes()).boxed(),
+                    fuzz::mutated_json(event).prop_map(String::into_bytes).boxed(),
+                ]
+            })
+            .collect();
+        proptest::strategy::Union::new(strategies)
+    }
+
+    fn check(payload: &[u8]) -> Result<(), TestCaseError> {
+        let parsed = parse_event(payload);
+        if serde_json::from_slice::<serde::de::IgnoredAny>(payload).is_err() {
+            prop_assert!(matches!(parsed, Err(ShopError::Invalid(_))), "not JSON, yet {parsed:?}");
+        }
+        match parsed {
+            Ok(event) => {
+                let acted_on = matches!(event.kind.as_str(), "charge.succeeded" | "charge.failed" | "charge.refunded");
+                prop_assert_eq!(event.charge.is_some(), acted_on, "{}", event.kind);
+                if let Some(charge) = event.charge {
+                    let row = charge.to_row();
+                    prop_assert_eq!(row.currency, charge.currency.to_ascii_lowercase());
+                }
+            }
+            Err(ShopError::Invalid(message)) => prop_assert!(!message.is_empty()),
+            Err(other) => prop_assert!(false, "not a typed parse error: {other:?}"),
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(fuzz::config(512))]
+
+        #[test]
+        fn any_header_is_refused_without_panicking(
+            header in proptest::option::of(header()),
+            payload in fuzz::any_bytes(),
+            now in instant(),
+            tolerance in any::<i64>(),
+        ) {
+            let outcome = verify("whsec_test", header.as_deref(), &payload, now, tolerance);
+            prop_assert!(outcome.is_err(), "a random header matched: {header:?}");
+        }
+
+        #[test]
+        fn a_signed_payload_verifies_exactly_within_the_tolerance(
+            secret in fuzz::any_text(),
+            payload in fuzz::any_bytes(),
+            signed_at in instant(),
+            now in instant(),
+            tolerance in prop_oneof![0i64..1000, any::<i64>()],
+        ) {
+            let header = sign(&secret, signed_at, &payload);
+            let fresh = (i128::from(now) - i128::from(signed_at)).abs() <= i128::from(tolerance);
+            match verify(&secret, Some(&header), &payload, now, tolerance) {
+                Ok(()) => prop_assert!(fresh),
+                Err(SignatureError::Stale { .. }) => prop_assert!(!fresh),
+                Err(other) => prop_assert!(false, "{other}"),
+            }
+        }
+
+        #[test]
+        fn any_bytes_give_an_event_or_an_error(
+            payload in prop_oneof![fuzz::any_bytes(), fuzz::any_text().prop_map(String::into_bytes)],
+        ) {
+            check(&payload)?;
+        }
+
+        #[test]
+        fn damaged_events_give_an_event_or_an_error(payload in damaged_event()) {
+            check(&payload)?;
+        }
+
+        #[test]
+        fn a_charge_event_gives_back_its_charge(
+            id in fuzz::any_text(),
+            kind in prop::sample::select(vec!["charge.succeeded", "charge.failed", "charge.refunded"]),
+            charge_id in fuzz::any_text(),
+            amount in any::<i64>(),
+            amount_refunded in any::<i64>(),
+            currency in fuzz::any_text(),
+            metadata in prop::collection::btree_map(fuzz::any_text(), fuzz::any_text(), 0..4),
+            created in any::<i64>(),
+        ) {
+            let payload = json!({
+                "id": id,
+                "object": "event",
+                "type": kind,
+                "data": { "object": {
+                    "id": charge_id, "object": "charge", "amount": amount, "amount_refunded": amount_refunded,
+                    "currency": currency, "status": "succeeded", "metadata": metadata, "created": created,
+                }},
+            });
+            let event = parse_event(payload.to_string().as_bytes());
+            prop_assert!(event.is_ok(), "{event:?}");
+            let Ok(event) = event else { unreachable!() };
+            prop_assert_eq!((&event.id, event.kind.as_str()), (&id, kind));
+            let row = event.charge.map(|c| c.to_row());
+            let row = row.as_ref().map(|r| (r.id.as_str(), r.amount, r.amount_refunded, r.created));
+            prop_assert_eq!(row, Some((charge_id.as_str(), amount, amount_refunded, created)));
+        }
+    }
+
+    #[test]
+    fn a_real_charge_event_is_read() {
+        let event = parse_event(EVENTS[0].as_bytes()).unwrap();
+        assert_eq!((event.id.as_str(), event.kind.as_str()), ("evt_3QxYz1LkdIwHu7ix0b8rT2Qa", "charge.succeeded"));
+        let charge = event.charge.unwrap();
+        assert_eq!((charge.amount, charge.metadata.get("order_id").map(String::as_str)), (2850, Some("17")));
+        let refunded = parse_event(EVENTS[1].as_bytes()).unwrap().charge.unwrap().to_row();
+        assert_eq!((refunded.amount_refunded, refunded.customer.as_deref()), (450, Some("cus_R4m8Hq2LkdIwHu")));
+        assert!(parse_event(EVENTS[3].as_bytes()).unwrap().charge.is_none());
+        let json: Value = serde_json::from_str(EVENTS[4]).unwrap();
+        assert_eq!(json["type"], "charge.dispute.created");
     }
 }

@@ -183,3 +183,53 @@ mod tests {
         assert!(!valid_id(""));
     }
 }
+
+/// Property tests: events from `/v1/events` (the shop's webhook testdata), damaged byte by byte
+/// and value by value, are read or refused without a panic, and a charge's own event names it.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::fuzz;
+    use proptest::prelude::*;
+
+    const EVENTS: [&str; 3] = [
+        include_str!("../shop/testdata/event-charge-refunded.json"),
+        include_str!("../shop/testdata/event-charge-dispute-created.json"),
+        include_str!("../shop/testdata/event-customer-created.json"),
+    ];
+
+    fn damaged_event() -> impl Strategy<Value = Vec<u8>> {
+        let strategies: Vec<BoxedStrategy<Vec<u8>>> = EVENTS
+            .iter()
+            .flat_map(|&event| {
+                [
+                    fuzz::mutated_bytes(event.as_bytes()).boxed(),
+                    fuzz::mutated_json(event).prop_map(String::into_bytes).boxed(),
+                ]
+            })
+            .collect();
+        proptest::strategy::Union::new(strategies)
+    }
+
+    proptest! {
+        #![proptest_config(fuzz::config(256))]
+
+        #[test]
+        fn damaged_events_are_read_or_refused(event in damaged_event()) {
+            let Ok(event) = serde_json::from_slice::<Event>(&event) else { return Ok(()) };
+            let about_charges = event.kind.starts_with("charge.") || event.kind.starts_with("refund.");
+            match event.charge() {
+                Some(id) => {
+                    prop_assert!(about_charges, "{}", event.kind);
+                    let object = &event.data.object;
+                    let own = object.object.as_deref() == Some("charge") && object.id.as_deref() == Some(id);
+                    prop_assert!(own || object.charge.as_ref().map(Expandable::id) == Some(id));
+                }
+                None => {
+                    let own = event.data.object.object.as_deref() == Some("charge") && event.data.object.id.is_some();
+                    prop_assert!(!(about_charges && own), "{}", event.kind);
+                }
+            }
+        }
+    }
+}

@@ -227,3 +227,101 @@ mod tests {
         assert_eq!(refund.expanded_charge().map(|c| c.amount_refunded), Some(500));
     }
 }
+
+/// Property tests: lists, charges and refunds as Stripe sends them (the shop's webhook
+/// testdata), damaged byte by byte and value by value, are read or refused, never a panic, and
+/// whatever is read converts to rows.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::fuzz;
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    fn object_of(event: &str) -> Value {
+        let event: Value = serde_json::from_str(event).expect("testdata is JSON");
+        event["data"]["object"].clone()
+    }
+
+    fn charges() -> Value {
+        json!({
+            "object": "list",
+            "data": [
+                object_of(include_str!("../shop/testdata/event-charge-succeeded.json")),
+                object_of(include_str!("../shop/testdata/event-charge-refunded.json")),
+                object_of(include_str!("../shop/testdata/event-charge-failed.json")),
+            ],
+            "has_more": true,
+            "url": "/v1/charges",
+        })
+    }
+
+    fn refund() -> Value {
+        let mut refund =
+            object_of(include_str!("../shop/testdata/event-charge-refunded.json"))["refunds"]["data"][0].clone();
+        refund["charge"] = object_of(include_str!("../shop/testdata/event-charge-succeeded.json"));
+        refund
+    }
+
+    fn damaged(seed: &Value) -> impl Strategy<Value = Vec<u8>> + use<> {
+        let text = seed.to_string();
+        prop_oneof![fuzz::mutated_bytes(text.as_bytes()), fuzz::mutated_json(&text).prop_map(String::into_bytes)]
+    }
+
+    /// Reads `bytes` as every object the sync reads, and converts what is read to rows.
+    fn read_any(bytes: &[u8]) {
+        if let Ok(page) = serde_json::from_slice::<ListPage<Charge>>(bytes) {
+            page.data.iter().for_each(|c| drop(c.to_row()));
+        }
+        if let Ok(refund) = serde_json::from_slice::<Refund>(bytes) {
+            drop(refund.to_row());
+        }
+        if let Ok(page) = serde_json::from_slice::<ListPage<Customer>>(bytes) {
+            page.data.iter().for_each(|c| drop(c.to_row()));
+        }
+        if let Ok(page) = serde_json::from_slice::<ListPage<Product>>(bytes) {
+            page.data.iter().for_each(|p| drop(p.to_row()));
+        }
+    }
+
+    fn not_json(bytes: &[u8]) -> bool {
+        serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_err()
+    }
+
+    proptest! {
+        #![proptest_config(fuzz::config(256))]
+
+        #[test]
+        fn damaged_lists_of_charges_are_read_or_refused(page in damaged(&charges())) {
+            match serde_json::from_slice::<ListPage<Charge>>(&page) {
+                Ok(read) => {
+                    prop_assert!(!not_json(&page));
+                    for charge in &read.data {
+                        let row = charge.to_row();
+                        prop_assert_eq!(&row.id, &charge.id);
+                        prop_assert_eq!(row.customer.as_deref(), charge.customer.as_ref().map(Expandable::id));
+                        prop_assert!(serde_json::from_str::<BTreeMap<String, String>>(&row.metadata).is_ok());
+                    }
+                }
+                Err(e) => prop_assert!(!e.to_string().is_empty()),
+            }
+        }
+
+        #[test]
+        fn damaged_refunds_are_read_or_refused(refund in damaged(&refund())) {
+            if let Ok(read) = serde_json::from_slice::<Refund>(&refund) {
+                prop_assert!(!not_json(&refund));
+                let row = read.to_row();
+                prop_assert_eq!(row.charge.as_deref(), read.charge.as_ref().map(Expandable::id));
+                if let Some(charge) = read.expanded_charge() {
+                    prop_assert_eq!(charge.to_row().id, row.charge.unwrap_or_default());
+                }
+            }
+        }
+
+        #[test]
+        fn any_bytes_are_read_or_refused(bytes in fuzz::any_bytes()) {
+            read_any(&bytes);
+        }
+    }
+}

@@ -97,3 +97,107 @@ mod tests {
         assert!(check(&d, &json).unwrap_err().contains("whole number"));
     }
 }
+
+/// Property tests: any `key=value` arguments and any figures, typed or as JSON numbers, against
+/// the default definition or any definition that parses, give stored values or a sentence,
+/// never a panic; a definition (JSON or TOML, random or damaged) parses only when valid, and
+/// reads back as itself.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::fuzz;
+    use proptest::prelude::*;
+
+    fn key() -> impl Strategy<Value = String> {
+        let known = TeamDefinition::default()
+            .metrics
+            .iter()
+            .map(|m| m.key.clone())
+            .chain(TeamDefinition::default().ratios.iter().map(|r| r.key.clone()))
+            .collect::<Vec<_>>();
+        prop_oneof![
+            3 => prop::sample::select(known),
+            1 => prop::sample::select(known_upper()),
+            1 => fuzz::any_text(),
+        ]
+    }
+
+    fn known_upper() -> Vec<String> {
+        TeamDefinition::default().metrics.iter().map(|m| m.key.to_uppercase()).collect()
+    }
+
+    fn given() -> impl Strategy<Value = Given> {
+        prop_oneof![
+            fuzz::any_text().prop_map(Given::Text),
+            prop::sample::select(vec!["40", "96%", "1h 30m", "-3", "4.5", "1,200", ""])
+                .prop_map(|t| Given::Text(t.into())),
+            any::<f64>().prop_map(Given::Number),
+            (0u32..200).prop_map(|n| Given::Number(f64::from(n) / 2.0)),
+        ]
+    }
+
+    fn definition_text() -> impl Strategy<Value = String> {
+        let json = serde_json::to_string_pretty(&TeamDefinition::default()).expect("a definition serialises");
+        let toml = toml::to_string(&TeamDefinition::default()).expect("a definition serialises");
+        prop_oneof![fuzz::any_text(), fuzz::mutated_json(&json), fuzz::mutated_text(&json), fuzz::mutated_text(&toml),]
+    }
+
+    fn check_figures(definition: &TeamDefinition, given: &[(String, Given)]) -> Result<(), TestCaseError> {
+        match check(definition, given) {
+            Ok(figures) => {
+                prop_assert_eq!(figures.len(), given.len());
+                let mut keys = HashSet::new();
+                for (key, value) in &figures {
+                    let metric = definition.metric(key);
+                    prop_assert!(metric.is_some(), "{key} is not a metric");
+                    prop_assert!(keys.insert(key), "{key} twice");
+                    prop_assert!(value.is_finite() && *value >= 0.0, "{key} = {value}");
+                }
+            }
+            Err(e) => prop_assert!(!e.is_empty()),
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(fuzz::config(512))]
+
+        #[test]
+        fn any_arguments_give_pairs_or_a_sentence(pairs in prop::collection::vec(fuzz::any_text(), 0..6)) {
+            match parse_pairs(&pairs) {
+                Ok(read) => {
+                    prop_assert_eq!(read.len(), pairs.len());
+                    prop_assert!(read.iter().all(|(key, _)| !key.is_empty() && key.trim() == key));
+                }
+                Err(e) => prop_assert!(e.contains("METRIC=VALUE"), "{e}"),
+            }
+        }
+
+        #[test]
+        fn any_figures_give_stored_values_or_a_sentence(given in prop::collection::vec((key(), given()), 0..6)) {
+            check_figures(&TeamDefinition::default(), &given)?;
+        }
+
+        #[test]
+        fn a_definition_parses_only_when_valid_and_reads_back(
+            text in definition_text(),
+            given in prop::collection::vec((key(), given()), 0..4),
+        ) {
+            match TeamDefinition::parse(&text) {
+                Ok(definition) => {
+                    prop_assert_eq!(definition.validate(), Ok(()));
+                    let json = serde_json::to_string(&definition).expect("a definition serialises");
+                    prop_assert_eq!(TeamDefinition::parse(&json), Ok(definition.clone()));
+                    let given: Vec<(String, Given)> = definition
+                        .metrics
+                        .iter()
+                        .map(|m| m.key.clone())
+                        .zip(given.into_iter().map(|(_, g)| g))
+                        .collect();
+                    check_figures(&definition, &given)?;
+                }
+                Err(e) => prop_assert!(!e.0.is_empty()),
+            }
+        }
+    }
+}

@@ -160,3 +160,105 @@ mod tests {
         assert_eq!(format(Count, -0.5, 0), "0", "a value that rounds to zero has no sign");
     }
 }
+
+/// Property tests: any text typed as a figure of any kind gives a stored value within the
+/// kind's bounds or a sentence, never a panic; a figure written for people reads back as the
+/// same value.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::fuzz;
+    use proptest::prelude::*;
+
+    fn kind() -> impl Strategy<Value = MetricKind> {
+        prop::sample::select(vec![MetricKind::Count, MetricKind::Percent, MetricKind::Duration])
+    }
+
+    /// Texts shaped like figures (digits, separators, signs, units, colons) among any text.
+    fn figure_text() -> impl Strategy<Value = String> {
+        let piece = prop::sample::select(vec![
+            "0",
+            "1",
+            "12",
+            "007",
+            "4.5",
+            ".5",
+            "5.",
+            "1e3",
+            "1e999",
+            "-",
+            "+",
+            ",",
+            "_",
+            ":",
+            "%",
+            " %",
+            " ",
+            "h",
+            "hr",
+            "m",
+            "min",
+            "s",
+            "secs",
+            "hours",
+            "NaN",
+            "inf",
+            "99999999999999999999",
+            "٣",
+            "½",
+            "\u{0}",
+        ]);
+        prop_oneof![
+            fuzz::any_text(),
+            prop::collection::vec(piece, 0..8).prop_map(|pieces| pieces.concat()),
+            any::<f64>().prop_map(|x| x.to_string()),
+            any::<i64>().prop_map(|n| n.to_string()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(fuzz::config(512))]
+
+        #[test]
+        fn any_text_gives_a_figure_in_bounds_or_a_sentence(kind in kind(), text in figure_text()) {
+            match parse(kind, &text) {
+                Ok(value) => {
+                    prop_assert!(value.is_finite() && value >= 0.0, "{text:?} gave {value}");
+                    match kind {
+                        MetricKind::Count => prop_assert!(value.fract() == 0.0 && value <= MAX_COUNT),
+                        MetricKind::Percent => prop_assert!(value <= 100.0),
+                        MetricKind::Duration => prop_assert!(value <= MAX_DURATION_SECS),
+                    }
+                    prop_assert!(!format(kind, value, 1).is_empty());
+                }
+                Err(e) => prop_assert!(!e.is_empty()),
+            }
+        }
+
+        #[test]
+        fn a_count_written_reads_back(count in prop_oneof![0u64..1000, 0u64..=1_000_000_000]) {
+            let written = format(MetricKind::Count, count as f64, 0);
+            prop_assert_eq!(parse(MetricKind::Count, &written), Ok(count as f64), "{}", written);
+        }
+
+        #[test]
+        fn a_percentage_written_reads_back(tenths in 0u32..=1000) {
+            let percent = f64::from(tenths) / 10.0;
+            let written = format(MetricKind::Percent, percent, 1);
+            prop_assert_eq!(parse(MetricKind::Percent, &written), Ok(percent), "{}", written);
+        }
+
+        #[test]
+        fn a_duration_written_reads_back(
+            secs in prop_oneof![(0u32..8784, 0u32..60).prop_map(|(h, m)| h * 3600 + m * 60), 0u32..3600],
+        ) {
+            let written = format(MetricKind::Duration, f64::from(secs), 0);
+            prop_assert_eq!(parse(MetricKind::Duration, &written), Ok(f64::from(secs)), "{}", written);
+        }
+
+        #[test]
+        fn any_value_is_written_without_panicking(kind in kind(), value in any::<f64>(), decimals in 0usize..20) {
+            prop_assert!(!format(kind, value, decimals).is_empty());
+        }
+    }
+}

@@ -1,9 +1,11 @@
 //! Data sets: `statbot dataset import|show|compare` on a CSV with its sidecars (types, labels
-//! for repeated keys, line-numbered errors, atomic replacement), and the `/api/v1/datasets`
-//! routes over the demo's US cities.
+//! for repeated keys, line-numbered errors, atomic replacement), bad files by the hundred
+//! leaving the previous set as it was, and the `/api/v1/datasets` routes over the demo's US
+//! cities.
 
 use crate::support::*;
 use serde_json::Value;
+use statbot::datasets::Datasets;
 use statbot::store::Role;
 
 const TOWNS: &str = "city,state,code,people,share\n\
@@ -81,6 +83,149 @@ async fn import_show_compare_and_replace_from_the_command_line() {
     assert_eq!((sets[0]["rows"].as_i64(), sets[0]["metrics"].as_i64()), (Some(2), Some(1)));
     let gone = statbot(&["dataset", "show", "towns", "Portland, ME"]).database(&url).run();
     assert!(gone.stderr.contains("towns has no row `Portland, ME`"), "{}", gone.stderr);
+}
+
+const TOWNS_COLUMNS: &str = "column,unit,group\npeople,people,population\nshare,%,population\n";
+const TOWNS_ALIASES: &str = "label,alias\n\"Portland, OR\",PDX\n";
+
+/// What the set answers: rows by label, alias and key, a comparison, its listing.
+async fn answers(datasets: &Datasets) -> Value {
+    datasets.invalidate();
+    let show = |reference: &'static str| async move {
+        let (entity, attribution) = datasets.show("towns", reference).await.unwrap();
+        serde_json::json!({ "entity": entity, "attribution": attribution })
+    };
+    let compared = datasets.compare("towns", "Austin", "Portland, ME", &[]).await.unwrap();
+    let snapshot = datasets.snapshot().await.unwrap();
+    let set = snapshot.get("towns").unwrap();
+    serde_json::json!({
+        "pdx": show("PDX").await,
+        "austin": show("Austin").await,
+        "maine": show("Portland, ME").await,
+        "compared": compared,
+        "meta": set.meta,
+        "rows": set.row_count,
+    })
+}
+
+/// `seed` with a few bytes flipped, inserted, deleted, repeated or cut off.
+fn damaged(rng: &mut impl rand::Rng, seed: &[u8]) -> Vec<u8> {
+    const BYTES: &[u8] = b",\"\n\r\0\xff\xc3 -.0123456789";
+    let mut bytes = seed.to_vec();
+    for _ in 0..rng.random_range(1..6) {
+        let len = bytes.len();
+        let at = rng.random_range(0..=len);
+        match rng.random_range(0..5) {
+            0 => bytes.insert(at, BYTES[rng.random_range(0..BYTES.len())]),
+            1 => bytes.insert(at, rng.random()),
+            2 if at < len => bytes[at] ^= 1 << rng.random_range(0..8),
+            3 if at < len => {
+                bytes.remove(at);
+            }
+            4 => bytes.truncate(at),
+            _ => {}
+        }
+    }
+    bytes
+}
+
+/// Files that must not import, each with the columns the sidecars name: a ragged row, bad
+/// UTF-8, nothing, a byte-order mark alone, a doubled column, a key repeated with nothing to
+/// tell its rows apart, a NUL, an unclosed quote, no key column; and sidecars naming a missing
+/// column or row.
+fn known_bad() -> Vec<(&'static str, Vec<u8>)> {
+    let data = |text: String| ("data", text.into_bytes());
+    let mut bad_utf8 = TOWNS.as_bytes().to_vec();
+    bad_utf8.splice(40..40, [0xff, 0xfe]);
+    vec![
+        data(format!("{TOWNS}Denver,CO,0820000,715522,1.1,extra\n")),
+        ("data", bad_utf8),
+        data(String::new()),
+        data("\u{feff}\n\n".into()),
+        data(TOWNS.replace("share", "share,city")),
+        data(format!("{TOWNS}Austin,TX,4805000,1,2\n")),
+        data(TOWNS.replace("Austin", "Aus\0tin")),
+        data(TOWNS.replace("Austin", "\"Austin")),
+        data(TOWNS.replacen("city", "town", 1)),
+        ("columns", b"column,unit\npeeps,people\n".to_vec()),
+        ("aliases", b"label,alias\nPortland,PDX\n".to_vec()),
+    ]
+}
+
+/// A bad CSV leaves the previous data set: after a good import, hundreds of random, damaged
+/// and known-bad files (data or sidecar) are imported over it; every one that fails leaves the
+/// set answering exactly as before, at the same version.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_csv_leaves_the_previous_data_set() {
+    use rand::{Rng, SeedableRng};
+    use statbot::datasets::import::{ImportFiles, import_files};
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database_url(dir.path()).await;
+    let store = statbot::store::Store::open_with(&url, 2).await.unwrap();
+    let datasets = Datasets::new(store.clone());
+    let path = |name: &str| dir.path().join(name);
+    let good = |data: &[u8], columns: &[u8], aliases: &[u8]| {
+        std::fs::write(path("towns.csv"), data).unwrap();
+        std::fs::write(path("towns.columns.csv"), columns).unwrap();
+        std::fs::write(path("towns.aliases.csv"), aliases).unwrap();
+    };
+    let files = ImportFiles {
+        data: path("towns.csv"),
+        columns: Some(path("towns.columns.csv")),
+        synonyms: None,
+        aliases: Some(path("towns.aliases.csv")),
+    };
+    let import = async || import_files(&store, "towns", "city", &files, Some("Made up.".into()), &mut |_, _| {}).await;
+
+    good(TOWNS.as_bytes(), TOWNS_COLUMNS.as_bytes(), TOWNS_ALIASES.as_bytes());
+    import().await.unwrap();
+    let before = answers(&datasets).await;
+    let mut version = store.dataset_versions().await.unwrap();
+
+    let mut rng = rand::rngs::StdRng::seed_from_u64(17);
+    let known = known_bad();
+    let mut variants = known.clone();
+    for _ in 0..200 {
+        let variant = match rng.random_range(0..10) {
+            0..6 => ("data", damaged(&mut rng, TOWNS.as_bytes())),
+            6 => ("columns", damaged(&mut rng, TOWNS_COLUMNS.as_bytes())),
+            7 => ("aliases", damaged(&mut rng, TOWNS_ALIASES.as_bytes())),
+            _ => ("data", (0..rng.random_range(0..200)).map(|_| rng.random()).collect()),
+        };
+        variants.push(variant);
+    }
+    let (mut failed, mut imported) = (0, 0);
+    for (i, (file, bytes)) in variants.iter().enumerate() {
+        let shown = String::from_utf8_lossy(bytes);
+        match *file {
+            "data" => good(bytes, TOWNS_COLUMNS.as_bytes(), TOWNS_ALIASES.as_bytes()),
+            "columns" => good(TOWNS.as_bytes(), bytes, TOWNS_ALIASES.as_bytes()),
+            _ => good(TOWNS.as_bytes(), TOWNS_COLUMNS.as_bytes(), bytes),
+        }
+        let outcome = import().await;
+        assert!(i >= known.len() || outcome.is_err(), "known bad {file} imported: {shown:?}");
+        match outcome {
+            Err(e) => {
+                failed += 1;
+                assert!(!e.to_string().is_empty());
+                assert_eq!(store.dataset_versions().await.unwrap(), version, "{file}: {shown:?}");
+                assert_eq!(answers(&datasets).await, before, "{file}: {shown:?} ({e})");
+            }
+            Ok(_) => {
+                // Damage that still reads as a set (a changed number, a dropped row) replaces
+                // it, as a good import does; the original goes back before the next file.
+                imported += 1;
+                good(TOWNS.as_bytes(), TOWNS_COLUMNS.as_bytes(), TOWNS_ALIASES.as_bytes());
+                import().await.unwrap();
+                assert_eq!(answers(&datasets).await, before);
+                version = store.dataset_versions().await.unwrap();
+            }
+        }
+    }
+    // Most damaged files fail too.
+    assert!(failed >= known.len() + 100, "{failed} failed, {imported} imported");
+    assert_eq!(store.dataset_versions().await.unwrap().len(), 1);
 }
 
 async fn operator_token(app: &TestApp) -> String {

@@ -340,3 +340,6 @@ mod tests {
         assert_eq!(verify_subscription(Some("subscribe"), Some(""), Some("1"), ""), None);
     }
 }
+
+#[cfg(test)]
+mod properties;
