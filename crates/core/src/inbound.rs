@@ -56,6 +56,40 @@ pub struct Inbound {
     pub content: InboundContent,
 }
 
+impl Inbound {
+    /// Whether any of its text holds a NUL character (which PostgreSQL's text cannot store).
+    pub fn has_nul(&self) -> bool {
+        self.texts().any(|text| text.contains('\0'))
+    }
+
+    /// The same message with each NUL character replaced by U+FFFD, the replacement character:
+    /// stored and answered like any other, on every database.
+    pub fn without_nul(&self) -> Inbound {
+        let clean = |text: &str| text.replace('\0', "\u{fffd}");
+        let content = match &self.content {
+            InboundContent::Text { text } => InboundContent::Text { text: clean(text) },
+            InboundContent::Payload { payload, title } => {
+                InboundContent::Payload { payload: clean(payload), title: title.as_deref().map(clean) }
+            }
+        };
+        Inbound {
+            platform: self.platform,
+            sender: clean(&self.sender),
+            message_id: clean(&self.message_id),
+            timestamp_ms: self.timestamp_ms,
+            content,
+        }
+    }
+
+    fn texts(&self) -> impl Iterator<Item = &str> {
+        let (first, second) = match &self.content {
+            InboundContent::Text { text } => (text.as_str(), None),
+            InboundContent::Payload { payload, title } => (payload.as_str(), title.as_deref()),
+        };
+        [self.sender.as_str(), self.message_id.as_str(), first].into_iter().chain(second)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum InboundContent {
@@ -63,4 +97,29 @@ pub enum InboundContent {
     Text { text: String },
     /// A tap on a button or a quick reply: the payload we put on it, and the title shown.
     Payload { payload: String, title: Option<String> },
+}
+
+#[cfg(test)]
+mod nul_tests {
+    use super::*;
+
+    #[test]
+    fn nuls_are_replaced_everywhere_and_nothing_else_changes() {
+        let message = Inbound {
+            platform: Platform::Messenger,
+            sender: "67\0".into(),
+            message_id: "m\0".into(),
+            timestamp_ms: 7,
+            content: InboundContent::Payload { payload: "a\0b".into(), title: Some("t\0".into()) },
+        };
+        assert!(message.has_nul());
+        let clean = message.without_nul();
+        assert!(!clean.has_nul());
+        assert_eq!(
+            (clean.sender.as_str(), clean.message_id.as_str(), clean.timestamp_ms),
+            ("67\u{fffd}", "m\u{fffd}", 7)
+        );
+        let expected = InboundContent::Payload { payload: "a\u{fffd}b".into(), title: Some("t\u{fffd}".into()) };
+        assert_eq!(clean.content, expected);
+    }
 }

@@ -74,7 +74,12 @@ async fn run(
 ) {
     let mut batch = Vec::new();
     while receiver.recv_many(&mut batch, MAX_DELIVERIES_PER_COMMIT).await > 0 {
-        let messages: Vec<Inbound> = batch.iter().flat_map(|(messages, _)| messages.iter().cloned()).collect();
+        // As the store keeps them (NULs replaced), so the processor acts on what was stored.
+        let messages: Vec<Inbound> = batch
+            .iter()
+            .flat_map(|(messages, _)| messages.iter())
+            .map(|m| if m.has_nul() { m.without_nul() } else { m.clone() })
+            .collect();
         match ingest_with_retry(&store, &messages).await {
             Ok(outcomes) => {
                 let fresh: Vec<ClaimedInbound> = messages

@@ -147,6 +147,15 @@ impl Store {
         if messages.is_empty() {
             return Ok(Vec::new());
         }
+        // PostgreSQL's text cannot hold NUL: such a message is stored with U+FFFD in its place
+        // (on SQLite too, so both keep the same), never refused for ever.
+        let cleaned: Vec<Inbound>;
+        let messages = if messages.iter().any(Inbound::has_nul) {
+            cleaned = messages.iter().map(Inbound::without_nul).collect();
+            &cleaned[..]
+        } else {
+            messages
+        };
         let now = now_ms();
         let mut conn = self.conn().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;

@@ -195,3 +195,22 @@ async fn messages_from_one_contact_in_one_delivery_are_answered_in_order() {
     assert!(texts[1].starts_with("Here it is:"), "{texts:#?}");
     assert!(texts[2].starts_with("Your code is SPRING-"), "{texts:#?}");
 }
+
+/// PostgreSQL's text cannot hold a NUL character: a message with one must still be stored
+/// (the NUL shown as �) and answered, never a 500 that Facebook would redeliver for ever.
+#[tokio::test]
+async fn a_message_with_nul_characters_is_stored_and_answered() {
+    let app = TestApp::spawn().await;
+    let psid = "6701234567\u{0}890";
+    let response = app.post_signed(&text_event(psid, "m_nul\u{0}1", "hi\u{0}there")).await;
+    assert_eq!(response.status(), 200);
+    let sent = app.wait_for_sent_to("6701234567\u{fffd}890", 1).await;
+    assert!(text_of(&sent[0]).contains("coupon for you"), "{sent:#?}");
+
+    let visitor = chat_visitor(&app).await;
+    let form = [("text", "nul\u{0}byte"), ("nonce", "n\u{0}1")];
+    let posted = app.client.post(app.url("/chat")).header("cookie", &visitor.cookie).form(&form).send().await.unwrap();
+    assert_eq!(posted.status(), 303);
+    let page = app.client.get(app.url("/chat")).header("cookie", &visitor.cookie).send().await.unwrap();
+    assert!(page.text().await.unwrap().contains("nul\u{fffd}byte"));
+}
