@@ -104,6 +104,11 @@ impl From<crate::limits::LimitError> for ApiError {
     }
 }
 
+/// The message of an error answer, kept beside its JSON body so that the dashboard can show it
+/// on a page instead ([`super::dashboard`]).
+#[derive(Debug, Clone)]
+pub struct ErrorMessage(pub String);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
@@ -115,11 +120,12 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        let mut body = json!({ "error": { "code": code, "message": message } });
+        let mut body = json!({ "error": { "code": code, "message": &message } });
         if let ApiError::Coded { order_id: Some(id), .. } = &self {
             body["error"]["order_id"] = json!(id);
         }
         let mut response = (status, Json(body)).into_response();
+        response.extensions_mut().insert(ErrorMessage(message));
         if let Some(retry_after_secs) = self.retry_after_secs()
             && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())
         {

@@ -93,7 +93,7 @@ pub fn router(state: AppState) -> Router {
         .merge(answers::router())
         .merge(chat::router())
         .merge(messenger::router())
-        .fallback(|| async { error::ApiError::NotFound("this page".into()) })
+        .fallback(dashboard::not_found)
         .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))

@@ -71,10 +71,15 @@ fn cell(page: &str, row: &str, col: &str) -> String {
 async fn pages_need_a_session_and_wrong_passwords_are_refused_then_locked() {
     let app = TestApp::spawn().await;
     with_operator(&app).await;
-    for path in ["/", "/flows/coupon", "/contacts", "/contacts/1"] {
+    for (path, login) in [
+        ("/", "/login"),
+        ("/flows/coupon", "/login?next=%2Fflows%2Fcoupon"),
+        ("/contacts", "/login?next=%2Fcontacts"),
+        ("/contacts/1", "/login?next=%2Fcontacts%2F1"),
+    ] {
         let response = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
-        assert_eq!(response.headers()[LOCATION], "/login", "{path}");
+        assert_eq!(response.headers()[LOCATION], login, "{path}");
     }
     // A forged session cookie is no session.
     let forged = page(&app, &format!("statbot_session={}", "ab".repeat(32)), "/").await;
@@ -236,7 +241,7 @@ async fn the_data_pages_show_rows_side_by_side_with_their_chart_and_attribution(
     assert!(list.contains("href=\"/datasets/cities\"") && list.contains("simplemaps.com"), "{list}");
 
     let html = page(&app, &cookie, "/datasets/cities?a=Austin&b=denvr&group=housing").await.text().await.unwrap();
-    assert!(html.contains("cities has no row `denvr` (did you mean Denver?)"), "{html}");
+    assert!(html.contains("Cities has no row “denvr” (did you mean Denver?)."), "{html}");
     let html = page(&app, &cookie, "/datasets/cities?a=Austin&b=Denver&group=housing").await.text().await.unwrap();
     assert!(html.contains("<th>Austin</th><th>Denver</th>"), "{html}");
     assert!(html.contains("<td>$1,356 a month</td><td>$1,566 a month</td>"), "{html}");
@@ -248,7 +253,7 @@ async fn the_data_pages_show_rows_side_by_side_with_their_chart_and_attribution(
     assert!(chart.bytes().await.unwrap().starts_with(b"\x89PNG"));
 
     let html = page(&app, &cookie, "/datasets/cities?a=Portland").await.text().await.unwrap();
-    assert!(html.contains("`Portland` could be Portland, OR or Portland, ME: say which"), "{html}");
+    assert!(html.contains("“Portland” could be Portland, OR or Portland, ME: say which."), "{html}");
     let missing = page(&app, &cookie, "/datasets/nope").await;
     assert_eq!(missing.status(), 404);
 }

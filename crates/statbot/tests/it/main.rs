@@ -12,6 +12,7 @@ mod assistant;
 mod cli;
 mod coupon_journey;
 mod dashboard;
+mod dashboard_pages;
 mod datasets;
 mod funnels;
 mod limits;

@@ -264,10 +264,10 @@ async fn bad_requests_are_said_on_the_page_and_refused_by_the_charts() {
     seed(&mut app).await;
     let cookie = dashboard_session(&app, "lead", PASSWORD).await;
     for (query, said) in [
-        ("from=2026-02-30", "`2026-02-30` is not a date: write YYYY-MM-DD"),
+        ("from=2026-02-30", "“2026-02-30” is not a date: write YYYY-MM-DD"),
         ("from=2026-11-05&to=2026-11-01", "The range starts (2026-11-05) after it ends (2026-11-01)."),
-        ("period=hourly", "`hourly` is not a period: use day, week or month."),
-        ("currency=dollars", "`dollars` is not a currency: write its three-letter code, e.g. usd."),
+        ("period=hourly", "“hourly” is not a period: use day, week or month."),
+        ("currency=dollars", "“dollars” is not a currency: write its three-letter code, e.g. usd."),
         ("currency=gbp", "No payments in GBP from"),
     ] {
         let response = get(&app, &cookie, &format!("/store?{query}")).await;
@@ -294,7 +294,7 @@ async fn an_empty_mirror_says_how_to_fill_it_and_strangers_are_sent_to_log_in() 
     operator(&app).await;
     let stranger = app.client.get(app.url("/store")).send().await.unwrap();
     assert_eq!(stranger.status(), StatusCode::SEE_OTHER);
-    assert_eq!(stranger.headers()[LOCATION], "/login");
+    assert_eq!(stranger.headers()[LOCATION], "/login?next=%2Fstore");
     let chart = app.client.get(app.url("/charts/store/revenue.svg")).send().await.unwrap();
     assert_eq!(chart.status(), StatusCode::UNAUTHORIZED, "charts answer like the other chart routes");
 

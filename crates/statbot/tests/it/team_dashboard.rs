@@ -163,7 +163,7 @@ async fn other_teams_are_refused_to_staff_and_open_to_admins() {
     let unknown = get(&app, &boss, "/team?team=Nobody").await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
     let unknown = unknown.text().await.unwrap();
-    assert!(unknown.contains("No team is named `Nobody`."), "{unknown}");
+    assert!(unknown.contains("No team is named “Nobody”."), "{unknown}");
     assert!(!unknown.contains("id=\"metrics\""));
 }
 
@@ -171,18 +171,22 @@ async fn other_teams_are_refused_to_staff_and_open_to_admins() {
 async fn bad_dates_are_explained_and_strangers_sent_to_log_in() {
     let app = TestApp::spawn().await;
     seed(&app, days_after(today(), -20)).await;
-    for path in ["/team", "/team?team=Support", "/charts/team/solved.png"] {
+    for (path, login) in [
+        ("/team", "/login?next=%2Fteam"),
+        ("/team?team=Support", "/login?next=%2Fteam%3Fteam%3DSupport"),
+        ("/charts/team/solved.png", "/login"),
+    ] {
         let response = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
-        assert_eq!(response.headers()[LOCATION], "/login", "{path}");
+        assert_eq!(response.headers()[LOCATION], login, "{path}");
     }
 
     let cookie = session(&app, "lead").await;
     let bad = get(&app, &cookie, "/team?from=2026-02-30&to=").await;
     assert_eq!(bad.status(), 200, "a bad date is said on the page, not a failure");
     let bad = bad.text().await.unwrap();
-    assert!(bad.contains("`2026-02-30` is not a date: write YYYY-MM-DD"), "{bad}");
+    assert!(bad.contains("“2026-02-30” is not a date: write YYYY-MM-DD"), "{bad}");
     assert!(bad.contains("id=\"metrics\""), "the default range is shown instead");
     let backwards = get(&app, &cookie, "/team?from=2026-11-05&to=2026-11-01").await.text().await.unwrap();
-    assert!(backwards.contains("the range starts (2026-11-05) after it ends (2026-11-01)"), "{backwards}");
+    assert!(backwards.contains("The range starts (2026-11-05) after it ends (2026-11-01)."), "{backwards}");
 }

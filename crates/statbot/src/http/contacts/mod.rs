@@ -14,6 +14,7 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/contacts", get(api::contacts))
         .route("/api/v1/contacts/{id}/messages", get(api::contact_messages))
-        .route("/contacts", get(pages::contacts))
-        .route("/contacts/{id}", get(pages::conversation))
+        .merge(super::dashboard::pages(
+            Router::new().route("/contacts", get(pages::contacts)).route("/contacts/{id}", get(pages::conversation)),
+        ))
 }

@@ -1,10 +1,11 @@
 //! `/login` and `/logout` of the dashboard. The login form carries a double-submit CSRF token
 //! (in the form and in a cookie); a login follows the API's lockout rules and refuses shop
-//! accounts, and sets the session cookie. A wrong password warns when the next one would lock
+//! accounts, sets the session cookie and opens the page that was asked for (`next`, a path of
+//! this site only: never another site's address). A wrong password warns when the next one would lock
 //! the name, and a locked name is told for how long (unknown names are counted and told alike).
 //! Logout, a form with the session's CSRF token, ends the session and clears the cookie.
 
-use super::session::{self, Dashboard, LOGIN_CSRF_COOKIE, SESSION_COOKIE, csrf_ok, set_cookie};
+use super::session::{self, Dashboard, LOGIN_CSRF_COOKIE, SESSION_COOKIE, csrf_ok, safe_next, set_cookie};
 use crate::auth::{self, AuthError};
 use crate::http::AppState;
 use crate::http::client_ip::ClientIp;
@@ -13,7 +14,7 @@ use crate::limits::{Limit, LimitError};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -28,24 +29,43 @@ struct LoginPage {
     csrf: String,
     error: Option<String>,
     username: String,
+    /// The page to open after logging in (checked by [`safe_next`]), or empty.
+    next: String,
 }
 
 /// The login page with a fresh double-submit token (in the form and in a cookie).
-fn login_page(state: &AppState, status: StatusCode, error: Option<String>, username: String) -> Response {
+fn login_page(state: &AppState, status: StatusCode, error: Option<String>, form: &LoginForm) -> Response {
     let csrf = random_token();
     let cookie = set_cookie(state, LOGIN_CSRF_COOKIE, &csrf, "/login", 3600);
-    (status, [(header::SET_COOKIE, cookie)], LoginPage { csrf, error, username }).into_response()
+    let page = LoginPage { csrf, error, username: form.username.clone(), next: form.next().unwrap_or("").to_owned() };
+    (status, [(header::SET_COOKIE, cookie)], page).into_response()
 }
 
-pub(super) async fn login_form(State(state): State<AppState>) -> Response {
-    login_page(&state, StatusCode::OK, None, String::new())
+#[derive(Deserialize, Default)]
+pub(super) struct NextQuery {
+    #[serde(default)]
+    next: String,
 }
 
-#[derive(Deserialize)]
+pub(super) async fn login_form(State(state): State<AppState>, Query(query): Query<NextQuery>) -> Response {
+    let form = LoginForm { next: query.next, ..LoginForm::default() };
+    login_page(&state, StatusCode::OK, None, &form)
+}
+
+#[derive(Deserialize, Default)]
 pub(super) struct LoginForm {
     username: String,
     password: String,
     csrf: String,
+    #[serde(default)]
+    next: String,
+}
+
+impl LoginForm {
+    /// The page to open after logging in, when it is one of this site's.
+    fn next(&self) -> Option<&str> {
+        safe_next(&self.next)
+    }
 }
 
 pub(super) async fn login(
@@ -57,12 +77,12 @@ pub(super) async fn login(
     let expected = session::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if !csrf_ok(&form.csrf, expected) {
         let error = "The login form expired; please try again.".to_owned();
-        return login_page(&state, StatusCode::FORBIDDEN, Some(error), form.username);
+        return login_page(&state, StatusCode::FORBIDDEN, Some(error), &form);
     }
     match state.limits.hit(Limit::LoginsPerIp, &ip.subject()).await {
         Ok(()) => {}
         Err(LimitError::Exceeded(exceeded)) => {
-            let mut page = login_page(&state, StatusCode::TOO_MANY_REQUESTS, Some(exceeded.to_string()), form.username);
+            let mut page = login_page(&state, StatusCode::TOO_MANY_REQUESTS, Some(exceeded.to_string()), &form);
             page.headers_mut().insert(header::RETRY_AFTER, exceeded.retry_after_secs.into());
             return page;
         }
@@ -73,28 +93,28 @@ pub(super) async fn login(
         Ok(user) => user,
         Err(AuthError::InvalidCredentials { tries_left }) => {
             let error = wrong_password(tries_left, state.config.auth.lockout_secs);
-            return login_page(&state, StatusCode::UNAUTHORIZED, Some(error), form.username);
+            return login_page(&state, StatusCode::UNAUTHORIZED, Some(error), &form);
         }
         Err(AuthError::Locked { retry_after_secs }) => {
             let error = format!(
                 "Too many failed logins: this account is locked for {}.",
                 auth::duration_words(retry_after_secs, true)
             );
-            return login_page(&state, StatusCode::TOO_MANY_REQUESTS, Some(error), form.username);
+            return login_page(&state, StatusCode::TOO_MANY_REQUESTS, Some(error), &form);
         }
         Err(AuthError::Busy { retry_after_secs }) => {
             let error = "The server is busy checking passwords; please try again in a moment.".to_owned();
-            let mut page = login_page(&state, StatusCode::SERVICE_UNAVAILABLE, Some(error), form.username);
+            let mut page = login_page(&state, StatusCode::SERVICE_UNAVAILABLE, Some(error), &form);
             page.headers_mut().insert(header::RETRY_AFTER, retry_after_secs.into());
             return page;
         }
         Err(AuthError::Disabled) => {
             let error = "This account is disabled; an admin can enable it again.".to_owned();
-            return login_page(&state, StatusCode::FORBIDDEN, Some(error), form.username);
+            return login_page(&state, StatusCode::FORBIDDEN, Some(error), &form);
         }
         Err(AuthError::NotAnOperator) => {
             let error = "This is a shop account: the dashboard is for operators. The shop is at /shop.".to_owned();
-            return login_page(&state, StatusCode::FORBIDDEN, Some(error), form.username);
+            return login_page(&state, StatusCode::FORBIDDEN, Some(error), &form);
         }
         Err(e) => return ApiError::from(e).into_response(),
     };
@@ -104,7 +124,7 @@ pub(super) async fn login(
         Err(e) => return ApiError::from(e).into_response(),
     };
     tracing::info!(user_id = user.id, "dashboard login");
-    let mut response = Redirect::to("/").into_response();
+    let mut response = Redirect::to(form.next().unwrap_or("/")).into_response();
     let headers = response.headers_mut();
     for cookie in
         [set_cookie(&state, SESSION_COOKIE, &token, "/", ttl), set_cookie(&state, LOGIN_CSRF_COOKIE, "", "/login", 0)]

@@ -1,11 +1,12 @@
 //! Dashboard sessions over HTTP: the session cookie (HttpOnly, SameSite=Lax, Secure when the
 //! public URL is https), the extractor that requires one (or sends the browser to the login
-//! page), and CSRF checks for forms.
+//! page, which opens the page asked for afterwards), and CSRF checks for forms.
 
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::store::Session;
 use axum::extract::FromRequestParts;
+use axum::http::Method;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use subtle::ConstantTimeEq;
@@ -43,9 +44,65 @@ impl FromRequestParts<AppState> for Dashboard {
             Ok(Some(dashboard)) if !dashboard.session.user.role.is_operator() => {
                 Err(ApiError::Forbidden("the dashboard is for operator accounts".into()).into_response())
             }
-            Ok(Some(dashboard)) => Ok(dashboard),
-            Ok(None) => Err(Redirect::to("/login").into_response()),
+            Ok(Some(dashboard)) => {
+                if let Some(slot) = parts.extensions.get::<super::errors::NavSlot>() {
+                    slot.fill(super::Nav::of(&dashboard));
+                }
+                Ok(dashboard)
+            }
+            Ok(None) => Err(Redirect::to(&login_url(parts)).into_response()),
             Err(e) => Err(ApiError::from(e).into_response()),
+        }
+    }
+}
+
+/// The login page, asked to open the page requested afterwards (a page read, not a form sent
+/// or a chart).
+fn login_url(parts: &Parts) -> String {
+    let Some(asked) = parts.uri.path_and_query().map(|p| p.as_str()) else { return "/login".into() };
+    if parts.method != Method::GET || asked == "/" || asked.starts_with("/charts/") {
+        return "/login".into();
+    }
+    let next: String = form_urlencoded::byte_serialize(asked.as_bytes()).collect();
+    format!("/login?next={next}")
+}
+
+/// `next` when it is a path of this site to go to after logging in: one leading `/` (not `//`,
+/// which a browser reads as another host), no backslash (some browsers read `/\` as `//`), no
+/// control characters or spaces, and not the login page itself.
+pub(super) fn safe_next(next: &str) -> Option<&str> {
+    let same_site = next.starts_with('/')
+        && !next.starts_with("//")
+        && next.len() <= 2048
+        && !next.chars().any(|c| c == '\\' || c.is_control() || c.is_whitespace())
+        && next != "/login"
+        && !next.starts_with("/login?");
+    same_site.then_some(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_paths_of_this_site_are_opened_after_login() {
+        for good in ["/", "/flows/coupon?from=2026-11-01&to=2026-11-30", "/contacts/12", "/store"] {
+            assert_eq!(safe_next(good), Some(good), "{good}");
+        }
+        for bad in [
+            "",
+            "https://evil.example/",
+            "//evil.example/",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "javascript:alert(1)",
+            "/\t/evil.example",
+            "/ /evil.example",
+            "evil.example",
+            "/login",
+            "/login?next=/",
+        ] {
+            assert_eq!(safe_next(bad), None, "{bad:?}");
         }
     }
 }

@@ -21,7 +21,8 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/v1/datasets/{name}", get(api::describe))
         .route("/api/v1/datasets/{name}/entities/{key}", get(api::entity))
         .route("/api/v1/datasets/{name}/compare", get(api::compare))
-        .route("/datasets", get(pages::list))
-        .route("/datasets/{name}", get(pages::show))
+        .merge(super::dashboard::pages(
+            Router::new().route("/datasets", get(pages::list)).route("/datasets/{name}", get(pages::show)),
+        ))
         .route("/charts/datasets/{file}", get(charts::chart))
 }

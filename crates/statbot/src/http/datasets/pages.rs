@@ -5,7 +5,7 @@ use super::charts::ROW_SEPARATOR;
 use crate::assistant::answer::{headline, short_name};
 use crate::datasets::{Entity, LoadedSet, LookupError, format};
 use crate::http::AppState;
-use crate::http::dashboard::{Dashboard, Nav};
+use crate::http::dashboard::{Dashboard, Nav, sentence};
 use crate::http::error::ApiError;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -105,7 +105,7 @@ pub(super) async fn show(
         match set.resolve(reference) {
             Ok(row) => entities.push(state.datasets.entity(set, row).await?),
             Err(LookupError::Store(e)) => return Err(e.into()),
-            Err(e) => page.error = Some(e.to_string()),
+            Err(e) => page.error = Some(sentence(&e.to_string())),
         }
     }
     if page.error.is_none() && !entities.is_empty() {

@@ -15,8 +15,9 @@ use axum::routing::get;
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/funnels/{flow}", get(api::funnel))
-        .route("/", get(pages::home))
-        .route("/flows/{flow}", get(pages::flow))
+        .merge(super::dashboard::pages(
+            Router::new().route("/", get(pages::home)).route("/flows/{flow}", get(pages::flow)),
+        ))
         .route("/charts/funnels/{file}", get(charts::funnel))
         .route("/charts/reveals/{file}", get(charts::reveals))
 }

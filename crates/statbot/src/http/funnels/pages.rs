@@ -7,7 +7,7 @@
 use crate::funnels::format::{duration, percent};
 use crate::funnels::{DateRange, RangeReport};
 use crate::http::AppState;
-use crate::http::dashboard::{Dashboard, Nav};
+use crate::http::dashboard::{Dashboard, Nav, sentence};
 use crate::http::error::ApiError;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -27,7 +27,8 @@ fn range_of(state: &AppState, params: &RangeParams) -> (DateRange, Option<String
     match DateRange::parse(params.from.as_deref(), params.to.as_deref(), today) {
         Ok(range) => (range, None),
         Err(e) => {
-            (DateRange::parse(None, None, today).unwrap_or(DateRange { from: today, to: today }), Some(e.to_string()))
+            let range = DateRange::parse(None, None, today).unwrap_or(DateRange { from: today, to: today });
+            (range, Some(sentence(&e.to_string())))
         }
     }
 }

@@ -19,6 +19,6 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/v1/stripe/revenue", get(api::revenue))
         .route("/api/v1/stripe/top-customers", get(api::top_customers))
         .route("/api/v1/stripe/words", get(api::words))
-        .route("/store", get(page::page))
+        .merge(super::dashboard::pages(Router::new().route("/store", get(page::page))))
         .route("/charts/store/{file}", get(charts::chart))
 }

@@ -10,7 +10,7 @@ use super::charts::{CHARTS, RANKED};
 use super::request::{Asked, SalesParams, default_asked, query};
 use crate::dates::DayRange;
 use crate::http::AppState;
-use crate::http::dashboard::{Dashboard, Nav, upper_first};
+use crate::http::dashboard::{Dashboard, Nav, sentence};
 use crate::http::error::ApiError;
 use crate::sales::metrics::{Compared, CurrencyRevenue, FIGURES, Kind, RevenueReport, TopCustomers, TopWords};
 use crate::sales::periods::Period;
@@ -160,12 +160,6 @@ pub(super) async fn page(
         });
     }
     Ok(page.into_response())
-}
-
-/// "the range starts …" -> "The range starts ….".
-fn sentence(text: &str) -> String {
-    let text = upper_first(text.trim());
-    if text.ends_with(['.', '!', '?']) { text } else { format!("{text}.") }
 }
 
 fn stats(report: &RevenueReport, part: &CurrencyRevenue, top: &TopCustomers, words: &TopWords) -> Stats {
@@ -340,15 +334,5 @@ mod tests {
             "/api/v1/stripe/top-customers?from=2026-11-01&to=2026-11-30&currency=usd&limit=10&format=json"
         );
         assert_eq!(links[2].csv, "/api/v1/stripe/words?from=2026-11-01&to=2026-11-30&currency=usd&limit=10&format=csv");
-    }
-
-    #[test]
-    fn errors_read_as_sentences() {
-        assert_eq!(sentence("the range starts (x) after it ends (y)"), "The range starts (x) after it ends (y).");
-        assert_eq!(
-            sentence("`hour` is not a period: use day, week or month"),
-            "`hour` is not a period: use day, week or month."
-        );
-        assert_eq!(sentence("Done."), "Done.");
     }
 }

@@ -19,6 +19,6 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/v1/team/stats", get(api::stats))
         .route("/api/v1/team/stats/export", get(api::export))
         .route("/api/v1/team/stats/{date}", get(api::day).put(api::put_day))
-        .route("/team", get(page::page))
+        .merge(super::dashboard::pages(Router::new().route("/team", get(page::page))))
         .route("/charts/team/{file}", get(charts::chart))
 }

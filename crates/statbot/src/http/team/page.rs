@@ -6,7 +6,7 @@
 
 use super::request::{TeamParams, default_range, query};
 use crate::http::AppState;
-use crate::http::dashboard::{Dashboard, Nav, upper_first};
+use crate::http::dashboard::{Dashboard, Nav, sentence};
 use crate::http::error::ApiError;
 use crate::store::Role;
 use crate::team::summary::RatioSummary;
@@ -79,7 +79,7 @@ pub(super) async fn page(
     let today = state.teams.today();
     let (range, range_error) = match params.range(today) {
         Ok(range) => (range, None),
-        Err(e) => (default_range(today), Some(e)),
+        Err(e) => (default_range(today), Some(sentence(&e))),
     };
     let user = &dashboard.session.user;
     let teams = match user.role {
@@ -106,7 +106,7 @@ pub(super) async fn page(
                 TeamError::Forbidden(_) => {
                     format!("Only admins can see another team's figures; your team is {}.", own.name)
                 }
-                other => format!("{}.", upper_first(&other.to_string())),
+                other => sentence(&other.to_string()),
             });
             page.team = own.name;
             Ok((status, page).into_response())
