@@ -1,5 +1,6 @@
 //! Days as people type them (`2026-11-24`, `today`, `yesterday`) and the inclusive ranges a
-//! report covers: a start and a number of extra days, or a from and a to.
+//! report covers: a start and a number of extra days, or a from and a to; and moments written
+//! for people in the business time zone (never raw RFC 3339 or epoch milliseconds).
 
 use jiff::civil::Date;
 use serde::Serialize;
@@ -83,10 +84,33 @@ impl DayRange {
     }
 }
 
+/// A moment for people, to the minute, in `zone` and naming it: "2026-12-06 08:50 CET".
+pub fn local_minute(at: jiff::Timestamp, zone: &jiff::tz::TimeZone) -> String {
+    at.to_zoned(zone.clone()).strftime("%Y-%m-%d %H:%M %Z").to_string()
+}
+
+/// A moment stored as epoch milliseconds, for a CSV cell: "2026-12-06 08:50:19" in `zone` (empty
+/// when out of range).
+pub fn local_second_ms(ms: i64, zone: &jiff::tz::TimeZone) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_zoned(zone.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use jiff::civil::date;
+
+    #[test]
+    fn moments_are_written_in_the_business_time_zone() {
+        let at: jiff::Timestamp = "2026-12-06T07:50:19.241Z".parse().unwrap();
+        let berlin = jiff::tz::TimeZone::get("Europe/Berlin").unwrap();
+        assert_eq!(local_minute(at, &berlin), "2026-12-06 08:50 CET");
+        assert_eq!(local_minute(at, &jiff::tz::TimeZone::UTC), "2026-12-06 07:50 UTC");
+        assert_eq!(local_second_ms(at.as_millisecond(), &berlin), "2026-12-06 08:50:19");
+        assert_eq!(local_second_ms(i64::MAX, &berlin), "");
+    }
 
     #[test]
     fn days_are_read_as_people_write_them() {

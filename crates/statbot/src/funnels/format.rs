@@ -40,6 +40,11 @@ fn number<T: ToString>(value: Option<T>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
 }
 
+/// A rate (0 to 1) to four decimals, trailing zeros dropped: `0.6667`, `0.5`, `1`.
+fn rate(value: Option<f64>) -> String {
+    value.map(|v| statbot_core::numbers::trim_zeros(&format!("{v:.4}")).to_owned()).unwrap_or_default()
+}
+
 fn csv_rows(out: &mut String, date: &str, funnel: &FunnelReport) {
     for step in &funnel.steps {
         out.push_str(&crate::csv::line([
@@ -49,11 +54,11 @@ fn csv_rows(out: &mut String, date: &str, funnel: &FunnelReport) {
             String::new(),
             step.contacts.to_string(),
             step.entries.to_string(),
-            number(step.rate_from_entry),
-            number(step.rate_from_previous),
+            rate(step.rate_from_entry),
+            rate(step.rate_from_previous),
             String::new(),
             number(step.drop_off),
-            number(step.drop_off_rate),
+            rate(step.drop_off_rate),
             step.reveal_contacts.to_string(),
             step.reveals.to_string(),
             String::new(),
@@ -68,7 +73,7 @@ fn csv_rows(out: &mut String, date: &str, funnel: &FunnelReport) {
                 b.clicks.to_string(),
                 String::new(),
                 String::new(),
-                number(b.rate),
+                rate(b.rate),
                 String::new(),
                 String::new(),
                 String::new(),

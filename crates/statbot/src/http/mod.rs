@@ -72,6 +72,13 @@ pub struct AppState {
     pub visitor_ids: chat::VisitorIds,
 }
 
+impl AppState {
+    /// The business time zone, in which every page and download writes days and times.
+    pub(crate) fn zone(&self) -> &jiff::tz::TimeZone {
+        self.sales.zone()
+    }
+}
+
 /// Messenger deliveries are small; a megabyte leaves room for large batches.
 const BODY_LIMIT: usize = 1024 * 1024;
 

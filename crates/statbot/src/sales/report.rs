@@ -44,6 +44,20 @@ pub fn provenance_sentence(provenance: &Provenance) -> String {
     line
 }
 
+/// The same for a page: the sync's time in the business time zone, "From the mirror, synced
+/// 2026-11-24 10:00 CET.", and why the API was asked said once: "From the Stripe API just now:
+/// the mirror is empty (no sync yet)."
+pub fn provenance_sentence_in(provenance: &Provenance, zone: &jiff::tz::TimeZone) -> String {
+    let live_reason =
+        provenance.note.as_deref().and_then(|note| note.strip_suffix(": read from the Stripe API just now"));
+    if let (Some(reason), "live") = (live_reason, provenance.source) {
+        return format!("From the Stripe API just now: {reason}.");
+    }
+    let synced = provenance.synced_at.as_deref().and_then(|at| at.parse::<jiff::Timestamp>().ok());
+    let local = Provenance { synced_at: synced.map(|at| crate::dates::local_minute(at, zone)), ..provenance.clone() };
+    provenance_sentence(&local)
+}
+
 fn provenance_line(provenance: &Provenance) -> String {
     provenance_sentence(provenance) + "\n"
 }

@@ -121,3 +121,60 @@ async fn log_in_from(app: &TestApp, login: &str, next: &str) -> reqwest::Respons
         .await
         .unwrap()
 }
+
+#[tokio::test]
+async fn downloads_write_times_in_the_business_time_zone_and_rates_to_four_decimals() {
+    let app = TestApp::spawn_with(Options {
+        tweak: |config| config.time_zone = Some("Asia/Tokyo".into()),
+        ..Options::default()
+    })
+    .await;
+    // Three contacts enter the flow, two go on to the offer: a rate of 2/3.
+    for (psid, steps) in [("6920000000000001", 2), ("6920000000000002", 2), ("6920000000000003", 1)] {
+        for (n, event) in [
+            text_event(psid, &format!("m_{psid}_0"), "hi"),
+            postback_event(psid, &format!("m_{psid}_1"), "coupon:show"),
+        ]
+        .iter()
+        .take(steps)
+        .enumerate()
+        {
+            assert_eq!(app.post_signed(event).await.status(), 200);
+            app.wait_for_sent_to(psid, n + 1).await;
+        }
+    }
+    let cookie = operator(&app).await;
+    let tokyo = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap();
+    let local = |ms: i64| {
+        jiff::Timestamp::from_millisecond(ms).unwrap().to_zoned(tokyo.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string()
+    };
+    let store = app.store().await;
+    let contact =
+        store.find_contact(statbot_core::Platform::Messenger, "6920000000000001").await.unwrap().expect("a contact");
+
+    let contacts = get(&app, &cookie, "/api/v1/contacts?format=csv").await.text().await.unwrap();
+    let line = contacts.lines().find(|l| l.contains("6920000000000001")).expect("the contact's line");
+    assert!(
+        line.ends_with(&format!(",{},{}", local(contact.created_at), local(contact.updated_at))),
+        "times in the business time zone, not epoch milliseconds: {line}"
+    );
+    let messages =
+        get(&app, &cookie, &format!("/api/v1/contacts/{}/messages?format=csv", contact.id)).await.text().await.unwrap();
+    let first = messages.lines().nth(1).expect("a message");
+    let at = first.split(',').next().unwrap();
+    assert_eq!(at.len(), 19, "{first}");
+    assert!(at.as_bytes()[10] == b' ' && !at.contains('T'), "{first}");
+
+    let today = jiff::Timestamp::now().to_zoned(tokyo).date();
+    let funnel = get(&app, &cookie, &format!("/api/v1/funnels/coupon?from={today}&to={today}&format=csv"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let offer = funnel.lines().find(|l| l.contains(",offer,,")).expect("the offer step");
+    assert!(offer.contains(",2,2,0.6667,0.6667,"), "rates to four decimals: {offer}");
+    for cell in funnel.lines().flat_map(|l| l.split(',')).filter(|c| c.parse::<f64>().is_ok()) {
+        let decimals = cell.split_once('.').map_or(0, |(_, d)| d.len());
+        assert!(decimals <= 4, "{cell} in {funnel}");
+    }
+}

@@ -24,6 +24,7 @@ mod shop_api;
 mod staff_links;
 mod store_chat;
 mod store_dashboard;
+mod store_page_sync;
 mod stripe_long_ranges;
 mod stripe_metrics;
 mod stripe_sync;

@@ -300,10 +300,9 @@ async fn an_empty_mirror_says_how_to_fill_it_and_strangers_are_sent_to_log_in() 
 
     let cookie = dashboard_session(&app, "lead", PASSWORD).await;
     let html = get(&app, &cookie, "/store").await.text().await.unwrap();
-    assert!(
-        html.contains("No Stripe data yet: set STATBOT_STRIPE_SECRET_KEY and run `statbot stripe sync`."),
-        "{html}"
-    );
+    assert!(html.contains("No Stripe data yet: set STATBOT_STRIPE_SECRET_KEY, then sync the mirror."), "{html}");
+    assert!(html.contains("In a terminal: <code>statbot stripe sync</code>"), "{html}");
+    assert!(!html.contains("id=\"provenance\""), "the mirror's state is said once: {html}");
     assert!(!html.contains("id=\"figures\"") && !html.contains("/charts/store/"), "nothing to show: {html}");
     let from = today().checked_sub(jiff::Span::new().days(29)).unwrap();
     assert!(html.contains(&format!("name=\"from\" value=\"{from}\"")), "thirty days by default: {html}");

@@ -1,7 +1,9 @@
 //! `GET /api/v1/contacts` and `GET /api/v1/contacts/{id}/messages` for operators: the contacts
-//! matching a search, and one contact's conversation, as JSON or CSV.
+//! matching a search, and one contact's conversation, as JSON or CSV (times in the business time
+//! zone, `2026-12-06 08:50:19`; the JSON keeps epoch milliseconds).
 
 use super::pages::reply_text;
+use crate::dates::local_second_ms;
 use crate::http::AppState;
 use crate::http::download::{csv_file, wants_csv};
 use crate::http::error::ApiError;
@@ -40,8 +42,8 @@ pub(super) async fn contacts(
             c.external_id.clone(),
             flow,
             step,
-            c.created_at.to_string(),
-            c.updated_at.to_string(),
+            local_second_ms(c.created_at, state.zone()),
+            local_second_ms(c.updated_at, state.zone()),
         ]));
     }
     Ok(csv_file("contacts.csv", body))
@@ -74,7 +76,8 @@ pub(super) async fn contact_messages(
             LoggedMessage::In { text, at } => (at, "in", text.clone(), ""),
             LoggedMessage::Out { reply, status, at } => (at, "out", reply_text(reply), status.as_str()),
         };
-        body.push_str(&crate::csv::line([at.to_string(), direction.to_owned(), text, status.to_owned()]));
+        let at = local_second_ms(*at, state.zone());
+        body.push_str(&crate::csv::line([at, direction.to_owned(), text, status.to_owned()]));
     }
     Ok(csv_file(&format!("contact-{id}-messages.csv"), body))
 }

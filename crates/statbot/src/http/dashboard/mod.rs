@@ -2,17 +2,20 @@
 //! Here are the session (`session`: the cookie, the [`Dashboard`] extractor that every page takes,
 //! CSRF checks), `/login` and `/logout` (`login`), and what every page shares: the top bar
 //! ([`Nav`]), error messages as sentences, and errors answered as pages (`errors`: each feature
-//! wraps its page routes in [`pages`]). The pages themselves are with their features:
+//! wraps its page routes in [`pages`]) and the date presets beside the pickers (`presets`). The
+//! pages themselves are with their features:
 //! `funnels` (the landing page `/` and `/flows/*`), `contacts`, `datasets`, `team` and `sales`
 //! (`/store`). Tables link to their CSV and JSON downloads on the API, which accepts the
 //! dashboard session for reading.
 
 mod errors;
 mod login;
+mod presets;
 mod session;
 
 pub(super) use errors::{not_found, pages};
-pub(super) use session::{Dashboard, session_of};
+pub(super) use presets::{Preset, presets};
+pub(super) use session::{Dashboard, safe_next, session_of};
 
 use super::AppState;
 use axum::Router;

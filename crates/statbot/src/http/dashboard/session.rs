@@ -28,6 +28,13 @@ pub(crate) struct Dashboard {
     pub(crate) session: Session,
 }
 
+impl Dashboard {
+    /// Whether a form sent with this session carries its CSRF token.
+    pub(crate) fn csrf_ok(&self, sent: &str) -> bool {
+        csrf_ok(sent, &self.session.csrf)
+    }
+}
+
 /// The session named by the request's cookie, if it is live.
 pub(crate) async fn session_of(parts: &Parts, state: &AppState) -> Result<Option<Dashboard>, crate::store::StoreError> {
     let Some(token) = cookie(&parts.headers, SESSION_COOKIE).filter(|t| t.len() == 64) else { return Ok(None) };
@@ -70,7 +77,7 @@ fn login_url(parts: &Parts) -> String {
 /// `next` when it is a path of this site to go to after logging in: one leading `/` (not `//`,
 /// which a browser reads as another host), no backslash (some browsers read `/\` as `//`), no
 /// control characters or spaces, and not the login page itself.
-pub(super) fn safe_next(next: &str) -> Option<&str> {
+pub(crate) fn safe_next(next: &str) -> Option<&str> {
     let same_site = next.starts_with('/')
         && !next.starts_with("//")
         && next.len() <= 2048

@@ -7,7 +7,7 @@
 use crate::funnels::format::{duration, percent};
 use crate::funnels::{DateRange, RangeReport};
 use crate::http::AppState;
-use crate::http::dashboard::{Dashboard, Nav, sentence};
+use crate::http::dashboard::{Dashboard, Nav, Preset, presets, sentence};
 use crate::http::error::ApiError;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -48,6 +48,7 @@ struct HomePage {
     range: DateRange,
     range_error: Option<String>,
     range_action: String,
+    presets: Vec<Preset>,
     time_zone: String,
     window_days: i64,
     flows: Vec<FlowCard>,
@@ -78,6 +79,7 @@ pub(super) async fn home(
         range,
         range_error,
         range_action: "/".into(),
+        presets: presets(state.funnels.today(), (range.from, range.to), "/", &[]),
         time_zone: state.config.time_zone().to_owned(),
         window_days: config.window_days,
         flows,
@@ -118,6 +120,7 @@ struct FlowPage {
     range: DateRange,
     range_error: Option<String>,
     range_action: String,
+    presets: Vec<Preset>,
     time_zone: String,
     window_days: i64,
 }
@@ -185,6 +188,7 @@ pub(super) async fn flow(
         report,
         range,
         range_error,
+        presets: presets(state.funnels.today(), (range.from, range.to), &format!("/flows/{flow}"), &[]),
         range_action: format!("/flows/{flow}"),
         time_zone: state.config.time_zone().to_owned(),
         window_days: config.window_days,

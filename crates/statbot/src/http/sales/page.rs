@@ -4,17 +4,21 @@
 //! period, the charts, the top customers with their average order, the words that sell, where
 //! the figures come from, and links to the same figures on the API as CSV and JSON. A bad
 //! range, period or currency is said on the page, which then shows the default range; an
-//! empty mirror says how to fill it.
+//! empty mirror says why and how to fill it (and the mirror's state is said once). Admins get a
+//! "Sync now" button (`super::sync`) when a Stripe key is set. Times are in the business time
+//! zone.
 
 use super::charts::{CHARTS, RANKED};
 use super::request::{Asked, SalesParams, default_asked, query};
 use crate::dates::DayRange;
+use crate::dates::local_minute;
 use crate::http::AppState;
-use crate::http::dashboard::{Dashboard, Nav, sentence};
+use crate::http::dashboard::{Dashboard, Nav, Preset, presets, sentence};
 use crate::http::error::ApiError;
 use crate::sales::metrics::{Compared, CurrencyRevenue, FIGURES, Kind, RevenueReport, TopCustomers, TopWords};
 use crate::sales::periods::Period;
-use crate::sales::report::{change_text, provenance_sentence, range_text};
+use crate::sales::report::{change_text, provenance_sentence_in, range_text};
+use crate::store::Role;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::rejection::QueryRejection;
@@ -92,6 +96,7 @@ struct Stats {
 struct SalesPage {
     nav: Nav,
     range: DayRange,
+    presets: Vec<Preset>,
     previous_range: String,
     period: &'static str,
     /// The currency shown (lower case) and those with figures, for the picker.
@@ -99,17 +104,34 @@ struct SalesPage {
     currencies: Vec<String>,
     /// Why the page does not show what was asked.
     error: Option<String>,
-    /// The mirror holds nothing: how to fill it.
+    /// The mirror holds nothing: why, and how to fill it (then `provenance` is not shown).
     empty: Option<String>,
     provenance: String,
     stats: Option<Stats>,
     downloads: Vec<Download>,
+    /// The "Sync now" form, for admins when a Stripe key is set.
+    sync: Option<SyncForm>,
+    /// What the last "Sync now" did.
+    synced: Option<&'static str>,
+}
+
+/// The "Sync now" form: the session's CSRF token and the page to come back to.
+struct SyncForm {
+    csrf: String,
+    back: String,
+}
+
+/// `?sync=` after a "Sync now": what it did.
+#[derive(serde::Deserialize, Default)]
+pub(super) struct SyncedParams {
+    sync: Option<String>,
 }
 
 pub(super) async fn page(
     State(state): State<AppState>,
     dashboard: Dashboard,
     params: Result<Query<SalesParams>, QueryRejection>,
+    Query(synced): Query<SyncedParams>,
 ) -> Result<Response, ApiError> {
     let metrics = &state.sales;
     let today = metrics.today();
@@ -136,15 +158,28 @@ pub(super) async fn page(
     let mut page = SalesPage {
         nav: Nav::of(&dashboard),
         range,
+        presets: presets(
+            today,
+            (range.from, range.to),
+            "/store",
+            &[("currency", asked.currency.as_deref().unwrap_or(""))],
+        ),
         previous_range: range_text(report.previous_range),
         period: period.name(),
         currency: currency.clone().unwrap_or_default(),
         currencies: report.currencies.iter().map(|c| c.currency.clone()).collect(),
         error,
         empty: None,
-        provenance: provenance_sentence(&report.provenance),
+        provenance: provenance_sentence_in(&report.provenance, state.zone()),
         stats: None,
         downloads: downloads(range, period, currency.as_deref()),
+        sync: (dashboard.session.user.role == Role::Admin && state.config.stripe.secret_key.is_set()).then(|| {
+            SyncForm {
+                csrf: dashboard.session.csrf.clone(),
+                back: format!("/store?{}", query(range, period, asked.currency.as_deref())),
+            }
+        }),
+        synced: synced.sync.as_deref().and_then(super::sync::notice),
     };
     let part = currency.as_deref().and_then(|code| report.currencies.iter().find(|c| c.currency == code));
     if let (Some(code), Some(part)) = (currency.as_deref(), part) {
@@ -153,13 +188,26 @@ pub(super) async fn page(
         let (top, words) = (top?, words?);
         page.stats = Some(stats(&report, part, &top, &words));
     } else if report.provenance.source == "mirror" && state.engine.store().stripe_counts().await?[2] == 0 {
-        page.empty = Some(if state.config.stripe.secret_key.is_set() {
-            "No Stripe data yet: run `statbot stripe sync` (or wait for the scheduled sync).".into()
-        } else {
-            "No Stripe data yet: set STATBOT_STRIPE_SECRET_KEY and run `statbot stripe sync`.".into()
-        });
+        let synced_at = report.provenance.synced_at.as_deref().and_then(|at| at.parse::<jiff::Timestamp>().ok());
+        let key = state.config.stripe.secret_key.is_set();
+        page.empty = Some(empty_mirror(synced_at.map(|at| local_minute(at, state.zone())), key, page.sync.is_some()));
     }
     Ok(page.into_response())
+}
+
+/// Why the mirror holds no payment, and what fills it: one account of it, so that the page
+/// never says "no data yet" above "synced at …".
+fn empty_mirror(synced_at: Option<String>, key: bool, can_sync: bool) -> String {
+    match (synced_at, key) {
+        (Some(at), _) => format!("The mirror was synced {at}: Stripe has no payments yet."),
+        (None, false) => "No Stripe data yet: set STATBOT_STRIPE_SECRET_KEY, then sync the mirror.".into(),
+        (None, true) if can_sync => "No Stripe data yet: the mirror has not been synced. Sync it now, or wait for \
+            the scheduled sync."
+            .into(),
+        (None, true) => "No Stripe data yet: the mirror has not been synced. An admin can sync it now, or wait for \
+            the scheduled sync."
+            .into(),
+    }
 }
 
 fn stats(report: &RevenueReport, part: &CurrencyRevenue, top: &TopCustomers, words: &TopWords) -> Stats {
@@ -322,6 +370,15 @@ mod tests {
         assert_eq!(trend("new_customers", &Compared::new(3, 0)), "good", "new is a rise");
         assert_eq!((change(&up), change(&down)), ("▲ +20.0 %".to_owned(), "▼ -20.0 %".to_owned()));
         assert_eq!((change(&Compared::new(3, 0)), change(&Compared::new(0, 0))), ("▲ new".into(), "–".into()));
+    }
+
+    #[test]
+    fn an_empty_mirror_is_explained_once() {
+        let synced = empty_mirror(Some("2026-12-06 08:50 CET".into()), true, true);
+        assert_eq!(synced, "The mirror was synced 2026-12-06 08:50 CET: Stripe has no payments yet.");
+        assert!(empty_mirror(None, false, false).contains("set STATBOT_STRIPE_SECRET_KEY"));
+        assert!(empty_mirror(None, true, true).contains("Sync it now"));
+        assert!(empty_mirror(None, true, false).contains("An admin can sync it now"));
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! The shop over HTTP: its API (`api`: customer sign-up, the catalog, orders, test payment
-//! methods), the `/shop` storefront that talks to it (`page`), and the Stripe webhook that
-//! settles the orders' payments (`webhook`). The domain is [`crate::shop`].
+//! methods), the `/shop` storefront that talks to it (`page`), the dashboard's `/orders` page for
+//! operators (`orders`), and the Stripe webhook that settles the orders' payments (`webhook`).
+//! The domain is [`crate::shop`].
 
 mod api;
+mod orders;
 mod page;
 mod webhook;
 
@@ -20,5 +22,6 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/v1/orders/{id}", get(api::order))
         .route("/api/v1/test-payment-methods", post(api::test_payment_method))
         .route("/shop", get(page::page))
+        .merge(super::dashboard::pages(Router::new().route("/orders", get(orders::page))))
         .route("/webhooks/stripe", post(webhook::webhook))
 }

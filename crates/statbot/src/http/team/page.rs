@@ -6,7 +6,7 @@
 
 use super::request::{TeamParams, default_range, query};
 use crate::http::AppState;
-use crate::http::dashboard::{Dashboard, Nav, sentence};
+use crate::http::dashboard::{Dashboard, Nav, Preset, presets, sentence};
 use crate::http::error::ApiError;
 use crate::store::Role;
 use crate::team::summary::RatioSummary;
@@ -61,6 +61,7 @@ struct TeamPage {
     nav: Nav,
     range: DayRange,
     range_error: Option<String>,
+    presets: Vec<Preset>,
     /// Why no figures are shown (a team the account may not see, or no such team).
     error: Option<String>,
     /// The team shown (or, after an error, the account's own).
@@ -86,13 +87,22 @@ pub(super) async fn page(
         Role::Admin => state.teams.list().await?.into_iter().map(|t| t.name).collect(),
         Role::Staff | Role::Customer => Vec::new(),
     };
-    let mut page =
-        TeamPage { nav: Nav::of(&dashboard), range, range_error, error: None, team: String::new(), teams, stats: None };
+    let mut page = TeamPage {
+        nav: Nav::of(&dashboard),
+        range,
+        range_error,
+        presets: Vec::new(),
+        error: None,
+        team: String::new(),
+        teams,
+        stats: None,
+    };
     match state.teams.for_request(user, params.team()).await {
         Ok(team) => {
             let report = state.teams.report(&team, range).await?;
             page.stats = Some(stats(&team, &report));
             page.team = team.name;
+            page.presets = presets(today, (range.from, range.to), "/team", &[("team", params.team().unwrap_or(""))]);
             Ok(page.into_response())
         }
         Err(e @ (TeamError::Forbidden(_) | TeamError::UnknownTeam(_) | TeamError::BadInput(_))) => {
@@ -109,6 +119,7 @@ pub(super) async fn page(
                 other => sentence(&other.to_string()),
             });
             page.team = own.name;
+            page.presets = presets(today, (range.from, range.to), "/team", &[]);
             Ok((status, page).into_response())
         }
         Err(e) => Err(e.into()),
