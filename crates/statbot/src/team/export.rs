@@ -1,8 +1,8 @@
 //! Exports of a range: JSON (the whole report: summary and every recorded day) or CSV (one row
-//! per day of the range, one column per metric, empty cells where nothing was recorded), and
-//! the file they are written to.
+//! per day of the range, one column per metric, then one per ratio worked out for that day;
+//! empty cells where nothing was recorded), and the file they are written to.
 
-use super::{Report, TeamDefinition};
+use super::{Report, Summary, TeamDefinition};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -34,10 +34,12 @@ pub fn json(report: &Report) -> String {
     text
 }
 
-/// Values are written in stored units (counts, percent, seconds) so other tools can add them up.
+/// Values are written in stored units (counts, percent, seconds) so other tools can add them up;
+/// ratios as the day's value (in percent for percentage ratios), to four decimals.
 pub fn csv(report: &Report, definition: &TeamDefinition) -> String {
     let mut header = vec!["date".to_owned()];
     header.extend(definition.metrics.iter().map(|m| m.key.clone()));
+    header.extend(definition.ratios.iter().map(|r| r.key.clone()));
     let mut out = crate::csv::line(&header);
     let mut recorded = report.daily.iter().peekable();
     let s = &report.summary;
@@ -50,6 +52,10 @@ pub fn csv(report: &Report, definition: &TeamDefinition) -> String {
                 .iter()
                 .map(|m| day.and_then(|d| d.values.get(&m.key)).map(|v| number(*v)).unwrap_or_default()),
         );
+        match day {
+            Some(day) => row.extend(Summary::day_ratios(definition, day).into_iter().map(ratio)),
+            None => row.extend(definition.ratios.iter().map(|_| String::new())),
+        }
         out.push_str(&crate::csv::line(&row));
     }
     out
@@ -57,6 +63,11 @@ pub fn csv(report: &Report, definition: &TeamDefinition) -> String {
 
 fn number(value: f64) -> String {
     if value.fract() == 0.0 && value.abs() < 1e15 { format!("{}", value as i64) } else { value.to_string() }
+}
+
+/// A ratio to four decimals, trailing zeros dropped (`95`, `2.5`, `0.3333`); empty without one.
+fn ratio(value: Option<f64>) -> String {
+    value.map(|v| statbot_core::numbers::trim_zeros(&format!("{v:.4}")).to_owned()).unwrap_or_default()
 }
 
 pub fn render(report: &Report, definition: &TeamDefinition, format: ExportFormat) -> String {
@@ -108,9 +119,9 @@ mod tests {
         let report = Report { team: "Support Team".into(), summary, daily };
         assert_eq!(
             csv(&report, &definition),
-            "date,solved,chats,comments,csat_good,csat_bad,csat_percent\r\n\
-             2026-11-02,,,,,,\r\n\
-             2026-11-03,40,,,,,96.5\r\n"
+            "date,solved,chats,comments,csat_good,csat_bad,csat_percent,csat,comments_per_solve\r\n\
+             2026-11-02,,,,,,,,\r\n\
+             2026-11-03,40,,,,,96.5,96.5,\r\n"
         );
         let path = default_path(Path::new("exports"), &report, ExportFormat::Csv);
         assert_eq!(path, Path::new("exports/support-team-2026-11-02-to-2026-11-03.csv"));

@@ -77,6 +77,13 @@ impl Summary {
             ratios: definition.ratios.iter().map(|r| ratio_summary(r, &in_range)).collect(),
         }
     }
+
+    /// Each ratio's value on `day` alone (`None` without its figures), in the definition's
+    /// order: the daily columns of an export, the points of a trend line.
+    pub fn day_ratios(definition: &TeamDefinition, day: &DayFigures) -> Vec<Option<f64>> {
+        let days = [day];
+        definition.ratios.iter().map(|r| ratio_summary(r, &days).value).collect()
+    }
 }
 
 fn metric_summary(metric: &MetricDef, days: &[&DayFigures]) -> MetricSummary {

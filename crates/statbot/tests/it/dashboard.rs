@@ -137,6 +137,12 @@ async fn the_flow_page_shows_the_funnel_of_real_journeys_with_downloads() {
     assert_eq!(cell(&flow, "offer/reveal", "clicks"), "2");
     assert_eq!(cell(&flow, "revealed", "reveals"), "2");
     assert!(flow.contains("/charts/funnels/coupon.svg?from="));
+    // The headline cards, against the thirty days before (when nobody came).
+    assert_eq!(pages::card(&flow, "entered", "value"), "3");
+    assert_eq!(pages::card(&flow, "entered", "change"), "▲ new");
+    assert_eq!(pages::card(&flow, "revealing", "value"), "2");
+    assert_eq!(pages::card(&flow, "conversion", "value"), "66.7%");
+    assert_eq!(pages::card(&flow, "conversion", "previous"), "nothing to compare with before");
 
     // Charts and downloads open with the session…
     let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();

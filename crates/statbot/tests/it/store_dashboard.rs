@@ -6,7 +6,7 @@
 //! away; bad dates are said on the page, bad chart parameters are 400s; an empty mirror says
 //! how to fill it; strangers are sent to log in.
 
-use crate::support::pages::{cell, chart_sources, dashboard_session, get};
+use crate::support::pages::{card, cell, chart_sources, dashboard_session, get};
 use crate::support::*;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -188,8 +188,22 @@ async fn operators_see_the_range_against_the_previous_one_with_customers_words_a
     assert_eq!(cell(&html, "figures", "new_customers", "value"), new_customers.to_string());
     assert_eq!(cell(&html, "figures", "new_customers", "previous"), "1");
 
-    // Fourteen days by day; the second day has ch_1 only.
-    assert_eq!(html.matches("<tr data-row=\"20").count(), DAYS as usize, "a row per day");
+    // The headline cards say what the table says, with a trend line over the days.
+    assert_eq!(card(&html, "gross_volume", "value"), cell(&html, "figures", "gross_volume", "value"));
+    assert_eq!(card(&html, "gross_volume", "change"), cell(&html, "figures", "gross_volume", "change"));
+    assert_eq!(card(&html, "new_customers", "previous"), "from 1");
+    assert!(html.contains("aria-label=\"Gross volume by day\""), "{html}");
+
+    // Fourteen days by day, runs of days without payments in one line each; the second day
+    // has ch_1 only.
+    let rows = html.matches("<tr data-row=\"20").count();
+    let quiet: usize = html
+        .split("<tr class=\"quiet\"><td colspan=\"7\">")
+        .skip(1)
+        .map(|line| line.split(' ').next().unwrap().parse::<usize>().unwrap())
+        .sum();
+    assert!(html.contains(" days with no activity ("), "quiet days in one line: {html}");
+    assert_eq!(rows + quiet, DAYS as usize, "every day, in a row or a quiet line");
     let second = day(1).to_string();
     assert_eq!(cell(&html, "series", &second, "gross"), money(5_000, "usd"));
     assert_eq!(cell(&html, "series", &second, "new_customers"), "1");

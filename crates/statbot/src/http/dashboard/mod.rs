@@ -2,19 +2,25 @@
 //! Here are the session (`session`: the cookie, the [`Dashboard`] extractor that every page takes,
 //! CSRF checks), `/login` and `/logout` (`login`), and what every page shares: the top bar
 //! ([`Nav`]), error messages as sentences, and errors answered as pages (`errors`: each feature
-//! wraps its page routes in [`pages`]) and the date presets beside the pickers (`presets`). The
+//! wraps its page routes in [`pages`]), the date presets beside the pickers (`presets`) and the
+//! headline cards with their change and trend line (`cards`), and tables by day whose quiet
+//! runs are one line (`quiet`). The
 //! pages themselves are with their features:
 //! `funnels` (the landing page `/` and `/flows/*`), `contacts`, `datasets`, `team` and `sales`
 //! (`/store`). Tables link to their CSV and JSON downloads on the API, which accepts the
 //! dashboard session for reading.
 
+mod cards;
 mod errors;
 mod login;
 mod presets;
+mod quiet;
 mod session;
 
+pub(super) use cards::{Better, Card};
 pub(super) use errors::{not_found, pages};
 pub(super) use presets::{Preset, presets};
+pub(super) use quiet::{Line, collapse};
 pub(super) use session::{Dashboard, safe_next, session_of};
 
 use super::AppState;

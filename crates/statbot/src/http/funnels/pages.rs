@@ -7,7 +7,7 @@
 use crate::funnels::format::{duration, percent};
 use crate::funnels::{DateRange, RangeReport};
 use crate::http::AppState;
-use crate::http::dashboard::{Dashboard, Nav, Preset, presets, sentence};
+use crate::http::dashboard::{Better, Card, Dashboard, Line, Nav, Preset, collapse, presets, sentence};
 use crate::http::error::ApiError;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -115,8 +115,9 @@ struct FlowPage {
     title: String,
     report: RangeReport,
     query: String,
+    cards: Vec<Card>,
     rows: Vec<FunnelRow>,
-    days: Vec<DayRow>,
+    days: Vec<Line<DayRow>>,
     range: DateRange,
     range_error: Option<String>,
     range_action: String,
@@ -167,7 +168,11 @@ pub(super) async fn flow(
     let (range, range_error) = range_of(&state, &params);
     let title = state.funnels.flow(&flow)?.title.clone();
     let report = state.funnels.report(&flow, range, true).await?;
-    let days = report
+    let previous = match previous_range(range) {
+        Some(previous) => Some(state.funnels.report(&flow, previous, false).await?),
+        None => None,
+    };
+    let days: Vec<DayRow> = report
         .days
         .iter()
         .flatten()
@@ -178,11 +183,14 @@ pub(super) async fn flow(
             reveal_contacts: d.funnel.steps.iter().map(|s| s.reveal_contacts).sum(),
         })
         .collect();
+    let cards = cards(&report, previous.as_ref(), &days);
+    let days = collapse(days, "day", |d| d.cohort == 0 && d.reveals == 0, |d| d.date.clone());
     let config = &state.config.funnels;
     Ok(FlowPage {
         nav: Nav::of(&dashboard),
         title,
         query: format!("from={}&to={}", range.from, range.to),
+        cards,
         rows: funnel_rows(&report),
         days,
         report,
@@ -194,4 +202,59 @@ pub(super) async fn flow(
         window_days: config.window_days,
     }
     .into_response())
+}
+
+/// The range of equal length just before `range`.
+fn previous_range(range: DateRange) -> Option<DateRange> {
+    let days = range.from.until(range.to).ok()?.get_days();
+    let to = range.from.yesterday().ok()?;
+    Some(DateRange { from: to.checked_sub(jiff::Span::new().days(days)).ok()?, to })
+}
+
+/// Contacts entered, contacts who revealed a coupon, and the conversion between them.
+fn totals(report: &RangeReport) -> (f64, f64) {
+    (report.funnel.cohort as f64, report.funnel.steps.iter().map(|s| s.reveal_contacts).sum::<u64>() as f64)
+}
+
+/// The flow's headline cards: entered, revealed and conversion, against the previous range, with
+/// their trend by day.
+fn cards(report: &RangeReport, previous: Option<&RangeReport>, days: &[DayRow]) -> Vec<Card> {
+    let (cohort, revealed) = totals(report);
+    let before = previous.map(totals);
+    let conversion = |(cohort, revealed): (f64, f64)| (cohort > 0.0).then(|| revealed / cohort);
+    let count = |v: f64| format!("{v}");
+    let daily = |f: &dyn Fn(&DayRow) -> Option<f64>| days.iter().map(f).collect::<Vec<_>>();
+    let entered = Card::new(
+        "entered",
+        "Contacts entered",
+        (cohort, before.map(|b| b.0)),
+        (count(cohort), before.map(|b| count(b.0))),
+    )
+    .better(Better::Higher, cohort, before.map(|b| b.0))
+    .spark(&daily(&|d| Some(d.cohort as f64)), "Contacts entered per day");
+    let revealing = Card::new(
+        "revealing",
+        "Revealed a coupon",
+        (revealed, before.map(|b| b.1)),
+        (count(revealed), before.map(|b| count(b.1))),
+    )
+    .better(Better::Higher, revealed, before.map(|b| b.1))
+    .spark(&daily(&|d| Some(d.reveal_contacts as f64)), "Contacts revealing a coupon per day");
+    let rate = conversion((cohort, revealed));
+    let rate_before = before.and_then(conversion);
+    let mut converting = Card::new(
+        "conversion",
+        "Conversion",
+        (rate.unwrap_or(0.0), rate_before),
+        (percent(rate), rate_before.map(|r| percent(Some(r)))),
+    )
+    .spark(
+        &daily(&|d| (d.cohort > 0).then(|| d.reveal_contacts as f64 / d.cohort as f64)),
+        "Conversion per day of joining",
+    );
+    converting = match (rate, rate_before) {
+        (Some(now), Some(then)) => converting.better(Better::Higher, now, Some(then)),
+        _ => converting.with_change("–".into(), "flat"),
+    };
+    vec![entered, revealing, converting]
 }

@@ -13,7 +13,7 @@ use super::request::{Asked, SalesParams, default_asked, query};
 use crate::dates::DayRange;
 use crate::dates::local_minute;
 use crate::http::AppState;
-use crate::http::dashboard::{Dashboard, Nav, Preset, presets, sentence};
+use crate::http::dashboard::{Card, Dashboard, Line, Nav, Preset, collapse, presets, sentence};
 use crate::http::error::ApiError;
 use crate::sales::metrics::{Compared, CurrencyRevenue, FIGURES, Kind, RevenueReport, TopCustomers, TopWords};
 use crate::sales::periods::Period;
@@ -25,6 +25,9 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use statbot_core::money;
+
+/// The figures shown as headline cards, with their trend over the series.
+const HEADLINES: [&str; 4] = ["gross_volume", "net_volume", "successful_payments", "new_customers"];
 
 /// Figures for which a rise is bad news.
 const WORSE_WHEN_UP: [&str; 3] = ["refunds_amount", "refunds_count", "failed_payments"];
@@ -41,6 +44,8 @@ struct FigureRow {
 
 struct PeriodRow {
     period: String,
+    /// Nothing happened in the period.
+    quiet: bool,
     gross: String,
     refunds: String,
     net: String,
@@ -83,8 +88,10 @@ struct Download {
 /// What is shown for the currency picked.
 struct Stats {
     currency: String,
+    cards: Vec<Card>,
     figures: Vec<FigureRow>,
-    series: Vec<PeriodRow>,
+    /// By period, runs of periods without any payment in one line.
+    series: Vec<Line<PeriodRow>>,
     charts: Vec<ChartLink>,
     customers: Vec<CustomerRow>,
     average_order: Option<String>,
@@ -247,6 +254,10 @@ fn stats(report: &RevenueReport, part: &CurrencyRevenue, top: &TopCustomers, wor
         .enumerate()
         .map(|(i, p)| PeriodRow {
             period: range_text(DayRange { from: p.from, to: p.to }),
+            quiet: p.figures.successful_payments == 0
+                && p.figures.failed_payments == 0
+                && p.figures.refunds_count == 0
+                && report.new_customers.series.get(i).copied().unwrap_or(0) == 0,
             gross: amount(p.figures.gross_volume),
             refunds: amount(p.figures.refunds_amount),
             net: amount(p.figures.net_volume),
@@ -255,6 +266,8 @@ fn stats(report: &RevenueReport, part: &CurrencyRevenue, top: &TopCustomers, wor
             new_customers: report.new_customers.series.get(i).copied().unwrap_or(0),
         })
         .collect();
+    let series = collapse(series, report.period.name(), |p: &PeriodRow| p.quiet, |p| p.period.clone());
+    let cards = cards(report, part, &figures);
     let asked = query(report.range, report.period, Some(code));
     let charts = CHARTS
         .iter()
@@ -304,6 +317,7 @@ fn stats(report: &RevenueReport, part: &CurrencyRevenue, top: &TopCustomers, wor
         .collect();
     Stats {
         currency: code.to_ascii_uppercase(),
+        cards,
         figures,
         series,
         charts,
@@ -311,6 +325,24 @@ fn stats(report: &RevenueReport, part: &CurrencyRevenue, top: &TopCustomers, wor
         average_order: top.average_order_value.map(&amount),
         words,
     }
+}
+
+/// The headline figures as cards, with the table's change and their trend over the series.
+fn cards(report: &RevenueReport, part: &CurrencyRevenue, figures: &[FigureRow]) -> Vec<Card> {
+    HEADLINES
+        .iter()
+        .filter_map(|key| {
+            let row = figures.iter().find(|f| f.key == *key)?;
+            let trend: Vec<Option<f64>> = match *key {
+                "new_customers" => report.new_customers.series.iter().map(|n| Some(*n as f64)).collect(),
+                key => part.series.iter().map(|p| p.figures.get(key).map(|v| v as f64)).collect(),
+            };
+            let card = Card::new(key, row.label, (0.0, None), (row.value.clone(), Some(row.previous.clone())))
+                .with_change(row.change.clone(), row.trend)
+                .spark(&trend, &format!("{} by {}", row.label, report.period.name()));
+            Some(card)
+        })
+        .collect()
 }
 
 /// "▲ +12.5 %", "▼ -3.0 %", "▲ new", "–".

@@ -4,6 +4,7 @@
 
 mod api;
 mod charts;
+mod headlines;
 mod page;
 mod request;
 

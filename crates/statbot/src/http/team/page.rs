@@ -1,12 +1,13 @@
-//! `GET /team?from=&to=&team=`: a team's figures over a range on the dashboard. The metrics
-//! with their totals, daily averages and days recorded; the ratios against their targets; the
+//! `GET /team?from=&to=&team=`: a team's figures over a range on the dashboard. Headline cards
+//! against the previous range (`super::headlines`); the metrics with their totals, daily averages and days recorded; the ratios against their targets; the
 //! days with no figures; links to the export; and a chart per metric with figures. Everyone
 //! sees their own team; admins pick any team. A refused team or a bad range is said on the
 //! page, and a refused team shows no figures at all.
 
+use super::headlines;
 use super::request::{TeamParams, default_range, query};
 use crate::http::AppState;
-use crate::http::dashboard::{Dashboard, Nav, Preset, presets, sentence};
+use crate::http::dashboard::{Card, Dashboard, Nav, Preset, presets, sentence};
 use crate::http::error::ApiError;
 use crate::store::Role;
 use crate::team::summary::RatioSummary;
@@ -44,6 +45,7 @@ struct ChartLink {
 
 /// What is shown once the team is known.
 struct Stats {
+    cards: Vec<Card>,
     days: usize,
     days_recorded: usize,
     metrics: Vec<MetricRow>,
@@ -100,7 +102,11 @@ pub(super) async fn page(
     match state.teams.for_request(user, params.team()).await {
         Ok(team) => {
             let report = state.teams.report(&team, range).await?;
-            page.stats = Some(stats(&team, &report));
+            let previous = match headlines::previous_range(range) {
+                Some(previous) => Some(state.teams.report(&team, previous).await?),
+                None => None,
+            };
+            page.stats = Some(stats(&team, &report, previous.as_ref()));
             page.team = team.name;
             page.presets = presets(today, (range.from, range.to), "/team", &[("team", params.team().unwrap_or(""))]);
             Ok(page.into_response())
@@ -126,7 +132,7 @@ pub(super) async fn page(
     }
 }
 
-fn stats(team: &Team, report: &Report) -> Stats {
+fn stats(team: &Team, report: &Report, previous: Option<&Report>) -> Stats {
     let s = &report.summary;
     let query = query(DayRange { from: s.from, to: s.to }, &team.name);
     let shown = s.metrics.iter().filter(|m| m.shown());
@@ -160,6 +166,7 @@ fn stats(team: &Team, report: &Report) -> Stats {
         })
         .collect();
     Stats {
+        cards: headlines::cards(&team.definition, report, previous),
         days: s.days,
         days_recorded: s.days_recorded,
         metrics,
@@ -206,7 +213,7 @@ mod tests {
         let summary = Summary::compute(&definition, date(2026, 11, 1), date(2026, 11, 3), &daily);
         let report = Report { team: "Support".into(), summary, daily };
         let team = Team { id: 1, name: "Support".into(), definition };
-        let stats = stats(&team, &report);
+        let stats = stats(&team, &report, None);
 
         let keys: Vec<&str> = stats.metrics.iter().map(|m| m.key.as_str()).collect();
         assert_eq!(keys, ["solved", "chats", "comments", "csat_good", "csat_bad"], "no empty percent row");

@@ -1,6 +1,6 @@
 //! The dashboard as a browser without JavaScript sees it: log in through the form (its CSRF
 //! double-submit cookie included; or just post it and read the answer), get pages with the
-//! session cookie, and read a table cell or the chart images of a page.
+//! session cookie, and read a table cell, a headline card or the chart images of a page.
 
 use super::TestApp;
 use reqwest::StatusCode;
@@ -54,6 +54,15 @@ pub fn cell(html: &str, table: &str, row: &str, col: &str) -> String {
         table_at + html[table_at..].find(&format!("data-row=\"{row}\"")).unwrap_or_else(|| panic!("no row {row}"));
     let marker = format!("data-col=\"{col}\"");
     let col_at = row_at + html[row_at..].find(&marker).unwrap() + marker.len();
+    let text_at = col_at + html[col_at..].find('>').unwrap() + 1;
+    html[text_at..text_at + html[text_at..].find('<').unwrap()].to_owned()
+}
+
+/// The text of `data-col` (`value`, `change`, `previous`) of the headline card `key`.
+pub fn card(html: &str, key: &str, col: &str) -> String {
+    let at = html.find(&format!("data-card=\"{key}\"")).unwrap_or_else(|| panic!("no card {key}"));
+    let marker = format!("data-col=\"{col}\"");
+    let col_at = at + html[at..].find(&marker).unwrap() + marker.len();
     let text_at = col_at + html[col_at..].find('>').unwrap() + 1;
     html[text_at..text_at + html[text_at..].find('<').unwrap()].to_owned()
 }
