@@ -116,6 +116,17 @@ impl ChartLinks {
         Ok(signed.spec)
     }
 
+    /// A new link under `route_prefix` to the chart a token of these links shows, expired or
+    /// not (its signature checked all the same), valid for the configured time from `now_secs`:
+    /// how the dashboard shows a chart that was sent long ago.
+    pub fn renew(&self, route_prefix: &str, token: &str, now_secs: i64) -> Option<String> {
+        let (body, tag) = token.split_once('.')?;
+        let json = URL_SAFE_NO_PAD.decode(body).ok()?;
+        self.mac(&json).verify_slice(&URL_SAFE_NO_PAD.decode(tag).ok()?).ok()?;
+        let signed: Signed<serde_json::Map<String, serde_json::Value>> = serde_json::from_slice(&json).ok()?;
+        Some(self.url_at(route_prefix, &signed.spec, now_secs))
+    }
+
     fn mac(&self, message: &[u8]) -> HmacSha256 {
         let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC accepts keys of any length");
         mac.update(message);
@@ -143,6 +154,17 @@ mod tests {
         assert_eq!(links.verify(token_of(&url), 1_000), Ok(spec()));
         assert_eq!(links.verify(token_of(&url), 4_599), Ok(spec()));
         assert_eq!(links.verify(token_of(&url), 4_600), Err(LinkError::Expired));
+    }
+
+    #[test]
+    fn an_expired_link_is_renewed_and_a_forged_one_is_not() {
+        let links = ChartLinks::new(b"secret", 3600, "https://bot.example");
+        let old = links.url(&spec(), 1_000);
+        let renewed = links.renew(ROUTE_PREFIX, token_of(&old), 10_000).expect("renewed");
+        assert_eq!(links.verify(token_of(&renewed), 10_000), Ok(spec()));
+        let elsewhere = ChartLinks::new(b"another secret", 3600, "https://bot.example");
+        assert_eq!(elsewhere.renew(ROUTE_PREFIX, token_of(&old), 10_000), None);
+        assert_eq!(links.renew(ROUTE_PREFIX, "not.a-token", 10_000), None);
     }
 
     #[test]

@@ -102,6 +102,18 @@ impl Assistant {
         Ok(png)
     }
 
+    /// A fresh link to the chart an answer of ours linked to (`…/charts/answers/[store/]TOKEN.png`),
+    /// expired or not: how the dashboard shows the charts a contact was sent. `None` for any
+    /// other address, or a token these links did not sign.
+    pub fn renew_chart_url(&self, url: &str) -> Option<String> {
+        let (_, token) = url.split_once(chart_links::ROUTE_PREFIX)?;
+        let token = token.strip_suffix(".png")?;
+        match token.strip_prefix("store/") {
+            Some(token) => self.inner.sales.renew_link(token),
+            None => self.inner.links.renew(chart_links::ROUTE_PREFIX, token, jiff::Timestamp::now().as_second()),
+        }
+    }
+
     fn today(&self) -> jiff::civil::Date {
         jiff::Timestamp::now().to_zoned(self.inner.time_zone.clone()).date()
     }

@@ -306,6 +306,11 @@ impl SalesAnswers {
         Ok(replies)
     }
 
+    /// A fresh link to the store chart a link of ours shows, expired or not (for the dashboard).
+    pub fn renew_link(&self, token: &str) -> Option<String> {
+        self.links.renew(ROUTE_PREFIX, token, jiff::Timestamp::now().as_second())
+    }
+
     /// The PNG behind a store chart link: the report read again, drawn off the async threads.
     pub async fn chart_png(&self, token: &str) -> Result<Vec<u8>, ChartFailure> {
         let spec: StoreChart = self.links.verify_as(token, jiff::Timestamp::now().as_second())?;

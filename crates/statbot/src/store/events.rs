@@ -82,7 +82,47 @@ async fn record_at(conn: &mut AnyConnection, events: &[(&NewEvent, i64)]) -> Res
     Ok(())
 }
 
+/// A coupon a contact asked for: revealed (with its code) or not, the pool being empty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CouponEvent {
+    pub flow: String,
+    pub step: String,
+    /// The flow's coupon, as its file names it.
+    pub coupon: Option<String>,
+    /// The code handed out; `None` when none was left.
+    pub code: Option<String>,
+    pub revealed: bool,
+    pub at: i64,
+}
+
 impl Store {
+    /// The coupons a contact was shown or refused, oldest first.
+    pub async fn coupon_events(&self, contact_id: i64) -> Result<Vec<CouponEvent>> {
+        let rows = sqlx::query(
+            "SELECT kind, flow, step, detail, at FROM events \
+             WHERE contact_id = $1 AND kind IN ('coupon_revealed', 'coupon_exhausted') ORDER BY id",
+        )
+        .bind(contact_id)
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let detail: Option<String> = row.try_get("detail")?;
+                let detail: serde_json::Value = detail.and_then(|d| serde_json::from_str(&d).ok()).unwrap_or_default();
+                let text = |key: &str| detail.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+                let kind: String = row.try_get("kind")?;
+                Ok(CouponEvent {
+                    flow: row.try_get::<Option<String>, _>("flow")?.unwrap_or_default(),
+                    step: row.try_get::<Option<String>, _>("step")?.unwrap_or_default(),
+                    coupon: text("coupon"),
+                    code: text("code"),
+                    revealed: kind == "coupon_revealed",
+                    at: row.try_get("at")?,
+                })
+            })
+            .collect()
+    }
+
     /// Loads generated events (with their times) in one transaction, as the processor would
     /// have recorded them: for benchmarks and demo data.
     pub async fn load_events(&self, events: &[(NewEvent, i64)]) -> Result<()> {

@@ -32,7 +32,7 @@ pub use contacts::{Contact, Profile};
 pub use conversation::LoggedMessage;
 pub use coupons::CouponClaim;
 pub use datasets::{DatasetLabel, NewDatasetRow, StoredDataset};
-pub use events::{EventKind, NewEvent};
+pub use events::{CouponEvent, EventKind, NewEvent};
 pub use funnels::{FlowEvent, RollupRound};
 pub use inbound::{ClaimScope, ClaimedInbound, Ingested};
 pub use login_attempts::LoginAttempt;

@@ -178,3 +178,53 @@ async fn downloads_write_times_in_the_business_time_zone_and_rates_to_four_decim
         assert!(decimals <= 4, "{cell} in {funnel}");
     }
 }
+
+#[tokio::test]
+async fn a_contact_page_shows_the_charts_sent_the_coupon_and_the_way_back() {
+    let app = TestApp::spawn().await;
+    let psid = "6930000000000001";
+    let journey = [("hi", false), ("coupon:show", true), ("coupon:reveal", true), ("Austin rent", false)];
+    let mut sent = 0;
+    for (n, (what, postback)) in journey.iter().enumerate() {
+        let mid = format!("m_{psid}_{n}");
+        let body = if *postback { postback_event(psid, &mid, what) } else { text_event(psid, &mid, what) };
+        assert_eq!(app.post_signed(&body).await.status(), 200);
+        sent = app.wait_for_sent_to(psid, sent + 1).await.len();
+    }
+    assert!(sent > 0);
+    // The answer's chart comes after its text.
+    let deadline = std::time::Instant::now() + WAIT;
+    let chart_url = loop {
+        let url = app.sent_to(psid).iter().find_map(|s| {
+            s["message"]["attachment"]["payload"]["url"]
+                .as_str()
+                .filter(|u| u.contains("/charts/answers/"))
+                .map(str::to_owned)
+        });
+        if let Some(url) = url {
+            break url;
+        }
+        assert!(std::time::Instant::now() < deadline, "no chart sent: {:#?}", app.sent_to(psid));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let cookie = operator(&app).await;
+    let contact = app.store().await.find_contact(statbot_core::Platform::Messenger, psid).await.unwrap().unwrap();
+
+    let html = get(&app, &cookie, &format!("/contacts/{}", contact.id)).await.text().await.unwrap();
+    assert!(html.contains("<a href=\"/contacts\">← All contacts</a>"), "the way back: {html}");
+    assert!(!html.contains(&chart_url), "no long address instead of the picture: {html}");
+    let img = html
+        .split("<img class=\"sent\" ")
+        .skip(1)
+        .find(|img| img.contains("alt=\"A chart the bot sent\""))
+        .expect("the chart as a picture");
+    let src = img.strip_prefix("src=\"").and_then(|rest| rest.split('"').next()).unwrap().replace("&#38;", "&");
+    assert!(src.starts_with("/charts/answers/"), "a path of this site: {src}");
+    let png = get(&app, &cookie, &src).await;
+    assert_eq!(png.status(), 200);
+    assert!(png.bytes().await.unwrap().starts_with(b"\x89PNG"));
+
+    let coupons = &html[html.find("id=\"coupons\"").expect("the coupons")..];
+    let coupons = &coupons[..coupons.find("</section>").unwrap()];
+    assert!(coupons.contains("Revealed SPRING-") && coupons.contains("flow “coupon”"), "{coupons}");
+}

@@ -1,11 +1,12 @@
 //! The contacts on the dashboard: `/contacts`, the most recently active contacts matching a
-//! search, and `/contacts/{id}`, one contact's conversation, with the times in the reporting time
-//! zone.
+//! search, and `/contacts/{id}`, one contact's conversation (the charts and pictures it was
+//! sent shown as pictures, a chart's expired link renewed), the coupons it was shown, and the
+//! way back to the list, with the times in the reporting time zone.
 
 use crate::http::AppState;
 use crate::http::dashboard::{Dashboard, Nav};
 use crate::http::error::ApiError;
-use crate::store::{Contact, LoggedMessage};
+use crate::store::{Contact, CouponEvent, LoggedMessage};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
@@ -72,8 +73,17 @@ pub(super) async fn contacts(
 struct MessageRow {
     class: &'static str,
     text: String,
+    /// A picture the bot sent, shown as one.
+    picture: Option<Picture>,
     at: String,
     status: String,
+}
+
+/// A picture sent: where the page loads it from (this site only, as the page's
+/// Content-Security-Policy wants) and what it is.
+struct Picture {
+    src: String,
+    alt: &'static str,
 }
 
 #[derive(Template, WebTemplate)]
@@ -85,6 +95,8 @@ struct ConversationPage {
     platform: String,
     external_id: String,
     messages: Vec<MessageRow>,
+    /// The coupons the contact was shown or refused, as sentences.
+    coupons: Vec<String>,
 }
 
 /// What a reply looked like, in words.
@@ -112,13 +124,19 @@ pub(super) async fn conversation(
         .into_iter()
         .map(|m| match m {
             LoggedMessage::In { text, at } => {
-                MessageRow { class: "in", text, at: local_time(&state, at), status: String::new() }
+                MessageRow { class: "in", text, picture: None, at: local_time(&state, at), status: String::new() }
             }
             LoggedMessage::Out { reply, status, at } => {
-                MessageRow { class: "out", text: reply_text(&reply), at: local_time(&state, at), status }
+                let picture = match &reply {
+                    Reply::Image { url } => picture(&state, url),
+                    _ => None,
+                };
+                let text = if picture.is_some() { String::new() } else { reply_text(&reply) };
+                MessageRow { class: "out", text, picture, at: local_time(&state, at), status }
             }
         })
         .collect();
+    let coupons = store.coupon_events(id).await?.iter().map(|c| coupon_sentence(&state, c)).collect();
     Ok(ConversationPage {
         nav: Nav::of(&dashboard),
         id,
@@ -126,6 +144,33 @@ pub(super) async fn conversation(
         platform: contact.platform.to_string(),
         external_id: contact.external_id,
         messages,
+        coupons,
     }
     .into_response())
+}
+
+/// How the page shows a picture the bot sent: a chart of ours with a fresh link (the one sent
+/// may have expired), a file of this site by its path; `None` for another site's (the page may
+/// not load it, and shows its address instead).
+fn picture(state: &AppState, url: &str) -> Option<Picture> {
+    let base = state.config.public_url.trim_end_matches('/');
+    let own = |url: &str| url.strip_prefix(base).filter(|path| path.starts_with('/')).map(str::to_owned);
+    if let Some(fresh) = state.engine.assistant().and_then(|a| a.renew_chart_url(url)) {
+        return own(&fresh).map(|src| Picture { src, alt: "A chart the bot sent" });
+    }
+    own(url).map(|src| Picture { src, alt: "A picture the bot sent" })
+}
+
+/// "Revealed SPRING-7F3K (coupon “spring”, flow “coupon”) on 2026-12-06 08:50 CET."
+fn coupon_sentence(state: &AppState, event: &CouponEvent) -> String {
+    let at = jiff::Timestamp::from_millisecond(event.at)
+        .map(|t| crate::dates::local_minute(t, state.zone()))
+        .unwrap_or_default();
+    let coupon = event.coupon.as_deref().map(|c| format!("coupon “{c}”, ")).unwrap_or_default();
+    let which = format!("({coupon}flow “{}”)", event.flow);
+    match (&event.code, event.revealed) {
+        (Some(code), true) => format!("Revealed {code} {which} on {at}."),
+        (None, true) => format!("Revealed a coupon {which} on {at}."),
+        _ => format!("Asked for a coupon {which} on {at}, when none was left."),
+    }
 }
