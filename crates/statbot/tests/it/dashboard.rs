@@ -246,8 +246,15 @@ async fn the_data_pages_show_rows_side_by_side_with_their_chart_and_attribution(
     let list = page(&app, &cookie, "/datasets").await.text().await.unwrap();
     assert!(list.contains("href=\"/datasets/cities\"") && list.contains("simplemaps.com"), "{list}");
 
+    // Before anything is typed: the rows, each a link, and the columns.
+    let html = page(&app, &cookie, "/datasets/cities").await.text().await.unwrap();
+    assert!(html.contains("<a href=\"/datasets/cities?a=Austin&#38;group=geography\">Austin</a>"), "{html}");
+    assert!(html.contains("id=\"columns\"") && html.contains("<td>2 bedroom rent</td>"), "{html}");
+
+    // A name close to one row is read as that row, as the chat reads it.
     let html = page(&app, &cookie, "/datasets/cities?a=Austin&b=denvr&group=housing").await.text().await.unwrap();
-    assert!(html.contains("Cities has no row “denvr” (did you mean Denver?)."), "{html}");
+    assert!(html.contains("“denvr” is read as Denver."), "{html}");
+    assert!(html.contains("<th>Austin</th><th>Denver</th>"), "{html}");
     let html = page(&app, &cookie, "/datasets/cities?a=Austin&b=Denver&group=housing").await.text().await.unwrap();
     assert!(html.contains("<th>Austin</th><th>Denver</th>"), "{html}");
     assert!(html.contains("<td>$1,356 a month</td><td>$1,566 a month</td>"), "{html}");
@@ -260,6 +267,10 @@ async fn the_data_pages_show_rows_side_by_side_with_their_chart_and_attribution(
 
     let html = page(&app, &cookie, "/datasets/cities?a=Portland").await.text().await.unwrap();
     assert!(html.contains("“Portland” could be Portland, OR or Portland, ME: say which."), "{html}");
+    assert!(
+        html.contains("<a href=\"/datasets/cities?a=Portland%2C+OR&#38;group=geography\">Portland, OR</a>"),
+        "the rows it could be, as links: {html}"
+    );
     let missing = page(&app, &cookie, "/datasets/nope").await;
     assert_eq!(missing.status(), 404);
 }

@@ -1,5 +1,8 @@
 //! The dashboard's data set pages: the imported sets with their attribution, and one set's rows
 //! looked up by name, alone or side by side, by metric group, with the chart the bot would send.
+//! Before anything is looked up the page lists the set's rows (each a link) and its columns; a
+//! name close to a single row is read as that row, as the chat reads it, and names close to
+//! several are offered as links.
 
 use super::charts::ROW_SEPARATOR;
 use crate::assistant::answer::{headline, short_name};
@@ -60,6 +63,23 @@ struct ValueRow {
     values: Vec<String>,
 }
 
+/// A link to the page with a row looked up.
+struct RowLink {
+    label: String,
+    href: String,
+}
+
+/// A column of the set, for the list shown before anything is looked up.
+struct ColumnRow {
+    name: String,
+    group: String,
+    unit: String,
+    description: String,
+}
+
+/// Rows listed before anything is looked up, at most; the others are a name away.
+const ROWS_LISTED: usize = 300;
+
 #[derive(Template, WebTemplate)]
 #[template(path = "dashboard/dataset.html")]
 struct DatasetPage {
@@ -70,9 +90,17 @@ struct DatasetPage {
     labels: Vec<String>,
     params: LookParams,
     error: Option<String>,
+    /// Rows close to a name not found, as links.
+    suggestions: Vec<RowLink>,
+    /// A name read as the row it is close to: said on the page.
+    notice: Option<String>,
     columns: Vec<String>,
     rows: Vec<ValueRow>,
     chart: Option<String>,
+    /// Before anything is looked up: the set's rows and columns.
+    row_links: Vec<RowLink>,
+    more_rows: usize,
+    set_columns: Vec<ColumnRow>,
 }
 
 pub(super) async fn show(
@@ -94,24 +122,84 @@ pub(super) async fn show(
         groups,
         params: LookParams { group: group.clone(), ..params },
         error: None,
+        suggestions: Vec::new(),
+        notice: None,
         columns: Vec::new(),
         rows: Vec::new(),
         chart: None,
+        row_links: Vec::new(),
+        more_rows: 0,
+        set_columns: Vec::new(),
     };
-    let wanted: Vec<&str> =
-        [page.params.a.trim(), page.params.b.trim()].into_iter().filter(|r| !r.is_empty()).collect();
     let mut entities = Vec::new();
-    for reference in wanted {
-        match set.resolve(reference) {
-            Ok(row) => entities.push(state.datasets.entity(set, row).await?),
-            Err(LookupError::Store(e)) => return Err(e.into()),
-            Err(e) => page.error = Some(sentence(&e.to_string())),
+    let mut read_as = Vec::new();
+    for (slot, reference) in [("a", page.params.a.clone()), ("b", page.params.b.clone())] {
+        let reference = reference.trim();
+        if reference.is_empty() {
+            continue;
         }
+        let row = match set.resolve(reference) {
+            Ok(row) => row,
+            Err(LookupError::Store(e)) => return Err(e.into()),
+            // Close to one row only: that row, as the chat reads it.
+            Err(LookupError::NotFound { suggestions, .. }) if suggestions.len() == 1 => {
+                match set.resolve(&suggestions[0]) {
+                    Ok(row) => {
+                        read_as.push(format!("“{reference}” is read as {}", suggestions[0]));
+                        row
+                    }
+                    Err(_) => continue,
+                }
+            }
+            Err(e) => {
+                if let LookupError::NotFound { suggestions: rows, .. }
+                | LookupError::Ambiguous { candidates: rows, .. } = &e
+                {
+                    page.suggestions = rows.iter().map(|label| link(&page, slot, label)).collect();
+                }
+                page.error = Some(sentence(&e.to_string()));
+                continue;
+            }
+        };
+        entities.push(state.datasets.entity(set, row).await?);
+    }
+    if !read_as.is_empty() {
+        page.notice = Some(sentence(&read_as.join("; ")));
     }
     if page.error.is_none() && !entities.is_empty() {
         fill(&mut page, set, &entities, &group);
+    } else if entities.is_empty() {
+        list_set(&mut page, set);
     }
     Ok(page.into_response())
+}
+
+/// The page with `label` looked up in `slot` (`a` or `b`), the other slot and the group kept.
+fn link(page: &DatasetPage, slot: &str, label: &str) -> RowLink {
+    let (a, b) = if slot == "a" { (label, page.params.b.trim()) } else { (page.params.a.trim(), label) };
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("a", a);
+    if !b.is_empty() {
+        query.append_pair("b", b);
+    }
+    query.append_pair("group", &page.params.group);
+    RowLink { label: label.to_owned(), href: format!("/datasets/{}?{}", encode(&page.name), query.finish()) }
+}
+
+/// The set's rows (as links) and columns, before anything is looked up.
+fn list_set(page: &mut DatasetPage, set: &LoadedSet) {
+    page.row_links = set.rows.iter().take(ROWS_LISTED).map(|r| link(page, "a", &r.label)).collect();
+    page.more_rows = set.rows.len().saturating_sub(ROWS_LISTED);
+    page.set_columns = set
+        .meta
+        .metrics()
+        .map(|(_, c)| ColumnRow {
+            name: short_name(c),
+            group: c.group.clone().unwrap_or_default(),
+            unit: c.unit.clone().unwrap_or_default(),
+            description: c.description.clone().unwrap_or_default(),
+        })
+        .collect();
 }
 
 /// The group's values of the rows looked up, and their chart.
