@@ -190,3 +190,79 @@ async fn bad_dates_are_explained_and_strangers_sent_to_log_in() {
     let backwards = get(&app, &cookie, "/team?from=2026-11-05&to=2026-11-01").await.text().await.unwrap();
     assert!(backwards.contains("The range starts (2026-11-05) after it ends (2026-11-01)."), "{backwards}");
 }
+
+/// The team page's day form: its CSRF token and team, and the page it is on.
+async fn day_form(app: &TestApp, cookie: &str, path: &str) -> (String, String) {
+    let html = get(app, cookie, path).await.text().await.unwrap();
+    let form = &html[html.find("id=\"day-form\"").expect("the day form")..];
+    let value = |name: &str| {
+        let at = form.find(&format!("name=\"{name}\" value=\"")).unwrap() + name.len() + 15;
+        form[at..at + form[at..].find('"').unwrap()].to_owned()
+    };
+    (value("csrf"), value("team"))
+}
+
+async fn post_day(app: &TestApp, cookie: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    app.client.post(app.url("/team/day")).header(reqwest::header::COOKIE, cookie).form(fields).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_day_is_recorded_from_the_page_with_the_terminal_checks() {
+    let app = TestApp::spawn().await;
+    let start = days_after(today(), -20);
+    seed(&app, start).await;
+    let cookie = session(&app, "lead").await;
+    let (csrf, team) = day_form(&app, &cookie, "/team").await;
+    assert_eq!(team, "Support");
+    let day = days_after(today(), -2).to_string();
+
+    // Figures the terminal refuses are refused with its sentences, the form kept.
+    let refused = post_day(
+        &app,
+        &cookie,
+        &[
+            ("csrf", &csrf),
+            ("team", &team),
+            ("date", &day),
+            ("solved", "forty"),
+            ("chats", "12"),
+            ("csat_good", "120%"),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    let errors = &html[html.find("id=\"day-errors\"").expect("the errors")..];
+    assert!(errors.contains("<li>Tickets solved: enter a whole number, 0 or more (e.g. 42).</li>"), "{errors}");
+    assert!(errors.contains("<li>CSAT good ratings: a percentage is between 0 and 100, not 120.</li>"), "{errors}");
+    assert!(html.contains("name=\"chats\" value=\"12\""), "what was typed is kept: {html}");
+    let future = days_after(today(), 1).to_string();
+    let html =
+        post_day(&app, &cookie, &[("csrf", &csrf), ("date", &future), ("solved", "4")]).await.text().await.unwrap();
+    assert!(html.contains(&format!("{future} is in the future; figures are recorded for today or earlier.")), "{html}");
+    let teams = Teams::new(app.store().await, &app.config.team, jiff::tz::TimeZone::UTC);
+    let support = teams.ensure("Support").await.unwrap();
+    assert!(teams.day(&support, day.parse().unwrap()).await.unwrap().is_none(), "nothing saved");
+
+    // Without the session's token, or for another team, nothing is saved either.
+    let forged = post_day(&app, &cookie, &[("csrf", &"0".repeat(64)), ("date", &day), ("solved", "4")]).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let other = post_day(&app, &cookie, &[("csrf", &csrf), ("team", "Billing"), ("date", &day), ("solved", "4")]).await;
+    assert_eq!(other.status(), StatusCode::FORBIDDEN);
+
+    // A good day: saved (the day's CSAT as a percentage standing for its parts), and shown.
+    let saved = post_day(
+        &app,
+        &cookie,
+        &[("csrf", &csrf), ("team", &team), ("date", &day), ("solved", "40"), ("chats", "12"), ("csat_good", "96%")],
+    )
+    .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let location = saved.headers()[LOCATION].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/team?from=") && location.ends_with(&format!("&saved={day}")), "{location}");
+    let html = get(&app, &cookie, &location).await.text().await.unwrap();
+    assert!(html.contains(&format!("Saved the figures of {day}.")), "{html}");
+    let recorded = teams.day(&support, day.parse().unwrap()).await.unwrap().expect("the day is saved");
+    let values: Vec<(&str, f64)> = recorded.values.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    assert_eq!(values, [("chats", 12.0), ("csat_percent", 96.0), ("solved", 40.0)]);
+}

@@ -1,16 +1,18 @@
 //! Team stats over HTTP: the API that records and reads a team's daily figures (`api`), the
-//! dashboard's `/team` page (`page`), its per-metric charts (`charts`), and what the page and
+//! dashboard's `/team` page (`page`) with its form for a day's figures (`day_form`), its
+//! headline cards (`headlines`), its per-metric charts (`charts`), and what the page and
 //! charts are asked for (`request`). Everyone works on their own team; admins may name another.
 
 mod api;
 mod charts;
+mod day_form;
 mod headlines;
 mod page;
 mod request;
 
 use super::AppState;
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 /// The team routes: the API under `/api/v1/team*`, the page and its charts.
 pub(super) fn router() -> Router<AppState> {
@@ -20,6 +22,8 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/v1/team/stats", get(api::stats))
         .route("/api/v1/team/stats/export", get(api::export))
         .route("/api/v1/team/stats/{date}", get(api::day).put(api::put_day))
-        .merge(super::dashboard::pages(Router::new().route("/team", get(page::page))))
+        .merge(super::dashboard::pages(
+            Router::new().route("/team", get(page::page)).route("/team/day", post(day_form::save)),
+        ))
         .route("/charts/team/{file}", get(charts::chart))
 }

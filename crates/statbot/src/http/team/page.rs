@@ -1,9 +1,11 @@
 //! `GET /team?from=&to=&team=`: a team's figures over a range on the dashboard. Headline cards
 //! against the previous range (`super::headlines`); the metrics with their totals, daily averages and days recorded; the ratios against their targets; the
-//! days with no figures; links to the export; and a chart per metric with figures. Everyone
+//! days with no figures; links to the export; a chart per metric with figures; and the form
+//! for a day's figures (`super::day_form`). Everyone
 //! sees their own team; admins pick any team. A refused team or a bad range is said on the
 //! page, and a refused team shows no figures at all.
 
+use super::day_form::DayForm;
 use super::headlines;
 use super::request::{TeamParams, default_range, query};
 use crate::http::AppState;
@@ -18,6 +20,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use std::collections::HashMap;
 
 struct MetricRow {
     key: String,
@@ -71,6 +74,10 @@ struct TeamPage {
     /// Every team, for the admins' picker; empty for others.
     teams: Vec<String>,
     stats: Option<Stats>,
+    /// The form for a day's figures (none after a refused team).
+    day: Option<DayForm>,
+    /// "Saved the figures of 2026-12-05.", after the form saved a day.
+    saved: Option<String>,
 }
 
 pub(super) async fn page(
@@ -79,6 +86,16 @@ pub(super) async fn page(
     params: Result<Query<TeamParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(params) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    render(&state, &dashboard, &params, None).await
+}
+
+/// The page for `params`, with the day form as sent (`day`, after refused figures) or blank.
+pub(super) async fn render(
+    state: &AppState,
+    dashboard: &Dashboard,
+    params: &TeamParams,
+    day: Option<DayForm>,
+) -> Result<Response, ApiError> {
     let today = state.teams.today();
     let (range, range_error) = match params.range(today) {
         Ok(range) => (range, None),
@@ -90,7 +107,7 @@ pub(super) async fn page(
         Role::Staff | Role::Customer => Vec::new(),
     };
     let mut page = TeamPage {
-        nav: Nav::of(&dashboard),
+        nav: Nav::of(dashboard),
         range,
         range_error,
         presets: Vec::new(),
@@ -98,6 +115,8 @@ pub(super) async fn page(
         team: String::new(),
         teams,
         stats: None,
+        day: None,
+        saved: params.saved().map(|date| format!("Saved the figures of {date}.")),
     };
     match state.teams.for_request(user, params.team()).await {
         Ok(team) => {
@@ -107,6 +126,9 @@ pub(super) async fn page(
                 None => None,
             };
             page.stats = Some(stats(&team, &report, previous.as_ref()));
+            page.day = Some(day.unwrap_or_else(|| {
+                DayForm::new(&team.definition, &dashboard.session.csrf, &team.name, &HashMap::new(), today)
+            }));
             page.team = team.name;
             page.presets = presets(today, (range.from, range.to), "/team", &[("team", params.team().unwrap_or(""))]);
             Ok(page.into_response())

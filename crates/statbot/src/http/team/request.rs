@@ -5,12 +5,14 @@ use crate::team::DayRange;
 use jiff::civil::Date;
 use serde::Deserialize;
 
-/// `?from=&to=&team=`; empty fields (as a form sends them) count as left out.
+/// `?from=&to=&team=`, and `saved=` (a day) after the day form saved one; empty fields (as a
+/// form sends them) count as left out.
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct TeamParams {
     from: Option<String>,
     to: Option<String>,
     team: Option<String>,
+    saved: Option<String>,
 }
 
 fn given(field: &Option<String>) -> Option<&str> {
@@ -18,6 +20,16 @@ fn given(field: &Option<String>) -> Option<&str> {
 }
 
 impl TeamParams {
+    /// The default range of a team (or the account's own).
+    pub(super) fn of_team(team: Option<&str>) -> TeamParams {
+        TeamParams { team: team.map(str::to_owned), ..TeamParams::default() }
+    }
+
+    /// The day the day form just saved, if any.
+    pub(super) fn saved(&self) -> Option<Date> {
+        given(&self.saved).and_then(|d| d.parse().ok())
+    }
+
     /// The team named, if any.
     pub(super) fn team(&self) -> Option<&str> {
         given(&self.team)
@@ -50,7 +62,7 @@ mod tests {
 
     fn params(from: &str, to: &str, team: &str) -> TeamParams {
         let field = |f: &str| Some(f.to_owned());
-        TeamParams { from: field(from), to: field(to), team: field(team) }
+        TeamParams { from: field(from), to: field(to), team: field(team), saved: None }
     }
 
     #[test]
