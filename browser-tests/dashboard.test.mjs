@@ -96,7 +96,7 @@ async function checkTeam(page) {
   const missing = await page.locator('#missing-days').textContent();
   assert.match(missing, new RegExp(`no figures for ${7 - n} of 7 days`));
   for (const day of teamDays) assert.ok(!missing.includes(day), `${day} has figures: ${missing}`);
-  const chart = page.getByRole('img', { name: 'Tickets solved per day' });
+  const chart = page.getByRole('img', { name: 'Tickets solved per day', exact: true });
   assert.ok((await chart.evaluate((img) => img.decode().then(() => img.naturalWidth))) > 0, 'the chart loads');
   await page.setViewportSize({ width: 390, height: 844 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -79,10 +79,13 @@ try {
   page.on('response', (response) => response.status() >= 400 && errors.push(`${response.status()} ${response.url()}`));
 
   await page.goto(`${base}/store`);
-  assert.ok(page.url().endsWith('/login'), `the store page sends strangers to log in, not ${page.url()}`);
+  assert.ok(page.url().endsWith('/login?next=%2Fstore'), `the store page sends strangers to log in, not ${page.url()}`);
   await page.getByLabel('Username').fill(user);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
+  // The login opens the page that was asked for.
+  await page.waitForURL(/\/store$/);
+  await page.getByRole('link', { name: 'Flows', exact: true }).click();
   await page.waitForURL(`${base}/`);
   await page.getByRole('link', { name: 'Store', exact: true }).click();
   await page.waitForURL(/\/store$/);
@@ -110,7 +113,7 @@ try {
   assert.match(csv, /^\/api\/v1\/stripe\/revenue\?from=.*&format=csv$/);
 
   // A weekly series from the picker, without JavaScript.
-  await page.getByLabel('By').selectOption('week');
+  await page.getByRole('combobox', { name: 'By' }).selectOption('week');
   await page.getByRole('button', { name: 'Show' }).click();
   await page.waitForURL(/period=week/);
   assert.equal((await page.locator('h2', { hasText: 'By week' }).count()), 1);

@@ -192,7 +192,7 @@ async fn operators_see_the_range_against_the_previous_one_with_customers_words_a
     assert_eq!(card(&html, "gross_volume", "value"), cell(&html, "figures", "gross_volume", "value"));
     assert_eq!(card(&html, "gross_volume", "change"), cell(&html, "figures", "gross_volume", "change"));
     assert_eq!(card(&html, "new_customers", "previous"), "from 1");
-    assert!(html.contains("aria-label=\"Gross volume by day\""), "{html}");
+    assert!(html.contains("aria-label=\"Gross volume by day (trend line)\""), "{html}");
 
     // Fourteen days by day, runs of days without payments in one line each; the second day
     // has ch_1 only.

@@ -124,7 +124,7 @@ fn sparkline(values: &[Option<f64>], what: &str) -> Option<Sparkline> {
             None => {}
         }
     }
-    let mut line = Sparkline { lines: Vec::new(), dots: Vec::new(), label: what.to_owned() };
+    let mut line = Sparkline { lines: Vec::new(), dots: Vec::new(), label: format!("{what} (trend line)") };
     for mut run in runs.into_iter().filter(|run| !run.is_empty()) {
         if run.len() == 1 {
             line.dots.append(&mut run);

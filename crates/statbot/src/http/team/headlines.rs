@@ -92,6 +92,6 @@ mod tests {
         assert_eq!((solved.value.as_str(), solved.change.as_str(), solved.trend), ("60", "▲ +20.0 %", "flat"));
         let line = solved.spark.as_ref().expect("a trend line");
         assert_eq!((line.lines.len(), line.dots.len()), (0, 2), "two days apart, each a dot");
-        assert_eq!(line.label, "Tickets solved per day");
+        assert_eq!(line.label, "Tickets solved per day (trend line)");
     }
 }
