@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use statbot_core::money;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// Orders listed at most.
 const ORDERS_SHOWN: i64 = 200;
@@ -43,12 +44,11 @@ pub(super) async fn page(State(state): State<AppState>, dashboard: Dashboard) ->
     let orders = store.orders(None, ORDERS_SHOWN).await?;
     let mut customers: HashMap<i64, String> = HashMap::new();
     for order in &orders {
-        if !customers.contains_key(&order.user_id) {
-            let name = match store.shop_customer(order.user_id).await? {
+        if let Entry::Vacant(slot) = customers.entry(order.user_id) {
+            slot.insert(match store.shop_customer(order.user_id).await? {
                 Some(c) => format!("{} {} <{}>", c.first_name, c.last_name, c.email).trim().to_owned(),
                 None => format!("account {}", order.user_id),
-            };
-            customers.insert(order.user_id, name);
+            });
         }
     }
     let orders = orders.iter().map(|o| row(&state, o, &customers)).collect();
