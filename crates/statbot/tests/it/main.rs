@@ -20,6 +20,7 @@ mod operators;
 mod outbox_delivery;
 mod security_headers;
 mod shop_api;
+mod shop_customers;
 mod staff_links;
 mod store_chat;
 mod store_dashboard;
