@@ -344,7 +344,7 @@ impl Engine {
         }
 
         let names = [
-            ("first_name", contact.first_name.as_deref().unwrap_or_default()),
+            ("first_name", contact.greeting_name().unwrap_or_default()),
             ("last_name", contact.last_name.as_deref().unwrap_or_default()),
         ];
         let mut vars = Vars::for_flow(flow, names);

@@ -247,7 +247,7 @@ async fn the_profile_is_fetched_once_per_contact() {
 }
 
 #[tokio::test]
-async fn a_failed_profile_call_greets_with_there_and_the_next_message_tries_again() {
+async fn a_failed_profile_call_greets_without_a_name_and_the_next_message_tries_again() {
     let app = TestApp::spawn().await;
     let psid = "6701234567890123";
     app.graph.set_profile(psid, "Grace", "Hopper");
@@ -255,7 +255,7 @@ async fn a_failed_profile_call_greets_with_there_and_the_next_message_tries_agai
 
     app.post_signed(&text_event(psid, "m_prof_1", "hello")).await;
     let sent = app.wait_for_sent_to(psid, 1).await;
-    assert_eq!(text_of(&sent[0]), "Hi there! We have a coupon for you. Want to see it?");
+    assert_eq!(text_of(&sent[0]), "Hi! We have a coupon for you. Want to see it?");
     assert_eq!(payloads_of(&sent[0]), GREETING_PAYLOADS);
     assert_eq!(app.graph.profile_calls(psid), 1);
 

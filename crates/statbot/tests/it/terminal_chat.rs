@@ -16,7 +16,7 @@ async fn the_coupon_flow_works_in_a_terminal() {
         let mut chat = spawn_command(command, Some(20_000)).unwrap();
         chat.exp_string("you> ").unwrap();
         chat.send_line("hello").unwrap();
-        chat.exp_string("bot> Hi there! We have a coupon for you. Want to see it?").unwrap();
+        chat.exp_string("bot> Hi terminal-tester! We have a coupon for you. Want to see it?").unwrap();
         chat.exp_string("1) Yes! Show me coupon").unwrap();
         chat.exp_string("2) No, thanks").unwrap();
         chat.send_line("1").unwrap();
@@ -66,6 +66,25 @@ async fn questions_get_answers_with_a_chart_link_in_a_terminal() {
         chat.exp_string("Denver: $1,566 a month").unwrap();
         chat.exp_string("Austin: $1,356 a month").unwrap();
         chat.exp_string("Denver is 15 % higher than Austin.").unwrap();
+        chat.send_line("/quit").unwrap();
+        chat.exp_eof().unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_terminal_greets_the_name_it_was_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = support::fresh_database_url(dir.path()).await;
+    let command = statbot(&["chat", "--demo", "--as", "Rosa"]).database(&database_url).env("NO_COLOR", "1").command();
+    tokio::task::spawn_blocking(move || {
+        let mut chat = spawn_command(command, Some(20_000)).unwrap();
+        chat.exp_string("you> ").unwrap();
+        chat.send_line("hello").unwrap();
+        chat.exp_string("bot> Hi Rosa! We have a coupon for you. Want to see it?").unwrap();
+        chat.send_line("2").unwrap();
+        chat.exp_string("bot> No problem, Rosa. Thanks for stopping by!").unwrap();
         chat.send_line("/quit").unwrap();
         chat.exp_eof().unwrap();
     })

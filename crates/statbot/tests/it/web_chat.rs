@@ -28,7 +28,7 @@ async fn a_visitor_walks_the_coupon_flow_by_clicking_buttons() {
 
     post(&app, &cookie, &[("text", "hello"), ("nonce", "n1")]).await;
     let html = page(&app, &cookie).await;
-    assert!(html.contains("Hi there! We have a coupon for you."), "{html}");
+    assert!(html.contains("Hi! We have a coupon for you."), "a visitor has no name: {html}");
     assert!(html.contains("name=\"payload\" value=\"coupon:show\""), "{html}");
     assert!(html.contains("name=\"payload\" value=\"coupon:no\""), "{html}");
 
@@ -40,6 +40,7 @@ async fn a_visitor_walks_the_coupon_flow_by_clicking_buttons() {
     post(&app, &cookie, &[("payload", "coupon:no"), ("title", "No, thanks"), ("nonce", "n4")]).await;
     let html = page(&app, &cookie).await;
     assert!(html.contains("/media/coupon/thanks.png"), "{html}");
+    assert!(html.contains("No problem. Thanks for stopping by!"), "{html}");
 
     let store = app.store().await;
     assert_eq!(store.count_events("coupon", statbot::store::EventKind::CouponRevealed).await.unwrap(), 1);
@@ -110,4 +111,21 @@ async fn a_real_visitor_tapping_a_button_never_offered_gets_the_greeting_not_a_c
     let store = app.store().await;
     assert_eq!(store.count_events("coupon", statbot::store::EventKind::CouponRevealed).await.unwrap(), 0);
     assert_eq!(store.count_events("coupon", statbot::store::EventKind::ButtonClicked).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn the_dashboard_names_a_visitor_readably() {
+    let app = TestApp::spawn().await;
+    let store = app.store().await;
+    statbot::auth::create_user(&store, "ops", statbot::store::Role::Admin, "correct horse battery").await.unwrap();
+    let visitor = chat_visitor(&app).await;
+    post(&app, &visitor.cookie, &[("text", "hello"), ("nonce", "n1")]).await;
+    let contact = store.find_contact(statbot_core::Platform::Web, &visitor.id).await.unwrap().unwrap();
+    assert_eq!(contact.display_name(), format!("Visitor {}", contact.id));
+
+    let session = pages::dashboard_session(&app, "ops", "correct horse battery").await;
+    let list = pages::get(&app, &session, "/contacts").await.text().await.unwrap();
+    assert!(list.contains(&format!(">Visitor {}</a>", contact.id)), "{list}");
+    let conversation = pages::get(&app, &session, &format!("/contacts/{}", contact.id)).await.text().await.unwrap();
+    assert!(conversation.contains(&format!("<h1>Visitor {}", contact.id)), "{conversation}");
 }
