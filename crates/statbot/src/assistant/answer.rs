@@ -36,6 +36,8 @@ pub enum Tap {
     Compare,
     Explore,
     Groups,
+    /// Back to the main menu (the default flow's entry step).
+    Menu,
 }
 
 impl Tap {
@@ -49,6 +51,7 @@ impl Tap {
             ("compare", "") => Tap::Compare,
             ("explore", "") => Tap::Explore,
             ("groups", "") => Tap::Groups,
+            ("menu", "") => Tap::Menu,
             _ => return None,
         })
     }
@@ -61,6 +64,7 @@ impl Tap {
             Tap::Compare => ("compare", ""),
             Tap::Explore => ("explore", ""),
             Tap::Groups => ("groups", ""),
+            Tap::Menu => ("menu", ""),
         };
         if value.is_empty() { format!("{PAYLOAD_PREFIX}{kind}") } else { format!("{PAYLOAD_PREFIX}{kind}:{value}") }
     }
@@ -142,6 +146,8 @@ pub fn plan_question(kind: AnswerKind, set: &LoadedSet, ask: &Ask, context: &mut
 pub fn plan_tap(tap: &Tap, set: &LoadedSet, context: &mut DataContext) -> Plan {
     fresh_for(set, context);
     match tap {
+        // The assistant hands the menu to the flows before it plans (see `Assistant::respond`).
+        Tap::Menu => Plan::Say(Vec::new()),
         Tap::Explore => plan_question(AnswerKind::Explore, set, &Ask::default(), context),
         Tap::Row(label) => {
             let Some(row) = set.rows.iter().position(|r| &r.label == label) else {
@@ -461,6 +467,7 @@ mod tests {
             Tap::Compare,
             Tap::Explore,
             Tap::Groups,
+            Tap::Menu,
         ] {
             assert_eq!(Tap::parse(&tap.payload()), Some(tap));
         }

@@ -150,6 +150,9 @@ impl Assistant {
         let (plan, set_name, utterance) = match content {
             InboundContent::Payload { payload, .. } => {
                 let Some(tap) = Tap::parse(payload) else { return Ok(None) };
+                if tap == Tap::Menu {
+                    return Ok(Some(Outcome { then_menu: true, ..Outcome::default() }));
+                }
                 let Some(name) = context.dataset.clone().or_else(|| self.first_dataset()) else { return Ok(None) };
                 let Ok(set) = prepared.snapshot.get(&name) else { return Ok(Some(not_loaded(&name))) };
                 (answer::plan_tap(&tap, set, &mut context), name, None)
@@ -159,7 +162,7 @@ impl Assistant {
                 let (understood, utterance) = self.understand_text(prepared, text, contact_id, inbound_id);
                 let Some(index) = understood.intent else {
                     let replies = vec![self.not_understood(text)];
-                    return Ok(Some(Outcome { replies, context: None, utterance: Some(utterance), then_menu: true }));
+                    return Ok(Some(Outcome { replies, context: None, utterance: Some(utterance), then_menu: false }));
                 };
                 let intent = &intents.intents[index];
                 match intent.answer {
@@ -306,15 +309,20 @@ masked: {}",
         }
     }
 
-    fn not_understood(&self, text: &str) -> Reply {
+    /// The answer to what was not understood: one reply, with examples and its own choices
+    /// (exploring the data, or the main menu), so no other set of buttons follows it.
+    pub fn not_understood(&self, text: &str) -> Reply {
         let examples: Vec<String> = self.examples().iter().take(3).map(|e| format!("“{e}”")).collect();
         let shown: String = text.chars().take(80).collect();
         Reply::QuickReplies {
             text: format!(
-                "Sorry, I didn't understand “{shown}”. You can ask things like {}, or pick from the menu.",
+                "Sorry, I didn't understand “{shown}”. You can ask things like {}, or pick one of these:",
                 examples.join(", ")
             ),
-            replies: vec![statbot_core::Button { title: "Explore the data".into(), payload: Tap::Explore.payload() }],
+            replies: vec![
+                statbot_core::Button { title: "Explore the data".into(), payload: Tap::Explore.payload() },
+                statbot_core::Button { title: "Main menu".into(), payload: Tap::Menu.payload() },
+            ],
         }
     }
 }

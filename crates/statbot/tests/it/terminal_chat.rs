@@ -23,7 +23,7 @@ async fn the_coupon_flow_works_in_a_terminal() {
         chat.exp_string("1) Reveal the coupon").unwrap();
         chat.send_line("1").unwrap();
         chat.exp_string("bot> Your code is SPRING-").unwrap();
-        chat.send_line("anything").unwrap();
+        chat.send_line("menu").unwrap();
         chat.exp_string("2) No, thanks").unwrap();
         chat.send_line("2").unwrap();
         chat.exp_string("bot> [image] ").unwrap();
@@ -85,6 +85,34 @@ async fn the_terminal_greets_the_name_it_was_given() {
         chat.exp_string("bot> Hi Rosa! We have a coupon for you. Want to see it?").unwrap();
         chat.send_line("2").unwrap();
         chat.exp_string("bot> No problem, Rosa. Thanks for stopping by!").unwrap();
+        chat.send_line("/quit").unwrap();
+        chat.exp_eof().unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+/// A reply the bot did not understand comes with its own choices, numbered once: each number
+/// picks what it shows.
+#[tokio::test(flavor = "multi_thread")]
+async fn what_is_not_understood_is_one_reply_with_one_numbered_set_of_choices() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = support::fresh_database_url(dir.path()).await;
+    let command = statbot(&["chat", "--demo", "--as", "Rosa"]).database(&database_url).env("NO_COLOR", "1").command();
+    tokio::task::spawn_blocking(move || {
+        let mut chat = spawn_command(command, Some(20_000)).unwrap();
+        chat.exp_string("you> ").unwrap();
+        chat.send_line("blorp").unwrap();
+        chat.exp_string("bot> Sorry, I didn't understand").unwrap();
+        let shown = chat.exp_string("you> ").unwrap();
+        assert!(shown.contains("1) Explore the data") && shown.contains("2) Main menu"), "{shown}");
+        assert_eq!(shown.matches("1) ").count(), 1, "one set of choices: {shown}");
+        chat.send_line("1").unwrap();
+        chat.exp_string("bot> Which city would you like to look at?").unwrap();
+        chat.send_line("blorp").unwrap();
+        chat.exp_string("2) Main menu").unwrap();
+        chat.send_line("2").unwrap();
+        chat.exp_string("bot> Hi Rosa! We have a coupon for you.").unwrap();
         chat.send_line("/quit").unwrap();
         chat.exp_eof().unwrap();
     })

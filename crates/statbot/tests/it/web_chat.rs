@@ -129,3 +129,17 @@ async fn the_dashboard_names_a_visitor_readably() {
     let conversation = pages::get(&app, &session, &format!("/contacts/{}", contact.id)).await.text().await.unwrap();
     assert!(conversation.contains(&format!("<h1>Visitor {}", contact.id)), "{conversation}");
 }
+
+#[tokio::test]
+async fn what_is_not_understood_offers_one_set_of_choices() {
+    let app = TestApp::spawn().await;
+    let cookie = cookie_of(&app.client.get(app.url("/chat")).send().await.unwrap());
+    post(&app, &cookie, &[("text", "blorp"), ("nonce", "n1")]).await;
+    let html = page(&app, &cookie).await;
+    assert!(html.contains("Sorry, I didn&#39;t understand") || html.contains("Sorry, I didn't understand"), "{html}");
+    let offered: Vec<&str> =
+        html.split("name=\"payload\" value=\"").skip(1).map(|rest| rest.split('"').next().unwrap()).collect();
+    assert_eq!(offered, ["ask:explore", "ask:menu"], "{html}");
+    post(&app, &cookie, &[("payload", "ask:explore"), ("title", "Explore the data"), ("nonce", "n2")]).await;
+    assert!(page(&app, &cookie).await.contains("Which city would you like to look at?"));
+}
