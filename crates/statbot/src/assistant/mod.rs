@@ -161,7 +161,7 @@ impl Assistant {
                 let intents = &self.inner.intents;
                 let (understood, utterance) = self.understand_text(prepared, text, contact_id, inbound_id);
                 let Some(index) = understood.intent else {
-                    let replies = vec![self.not_understood(text)];
+                    let replies = vec![self.not_understood(Some(text))];
                     return Ok(Some(Outcome { replies, context: None, utterance: Some(utterance), then_menu: false }));
                 };
                 let intent = &intents.intents[index];
@@ -311,12 +311,16 @@ masked: {}",
 
     /// The answer to what was not understood: one reply, with examples and its own choices
     /// (exploring the data, or the main menu), so no other set of buttons follows it.
-    pub fn not_understood(&self, text: &str) -> Reply {
+    /// `said` is what the contact typed (or the title of the button they tapped), quoted back.
+    pub fn not_understood(&self, said: Option<&str>) -> Reply {
         let examples: Vec<String> = self.examples().iter().take(3).map(|e| format!("“{e}”")).collect();
-        let shown: String = text.chars().take(80).collect();
+        let shown = match said.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(said) => format!("“{}”", said.chars().take(80).collect::<String>()),
+            None => "that".to_owned(),
+        };
         Reply::QuickReplies {
             text: format!(
-                "Sorry, I didn't understand “{shown}”. You can ask things like {}, or pick one of these:",
+                "Sorry, I didn't understand {shown}. You can ask things like {}, or pick one of these:",
                 examples.join(", ")
             ),
             replies: vec![

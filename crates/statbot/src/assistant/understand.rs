@@ -61,7 +61,7 @@ impl Trained {
         let prediction = self.model.classify(&masked);
         let best = intents.intents.iter().position(|i| i.name == self.model.label(prediction.label)).unwrap_or(0);
         Understanding {
-            intent: (prediction.confidence >= intents.threshold).then_some(best),
+            intent: (prediction.confidence >= intents.threshold && !numbers_only(&masked)).then_some(best),
             best,
             confidence: prediction.confidence,
             asks,
@@ -69,6 +69,15 @@ impl Trained {
         }
     }
 }
+
+/// Whether a masked text is numbers alone ("5", "12 3"): it asks nothing (typically a choice
+/// typed where none is numbered), whatever the classifier makes of it.
+fn numbers_only(masked: &str) -> bool {
+    !masked.replace(NUMBER, "").chars().any(char::is_alphanumeric)
+}
+
+/// The placeholder of a number in a masked text (see `statbot_intents::entities::Extraction`).
+const NUMBER: &str = "<number>";
 
 /// The loaded data sets an intent set reads.
 fn used_sets<'a>(intents: &IntentSet, snapshot: &'a Snapshot) -> Vec<&'a LoadedSet> {
@@ -143,6 +152,8 @@ mod tests {
         ("show me the stripe metrics", Some("store_menu")),
         ("blorp the flux capacitor", None),
         ("asdfgh qwerty", None),
+        ("5", None),
+        ("12, 3", None),
     ];
 
     #[test]

@@ -119,3 +119,27 @@ async fn what_is_not_understood_is_one_reply_with_one_numbered_set_of_choices() 
     .await
     .unwrap();
 }
+
+/// The terminal's side of `understood`: off-topic questions, a number with nothing to pick and
+/// a customer's store question get the not-understood answer; `link` names no command or route.
+#[tokio::test]
+async fn a_customer_in_the_terminal_is_told_only_what_was_understood() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = support::fresh_database_url(dir.path()).await;
+    let input = "what is the best pizza in town\n5\ntop customers\nlink\n/quit\n";
+    let out = tokio::task::spawn_blocking(move || {
+        statbot(&["chat", "--demo", "--as", "Rosa"]).database(&url).env("NO_COLOR", "1").stdin(input).run()
+    })
+    .await
+    .unwrap();
+    let printed = &out.stdout;
+    assert!(out.status.success(), "{printed}\n{}", out.stderr);
+    let answers: Vec<&str> = printed.split("you> ").skip(1).collect();
+    for (answer, asked) in answers.iter().zip(["what is the best pizza in town", "5", "top customers"]) {
+        assert!(answer.starts_with(&format!("bot> Sorry, I didn't understand “{asked}”.")), "{answer}");
+        assert!(answer.contains("1) Explore the data\n     2) Main menu\n"), "{answer}");
+    }
+    for told in ["staff", "statbot users", "/api/", "`"] {
+        assert!(answers.iter().all(|a| !a.contains(told)), "{told:?} in {printed}");
+    }
+}
