@@ -25,6 +25,19 @@ pub struct Ask {
     pub metrics: Vec<usize>,
     /// A year mentioned ("in 2019").
     pub year: Option<i16>,
+    /// Names that look like rows but are none ("population of Atlantis").
+    pub unknown: Vec<Unknown>,
+}
+
+/// A name in a question that is no row of the data set.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Unknown {
+    /// As it was typed.
+    pub said: String,
+    /// Whether it is listed with a row that was found ("Austin and Atlantis").
+    pub listed: bool,
+    /// Rows whose names are near it, nearest first.
+    pub suggestions: Vec<usize>,
 }
 
 /// A button of the assistant, decoded.
@@ -82,6 +95,17 @@ pub enum Plan {
 /// Decides what a free-text question leads to, updating the context.
 pub fn plan_question(kind: AnswerKind, set: &LoadedSet, ask: &Ask, context: &mut DataContext) -> Plan {
     fresh_for(set, context);
+    // A name that is no row is said, never replaced by the context's rows: when no row was found,
+    // or when it is listed with those that were.
+    let unknown: Vec<&Unknown> = match kind {
+        AnswerKind::Value | AnswerKind::Compare | AnswerKind::FollowUp => {
+            ask.unknown.iter().filter(|u| ask.rows.is_empty() || u.listed).collect()
+        }
+        _ => Vec::new(),
+    };
+    if !unknown.is_empty() {
+        return Plan::Say(vec![not_a_row(kind, set, ask, &unknown, context)]);
+    }
     if let Some(candidates) = ask.rows.iter().find(|c| c.len() > 1) {
         if let Some(&metric) = ask.metrics.first() {
             context.metric = Some(set.meta.columns[metric].name.clone());
@@ -256,6 +280,52 @@ fn show(set: &LoadedSet, context: &DataContext) -> Plan {
     let rows = context.rows.iter().filter_map(|label| set.rows.iter().position(|r| &r.label == label)).collect();
     let metric = context.metric.as_deref().and_then(|m| set.meta.column(m)).map(|(i, _)| i);
     Plan::Show { rows, metric }
+}
+
+/// "I don't know a city called Atlantis. Did you mean Atlanta?" with the suggestions as buttons
+/// (or, with none, a pick list). The metric asked for and the rows found are kept, so a tap
+/// answers the question asked: one city, or the comparison with the rows found.
+fn not_a_row(kind: AnswerKind, set: &LoadedSet, ask: &Ask, unknown: &[&Unknown], context: &mut DataContext) -> Reply {
+    if let Some(metric) = chosen_metric(set, ask, context) {
+        context.metric = Some(set.meta.columns[metric].name.clone());
+    }
+    let named: Vec<String> = ask.rows.iter().map(|c| set.rows[c[0]].label.clone()).collect();
+    let comparing = kind == AnswerKind::Compare || (kind == AnswerKind::FollowUp && context.comparing);
+    context.awaiting = Some(if comparing || !named.is_empty() { Awaiting::SecondRow } else { Awaiting::Row });
+    if !named.is_empty() {
+        context.rows = named.iter().take(super::context::MAX_ROWS).cloned().collect();
+        context.comparing = context.rows.len() > 1;
+    }
+    let said: Vec<String> = unknown.iter().map(|u| truncate(u.said.trim(), SAID_MAX_CHARS)).collect();
+    let mut text = format!("I don't know a {} called {}.", noun(set), or_list(&said));
+    let mut suggested: Vec<usize> = Vec::new();
+    for &row in unknown.iter().flat_map(|u| &u.suggestions) {
+        if !suggested.contains(&row) && !named.contains(&set.rows[row].label) {
+            suggested.push(row);
+        }
+    }
+    suggested.truncate(statbot_intents::entities::MAX_SUGGESTIONS);
+    if suggested.is_empty() {
+        text.push_str(" Type another name, or pick one:");
+        return pick_row(set, &text, &context.rows);
+    }
+    let labels: Vec<String> = suggested.iter().map(|&r| set.rows[r].label.clone()).collect();
+    text.push_str(&format!(" Did you mean {}?", or_list(&labels)));
+    let mut replies: Vec<Button> = labels.iter().map(|l| button(l, Tap::Row(l.clone()))).collect();
+    replies.push(button("Explore the data", Tap::Explore));
+    Reply::QuickReplies { text, replies }
+}
+
+/// Characters of an unknown name quoted back at most.
+const SAID_MAX_CHARS: usize = 40;
+
+/// "A", "A or B", "A, B or C".
+fn or_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
 }
 
 /// "Which Portland?" with one button per candidate.

@@ -279,6 +279,16 @@ masked: {}",
             if let Some(year) = ask.year {
                 out.push_str(&format!(", year {year}"));
             }
+            for unknown in &ask.unknown {
+                let near: Vec<&str> = unknown.suggestions.iter().map(|&r| set.rows[r].label.as_str()).collect();
+                out.push_str(&format!(
+                    "
+{name}: unknown {:?}{}{}",
+                    unknown.said,
+                    if unknown.listed { " (listed with a row)" } else { "" },
+                    if near.is_empty() { String::new() } else { format!(", near {}", near.join(" | ")) }
+                ));
+            }
         }
         Ok(out)
     }

@@ -3,7 +3,7 @@
 //! <row>"), so the examples of an intent stand for every city and metric, and the classifier is
 //! trained on the same masked form.
 
-use super::answer::Ask;
+use super::answer::{Ask, Unknown};
 use super::intents::IntentSet;
 use crate::datasets::{LoadedSet, Snapshot};
 use statbot_intents::classifier::{self, Model, TrainOptions};
@@ -93,7 +93,23 @@ fn mask(text: &str, sets: &[&LoadedSet], today: jiff::civil::Date) -> (String, V
         .flat_map(|(set, (row, metric))| [(row.as_str(), &set.row_names), (metric.as_str(), &set.metric_names)])
         .collect();
     let found = entities::extract(text, today, &gazetteers);
-    let mut asks: Vec<(String, Ask)> = sets.iter().map(|s| (s.meta.name.clone(), Ask::default())).collect();
+    let claimed: Vec<std::ops::Range<usize>> = found.placeholders().into_iter().map(|(span, _)| span).collect();
+    let mut asks: Vec<(String, Ask)> = sets
+        .iter()
+        .zip(&kinds)
+        .map(|(set, (row, _))| {
+            let rows: Vec<std::ops::Range<usize>> =
+                found.names.iter().filter(|(kind, _)| kind == row).map(|(_, m)| m.span.clone()).collect();
+            let unknown = entities::unknown_names(text, &claimed, &rows)
+                .into_iter()
+                .map(|u| {
+                    let said = text[u.span].to_owned();
+                    Unknown { suggestions: set.row_names.suggest(&said), said, listed: u.listed }
+                })
+                .collect();
+            (set.meta.name.clone(), Ask { unknown, ..Ask::default() })
+        })
+        .collect();
     for (kind, mention) in &found.names {
         let Some(set) = kinds.iter().position(|(row, metric)| row == kind || metric == kind) else { continue };
         let ask = &mut asks[set].1;
@@ -155,6 +171,38 @@ mod tests {
         ("5", None),
         ("12, 3", None),
     ];
+
+    /// The names of `text` that are no row and would be said so (see `answer::plan_question`).
+    fn said_unknown(trained: &Trained, intents: &IntentSet, snapshot: &Snapshot, text: &str) -> Vec<String> {
+        let understood = trained.understand(intents, snapshot, text, jiff::civil::date(2026, 11, 24));
+        let ask = &understood.asks[0].1;
+        ask.unknown.iter().filter(|u| ask.rows.is_empty() || u.listed).map(|u| u.said.clone()).collect()
+    }
+
+    #[test]
+    fn questions_about_known_cities_name_no_unknown_one() {
+        let intents = IntentSet::parse(DEMO.0, DEMO.1).unwrap();
+        let set = LoadedSet::from_parsed(&crate::datasets::import::demo::parsed().unwrap());
+        let snapshot = Snapshot { sets: vec![Arc::new(set)] };
+        let trained = Trained::train(&intents, &snapshot, jiff::civil::date(2026, 11, 24));
+        let examples = intents.intents.iter().filter(|i| i.answer.uses_data()).flat_map(|i| &i.examples);
+        let phrases = PHRASES
+            .iter()
+            .filter(|(_, intent)| matches!(intent, Some("value" | "compare" | "follow_up")))
+            .map(|(p, _)| *p);
+        let more = ["population of Austin, Texas", "rent in Austin TX please", "Denver Colorado rent", "and Bostn?"];
+        for text in examples.map(String::as_str).chain(phrases).chain(more) {
+            assert_eq!(said_unknown(&trained, &intents, &snapshot, text), Vec::<String>::new(), "{text}");
+        }
+        for (text, unknown) in [
+            ("population of Atlantis", "Atlantis"),
+            ("compare Austin and Gotham", "Gotham"),
+            ("what about narnia", "narnia"),
+            ("rent in Sn Francsco", "Sn Francsco"),
+        ] {
+            assert_eq!(said_unknown(&trained, &intents, &snapshot, text), [unknown], "{text}");
+        }
+    }
 
     #[test]
     fn the_demo_intents_understand_new_phrases() {

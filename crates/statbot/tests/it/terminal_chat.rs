@@ -143,3 +143,25 @@ async fn a_customer_in_the_terminal_is_told_only_what_was_understood() {
         assert!(answers.iter().all(|a| !a.contains(told)), "{told:?} in {printed}");
     }
 }
+
+#[tokio::test]
+async fn a_city_not_in_the_data_is_said_in_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = support::fresh_database_url(dir.path()).await;
+    let input = "compare Austin, Denver and Boston\npopulation of Atlantis\n1\n/quit\n";
+    let out = tokio::task::spawn_blocking(move || {
+        statbot(&["chat", "--demo", "--as", "Rosa"]).database(&url).env("NO_COLOR", "1").stdin(input).run()
+    })
+    .await
+    .unwrap();
+    let printed = &out.stdout;
+    assert!(out.status.success(), "{printed}\n{}", out.stderr);
+    let answers: Vec<&str> = printed.split("you> ").skip(1).collect();
+    assert!(
+        answers[1].starts_with(
+            "bot> I don't know a city called Atlantis. Did you mean Atlanta?\n     1) Atlanta\n     2) Explore the data\n"
+        ),
+        "{printed}"
+    );
+    assert!(answers[2].starts_with("bot> Atlanta: population is 420,003 people."), "{printed}");
+}

@@ -198,3 +198,41 @@ async fn linked_staff_keep_their_sales_answers_and_link_still_works() {
         assert!(chat.say(&app, "5").await.is_not_understood());
     }
 }
+
+#[tokio::test]
+async fn a_city_that_is_not_in_the_data_is_said_never_replaced_by_the_context() {
+    let app = TestApp::spawn().await;
+    for chat in [Chat::Messenger("8103"), Chat::web(&app).await] {
+        let said = chat.say(&app, "compare Austin, Denver and Boston").await;
+        assert!(said.text.starts_with("Austin / Denver / Boston"), "{said:?}");
+
+        let said = chat.say(&app, "population of Atlantis").await;
+        assert_eq!(said.text, "I don't know a city called Atlantis. Did you mean Atlanta?", "{said:?}");
+        assert!(said.images.is_empty(), "{said:?}");
+        assert_eq!(said.choices, ["ask:row:Atlanta", "ask:explore"], "{said:?}");
+        // The suggestion answers the question asked.
+        let said = chat.tap(&app, "ask:row:Atlanta").await;
+        assert!(said.text.starts_with("Atlanta: population is 420,003 people."), "{said:?}");
+
+        // A typo within reach is read as the city, alone: not the earlier comparison.
+        chat.say(&app, "compare Austin, Denver and Boston").await;
+        let said = chat.say(&app, "rent in Austn").await;
+        assert!(said.text.starts_with("Austin: 2 bedroom rent is $1,356 a month."), "{said:?}");
+
+        // Nothing near: said, and a city to pick; the comparison stays as it was.
+        chat.say(&app, "compare Austin and Denver").await;
+        let said = chat.say(&app, "what about Gotham?").await;
+        assert!(said.text.starts_with("I don't know a city called Gotham."), "{said:?}");
+        assert!(!said.text.contains("Austin") && !said.text.contains("Denver"), "{said:?}");
+        assert!(said.choices.contains(&"ask:row:New York".to_owned()), "{said:?}");
+        let said = chat.say(&app, "and Boston?").await;
+        assert!(said.text.contains("• Austin") && said.text.contains("• Boston"), "{said:?}");
+
+        // One known, one not: the unknown one is said, the known one kept for the comparison.
+        let said = chat.say(&app, "compare Austin and Atlantis").await;
+        assert_eq!(said.text, "I don't know a city called Atlantis. Did you mean Atlanta?", "{said:?}");
+        let said = chat.tap(&app, "ask:row:Atlanta").await;
+        assert!(said.text.contains("• Austin") && said.text.contains("• Atlanta"), "{said:?}");
+        assert!(!said.text.contains("• Denver"), "{said:?}");
+    }
+}
