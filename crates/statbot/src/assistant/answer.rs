@@ -51,6 +51,8 @@ pub enum Tap {
     Groups,
     /// Back to the main menu (the default flow's entry step).
     Menu,
+    /// The data set's full credit.
+    Sources,
 }
 
 impl Tap {
@@ -65,6 +67,7 @@ impl Tap {
             ("explore", "") => Tap::Explore,
             ("groups", "") => Tap::Groups,
             ("menu", "") => Tap::Menu,
+            ("sources", "") => Tap::Sources,
             _ => return None,
         })
     }
@@ -78,6 +81,7 @@ impl Tap {
             Tap::Explore => ("explore", ""),
             Tap::Groups => ("groups", ""),
             Tap::Menu => ("menu", ""),
+            Tap::Sources => ("sources", ""),
         };
         if value.is_empty() { format!("{PAYLOAD_PREFIX}{kind}") } else { format!("{PAYLOAD_PREFIX}{kind}:{value}") }
     }
@@ -190,6 +194,7 @@ pub fn plan_tap(tap: &Tap, set: &LoadedSet, context: &mut DataContext) -> Plan {
             Plan::Say(vec![ask_second_row(set, context)])
         }
         Tap::Groups => Plan::Say(vec![pick_group(set, context)]),
+        Tap::Sources => Plan::Say(vec![sources(set, context)]),
         Tap::Group(group) => {
             let metrics = set.group_metrics(group);
             if metrics.is_empty() {
@@ -360,6 +365,17 @@ fn ask_second_row(set: &LoadedSet, context: &DataContext) -> Reply {
     pick_row(set, &text, &context.rows)
 }
 
+/// The data set's full credit, with a way on: about the cities of the context, or exploring.
+fn sources(set: &LoadedSet, context: &DataContext) -> Reply {
+    let text = set.meta.attribution.clone().unwrap_or_else(|| "No source is recorded for this data.".to_owned());
+    let replies = if context.rows.is_empty() {
+        vec![button("Explore the data", Tap::Explore)]
+    } else {
+        vec![button("Compare with…", Tap::Compare), button("Other topics", Tap::Groups)]
+    };
+    Reply::QuickReplies { text: truncate(&text, limits::TEXT_MAX_CHARS), replies }
+}
+
 fn pick_group(set: &LoadedSet, context: &DataContext) -> Reply {
     let subject =
         if context.rows.is_empty() { String::new() } else { format!(" about {}", context.rows.join(" and ")) };
@@ -429,15 +445,22 @@ pub fn chart_metrics(set: &LoadedSet, metric: usize) -> Vec<usize> {
     siblings[start..start + CHART_METRICS].to_vec()
 }
 
-/// The replies showing rows (already read) on a metric, or an overview when there is none.
+/// The replies showing rows (already read) on a metric, or an overview when there is none. The
+/// data set's credit ends the text unless the conversation was `credited` already; then a
+/// "Sources" button gives it (the chart carries it in its footnote either way).
 pub fn render(
     set: &LoadedSet,
     rows: &[Entity],
     metric: Option<usize>,
+    credited: bool,
     links: &ChartLinks,
     now_secs: i64,
 ) -> Vec<Reply> {
-    let source = set.meta.attribution.as_deref().map(|a| format!("\n\n{a}")).unwrap_or_default();
+    let source = match &set.meta.attribution {
+        Some(credit) if !credited => format!("\n\n{credit}"),
+        _ => String::new(),
+    };
+    let sources_button = (credited && set.meta.attribution.is_some()).then(|| button("Sources", Tap::Sources));
     let chart = |metric: usize| {
         let spec = ChartSpec {
             dataset: set.meta.name.clone(),
@@ -448,7 +471,7 @@ pub fn render(
     };
     let Some(metric) = metric else {
         let groups = ranked_groups(set);
-        let mut replies = vec![overview(set, &groups, rows, &source)];
+        let mut replies = vec![overview(set, &groups, rows, &source, sources_button)];
         replies.extend(groups.first().map(|(_, m)| chart(*m)));
         return replies;
     };
@@ -486,6 +509,7 @@ pub fn render(
             }),
     );
     buttons.push(button("Other topics", Tap::Groups));
+    buttons.extend(sources_button);
     vec![Reply::QuickReplies { text: truncate(&text, limits::TEXT_MAX_CHARS), replies: buttons }, chart(metric)]
 }
 
@@ -510,7 +534,13 @@ fn highest(rows: &[Entity], metric: usize) -> Option<String> {
 }
 
 /// One line per group's headline metric, and buttons to pick a group or compare.
-fn overview(set: &LoadedSet, groups: &[(&str, usize)], rows: &[Entity], source: &str) -> Reply {
+fn overview(
+    set: &LoadedSet,
+    groups: &[(&str, usize)],
+    rows: &[Entity],
+    source: &str,
+    sources_button: Option<Button>,
+) -> Reply {
     let mut text = rows.iter().map(|r| r.label.as_str()).collect::<Vec<_>>().join(" / ");
     for &(_, metric) in groups {
         let column = &set.meta.columns[metric];
@@ -521,6 +551,7 @@ fn overview(set: &LoadedSet, groups: &[(&str, usize)], rows: &[Entity], source: 
     let mut replies: Vec<Button> =
         groups.iter().take(PICKS - 1).map(|(g, _)| button(&capitalize(g), Tap::Group((*g).to_owned()))).collect();
     replies.push(button("Compare with…", Tap::Compare));
+    replies.extend(sources_button);
     Reply::QuickReplies { text: truncate(&text, limits::TEXT_MAX_CHARS), replies }
 }
 
@@ -538,6 +569,7 @@ mod tests {
             Tap::Explore,
             Tap::Groups,
             Tap::Menu,
+            Tap::Sources,
         ] {
             assert_eq!(Tap::parse(&tap.payload()), Some(tap));
         }

@@ -212,7 +212,10 @@ impl Assistant {
                 for row in rows {
                     entities.push(self.inner.datasets.entity_in(conn, set, row).await?);
                 }
-                answer::render(set, &entities, metric, &self.inner.links, jiff::Timestamp::now().as_second())
+                let now = jiff::Timestamp::now().as_second();
+                let replies = answer::render(set, &entities, metric, context.credited, &self.inner.links, now);
+                context.credited |= set.meta.attribution.is_some();
+                replies
             }
         };
         let mut stored = stored_context.clone();

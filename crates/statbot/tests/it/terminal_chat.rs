@@ -165,3 +165,21 @@ async fn a_city_not_in_the_data_is_said_in_the_terminal() {
     );
     assert!(answers[2].starts_with("bot> Atlanta: population is 420,003 people."), "{printed}");
 }
+
+#[tokio::test]
+async fn the_terminal_credits_the_data_once_then_on_a_sources_choice() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = support::fresh_database_url(dir.path()).await;
+    let input = "population of Austin\nand Boston?\n5\n/quit\n";
+    let out = tokio::task::spawn_blocking(move || {
+        statbot(&["chat", "--demo", "--as", "Rosa"]).database(&url).env("NO_COLOR", "1").stdin(input).run()
+    })
+    .await
+    .unwrap();
+    let printed = &out.stdout;
+    assert!(out.status.success(), "{printed}\n{}", out.stderr);
+    let answers: Vec<&str> = printed.split("you> ").skip(1).collect();
+    assert!(answers[0].contains("\nCity data: simplemaps.com"), "{printed}");
+    assert!(!answers[1].contains("City data:") && answers[1].contains("5) Sources\n"), "{printed}");
+    assert!(answers[2].starts_with("bot> City data: simplemaps.com"), "{printed}");
+}

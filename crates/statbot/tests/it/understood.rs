@@ -236,3 +236,21 @@ async fn a_city_that_is_not_in_the_data_is_said_never_replaced_by_the_context() 
         assert!(!said.text.contains("• Denver"), "{said:?}");
     }
 }
+
+#[tokio::test]
+async fn the_data_credit_is_given_once_then_behind_a_sources_button() {
+    let app = TestApp::spawn().await;
+    let credit = statbot::datasets::import::demo::ATTRIBUTION;
+    for chat in [Chat::Messenger("8104"), Chat::web(&app).await] {
+        let said = chat.say(&app, "population of Austin").await;
+        assert!(said.text.ends_with(credit), "the first answer credits the data: {said:?}");
+        for asked in ["and Boston?", "compare Austin and Denver", "what about income?"] {
+            let said = chat.say(&app, asked).await;
+            assert!(!said.text.contains("simplemaps"), "{asked}: {said:?}");
+            assert_eq!(said.choices.last().map(String::as_str), Some("ask:sources"), "{asked}: {said:?}");
+        }
+        let said = chat.tap(&app, "ask:sources").await;
+        assert_eq!(said.text, credit, "{said:?}");
+        assert!(said.choices.contains(&"ask:compare".to_owned()), "a next step: {said:?}");
+    }
+}
