@@ -23,6 +23,8 @@ async fn the_coupon_flow_works_in_a_terminal() {
         chat.exp_string("1) Reveal the coupon").unwrap();
         chat.send_line("1").unwrap();
         chat.exp_string("bot> Your code is SPRING-").unwrap();
+        chat.exp_string("1) Visit the shop").unwrap();
+        chat.exp_string("2) Back to the menu").unwrap();
         chat.send_line("menu").unwrap();
         chat.exp_string("2) No, thanks").unwrap();
         chat.send_line("2").unwrap();
