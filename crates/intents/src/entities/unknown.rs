@@ -68,7 +68,7 @@ pub fn unknown_names(text: &str, claimed: &[Range<usize>], anchors: &[Range<usiz
                 }
         };
         // The first token past the list words on each side, and whether any was passed.
-        let before = tokens[..start].iter().rev().skip_while(|t| joins(t)).next();
+        let before = tokens[..start].iter().rev().find(|t| !joins(t));
         let passed_before = tokens[..start].last().is_some_and(joins);
         let after = tokens[end + 1..].iter().find(|t| !joins(t));
         let passed_after = tokens.get(end + 1).is_some_and(joins);
