@@ -149,7 +149,9 @@ pub fn plan_question(kind: AnswerKind, set: &LoadedSet, ask: &Ask, context: &mut
             context.comparing = true;
             show(set, context)
         }
-        AnswerKind::FollowUp if context.comparing => {
+        // "and Boston?" adds a city to the comparison; naming only cities already compared
+        // ("and rent in Austin?") asks about them alone, not the comparison again.
+        AnswerKind::FollowUp if context.comparing && !named.iter().all(|n| context.rows.contains(n)) => {
             for label in &named {
                 context.add_row(label);
             }

@@ -214,10 +214,17 @@ async fn a_city_that_is_not_in_the_data_is_said_never_replaced_by_the_context() 
         let said = chat.tap(&app, "ask:row:Atlanta").await;
         assert!(said.text.starts_with("Atlanta: population is 420,003 people."), "{said:?}");
 
-        // A typo within reach is read as the city, alone: not the earlier comparison.
+        // A typo within reach is read as the city, alone: not the earlier comparison, also as a
+        // follow-up naming a city already compared (a new one is added to the comparison).
         chat.say(&app, "compare Austin, Denver and Boston").await;
         let said = chat.say(&app, "rent in Austn").await;
         assert!(said.text.starts_with("Austin: 2 bedroom rent is $1,356 a month."), "{said:?}");
+        chat.say(&app, "compare Austin, Denver and Boston").await;
+        let said = chat.say(&app, "and rent in Austn?").await;
+        assert!(said.text.starts_with("Austin: 2 bedroom rent is $1,356 a month."), "{said:?}");
+        chat.say(&app, "compare Austin and Denver").await;
+        let said = chat.say(&app, "and Boston?").await;
+        assert!(said.text.contains("• Austin") && said.text.contains("• Boston"), "{said:?}");
 
         // Nothing near: said, and a city to pick; the comparison stays as it was.
         chat.say(&app, "compare Austin and Denver").await;
