@@ -26,18 +26,7 @@ pub struct Ask {
     /// A year mentioned ("in 2019").
     pub year: Option<i16>,
     /// Names that look like rows but are none ("population of Atlantis").
-    pub unknown: Vec<Unknown>,
-}
-
-/// A name in a question that is no row of the data set.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Unknown {
-    /// As it was typed.
-    pub said: String,
-    /// Whether it is listed with a row that was found ("Austin and Atlantis").
-    pub listed: bool,
-    /// Rows whose names are near it, nearest first.
-    pub suggestions: Vec<usize>,
+    pub unknown: Vec<super::unknown::Unknown>,
 }
 
 /// A button of the assistant, decoded.
@@ -101,14 +90,14 @@ pub fn plan_question(kind: AnswerKind, set: &LoadedSet, ask: &Ask, context: &mut
     fresh_for(set, context);
     // A name that is no row is said, never replaced by the context's rows: when no row was found,
     // or when it is listed with those that were.
-    let unknown: Vec<&Unknown> = match kind {
+    let unknown: Vec<&super::unknown::Unknown> = match kind {
         AnswerKind::Value | AnswerKind::Compare | AnswerKind::FollowUp => {
             ask.unknown.iter().filter(|u| ask.rows.is_empty() || u.listed).collect()
         }
         _ => Vec::new(),
     };
     if !unknown.is_empty() {
-        return Plan::Say(vec![not_a_row(kind, set, ask, &unknown, context)]);
+        return Plan::Say(vec![super::unknown::not_a_row(kind, set, ask, &unknown, context)]);
     }
     if let Some(candidates) = ask.rows.iter().find(|c| c.len() > 1) {
         if let Some(&metric) = ask.metrics.first() {
@@ -231,7 +220,7 @@ pub fn plan_tap(tap: &Tap, set: &LoadedSet, context: &mut DataContext) -> Plan {
 }
 
 /// What a row is called: the key column's name ("city").
-fn noun(set: &LoadedSet) -> String {
+pub(super) fn noun(set: &LoadedSet) -> String {
     set.meta.key.replace('_', " ")
 }
 
@@ -251,7 +240,7 @@ fn add_row(rows: &mut Vec<String>, label: &str) {
 
 /// The metric asked for (moved to the year asked for when it is one of a yearly series), or the
 /// context's metric moved to a newly asked year.
-fn chosen_metric(set: &LoadedSet, ask: &Ask, context: &DataContext) -> Option<usize> {
+pub(super) fn chosen_metric(set: &LoadedSet, ask: &Ask, context: &DataContext) -> Option<usize> {
     let base = ask
         .metrics
         .first()
@@ -289,52 +278,6 @@ fn show(set: &LoadedSet, context: &DataContext) -> Plan {
     Plan::Show { rows, metric }
 }
 
-/// "I don't know a city called Atlantis. Did you mean Atlanta?" with the suggestions as buttons
-/// (or, with none, a pick list). The metric asked for and the rows found are kept, so a tap
-/// answers the question asked: one city, or the comparison with the rows found.
-fn not_a_row(kind: AnswerKind, set: &LoadedSet, ask: &Ask, unknown: &[&Unknown], context: &mut DataContext) -> Reply {
-    if let Some(metric) = chosen_metric(set, ask, context) {
-        context.metric = Some(set.meta.columns[metric].name.clone());
-    }
-    let named: Vec<String> = ask.rows.iter().map(|c| set.rows[c[0]].label.clone()).collect();
-    let comparing = kind == AnswerKind::Compare || (kind == AnswerKind::FollowUp && context.comparing);
-    context.awaiting = Some(if comparing || !named.is_empty() { Awaiting::SecondRow } else { Awaiting::Row });
-    if !named.is_empty() {
-        context.rows = named.iter().take(super::context::MAX_ROWS).cloned().collect();
-        context.comparing = context.rows.len() > 1;
-    }
-    let said: Vec<String> = unknown.iter().map(|u| truncate(u.said.trim(), SAID_MAX_CHARS)).collect();
-    let mut text = format!("I don't know a {} called {}.", noun(set), or_list(&said));
-    let mut suggested: Vec<usize> = Vec::new();
-    for &row in unknown.iter().flat_map(|u| &u.suggestions) {
-        if !suggested.contains(&row) && !named.contains(&set.rows[row].label) {
-            suggested.push(row);
-        }
-    }
-    suggested.truncate(statbot_intents::entities::MAX_SUGGESTIONS);
-    if suggested.is_empty() {
-        text.push_str(" Type another name, or pick one:");
-        return pick_row(set, &text, &context.rows);
-    }
-    let labels: Vec<String> = suggested.iter().map(|&r| set.rows[r].label.clone()).collect();
-    text.push_str(&format!(" Did you mean {}?", or_list(&labels)));
-    let mut replies: Vec<Button> = labels.iter().map(|l| button(l, Tap::Row(l.clone()))).collect();
-    replies.push(button("Explore the data", Tap::Explore));
-    Reply::QuickReplies { text, replies }
-}
-
-/// Characters of an unknown name quoted back at most.
-const SAID_MAX_CHARS: usize = 40;
-
-/// "A", "A or B", "A, B or C".
-fn or_list(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
-    }
-}
-
 /// "Which Portland?" with one button per candidate.
 fn which_one(set: &LoadedSet, candidates: &[usize]) -> Reply {
     let key = set.rows[candidates[0]].label.split(", ").next().unwrap_or_default().to_owned();
@@ -348,7 +291,7 @@ fn which_one(set: &LoadedSet, candidates: &[usize]) -> Reply {
 
 /// A question with the first rows of the set as buttons (the largest cities come first in the
 /// shipped set), leaving out `except`.
-fn pick_row(set: &LoadedSet, text: &str, except: &[String]) -> Reply {
+pub(super) fn pick_row(set: &LoadedSet, text: &str, except: &[String]) -> Reply {
     let replies = set
         .rows
         .iter()
@@ -386,11 +329,11 @@ fn pick_group(set: &LoadedSet, context: &DataContext) -> Reply {
     Reply::QuickReplies { text: format!("What would you like to know{subject}?"), replies }
 }
 
-fn button(title: &str, tap: Tap) -> Button {
+pub(super) fn button(title: &str, tap: Tap) -> Button {
     Button { title: truncate(title, limits::TITLE_MAX_CHARS), payload: tap.payload() }
 }
 
-fn truncate(text: &str, max: usize) -> String {
+pub(super) fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         text.to_owned()
     } else {

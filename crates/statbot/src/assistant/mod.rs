@@ -12,6 +12,7 @@ pub mod intents;
 pub mod sales;
 pub mod setup;
 pub mod understand;
+pub mod unknown;
 
 use crate::datasets::{Datasets, Snapshot};
 use crate::store::{NewUtterance, StoreError};

@@ -3,8 +3,9 @@
 //! <row>"), so the examples of an intent stand for every city and metric, and the classifier is
 //! trained on the same masked form.
 
-use super::answer::{Ask, Unknown};
+use super::answer::Ask;
 use super::intents::IntentSet;
+use super::unknown::Unknown;
 use crate::datasets::{LoadedSet, Snapshot};
 use statbot_intents::classifier::{self, Model, TrainOptions};
 use statbot_intents::entities::{self, Gazetteer};
