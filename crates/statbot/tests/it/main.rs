@@ -31,4 +31,5 @@ mod team_api;
 mod team_app;
 mod team_dashboard;
 mod terminal_chat;
+mod understood;
 mod web_chat;
