@@ -131,7 +131,7 @@ try {
   assert.ok(session && session.httpOnly && session.sameSite === 'Lax', 'an HttpOnly SameSite session cookie');
   assert.equal((await page.getByTestId('cohort-coupon').textContent()).trim(), '3');
 
-  await page.getByRole('link', { name: 'Spring coupon' }).click();
+  await page.getByRole('link', { name: 'Spring coupon', exact: true }).click();
   await page.waitForURL(/\/flows\/coupon/);
   assert.equal(await page.getByTestId('cohort').textContent(), '3');
   assert.equal(await cell(page, 'welcome', 'contacts'), '3');

@@ -137,7 +137,7 @@ async fn the_flow_page_shows_the_funnel_of_real_journeys_with_downloads() {
     let alt = "alt=\"Funnel: Contacts per step. welcome 3; offer 2 (66.7% of the first step); revealed 2 (66.7%)";
     assert!(flow.contains(alt), "{flow}");
     assert!(flow.contains("<a class=\"chart\" href=\"/charts/funnels/coupon.png?from="), "{flow}");
-    assert!(flow.contains("<source media=\"(max-width: 40rem)\" srcset=\"/charts/funnels/coupon.svg?from="), "{flow}");
+    assert!(flow.contains("<source media=\"(max-width: 46rem)\" srcset=\"/charts/funnels/coupon.svg?from="), "{flow}");
     assert!(flow.contains("&#38;size=phone\" width=\"340\" height=\"440\">"), "{flow}");
     assert!(flow.contains("alt=\"Line chart: Coupons revealed per day of joining. Reveals and Contacts revealing"));
     assert!(home.contains("alt=\"Funnel: Contacts per step. welcome 3; offer 2"), "{home}");
