@@ -6,10 +6,11 @@
 //! range, period or currency is said on the page, which then shows the default range; an
 //! empty mirror says how to fill it.
 
-use super::charts::{CHARTS, RANKED};
+use super::charts::RANKED;
 use super::request::{Asked, SalesParams, default_asked, query};
 use crate::dates::DayRange;
 use crate::http::AppState;
+use crate::http::charts::ChartFigure;
 use crate::http::dashboard::{Dashboard, Nav, upper_first};
 use crate::http::error::ApiError;
 use crate::sales::metrics::{Compared, CurrencyRevenue, FIGURES, Kind, RevenueReport, TopCustomers, TopWords};
@@ -64,12 +65,6 @@ struct WordRow {
     per_charge: String,
 }
 
-struct ChartLink {
-    alt: &'static str,
-    svg: String,
-    png: String,
-}
-
 struct Download {
     name: &'static str,
     csv: String,
@@ -81,7 +76,7 @@ struct Stats {
     currency: String,
     figures: Vec<FigureRow>,
     series: Vec<PeriodRow>,
-    charts: Vec<ChartLink>,
+    charts: Vec<ChartFigure>,
     customers: Vec<CustomerRow>,
     average_order: Option<String>,
     words: Vec<WordRow>,
@@ -213,15 +208,7 @@ fn stats(report: &RevenueReport, part: &CurrencyRevenue, top: &TopCustomers, wor
             new_customers: report.new_customers.series.get(i).copied().unwrap_or(0),
         })
         .collect();
-    let asked = query(report.range, report.period, Some(code));
-    let charts = CHARTS
-        .iter()
-        .map(|(name, alt)| ChartLink {
-            alt,
-            svg: format!("/charts/store/{name}.svg?{asked}"),
-            png: format!("/charts/store/{name}.png?{asked}"),
-        })
-        .collect();
+    let charts = super::charts::figures(report, code, top, words, &query(report.range, report.period, Some(code)));
     let customers = top
         .customers
         .iter()

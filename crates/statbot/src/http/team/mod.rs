@@ -1,6 +1,7 @@
 //! Team stats over HTTP: the API that records and reads a team's daily figures (`api`), the
-//! dashboard's `/team` page (`page`), its per-metric charts (`charts`), and what the page and
-//! charts are asked for (`request`). Everyone works on their own team; admins may name another.
+//! dashboard's `/team` page (`page`), its per-metric and per-ratio charts (`charts`), and what
+//! the page and charts are asked for (`request`). Everyone works on their own team; admins may
+//! name another.
 
 mod api;
 mod charts;
@@ -21,4 +22,5 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/v1/team/stats/{date}", get(api::day).put(api::put_day))
         .route("/team", get(page::page))
         .route("/charts/team/{file}", get(charts::chart))
+        .route("/charts/team/ratios/{file}", get(charts::ratio_chart))
 }
