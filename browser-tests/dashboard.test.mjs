@@ -82,7 +82,7 @@ async function card(page, key) {
 
 /// The team page of the last seven days: the figures of TEAM_DAYS (40 solved, 19 good and 1 bad
 /// rating each), the ratios against their targets, the other days named as missing, and the
-/// charts drawn; the page fits a phone.
+/// charts drawn (CSAT's trend among them), in their phone version on a phone; the page fits a phone.
 async function checkTeam(page) {
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.getByRole('link', { name: 'Team', exact: true }).click();
@@ -96,9 +96,13 @@ async function checkTeam(page) {
   const missing = await page.locator('#missing-days').textContent();
   assert.match(missing, new RegExp(`no figures for ${7 - n} of 7 days`));
   for (const day of teamDays) assert.ok(!missing.includes(day), `${day} has figures: ${missing}`);
-  const chart = page.getByRole('img', { name: 'Tickets solved per day', exact: true });
+  const chart = page.getByRole('img', { name: /^Line chart: Tickets solved, / });
   assert.ok((await chart.evaluate((img) => img.decode().then(() => img.naturalWidth))) > 0, 'the chart loads');
+  const csat = page.getByRole('img', { name: /^Line chart: CSAT per day, .* Target: 95% or more marked at 95\.0%/ });
+  assert.ok((await csat.evaluate((img) => img.decode().then(() => img.naturalWidth))) > 0, 'the CSAT chart loads');
   await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForFunction(() => [...document.querySelectorAll('img.chart')]
+    .every((img) => img.currentSrc.includes('size=phone')), null, { timeout: 5000 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the team page is ${overflow}px wider than a phone`);
   if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/team-phone.png`, fullPage: true });
@@ -132,7 +136,7 @@ try {
   assert.ok(session && session.httpOnly && session.sameSite === 'Lax', 'an HttpOnly SameSite session cookie');
   assert.equal((await page.getByTestId('cohort-coupon').textContent()).trim(), '3');
 
-  await page.getByRole('link', { name: 'Spring coupon' }).click();
+  await page.getByRole('link', { name: 'Spring coupon', exact: true }).click();
   await page.waitForURL(/\/flows\/coupon/);
   assert.equal(await card(page, 'entered'), '3');
   assert.equal(await cell(page, 'welcome', 'contacts'), '3');
@@ -142,7 +146,7 @@ try {
   assert.equal(await cell(page, 'offer/reveal', 'clicks'), '1');
   assert.equal(await cell(page, 'revealed', 'reveals'), '1');
   assert.equal(await cell(page, 'thanks', 'contacts'), '1');
-  const chartWidth = await page.locator('img[alt="Contacts per step"]').evaluate((img) => img.naturalWidth);
+  const chartWidth = await page.locator('img[alt^="Funnel: Contacts per step. welcome 3;"]').evaluate((img) => img.naturalWidth);
   assert.ok(chartWidth > 0, 'the funnel chart loads');
   await assertEnforced(page, violations);
 

@@ -1,4 +1,5 @@
-//! Writes one PNG (and SVG) per chart kind to /tmp/charts-preview/ (or the directory given) for a look.
+//! Writes one PNG (and SVG) per chart kind to /tmp/charts-preview/ (or the directory given) for a look,
+//! and each again in its phone version (`*-phone`).
 
 use statbot_charts::{Chart, LineSeries, ValueFormat, render_png, render_svg};
 
@@ -8,6 +9,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (name, chart) in samples() {
         std::fs::write(format!("{dir}/{name}.png"), render_png(&chart)?)?;
         std::fs::write(format!("{dir}/{name}.svg"), render_svg(&chart)?)?;
+        let phone = chart.for_phone();
+        std::fs::write(format!("{dir}/{name}-phone.png"), render_png(&phone)?)?;
     }
     println!("wrote previews to {dir}");
     Ok(())
@@ -95,6 +98,30 @@ fn samples() -> Vec<(&'static str, Chart)> {
     .with_x_labels(&fortnight)
     .with_footnote("No figures: 2024-06-06, 2024-06-07, 2024-06-09, 2024-06-13");
     let empty = Chart::bar("Orders today", Vec::<(String, f64)>::new());
+    // Every contact revealed once: two identical lines, both of which must show.
+    let november: Vec<String> = (1..=30).map(|d| format!("2026-11-{d:02}")).collect();
+    let reveals_per_day = |i: usize| ((i * 7) % 5) as f64;
+    let overlapping = Chart::line(
+        "Coupons revealed per day",
+        vec![
+            LineSeries::new("Reveals", november.iter().enumerate().map(|(i, d)| (d.as_str(), reveals_per_day(i)))),
+            LineSeries::new("Contacts", november.iter().enumerate().map(|(i, d)| (d.as_str(), reveals_per_day(i)))),
+        ],
+    )
+    .with_x_label("Day of joining")
+    .with_y_label("Coupons");
+    // A ratio near its target: a percentage axis away from zero (said above the plot), stopping at 100 %.
+    let csat = Chart::line(
+        "CSAT per day, Support",
+        vec![LineSeries::new(
+            "CSAT",
+            november.iter().enumerate().map(|(i, d)| (d.as_str(), 91.0 + ((i * 5) % 9) as f64)),
+        )],
+    )
+    .with_format(ValueFormat::Percent { decimals: 1 })
+    .with_reference_line("Target: 95% or more", 95.0);
+    let short_funnel =
+        Chart::funnel("Contacts per step", [("Welcome", 120.0), ("Picked a coupon", 64.0), ("Revealed", 41.0)]);
     let mut all = vec![
         ("bar", bar),
         ("bar-negative", negative),
@@ -104,6 +131,9 @@ fn samples() -> Vec<(&'static str, Chart)> {
         ("funnel", funnel),
         ("ranking", ranking),
         ("empty", empty),
+        ("line-overlapping", overlapping),
+        ("line-target", csat),
+        ("funnel-short", short_funnel),
     ];
     if std::env::var_os("PREVIEW_EDGE_CASES").is_some() {
         all.extend(edge_cases());

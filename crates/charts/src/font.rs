@@ -125,6 +125,24 @@ pub(crate) fn truncate(text: &str, max_width: i32, size: f64, bold: bool) -> Str
     if text_width(&out, size, bold) <= max_width { out } else { String::new() }
 }
 
+/// `text` broken at spaces into lines of at most `max_width` pixels, at most `max_lines` of them; the
+/// last line takes the rest and is truncated with an ellipsis if it is still too long (as is a
+/// single word wider than a line).
+pub(crate) fn wrap(text: &str, max_width: i32, size: f64, bold: bool, max_lines: usize) -> Vec<String> {
+    let mut lines: Vec<String> = vec![String::new()];
+    for word in text.split_whitespace() {
+        let full = lines.len() >= max_lines.max(1);
+        let last = lines.last_mut().expect("one line at least");
+        let joined = if last.is_empty() { word.to_owned() } else { format!("{last} {word}") };
+        if last.is_empty() || full || text_width(&joined, size, bold) <= max_width {
+            *last = joined;
+        } else {
+            lines.push(word.to_owned());
+        }
+    }
+    lines.into_iter().map(|line| truncate(&line, max_width, size, bold)).filter(|l| !l.is_empty()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +156,19 @@ mod tests {
         assert!(text_width(&cut, 15.0, false) <= 80);
         assert!(cut.chars().count() > 3, "{cut}");
         assert_eq!(truncate("Anything", 1, 15.0, false), "");
+    }
+
+    #[test]
+    fn text_wraps_at_spaces_and_the_last_line_is_cut() {
+        ensure_registered().unwrap();
+        let lines = wrap("Gross and net volume by day, USD", 200, 20.0, true, 2);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert_eq!(lines.join(" "), "Gross and net volume by day, USD");
+        let cut = wrap("one two three four five six seven eight nine ten", 80, 15.0, false, 2);
+        assert_eq!(cut.len(), 2);
+        assert!(cut[1].ends_with('…'), "{cut:?}");
+        assert_eq!(wrap("short", 200, 15.0, false, 2), ["short"]);
+        assert!(wrap("  ", 200, 15.0, false, 2).is_empty());
     }
 
     #[test]

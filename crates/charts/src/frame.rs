@@ -1,17 +1,35 @@
-//! What every chart shares: the background, the title, the legend, and the "No data" message.
+//! What every chart shares: the background, the title (wrapped onto a second line rather than cut), the
+//! legend (each series as the plot draws it: a box for bars, a stretch of line for lines), the footnote,
+//! and the "No data" message.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::error::{ChartError, draw_err};
-use crate::font::{font, text_width, truncate};
-use crate::theme::{BACKGROUND, MUTED, TEXT, Theme};
+use crate::font::{em, font, text_width, truncate, wrap};
+use crate::marks::{draw_line, draw_marker};
+use crate::spec::Chart;
+use crate::theme::{BACKGROUND, LineLook, MUTED, TEXT, Theme, reference_look};
 
-/// One legend entry: a series name and its colour.
+/// One legend entry: a series name and how it is drawn.
 pub(crate) struct LegendItem<'a> {
     pub(crate) name: &'a str,
-    pub(crate) color: RGBColor,
+    pub(crate) swatch: Swatch,
+}
+
+/// What stands for a series in the legend: what the plot shows of it.
+#[derive(Clone, Copy)]
+pub(crate) enum Swatch {
+    /// A filled square, for bars.
+    Box(RGBColor),
+    /// A short stretch of the line with its marker.
+    Line(LineLook),
+}
+
+/// Legend entries for the chart's marked values (targets), drawn as they are on the plot.
+pub(crate) fn reference_items(chart: &Chart) -> impl Iterator<Item = LegendItem<'_>> {
+    chart.reference_lines.iter().map(|r| LegendItem { name: &r.label, swatch: Swatch::Line(reference_look()) })
 }
 
 /// A text style anchored at `h`/`v`.
@@ -35,11 +53,16 @@ pub(crate) fn draw_frame<'b, DB: DrawingBackend + 'b>(
     let inner = width - 2 * margin;
     let mut y = margin;
 
-    let title = truncate(title.trim(), inner, theme.title_size(), true);
-    if !title.is_empty() {
-        let style = text_style(theme.title_size(), true, &TEXT, HPos::Left, VPos::Top);
-        root.draw(&Text::new(title, (margin, y), style)).map_err(draw_err)?;
-        y += theme.title_size().round() as i32 + theme.px(10.0);
+    // A title too long for one line (on a phone) wraps onto a second rather than losing its end.
+    let size = theme.title_size();
+    let lines = wrap(title, inner, size, true, 2);
+    let style = text_style(size, true, &TEXT, HPos::Left, VPos::Top);
+    for line in &lines {
+        root.draw(&Text::new(line.clone(), (margin, y), style.clone())).map_err(draw_err)?;
+        y += size.round() as i32;
+    }
+    if !lines.is_empty() {
+        y += theme.px(10.0);
     }
 
     if !legend.is_empty() {
@@ -63,24 +86,13 @@ fn draw_footnote<DB: DrawingBackend>(
     max_width: i32,
     theme: &Theme,
 ) -> Result<i32, ChartError> {
-    let size = theme.len(11.0);
-    let mut lines: Vec<String> = vec![String::new()];
-    for word in text.split_whitespace() {
-        let full = lines.len() == 2;
-        let last = lines.last_mut().expect("one line at least");
-        let joined = if last.is_empty() { word.to_owned() } else { format!("{last} {word}") };
-        if last.is_empty() || full || text_width(&joined, size, false) <= max_width {
-            *last = joined;
-        } else {
-            lines.push(word.to_owned());
-        }
-    }
-    let line_height = (size * 1.3).round() as i32;
+    let size = theme.small_size();
+    let lines = wrap(text, max_width, size, false, 2);
+    let line_height = (em(size) * 1.3).round() as i32;
     let top = bottom - line_height * lines.len() as i32;
     let style = text_style(size, false, &MUTED, HPos::Left, VPos::Top);
     for (i, line) in lines.iter().enumerate() {
-        let line = truncate(line, max_width, size, false);
-        root.draw(&Text::new(line, (left, top + i as i32 * line_height), style.clone())).map_err(draw_err)?;
+        root.draw(&Text::new(line.clone(), (left, top + i as i32 * line_height), style.clone())).map_err(draw_err)?;
     }
     Ok(line_height * lines.len() as i32)
 }
@@ -96,18 +108,22 @@ fn draw_legend<DB: DrawingBackend>(
     theme: &Theme,
 ) -> Result<i32, ChartError> {
     let size = theme.legend_size();
-    let swatch = theme.px(13.0);
+    let box_side = theme.px(13.0);
+    let line_length = theme.px(30.0);
+    let swatch_width = |swatch: &Swatch| match swatch {
+        Swatch::Box(_) => box_side,
+        Swatch::Line(_) => line_length,
+    };
     let gap = theme.px(6.0);
     let spacing = theme.px(20.0);
     let row_height = (size * 1.35).round() as i32;
-    // No single entry may be wider than a row: long names are truncated.
-    let name_room = max_width - swatch - gap;
-
     // Place entries first (x, row, name, width), so overflow can be handled before anything is drawn.
-    let mut placed: Vec<(i32, i32, String, RGBColor, i32)> = Vec::with_capacity(items.len());
+    let mut placed: Vec<(i32, i32, String, Swatch, i32)> = Vec::with_capacity(items.len());
     let (mut x, mut row) = (left, 0);
     for item in items {
-        let name = truncate(item.name, name_room, size, false);
+        // No single entry may be wider than a row: long names are truncated.
+        let swatch = swatch_width(&item.swatch);
+        let name = truncate(item.name, max_width - swatch - gap, size, false);
         let width = swatch + gap + text_width(&name, size, false);
         if x > left && x + width > left + max_width {
             if row + 1 >= max_rows {
@@ -115,7 +131,7 @@ fn draw_legend<DB: DrawingBackend>(
             }
             (x, row) = (left, row + 1);
         }
-        placed.push((x, row, name, item.color, width));
+        placed.push((x, row, name, item.swatch, width));
         x += width + spacing;
     }
     // Drop entries from the end until "+N more" fits after the last one kept.
@@ -132,11 +148,23 @@ fn draw_legend<DB: DrawingBackend>(
 
     let style = text_style(size, false, &TEXT, HPos::Left, VPos::Center);
     let mid = |row: i32| top + row * row_height + row_height / 2;
-    for (x, row, name, color, _) in &placed {
-        let square_top = mid(*row) - swatch / 2;
-        let square = Rectangle::new([(*x, square_top), (x + swatch, square_top + swatch)], color.filled());
-        root.draw(&square).map_err(draw_err)?;
-        root.draw(&Text::new(name.clone(), (x + swatch + gap, mid(*row)), style.clone())).map_err(draw_err)?;
+    for (x, row, name, swatch, _) in &placed {
+        let (x, y) = (*x, mid(*row));
+        match swatch {
+            Swatch::Box(color) => {
+                let top = y - box_side / 2;
+                let square = Rectangle::new([(x, top), (x + box_side, top + box_side)], color.filled());
+                root.draw(&square).map_err(draw_err)?;
+            }
+            Swatch::Line(look) => {
+                draw_line(root, vec![(x, y), (x + line_length, y)], look, theme)?;
+                if look.marked {
+                    draw_marker(root, (x + line_length / 2, y), look, theme)?;
+                }
+            }
+        }
+        let text_x = x + swatch_width(swatch) + gap;
+        root.draw(&Text::new(name.clone(), (text_x, y), style.clone())).map_err(draw_err)?;
     }
     if let Some((x, row, label)) = more.clone() {
         let muted = text_style(size, false, &MUTED, HPos::Left, VPos::Center);
@@ -150,6 +178,6 @@ fn draw_legend<DB: DrawingBackend>(
 pub(crate) fn draw_no_data<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, theme: &Theme) -> Result<(), ChartError> {
     let (w, h) = area.dim_in_pixel();
     let centre = (i32::try_from(w / 2).unwrap_or(0), i32::try_from(h / 2).unwrap_or(0));
-    let style = text_style(theme.len(22.0), false, &MUTED, HPos::Center, VPos::Center);
+    let style = text_style(theme.text(22.0), false, &MUTED, HPos::Center, VPos::Center);
     area.draw(&Text::new("No data", centre, style)).map_err(draw_err)
 }

@@ -1,11 +1,13 @@
 //! Funnels: steps in order as centred horizontal bars, with counts, shares of the first step and drop-offs.
+//! The bars share the frame's height, so a funnel of few steps fills it; names too long for a column
+//! beside the bars (on a phone) go on their own line above each bar.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use crate::error::{ChartError, draw_err};
-use crate::font::{text_width, truncate};
+use crate::font::{em, text_width, truncate};
 use crate::format::percent_label;
 use crate::frame::{draw_frame, draw_no_data, text_style};
 use crate::spec::{Chart, FunnelStep};
@@ -32,12 +34,21 @@ pub(crate) fn draw_funnel<DB: DrawingBackend>(
     let value_size = theme.value_size();
     let name_gap = theme.px(12.0);
     let widest_name = steps.iter().map(|s| text_width(&s.name, name_size, false)).max().unwrap_or(0);
-    let name_column = (widest_name + name_gap).min(w * 32 / 100);
+    // Names that do not fit a column beside the bars (a phone) go on a line of their own above each
+    // bar, which then has the whole width.
+    let stacked = widest_name + name_gap > w * 32 / 100;
+    let name_column = if stacked { 0 } else { widest_name + name_gap };
+    // Each name keeps a little room above it, apart from the drop-off note of the bar before.
+    let name_pad = theme.px(6.0);
+    let name_line = if stacked { (em(name_size) * 1.3).ceil() as i32 + name_pad } else { 0 };
     let bar_left = name_column;
     let bar_span = (w - bar_left).max(1);
 
-    let gap = if show_drop_off && n > 1 { theme.px(24.0) } else { theme.px(8.0) };
-    let row = ((h - gap * (n - 1)) / n).clamp(1, theme.px(56.0));
+    // Room between bars for the drop-off note; the bars share the rest of the frame, so a funnel of a
+    // few steps fills it rather than leaving its bottom empty.
+    let note_room = (crate::font::em(theme.small_size()) * 1.5).ceil() as i32;
+    let gap = if show_drop_off && n > 1 { theme.px(24.0).max(note_room) } else { theme.px(8.0) };
+    let row = ((h - gap * (n - 1) - name_line * n) / n).max(1);
 
     // Indexing is safe: empty funnels returned above.
     let first = steps[0].count;
@@ -46,13 +57,20 @@ pub(crate) fn draw_funnel<DB: DrawingBackend>(
     let name_style = text_style(name_size, false, &TEXT, HPos::Right, VPos::Center);
     let inside_style = text_style(value_size, true, &BACKGROUND, HPos::Center, VPos::Center);
     let outside_style = text_style(value_size, false, &TEXT, HPos::Left, VPos::Center);
-    let drop_style = text_style(theme.len(14.5), false, &MUTED, HPos::Center, VPos::Center);
+    let drop_style = text_style(theme.small_size(), false, &MUTED, HPos::Center, VPos::Center);
 
+    let stacked_name_style = text_style(name_size, false, &TEXT, HPos::Center, VPos::Top);
     for (i, step) in steps.iter().enumerate() {
-        let top = i32::try_from(i).unwrap_or(0) * (row + gap);
+        let top = i32::try_from(i).unwrap_or(0) * (name_line + row + gap) + name_line;
         let mid = top + row / 2;
-        let name = truncate(&step.name, name_column - name_gap, name_size, false);
-        body.draw(&Text::new(name, (name_column - name_gap, mid), name_style.clone())).map_err(draw_err)?;
+        if stacked {
+            let name = truncate(&step.name, w, name_size, false);
+            let at = (w / 2, top - name_line + name_pad);
+            body.draw(&Text::new(name, at, stacked_name_style.clone())).map_err(draw_err)?;
+        } else {
+            let name = truncate(&step.name, name_column - name_gap, name_size, false);
+            body.draw(&Text::new(name, (name_column - name_gap, mid), name_style.clone())).map_err(draw_err)?;
+        }
 
         let share = if largest > 0.0 { step.count / largest } else { 0.0 };
         let mut width = (share * f64::from(bar_span)).round() as i32;

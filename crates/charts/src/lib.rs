@@ -19,6 +19,7 @@
 
 mod axis;
 mod bar;
+mod describe;
 mod encode;
 mod error;
 mod font;
@@ -27,6 +28,7 @@ mod frame;
 mod funnel;
 mod hbar;
 mod line;
+mod marks;
 mod raster;
 mod spec;
 mod theme;
@@ -35,11 +37,12 @@ mod validate;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+pub use describe::describe;
 pub use error::ChartError;
 pub use format::ValueFormat;
 pub use spec::{
     Bar, Chart, ChartKind, DEFAULT_HEIGHT, DEFAULT_WIDTH, FunnelStep, LineSeries, MAX_POINTS, MAX_SIDE, MIN_HEIGHT,
-    MIN_WIDTH, Point, Series, X,
+    MIN_WIDTH, PHONE_HEIGHT, PHONE_WIDTH, Point, ReferenceLine, Series, X,
 };
 
 use crate::error::draw_err;

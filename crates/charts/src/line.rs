@@ -1,36 +1,50 @@
 //! Line charts: one or more series over a numeric x axis or a category (date) axis. A listed category axis
 //! may hold gaps (labels with no point): they are shaded and crossed at the axis, and lines break there.
+//! Each line has its own colour, dash pattern and marker, so lines that coincide still show; a value axis
+//! that stops short of zero says so above the plot; marked values (targets) are dashed gray lines.
 
 use std::collections::HashMap;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
 
-use crate::axis::{LabelFit, Layout, category_labels, draw_baseline, nice_ticks};
+use crate::axis::{
+    LabelFit, Layout, axis_bounds, category_labels, draw_baseline, draw_reference_lines, extent, nice_ticks,
+};
 use crate::error::{ChartError, draw_err};
-use crate::font::text_width;
+use crate::font::{em, text_width};
 use crate::format::decimals_for_step;
-use crate::frame::{LegendItem, draw_frame, draw_no_data};
+use crate::frame::{LegendItem, Swatch, draw_frame, draw_no_data, reference_items, text_style};
+use crate::marks::{draw_line, draw_marker};
 use crate::spec::{Chart, LineSeries, X};
-use crate::theme::{GAP, GAP_OPACITY, MUTED, Theme, series_color};
+use crate::theme::{GAP, GAP_OPACITY, LineLook, MUTED, Theme, line_look};
 
 /// Points closer than this (in pixels at 800x450) are not marked: the markers would crowd the line.
 const MIN_MARKER_SPACING: f64 = 26.0;
 /// Gaps narrower than this (in pixels at 800x450) get no cross on the axis: the crosses would run together.
 const MIN_CROSS_SLOT: f64 = 9.0;
 
-/// Draws a line chart; several series get a legend. Validation guarantees x values are all of one kind.
-pub(crate) fn draw_lines<DB: DrawingBackend>(
+/// Draws a line chart; several series get a legend, and each its own look (see
+/// [`line_look`]). Validation guarantees x values are all of one kind.
+pub(crate) fn draw_lines<'a, DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    chart: &Chart,
-    series: &[LineSeries],
+    chart: &'a Chart,
+    series: &'a [LineSeries],
     theme: &Theme,
 ) -> Result<(), ChartError> {
-    let legend: Vec<LegendItem<'_>> = if series.len() > 1 {
-        series.iter().enumerate().map(|(i, s)| LegendItem { name: &s.name, color: series_color(i) }).collect()
-    } else {
-        Vec::new()
-    };
+    // Points are marked when they are far enough apart to read as points. Decided before the layout
+    // (from the canvas less its margins and a typical value axis), so the legend shows what the plot does.
+    let width = f64::from(chart.width) - f64::from(2 * theme.margin()) - theme.len(60.0);
+    let marked = |points: usize| width / points.max(1) as f64 >= theme.len(MIN_MARKER_SPACING);
+    let looks: Vec<LineLook> = series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| LineLook { marked: marked(s.points.len()), ..line_look(i, series.len()) })
+        .collect();
+    let names = series.iter().zip(&looks).map(|(s, look)| LegendItem { name: &s.name, swatch: Swatch::Line(*look) });
+    let legend: Vec<LegendItem<'a>> =
+        if series.len() > 1 { names.chain(reference_items(chart)).collect() } else { reference_items(chart).collect() };
     let body = draw_frame(root, &chart.title, chart.footnote.as_deref(), &legend, theme)?;
     let Some(first) = series.iter().flat_map(|s| &s.points).next() else {
         return draw_no_data(&body, theme);
@@ -39,10 +53,9 @@ pub(crate) fn draw_lines<DB: DrawingBackend>(
     let planned = plan(series, &chart.x_labels);
     let lines = &planned.lines;
 
-    let ys = lines.iter().flatten().flatten().map(|p| p.1);
-    let (min, max) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| (lo.min(y), hi.max(y)));
+    let (min, max) = extent(chart, lines.iter().flatten().flatten().map(|p| p.1));
     // Start at zero when the data sits well away from it on one side, so changes are not exaggerated;
-    // otherwise zoom in on the data.
+    // otherwise zoom in on the data, and say so above the plot.
     let (y_min, y_max) = if min >= 0.0 && min <= max / 2.0 {
         (0.0, max)
     } else if max <= 0.0 && max >= min / 2.0 {
@@ -50,7 +63,19 @@ pub(crate) fn draw_lines<DB: DrawingBackend>(
     } else {
         (min, max)
     };
-    let layout = Layout::plan(&body, chart, (y_min, y_max), theme);
+    let bounds = axis_bounds(chart, (min, max));
+    let mut layout = Layout::plan(&body, chart, (y_min, y_max), bounds, theme);
+    let mut plot_area = body.clone();
+    if axis_note(&layout, chart).is_some() {
+        let size = theme.small_size();
+        plot_area = body.margin((em(size) * 1.3).ceil() as i32 + theme.px(6.0), 0, 0, 0);
+        layout = Layout::plan(&plot_area, chart, (y_min, y_max), bounds, theme);
+        if let Some(note) = axis_note(&layout, chart) {
+            let style = text_style(size, false, &MUTED, HPos::Left, VPos::Top);
+            body.draw(&Text::new(note, (0, 0), style)).map_err(draw_err)?;
+        }
+    }
+    let body = plot_area;
 
     let (x_range, x_keys) = if numeric {
         numeric_x_axis(lines, layout.plot_width, theme)
@@ -68,20 +93,18 @@ pub(crate) fn draw_lines<DB: DrawingBackend>(
     )
     .map_err(draw_err)?;
     draw_baseline(&mut plot, lo, theme)?;
+    draw_reference_lines(&mut plot, chart, theme)?;
 
-    for (i, runs) in lines.iter().enumerate() {
-        let color = series_color(i);
-        let stroke = color.stroke_width(theme.px(2.5).max(1) as u32);
+    let area = plot.plotting_area();
+    for (runs, look) in lines.iter().zip(&looks) {
         for run in runs {
-            plot.draw_series(plotters::series::LineSeries::new(run.iter().copied(), stroke)).map_err(draw_err)?;
+            draw_line(area, run.clone(), look, theme)?;
         }
-        // Mark the points when they are far enough apart to read as points; a point standing alone
-        // between gaps (or a lone point) is always marked, or it would not show at all.
-        let count: usize = runs.iter().map(Vec::len).sum();
-        let spacing = layout.plot_width / count as f64;
-        let radius = theme.px(4.0);
-        let marked = runs.iter().filter(|run| run.len() == 1 || spacing >= theme.len(MIN_MARKER_SPACING));
-        plot.draw_series(marked.flatten().map(|&p| Circle::new(p, radius, color.filled()))).map_err(draw_err)?;
+        // A point standing alone between gaps (or a lone point) is always marked, or it would not show.
+        let marked = runs.iter().filter(|run| run.len() == 1 || look.marked);
+        for &point in marked.flatten() {
+            draw_marker(area, point, look, theme)?;
+        }
     }
 
     // A cross on the axis under each gap, unless the gaps are too narrow to hold one.
@@ -94,13 +117,26 @@ pub(crate) fn draw_lines<DB: DrawingBackend>(
     Ok(())
 }
 
+/// "Axis starts at 900, not 0" when the value axis stops short of zero, which makes changes look
+/// larger than they are; `None` when zero is on the axis.
+fn axis_note(layout: &Layout, chart: &Chart) -> Option<String> {
+    let (lo, hi) = (layout.ticks.lo, layout.ticks.hi);
+    if lo > 0.0 {
+        Some(format!("Axis starts at {}, not 0", layout.tick_label(chart, lo)))
+    } else if hi < 0.0 {
+        Some(format!("Axis ends at {}, not 0", layout.tick_label(chart, hi)))
+    } else {
+        None
+    }
+}
+
 /// The lines as drawn: the category axis (empty for numeric x) and, per series, its points sorted by x
 /// and split into runs that do not cross a missing point.
 #[derive(Debug, PartialEq)]
-struct Planned<'a> {
-    categories: Vec<&'a str>,
+pub(crate) struct Planned<'a> {
+    pub(crate) categories: Vec<&'a str>,
     /// Per series, its runs of `(x, y)`: one run unless the axis is listed and the series misses a label.
-    lines: Vec<Vec<Vec<(f64, f64)>>>,
+    pub(crate) lines: Vec<Vec<Vec<(f64, f64)>>>,
     /// Indices of listed categories that no series has a point for.
     gaps: Vec<usize>,
 }
@@ -108,7 +144,7 @@ struct Planned<'a> {
 /// Places every point on the x axis. On a category axis the listed labels come first, in order, then the
 /// points' other labels in order of first appearance. Lines break only when labels are listed: the list
 /// says which days exist, so a label a series has no point for is a hole, not a step to skip.
-fn plan<'a>(series: &'a [LineSeries], x_labels: &'a [String]) -> Planned<'a> {
+pub(crate) fn plan<'a>(series: &'a [LineSeries], x_labels: &'a [String]) -> Planned<'a> {
     let mut axis = CategoryAxis::default();
     for label in x_labels {
         axis.place(label);
@@ -178,7 +214,7 @@ fn numeric_x_axis(
     let (min, max) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
     let mut target = 10;
     loop {
-        let ticks = nice_ticks(min, max, target, false);
+        let ticks = nice_ticks(min, max, target, false, None);
         let decimals = decimals_for_step(ticks.step);
         let keys: Vec<(f64, String)> = ticks.values.iter().map(|&v| (v, format!("{v:.decimals$}"))).collect();
         let widest = keys.iter().map(|(_, l)| text_width(l, theme.tick_size(), false)).max().unwrap_or(0);

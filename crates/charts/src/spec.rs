@@ -20,6 +20,12 @@ pub const MIN_WIDTH: u32 = 200;
 pub const MIN_HEIGHT: u32 = 150;
 /// Largest accepted width or height, which bounds the PNG buffer (48 MiB at most).
 pub const MAX_SIDE: u32 = 4096;
+/// Width of the phone version of a chart: drawn to be shown about 324 pixels wide (a 390-pixel
+/// screen less a page's margins), where its smallest text (13 pixels) still reads at 12.
+pub const PHONE_WIDTH: u32 = 340;
+/// Height of the phone version: taller than wide, so the plot keeps its height under a title and
+/// legend that wrap.
+pub const PHONE_HEIGHT: u32 = 440;
 /// Most data points (bars, line points, funnel steps) one chart may hold.
 pub const MAX_POINTS: usize = 10_000;
 
@@ -60,6 +66,10 @@ pub struct Chart {
     /// the axis is the points' labels and lines join all their points. Ignored by other chart kinds.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub x_labels: Vec<String>,
+    /// Horizontal lines across the plot at a value, each with its label, such as a target: always
+    /// inside the value axis. Drawn on line and (grouped) bar charts; ignored by the others.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reference_lines: Vec<ReferenceLine>,
 }
 
 fn default_width() -> u32 {
@@ -141,6 +151,14 @@ pub enum X {
     Label(String),
 }
 
+/// A value marked across the plot, such as a target: `{"label": "Target", "value": 95}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceLine {
+    pub label: String,
+    pub value: f64,
+}
+
 /// One step of a [`ChartKind::Funnel`]; counts must be finite and not negative.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -162,6 +180,7 @@ impl Chart {
             height: DEFAULT_HEIGHT,
             footnote: None,
             x_labels: Vec::new(),
+            reference_lines: Vec::new(),
         }
     }
 
@@ -229,6 +248,17 @@ impl Chart {
     pub fn with_x_labels<L: Into<String>>(mut self, labels: impl IntoIterator<Item = L>) -> Self {
         self.x_labels = labels.into_iter().map(Into::into).collect();
         self
+    }
+
+    /// Marks `value` with a labelled line across the plot (see [`Chart::reference_lines`]).
+    pub fn with_reference_line(mut self, label: impl Into<String>, value: f64) -> Self {
+        self.reference_lines.push(ReferenceLine { label: label.into(), value });
+        self
+    }
+
+    /// Sets the canvas to the phone version's size ([`PHONE_WIDTH`] x [`PHONE_HEIGHT`]).
+    pub fn for_phone(self) -> Self {
+        self.with_size(PHONE_WIDTH, PHONE_HEIGHT)
     }
 
     /// Sets the caption beside the y axis.

@@ -35,11 +35,81 @@ pub(crate) fn series_color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
+/// How the `i`-th of `count` lines is drawn. Colour alone does not keep lines apart where they
+/// coincide (the same figures, or a gap of a pixel), so each line also has its own dash pattern
+/// and marker shape, the first of several is drawn wider, and later lines go on top: wherever
+/// two lines meet, the one below shows around the edges and through the gaps of the one above.
+pub(crate) fn line_look(i: usize, count: usize) -> LineLook {
+    const DASHES: [(f64, f64); 4] = [(9.0, 6.0), (2.5, 4.0), (16.0, 5.0), (5.0, 3.0)];
+    const MARKERS: [Marker; 4] = [Marker::Circle, Marker::Square, Marker::Triangle, Marker::Diamond];
+    LineLook {
+        color: series_color(i),
+        width: if i == 0 && count > 1 { 4.0 } else { 2.5 },
+        dash: if i == 0 { None } else { Some(DASHES[(i - 1) % DASHES.len()]) },
+        marker: MARKERS[i % MARKERS.len()],
+        marker_size: if i == 0 && count > 1 { 5.0 } else { 4.0 },
+        marked: true,
+    }
+}
+
+/// How a marked value (a target) is drawn across the plot and in the legend: a thin dashed gray
+/// line, unlike any series.
+pub(crate) fn reference_look() -> LineLook {
+    LineLook {
+        color: MUTED,
+        width: 2.0,
+        dash: Some((7.0, 4.0)),
+        marker: Marker::Circle,
+        marker_size: 0.0,
+        marked: false,
+    }
+}
+
+/// The look of one line: lengths in pixels at 800x450.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct LineLook {
+    pub(crate) color: RGBColor,
+    pub(crate) width: f64,
+    /// Dash and gap lengths; `None` is a solid line.
+    pub(crate) dash: Option<(f64, f64)>,
+    pub(crate) marker: Marker,
+    /// The marker's radius (half its width).
+    pub(crate) marker_size: f64,
+    /// Whether the line's points are marked (when they are far enough apart), and so its legend entry.
+    pub(crate) marked: bool,
+}
+
+/// The shape marking a line's points (and its legend entry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Marker {
+    Circle,
+    Square,
+    Triangle,
+    Diamond,
+}
+
+/// The colour of text written on a bar of `fill`: dark on light colours (orange, sky blue),
+/// white on dark ones.
+pub(crate) fn text_on(fill: RGBColor) -> RGBColor {
+    let channel = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.04045 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+    };
+    let luminance = 0.2126 * channel(fill.0) + 0.7152 * channel(fill.1) + 0.0722 * channel(fill.2);
+    if luminance > 0.3 { TEXT } else { BACKGROUND }
+}
+
 /// The colour of negative bars in a single-series bar chart (vermillion, set off from the blue).
 pub(crate) const NEGATIVE: RGBColor = PALETTE[3];
 
+/// The smallest text size (a plotters size: 13 pixels to the em). Charts are shown scaled down
+/// (a phone version about 5 % smaller, a desktop one in a column), so nothing is written smaller.
+pub(crate) const MIN_TEXT_SIZE: f64 = 16.2;
+
 /// Sizes for one canvas. Every length is designed for 800x450 and multiplied by `scale`. Text sizes are
-/// plotters sizes: an em is `size / 1.24` pixels (see [`crate::font`]).
+/// plotters sizes: an em is `size / 1.24` pixels (see [`crate::font`]), and never below
+/// [`MIN_TEXT_SIZE`]: on a small canvas text takes more of the room, and labels give way
+/// (truncated, thinned out or left out) rather than shrink.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Theme {
     scale: f64,
@@ -62,24 +132,34 @@ impl Theme {
         at_800 * self.scale
     }
 
+    /// A text size designed as `at_800`, scaled, and at least [`MIN_TEXT_SIZE`].
+    pub(crate) fn text(&self, at_800: f64) -> f64 {
+        self.len(at_800).max(MIN_TEXT_SIZE)
+    }
+
     pub(crate) fn title_size(&self) -> f64 {
-        self.len(28.0)
+        self.text(28.0)
     }
 
     pub(crate) fn caption_size(&self) -> f64 {
-        self.len(17.0)
+        self.text(17.0)
     }
 
     pub(crate) fn tick_size(&self) -> f64 {
-        self.len(17.0)
+        self.text(17.0)
     }
 
     pub(crate) fn value_size(&self) -> f64 {
-        self.len(16.0)
+        self.text(16.0)
     }
 
     pub(crate) fn legend_size(&self) -> f64 {
-        self.len(17.0)
+        self.text(17.0)
+    }
+
+    /// Small print: footnotes, notes on the axis, drop-offs.
+    pub(crate) fn small_size(&self) -> f64 {
+        self.text(14.0)
     }
 
     /// Outer margin of the canvas.

@@ -47,12 +47,33 @@ fn a_line_breaks_where_its_own_series_has_no_point() {
     .with_x_labels(["d1", "d2", "d3"]);
     let svg = render_svg(&chart).unwrap();
     assert_eq!(bands(&svg), 0, "some series has every day");
-    // A in one run, B in two, plus the floor line.
-    assert_eq!(count(&svg, "<polyline"), 1 + 2 + 1);
+    // A in one run through d1, d2 and d3; B (dashed) has no dash across d2.
+    let a = polylines(&svg, "#0072B2");
+    assert_eq!(a.len(), 1, "{a:?}");
+    let xs: Vec<i32> = a[0].iter().map(|p| p.0).collect();
+    assert_eq!(xs.len(), 3, "{xs:?}");
+    let across = |svg: &str| polylines(svg, "#E69F00").iter().flatten().any(|p| p.0 > xs[0] + 2 && p.0 < xs[2] - 2);
+    assert!(!across(&svg), "B breaks at d2");
     // Without the list the same data joins B's points across d2, as before.
     let mut joined = chart.clone();
     joined.x_labels.clear();
-    assert_eq!(count(&render_svg(&joined).unwrap(), "<polyline"), 1 + 1 + 1);
+    assert!(across(&render_svg(&joined).unwrap()), "B joined across d2");
+}
+
+/// The points of the polylines stroked in `colour` below the legend (y > 85 on 800x450).
+fn polylines(svg: &str, colour: &str) -> Vec<Vec<(i32, i32)>> {
+    svg.lines()
+        .filter(|l| l.starts_with("<polyline") && l.contains(&format!("stroke=\"{colour}\"")))
+        .map(|l| {
+            let points = l.split("points=\"").nth(1).and_then(|r| r.split('"').next()).unwrap();
+            let point = |p: &str| {
+                let (x, y) = p.split_once(',').unwrap();
+                (x.parse().unwrap(), y.parse().unwrap())
+            };
+            points.split_whitespace().map(point).collect::<Vec<(i32, i32)>>()
+        })
+        .filter(|points| points.iter().all(|p| p.1 > 85))
+        .collect()
 }
 
 #[test]

@@ -97,13 +97,19 @@ fn grouped_bar_svg_has_a_legend_and_bars_per_series() {
 }
 
 #[test]
-fn line_svg_has_one_polyline_per_series_and_a_legend() {
+fn line_svg_draws_each_series_in_its_own_style_with_a_legend() {
     let svg = render_svg(&line_chart()).unwrap();
-    // One polyline per series plus the floor line.
-    assert_eq!(count(&svg, "<polyline"), 2 + 1);
+    let strokes = |colour: &str| count(&svg, &format!("<polyline fill=\"none\" opacity=\"1\" stroke=\"{colour}\""));
+    // The first series solid (one polyline, and its sample in the legend); the second dashed (many
+    // short ones); the floor line.
+    assert_eq!(strokes("#0072B2"), 1 + 1);
+    assert!(strokes("#E69F00") > 4, "dashed");
+    assert_eq!(strokes("#9CA3AF"), 1);
     assert!(svg.contains("\nAustin\n") && svg.contains("\n2024-05-01\n"));
     let single = Chart::line("One", vec![LineSeries::new("Only", [(1.0, 2.0), (2.0, 3.0)])]);
-    assert!(!render_svg(&single).unwrap().contains("\nOnly\n"), "no legend for a single series");
+    let svg = render_svg(&single).unwrap();
+    assert!(!svg.contains("\nOnly\n"), "no legend for a single series");
+    assert_eq!(count(&svg, "<polyline"), 1 + 1, "a solid line and the floor line");
 }
 
 #[test]

@@ -96,10 +96,11 @@ pub struct Vars {
 }
 
 impl Vars {
-    /// The flow's defaults overlaid with the contact's own non-empty values.
-    pub fn for_flow<'a>(flow: &Flow, contact: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+    /// The flow's defaults overlaid with the non-empty values known at run time (the contact's
+    /// names, the public URL).
+    pub fn for_flow<'a>(flow: &Flow, known: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let mut values = flow.vars.clone();
-        for (k, v) in contact {
+        for (k, v) in known {
             if !v.trim().is_empty() {
                 values.insert(k.to_owned(), v.to_owned());
             }

@@ -102,13 +102,21 @@ impl Template {
     }
 
     /// Fills the placeholders; an unknown variable renders as nothing (load-time checks make
-    /// that unreachable for flows).
+    /// that unreachable for flows). A variable with no value takes the spaces and the comma
+    /// just before it along, so a greeting reads "Hi!" and "No problem." for a contact whose
+    /// name is unknown ("Hi {first_name}!", "No problem, {first_name}.").
     pub fn render<'a>(&self, lookup: impl Fn(&str) -> Option<&'a str>) -> String {
         let mut out = String::new();
         for part in &self.parts {
             match part {
                 Part::Literal(s) => out.push_str(s),
-                Part::Var(name) => out.push_str(lookup(name).unwrap_or_default()),
+                Part::Var(name) => match lookup(name).filter(|value| !value.trim().is_empty()) {
+                    Some(value) => out.push_str(value),
+                    None => {
+                        let kept = out.trim_end().strip_suffix(',').unwrap_or(out.trim_end()).trim_end().len();
+                        out.truncate(kept);
+                    }
+                },
             }
         }
         out
@@ -150,6 +158,16 @@ mod tests {
     #[test]
     fn unknown_variables_render_empty() {
         assert_eq!(render("a{nope}b", "Ada"), "ab");
+    }
+
+    #[test]
+    fn an_empty_variable_takes_the_space_or_comma_before_it_along() {
+        assert_eq!(render("Hi {first_name}! Welcome.", ""), "Hi! Welcome.");
+        assert_eq!(render("No problem, {first_name}. Bye", ""), "No problem. Bye");
+        assert_eq!(render("Sorry {first_name}, all gone.", ""), "Sorry, all gone.");
+        assert_eq!(render("Thanks {first_name} for coming", ""), "Thanks for coming");
+        assert_eq!(render("{first_name}, hello", ""), ", hello");
+        assert_eq!(render("No problem, {first_name}.", "Ada"), "No problem, Ada.");
     }
 
     #[test]

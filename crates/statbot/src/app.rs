@@ -209,7 +209,9 @@ const RATE_LIMIT_SWEEP_EVERY: std::time::Duration = std::time::Duration::from_se
 
 /// Deletes rate-limit counters of past windows and stale login counts, every few minutes.
 async fn sweep_rate_limits(limits: crate::limits::Limits, cancel: CancellationToken) {
-    let mut every = tokio::time::interval(RATE_LIMIT_SWEEP_EVERY);
+    // The first sweep after one period: at start-up there is nothing worth the statement.
+    let mut every =
+        tokio::time::interval_at(tokio::time::Instant::now() + RATE_LIMIT_SWEEP_EVERY, RATE_LIMIT_SWEEP_EVERY);
     loop {
         tokio::select! {
             _ = cancel.cancelled() => return,

@@ -466,8 +466,15 @@ const ENV_VARS: &[(&str, Setter)] = &[
 ];
 
 /// Variables that are not configuration but are read elsewhere (tests, the config path).
-const OTHER_VARS: &[&str] =
-    &["STATBOT_CONFIG", "STATBOT_TEST_BACKEND", "STATBOT_TEST_POSTGRES_URL", "STATBOT_TEST_DATABASE_PREFIX"];
+const OTHER_VARS: &[&str] = &[
+    "STATBOT_CONFIG",
+    "STATBOT_TEST_BACKEND",
+    "STATBOT_TEST_POSTGRES_URL",
+    "STATBOT_TEST_DATABASE_PREFIX",
+    // The browser tests': the server they test, and the binary they run.
+    "STATBOT_URL",
+    "STATBOT_BIN",
+];
 
 fn set_string(field: &mut String, value: &str) -> Result<(), String> {
     *field = value.to_owned();

@@ -23,7 +23,7 @@ pub struct Flow {
     /// Steps in file order, which is the order reports show them in.
     pub steps: IndexMap<String, Step>,
     pub coupons: IndexMap<String, Coupon>,
-    /// Default values of template variables, e.g. `first_name = "there"`.
+    /// Default values of template variables, e.g. `shop = "our shop"`.
     pub vars: BTreeMap<String, String>,
     /// Button id -> id of the step that shows it.
     button_steps: BTreeMap<String, String>,

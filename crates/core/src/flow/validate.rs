@@ -9,8 +9,9 @@ use crate::template::Template;
 use indexmap::IndexMap;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Variables every contact has, besides the flow's own `vars`.
-const CONTACT_VARS: [&str; 2] = ["first_name", "last_name"];
+/// Variables every step has, besides the flow's own `vars`: the contact's names, and the
+/// server's public URL (`{public_url}/shop` links to the storefront).
+const BUILTIN_VARS: [&str; 3] = ["first_name", "last_name", "public_url"];
 /// Set only in a step that reveals a coupon (and in the coupon's exhausted message, empty).
 const COUPON_VAR: &str = "coupon_code";
 /// Characters a placeholder is assumed to take when checking a text against its limit.
@@ -132,7 +133,7 @@ impl Validator<'_> {
                 format!("it reveals coupon `{coupon}`, which is not declared under [coupons]"),
             );
         }
-        let mut allowed: Vec<&str> = CONTACT_VARS.to_vec();
+        let mut allowed: Vec<&str> = BUILTIN_VARS.to_vec();
         allowed.extend(vars.keys().map(String::as_str));
         if raw.reveal.is_some() {
             allowed.push(COUPON_VAR);
@@ -311,7 +312,7 @@ impl Validator<'_> {
                 CouponCodes::Pool(Vec::new())
             }
         };
-        let mut allowed: Vec<&str> = CONTACT_VARS.to_vec();
+        let mut allowed: Vec<&str> = BUILTIN_VARS.to_vec();
         allowed.extend(vars.keys().map(String::as_str));
         let source = raw.exhausted.as_deref().unwrap_or(DEFAULT_EXHAUSTED);
         let exhausted = self

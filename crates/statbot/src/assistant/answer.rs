@@ -25,6 +25,8 @@ pub struct Ask {
     pub metrics: Vec<usize>,
     /// A year mentioned ("in 2019").
     pub year: Option<i16>,
+    /// Names that look like rows but are none ("population of Atlantis").
+    pub unknown: Vec<super::unknown::Unknown>,
 }
 
 /// A button of the assistant, decoded.
@@ -36,6 +38,10 @@ pub enum Tap {
     Compare,
     Explore,
     Groups,
+    /// Back to the main menu (the default flow's entry step).
+    Menu,
+    /// The data set's full credit.
+    Sources,
 }
 
 impl Tap {
@@ -49,6 +55,8 @@ impl Tap {
             ("compare", "") => Tap::Compare,
             ("explore", "") => Tap::Explore,
             ("groups", "") => Tap::Groups,
+            ("menu", "") => Tap::Menu,
+            ("sources", "") => Tap::Sources,
             _ => return None,
         })
     }
@@ -61,6 +69,8 @@ impl Tap {
             Tap::Compare => ("compare", ""),
             Tap::Explore => ("explore", ""),
             Tap::Groups => ("groups", ""),
+            Tap::Menu => ("menu", ""),
+            Tap::Sources => ("sources", ""),
         };
         if value.is_empty() { format!("{PAYLOAD_PREFIX}{kind}") } else { format!("{PAYLOAD_PREFIX}{kind}:{value}") }
     }
@@ -78,6 +88,17 @@ pub enum Plan {
 /// Decides what a free-text question leads to, updating the context.
 pub fn plan_question(kind: AnswerKind, set: &LoadedSet, ask: &Ask, context: &mut DataContext) -> Plan {
     fresh_for(set, context);
+    // A name that is no row is said, never replaced by the context's rows: when no row was found,
+    // or when it is listed with those that were.
+    let unknown: Vec<&super::unknown::Unknown> = match kind {
+        AnswerKind::Value | AnswerKind::Compare | AnswerKind::FollowUp => {
+            ask.unknown.iter().filter(|u| ask.rows.is_empty() || u.listed).collect()
+        }
+        _ => Vec::new(),
+    };
+    if !unknown.is_empty() {
+        return Plan::Say(vec![super::unknown::not_a_row(kind, set, ask, &unknown, context)]);
+    }
     if let Some(candidates) = ask.rows.iter().find(|c| c.len() > 1) {
         if let Some(&metric) = ask.metrics.first() {
             context.metric = Some(set.meta.columns[metric].name.clone());
@@ -117,7 +138,9 @@ pub fn plan_question(kind: AnswerKind, set: &LoadedSet, ask: &Ask, context: &mut
             context.comparing = true;
             show(set, context)
         }
-        AnswerKind::FollowUp if context.comparing => {
+        // "and Boston?" adds a city to the comparison; naming only cities already compared
+        // ("and rent in Austin?") asks about them alone, not the comparison again.
+        AnswerKind::FollowUp if context.comparing && !named.iter().all(|n| context.rows.contains(n)) => {
             for label in &named {
                 context.add_row(label);
             }
@@ -142,6 +165,8 @@ pub fn plan_question(kind: AnswerKind, set: &LoadedSet, ask: &Ask, context: &mut
 pub fn plan_tap(tap: &Tap, set: &LoadedSet, context: &mut DataContext) -> Plan {
     fresh_for(set, context);
     match tap {
+        // The assistant hands the menu to the flows before it plans (see `Assistant::respond`).
+        Tap::Menu => Plan::Say(Vec::new()),
         Tap::Explore => plan_question(AnswerKind::Explore, set, &Ask::default(), context),
         Tap::Row(label) => {
             let Some(row) = set.rows.iter().position(|r| &r.label == label) else {
@@ -160,6 +185,7 @@ pub fn plan_tap(tap: &Tap, set: &LoadedSet, context: &mut DataContext) -> Plan {
             Plan::Say(vec![ask_second_row(set, context)])
         }
         Tap::Groups => Plan::Say(vec![pick_group(set, context)]),
+        Tap::Sources => Plan::Say(vec![sources(set, context)]),
         Tap::Group(group) => {
             let metrics = set.group_metrics(group);
             if metrics.is_empty() {
@@ -194,7 +220,7 @@ pub fn plan_tap(tap: &Tap, set: &LoadedSet, context: &mut DataContext) -> Plan {
 }
 
 /// What a row is called: the key column's name ("city").
-fn noun(set: &LoadedSet) -> String {
+pub(super) fn noun(set: &LoadedSet) -> String {
     set.meta.key.replace('_', " ")
 }
 
@@ -214,7 +240,7 @@ fn add_row(rows: &mut Vec<String>, label: &str) {
 
 /// The metric asked for (moved to the year asked for when it is one of a yearly series), or the
 /// context's metric moved to a newly asked year.
-fn chosen_metric(set: &LoadedSet, ask: &Ask, context: &DataContext) -> Option<usize> {
+pub(super) fn chosen_metric(set: &LoadedSet, ask: &Ask, context: &DataContext) -> Option<usize> {
     let base = ask
         .metrics
         .first()
@@ -265,7 +291,7 @@ fn which_one(set: &LoadedSet, candidates: &[usize]) -> Reply {
 
 /// A question with the first rows of the set as buttons (the largest cities come first in the
 /// shipped set), leaving out `except`.
-fn pick_row(set: &LoadedSet, text: &str, except: &[String]) -> Reply {
+pub(super) fn pick_row(set: &LoadedSet, text: &str, except: &[String]) -> Reply {
     let replies = set
         .rows
         .iter()
@@ -284,6 +310,17 @@ fn ask_second_row(set: &LoadedSet, context: &DataContext) -> Reply {
     pick_row(set, &text, &context.rows)
 }
 
+/// The data set's full credit, with a way on: about the cities of the context, or exploring.
+fn sources(set: &LoadedSet, context: &DataContext) -> Reply {
+    let text = set.meta.attribution.clone().unwrap_or_else(|| "No source is recorded for this data.".to_owned());
+    let replies = if context.rows.is_empty() {
+        vec![button("Explore the data", Tap::Explore)]
+    } else {
+        vec![button("Compare with…", Tap::Compare), button("Other topics", Tap::Groups)]
+    };
+    Reply::QuickReplies { text: truncate(&text, limits::TEXT_MAX_CHARS), replies }
+}
+
 fn pick_group(set: &LoadedSet, context: &DataContext) -> Reply {
     let subject =
         if context.rows.is_empty() { String::new() } else { format!(" about {}", context.rows.join(" and ")) };
@@ -292,11 +329,11 @@ fn pick_group(set: &LoadedSet, context: &DataContext) -> Reply {
     Reply::QuickReplies { text: format!("What would you like to know{subject}?"), replies }
 }
 
-fn button(title: &str, tap: Tap) -> Button {
+pub(super) fn button(title: &str, tap: Tap) -> Button {
     Button { title: truncate(title, limits::TITLE_MAX_CHARS), payload: tap.payload() }
 }
 
-fn truncate(text: &str, max: usize) -> String {
+pub(super) fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         text.to_owned()
     } else {
@@ -353,15 +390,22 @@ pub fn chart_metrics(set: &LoadedSet, metric: usize) -> Vec<usize> {
     siblings[start..start + CHART_METRICS].to_vec()
 }
 
-/// The replies showing rows (already read) on a metric, or an overview when there is none.
+/// The replies showing rows (already read) on a metric, or an overview when there is none. The
+/// data set's credit ends the text unless the conversation was `credited` already; then a
+/// "Sources" button gives it (the chart carries it in its footnote either way).
 pub fn render(
     set: &LoadedSet,
     rows: &[Entity],
     metric: Option<usize>,
+    credited: bool,
     links: &ChartLinks,
     now_secs: i64,
 ) -> Vec<Reply> {
-    let source = set.meta.attribution.as_deref().map(|a| format!("\n\n{a}")).unwrap_or_default();
+    let source = match &set.meta.attribution {
+        Some(credit) if !credited => format!("\n\n{credit}"),
+        _ => String::new(),
+    };
+    let sources_button = (credited && set.meta.attribution.is_some()).then(|| button("Sources", Tap::Sources));
     let chart = |metric: usize| {
         let spec = ChartSpec {
             dataset: set.meta.name.clone(),
@@ -372,7 +416,7 @@ pub fn render(
     };
     let Some(metric) = metric else {
         let groups = ranked_groups(set);
-        let mut replies = vec![overview(set, &groups, rows, &source)];
+        let mut replies = vec![overview(set, &groups, rows, &source, sources_button)];
         replies.extend(groups.first().map(|(_, m)| chart(*m)));
         return replies;
     };
@@ -410,6 +454,7 @@ pub fn render(
             }),
     );
     buttons.push(button("Other topics", Tap::Groups));
+    buttons.extend(sources_button);
     vec![Reply::QuickReplies { text: truncate(&text, limits::TEXT_MAX_CHARS), replies: buttons }, chart(metric)]
 }
 
@@ -434,7 +479,13 @@ fn highest(rows: &[Entity], metric: usize) -> Option<String> {
 }
 
 /// One line per group's headline metric, and buttons to pick a group or compare.
-fn overview(set: &LoadedSet, groups: &[(&str, usize)], rows: &[Entity], source: &str) -> Reply {
+fn overview(
+    set: &LoadedSet,
+    groups: &[(&str, usize)],
+    rows: &[Entity],
+    source: &str,
+    sources_button: Option<Button>,
+) -> Reply {
     let mut text = rows.iter().map(|r| r.label.as_str()).collect::<Vec<_>>().join(" / ");
     for &(_, metric) in groups {
         let column = &set.meta.columns[metric];
@@ -445,6 +496,7 @@ fn overview(set: &LoadedSet, groups: &[(&str, usize)], rows: &[Entity], source: 
     let mut replies: Vec<Button> =
         groups.iter().take(PICKS - 1).map(|(g, _)| button(&capitalize(g), Tap::Group((*g).to_owned()))).collect();
     replies.push(button("Compare with…", Tap::Compare));
+    replies.extend(sources_button);
     Reply::QuickReplies { text: truncate(&text, limits::TEXT_MAX_CHARS), replies }
 }
 
@@ -461,6 +513,8 @@ mod tests {
             Tap::Compare,
             Tap::Explore,
             Tap::Groups,
+            Tap::Menu,
+            Tap::Sources,
         ] {
             assert_eq!(Tap::parse(&tap.payload()), Some(tap));
         }

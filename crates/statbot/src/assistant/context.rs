@@ -24,6 +24,10 @@ pub struct DataContext {
     /// What the bot asked for and waits on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub awaiting: Option<Awaiting>,
+    /// Whether an answer gave the data set's full credit already: later ones offer it on a
+    /// "Sources" button instead of repeating it.
+    #[serde(default)]
+    pub credited: bool,
 }
 
 /// A question the bot asked.
@@ -71,6 +75,7 @@ mod tests {
             metric: Some("fmr_2br_usd".into()),
             comparing: false,
             awaiting: Some(Awaiting::SecondRow),
+            credited: true,
         };
         context.store_in(&mut stored);
         assert_eq!(DataContext::from_contact(&stored), context);

@@ -12,6 +12,7 @@ pub mod intents;
 pub mod sales;
 pub mod setup;
 pub mod understand;
+pub mod unknown;
 
 use crate::datasets::{Datasets, Snapshot};
 use crate::store::{NewUtterance, StoreError};
@@ -162,6 +163,9 @@ impl Assistant {
         let (plan, set_name, utterance) = match content {
             InboundContent::Payload { payload, .. } => {
                 let Some(tap) = Tap::parse(payload) else { return Ok(None) };
+                if tap == Tap::Menu {
+                    return Ok(Some(Outcome { then_menu: true, ..Outcome::default() }));
+                }
                 let Some(name) = context.dataset.clone().or_else(|| self.first_dataset()) else { return Ok(None) };
                 let Ok(set) = prepared.snapshot.get(&name) else { return Ok(Some(not_loaded(&name))) };
                 (answer::plan_tap(&tap, set, &mut context), name, None)
@@ -170,8 +174,8 @@ impl Assistant {
                 let intents = &self.inner.intents;
                 let (understood, utterance) = self.understand_text(prepared, text, contact_id, inbound_id);
                 let Some(index) = understood.intent else {
-                    let replies = vec![self.not_understood(text)];
-                    return Ok(Some(Outcome { replies, context: None, utterance: Some(utterance), then_menu: true }));
+                    let replies = vec![self.not_understood(Some(text))];
+                    return Ok(Some(Outcome { replies, context: None, utterance: Some(utterance), then_menu: false }));
                 };
                 let intent = &intents.intents[index];
                 match intent.answer {
@@ -221,7 +225,10 @@ impl Assistant {
                 for row in rows {
                     entities.push(self.inner.datasets.entity_in(conn, set, row).await?);
                 }
-                answer::render(set, &entities, metric, &self.inner.links, jiff::Timestamp::now().as_second())
+                let now = jiff::Timestamp::now().as_second();
+                let replies = answer::render(set, &entities, metric, context.credited, &self.inner.links, now);
+                context.credited |= set.meta.attribution.is_some();
+                replies
             }
         };
         let mut stored = stored_context.clone();
@@ -288,6 +295,16 @@ masked: {}",
             if let Some(year) = ask.year {
                 out.push_str(&format!(", year {year}"));
             }
+            for unknown in &ask.unknown {
+                let near: Vec<&str> = unknown.suggestions.iter().map(|&r| set.rows[r].label.as_str()).collect();
+                out.push_str(&format!(
+                    "
+{name}: unknown {:?}{}{}",
+                    unknown.said,
+                    if unknown.listed { " (listed with a row)" } else { "" },
+                    if near.is_empty() { String::new() } else { format!(", near {}", near.join(" | ")) }
+                ));
+            }
         }
         Ok(out)
     }
@@ -318,15 +335,24 @@ masked: {}",
         }
     }
 
-    fn not_understood(&self, text: &str) -> Reply {
+    /// The answer to what was not understood: one reply, with examples and its own choices
+    /// (exploring the data, or the main menu), so no other set of buttons follows it.
+    /// `said` is what the contact typed (or the title of the button they tapped), quoted back.
+    pub fn not_understood(&self, said: Option<&str>) -> Reply {
         let examples: Vec<String> = self.examples().iter().take(3).map(|e| format!("“{e}”")).collect();
-        let shown: String = text.chars().take(80).collect();
+        let shown = match said.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(said) => format!("“{}”", said.chars().take(80).collect::<String>()),
+            None => "that".to_owned(),
+        };
         Reply::QuickReplies {
             text: format!(
-                "Sorry, I didn't understand “{shown}”. You can ask things like {}, or pick from the menu.",
+                "Sorry, I didn't understand {shown}. You can ask things like {}, or pick one of these:",
                 examples.join(", ")
             ),
-            replies: vec![statbot_core::Button { title: "Explore the data".into(), payload: Tap::Explore.payload() }],
+            replies: vec![
+                statbot_core::Button { title: "Explore the data".into(), payload: Tap::Explore.payload() },
+                statbot_core::Button { title: "Main menu".into(), payload: Tap::Menu.payload() },
+            ],
         }
     }
 }

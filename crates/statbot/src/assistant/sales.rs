@@ -18,7 +18,6 @@ use crate::dates::DayRange;
 use crate::sales::periods::Period;
 use crate::sales::when::{self, Preset};
 use crate::sales::{Sales, SalesError, charts, sentences};
-use crate::staff::STAFF_ONLY;
 use crate::store::NewUtterance;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -233,13 +232,10 @@ impl SalesAnswers {
         SalesAnswers { metrics, links }
     }
 
-    /// The replies to a question: for staff the figures (text and chart) or the menu, for
-    /// anyone else the polite refusal. A failure to read the figures is logged and said in a
-    /// sentence; it never fails the batch.
-    pub async fn answer(&self, question: &Question, staff: bool) -> Vec<Reply> {
-        if !staff {
-            return vec![Reply::Text { text: STAFF_ONLY.to_owned() }];
-        }
+    /// The replies to a staff member's question: the figures (text and chart) or the menu.
+    /// Only for staff: the engine answers anyone else as it answers what it did not understand.
+    /// A failure to read the figures is logged and said in a sentence; it never fails the batch.
+    pub async fn answer(&self, question: &Question) -> Vec<Reply> {
         match question {
             Question::Menu => vec![Reply::QuickReplies {
                 text: "Store metrics: what would you like to see? You can also ask, e.g. “revenue last week”, \

@@ -5,6 +5,7 @@
 
 use super::answer::Ask;
 use super::intents::IntentSet;
+use super::unknown::Unknown;
 use crate::datasets::{LoadedSet, Snapshot};
 use statbot_intents::classifier::{self, Model, TrainOptions};
 use statbot_intents::entities::{self, Gazetteer};
@@ -61,7 +62,7 @@ impl Trained {
         let prediction = self.model.classify(&masked);
         let best = intents.intents.iter().position(|i| i.name == self.model.label(prediction.label)).unwrap_or(0);
         Understanding {
-            intent: (prediction.confidence >= intents.threshold).then_some(best),
+            intent: (prediction.confidence >= intents.threshold && !numbers_only(&masked)).then_some(best),
             best,
             confidence: prediction.confidence,
             asks,
@@ -69,6 +70,15 @@ impl Trained {
         }
     }
 }
+
+/// Whether a masked text is numbers alone ("5", "12 3"): it asks nothing (typically a choice
+/// typed where none is numbered), whatever the classifier makes of it.
+fn numbers_only(masked: &str) -> bool {
+    !masked.replace(NUMBER, "").chars().any(char::is_alphanumeric)
+}
+
+/// The placeholder of a number in a masked text (see `statbot_intents::entities::Extraction`).
+const NUMBER: &str = "<number>";
 
 /// The loaded data sets an intent set reads.
 fn used_sets<'a>(intents: &IntentSet, snapshot: &'a Snapshot) -> Vec<&'a LoadedSet> {
@@ -84,7 +94,23 @@ fn mask(text: &str, sets: &[&LoadedSet], today: jiff::civil::Date) -> (String, V
         .flat_map(|(set, (row, metric))| [(row.as_str(), &set.row_names), (metric.as_str(), &set.metric_names)])
         .collect();
     let found = entities::extract(text, today, &gazetteers);
-    let mut asks: Vec<(String, Ask)> = sets.iter().map(|s| (s.meta.name.clone(), Ask::default())).collect();
+    let claimed: Vec<std::ops::Range<usize>> = found.placeholders().into_iter().map(|(span, _)| span).collect();
+    let mut asks: Vec<(String, Ask)> = sets
+        .iter()
+        .zip(&kinds)
+        .map(|(set, (row, _))| {
+            let rows: Vec<std::ops::Range<usize>> =
+                found.names.iter().filter(|(kind, _)| kind == row).map(|(_, m)| m.span.clone()).collect();
+            let unknown = entities::unknown_names(text, &claimed, &rows)
+                .into_iter()
+                .map(|u| {
+                    let said = text[u.span].to_owned();
+                    Unknown { suggestions: set.row_names.suggest(&said), said, listed: u.listed }
+                })
+                .collect();
+            (set.meta.name.clone(), Ask { unknown, ..Ask::default() })
+        })
+        .collect();
     for (kind, mention) in &found.names {
         let Some(set) = kinds.iter().position(|(row, metric)| row == kind || metric == kind) else { continue };
         let ask = &mut asks[set].1;
@@ -143,7 +169,41 @@ mod tests {
         ("show me the stripe metrics", Some("store_menu")),
         ("blorp the flux capacitor", None),
         ("asdfgh qwerty", None),
+        ("5", None),
+        ("12, 3", None),
     ];
+
+    /// The names of `text` that are no row and would be said so (see `answer::plan_question`).
+    fn said_unknown(trained: &Trained, intents: &IntentSet, snapshot: &Snapshot, text: &str) -> Vec<String> {
+        let understood = trained.understand(intents, snapshot, text, jiff::civil::date(2026, 11, 24));
+        let ask = &understood.asks[0].1;
+        ask.unknown.iter().filter(|u| ask.rows.is_empty() || u.listed).map(|u| u.said.clone()).collect()
+    }
+
+    #[test]
+    fn questions_about_known_cities_name_no_unknown_one() {
+        let intents = IntentSet::parse(DEMO.0, DEMO.1).unwrap();
+        let set = LoadedSet::from_parsed(&crate::datasets::import::demo::parsed().unwrap());
+        let snapshot = Snapshot { sets: vec![Arc::new(set)] };
+        let trained = Trained::train(&intents, &snapshot, jiff::civil::date(2026, 11, 24));
+        let examples = intents.intents.iter().filter(|i| i.answer.uses_data()).flat_map(|i| &i.examples);
+        let phrases = PHRASES
+            .iter()
+            .filter(|(_, intent)| matches!(intent, Some("value" | "compare" | "follow_up")))
+            .map(|(p, _)| *p);
+        let more = ["population of Austin, Texas", "rent in Austin TX please", "Denver Colorado rent", "and Bostn?"];
+        for text in examples.map(String::as_str).chain(phrases).chain(more) {
+            assert_eq!(said_unknown(&trained, &intents, &snapshot, text), Vec::<String>::new(), "{text}");
+        }
+        for (text, unknown) in [
+            ("population of Atlantis", "Atlantis"),
+            ("compare Austin and Gotham", "Gotham"),
+            ("what about narnia", "narnia"),
+            ("rent in Sn Francsco", "Sn Francsco"),
+        ] {
+            assert_eq!(said_unknown(&trained, &intents, &snapshot, text), [unknown], "{text}");
+        }
+    }
 
     #[test]
     fn the_demo_intents_understand_new_phrases() {

@@ -41,31 +41,29 @@ pub async fn run(
         };
         let message_id = format!("console:{contact}:{}", hex::encode(rand::random::<[u8; 12]>()));
         let replies = local::converse(engine, Platform::Console, contact, message_id, content).await?;
-        for reply in &replies {
-            print_reply(&mut output, reply)?;
-        }
-        // Numbers pick from the latest buttons offered; a reply without any clears them.
+        // Numbers pick from the buttons of the latest answer, numbered once across its replies;
+        // an answer without any clears them.
         if !replies.is_empty() {
-            choices = replies
-                .iter()
-                .rev()
-                .find(|r| !r.choices().is_empty())
-                .map(|r| r.choices().to_vec())
-                .unwrap_or_default();
+            choices.clear();
+        }
+        for reply in &replies {
+            print_reply(&mut output, reply, &mut choices)?;
         }
     }
     Ok(())
 }
 
-fn print_reply(out: &mut impl Write, reply: &Reply) -> std::io::Result<()> {
+/// Prints a reply, numbering its buttons after the `offered` ones, which it joins.
+fn print_reply(out: &mut impl Write, reply: &Reply, offered: &mut Vec<Button>) -> std::io::Result<()> {
     match reply {
         Reply::Image { url } => writeln!(out, "bot> [image] {url}")?,
         other => {
             if let Some(text) = other.text() {
                 writeln!(out, "bot> {text}")?;
             }
-            for (i, button) in other.choices().iter().enumerate() {
-                writeln!(out, "     {}) {}", i + 1, button.title)?;
+            for button in other.choices() {
+                offered.push(button.clone());
+                writeln!(out, "     {}) {}", offered.len(), button.title)?;
             }
         }
     }

@@ -69,6 +69,16 @@ impl Column {
         (tail.len() == 4 && (1800..=2200).contains(&year)).then_some(year)
     }
 
+    /// Whether the column holds map coordinates (`latitude`, `lng`, `pickup_lon`, …), found by
+    /// name: numbers, but meaningless as bars, so no chart shows them unless asked for by name.
+    pub fn is_coordinate(&self) -> bool {
+        let name = self.name.to_ascii_lowercase();
+        name == "long"
+            || name
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|word| matches!(word, "lat" | "latitude" | "lng" | "lon" | "longitude"))
+    }
+
     /// The name without its year (`median_household_income` for `…_2019`).
     pub fn series(&self) -> Option<&str> {
         self.year().map(|_| &self.name[..self.name.len() - 5])
@@ -140,6 +150,16 @@ pub struct Entity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn coordinates_are_found_by_name() {
+        for name in ["latitude", "Longitude", "lat", "lng", "lon", "long", "pickup_lat", "home-lng"] {
+            assert!(Column::new(name, ColumnKind::Number).is_coordinate(), "{name}");
+        }
+        for name in ["population", "long_term_care_pct", "plateau", "salon_count", "along"] {
+            assert!(!Column::new(name, ColumnKind::Number).is_coordinate(), "{name}");
+        }
+    }
 
     fn column(name: &str) -> Column {
         Column::new(name, ColumnKind::Integer)

@@ -343,11 +343,12 @@ impl Engine {
             batch.events.push(event(EventKind::ButtonClicked, step, Some(button), None));
         }
 
-        let names = [
-            ("first_name", contact.first_name.as_deref().unwrap_or_default()),
+        let known = [
+            ("first_name", contact.greeting_name().unwrap_or_default()),
             ("last_name", contact.last_name.as_deref().unwrap_or_default()),
+            ("public_url", self.inner.public_base.as_str()),
         ];
-        let mut vars = Vars::for_flow(flow, names);
+        let mut vars = Vars::for_flow(flow, known);
         for step_id in &transition.entered {
             let Some(step) = flow.step(step_id) else { break };
             batch.events.push(event(EventKind::StepEntered, step_id, None, None));

@@ -21,11 +21,13 @@ pub(super) struct Answered {
     pub utterance: Option<NewUtterance>,
 }
 
-/// A sales question of the batch: the message, its contact, and what it asks.
+/// A sales question of the batch: the message, its contact, what it asks, and what the
+/// contact typed or tapped (for a customer's not-understood answer).
 pub(super) struct Asked {
     inbound_id: i64,
     contact_id: i64,
     ask: SalesAsk,
+    said: Option<String>,
 }
 
 impl Engine {
@@ -38,14 +40,19 @@ impl Engine {
             .filter(|m| !matches!(&m.content, InboundContent::Text { text } if crate::staff::Command::parse(text).is_some()))
             .filter_map(|m| {
                 let ask = assistant.sales_question(prepared, &m.content, m.contact_id, m.id)?;
-                Some(Asked { inbound_id: m.id, contact_id: m.contact_id, ask })
+                let said = match &m.content {
+                    InboundContent::Text { text } => Some(text.clone()),
+                    InboundContent::Payload { title, .. } => title.clone(),
+                };
+                Some(Asked { inbound_id: m.id, contact_id: m.contact_id, ask, said })
             })
             .collect()
     }
 
     /// Answers the sales questions side by side (each within the metrics' own Stripe
-    /// timeout): staff get the figures, anyone else the refusal. Called with no connection
-    /// held (each staff check takes one of its own, briefly).
+    /// timeout): staff get the figures; anyone else the not-understood answer, which tells
+    /// nothing of staff features (and the question is recorded as not understood). Called
+    /// with no connection held (each staff check takes one of its own, briefly).
     pub(super) async fn answer_sales_questions(
         &self,
         asked: Vec<Asked>,
@@ -57,10 +64,15 @@ impl Engine {
                 entry.insert(self.store().contact_operator(contact_id).await?.is_some());
             }
         }
-        let answers = asked.into_iter().map(|Asked { inbound_id, contact_id, ask }| {
+        let answers = asked.into_iter().map(|Asked { inbound_id, contact_id, ask, said }| {
             let is_staff = staff.get(&contact_id).copied().unwrap_or(false);
             async move {
-                let replies = assistant.sales().answer(&ask.question, is_staff).await;
+                if !is_staff {
+                    let replies = vec![assistant.not_understood(said.as_deref())];
+                    let utterance = ask.utterance.map(|u| NewUtterance { understood: false, ..u });
+                    return (inbound_id, Answered { replies, utterance });
+                }
+                let replies = assistant.sales().answer(&ask.question).await;
                 (inbound_id, Answered { replies, utterance: ask.utterance })
             }
         });

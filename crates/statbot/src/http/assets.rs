@@ -1,5 +1,5 @@
-//! `/assets/*`: the pages' style sheets and the storefront's script, built into the binary from
-//! `assets/web/`, so that no page has inline CSS or JavaScript and a Content-Security-Policy can
+//! `/assets/*`: the pages' style sheets and scripts (the storefront's, the web chat's), built into
+//! the binary from `assets/web/`, so that no page has inline CSS or JavaScript and a CSP can
 //! allow only `'self'`. Each file is served under a name carrying the first hex digits of its
 //! SHA-256 (`/assets/shop.1a2b3c4d5e6f.js`), computed on first use, and cached by browsers for a
 //! year: a changed file is a new name.
@@ -30,9 +30,11 @@ pub enum Asset {
     ShopCss,
     /// The storefront's script.
     ShopJs,
+    /// The web chat's script: progressive touches, the page works without it.
+    ChatJs,
 }
 
-const ALL: [Asset; 4] = [Asset::DashboardCss, Asset::ChatCss, Asset::ShopCss, Asset::ShopJs];
+const ALL: [Asset; 5] = [Asset::DashboardCss, Asset::ChatCss, Asset::ShopCss, Asset::ShopJs, Asset::ChatJs];
 
 /// Hex digits of the SHA-256 in a file's served name: enough to tell versions apart.
 const HASH_DIGITS: usize = 12;
@@ -48,6 +50,7 @@ impl Asset {
             Asset::ChatCss => ("chat", "css", include_str!("../../assets/web/chat.css")),
             Asset::ShopCss => ("shop", "css", include_str!("../../assets/web/shop.css")),
             Asset::ShopJs => ("shop", "js", include_str!("../../assets/web/shop.js")),
+            Asset::ChatJs => ("chat", "js", include_str!("../../assets/web/chat.js")),
         }
     }
 

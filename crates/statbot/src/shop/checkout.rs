@@ -1,10 +1,10 @@
-//! Checkout: an order is stored as pending first, then charged through Stripe with
-//! `metadata[order_id]` and an `Idempotency-Key` derived from the order, then marked paid, or
-//! failed with the card's decline reason. A timeout or network failure is retried with the same
-//! key, but only after looking for a charge already made for the order (localstripe ignores the
-//! key, and a charge must never be made twice). When no answer comes in time the order stays
-//! pending and the reconciler settles it. A client's own Idempotency-Key makes a replayed
-//! request return the same order without charging again.
+//! Checkout: an order is stored as pending first, then charged through Stripe for the account's
+//! customer ([`super::payer`]) with `metadata[order_id]` and an `Idempotency-Key` derived from
+//! the order, then marked paid, or failed with the card's decline reason. A timeout or network
+//! failure is retried with the same key, but only after looking for a charge already made for
+//! the order (localstripe ignores the key, and a charge must never be made twice). When no
+//! answer comes in time the order stays pending and the reconciler settles it. A client's own
+//! Idempotency-Key makes a replayed request return the same order without charging again.
 
 use super::orders::{self, OrderRequest};
 use super::{Shop, ShopError};
@@ -33,8 +33,31 @@ fn check_key(key: &str) -> Result<(), ShopError> {
 }
 
 /// The key under which Stripe sees an order's charge: the same for every attempt.
-fn charge_key(order: &Order) -> String {
+pub(super) fn charge_key(order: &Order) -> String {
     format!("statbot-order-{}-{}", order.id, order.created_at)
+}
+
+/// The pause before another attempt at a request whose outcome is unknown.
+pub(super) fn retry_pause(attempt: u32) -> Duration {
+    Duration::from_millis(200 * u64::from(attempt))
+}
+
+/// How a refused payment ends its order (nothing charged but a declined card's failed charge).
+fn failure(order_id: i64, e: StripeError) -> Settlement {
+    match e {
+        StripeError::Card { code, message, charge, .. } => Settlement::Failed { charge_id: charge, code, message },
+        StripeError::Refused { code, message, .. } => {
+            Settlement::Failed { charge_id: None, code: code.unwrap_or_else(|| "payment_refused".into()), message }
+        }
+        e => {
+            tracing::error!(order_id, error = %e, "Stripe refused the shop's request");
+            Settlement::Failed {
+                charge_id: None,
+                code: "payment_unavailable".into(),
+                message: "Card payments are unavailable right now; nothing was charged.".into(),
+            }
+        }
+    }
 }
 
 /// What a charge that Stripe reports means for its order.
@@ -119,11 +142,23 @@ impl Shop {
         outcome(order, true)
     }
 
-    /// Charges a pending order: each attempt after the first looks for the order's charge
-    /// before sending again. Stops trying in time for the last attempt to end before the
-    /// order's lease does, so the reconciler never meets an order still being charged.
+    /// Charges a pending order for its account's customer: each attempt after the first looks
+    /// for the order's charge before sending again. Stops trying in time for the last attempt
+    /// to end before the order's lease does, so the reconciler never meets an order still being
+    /// charged. When the customer or its payment method cannot be had, the order fails with
+    /// nothing charged.
     async fn charge(&self, order: Order) -> Result<Order, ShopError> {
         let stripe = self.stripe()?;
+        let timeout_ms = self.settings.stripe_timeout.as_millis() as i64;
+        let last_start = order.lease_until.unwrap_or(0) - timeout_ms - 1000;
+        let payer = match self.payer(&order, last_start).await {
+            Ok(payer) => payer,
+            Err(ShopError::Stripe(e)) => {
+                tracing::warn!(order_id = order.id, error = %e, "no Stripe customer to charge: nothing was charged");
+                return Ok(self.store.settle_order(order.id, &failure(order.id, e), None).await?.0);
+            }
+            Err(e) => return Err(e),
+        };
         let key = charge_key(&order);
         // What was bought, so the sales figures' words see the product names.
         let items: Vec<String> = order.items.iter().map(|i| format!("{} × {}", i.quantity, i.name)).collect();
@@ -131,16 +166,15 @@ impl Shop {
         let charge = NewCharge {
             amount: order.amount,
             currency: &order.currency,
-            source: &order.payment_method,
+            source: &payer.source,
+            customer: &payer.customer,
             description: &description,
             order_id: order.id,
             idempotency_key: &key,
         };
-        let timeout_ms = self.settings.stripe_timeout.as_millis() as i64;
-        let last_start = order.lease_until.unwrap_or(0) - timeout_ms - 1000;
         for attempt in 1..=self.settings.charge_attempts {
             if attempt > 1 {
-                tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+                tokio::time::sleep(retry_pause(attempt)).await;
                 match stripe.find_order_charge(order.id, order.created_at / 1000).await {
                     Ok(Some(found)) if belongs_to(&found, &order) => return self.settle_from(&order, &found).await,
                     Ok(_) => {}
@@ -155,27 +189,10 @@ impl Shop {
             }
             match stripe.create_charge_once(&charge).await {
                 Ok(made) => return self.settle_from(&order, &made).await,
-                Err(StripeError::Card { code, message, charge, .. }) => {
-                    let settlement = Settlement::Failed { charge_id: charge, code, message };
-                    return Ok(self.store.settle_order(order.id, &settlement, None).await?.0);
-                }
                 Err(e @ (StripeError::Unanswered { .. } | StripeError::Decode { .. })) => {
                     tracing::warn!(order_id = order.id, attempt, error = %e, "the charge's outcome is unknown");
                 }
-                Err(StripeError::Refused { code, message, .. }) => {
-                    let code = code.unwrap_or_else(|| "payment_refused".into());
-                    let settlement = Settlement::Failed { charge_id: None, code, message };
-                    return Ok(self.store.settle_order(order.id, &settlement, None).await?.0);
-                }
-                Err(e) => {
-                    tracing::error!(order_id = order.id, error = %e, "Stripe refused the shop's request");
-                    let settlement = Settlement::Failed {
-                        charge_id: None,
-                        code: "payment_unavailable".into(),
-                        message: "Card payments are unavailable right now; nothing was charged.".into(),
-                    };
-                    return Ok(self.store.settle_order(order.id, &settlement, None).await?.0);
-                }
+                Err(e) => return Ok(self.store.settle_order(order.id, &failure(order.id, e), None).await?.0),
             }
         }
         tracing::warn!(order_id = order.id, "no answer from Stripe: the order stays pending for the reconciler");

@@ -1,5 +1,6 @@
 //! The shop: a product catalog ([`catalog`]), customer sign-up ([`customers`]), orders priced on
-//! the server from the catalog ([`orders`]), paid by card through Stripe ([`checkout`]),
+//! the server from the catalog ([`orders`]), paid by card through Stripe ([`checkout`]) as the
+//! account's own Stripe customer ([`payer`]),
 //! settled when their outcome was unknown ([`reconcile`]) and kept up to date by Stripe's
 //! webhooks ([`webhook`]). Test-mode keys get named test cards ([`test_cards`]). No HTTP here:
 //! `http/shop/` maps these results and [`ShopError`] to answers.
@@ -8,6 +9,7 @@ pub mod catalog;
 pub mod checkout;
 pub mod customers;
 pub mod orders;
+mod payer;
 pub mod reconcile;
 pub mod test_cards;
 pub mod webhook;

@@ -14,11 +14,12 @@ pub const MAX_FAILURES: i64 = 5;
 /// The rate limit's window: an hour.
 pub const FAILURE_WINDOW_MS: i64 = 60 * 60 * 1000;
 
-const HOW_TO: &str = "To link this chat to your statbot operator account, get a one-time code with \
-                      `statbot users link YOUR_NAME` (or `POST /api/v1/me/link-code`) and send it to me \
-                      as `link CODE`, for example `link K7QX-M4PA`.";
+/// What `link` alone gets from a chat that is not linked. Anyone may type it, so it names no
+/// command, route or staff feature: operators learn how to get a code from
+/// docs/staff-links.md, and the code comes with the message to send.
+const HOW_TO: &str = "If you were given a link code, send it here exactly as it was shown to you.";
 const REFUSED: &str = "That link code is not valid: it may be mistyped, expired or already used. \
-                       Ask for a new one with `statbot users link YOUR_NAME`.";
+                       Please ask for a new one.";
 const TOO_MANY: &str = "Too many wrong link codes from this chat. Please try again in an hour.";
 const NOT_LINKED: &str = "This chat is not linked to a statbot account.";
 
@@ -33,7 +34,12 @@ pub(crate) async fn respond(
     let InboundContent::Text { text } = content else { return Ok(None) };
     let Some(command) = Command::parse(text) else { return Ok(None) };
     let text = match command {
-        Command::HowTo => HOW_TO.to_owned(),
+        Command::HowTo => match staff_links::operator_of(conn, contact_id).await? {
+            Some(user) => {
+                format!("This chat is linked to statbot as {}. Send “unlink” to end the link.", user.username)
+            }
+            None => HOW_TO.to_owned(),
+        },
         Command::Unlink => match staff_links::unlink(conn, contact_id).await? {
             Some(user) => format!("Done: this chat is no longer linked to statbot as {}.", user.username),
             None => NOT_LINKED.to_owned(),

@@ -6,7 +6,7 @@
 //!   limit when wrong; longer text (`link to the price list`) is left to the rest of the bot.
 //! - `K7QX-M4PA` alone — only in the shown form (four, a dash, four) with a digit, which no
 //!   ordinary word has (`self-made` is not a code).
-//! - `link` alone — how to get a code.
+//! - `link` alone — the chat's link, or (not linked) to send a code as it was shown.
 //! - `unlink` — ends the link.
 //!
 //! Trailing `.` or `!` and surrounding spaces are ignored. Button taps are never link messages.

@@ -2,7 +2,8 @@
 //! an operator account. An operator gets a one-time code (`statbot users link NAME`, or
 //! `POST /api/v1/me/link-code` for themselves) and sends `link CODE` from the chat; the engine
 //! hands such messages to [`chat`] before anything else. What only staff may see (store
-//! metrics) asks [`of`] or [`is_staff`] first and answers everyone else with [`STAFF_ONLY`].
+//! metrics) asks [`of`] or [`is_staff`] first; everyone else is told nothing of it (they get
+//! the assistant's not-understood answer, as for any question it cannot answer).
 
 pub(crate) mod chat;
 pub mod code;
@@ -19,10 +20,6 @@ use std::time::Duration;
 pub const DEFAULT_TTL: Duration = Duration::from_secs(15 * 60);
 /// The longest life a link code may be given.
 pub const MAX_TTL: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// The polite answer to a customer asking for something only staff may see.
-pub const STAFF_ONLY: &str = "Sorry, store figures are only shared with the shop's staff. \
-                              If you work here, send `link` to see how to link this chat to your account.";
 
 /// Proof that a contact is staff: the operator account it is linked to. Only [`of`] makes
 /// one, so code that takes a `&Staff` cannot be reached on behalf of a customer.

@@ -114,11 +114,27 @@ pub(crate) async fn load_many(conn: &mut AnyConnection, ids: &[i64]) -> Result<H
 }
 
 impl Contact {
-    /// The name to show: first and last name, else the platform's id.
+    /// The name to show operators: first and last name; else, for a web chat visitor (whose id
+    /// is 32 hex digits), "Visitor" and the contact's number; else the platform's id (a
+    /// terminal chat's name, a Messenger PSID).
     pub fn display_name(&self) -> String {
         let name =
             [self.first_name.as_deref(), self.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
-        if name.trim().is_empty() { self.external_id.clone() } else { name }
+        match self.platform {
+            _ if !name.trim().is_empty() => name,
+            Platform::Web => format!("Visitor {}", self.id),
+            _ => self.external_id.clone(),
+        }
+    }
+
+    /// The first name to greet the contact with, if known: the profile's, or for the terminal
+    /// chat the name it was started with (`statbot chat --as Rosa`).
+    pub fn greeting_name(&self) -> Option<&str> {
+        let name = match self.platform {
+            Platform::Console => self.first_name.as_deref().or(Some(self.external_id.as_str())),
+            _ => self.first_name.as_deref(),
+        };
+        name.filter(|n| !n.trim().is_empty())
     }
 }
 

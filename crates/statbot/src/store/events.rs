@@ -145,6 +145,27 @@ impl Store {
         Ok(row.try_get(0)?)
     }
 
+    /// The coupon codes revealed to a contact, oldest first, each once (the web chat marks them
+    /// up where its replies show them).
+    pub async fn revealed_codes(&self, contact_id: i64) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT detail FROM events WHERE contact_id = $1 AND kind = $2 ORDER BY id")
+            .bind(contact_id)
+            .bind(EventKind::CouponRevealed.as_str())
+            .fetch_all(&mut *self.conn().await?)
+            .await?;
+        let mut codes: Vec<String> = Vec::new();
+        for row in rows {
+            let detail: Option<String> = row.try_get(0)?;
+            let code = detail
+                .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
+                .and_then(|d| d["code"].as_str().map(str::to_owned));
+            if let Some(code) = code.filter(|c| !c.is_empty() && !codes.contains(c)) {
+                codes.push(code);
+            }
+        }
+        Ok(codes)
+    }
+
     /// Every event of a contact, oldest first, as (kind, step, button, detail).
     pub async fn contact_events(
         &self,

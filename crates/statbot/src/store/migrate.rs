@@ -97,6 +97,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0014_account_versions.sql"),
         postgres: include_str!("../../migrations/postgres/0014_account_versions.sql"),
     },
+    Migration {
+        version: 15,
+        name: "shop_stripe_customers",
+        sqlite: include_str!("../../migrations/sqlite/0015_shop_stripe_customers.sql"),
+        postgres: include_str!("../../migrations/postgres/0015_shop_stripe_customers.sql"),
+    },
 ];
 
 /// Arbitrary constant naming statbot's migration lock.

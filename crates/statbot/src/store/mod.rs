@@ -42,7 +42,7 @@ pub use sales_top_customers::{CustomerTotal, SpanLeader};
 pub use sessions::Session;
 pub use shop::{
     CustomerProfile, NewOrder, NewProduct, Order, OrderInsert, OrderItem, OrderStatus, Product, ProductChange,
-    Settlement,
+    Settlement, ShopPayer,
 };
 pub use staff_links::ContactLink;
 pub use statbot_core::sales::{StripeCharge, StripeCustomer, StripeProduct, StripeRefund};

@@ -3,10 +3,11 @@
 //! a checkout, the reconciler and webhooks racing on one order each apply only what still holds
 //! (a paid order is never failed; a failed one becomes paid when Stripe says its charge
 //! succeeded). A settled charge is written to the Stripe mirror in the same transaction, so the
-//! order counts in the store metrics at once.
+//! order counts in the store metrics at once. Each account's Stripe customer is stored on the
+//! account once (the first stored wins) and mirrored in the same transaction.
 
-use super::stripe::{flag, mirror_charge};
-use super::{Result, Role, Store, StoreError, StripeCharge, now_ms, params, sql};
+use super::stripe::{flag, mirror_charge, mirror_customer};
+use super::{Result, Role, Store, StoreError, StripeCharge, StripeCustomer, now_ms, params, sql};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -53,6 +54,22 @@ pub struct CustomerProfile {
     pub first_name: String,
     pub last_name: String,
     pub email: String,
+}
+
+/// An account as the shop's Stripe customer: what the customer is made from, and what is
+/// known of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShopPayer {
+    pub user_id: i64,
+    /// The shop profile's first and last name, or the username of an account without one.
+    pub name: String,
+    /// The shop profile's email address (operators' accounts have none).
+    pub email: Option<String>,
+    /// When the account was made (milliseconds since the epoch).
+    pub created_at: i64,
+    pub stripe_customer_id: Option<String>,
+    /// When the account's customer was first asked of Stripe (milliseconds), if ever.
+    pub customer_requested_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -443,6 +460,73 @@ impl Store {
             last_name: row.try_get("last_name")?,
             email: row.try_get("email")?,
         }))
+    }
+
+    /// An account as the shop's Stripe customer; `None` when there is no such account.
+    pub async fn shop_payer(&self, user_id: i64) -> Result<Option<ShopPayer>> {
+        let row = sqlx::query(
+            "SELECT u.id, u.username, u.created_at, u.stripe_customer_id, u.stripe_customer_requested_at, \
+             c.first_name, c.last_name, c.email FROM users u LEFT JOIN shop_customers c ON c.user_id = u.id \
+             WHERE u.id = $1",
+        )
+        .bind(user_id)
+        .fetch_optional(&mut *self.conn().await?)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let first: Option<String> = row.try_get("first_name")?;
+        let last: Option<String> = row.try_get("last_name")?;
+        let name = match (first, last) {
+            (Some(first), Some(last)) => format!("{first} {last}"),
+            _ => row.try_get("username")?,
+        };
+        Ok(Some(ShopPayer {
+            user_id: row.try_get("id")?,
+            name,
+            email: row.try_get("email")?,
+            created_at: row.try_get("created_at")?,
+            stripe_customer_id: row.try_get("stripe_customer_id")?,
+            customer_requested_at: row.try_get("stripe_customer_requested_at")?,
+        }))
+    }
+
+    /// Records that the account's Stripe customer is being asked for, unless it was before.
+    pub async fn note_stripe_customer_request(&self, user_id: i64, at: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE users SET stripe_customer_requested_at = $1 WHERE id = $2 AND stripe_customer_requested_at IS NULL",
+        )
+        .bind(at)
+        .bind(user_id)
+        .execute(&mut *self.conn().await?)
+        .await?;
+        Ok(())
+    }
+
+    /// Stores the account's Stripe customer unless it has one already, and mirrors it in the
+    /// same transaction. Returns the customer the account has: the first stored.
+    pub async fn keep_stripe_customer(&self, user_id: i64, customer: &StripeCustomer) -> Result<String> {
+        let now = now_ms();
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let stored =
+            sqlx::query("UPDATE users SET stripe_customer_id = $1 WHERE id = $2 AND stripe_customer_id IS NULL")
+                .bind(customer.id.clone())
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                > 0;
+        if stored {
+            mirror_customer(&mut tx, customer, now).await?;
+        }
+        let row = sqlx::query("SELECT stripe_customer_id FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        row.map(|r| r.try_get::<Option<String>, _>(0))
+            .transpose()?
+            .flatten()
+            .ok_or_else(|| StoreError::NotFound(format!("account {user_id}")))
     }
 
     /// Stores a pending order with its items, or finds the account's order already stored under

@@ -62,6 +62,13 @@ pub(super) async fn mirror_charge(conn: &mut AnyConnection, charge: &StripeCharg
     write_objects(conn, &StripePage { charges: vec![charge.clone()], ..StripePage::default() }, now).await
 }
 
+/// Writes one customer into the mirror (and the rollups) inside the caller's transaction: the
+/// shop records the customers it makes at once, so their names are there with their first
+/// charge.
+pub(super) async fn mirror_customer(conn: &mut AnyConnection, customer: &StripeCustomer, now: i64) -> Result<()> {
+    write_objects(conn, &StripePage { customers: vec![customer.clone()], ..StripePage::default() }, now).await
+}
+
 /// Arbitrary constant naming the lock that lets one instance at a time sync Stripe.
 const PG_STRIPE_LOCK: i64 = 0x5354_5249_5045_5359;
 

@@ -42,6 +42,9 @@ pub struct Customer {
     pub email: Option<String>,
     pub name: Option<String>,
     pub created: i64,
+    /// The shop's customers carry their account's `statbot_user_id`.
+    #[serde(default)]
+    pub metadata: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]

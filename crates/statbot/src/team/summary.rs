@@ -101,6 +101,12 @@ fn metric_summary(metric: &MetricDef, days: &[&DayFigures]) -> MetricSummary {
     }
 }
 
+/// A ratio on one day alone (in percent when the ratio is): from the day's parts, or from its
+/// percentage when it has only that; `None` when the day has neither.
+pub fn ratio_on_day(ratio: &RatioDef, day: &DayFigures) -> Option<f64> {
+    ratio_summary(ratio, &[day]).value
+}
+
 /// Days with every part add to the totals above and below the line. Days with only the daily
 /// percentage count as a day of average size (the mean denominator of the days with parts), or
 /// are averaged alone when no day has parts.
@@ -182,6 +188,19 @@ mod tests {
         assert_eq!((solved.total, solved.average, solved.days_recorded), (Some(40.0), Some(20.0), 2));
         let chats = &s.metrics[1];
         assert_eq!((chats.total, chats.average, chats.days_recorded), (None, None, 0));
+    }
+
+    #[test]
+    fn a_day_alone_has_its_own_ratio() {
+        let definition = TeamDefinition::default();
+        let csat = &definition.ratios[0];
+        let parts = day(date(2026, 11, 2), &[("csat_good", 19.0), ("csat_bad", 1.0)]);
+        assert!((ratio_on_day(csat, &parts).unwrap() - 95.0).abs() < 1e-9);
+        let percentage = day(date(2026, 11, 3), &[("csat_percent", 88.0)]);
+        assert!((ratio_on_day(csat, &percentage).unwrap() - 88.0).abs() < 1e-9);
+        assert_eq!(ratio_on_day(csat, &day(date(2026, 11, 4), &[("solved", 3.0)])), None);
+        let no_ratings = day(date(2026, 11, 5), &[("csat_good", 0.0), ("csat_bad", 0.0)]);
+        assert_eq!(ratio_on_day(csat, &no_ratings), None, "no ratings, no CSAT");
     }
 
     #[test]

@@ -133,12 +133,16 @@ async fn buttons_lead_from_a_city_to_a_group_to_a_metric_and_a_comparison() {
 }
 
 #[tokio::test]
-async fn what_is_not_understood_gets_the_menu_and_is_kept_for_review() {
+async fn what_is_not_understood_gets_one_reply_with_its_choices_and_is_kept_for_review() {
     let app = TestApp::spawn().await;
-    let replies = ask(&app, "5005", "m1", "blorp the flux capacitor", 2).await;
+    let replies = ask(&app, "5005", "m1", "blorp the flux capacitor", 1).await;
     assert!(text_of(&replies[0]).starts_with("Sorry, I didn't understand"), "{}", text_of(&replies[0]));
-    assert!(payloads_of(&replies[1]).contains(&"coupon:show".to_owned()), "the menu follows: {:?}", replies[1]);
-    ask(&app, "5005", "m2", "Blorp the FLUX capacitor!", 2).await;
+    assert_eq!(quick_replies(&replies[0]), ["ask:explore", "ask:menu"], "{:?}", replies[0]);
+    ask(&app, "5005", "m2", "Blorp the FLUX capacitor!", 1).await;
+    // Nothing else follows: the next reply answers the next message.
+    let replies = tap(&app, "5005", "m2b", "ask:menu", 1).await;
+    assert!(text_of(&replies[0]).contains("We have a coupon for you"), "{}", text_of(&replies[0]));
+    assert_eq!(app.sent_to("5005").len(), 3, "{:#?}", app.sent_to("5005"));
 
     let store = app.store().await;
     let misses = store.intent_misses(0, 10).await.unwrap();

@@ -11,7 +11,7 @@ fn flows_check_accepts_the_demo_flow_and_names_the_problems_of_a_bad_one() {
     let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/flows/coupon.toml");
     let ok = statbot(&["flows", "check", demo]).run();
     assert!(ok.status.success(), "{}", ok.stderr);
-    assert!(ok.stdout.contains("ok — flow `coupon`, 4 steps"), "{}", ok.stdout);
+    assert!(ok.stdout.contains("ok — flow `coupon`, 5 steps"), "{}", ok.stdout);
 
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.toml");

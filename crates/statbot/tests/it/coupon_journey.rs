@@ -21,7 +21,7 @@ fn demo_pool() -> HashSet<String> {
         .collect()
 }
 
-/// The code in "Your code is CODE. Show it at checkout…" of the demo flow.
+/// The code in "Your code is CODE. Enter it at checkout…" of the demo flow.
 fn demo_code(body: &serde_json::Value) -> String {
     let text = text_of(body);
     let rest = text.strip_prefix("Your code is ").unwrap_or_else(|| panic!("not a revealed code: {body:#}"));
@@ -247,7 +247,7 @@ async fn the_profile_is_fetched_once_per_contact() {
 }
 
 #[tokio::test]
-async fn a_failed_profile_call_greets_with_there_and_the_next_message_tries_again() {
+async fn a_failed_profile_call_greets_without_a_name_and_the_next_message_tries_again() {
     let app = TestApp::spawn().await;
     let psid = "6701234567890123";
     app.graph.set_profile(psid, "Grace", "Hopper");
@@ -255,7 +255,7 @@ async fn a_failed_profile_call_greets_with_there_and_the_next_message_tries_agai
 
     app.post_signed(&text_event(psid, "m_prof_1", "hello")).await;
     let sent = app.wait_for_sent_to(psid, 1).await;
-    assert_eq!(text_of(&sent[0]), "Hi there! We have a coupon for you. Want to see it?");
+    assert_eq!(text_of(&sent[0]), "Hi! We have a coupon for you. Want to see it?");
     assert_eq!(payloads_of(&sent[0]), GREETING_PAYLOADS);
     assert_eq!(app.graph.profile_calls(psid), 1);
 
@@ -409,7 +409,31 @@ async fn a_postback_for_a_button_never_offered_hands_out_no_code() {
     app.post_signed(&postback_event(psid, "m_forged_3", "coupon:no")).await;
     app.post_signed(&postback_event(psid, "m_forged_4", "coupon:reveal")).await;
     let sent = app.wait_for_sent_to(psid, 5).await;
-    assert!(sent.iter().filter_map(|b| b["message"]["text"].as_str()).any(|t| t.starts_with("Your code is ")));
+    assert!(sent.iter().map(text_of).any(|t| t.starts_with("Your code is ")), "{sent:#?}");
     let store = app.store().await;
     assert_eq!(store.count_events("coupon", EventKind::CouponRevealed).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn the_reveal_leads_on_to_the_shop_or_back_to_the_menu() {
+    let app = TestApp::spawn().await;
+    let psid = "6709999999999999";
+    app.graph.set_profile(psid, "Ada", "Lovelace");
+    app.post_signed(&text_event(psid, "m_next_hello", "hello")).await;
+    app.wait_for_sent_to(psid, 1).await;
+    for (n, payload) in ["coupon:show", "coupon:reveal"].into_iter().enumerate() {
+        app.post_signed(&postback_event(psid, &format!("m_next_{n}"), payload)).await;
+        app.wait_for_sent_to(psid, n + 2).await;
+    }
+    let sent = app.wait_for_sent_to(psid, 3).await;
+    assert!(demo_code(&sent[2]).starts_with("SPRING-"), "{sent:#?}");
+    assert_eq!(payloads_of(&sent[2]), ["coupon:shop", "coupon:menu"], "the reveal is no dead end");
+
+    app.post_signed(&postback_event(psid, "m_next_shop", "coupon:shop")).await;
+    let sent = app.wait_for_sent_to(psid, 4).await;
+    assert!(text_of(&sent[3]).contains(&format!("{}/shop", app.url(""))), "{sent:#?}");
+    assert_eq!(payloads_of(&sent[3]), ["coupon:back"]);
+    app.post_signed(&postback_event(psid, "m_next_menu", "coupon:back")).await;
+    let sent = app.wait_for_sent_to(psid, 5).await;
+    assert_eq!(text_of(&sent[4]), "Hi Ada! We have a coupon for you. Want to see it?");
 }

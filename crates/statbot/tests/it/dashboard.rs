@@ -4,6 +4,7 @@
 //! and conversations, the data pages (rows side by side with their chart and attribution), and
 //! logout.
 
+use crate::support::pages::chart_sources;
 use crate::support::*;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
@@ -143,6 +144,14 @@ async fn the_flow_page_shows_the_funnel_of_real_journeys_with_downloads() {
     assert_eq!(pages::card(&flow, "revealing", "value"), "2");
     assert_eq!(pages::card(&flow, "conversion", "value"), "66.7%");
     assert_eq!(pages::card(&flow, "conversion", "previous"), "nothing to compare with before");
+    // Each chart says what it shows, has a phone version and opens at full size when tapped.
+    let alt = "alt=\"Funnel: Contacts per step. welcome 3; offer 2 (66.7% of the first step); revealed 2 (66.7%)";
+    assert!(flow.contains(alt), "{flow}");
+    assert!(flow.contains("<a class=\"chart\" href=\"/charts/funnels/coupon.png?from="), "{flow}");
+    assert!(flow.contains("<source media=\"(max-width: 46rem)\" srcset=\"/charts/funnels/coupon.svg?from="), "{flow}");
+    assert!(flow.contains("&#38;size=phone\" width=\"340\" height=\"440\">"), "{flow}");
+    assert!(flow.contains("alt=\"Line chart: Coupons revealed per day of joining. Reveals and Contacts revealing"));
+    assert!(home.contains("alt=\"Funnel: Contacts per step. welcome 3; offer 2"), "{home}");
 
     // Charts and downloads open with the session…
     let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
@@ -248,7 +257,7 @@ async fn the_data_pages_show_rows_side_by_side_with_their_chart_and_attribution(
 
     // Before anything is typed: the rows, each a link, and the columns.
     let html = page(&app, &cookie, "/datasets/cities").await.text().await.unwrap();
-    assert!(html.contains("<a href=\"/datasets/cities?a=Austin&#38;group=geography\">Austin</a>"), "{html}");
+    assert!(html.contains("<a href=\"/datasets/cities?a=Austin&#38;group=population\">Austin</a>"), "{html}");
     assert!(html.contains("id=\"columns\"") && html.contains("<td>2 bedroom rent</td>"), "{html}");
 
     // A name close to one row is read as that row, as the chat reads it.
@@ -259,16 +268,32 @@ async fn the_data_pages_show_rows_side_by_side_with_their_chart_and_attribution(
     assert!(html.contains("<th>Austin</th><th>Denver</th>"), "{html}");
     assert!(html.contains("<td>$1,356 a month</td><td>$1,566 a month</td>"), "{html}");
     assert!(html.contains("id=\"attribution\""), "{html}");
-    let src = html.split("<img src=\"").nth(1).unwrap().split('"').next().unwrap().replace("&#38;", "&");
-    assert!(src.starts_with("/charts/datasets/cities.png?rows=Austin%7CDenver&metric=fmr_2br_usd"), "{src}");
+    let src = chart_sources(&html).remove(0);
+    assert!(src.starts_with("/charts/datasets/cities.svg?rows=Austin%7CDenver&metric=fmr_2br_usd"), "{src}");
+    assert!(
+        html.contains("alt=\"Bar chart: Austin vs Denver: housing"),
+        "the alt text says what the chart shows: {html}"
+    );
     let chart = page(&app, &cookie, &src).await;
     assert_eq!(chart.status(), 200);
-    assert!(chart.bytes().await.unwrap().starts_with(b"\x89PNG"));
+    assert!(chart.text().await.unwrap().starts_with("<svg"));
+    let png = page(&app, &cookie, &src.replace(".svg?", ".png?")).await;
+    assert!(png.bytes().await.unwrap().starts_with(b"\x89PNG"));
+
+    // The page opens on a group worth a chart, not on latitude and longitude; asked for the
+    // coordinates, it shows them in the table but draws no chart of them.
+    let html = page(&app, &cookie, "/datasets/cities?a=Austin").await.text().await.unwrap();
+    assert!(html.contains("<option value=\"population\" selected>"), "{html}");
+    let src = chart_sources(&html).remove(0);
+    assert!(src.contains("&metric=population") || src.contains("&metric=urban_area_population"), "{src}");
+    let html = page(&app, &cookie, "/datasets/cities?a=Austin&group=geography").await.text().await.unwrap();
+    assert!(html.contains("<td>30.3°</td>") || html.contains("latitude"), "the coordinates in the table: {html}");
+    assert!(chart_sources(&html).is_empty(), "no chart of coordinates: {html}");
 
     let html = page(&app, &cookie, "/datasets/cities?a=Portland").await.text().await.unwrap();
     assert!(html.contains("“Portland” could be Portland, OR or Portland, ME: say which."), "{html}");
     assert!(
-        html.contains("<a href=\"/datasets/cities?a=Portland%2C+OR&#38;group=geography\">Portland, OR</a>"),
+        html.contains("<a href=\"/datasets/cities?a=Portland%2C+OR&#38;group=population\">Portland, OR</a>"),
         "the rows it could be, as links: {html}"
     );
     let missing = page(&app, &cookie, "/datasets/nope").await;

@@ -338,9 +338,19 @@ async fn funnel_and_reveal_charts_come_as_png_or_svg_the_same_every_time() {
     let svg = get(&app, &token, "/charts/funnels/coupon.svg").await;
     assert_eq!(svg.headers()["content-type"], "image/svg+xml");
     let svg = svg.text().await.unwrap();
-    assert!(svg.contains("Spring coupon: contacts per step"), "{}", &svg[..svg.len().min(400)]);
+    // The title says what is counted; the flow and the range are in the footnote.
+    assert!(svg.contains("\nContacts per step\n"), "{}", &svg[..svg.len().min(400)]);
+    assert!(svg.contains("\nSpring coupon, "), "the footnote names the flow");
     let reveals = get(&app, &token, "/charts/reveals/coupon.svg").await.text().await.unwrap();
-    assert!(reveals.contains("coupons revealed per day"));
+    assert!(reveals.contains("Coupons revealed per day of joining"));
+    assert!(reveals.contains("\nReveals\n") && reveals.contains("\nContacts revealing\n"), "both lines in the legend");
+
+    // The phone version: taller than wide; other sizes are refused.
+    let phone = get(&app, &token, "/charts/funnels/coupon.svg?size=phone").await.text().await.unwrap();
+    assert!(phone.starts_with("<svg width=\"340\" height=\"440\""), "{}", &phone[..80]);
+    let phone = get(&app, &token, "/charts/reveals/coupon.png?size=phone").await;
+    assert_eq!(phone.status(), 200);
+    assert_eq!(get(&app, &token, "/charts/funnels/coupon.svg?size=huge").await.status(), 400);
 
     assert_eq!(get(&app, &token, "/charts/funnels/coupon.gif").await.status(), 404);
     assert_eq!(get(&app, &token, "/charts/funnels/nope.png").await.status(), 404);

@@ -162,10 +162,11 @@ async fn wrong_codes_are_refused_and_five_an_hour_lock_the_chat_out() {
 }
 
 #[tokio::test]
-async fn link_alone_explains_and_other_sentences_are_left_to_the_bot() {
+async fn link_alone_explains_neutrally_and_other_sentences_are_left_to_the_bot() {
     let app = TestApp::spawn().await;
     let who = chat_visitor(&app).await;
-    assert!(say(&app, &who, "link").await.contains("statbot users link YOUR_NAME"));
+    let answer = say(&app, &who, "link").await;
+    assert!(answer.contains("link code") && !answer.contains("statbot users"), "{answer}");
     let answer = say(&app, &who, "link to the population chart please").await;
     assert!(!answer.contains("link code") && !answer.contains("statbot users link"), "{answer}");
 }

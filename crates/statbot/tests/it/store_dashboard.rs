@@ -252,6 +252,12 @@ async fn operators_see_the_range_against_the_previous_one_with_customers_words_a
         assert_eq!(png.headers()[CONTENT_TYPE], "image/png");
         assert!(png.bytes().await.unwrap().starts_with(b"\x89PNG"), "{svg} as PNG");
     }
+    // Fourteen days are drawn as lines (gross and net both visible); every chart says what it shows.
+    assert!(
+        html.contains("alt=\"Line chart: Gross and net volume by day, USD. Gross volume and Net volume over 14 points"),
+        "{html}"
+    );
+    assert!(html.contains("alt=\"Ranking: Top customers by net revenue, USD. Ada Lovelace $70.00, "), "{html}");
     let customers = get(&app, &cookie, &charts[2]).await.text().await.unwrap();
     assert!(customers.contains("Top customers by net revenue, USD") && customers.contains("\n$70.00\n"));
     assert!(customers.contains("\nAda Lovelace\n") && customers.contains("Amount (USD)"), "{customers}");

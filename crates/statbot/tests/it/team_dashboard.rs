@@ -100,11 +100,28 @@ async fn staff_see_their_team_with_totals_targets_missing_days_and_charts() {
     assert!(html.contains(&format!("href=\"/api/v1/team/stats/export?{query}&amp;format=csv\"")), "{html}");
     assert!(html.contains(&format!("href=\"/api/v1/team/stats/export?{query}&amp;format=json\"")));
 
-    // A chart per metric with figures, none for the percentage nobody recorded.
+    // A trend per ratio against its target (CSAT first), then a chart per metric with figures,
+    // none for the percentage nobody recorded.
     let charts = chart_sources(&html);
-    let expected: Vec<String> =
-        KEYS.iter().map(|k| format!("/charts/team/{k}.svg?from={start}&to={end}&team=Support")).collect();
+    let ratios = ["ratios/csat", "ratios/comments_per_solve"];
+    let expected: Vec<String> = ratios
+        .iter()
+        .chain(KEYS.iter())
+        .map(|k| format!("/charts/team/{k}.svg?from={start}&to={end}&team=Support"))
+        .collect();
     assert_eq!(charts, expected);
+    assert!(html.contains("alt=\"Line chart: CSAT per day, Support. CSAT over 7 points"), "{html}");
+    assert!(html.contains("Target: 95% or more marked at 95.0%."), "{html}");
+    let csat = get(&app, &cookie, &charts[0]).await;
+    assert_eq!(csat.status(), 200);
+    let csat = csat.text().await.unwrap();
+    assert!(csat.contains("\nTarget: 95% or more\n"), "the target in the legend: {csat}");
+    assert!(csat.contains("93.3% over the range (from its totals)"), "the range's own CSAT: {csat}");
+    let percents: Vec<f64> = csat.split("\n").filter_map(|line| line.strip_suffix('%')?.parse().ok()).collect();
+    assert!(!percents.is_empty() && percents.iter().all(|p| *p <= 100.0), "the axis stops at 100 %: {percents:?}");
+    let phone = get(&app, &cookie, &format!("{}&size=phone", charts[0])).await.text().await.unwrap();
+    assert!(phone.starts_with("<svg width=\"340\" height=\"440\""));
+    assert_eq!(get(&app, &cookie, "/charts/team/ratios/nope.svg").await.status(), 404);
     let png = get(&app, &cookie, &charts[0].replace(".svg?", ".png?")).await;
     assert_eq!(png.status(), 200);
     assert_eq!(png.headers()[CONTENT_TYPE], "image/png");

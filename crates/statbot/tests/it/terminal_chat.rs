@@ -16,14 +16,16 @@ async fn the_coupon_flow_works_in_a_terminal() {
         let mut chat = spawn_command(command, Some(20_000)).unwrap();
         chat.exp_string("you> ").unwrap();
         chat.send_line("hello").unwrap();
-        chat.exp_string("bot> Hi there! We have a coupon for you. Want to see it?").unwrap();
+        chat.exp_string("bot> Hi terminal-tester! We have a coupon for you. Want to see it?").unwrap();
         chat.exp_string("1) Yes! Show me coupon").unwrap();
         chat.exp_string("2) No, thanks").unwrap();
         chat.send_line("1").unwrap();
         chat.exp_string("1) Reveal the coupon").unwrap();
         chat.send_line("1").unwrap();
         chat.exp_string("bot> Your code is SPRING-").unwrap();
-        chat.send_line("anything").unwrap();
+        chat.exp_string("1) Visit the shop").unwrap();
+        chat.exp_string("2) Back to the menu").unwrap();
+        chat.send_line("menu").unwrap();
         chat.exp_string("2) No, thanks").unwrap();
         chat.send_line("2").unwrap();
         chat.exp_string("bot> [image] ").unwrap();
@@ -71,4 +73,115 @@ async fn questions_get_answers_with_a_chart_link_in_a_terminal() {
     })
     .await
     .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_terminal_greets_the_name_it_was_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = support::fresh_database_url(dir.path()).await;
+    let command = statbot(&["chat", "--demo", "--as", "Rosa"]).database(&database_url).env("NO_COLOR", "1").command();
+    tokio::task::spawn_blocking(move || {
+        let mut chat = spawn_command(command, Some(20_000)).unwrap();
+        chat.exp_string("you> ").unwrap();
+        chat.send_line("hello").unwrap();
+        chat.exp_string("bot> Hi Rosa! We have a coupon for you. Want to see it?").unwrap();
+        chat.send_line("2").unwrap();
+        chat.exp_string("bot> No problem, Rosa. Thanks for stopping by!").unwrap();
+        chat.send_line("/quit").unwrap();
+        chat.exp_eof().unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+/// A reply the bot did not understand comes with its own choices, numbered once: each number
+/// picks what it shows.
+#[tokio::test(flavor = "multi_thread")]
+async fn what_is_not_understood_is_one_reply_with_one_numbered_set_of_choices() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = support::fresh_database_url(dir.path()).await;
+    let command = statbot(&["chat", "--demo", "--as", "Rosa"]).database(&database_url).env("NO_COLOR", "1").command();
+    tokio::task::spawn_blocking(move || {
+        let mut chat = spawn_command(command, Some(20_000)).unwrap();
+        chat.exp_string("you> ").unwrap();
+        chat.send_line("blorp").unwrap();
+        chat.exp_string("bot> Sorry, I didn't understand").unwrap();
+        let shown = chat.exp_string("you> ").unwrap();
+        assert!(shown.contains("1) Explore the data") && shown.contains("2) Main menu"), "{shown}");
+        assert_eq!(shown.matches("1) ").count(), 1, "one set of choices: {shown}");
+        chat.send_line("1").unwrap();
+        chat.exp_string("bot> Which city would you like to look at?").unwrap();
+        chat.send_line("blorp").unwrap();
+        chat.exp_string("2) Main menu").unwrap();
+        chat.send_line("2").unwrap();
+        chat.exp_string("bot> Hi Rosa! We have a coupon for you.").unwrap();
+        chat.send_line("/quit").unwrap();
+        chat.exp_eof().unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+/// The terminal's side of `understood`: off-topic questions, a number with nothing to pick and
+/// a customer's store question get the not-understood answer; `link` names no command or route.
+#[tokio::test]
+async fn a_customer_in_the_terminal_is_told_only_what_was_understood() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = support::fresh_database_url(dir.path()).await;
+    let input = "what is the best pizza in town\n5\ntop customers\nlink\n/quit\n";
+    let out = tokio::task::spawn_blocking(move || {
+        statbot(&["chat", "--demo", "--as", "Rosa"]).database(&url).env("NO_COLOR", "1").stdin(input).run()
+    })
+    .await
+    .unwrap();
+    let printed = &out.stdout;
+    assert!(out.status.success(), "{printed}\n{}", out.stderr);
+    let answers: Vec<&str> = printed.split("you> ").skip(1).collect();
+    for (answer, asked) in answers.iter().zip(["what is the best pizza in town", "5", "top customers"]) {
+        assert!(answer.starts_with(&format!("bot> Sorry, I didn't understand “{asked}”.")), "{answer}");
+        assert!(answer.contains("1) Explore the data\n     2) Main menu\n"), "{answer}");
+    }
+    for told in ["staff", "statbot users", "/api/", "`"] {
+        assert!(answers.iter().all(|a| !a.contains(told)), "{told:?} in {printed}");
+    }
+}
+
+#[tokio::test]
+async fn a_city_not_in_the_data_is_said_in_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = support::fresh_database_url(dir.path()).await;
+    let input = "compare Austin, Denver and Boston\npopulation of Atlantis\n1\n/quit\n";
+    let out = tokio::task::spawn_blocking(move || {
+        statbot(&["chat", "--demo", "--as", "Rosa"]).database(&url).env("NO_COLOR", "1").stdin(input).run()
+    })
+    .await
+    .unwrap();
+    let printed = &out.stdout;
+    assert!(out.status.success(), "{printed}\n{}", out.stderr);
+    let answers: Vec<&str> = printed.split("you> ").skip(1).collect();
+    assert!(
+        answers[1].starts_with(
+            "bot> I don't know a city called Atlantis. Did you mean Atlanta?\n     1) Atlanta\n     2) Explore the data\n"
+        ),
+        "{printed}"
+    );
+    assert!(answers[2].starts_with("bot> Atlanta: population is 420,003 people."), "{printed}");
+}
+
+#[tokio::test]
+async fn the_terminal_credits_the_data_once_then_on_a_sources_choice() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = support::fresh_database_url(dir.path()).await;
+    let input = "population of Austin\nand Boston?\n5\n/quit\n";
+    let out = tokio::task::spawn_blocking(move || {
+        statbot(&["chat", "--demo", "--as", "Rosa"]).database(&url).env("NO_COLOR", "1").stdin(input).run()
+    })
+    .await
+    .unwrap();
+    let printed = &out.stdout;
+    assert!(out.status.success(), "{printed}\n{}", out.stderr);
+    let answers: Vec<&str> = printed.split("you> ").skip(1).collect();
+    assert!(answers[0].contains("\nCity data: simplemaps.com"), "{printed}");
+    assert!(!answers[1].contains("City data:") && answers[1].contains("5) Sources\n"), "{printed}");
+    assert!(answers[2].starts_with("bot> City data: simplemaps.com"), "{printed}");
 }

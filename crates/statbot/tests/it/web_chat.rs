@@ -28,18 +28,19 @@ async fn a_visitor_walks_the_coupon_flow_by_clicking_buttons() {
 
     post(&app, &cookie, &[("text", "hello"), ("nonce", "n1")]).await;
     let html = page(&app, &cookie).await;
-    assert!(html.contains("Hi there! We have a coupon for you."), "{html}");
+    assert!(html.contains("Hi! We have a coupon for you."), "a visitor has no name: {html}");
     assert!(html.contains("name=\"payload\" value=\"coupon:show\""), "{html}");
     assert!(html.contains("name=\"payload\" value=\"coupon:no\""), "{html}");
 
     post(&app, &cookie, &[("payload", "coupon:show"), ("title", "Yes! Show me coupon"), ("nonce", "n2")]).await;
     post(&app, &cookie, &[("payload", "coupon:reveal"), ("title", "Reveal the coupon"), ("nonce", "n3")]).await;
     let html = page(&app, &cookie).await;
-    assert!(html.contains("Your code is SPRING-"), "{html}");
+    assert!(html.contains("Your code is <code class=\"coupon\">SPRING-"), "{html}");
 
     post(&app, &cookie, &[("payload", "coupon:no"), ("title", "No, thanks"), ("nonce", "n4")]).await;
     let html = page(&app, &cookie).await;
     assert!(html.contains("/media/coupon/thanks.png"), "{html}");
+    assert!(html.contains("No problem. Thanks for stopping by!"), "{html}");
 
     let store = app.store().await;
     assert_eq!(store.count_events("coupon", statbot::store::EventKind::CouponRevealed).await.unwrap(), 1);
@@ -110,4 +111,100 @@ async fn a_real_visitor_tapping_a_button_never_offered_gets_the_greeting_not_a_c
     let store = app.store().await;
     assert_eq!(store.count_events("coupon", statbot::store::EventKind::CouponRevealed).await.unwrap(), 0);
     assert_eq!(store.count_events("coupon", statbot::store::EventKind::ButtonClicked).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn the_dashboard_names_a_visitor_readably() {
+    let app = TestApp::spawn().await;
+    let store = app.store().await;
+    statbot::auth::create_user(&store, "ops", statbot::store::Role::Admin, "correct horse battery").await.unwrap();
+    let visitor = chat_visitor(&app).await;
+    post(&app, &visitor.cookie, &[("text", "hello"), ("nonce", "n1")]).await;
+    let contact = store.find_contact(statbot_core::Platform::Web, &visitor.id).await.unwrap().unwrap();
+    assert_eq!(contact.display_name(), format!("Visitor {}", contact.id));
+
+    let session = pages::dashboard_session(&app, "ops", "correct horse battery").await;
+    let list = pages::get(&app, &session, "/contacts").await.text().await.unwrap();
+    assert!(list.contains(&format!(">Visitor {}</a>", contact.id)), "{list}");
+    let conversation = pages::get(&app, &session, &format!("/contacts/{}", contact.id)).await.text().await.unwrap();
+    assert!(conversation.contains(&format!("<h1>Visitor {}", contact.id)), "{conversation}");
+}
+
+#[tokio::test]
+async fn what_is_not_understood_offers_one_set_of_choices() {
+    let app = TestApp::spawn().await;
+    let cookie = cookie_of(&app.client.get(app.url("/chat")).send().await.unwrap());
+    post(&app, &cookie, &[("text", "blorp"), ("nonce", "n1")]).await;
+    let html = page(&app, &cookie).await;
+    assert!(html.contains("Sorry, I didn&#39;t understand") || html.contains("Sorry, I didn't understand"), "{html}");
+    let offered: Vec<&str> =
+        html.split("name=\"payload\" value=\"").skip(1).map(|rest| rest.split('"').next().unwrap()).collect();
+    assert_eq!(offered, ["ask:explore", "ask:menu"], "{html}");
+    post(&app, &cookie, &[("payload", "ask:explore"), ("title", "Explore the data"), ("nonce", "n2")]).await;
+    assert!(page(&app, &cookie).await.contains("Which city would you like to look at?"));
+}
+
+/// The value of the page's `id="latest"` bubble's text, and how many there are.
+fn latest(html: &str) -> (usize, String) {
+    let count = html.matches("id=\"latest\"").count();
+    let text = html
+        .split("id=\"latest\"")
+        .nth(1)
+        .and_then(|rest| rest.split_once('>'))
+        .map(|(_, rest)| rest.split("</li>").next().unwrap_or_default().to_owned())
+        .unwrap_or_default();
+    (count, text)
+}
+
+#[tokio::test]
+async fn after_each_message_the_page_opens_at_the_newest_reply() {
+    let app = TestApp::spawn().await;
+    let cookie = cookie_of(&app.client.get(app.url("/chat")).send().await.unwrap());
+    let html = page(&app, &cookie).await;
+    assert_eq!(latest(&html).0, 0, "nothing to show yet: {html}");
+
+    for (n, (text, reply)) in [("hello", "We have a coupon for you"), ("population of Austin", "Austin: population is")]
+        .into_iter()
+        .enumerate()
+    {
+        let form = [("text", text), ("nonce", &format!("n{n}"))];
+        let response = app.client.post(app.url("/chat")).header("cookie", &cookie).form(&form).send().await.unwrap();
+        assert_eq!(response.status(), 303);
+        assert_eq!(response.headers()["location"], "/chat#latest", "the browser goes to the newest reply");
+        let html = page(&app, &cookie).await;
+        let (count, bubble) = latest(&html);
+        assert_eq!(count, 1, "{html}");
+        assert!(bubble.contains(reply), "the first reply to the latest message: {bubble}");
+    }
+    // Without JavaScript the anchor does it; with it, a plain visit scrolls there too.
+    let html = page(&app, &cookie).await;
+    let script = html.split("<script src=\"").nth(1).and_then(|s| s.split('"').next()).expect("a script");
+    assert!(script.starts_with("/assets/chat.") && script.ends_with(".js"), "{script}");
+    let js = app.client.get(app.url(script)).send().await.unwrap();
+    assert_eq!(js.headers()["content-type"], "text/javascript; charset=utf-8");
+    assert!(js.text().await.unwrap().contains("latest"));
+}
+
+#[tokio::test]
+async fn the_revealed_code_stands_out_and_the_reveal_leads_on_to_the_shop_or_the_menu() {
+    let app = TestApp::spawn().await;
+    let cookie = cookie_of(&app.client.get(app.url("/chat")).send().await.unwrap());
+    post(&app, &cookie, &[("text", "hello"), ("nonce", "n1")]).await;
+    post(&app, &cookie, &[("payload", "coupon:show"), ("title", "Yes! Show me coupon"), ("nonce", "n2")]).await;
+    post(&app, &cookie, &[("payload", "coupon:reveal"), ("title", "Reveal the coupon"), ("nonce", "n3")]).await;
+    let html = page(&app, &cookie).await;
+    let code = html.split("<code class=\"coupon\">").nth(1).and_then(|s| s.split("</code>").next()).expect("the code");
+    assert!(code.starts_with("SPRING-") && code.len() > 8, "{code}");
+    assert!(html.contains(&format!("Your code is <code class=\"coupon\">{code}</code>.")), "{html}");
+    assert!(html.contains("name=\"payload\" value=\"coupon:shop\""), "{html}");
+    assert!(html.contains("name=\"payload\" value=\"coupon:menu\""), "{html}");
+
+    post(&app, &cookie, &[("payload", "coupon:shop"), ("title", "Visit the shop"), ("nonce", "n4")]).await;
+    let html = page(&app, &cookie).await;
+    let shop = app.url("/shop");
+    assert!(html.contains(&format!("<a href=\"{shop}\">{shop}</a>")), "a link to the shop: {html}");
+    // The code still stands out where it was shown.
+    assert!(html.contains(&format!("<code class=\"coupon\">{code}</code>")), "{html}");
+    post(&app, &cookie, &[("payload", "coupon:back"), ("title", "Back to the menu"), ("nonce", "n5")]).await;
+    assert_eq!(latest(&page(&app, &cookie).await).1.matches("We have a coupon for you").count(), 1);
 }

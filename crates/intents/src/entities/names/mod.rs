@@ -26,6 +26,7 @@
 //! - Symbols between words are ignored ("St. Louis", "Winston-Salem", "Kansas City, MO").
 
 mod phrase;
+mod suggest;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -34,6 +35,7 @@ use super::common::{is_common_word, is_known_word};
 use super::distance::distance_within;
 use super::text::{Token, is_all_caps, is_capitalised, tokenize};
 use phrase::{Phrase, char_mask, variants};
+pub use suggest::MAX_SUGGESTIONS;
 
 /// Most words in a name, alias or qualifier.
 pub const MAX_WORDS: usize = 5;

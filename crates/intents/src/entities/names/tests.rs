@@ -4,7 +4,7 @@
 use super::*;
 
 /// (name, state code, state name, aliases)
-const CITIES: &[(&str, &str, &str, &[&str])] = &[
+pub(super) const CITIES: &[(&str, &str, &str, &[&str])] = &[
     ("New York", "NY", "New York", &["NYC", "New York City"]),
     ("Los Angeles", "CA", "California", &["LA"]),
     ("San Francisco", "CA", "California", &["SF"]),
@@ -49,7 +49,7 @@ fn label(id: usize) -> String {
     format!("{} {}", CITIES[id].0, CITIES[id].1)
 }
 
-fn cities() -> Gazetteer {
+pub(super) fn cities() -> Gazetteer {
     let entries = CITIES.iter().enumerate().map(|(id, &(name, code, state, aliases))| Entry {
         id,
         name: name.to_string(),

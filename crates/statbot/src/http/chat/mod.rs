@@ -1,11 +1,14 @@
 //! `/chat`: the web chat channel. A page that works without JavaScript: the conversation so
-//! far, the latest buttons as form buttons, and a text box. Each visitor is a contact on the
+//! far ([`bubble`]), the latest buttons as form buttons, and a text box; each message's form
+//! redirects to the page's newest reply (`/chat#latest`), and a small script (`chat.js`) adds
+//! what needs one (opening there on a plain visit, copying a coupon code). Each visitor is a contact on the
 //! `web` platform, known by a cookie the server issued and signed (`visitor`); new visitors
 //! and their messages are rate-limited per address. It runs on the same engine and store as
 //! Messenger. The images the bot sent may be on other sites (a flow's `image` can be any
 //! http(s) URL): the page's Content-Security-Policy allows the origins of the ones it shows,
 //! and nothing else.
 
+mod bubble;
 mod visitor;
 
 pub use visitor::VisitorIds;
@@ -25,8 +28,9 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
+use bubble::{Bubble, LATEST, Part};
 use serde::Deserialize;
-use statbot_core::{InboundContent, Platform, Reply};
+use statbot_core::{InboundContent, Platform};
 
 /// The chat page, and the form that posts to it.
 pub(super) fn router() -> Router<AppState> {
@@ -44,13 +48,6 @@ struct ChatPage {
     /// Buttons of the latest bot message: the ones worth offering.
     choices: Vec<statbot_core::Button>,
     nonce: String,
-}
-
-struct Bubble {
-    from_bot: bool,
-    text: Option<String>,
-    image: Option<String>,
-    buttons: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -83,9 +80,9 @@ async fn page(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap) -
         }
     };
     let store = state.engine.store();
-    let history = match store.find_contact(Platform::Web, &visitor).await? {
-        Some(contact) => store.conversation(contact.id, HISTORY).await?,
-        None => Vec::new(),
+    let (history, codes) = match store.find_contact(Platform::Web, &visitor).await? {
+        Some(contact) => (store.conversation(contact.id, HISTORY).await?, store.revealed_codes(contact.id).await?),
+        None => (Vec::new(), Vec::new()),
     };
     let choices = history
         .iter()
@@ -96,7 +93,7 @@ async fn page(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap) -
             _ => None,
         })
         .unwrap_or_default();
-    let messages: Vec<Bubble> = history.into_iter().map(bubble).collect();
+    let messages = bubble::bubbles(history, &codes);
     let images = ThirdParty::images(messages.iter().filter_map(|m| m.image.as_deref()));
     let mut response = ChatPage { messages, choices, nonce: random_hex() }.into_response();
     response.extensions_mut().insert(images);
@@ -107,21 +104,6 @@ async fn page(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap) -
     }
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
-}
-
-fn bubble(message: LoggedMessage) -> Bubble {
-    match message {
-        LoggedMessage::In { text, .. } => {
-            Bubble { from_bot: false, text: Some(text), image: None, buttons: Vec::new() }
-        }
-        LoggedMessage::Out { reply, .. } => {
-            let buttons = reply.choices().iter().map(|b| b.title.clone()).collect();
-            match reply {
-                Reply::Image { url } => Bubble { from_bot: true, text: None, image: Some(url), buttons },
-                other => Bubble { from_bot: true, text: other.text().map(str::to_owned), image: None, buttons },
-            }
-        }
-    }
 }
 
 async fn send(
@@ -147,5 +129,5 @@ async fn send(
     // The nonce makes a resubmitted form (reload, double click) one message, not two.
     let message_id = format!("web:{visitor}:{}", form.nonce);
     local::converse(&state.engine, Platform::Web, &visitor, message_id, content).await?;
-    Ok(Redirect::to("/chat"))
+    Ok(Redirect::to(&format!("/chat#{LATEST}")))
 }

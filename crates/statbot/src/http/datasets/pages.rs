@@ -3,11 +3,14 @@
 //! Before anything is looked up the page lists the set's rows (each a link) and its columns; a
 //! name close to a single row is read as that row, as the chat reads it, and names close to
 //! several are offered as links.
+//! The page opens on the first group with a metric worth a chart, never on map coordinates
+//! (latitude and longitude as bars say nothing); a group of coordinates alone shows no chart.
 
-use super::charts::ROW_SEPARATOR;
+use super::charts::{ROW_SEPARATOR, chart_for};
 use crate::assistant::answer::{headline, short_name};
 use crate::datasets::{Entity, LoadedSet, LookupError, format};
 use crate::http::AppState;
+use crate::http::charts::ChartFigure;
 use crate::http::dashboard::{Dashboard, Nav, sentence};
 use crate::http::error::ApiError;
 use askama::Template;
@@ -96,7 +99,7 @@ struct DatasetPage {
     notice: Option<String>,
     columns: Vec<String>,
     rows: Vec<ValueRow>,
-    chart: Option<String>,
+    chart: Option<ChartFigure>,
     /// Before anything is looked up: the set's rows and columns.
     row_links: Vec<RowLink>,
     more_rows: usize,
@@ -112,8 +115,12 @@ pub(super) async fn show(
     let snapshot = state.datasets.snapshot().await?;
     let set = snapshot.get(&name)?;
     let groups: Vec<String> = set.meta.groups().into_iter().map(str::to_owned).collect();
-    let group =
-        if groups.contains(&params.group) { params.group.clone() } else { groups.first().cloned().unwrap_or_default() };
+    let group = if groups.contains(&params.group) {
+        params.group.clone()
+    } else {
+        let chartable = groups.iter().find(|g| chart_metric(set, g).is_some());
+        chartable.or(groups.first()).cloned().unwrap_or_default()
+    };
     let mut page = DatasetPage {
         nav: Nav::of(&dashboard),
         name: name.clone(),
@@ -168,6 +175,13 @@ pub(super) async fn show(
     }
     if page.error.is_none() && !entities.is_empty() {
         fill(&mut page, set, &entities, &group);
+        if let Some(metric) = chart_metric(set, &group) {
+            let rows: Vec<String> = entities.iter().map(|e| e.label.clone()).collect();
+            let query =
+                format!("rows={}&metric={}", encode(&rows.join(ROW_SEPARATOR)), encode(&set.meta.columns[metric].name));
+            let chart = chart_for(&state, set, rows, metric).await?;
+            page.chart = Some(ChartFigure::new(&format!("/charts/datasets/{}", set.meta.name), &query, &chart));
+        }
     } else if entities.is_empty() {
         list_set(&mut page, set);
     }
@@ -202,7 +216,17 @@ fn list_set(page: &mut DatasetPage, set: &LoadedSet) {
         .collect();
 }
 
-/// The group's values of the rows looked up, and their chart.
+/// The metric a group's chart is drawn for: its headline, or when that is a map coordinate its
+/// first metric that is not one; `None` for a group of coordinates alone.
+fn chart_metric(set: &LoadedSet, group: &str) -> Option<usize> {
+    let headline = headline(set, group)?;
+    if !set.meta.columns[headline].is_coordinate() {
+        return Some(headline);
+    }
+    set.group_metrics(group).into_iter().find(|&m| !set.meta.columns[m].is_coordinate())
+}
+
+/// The group's values of the rows looked up.
 fn fill(page: &mut DatasetPage, set: &LoadedSet, entities: &[Entity], group: &str) {
     page.columns = entities.iter().map(|e| e.label.clone()).collect();
     for metric in set.group_metrics(group) {
@@ -212,15 +236,6 @@ fn fill(page: &mut DatasetPage, set: &LoadedSet, entities: &[Entity], group: &st
             description: column.description.clone().unwrap_or_else(|| column.title()),
             values: entities.iter().map(|e| format::value(column, &e.values[metric].1)).collect(),
         });
-    }
-    if let Some(metric) = headline(set, group) {
-        let rows: Vec<&str> = entities.iter().map(|e| e.label.as_str()).collect();
-        page.chart = Some(format!(
-            "/charts/datasets/{}.png?rows={}&metric={}",
-            set.meta.name,
-            encode(&rows.join(ROW_SEPARATOR)),
-            encode(&set.meta.columns[metric].name)
-        ));
     }
 }
 

@@ -4,9 +4,11 @@
 //! coupon reveals by day of joining, with their charts and download links. A bad range is said
 //! on the page, which then shows the default range.
 
+use super::charts::{reveals_figure, steps_figure};
 use crate::funnels::format::{duration, percent};
 use crate::funnels::{DateRange, RangeReport};
 use crate::http::AppState;
+use crate::http::charts::ChartFigure;
 use crate::http::dashboard::{Better, Card, Dashboard, Line, Nav, Preset, collapse, presets, sentence};
 use crate::http::error::ApiError;
 use askama::Template;
@@ -39,6 +41,7 @@ struct FlowCard {
     cohort: u64,
     reveal_contacts: u64,
     conversion: String,
+    chart: ChartFigure,
 }
 
 #[derive(Template, WebTemplate)]
@@ -65,12 +68,15 @@ pub(super) async fn home(
         let report = state.funnels.report(&flow.name, range, false).await?;
         let reveal_contacts: u64 = report.funnel.steps.iter().map(|s| s.reveal_contacts).sum();
         let cohort = report.funnel.cohort;
+        let query = format!("from={}&to={}", range.from, range.to);
+        let chart = steps_figure(&report, &flow.name, &flow.title, &query);
         flows.push(FlowCard {
             name: flow.name.clone(),
             title: flow.title.clone(),
             cohort,
             reveal_contacts,
             conversion: percent((cohort > 0).then(|| reveal_contacts as f64 / cohort as f64)),
+            chart,
         });
     }
     let config = &state.config.funnels;
@@ -116,6 +122,8 @@ struct FlowPage {
     report: RangeReport,
     query: String,
     cards: Vec<Card>,
+    funnel_chart: ChartFigure,
+    reveals_chart: ChartFigure,
     rows: Vec<FunnelRow>,
     days: Vec<Line<DayRow>>,
     range: DateRange,
@@ -186,10 +194,13 @@ pub(super) async fn flow(
     let cards = cards(&report, previous.as_ref(), &days);
     let days = collapse(days, "day", |d| d.cohort == 0 && d.reveals == 0, |d| d.date.clone());
     let config = &state.config.funnels;
+    let query = format!("from={}&to={}", range.from, range.to);
     Ok(FlowPage {
         nav: Nav::of(&dashboard),
+        funnel_chart: steps_figure(&report, &flow, &title, &query),
+        reveals_chart: reveals_figure(&report, &flow, &title, &query),
         title,
-        query: format!("from={}&to={}", range.from, range.to),
+        query,
         cards,
         rows: funnel_rows(&report),
         days,

@@ -2,14 +2,16 @@
 //! for operators (a dashboard session or a bearer token). `revenue` (gross and net volume per
 //! period), `payments` (successful and failed per period), `customers` (the top ten by net
 //! revenue) and `words` (the ten words that sell most), in the asked currency or the range's
-//! main one. The specs are [`crate::sales::charts`]'s, which the bot sends too.
+//! main one; `size=phone` for the phone version. The specs are [`crate::sales::charts`]'s, which
+//! the bot sends too; the page shows them through [`figures`], with alt text from the same reports.
 
 use super::request::SalesParams;
 use crate::http::AppState;
-use crate::http::charts::{render, split_file};
+use crate::http::charts::{ChartFigure, ChartSize, render, split_file};
 use crate::http::error::ApiError;
 use crate::http::extract::Operator;
 use crate::sales::charts;
+use crate::sales::metrics::{RevenueReport, TopCustomers, TopWords};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -18,17 +20,13 @@ use axum::response::Response;
 pub(super) const RANKED: usize = 10;
 
 /// The charts there are, in the order the page shows them.
-pub(super) const CHARTS: [(&str, &str); 4] = [
-    ("revenue", "Gross and net volume per period"),
-    ("payments", "Successful and failed payments per period"),
-    ("customers", "Top customers by net revenue"),
-    ("words", "Revenue by word of the description"),
-];
+pub(super) const CHARTS: [&str; 4] = ["revenue", "payments", "customers", "words"];
 
 pub(super) async fn chart(
     State(state): State<AppState>,
     _operator: Operator,
     Path(file): Path<String>,
+    size: ChartSize,
     params: Result<Query<SalesParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let (name, format) = split_file(&file)?;
@@ -56,9 +54,30 @@ pub(super) async fn chart(
             charts::words_chart(&report)
         }
         other => {
-            let names: Vec<&str> = CHARTS.iter().map(|(name, _)| *name).collect();
-            return Err(ApiError::NotFound(format!("store chart `{other}` (there are {})", names.join(", "))));
+            return Err(ApiError::NotFound(format!("store chart `{other}` (there are {})", CHARTS.join(", "))));
         }
     };
-    render(chart, format).await
+    render(chart, format, size).await
+}
+
+/// The page's charts in `currency`, in [`CHARTS`] order, from the reports it shows; `query` is
+/// the page's (`from=…&to=…&period=…&currency=…`).
+pub(super) fn figures(
+    report: &RevenueReport,
+    currency: &str,
+    top: &TopCustomers,
+    words: &TopWords,
+    query: &str,
+) -> Vec<ChartFigure> {
+    let specs = [
+        charts::revenue_chart(report, currency),
+        charts::payments_chart(report, currency),
+        charts::top_customers_chart(top),
+        charts::words_chart(words),
+    ];
+    CHARTS
+        .iter()
+        .zip(specs)
+        .map(|(name, chart)| ChartFigure::new(&format!("/charts/store/{name}"), query, &chart))
+        .collect()
 }

@@ -8,11 +8,12 @@
 //! "Sync now" button (`super::sync`) when a Stripe key is set. Times are in the business time
 //! zone.
 
-use super::charts::{CHARTS, RANKED};
+use super::charts::RANKED;
 use super::request::{Asked, SalesParams, default_asked, query};
 use crate::dates::DayRange;
 use crate::dates::local_minute;
 use crate::http::AppState;
+use crate::http::charts::ChartFigure;
 use crate::http::dashboard::{Card, Dashboard, Line, Nav, Preset, collapse, presets, sentence};
 use crate::http::error::ApiError;
 use crate::sales::metrics::{Compared, CurrencyRevenue, FIGURES, Kind, RevenueReport, TopCustomers, TopWords};
@@ -73,12 +74,6 @@ struct WordRow {
     per_charge: String,
 }
 
-struct ChartLink {
-    alt: &'static str,
-    svg: String,
-    png: String,
-}
-
 struct Download {
     name: &'static str,
     csv: String,
@@ -92,7 +87,7 @@ struct Stats {
     figures: Vec<FigureRow>,
     /// By period, runs of periods without any payment in one line.
     series: Vec<Line<PeriodRow>>,
-    charts: Vec<ChartLink>,
+    charts: Vec<ChartFigure>,
     customers: Vec<CustomerRow>,
     average_order: Option<String>,
     words: Vec<WordRow>,
@@ -268,15 +263,7 @@ fn stats(report: &RevenueReport, part: &CurrencyRevenue, top: &TopCustomers, wor
         .collect();
     let series = collapse(series, report.period.name(), |p: &PeriodRow| p.quiet, |p| p.period.clone());
     let cards = cards(report, part, &figures);
-    let asked = query(report.range, report.period, Some(code));
-    let charts = CHARTS
-        .iter()
-        .map(|(name, alt)| ChartLink {
-            alt,
-            svg: format!("/charts/store/{name}.svg?{asked}"),
-            png: format!("/charts/store/{name}.png?{asked}"),
-        })
-        .collect();
+    let charts = super::charts::figures(report, code, top, words, &query(report.range, report.period, Some(code)));
     let customers = top
         .customers
         .iter()

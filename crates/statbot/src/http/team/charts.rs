@@ -1,15 +1,18 @@
 //! `GET /charts/team/{metric}.png|svg?from=&to=&team=`: one metric of a team per day over a
-//! range, for the dashboard session (admins may name any team). Every day of the range is on
-//! the x axis; days with no figure for the metric are shaded gaps the line does not cross, and
-//! are named in the footnote. Values are written by the metric's kind.
+//! range, and `GET /charts/team/ratios/{ratio}.png|svg?…`: one ratio (CSAT) per day with its
+//! target, for the dashboard session (admins may name any team; `size=phone` for the phone
+//! version). Every day of the range is on the x axis; days with no figure are shaded gaps the
+//! line does not cross, and are named in the footnote. Values are written by the metric's kind;
+//! a percentage stays on a 0-100 % axis. The page shows them through [`figures`].
 
 use super::request::TeamParams;
 use crate::http::AppState;
-use crate::http::charts::{render, split_file};
+use crate::http::charts::{ChartFigure, ChartSize, render, split_file};
 use crate::http::dashboard::Dashboard;
 use crate::http::error::ApiError;
-use crate::team::definition::{MetricDef, MetricKind};
-use crate::team::{DayFigures, DayRange};
+use crate::team::definition::{MetricDef, MetricKind, RatioDef};
+use crate::team::summary::{RatioSummary, ratio_on_day};
+use crate::team::{DayFigures, DayRange, Report, table};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -26,6 +29,7 @@ pub(super) async fn chart(
     State(state): State<AppState>,
     dashboard: Dashboard,
     Path(file): Path<String>,
+    size: ChartSize,
     params: Result<Query<TeamParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let (key, format) = split_file(&file)?;
@@ -37,29 +41,116 @@ pub(super) async fn chart(
         .metric(key)
         .ok_or_else(|| ApiError::NotFound(format!("metric `{key}` of team {}", team.name)))?;
     let days = state.teams.days(&team, range).await?;
-    render(metric_chart(&team.name, metric, range, &days), format).await
+    render(metric_chart(&team.name, metric, range, &days), format, size).await
+}
+
+/// `GET /charts/team/ratios/{ratio}.png|svg`: the ratio day by day with its target.
+pub(super) async fn ratio_chart(
+    State(state): State<AppState>,
+    dashboard: Dashboard,
+    Path(file): Path<String>,
+    size: ChartSize,
+    params: Result<Query<TeamParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let (key, format) = split_file(&file)?;
+    let Query(params) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let range = params.range(state.teams.today()).map_err(ApiError::BadRequest)?;
+    let team = state.teams.for_request(&dashboard.session.user, params.team()).await?;
+    let (ratio, report) = match team.definition.ratio(key) {
+        Some(ratio) => (ratio.clone(), state.teams.report(&team, range).await?),
+        None => return Err(ApiError::NotFound(format!("ratio `{key}` of team {}", team.name))),
+    };
+    render(ratio_trend(&report, &ratio), format, size).await
+}
+
+/// The charts the page shows: one per ratio with a value in the range (CSAT first, with its
+/// target), and one per metric with figures; `query` is the page's (`from=…&to=…&team=…`).
+pub(super) fn figures(report: &Report, definition: &crate::team::TeamDefinition, query: &str) -> Figures {
+    let s = &report.summary;
+    let range = DayRange { from: s.from, to: s.to };
+    let ratios = definition
+        .ratios
+        .iter()
+        .zip(&s.ratios)
+        .filter(|(_, summary)| summary.value.is_some())
+        .map(|(ratio, _)| {
+            ChartFigure::new(&format!("/charts/team/ratios/{}", ratio.key), query, &ratio_trend(report, ratio))
+        })
+        .collect();
+    let metrics = definition
+        .metrics
+        .iter()
+        .zip(&s.metrics)
+        .filter(|(_, summary)| summary.days_recorded > 0)
+        .map(|(metric, _)| {
+            let chart = metric_chart(&report.team, metric, range, &report.daily);
+            ChartFigure::new(&format!("/charts/team/{}", metric.key), query, &chart)
+        })
+        .collect();
+    Figures { ratios, metrics }
+}
+
+/// The page's charts: ratios (trends against their targets), then metrics.
+pub(super) struct Figures {
+    pub(super) ratios: Vec<ChartFigure>,
+    pub(super) metrics: Vec<ChartFigure>,
 }
 
 /// The metric's line over every day of `range`, with gaps where it has no figure.
 fn metric_chart(team: &str, metric: &MetricDef, range: DayRange, days: &[DayFigures]) -> Chart {
-    let all_days: Vec<Date> = range.from.series(jiff::Span::new().days(1)).take_while(|d| *d <= range.to).collect();
     let figures: Vec<(Date, f64)> =
         days.iter().filter_map(|d| d.values.get(&metric.key).map(|v| (d.date, *v))).collect();
     let largest = figures.iter().map(|(_, v)| *v).fold(0.0, f64::max);
     let scale = Scale::of(metric.kind, largest);
-    let points: Vec<(String, f64)> = figures.iter().map(|(d, v)| (d.to_string(), v / scale.divisor)).collect();
-    let recorded: BTreeSet<Date> = figures.iter().map(|(d, _)| *d).collect();
-    let gaps: Vec<Date> = all_days.iter().copied().filter(|d| !recorded.contains(d)).collect();
-    let mut chart = Chart::line(format!("{}, {team}", metric.name), vec![LineSeries::new(metric.name.clone(), points)])
-        .with_x_labels(all_days.iter().map(ToString::to_string))
-        .with_format(scale.format);
+    let points: Vec<(Date, f64)> = figures.iter().map(|(d, v)| (*d, v / scale.divisor)).collect();
+    let mut chart =
+        daily_line(format!("{}, {team}", metric.name), &metric.name, range, &points, None).with_format(scale.format);
     if let Some(unit) = scale.unit {
         chart = chart.with_y_label(unit);
     }
-    if let Some(footnote) = gaps_footnote(&gaps, all_days.len()) {
-        chart = chart.with_footnote(footnote);
+    chart
+}
+
+/// A ratio per day (each day's own, from its parts or its percentage) over the report's range,
+/// with its target marked; the footnote gives the range's ratio, which comes from its totals.
+fn ratio_trend(report: &Report, ratio: &RatioDef) -> Chart {
+    let s = &report.summary;
+    let range = DayRange { from: s.from, to: s.to };
+    let points: Vec<(Date, f64)> = report
+        .daily
+        .iter()
+        .filter(|d| d.date >= range.from && d.date <= range.to)
+        .filter_map(|d| ratio_on_day(ratio, d).map(|v| (d.date, v)))
+        .collect();
+    let summary = s.ratios.iter().find(|r| r.key == ratio.key);
+    let whole = summary.and_then(|r| Some(format!("{} over the range (from its totals)", written(r, r.value?))));
+    let title = format!("{} per day, {}", ratio.name, report.team);
+    let mut chart = daily_line(title, &ratio.name, range, &points, whole).with_format(if ratio.percent {
+        ValueFormat::Percent { decimals: 1 }
+    } else {
+        ValueFormat::Number { decimals: 2 }
+    });
+    if let (Some(summary), Some(target)) = (summary, ratio.target) {
+        let label = table::ratio_target(summary).map_or_else(|| "Target".to_owned(), |t| format!("Target: {t}"));
+        chart = chart.with_reference_line(label, target);
     }
     chart
+}
+
+fn written(summary: &RatioSummary, value: f64) -> String {
+    table::ratio_value(summary, value)
+}
+
+/// One line over every day of `range` from `points` (a date and its value), with gaps where
+/// there is none, named in the footnote after `lead` (a sentence said first, if any).
+fn daily_line(title: String, name: &str, range: DayRange, points: &[(Date, f64)], lead: Option<String>) -> Chart {
+    let all_days: Vec<Date> = range.from.series(jiff::Span::new().days(1)).take_while(|d| *d <= range.to).collect();
+    let recorded: BTreeSet<Date> = points.iter().map(|(d, _)| *d).collect();
+    let gaps: Vec<Date> = all_days.iter().copied().filter(|d| !recorded.contains(d)).collect();
+    let series = LineSeries::new(name, points.iter().map(|(d, v)| (d.to_string(), *v)));
+    let chart = Chart::line(title, vec![series]).with_x_labels(all_days.iter().map(ToString::to_string));
+    let footnote: Vec<String> = lead.into_iter().chain(gaps_footnote(&gaps, all_days.len())).collect();
+    if footnote.is_empty() { chart } else { chart.with_footnote(footnote.join(". ")) }
 }
 
 /// How a kind of metric is drawn: stored values divided by `divisor`, written as `format`, with

@@ -1,7 +1,8 @@
 //! Team stats over HTTP: the API that records and reads a team's daily figures (`api`), the
 //! dashboard's `/team` page (`page`) with its form for a day's figures (`day_form`), its
-//! headline cards (`headlines`), its per-metric charts (`charts`), and what the page and
-//! charts are asked for (`request`). Everyone works on their own team; admins may name another.
+//! headline cards (`headlines`), its per-metric and per-ratio charts (`charts`), and what the
+//! page and charts are asked for (`request`). Everyone works on their own team; admins may name
+//! another.
 
 mod api;
 mod charts;
@@ -26,4 +27,5 @@ pub(super) fn router() -> Router<AppState> {
             Router::new().route("/team", get(page::page)).route("/team/day", post(day_form::save)),
         ))
         .route("/charts/team/{file}", get(charts::chart))
+        .route("/charts/team/ratios/{file}", get(charts::ratio_chart))
 }

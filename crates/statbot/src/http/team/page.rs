@@ -1,7 +1,8 @@
 //! `GET /team?from=&to=&team=`: a team's figures over a range on the dashboard. Headline cards
-//! against the previous range (`super::headlines`); the metrics with their totals, daily averages and days recorded; the ratios against their targets; the
-//! days with no figures; links to the export; a chart per metric with figures; and the form
-//! for a day's figures (`super::day_form`). Everyone
+//! against the previous range (`super::headlines`); the metrics with their totals, daily
+//! averages and days recorded; the ratios against their targets; the days with no figures; links
+//! to the export; a trend chart per ratio with its target (CSAT); a chart per metric with
+//! figures; and the form for a day's figures (`super::day_form`). Everyone
 //! sees their own team; admins pick any team. A refused team or a bad range is said on the
 //! page, and a refused team shows no figures at all.
 
@@ -9,6 +10,7 @@ use super::day_form::DayForm;
 use super::headlines;
 use super::request::{TeamParams, default_range, query};
 use crate::http::AppState;
+use crate::http::charts::ChartFigure;
 use crate::http::dashboard::{Card, Dashboard, Nav, Preset, presets, sentence};
 use crate::http::error::ApiError;
 use crate::store::Role;
@@ -40,12 +42,6 @@ struct RatioRow {
     status_text: &'static str,
 }
 
-struct ChartLink {
-    alt: String,
-    svg: String,
-    png: String,
-}
-
 /// What is shown once the team is known.
 struct Stats {
     cards: Vec<Card>,
@@ -57,7 +53,9 @@ struct Stats {
     ratio_notes: Vec<String>,
     missing: Option<String>,
     query: String,
-    charts: Vec<ChartLink>,
+    /// Each ratio with a value, day by day against its target.
+    ratio_charts: Vec<ChartFigure>,
+    charts: Vec<ChartFigure>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -167,16 +165,7 @@ fn stats(team: &Team, report: &Report, previous: Option<&Report>) -> Stats {
             days: m.days_recorded,
         })
         .collect();
-    let charts = s
-        .metrics
-        .iter()
-        .filter(|m| m.days_recorded > 0)
-        .map(|m| ChartLink {
-            alt: format!("{} per day", m.name),
-            svg: format!("/charts/team/{}.svg?{query}", m.key),
-            png: format!("/charts/team/{}.png?{query}", m.key),
-        })
-        .collect();
+    let figures = super::charts::figures(report, &team.definition, &query);
     let ratio_notes = s
         .ratios
         .iter()
@@ -196,7 +185,8 @@ fn stats(team: &Team, report: &Report, previous: Option<&Report>) -> Stats {
         ratio_notes,
         missing: table::missing_days_warning(report),
         query,
-        charts,
+        ratio_charts: figures.ratios,
+        charts: figures.metrics,
     }
 }
 
@@ -249,5 +239,24 @@ mod tests {
         let charts: Vec<&str> = stats.charts.iter().map(|c| c.png.as_str()).collect();
         assert_eq!(charts.len(), 4, "a chart per metric with figures: {charts:?}");
         assert_eq!(charts[0], "/charts/team/solved.png?from=2026-11-01&to=2026-11-03&team=Support");
+        let ratios: Vec<&str> = stats.ratio_charts.iter().map(|c| c.src.as_str()).collect();
+        assert_eq!(
+            ratios,
+            [
+                "/charts/team/ratios/csat.svg?from=2026-11-01&to=2026-11-03&team=Support",
+                "/charts/team/ratios/comments_per_solve.svg?from=2026-11-01&to=2026-11-03&team=Support"
+            ],
+            "a trend per ratio with a value"
+        );
+        assert!(
+            stats.ratio_charts[0].alt.starts_with("Line chart: CSAT per day, Support."),
+            "{}",
+            stats.ratio_charts[0].alt
+        );
+        assert!(
+            stats.ratio_charts[0].alt.contains("Target: 95% or more marked at 95.0%"),
+            "{}",
+            stats.ratio_charts[0].alt
+        );
     }
 }

@@ -173,30 +173,41 @@ impl LocalStripe {
     }
 }
 
-/// What the proxy does to one `POST /v1/charges`.
+/// What the proxy does to one `POST /v1/charges` (or `POST /v1/customers`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lost {
-    /// Passes the request on, then never answers in time: the charge is made, the client
+    /// Passes the request on, then never answers in time: the object is made, the client
     /// times out.
     Answer,
-    /// Never passes the request on: no charge is made, the client times out.
+    /// Never passes the request on: nothing is made, the client times out.
     Request,
 }
 
+/// The faults planned for one kind of request, and the `Idempotency-Key` of each so far.
+#[derive(Default)]
+struct Planned {
+    plan: std::collections::VecDeque<Lost>,
+    keys: Vec<String>,
+}
+
+/// Planned faults by path: `/v1/charges` and `/v1/customers`.
+type Plans = std::sync::Arc<std::sync::Mutex<std::collections::HashMap<&'static str, Planned>>>;
+
+/// The paths whose POSTs the proxy plans faults for and records.
+const PLANNED_PATHS: [&str; 2] = ["/v1/charges", "/v1/customers"];
+
 /// A proxy in front of localstripe that drops the answer (or the request) of the next charges
-/// as planned, and records the `Idempotency-Key` of every charge request.
+/// (or customers) as planned, and records the `Idempotency-Key` of every such request.
 pub struct DroppingProxy {
     server: statbot::local_server::LocalServer,
-    plan: std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<Lost>>>,
-    keys: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    plans: Plans,
 }
 
 #[derive(Clone)]
 struct ProxyState {
     upstream: String,
     http: reqwest::Client,
-    plan: std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<Lost>>>,
-    keys: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    plans: Plans,
 }
 
 /// Longer than any client timeout of the tests.
@@ -210,14 +221,14 @@ async fn forward(
     body: axum::body::Bytes,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let charge = method == axum::http::Method::POST && uri.path() == "/v1/charges";
-    let fault = if charge {
+    let planned = PLANNED_PATHS.into_iter().find(|p| method == axum::http::Method::POST && uri.path() == *p);
+    let fault = planned.and_then(|path| {
         let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-        state.keys.lock().unwrap().push(key);
-        state.plan.lock().unwrap().pop_front()
-    } else {
-        None
-    };
+        let mut plans = state.plans.lock().unwrap();
+        let planned = plans.entry(path).or_default();
+        planned.keys.push(key);
+        planned.plan.pop_front()
+    });
     if fault == Some(Lost::Request) {
         tokio::time::sleep(HOLD).await;
         return axum::http::StatusCode::GATEWAY_TIMEOUT.into_response();
@@ -239,30 +250,38 @@ async fn forward(
 
 impl DroppingProxy {
     pub async fn start(upstream: &str) -> DroppingProxy {
-        let plan = std::sync::Arc::default();
-        let keys = std::sync::Arc::default();
-        let state = ProxyState {
-            upstream: upstream.to_owned(),
-            http: reqwest::Client::new(),
-            plan: std::sync::Arc::clone(&plan),
-            keys: std::sync::Arc::clone(&keys),
-        };
+        let plans = Plans::default();
+        let state = ProxyState { upstream: upstream.to_owned(), http: reqwest::Client::new(), plans: plans.clone() };
         let app = axum::Router::new().fallback(forward).with_state(state);
         let server = statbot::local_server::LocalServer::start("dropping-proxy", app).await.unwrap();
-        DroppingProxy { server, plan, keys }
+        DroppingProxy { server, plans }
     }
 
     pub fn url(&self) -> String {
         self.server.url()
     }
 
+    fn planned<T>(&self, path: &'static str, f: impl FnOnce(&mut Planned) -> T) -> T {
+        f(self.plans.lock().unwrap().entry(path).or_default())
+    }
+
     /// What to do to the next charge requests, in order; later ones pass.
     pub fn plan(&self, drops: &[Lost]) {
-        self.plan.lock().unwrap().extend(drops.iter().copied());
+        self.planned("/v1/charges", |p| p.plan.extend(drops.iter().copied()));
+    }
+
+    /// What to do to the next customer creations, in order; later ones pass.
+    pub fn plan_customers(&self, drops: &[Lost]) {
+        self.planned("/v1/customers", |p| p.plan.extend(drops.iter().copied()));
     }
 
     /// The `Idempotency-Key` of each charge request so far.
     pub fn charge_keys(&self) -> Vec<String> {
-        self.keys.lock().unwrap().clone()
+        self.planned("/v1/charges", |p| p.keys.clone())
+    }
+
+    /// The `Idempotency-Key` of each customer creation so far.
+    pub fn customer_keys(&self) -> Vec<String> {
+        self.planned("/v1/customers", |p| p.keys.clone())
     }
 }
