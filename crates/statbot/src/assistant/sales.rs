@@ -317,10 +317,15 @@ impl SalesAnswers {
             Topic::Revenue => {
                 let period = spec.period.parse::<Period>().map_err(|_| LinkError::Malformed)?;
                 let report = self.metrics.revenue(range, period).await?;
-                charts::revenue_chart(&report, currency.unwrap_or_default())
+                charts::revenue_chart(&report, currency.unwrap_or_default(), self.metrics.zone())
             }
-            Topic::Customers => charts::top_customers_chart(&self.metrics.top_customers(range, currency, limit).await?),
-            Topic::Words => charts::words_chart(&self.metrics.words(range, currency, limit).await?),
+            Topic::Customers => charts::top_customers_chart(
+                &self.metrics.top_customers(range, currency, limit).await?,
+                self.metrics.zone(),
+            ),
+            Topic::Words => {
+                charts::words_chart(&self.metrics.words(range, currency, limit).await?, self.metrics.zone())
+            }
         };
         tokio::task::spawn_blocking(move || statbot_charts::render_png(&chart))
             .await

@@ -6,8 +6,9 @@
 
 use super::metrics::{CurrencyRevenue, Provenance, RevenueReport, TopCustomers, TopWords};
 use super::periods::Period;
-use super::report::{provenance_sentence, range_text};
+use super::report::{provenance_sentence_in, range_text};
 use crate::dates::DayRange;
+use jiff::tz::TimeZone;
 use statbot_charts::{Chart, LineSeries, ValueFormat};
 use statbot_core::money;
 
@@ -15,41 +16,41 @@ use statbot_core::money;
 const MOST_BARS: usize = 12;
 
 /// Gross and net volume per period of the report's series, in `currency`.
-pub fn revenue_chart(report: &RevenueReport, currency: &str) -> Chart {
+pub fn revenue_chart(report: &RevenueReport, currency: &str, zone: &TimeZone) -> Chart {
     let title = titled(&format!("Gross and net volume by {}", report.period.name()), currency);
     let part = part(report, currency);
     let amounts = |pick: fn(&super::metrics::Figures) -> i64| -> Vec<f64> {
         part.map(|c| c.series.iter().map(|p| money::major(pick(&p.figures), currency)).collect()).unwrap_or_default()
     };
     let series = vec![("Gross volume", amounts(|f| f.gross_volume)), ("Net volume", amounts(|f| f.net_volume))];
-    in_money(per_period(title, report, part, series), currency)
+    in_money(per_period(title, report, part, series, zone), currency)
 }
 
 /// Successful and failed payments per period of the report's series, in `currency`.
-pub fn payments_chart(report: &RevenueReport, currency: &str) -> Chart {
+pub fn payments_chart(report: &RevenueReport, currency: &str, zone: &TimeZone) -> Chart {
     let title = titled(&format!("Successful and failed payments by {}", report.period.name()), currency);
     let part = part(report, currency);
     let counts = |pick: fn(&super::metrics::Figures) -> i64| -> Vec<f64> {
         part.map(|c| c.series.iter().map(|p| pick(&p.figures) as f64).collect()).unwrap_or_default()
     };
     let series = vec![("Successful", counts(|f| f.successful_payments)), ("Failed", counts(|f| f.failed_payments))];
-    per_period(title, report, part, series).with_format(ValueFormat::Count).with_y_label("Payments")
+    per_period(title, report, part, series, zone).with_format(ValueFormat::Count).with_y_label("Payments")
 }
 
 /// The customers ranked by net revenue, top first (labelled by name, e-mail or id).
-pub fn top_customers_chart(report: &TopCustomers) -> Chart {
+pub fn top_customers_chart(report: &TopCustomers, zone: &TimeZone) -> Chart {
     let currency = report.currency.as_deref().unwrap_or_default();
     let bars = report.customers.iter().map(|c| (c.label().to_owned(), money::major(c.net_revenue, currency)));
     in_money(Chart::horizontal_bar(titled("Top customers by net revenue", currency), bars), currency)
-        .with_footnote(footnote(report.range, &report.provenance))
+        .with_footnote(footnote(report.range, &report.provenance, zone))
 }
 
 /// The words of charge descriptions ranked by the revenue of the charges that had them.
-pub fn words_chart(report: &TopWords) -> Chart {
+pub fn words_chart(report: &TopWords, zone: &TimeZone) -> Chart {
     let currency = report.currency.as_deref().unwrap_or_default();
     let bars = report.words.iter().map(|w| (w.word.clone(), money::major(w.revenue, currency)));
     in_money(Chart::bar(titled("Revenue by word of the description", currency), bars), currency)
-        .with_footnote(footnote(report.range, &report.provenance))
+        .with_footnote(footnote(report.range, &report.provenance, zone))
 }
 
 /// How amounts of the currency are written: with its symbol where it has a well-known one, and
@@ -89,8 +90,8 @@ fn in_money(chart: Chart, currency: &str) -> Chart {
     if currency.is_empty() { chart } else { chart.with_y_label(format!("Amount ({})", code(currency))) }
 }
 
-fn footnote(range: DayRange, provenance: &Provenance) -> String {
-    format!("{}. {}", range_text(range), provenance_sentence(provenance))
+fn footnote(range: DayRange, provenance: &Provenance, zone: &TimeZone) -> String {
+    format!("{}. {}", range_text(range), provenance_sentence_in(provenance, zone))
 }
 
 /// Two series over the report's periods: bars side by side for a short series, lines for a
@@ -100,8 +101,9 @@ fn per_period(
     report: &RevenueReport,
     part: Option<&CurrencyRevenue>,
     series: Vec<(&str, Vec<f64>)>,
+    zone: &TimeZone,
 ) -> Chart {
-    let footnote = footnote(report.range, &report.provenance);
+    let footnote = footnote(report.range, &report.provenance, zone);
     let Some(part) = part else {
         return Chart::line(title, Vec::new()).with_footnote(footnote);
     };
@@ -172,7 +174,7 @@ mod tests {
 
     #[test]
     fn a_short_series_is_drawn_as_bars_in_major_units_with_the_currency_on_the_axis() {
-        let chart = revenue_chart(&report(3), "usd");
+        let chart = revenue_chart(&report(3), "usd", &jiff::tz::TimeZone::get("Europe/Paris").unwrap());
         assert_eq!(chart.title, "Gross and net volume by day, USD");
         assert_eq!(chart.y_label.as_deref(), Some("Amount (USD)"));
         assert_eq!(chart.format, ValueFormat::Money { symbol: "$".into(), decimals: 2 });
@@ -182,14 +184,15 @@ mod tests {
         assert_eq!((series[1].name.as_str(), series[1].values.as_slice()), ("Net volume", &[0.0, 2.0, 3.0][..]));
         assert_eq!(
             chart.footnote.as_deref(),
-            Some("2026-11-01 to 2026-11-03. From the mirror, synced 2026-11-24T09:00:00Z.")
+            Some("2026-11-01 to 2026-11-03. From the mirror, synced 2026-11-24 10:00 CET."),
+            "the sync's time in the business time zone, never raw ISO"
         );
         statbot_charts::render_svg(&chart).unwrap();
     }
 
     #[test]
     fn a_long_series_is_drawn_as_lines_over_every_period() {
-        let chart = payments_chart(&report(30), "USD");
+        let chart = payments_chart(&report(30), "USD", &TimeZone::UTC);
         assert_eq!(chart.format, ValueFormat::Count);
         assert_eq!(chart.x_labels.len(), 30);
         let ChartKind::Line { series } = &chart.kind else { panic!("lines: {:?}", chart.kind) };
@@ -201,7 +204,7 @@ mod tests {
 
     #[test]
     fn a_currency_without_figures_gives_an_empty_chart() {
-        let chart = revenue_chart(&report(3), "eur");
+        let chart = revenue_chart(&report(3), "eur", &TimeZone::UTC);
         assert_eq!(chart.kind, ChartKind::Line { series: Vec::new() });
         assert_eq!(chart.title, "Gross and net volume by day, EUR");
         assert_eq!(chart.format, ValueFormat::Money { symbol: "€".into(), decimals: 2 });
@@ -232,7 +235,7 @@ mod tests {
             other_currencies: Vec::new(),
             provenance: Provenance { source: "live", synced_at: None, note: Some("the mirror is empty".into()) },
         };
-        let chart = top_customers_chart(&top);
+        let chart = top_customers_chart(&top, &TimeZone::UTC);
         assert_eq!(chart.title, "Top customers by net revenue, JPY");
         assert_eq!(chart.format, ValueFormat::Money { symbol: "¥".into(), decimals: 0 });
         let ChartKind::HorizontalBar { bars } = &chart.kind else { panic!("horizontal bars: {:?}", chart.kind) };
@@ -247,7 +250,7 @@ mod tests {
             other_currencies: Vec::new(),
             provenance: mirror(),
         };
-        let chart = words_chart(&words);
+        let chart = words_chart(&words, &TimeZone::UTC);
         assert_eq!(chart.format, ValueFormat::Number { decimals: 2 }, "no symbol: the code is on the axis");
         assert_eq!(chart.y_label.as_deref(), Some("Amount (CHF)"));
         let ChartKind::Bar { bars } = &chart.kind else { panic!("bars: {:?}", chart.kind) };
@@ -260,7 +263,7 @@ mod tests {
         let range = DayRange { from: date(2026, 11, 1), to: date(2026, 11, 1) };
         let none =
             TopWords { range, currency: None, words: Vec::new(), other_currencies: Vec::new(), provenance: mirror() };
-        let chart = words_chart(&none);
+        let chart = words_chart(&none, &TimeZone::UTC);
         assert_eq!((chart.title.as_str(), chart.y_label.as_deref()), ("Revenue by word of the description", None));
         assert!(statbot_charts::render_svg(&chart).unwrap().contains("No data"));
         assert_eq!(period_label(Period::Month, date(2026, 11, 15)), "2026-11");

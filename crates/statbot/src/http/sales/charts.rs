@@ -40,18 +40,18 @@ pub(super) async fn chart(
             let main = report.currencies.first().map(|c| c.currency.as_str());
             let currency = currency.or(main).unwrap_or_default();
             if name == "revenue" {
-                charts::revenue_chart(&report, currency)
+                charts::revenue_chart(&report, currency, metrics.zone())
             } else {
-                charts::payments_chart(&report, currency)
+                charts::payments_chart(&report, currency, metrics.zone())
             }
         }
         "customers" => {
             let report = metrics.top_customers(asked.range, currency, RANKED).await?;
-            charts::top_customers_chart(&report)
+            charts::top_customers_chart(&report, metrics.zone())
         }
         "words" => {
             let report = metrics.words(asked.range, currency, RANKED).await?;
-            charts::words_chart(&report)
+            charts::words_chart(&report, metrics.zone())
         }
         other => {
             return Err(ApiError::NotFound(format!("store chart `{other}` (there are {})", CHARTS.join(", "))));
@@ -68,12 +68,13 @@ pub(super) fn figures(
     top: &TopCustomers,
     words: &TopWords,
     query: &str,
+    zone: &jiff::tz::TimeZone,
 ) -> Vec<ChartFigure> {
     let specs = [
-        charts::revenue_chart(report, currency),
-        charts::payments_chart(report, currency),
-        charts::top_customers_chart(top),
-        charts::words_chart(words),
+        charts::revenue_chart(report, currency, zone),
+        charts::payments_chart(report, currency, zone),
+        charts::top_customers_chart(top, zone),
+        charts::words_chart(words, zone),
     ];
     CHARTS
         .iter()

@@ -188,7 +188,7 @@ pub(super) async fn page(
         let (top, words) =
             tokio::join!(metrics.top_customers(range, Some(code), RANKED), metrics.words(range, Some(code), RANKED));
         let (top, words) = (top?, words?);
-        page.stats = Some(stats(&report, part, &top, &words));
+        page.stats = Some(stats(&report, part, &top, &words, state.zone()));
     } else if report.provenance.source == "mirror" && state.engine.store().stripe_counts().await?[2] == 0 {
         let synced_at = report.provenance.synced_at.as_deref().and_then(|at| at.parse::<jiff::Timestamp>().ok());
         let key = state.config.stripe.secret_key.is_set();
@@ -212,7 +212,13 @@ fn empty_mirror(synced_at: Option<String>, key: bool, can_sync: bool) -> String 
     }
 }
 
-fn stats(report: &RevenueReport, part: &CurrencyRevenue, top: &TopCustomers, words: &TopWords) -> Stats {
+fn stats(
+    report: &RevenueReport,
+    part: &CurrencyRevenue,
+    top: &TopCustomers,
+    words: &TopWords,
+    zone: &jiff::tz::TimeZone,
+) -> Stats {
     let code = part.currency.as_str();
     let amount = |v: i64| money::format(v, code);
     let written = |value: Option<i64>, kind: Kind| match (value, kind) {
@@ -263,7 +269,8 @@ fn stats(report: &RevenueReport, part: &CurrencyRevenue, top: &TopCustomers, wor
         .collect();
     let series = collapse(series, report.period.name(), |p: &PeriodRow| p.quiet, |p| p.period.clone());
     let cards = cards(report, part, &figures);
-    let charts = super::charts::figures(report, code, top, words, &query(report.range, report.period, Some(code)));
+    let query = query(report.range, report.period, Some(code));
+    let charts = super::charts::figures(report, code, top, words, &query, zone);
     let customers = top
         .customers
         .iter()
