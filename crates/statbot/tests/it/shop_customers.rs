@@ -7,54 +7,17 @@
 //! still settle; and signing up never needs Stripe.
 
 use crate::support::pages::{cell, dashboard_session, get as page};
+use crate::support::shop::{Customer, PASSWORD, shop, sign_up};
 use crate::support::stripe::{DroppingProxy, KEY, LocalStripe, Lost};
-use crate::support::{self, Options, TestApp, Visitor, chat_visitor};
+use crate::support::{self, TestApp, Visitor, chat_visitor};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use statbot::config::{Config, Secret};
+use statbot::config::Secret;
 use statbot::store::{LoggedMessage, Role, Store};
 use statbot::stripe::{ClientSettings, StripeClient, SyncOptions};
 use statbot_core::Platform;
 use statbot_core::money::format as money;
 use std::time::Duration;
-
-const PASSWORD: &str = "correct horse battery";
-
-/// The server with the demo catalog, paying through `stripe_base`; no scheduled sync.
-async fn shop(stripe_base: &str, tweak: fn(&mut Config)) -> TestApp {
-    let base = stripe_base.to_owned();
-    TestApp::spawn_with(Options {
-        configure: Some(Box::new(move |config: &mut Config| {
-            config.stripe.secret_key = Secret::new(KEY);
-            config.stripe.api_base = base;
-            config.stripe.sync_interval_secs = 0;
-            config.stripe.timeout_secs = 1;
-            config.shop.reconcile_interval_secs = 0;
-            config.shop.reconcile_after_secs = 20;
-            tweak(config);
-        })),
-        ..Options::default()
-    })
-    .await
-}
-
-struct Customer {
-    token: String,
-    id: i64,
-}
-
-async fn sign_up(app: &TestApp, first_name: &str, email: &str) -> Customer {
-    let response = app
-        .client
-        .post(app.url("/api/v1/auth/signup"))
-        .json(&json!({ "first_name": first_name, "last_name": "Tester", "email": email, "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let body: Value = response.json().await.unwrap();
-    Customer { token: body["access_token"].as_str().unwrap().to_owned(), id: body["user"]["id"].as_i64().unwrap() }
-}
 
 /// Pays two blue mugs and a sticker pack (28.50 EUR) with a fresh test Visa; the order.
 async fn pay(app: &TestApp, who: &Customer) -> Value {

@@ -126,16 +126,7 @@ async fn what_is_not_understood_is_one_reply_with_one_numbered_set_of_choices() 
 /// a customer's store question get the not-understood answer; `link` names no command or route.
 #[tokio::test]
 async fn a_customer_in_the_terminal_is_told_only_what_was_understood() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = support::fresh_database_url(dir.path()).await;
-    let input = "what is the best pizza in town\n5\ntop customers\nlink\n/quit\n";
-    let out = tokio::task::spawn_blocking(move || {
-        statbot(&["chat", "--demo", "--as", "Rosa"]).database(&url).env("NO_COLOR", "1").stdin(input).run()
-    })
-    .await
-    .unwrap();
-    let printed = &out.stdout;
-    assert!(out.status.success(), "{printed}\n{}", out.stderr);
+    let printed = &typed_as_rosa("what is the best pizza in town\n5\ntop customers\nlink\n/quit\n").await;
     let answers: Vec<&str> = printed.split("you> ").skip(1).collect();
     for (answer, asked) in answers.iter().zip(["what is the best pizza in town", "5", "top customers"]) {
         assert!(answer.starts_with(&format!("bot> Sorry, I didn't understand “{asked}”.")), "{answer}");
@@ -148,16 +139,7 @@ async fn a_customer_in_the_terminal_is_told_only_what_was_understood() {
 
 #[tokio::test]
 async fn a_city_not_in_the_data_is_said_in_the_terminal() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = support::fresh_database_url(dir.path()).await;
-    let input = "compare Austin, Denver and Boston\npopulation of Atlantis\n1\n/quit\n";
-    let out = tokio::task::spawn_blocking(move || {
-        statbot(&["chat", "--demo", "--as", "Rosa"]).database(&url).env("NO_COLOR", "1").stdin(input).run()
-    })
-    .await
-    .unwrap();
-    let printed = &out.stdout;
-    assert!(out.status.success(), "{printed}\n{}", out.stderr);
+    let printed = &typed_as_rosa("compare Austin, Denver and Boston\npopulation of Atlantis\n1\n/quit\n").await;
     let answers: Vec<&str> = printed.split("you> ").skip(1).collect();
     assert!(
         answers[1].starts_with(
@@ -170,18 +152,23 @@ async fn a_city_not_in_the_data_is_said_in_the_terminal() {
 
 #[tokio::test]
 async fn the_terminal_credits_the_data_once_then_on_a_sources_choice() {
+    let printed = &typed_as_rosa("population of Austin\nand Boston?\n5\n/quit\n").await;
+    let answers: Vec<&str> = printed.split("you> ").skip(1).collect();
+    assert!(answers[0].contains("\nCity data: simplemaps.com"), "{printed}");
+    assert!(!answers[1].contains("City data:") && answers[1].contains("5) Sources\n"), "{printed}");
+    assert!(answers[2].starts_with("bot> City data: simplemaps.com"), "{printed}");
+}
+
+/// What `statbot chat --demo --as Rosa` printed for `input` typed line by line (piped, on a fresh
+/// database); it must end well.
+async fn typed_as_rosa(input: &'static str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let url = support::fresh_database_url(dir.path()).await;
-    let input = "population of Austin\nand Boston?\n5\n/quit\n";
     let out = tokio::task::spawn_blocking(move || {
         statbot(&["chat", "--demo", "--as", "Rosa"]).database(&url).env("NO_COLOR", "1").stdin(input).run()
     })
     .await
     .unwrap();
-    let printed = &out.stdout;
-    assert!(out.status.success(), "{printed}\n{}", out.stderr);
-    let answers: Vec<&str> = printed.split("you> ").skip(1).collect();
-    assert!(answers[0].contains("\nCity data: simplemaps.com"), "{printed}");
-    assert!(!answers[1].contains("City data:") && answers[1].contains("5) Sources\n"), "{printed}");
-    assert!(answers[2].starts_with("bot> City data: simplemaps.com"), "{printed}");
+    assert!(out.status.success(), "{}\n{}", out.stdout, out.stderr);
+    out.stdout
 }

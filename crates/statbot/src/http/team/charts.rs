@@ -7,7 +7,7 @@
 
 use super::request::TeamParams;
 use crate::http::AppState;
-use crate::http::charts::{ChartFigure, ChartSize, render, split_file};
+use crate::http::charts::{ChartFigure, ChartSize, ImageFormat, render, split_file};
 use crate::http::dashboard::Dashboard;
 use crate::http::error::ApiError;
 use crate::team::definition::{MetricDef, MetricKind, RatioDef};
@@ -32,13 +32,10 @@ pub(super) async fn chart(
     size: ChartSize,
     params: Result<Query<TeamParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let (key, format) = split_file(&file)?;
-    let Query(params) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let range = params.range(state.teams.today()).map_err(ApiError::BadRequest)?;
-    let team = state.teams.for_request(&dashboard.session.user, params.team()).await?;
+    let Asked { key, format, range, team } = asked(&state, &dashboard, &file, params).await?;
     let metric = team
         .definition
-        .metric(key)
+        .metric(&key)
         .ok_or_else(|| ApiError::NotFound(format!("metric `{key}` of team {}", team.name)))?;
     let days = state.teams.days(&team, range).await?;
     render(metric_chart(&team.name, metric, range, &days), format, size).await
@@ -52,15 +49,33 @@ pub(super) async fn ratio_chart(
     size: ChartSize,
     params: Result<Query<TeamParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let (key, format) = split_file(&file)?;
-    let Query(params) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let range = params.range(state.teams.today()).map_err(ApiError::BadRequest)?;
-    let team = state.teams.for_request(&dashboard.session.user, params.team()).await?;
-    let (ratio, report) = match team.definition.ratio(key) {
+    let Asked { key, format, range, team } = asked(&state, &dashboard, &file, params).await?;
+    let (ratio, report) = match team.definition.ratio(&key) {
         Some(ratio) => (ratio.clone(), state.teams.report(&team, range).await?),
         None => return Err(ApiError::NotFound(format!("ratio `{key}` of team {}", team.name))),
     };
     render(ratio_trend(&report, &ratio), format, size).await
+}
+
+/// What a team chart request asks for: the chart's key and format, the range, and the team.
+struct Asked {
+    key: String,
+    format: ImageFormat,
+    range: DayRange,
+    team: crate::team::Team,
+}
+
+async fn asked(
+    state: &AppState,
+    dashboard: &Dashboard,
+    file: &str,
+    params: Result<Query<TeamParams>, QueryRejection>,
+) -> Result<Asked, ApiError> {
+    let (key, format) = split_file(file)?;
+    let Query(params) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let range = params.range(state.teams.today()).map_err(ApiError::BadRequest)?;
+    let team = state.teams.for_request(&dashboard.session.user, params.team()).await?;
+    Ok(Asked { key: key.to_owned(), format, range, team })
 }
 
 /// The charts the page shows: one per ratio with a value in the range (CSAT first, with its

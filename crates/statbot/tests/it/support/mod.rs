@@ -8,6 +8,7 @@
 pub mod binary;
 pub mod mirror;
 pub mod pages;
+pub mod shop;
 pub mod stripe;
 
 pub use binary::statbot;
