@@ -9,11 +9,11 @@
 use crate::support::pages::{cell, dashboard_session, get as page};
 use crate::support::shop::{Customer, PASSWORD, shop, sign_up};
 use crate::support::stripe::{DroppingProxy, KEY, LocalStripe, Lost};
-use crate::support::{self, TestApp, Visitor, chat_visitor};
+use crate::support::{self, TestApp, Visitor, chat_visitor, latest_replies};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use statbot::config::Secret;
-use statbot::store::{LoggedMessage, Role, Store};
+use statbot::store::{Role, Store};
 use statbot::stripe::{ClientSettings, StripeClient, SyncOptions};
 use statbot_core::Platform;
 use statbot_core::money::format as money;
@@ -126,20 +126,8 @@ async fn ask(app: &TestApp, who: &Visitor, text: &str) -> String {
         .await
         .unwrap();
     assert_eq!(response.status(), 303);
-    let store = app.store().await;
-    let contact = store.find_contact(Platform::Web, &who.id).await.unwrap().unwrap();
-    let log = store.conversation(contact.id, 50).await.unwrap();
-    store.close().await;
-    let mut replies: Vec<String> = log
-        .into_iter()
-        .rev()
-        .map_while(|m| match m {
-            LoggedMessage::Out { reply, .. } => Some(reply.text().map(str::to_owned).unwrap_or_default()),
-            LoggedMessage::In { .. } => None,
-        })
-        .collect();
-    replies.reverse();
-    replies.join("\n")
+    let replies = latest_replies(app, Platform::Web, &who.id).await;
+    replies.iter().map(|r| r.text().unwrap_or_default()).collect::<Vec<_>>().join("\n")
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use crate::support::*;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use statbot::staff;
-use statbot::store::{LoggedMessage, Role, StripeCharge};
+use statbot::store::{Role, StripeCharge};
 use statbot::stripe::standin::{Fault, StripeStandIn};
 use statbot_core::money::format as money;
 use statbot_core::{Platform, Reply};
@@ -185,20 +185,7 @@ async fn web(app: &TestApp, who: &Visitor, field: &str, value: &str) -> Vec<Repl
         .await
         .unwrap();
     assert_eq!(response.status(), 303);
-    let store = app.store().await;
-    let contact = store.find_contact(Platform::Web, &who.id).await.unwrap().unwrap();
-    let log = store.conversation(contact.id, 100).await.unwrap();
-    store.close().await;
-    let mut replies: Vec<Reply> = log
-        .into_iter()
-        .rev()
-        .map_while(|m| match m {
-            LoggedMessage::Out { reply, .. } => Some(reply),
-            LoggedMessage::In { .. } => None,
-        })
-        .collect();
-    replies.reverse();
-    replies
+    latest_replies(app, Platform::Web, &who.id).await
 }
 
 fn text(replies: &[Reply]) -> String {

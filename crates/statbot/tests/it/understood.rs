@@ -4,7 +4,7 @@
 //! them, or not about anything the bot knows, gets the not-understood answer.
 
 use crate::support::*;
-use statbot::store::{LoggedMessage, Role};
+use statbot::store::Role;
 use statbot_core::{Platform, Reply};
 
 /// Who talks to the bot, and on which channel.
@@ -127,20 +127,7 @@ impl Chat {
 
     /// The replies after the contact's latest message.
     async fn answered(&self, app: &TestApp, platform: Platform, id: &str) -> Vec<Reply> {
-        let store = app.store().await;
-        let Some(contact) = store.find_contact(platform, id).await.unwrap() else { return Vec::new() };
-        let log = store.conversation(contact.id, 100).await.unwrap();
-        store.close().await;
-        let mut replies: Vec<Reply> = log
-            .into_iter()
-            .rev()
-            .map_while(|m| match m {
-                LoggedMessage::Out { reply, .. } => Some(reply),
-                LoggedMessage::In { .. } => None,
-            })
-            .collect();
-        replies.reverse();
-        replies
+        latest_replies(app, platform, id).await
     }
 }
 

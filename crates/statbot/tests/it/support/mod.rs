@@ -285,3 +285,21 @@ pub async fn chat_visitor(app: &TestApp) -> Visitor {
     let id = cookie.split_once('=').unwrap().1.split_once('.').expect("a signed visitor id").0.to_owned();
     Visitor { cookie, id }
 }
+
+/// The replies after a contact's latest message, oldest first (none for an unknown contact).
+pub async fn latest_replies(app: &TestApp, platform: statbot_core::Platform, id: &str) -> Vec<statbot_core::Reply> {
+    let store = app.store().await;
+    let Some(contact) = store.find_contact(platform, id).await.unwrap() else { return Vec::new() };
+    let log = store.conversation(contact.id, 100).await.unwrap();
+    store.close().await;
+    let mut replies: Vec<statbot_core::Reply> = log
+        .into_iter()
+        .rev()
+        .map_while(|m| match m {
+            statbot::store::LoggedMessage::Out { reply, .. } => Some(reply),
+            statbot::store::LoggedMessage::In { .. } => None,
+        })
+        .collect();
+    replies.reverse();
+    replies
+}
