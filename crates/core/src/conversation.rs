@@ -2,6 +2,7 @@
 //! step says. Coupon codes come from the store, so the caller resolves them between
 //! [`transition`] and [`render_step`].
 
+use crate::entry::Entry;
 use crate::flow::{Choices, Flow, FlowButton, FlowSet, ImageRef, Step};
 use crate::inbound::InboundContent;
 use crate::limits;
@@ -25,6 +26,8 @@ pub enum Trigger {
     Button { step: String, button: String },
     /// Free text or a payload nothing handles: back to the entry step (the main menu).
     Restart,
+    /// An entry point (Get Started, an ice breaker, a menu item, a link) led here.
+    Entry,
 }
 
 /// The outcome of one input: the flow, what triggered the move and the steps entered, in
@@ -67,6 +70,18 @@ pub fn transition(flows: &FlowSet, offered: Option<Tap<'_>>) -> Option<Transitio
         });
     }
     restart(flows.default_flow()?)
+}
+
+/// Where an entry point leads: its flow (the default one when it names none) at its step (the
+/// flow's entry step when it names none). `None` when that flow or step is not loaded.
+pub fn enter(flows: &FlowSet, entry: &Entry) -> Option<Transition> {
+    let flow = match &entry.flow {
+        Some(name) => flows.get(name)?,
+        None => flows.default_flow()?,
+    };
+    let step = entry.step.as_deref().unwrap_or(&flow.entry);
+    flow.step(step)?;
+    Some(Transition { flow: flow.name.clone(), trigger: Trigger::Entry, entered: follow_next(flow, step) })
 }
 
 /// Enters a flow at its entry step.
@@ -212,6 +227,17 @@ image = "thanks.png"
         for p in ["coupon:nope", "other:show", "{\"flow\":\"cities\"}"] {
             assert!(tap(&flows, &payload(p)).is_none(), "{p}");
         }
+    }
+
+    #[test]
+    fn an_entry_enters_its_step_and_follows_next_links() {
+        let flows = flows();
+        let t = enter(&flows, &Entry::step("coupon", "revealed")).unwrap();
+        assert_eq!((t.trigger, t.entered), (Trigger::Entry, vec!["revealed".to_string(), "bye".to_string()]));
+        assert_eq!(enter(&flows, &Entry::default_flow()).unwrap().entered, ["welcome"]);
+        assert_eq!(enter(&flows, &Entry::flow("coupon")).unwrap().entered, ["welcome"]);
+        assert!(enter(&flows, &Entry::step("coupon", "nope")).is_none());
+        assert!(enter(&flows, &Entry::flow("other")).is_none());
     }
 
     #[test]

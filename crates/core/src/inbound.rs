@@ -10,6 +10,8 @@ use std::str::FromStr;
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
     Messenger,
+    /// Instagram direct messages, through the same Send API as Messenger.
+    Instagram,
     Web,
     Console,
 }
@@ -18,6 +20,7 @@ impl Platform {
     pub fn as_str(self) -> &'static str {
         match self {
             Platform::Messenger => "messenger",
+            Platform::Instagram => "instagram",
             Platform::Web => "web",
             Platform::Console => "console",
         }
@@ -35,6 +38,7 @@ impl FromStr for Platform {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "messenger" => Ok(Platform::Messenger),
+            "instagram" => Ok(Platform::Instagram),
             "web" => Ok(Platform::Web),
             "console" => Ok(Platform::Console),
             other => Err(format!("unknown platform `{other}`")),
@@ -54,6 +58,9 @@ pub struct Inbound {
     /// Milliseconds since the Unix epoch, as the platform reports it.
     pub timestamp_ms: i64,
     pub content: InboundContent,
+    /// Where the contact came from, when the platform says: an `m.me` link's `ref`, an ad.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referral: Option<Referral>,
 }
 
 impl Inbound {
@@ -71,13 +78,21 @@ impl Inbound {
             InboundContent::Payload { payload, title } => {
                 InboundContent::Payload { payload: clean(payload), title: title.as_deref().map(clean) }
             }
+            InboundContent::Referral => InboundContent::Referral,
         };
+        let referral = self.referral.as_ref().map(|r| Referral {
+            reference: r.reference.as_deref().map(clean),
+            source: r.source.as_deref().map(clean),
+            kind: r.kind.as_deref().map(clean),
+            ad_id: r.ad_id.as_deref().map(clean),
+        });
         Inbound {
             platform: self.platform,
             sender: clean(&self.sender),
             message_id: clean(&self.message_id),
             timestamp_ms: self.timestamp_ms,
             content,
+            referral,
         }
     }
 
@@ -85,8 +100,13 @@ impl Inbound {
         let (first, second) = match &self.content {
             InboundContent::Text { text } => (text.as_str(), None),
             InboundContent::Payload { payload, title } => (payload.as_str(), title.as_deref()),
+            InboundContent::Referral => ("", None),
         };
-        [self.sender.as_str(), self.message_id.as_str(), first].into_iter().chain(second)
+        let referral = self.referral.iter().flat_map(|r| [&r.reference, &r.source, &r.kind, &r.ad_id]).flatten();
+        [self.sender.as_str(), self.message_id.as_str(), first]
+            .into_iter()
+            .chain(second)
+            .chain(referral.map(String::as_str))
     }
 }
 
@@ -97,6 +117,33 @@ pub enum InboundContent {
     Text { text: String },
     /// A tap on a button or a quick reply: the payload we put on it, and the title shown.
     Payload { payload: String, title: Option<String> },
+    /// The contact opened an existing conversation through a link or an ad; the
+    /// [`Inbound::referral`] says which.
+    Referral,
+}
+
+/// Where a contact came from, as Meta reports it (`referral` events, `postback.referral`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Referral {
+    /// The link's `ref` parameter (`m.me/PAGE?ref=NAME`); absent for most ads.
+    #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// `SHORTLINK`, `ADS`, `CUSTOMER_CHAT_PLUGIN`...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// `OPEN_THREAD`...
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The ad, for a click-to-Messenger ad.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ad_id: Option<String>,
+}
+
+impl Referral {
+    /// Whether it came from a click-to-Messenger ad (which opens a 7-day window, not 24 hours).
+    pub fn from_ad(&self) -> bool {
+        self.ad_id.is_some() || self.source.as_deref() == Some("ADS")
+    }
 }
 
 #[cfg(test)]
@@ -111,6 +158,7 @@ mod nul_tests {
             message_id: "m\0".into(),
             timestamp_ms: 7,
             content: InboundContent::Payload { payload: "a\0b".into(), title: Some("t\0".into()) },
+            referral: Some(Referral { reference: Some("r\0".into()), ..Referral::default() }),
         };
         assert!(message.has_nul());
         let clean = message.without_nul();
@@ -121,5 +169,6 @@ mod nul_tests {
         );
         let expected = InboundContent::Payload { payload: "a\u{fffd}b".into(), title: Some("t\u{fffd}".into()) };
         assert_eq!(clean.content, expected);
+        assert_eq!(clean.referral.and_then(|r| r.reference).as_deref(), Some("r\u{fffd}"));
     }
 }

@@ -6,6 +6,7 @@
 pub mod backoff;
 pub mod conversation;
 pub mod email;
+pub mod entry;
 pub mod flow;
 pub mod funnel;
 pub mod inbound;
@@ -18,6 +19,7 @@ pub mod sales;
 pub mod template;
 
 pub use conversation::{Position, Transition, Trigger};
+pub use entry::Entry;
 pub use flow::{Flow, FlowError, FlowSet};
-pub use inbound::{Inbound, InboundContent, Platform};
+pub use inbound::{Inbound, InboundContent, Platform, Referral};
 pub use reply::{Button, Reply};

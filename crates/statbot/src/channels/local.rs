@@ -14,7 +14,8 @@ pub async fn converse(
     message_id: String,
     content: InboundContent,
 ) -> Result<Vec<Reply>, EngineError> {
-    let inbound = Inbound { platform, sender: sender.to_owned(), message_id, timestamp_ms: now_ms(), content };
+    let inbound =
+        Inbound { platform, sender: sender.to_owned(), message_id, timestamp_ms: now_ms(), content, referral: None };
     let stored = engine.store().ingest(std::slice::from_ref(&inbound), None).await?;
     let Some(contact_id) = stored.first().map(|s| s.contact_id) else { return Ok(Vec::new()) };
     engine.process_contact(contact_id).await?;

@@ -38,6 +38,9 @@ pub struct LoadedFlows {
     media: HashMap<(String, String), MediaFile>,
     /// (flow, coupon, codes) of every pool, to be put in the store.
     pub pools: Vec<(String, String, Vec<String>)>,
+    /// The entry points the Page declares (Get Started, ice breakers, menu items): the steps
+    /// an entry payload may lead to besides flows' entry steps and links' steps.
+    pub entries: Vec<statbot_core::Entry>,
 }
 
 impl LoadedFlows {

@@ -91,6 +91,8 @@ async fn run(
                             contact_id: outcome.contact_id,
                             platform: m.platform,
                             content: m.content,
+                            sent_at: m.timestamp_ms,
+                            referral: m.referral,
                         })
                     })
                     .collect();

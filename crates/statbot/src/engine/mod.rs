@@ -16,12 +16,12 @@ pub use processor::run_processor;
 use crate::assistant::{Assistant, Prepared};
 use crate::channels::messenger::GraphClient;
 use crate::store::{
-    self, ClaimScope, ClaimedInbound, Contact, CouponClaim, EventKind, NewEvent, NewReply, NewUtterance, OutboxMessage,
-    Profile, SendLease, Store, StoreError,
+    self, ClaimScope, ClaimedInbound, Contact, CouponClaim, EventKind, NewEvent, NewReferral, NewReply, NewUtterance,
+    OutboxMessage, Profile, SendLease, Store, StoreError,
 };
 use statbot_core::conversation::{self, Tap, Trigger, Vars};
 use statbot_core::flow::{CouponCodes, Flow};
-use statbot_core::{Platform, Position, Reply};
+use statbot_core::{Entry, InboundContent, Platform, Position, Reply};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -262,6 +262,7 @@ impl Engine {
             batch.contexts.iter().map(|(id, c)| (*id, c)).collect();
         store::set_contexts(&mut tx, &contexts).await?;
         store::record_utterances(&mut tx, &batch.utterances).await?;
+        store::record_referrals(&mut tx, &batch.referrals).await?;
         tx.commit().await.map_err(StoreError::from)?;
         self.inner.last_busy.store(store::now_ms(), Ordering::Relaxed);
         let queued = batch.replies.len() - leased.len();
@@ -305,30 +306,129 @@ impl Engine {
             return Ok(());
         }
         let mut replies: Vec<Reply> = Vec::new();
-        if let (Some(assistant), Some(prepared)) = (&self.inner.assistant, prepared) {
-            let context = batch.contexts.get(&contact.id).unwrap_or(&contact.context);
-            let outcome = assistant.respond(tx, prepared, &message.content, context, contact.id, message.id).await?;
-            if let Some(outcome) = outcome {
-                batch.utterances.extend(outcome.utterance);
-                if let Some(context) = outcome.context {
-                    batch.contexts.insert(contact.id, context);
-                }
-                replies = outcome.replies;
-                if !outcome.then_menu {
-                    batch.push_replies(message, contact, replies);
-                    return Ok(());
-                }
-            }
-        }
         let flows = &self.inner.flows.set;
-        let offered = match conversation::tap(flows, &message.content) {
-            Some(tap) if batch.reached(contact.id, &tap) || reached_in_store(tx, contact.id, &tap).await? => Some(tap),
-            _ => None,
+        let transition = match self.entry(tx, message, contact.id, batch).await? {
+            Some(entered) => Some(entered),
+            None => {
+                if let Some((answer, then_menu)) = self.assist(tx, message, contact, prepared, batch).await? {
+                    replies = answer;
+                    if !then_menu {
+                        batch.push_replies(message, contact, replies);
+                        return Ok(());
+                    }
+                }
+                let offered = match conversation::tap(flows, &message.content) {
+                    Some(tap) if batch.reached(contact.id, &tap) || reached_in_store(tx, contact.id, &tap).await? => {
+                        Some(tap)
+                    }
+                    _ => None,
+                };
+                conversation::transition(flows, offered)
+            }
         };
-        let Some(transition) = conversation::transition(flows, offered) else {
+        let Some(transition) = transition else {
             batch.push_replies(message, contact, replies);
             return Ok(());
         };
+        self.follow(tx, message, contact, transition, replies, batch).await
+    }
+
+    /// Where an entry point takes the contact, if the message is one: a referral whose `ref`
+    /// names a link (to the link's flow and step), any other referral (the default flow's
+    /// greeting), or an entry payload (Get Started, an ice breaker, a menu item) to a step some
+    /// entry point declares. Every referral is recorded, with where it led.
+    async fn entry(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        message: &ClaimedInbound,
+        contact_id: i64,
+        batch: &mut Batch,
+    ) -> Result<Option<conversation::Transition>, EngineError> {
+        let flows = &self.inner.flows.set;
+        let mut entered = None;
+        if let Some(referral) = &message.referral {
+            let link = match &referral.reference {
+                Some(name) => store::link_named(tx, name).await?,
+                None => None,
+            };
+            let link_entry = link.map(|l| Entry { flow: Some(l.flow), step: l.step });
+            entered = link_entry.as_ref().and_then(|e| conversation::enter(flows, e));
+            batch.referrals.push(NewReferral {
+                contact_id,
+                inbound_id: Some(message.id),
+                reference: referral.reference.clone(),
+                source: referral.source.clone(),
+                kind: referral.kind.clone(),
+                ad_id: referral.ad_id.clone(),
+                flow: entered.as_ref().map(|t| t.flow.clone()),
+                step: entered.as_ref().and_then(|t| t.entered.first().cloned()),
+                at: message.sent_at,
+            });
+        }
+        let asked = match &message.content {
+            InboundContent::Payload { payload, .. } if entered.is_none() => Entry::parse(payload),
+            _ => None,
+        };
+        if let Some(entry) = asked
+            && self.declared(tx, &entry).await?
+        {
+            entered = conversation::enter(flows, &entry);
+        }
+        if entered.is_none() && message.content == InboundContent::Referral {
+            entered = conversation::enter(flows, &Entry::default_flow());
+        }
+        Ok(entered)
+    }
+
+    /// Whether an entry payload may lead where it says: to a flow's entry step, or to a step an
+    /// entry point of the Page or a link declares (so a crafted payload cannot skip to a step
+    /// that hands out a coupon).
+    async fn declared(&self, tx: &mut sqlx::AnyConnection, entry: &Entry) -> Result<bool, EngineError> {
+        let Some(step) = &entry.step else { return Ok(true) };
+        if self.inner.flows.entries.contains(entry) {
+            return Ok(true);
+        }
+        let Some(flow) = &entry.flow else { return Ok(false) };
+        if self.inner.flows.set.get(flow).is_some_and(|f| &f.entry == step) {
+            return Ok(true);
+        }
+        Ok(store::link_leads_to(tx, flow, Some(step)).await?)
+    }
+
+    /// The assistant's answer to free text or its own buttons, when it has one, and whether the
+    /// main menu follows it.
+    async fn assist(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        message: &ClaimedInbound,
+        contact: &Contact,
+        prepared: Option<&Prepared>,
+        batch: &mut Batch,
+    ) -> Result<Option<(Vec<Reply>, bool)>, EngineError> {
+        let (Some(assistant), Some(prepared)) = (&self.inner.assistant, prepared) else { return Ok(None) };
+        let context = batch.contexts.get(&contact.id).unwrap_or(&contact.context);
+        let outcome = assistant.respond(tx, prepared, &message.content, context, contact.id, message.id).await?;
+        Ok(outcome.map(|outcome| {
+            batch.utterances.extend(outcome.utterance);
+            if let Some(context) = outcome.context {
+                batch.contexts.insert(contact.id, context);
+            }
+            (outcome.replies, outcome.then_menu)
+        }))
+    }
+
+    /// Follows a transition: the button click, the steps entered, coupons handed out (claimed
+    /// inside the transaction), the replies (after `replies` already due) and the new position.
+    async fn follow(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        message: &ClaimedInbound,
+        contact: &Contact,
+        transition: conversation::Transition,
+        mut replies: Vec<Reply>,
+        batch: &mut Batch,
+    ) -> Result<(), EngineError> {
+        let flows = &self.inner.flows.set;
         let Some(flow) = flows.get(&transition.flow) else { return Ok(()) };
         let event = |kind, step: &str, button: Option<&str>, detail| NewEvent {
             contact_id: contact.id,
@@ -477,6 +577,7 @@ struct Batch {
     /// Contacts' new conversation contexts.
     contexts: HashMap<i64, serde_json::Map<String, serde_json::Value>>,
     utterances: Vec<NewUtterance>,
+    referrals: Vec<NewReferral>,
 }
 
 impl Batch {

@@ -4,7 +4,7 @@
 
 use super::{Backend, Result, Store, id_chunks, now_ms, params, parse_column, sql, statement_chunks, values_list};
 use sqlx::{AnyConnection, Row, any::AnyRow};
-use statbot_core::{Inbound, InboundContent, Platform};
+use statbot_core::{Inbound, InboundContent, Platform, Referral};
 use std::collections::{HashMap, HashSet};
 
 /// The outcome of storing one inbound message.
@@ -39,7 +39,13 @@ pub struct ClaimedInbound {
     pub contact_id: i64,
     pub platform: Platform,
     pub content: InboundContent,
+    /// When the contact sent it, as the platform says (ms).
+    pub sent_at: i64,
+    pub referral: Option<Referral>,
 }
+
+/// The columns [`from_row`] reads.
+pub(crate) const CLAIMED_COLUMNS: &str = "id, contact_id, platform, kind, text, payload, sent_at, referral";
 
 fn from_row(row: &AnyRow) -> Result<ClaimedInbound> {
     let kind: String = row.try_get("kind")?;
@@ -49,13 +55,22 @@ fn from_row(row: &AnyRow) -> Result<ClaimedInbound> {
             payload: row.try_get::<Option<String>, _>("payload")?.unwrap_or_default(),
             title: text,
         },
+        "referral" => InboundContent::Referral,
         _ => InboundContent::Text { text: text.unwrap_or_default() },
+    };
+    let referral = match row.try_get::<Option<String>, _>("referral")? {
+        Some(json) => Some(
+            serde_json::from_str(&json).map_err(|e| super::StoreError::Corrupt(format!("inbound referral: {e}")))?,
+        ),
+        None => None,
     };
     Ok(ClaimedInbound {
         id: row.try_get("id")?,
         contact_id: row.try_get("contact_id")?,
         platform: parse_column(&row.try_get::<String, _>("platform")?, "platform")?,
         content,
+        sent_at: row.try_get("sent_at")?,
+        referral,
     })
 }
 
@@ -127,7 +142,7 @@ pub(crate) async fn claim(
              AND NOT EXISTS (SELECT 1 FROM inbound e WHERE e.contact_id = i.contact_id \
                              AND e.processed_at IS NULL AND e.id < i.id) \
            ORDER BY i.id LIMIT $3 {lock}) \
-         RETURNING id, contact_id, platform, kind, text, payload"
+         RETURNING {CLAIMED_COLUMNS}"
     );
     let query = sqlx::query(sql(query_text)).bind(now + lease_ms).bind(now).bind(limit);
     let query = match scope {
@@ -199,8 +214,9 @@ impl Store {
         for chunk in statement_chunks(messages) {
             let query_text = format!(
                 "INSERT INTO inbound (contact_id, platform, message_id, kind, text, payload, sent_at, received_at, \
-                 lease_until) VALUES {} ON CONFLICT (platform, message_id) DO NOTHING RETURNING id, platform, message_id",
-                values_list(chunk.len(), 9)
+                 lease_until, referral) VALUES {} ON CONFLICT (platform, message_id) DO NOTHING \
+                 RETURNING id, platform, message_id",
+                values_list(chunk.len(), 10)
             );
             let mut query = sqlx::query(sql(query_text));
             for m in chunk {
@@ -208,7 +224,14 @@ impl Store {
                 let (kind, text, payload) = match &m.content {
                     InboundContent::Text { text } => ("text", Some(text.as_str()), None),
                     InboundContent::Payload { payload, title } => ("payload", title.as_deref(), Some(payload.as_str())),
+                    InboundContent::Referral => ("referral", None, None),
                 };
+                let referral = m
+                    .referral
+                    .as_ref()
+                    .map(serde_json::to_string)
+                    .transpose()
+                    .map_err(|e| super::StoreError::Corrupt(e.to_string()))?;
                 query = query
                     .bind(contact_id)
                     .bind(m.platform.as_str())
@@ -218,7 +241,8 @@ impl Store {
                     .bind(payload)
                     .bind(m.timestamp_ms)
                     .bind(now)
-                    .bind(lease_ms.map(|lease| now + lease));
+                    .bind(lease_ms.map(|lease| now + lease))
+                    .bind(referral);
             }
             for row in query.fetch_all(&mut *tx).await? {
                 let platform: Platform = parse_column(&row.try_get::<String, _>("platform")?, "platform")?;

@@ -103,6 +103,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0015_shop_stripe_customers.sql"),
         postgres: include_str!("../../migrations/postgres/0015_shop_stripe_customers.sql"),
     },
+    Migration {
+        version: 16,
+        name: "messenger_window_referrals",
+        sqlite: include_str!("../../migrations/sqlite/0016_messenger_window_referrals.sql"),
+        postgres: include_str!("../../migrations/postgres/0016_messenger_window_referrals.sql"),
+    },
 ];
 
 /// Arbitrary constant naming statbot's migration lock.

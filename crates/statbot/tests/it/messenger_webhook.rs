@@ -164,6 +164,7 @@ async fn an_older_message_waiting_in_the_queue_is_answered_before_a_newer_one_fr
         message_id: "m_older".into(),
         timestamp_ms: 1,
         content: InboundContent::Text { text: "hi".into() },
+        referral: None,
     };
     store.ingest(&[older], None).await.unwrap();
     assert_eq!(app.post_signed(&postback_event(psid, "m_newer", "coupon:show")).await.status(), 200);

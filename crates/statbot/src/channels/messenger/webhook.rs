@@ -1,14 +1,19 @@
 //! Turns a Messenger webhook delivery (the JSON body Facebook posts) into channel-neutral
 //! [`Inbound`]s, and answers the subscription handshake (`GET ?hub.mode=subscribe&...`).
 //!
-//! Only what the bot acts on comes out: typed text, quick-reply taps and postback taps.
-//! Delivery and read receipts, echoes of our own messages, attachment-only messages (stickers,
-//! images) and event kinds we do not know are accepted and dropped. Unknown fields are ignored,
-//! since the platform adds fields over time.
+//! Only what the bot acts on comes out: typed text, quick-reply taps, postback taps and
+//! referrals (an `m.me` link or an ad opening an existing conversation; a first conversation's
+//! referral rides on its Get Started postback, an ad's on the first message). Delivery and read
+//! receipts, echoes of our own messages, attachment-only messages (stickers, images) and event
+//! kinds we do not know are accepted and dropped. Unknown fields are ignored, since the platform
+//! adds fields over time.
+//!
+//! Instagram direct messages arrive with the same shapes under `object: "instagram"`; they come
+//! out with [`Platform::Instagram`].
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use statbot_core::{Inbound, InboundContent, Platform};
+use statbot_core::{Inbound, InboundContent, Platform, Referral};
 use subtle::ConstantTimeEq;
 use thiserror::Error;
 
@@ -18,8 +23,8 @@ pub enum WebhookError {
     /// Not JSON, or JSON of the wrong shape (e.g. `entry` is not a list).
     #[error("malformed webhook body: {0}")]
     Malformed(#[from] serde_json::Error),
-    /// A delivery for another product (e.g. `instagram`), sent to the page webhook.
-    #[error("webhook object is `{0}`, expected `page`")]
+    /// A delivery for another product (e.g. `whatsapp_business_account`), sent to this webhook.
+    #[error("webhook object is `{0}`, expected `page` or `instagram`")]
     NotPage(String),
     /// A message or postback lacking a field the bot needs.
     #[error("{event} event is missing `{field}`")]
@@ -46,6 +51,8 @@ struct Event {
     timestamp: Option<i64>,
     message: Option<Message>,
     postback: Option<Postback>,
+    /// A link or ad opening an existing conversation (webhook field `messaging_referrals`).
+    referral: Option<Referral>,
 }
 
 #[derive(Deserialize)]
@@ -60,6 +67,8 @@ struct Message {
     #[serde(default)]
     is_echo: bool,
     quick_reply: Option<QuickReply>,
+    /// On the first message after a click-to-Messenger ad.
+    referral: Option<Referral>,
 }
 
 #[derive(Deserialize)]
@@ -72,26 +81,30 @@ struct Postback {
     title: Option<String>,
     payload: Option<String>,
     mid: Option<String>,
+    /// On the Get Started postback of a conversation opened through a link or an ad.
+    referral: Option<Referral>,
 }
 
 /// Parses a delivery into the messages and taps it carries, in delivery order (entry by entry,
 /// event by event).
 pub fn parse_delivery(body: &[u8]) -> Result<Vec<Inbound>, WebhookError> {
     let delivery: Delivery = serde_json::from_slice(body)?;
-    if delivery.object != "page" {
-        return Err(WebhookError::NotPage(delivery.object));
-    }
+    let platform = match delivery.object.as_str() {
+        "page" => Platform::Messenger,
+        "instagram" => Platform::Instagram,
+        _ => return Err(WebhookError::NotPage(delivery.object)),
+    };
     let mut out = Vec::new();
     for event in delivery.entry.into_iter().flat_map(|e| e.messaging) {
-        if let Some(inbound) = convert(event)? {
+        if let Some(inbound) = convert(platform, event)? {
             out.push(inbound);
         }
     }
     Ok(out)
 }
 
-fn convert(event: Event) -> Result<Option<Inbound>, WebhookError> {
-    let Event { sender, timestamp, message, postback } = event;
+fn convert(platform: Platform, event: Event) -> Result<Option<Inbound>, WebhookError> {
+    let Event { sender, timestamp, message, postback, referral } = event;
     let missing = |event, field| WebhookError::MissingField { event, field };
 
     if let Some(message) = message {
@@ -107,32 +120,49 @@ fn convert(event: Event) -> Result<Option<Inbound>, WebhookError> {
         let sender = sender.ok_or(missing("message", "sender"))?.id;
         let timestamp_ms = timestamp.ok_or(missing("message", "timestamp"))?;
         let message_id = message.mid.ok_or(missing("message", "mid"))?;
-        return Ok(Some(Inbound { platform: Platform::Messenger, sender, message_id, timestamp_ms, content }));
+        return Ok(Some(Inbound { platform, sender, message_id, timestamp_ms, content, referral: message.referral }));
     }
 
     if let Some(postback) = postback {
         let sender = sender.ok_or(missing("postback", "sender"))?.id;
         let timestamp_ms = timestamp.ok_or(missing("postback", "timestamp"))?;
         let payload = postback.payload.ok_or(missing("postback", "payload"))?;
-        let message_id = postback.mid.unwrap_or_else(|| derived_postback_id(&sender, timestamp_ms, &payload));
+        let message_id = postback.mid.unwrap_or_else(|| derived_id("pb", &sender, timestamp_ms, &payload));
         return Ok(Some(Inbound {
-            platform: Platform::Messenger,
+            platform,
             sender,
             message_id,
             timestamp_ms,
             content: InboundContent::Payload { payload, title: postback.title },
+            referral: postback.referral,
         }));
     }
 
-    // Delivery, read, reaction, optin, referral, handover...: not for the bot.
+    if let Some(referral) = referral {
+        let sender = sender.ok_or(missing("referral", "sender"))?.id;
+        let timestamp_ms = timestamp.ok_or(missing("referral", "timestamp"))?;
+        let what = [&referral.reference, &referral.source, &referral.ad_id].map(|s| s.as_deref().unwrap_or_default());
+        let message_id = derived_id("ref", &sender, timestamp_ms, &what.join("\u{1f}"));
+        return Ok(Some(Inbound {
+            platform,
+            sender,
+            message_id,
+            timestamp_ms,
+            content: InboundContent::Referral,
+            referral: Some(referral),
+        }));
+    }
+
+    // Delivery, read, reaction, optin, handover...: not for the bot.
     Ok(None)
 }
 
-/// A stable id for a postback without `mid` (older API versions), so a redelivery of the same
-/// tap dedupes: `pb:{sender}:{timestamp}:{first 16 hex digits of sha256(payload)}`.
-fn derived_postback_id(sender: &str, timestamp_ms: i64, payload: &str) -> String {
-    let digest = Sha256::digest(payload.as_bytes());
-    format!("pb:{sender}:{timestamp_ms}:{}", hex::encode(&digest[..8]))
+/// A stable id for an event without `mid` (postbacks of older API versions, referrals), so a
+/// redelivery of the same event dedupes: `{kind}:{sender}:{timestamp}:{first 16 hex digits of
+/// sha256(what)}`.
+fn derived_id(kind: &str, sender: &str, timestamp_ms: i64, what: &str) -> String {
+    let digest = Sha256::digest(what.as_bytes());
+    format!("{kind}:{sender}:{timestamp_ms}:{}", hex::encode(&digest[..8]))
 }
 
 /// The subscription handshake: returns the challenge to echo back (with 200) when `mode` is
@@ -181,6 +211,7 @@ mod tests {
                 message_id: "m_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789".into(),
                 timestamp_ms: 1763800000098,
                 content: text("hi there"),
+                referral: None,
             }]
         );
     }
@@ -214,6 +245,7 @@ mod tests {
                     payload: "coupon:show".into(),
                     title: Some("Yes! Show me coupon".into()),
                 },
+                referral: None,
             }]
         );
     }
@@ -317,8 +349,8 @@ mod tests {
 
     #[test]
     fn other_objects_are_refused() {
-        let body = br#"{"object":"instagram","entry":[]}"#;
-        assert!(matches!(parse_delivery(body), Err(WebhookError::NotPage(o)) if o == "instagram"));
+        let body = br#"{"object":"whatsapp_business_account","entry":[]}"#;
+        assert!(matches!(parse_delivery(body), Err(WebhookError::NotPage(o)) if o == "whatsapp_business_account"));
     }
 
     #[test]

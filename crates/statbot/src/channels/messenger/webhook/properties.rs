@@ -50,7 +50,13 @@ fn check(body: &[u8]) -> Result<(), TestCaseError> {
     let Ok(value) = serde_json::from_slice::<Value>(body) else { return Ok(()) };
     match &parsed {
         Ok(messages) => {
-            prop_assert_eq!(value["object"].as_str(), Some("page"));
+            let platform = match value["object"].as_str() {
+                Some("instagram") => Platform::Instagram,
+                other => {
+                    prop_assert_eq!(other, Some("page"));
+                    Platform::Messenger
+                }
+            };
             let events: usize = value["entry"]
                 .as_array()
                 .into_iter()
@@ -58,7 +64,7 @@ fn check(body: &[u8]) -> Result<(), TestCaseError> {
                 .map(|entry| entry["messaging"].as_array().map_or(0, Vec::len))
                 .sum();
             prop_assert!(messages.len() <= events, "{} messages from {events} events", messages.len());
-            prop_assert!(messages.iter().all(|m| m.platform == Platform::Messenger));
+            prop_assert!(messages.iter().all(|m| m.platform == platform));
         }
         Err(WebhookError::NotPage(object)) => prop_assert_eq!(value["object"].as_str(), Some(object.as_str())),
         Err(_) => {}
@@ -77,6 +83,7 @@ fn event() -> impl Strategy<Value = (Value, Option<Inbound>)> {
                 message_id: mid.clone(),
                 timestamp_ms,
                 content,
+                referral: None,
             };
             let base = json!({ "sender": { "id": sender }, "recipient": { "id": "1" }, "timestamp": timestamp_ms });
             let mut event = base.clone();
