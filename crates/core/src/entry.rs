@@ -21,6 +21,12 @@ pub struct Entry {
 /// The payload prefix of an entry.
 const PREFIX: char = '@';
 
+/// The payload of a button (a persistent-menu item) that opts the contact out of messages
+/// statbot starts; typing "stop" or "unsubscribe" does the same.
+pub const OPT_OUT_PAYLOAD: &str = "!stop";
+/// The payload that opts back in; typing "start" does the same.
+pub const OPT_IN_PAYLOAD: &str = "!start";
+
 impl Entry {
     /// The default flow's entry step.
     pub fn default_flow() -> Entry {

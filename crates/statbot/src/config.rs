@@ -148,6 +148,14 @@ pub struct MessengerConfig {
     pub page_token: Secret,
     pub graph_url: String,
     pub send_timeout_secs: u64,
+    /// The Facebook Page's id: deliveries for other Pages are refused, and `m.me` links use it
+    /// when `page_username` is empty.
+    pub page_id: String,
+    /// The Page's username, for nicer `m.me` links (`m.me/myshop`).
+    pub page_username: String,
+    /// The Instagram professional account linked to the Page: its direct messages are answered
+    /// too (empty: Instagram deliveries are ignored).
+    pub instagram_account_id: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -308,6 +316,9 @@ impl Default for MessengerConfig {
             page_token: Secret::default(),
             graph_url: "https://graph.facebook.com/v21.0".into(),
             send_timeout_secs: 10,
+            page_id: String::new(),
+            page_username: String::new(),
+            instagram_account_id: String::new(),
         }
     }
 }
@@ -414,6 +425,9 @@ const ENV_VARS: &[(&str, Setter)] = &[
     ("STATBOT_MESSENGER_PAGE_TOKEN", |c, v| set_secret(&mut c.messenger.page_token, v)),
     ("STATBOT_MESSENGER_GRAPH_URL", |c, v| set_string(&mut c.messenger.graph_url, v)),
     ("STATBOT_MESSENGER_SEND_TIMEOUT_SECS", |c, v| set_parsed(&mut c.messenger.send_timeout_secs, v)),
+    ("STATBOT_MESSENGER_PAGE_ID", |c, v| set_string(&mut c.messenger.page_id, v)),
+    ("STATBOT_MESSENGER_PAGE_USERNAME", |c, v| set_string(&mut c.messenger.page_username, v)),
+    ("STATBOT_INSTAGRAM_ACCOUNT_ID", |c, v| set_string(&mut c.messenger.instagram_account_id, v)),
     ("STATBOT_OUTBOX_MAX_ATTEMPTS", |c, v| set_parsed(&mut c.outbox.max_attempts, v)),
     ("STATBOT_OUTBOX_BASE_BACKOFF_MS", |c, v| set_parsed(&mut c.outbox.base_backoff_ms, v)),
     ("STATBOT_OUTBOX_MAX_BACKOFF_MS", |c, v| set_parsed(&mut c.outbox.max_backoff_ms, v)),
