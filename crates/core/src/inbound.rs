@@ -17,6 +17,14 @@ pub enum Platform {
 }
 
 impl Platform {
+    /// The channels Meta runs (the Send API, its messaging window and rules).
+    pub const META: [Platform; 2] = [Platform::Messenger, Platform::Instagram];
+
+    /// Whether Meta runs this channel.
+    pub fn is_meta(self) -> bool {
+        Platform::META.contains(&self)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Platform::Messenger => "messenger",

@@ -17,9 +17,11 @@ pub mod payload;
 pub mod reply;
 pub mod sales;
 pub mod template;
+pub mod window;
 
 pub use conversation::{Position, Transition, Trigger};
 pub use entry::Entry;
 pub use flow::{Flow, FlowError, FlowSet};
 pub use inbound::{Inbound, InboundContent, Platform, Referral};
 pub use reply::{Button, Reply};
+pub use window::{MessagingType, Window};

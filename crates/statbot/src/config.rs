@@ -167,6 +167,8 @@ pub struct OutboxConfig {
     pub max_backoff_ms: u64,
     /// Replies sent at once (to different contacts; one contact's replies stay in order).
     pub concurrency: usize,
+    /// The shortest pause of every send after Meta answers with a rate limit (4, 17, 32, 613).
+    pub rate_limit_backoff_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -325,7 +327,13 @@ impl Default for MessengerConfig {
 
 impl Default for OutboxConfig {
     fn default() -> Self {
-        OutboxConfig { max_attempts: 12, base_backoff_ms: 500, max_backoff_ms: 300_000, concurrency: 32 }
+        OutboxConfig {
+            max_attempts: 12,
+            base_backoff_ms: 500,
+            max_backoff_ms: 300_000,
+            concurrency: 32,
+            rate_limit_backoff_ms: 60_000,
+        }
     }
 }
 
@@ -432,6 +440,7 @@ const ENV_VARS: &[(&str, Setter)] = &[
     ("STATBOT_OUTBOX_BASE_BACKOFF_MS", |c, v| set_parsed(&mut c.outbox.base_backoff_ms, v)),
     ("STATBOT_OUTBOX_MAX_BACKOFF_MS", |c, v| set_parsed(&mut c.outbox.max_backoff_ms, v)),
     ("STATBOT_OUTBOX_CONCURRENCY", |c, v| set_parsed(&mut c.outbox.concurrency, v)),
+    ("STATBOT_OUTBOX_RATE_LIMIT_BACKOFF_MS", |c, v| set_parsed(&mut c.outbox.rate_limit_backoff_ms, v)),
     ("STATBOT_JWT_SECRET", |c, v| set_secret(&mut c.auth.jwt_secret, v)),
     ("STATBOT_AUTH_TOKEN_TTL_SECS", |c, v| set_parsed(&mut c.auth.token_ttl_secs, v)),
     ("STATBOT_AUTH_MAX_FAILED_LOGINS", |c, v| set_parsed(&mut c.auth.max_failed_logins, v)),

@@ -1,11 +1,13 @@
-//! The outbox sender: delivers stored replies to Messenger through the Send API, with a
-//! timeout, retries with exponential backoff and jitter for temporary failures, and the reason
-//! kept when it gives up. One contact's replies go out in order; different contacts' in
-//! parallel. Replies arrive handed over by the processor as it stores them, or claimed from
+//! The outbox sender: delivers stored replies to Messenger and Instagram through the Send API,
+//! with a timeout, retries with exponential backoff and jitter for temporary failures, and the
+//! reason and Meta's error class kept when it gives up. A reply whose contact's messaging window
+//! has closed is never sent: it is held, with its reason. A rate limit (Meta's 4, 17, 32, 613)
+//! pauses every send, not only the contact's. One contact's replies go out in order; different
+//! contacts' in parallel. Replies arrive handed over by the processor as it stores them, or claimed from
 //! the outbox (retries, other instances' leftovers, replies queued behind a failure). Web and
 //! terminal replies are delivered by their channels when shown.
 
-use crate::channels::messenger::{GraphClient, SendError, SentMessage};
+use crate::channels::messenger::{ErrorClass, GraphClient, SendError, SentMessage};
 use crate::config::OutboxConfig;
 use crate::engine::Engine;
 use crate::store::{OutboxMessage, SendLease, Store, StoreError, now_ms};
@@ -31,6 +33,8 @@ pub struct SenderSettings {
     pub base_backoff: Duration,
     pub max_backoff: Duration,
     pub concurrency: usize,
+    /// The shortest pause of all sends after a rate limit.
+    pub rate_limit_backoff: Duration,
     /// How long a claimed reply stays reserved; longer than the send timeout.
     pub lease: Duration,
     pub send_timeout: Duration,
@@ -46,6 +50,7 @@ impl SenderSettings {
             base_backoff: Duration::from_millis(config.base_backoff_ms),
             max_backoff: Duration::from_millis(config.max_backoff_ms),
             concurrency: config.concurrency.max(1),
+            rate_limit_backoff: Duration::from_millis(config.rate_limit_backoff_ms),
             lease: send_timeout * 3 + Duration::from_secs(5),
             send_timeout,
             sends_on: None,
@@ -53,44 +58,92 @@ impl SenderSettings {
     }
 }
 
-/// A finished send, waiting to be recorded.
-type Attempt = (OutboxMessage, Result<SentMessage, SendError>);
+/// What became of a reply.
+enum Outcome {
+    Sent(SentMessage),
+    Failed(SendError),
+    /// Not sent: the contact's messaging window had closed.
+    Held,
+}
+
+/// A finished send (or a hold), waiting to be recorded.
+type Attempt = (OutboxMessage, Outcome);
 
 /// Sends one reply; the outcome is recorded later, together with others.
 async fn send(graph: GraphClient, message: OutboxMessage) -> Attempt {
-    let result = graph.send(&message.recipient, &message.reply).await;
-    (message, result)
+    let result = graph.send(message.platform, &message.recipient, message.messaging_type, &message.reply).await;
+    let outcome = match result {
+        Ok(sent) => Outcome::Sent(sent),
+        Err(error) => Outcome::Failed(error),
+    };
+    (message, outcome)
 }
 
+/// Records a failed send: retry later, or give up with the reason. Returns how long a rate
+/// limit pauses every send, if it was one.
 async fn record_failure(
     store: &Store,
     settings: &SenderSettings,
     message: &OutboxMessage,
     error: &SendError,
-) -> Result<(), StoreError> {
+) -> Result<Option<Duration>, StoreError> {
     let attempt = u32::try_from(message.attempts).unwrap_or(u32::MAX);
     let reason = error.to_string();
+    let class = error.class();
     if error.is_retryable() && attempt < settings.max_attempts {
         let jitter: f64 = rand::random();
         let mut wait = backoff::delay(attempt, settings.base_backoff, settings.max_backoff, jitter);
-        if let SendError::Retryable { retry_after: Some(after), .. } = error {
-            wait = wait.max(*after);
+        if let Some(after) = error.retry_after() {
+            wait = wait.max(after);
         }
-        tracing::warn!(outbox_id = message.id, attempt, wait_ms = wait.as_millis() as u64, %reason, "send failed; will retry");
-        store.mark_retry(message.id, &reason, now_ms() + wait.as_millis() as i64).await
+        let pause = (class == ErrorClass::RateLimited).then(|| {
+            wait = wait.max(settings.rate_limit_backoff);
+            wait
+        });
+        tracing::warn!(outbox_id = message.id, attempt, wait_ms = wait.as_millis() as u64, class = class.as_str(), %reason, "send failed; will retry");
+        store.mark_retry(message.id, &reason, class.as_str(), now_ms() + wait.as_millis() as i64).await?;
+        Ok(pause)
     } else {
         let reason = if error.is_retryable() { format!("gave up after {attempt} attempts: {reason}") } else { reason };
         if error.is_bad_token() {
             tracing::error!(%reason, "the page access token is refused: set STATBOT_MESSENGER_PAGE_TOKEN to a valid token");
         }
-        tracing::error!(outbox_id = message.id, contact_id = message.contact_id, %reason, "reply not delivered");
-        store.mark_failed(message, &reason).await
+        if class == ErrorClass::Permissions {
+            tracing::error!(%reason, "the app or Page lacks a permission: grant it in the Meta app's settings");
+        }
+        tracing::error!(outbox_id = message.id, contact_id = message.contact_id, class = class.as_str(), %reason, "reply not delivered");
+        store.mark_failed(message, &reason, class.as_str()).await?;
+        Ok(None)
     }
 }
 
+/// The reason kept with a reply held outside the window.
+fn held_reason(message: &OutboxMessage) -> String {
+    let closed = match message.window.until {
+        Some(until) => match jiff::Timestamp::from_millisecond(until) {
+            Ok(at) => format!("it closed at {}", crate::dates::local_minute(at, &jiff::tz::TimeZone::UTC)),
+            Err(_) => "it had closed".to_owned(),
+        },
+        None => "the contact never wrote".to_owned(),
+    };
+    format!(
+        "not sent: outside the messaging window ({closed}); Meta allows standard messages only within 24 hours of \
+         the person's latest message"
+    )
+}
+
+/// What settling finished sends found.
+#[derive(Default)]
+struct Settled {
+    any_failed: bool,
+    /// How long a rate limit pauses every send.
+    pause: Option<Duration>,
+}
+
 /// Takes finished sends into account: a delivered reply is kept for recording and lets its
-/// contact's next one go; a failure is recorded (retry later, or give up with the reason) and
-/// sends the contact's replies waiting in memory back to the outbox. Returns whether any failed.
+/// contact's next one go; a held reply is recorded as held and lets it go too; a failure is
+/// recorded (retry later, or give up with the reason) and sends the contact's replies waiting in
+/// memory back to the outbox.
 async fn settle(
     store: &Store,
     settings: &SenderSettings,
@@ -98,25 +151,43 @@ async fn settle(
     lanes: &mut Lanes,
     owner: &str,
     unrecorded: &mut Vec<(i64, String)>,
-) -> bool {
-    let mut any_failed = false;
-    for (message, result) in finished {
-        match result {
-            Ok(sent) => {
+) -> Settled {
+    let mut settled = Settled::default();
+    for (message, outcome) in finished {
+        match outcome {
+            Outcome::Sent(sent) => {
                 lanes.delivered(message.contact_id);
                 unrecorded.push((message.id, sent.message_id));
             }
-            Err(error) => {
-                any_failed = true;
+            Outcome::Held => {
+                let reason = held_reason(&message);
+                tracing::warn!(
+                    outbox_id = message.id,
+                    contact_id = message.contact_id,
+                    "reply held: outside the messaging window"
+                );
+                match store.mark_held(&message, &reason).await {
+                    Ok(()) => lanes.delivered(message.contact_id),
+                    Err(e) => {
+                        // Left leased: claimed and checked again once the lease runs out.
+                        tracing::error!(error = %e, outbox_id = message.id, "recording a held reply failed");
+                        settled.any_failed = true;
+                        return_lane(store, lanes, message.contact_id, owner).await;
+                    }
+                }
+            }
+            Outcome::Failed(error) => {
+                settled.any_failed = true;
                 // A failure left unrecorded keeps its lease and is tried again when it runs out.
-                if let Err(e) = record_failure(store, settings, &message, &error).await {
-                    tracing::error!(error = %e, outbox_id = message.id, "recording a failed send failed");
+                match record_failure(store, settings, &message, &error).await {
+                    Ok(pause) => settled.pause = settled.pause.max(pause),
+                    Err(e) => tracing::error!(error = %e, outbox_id = message.id, "recording a failed send failed"),
                 }
                 return_lane(store, lanes, message.contact_id, owner).await;
             }
         }
     }
-    any_failed
+    settled
 }
 
 /// Sends the replies waiting in memory behind a contact's reply back to the outbox.
@@ -199,11 +270,8 @@ pub async fn run_sender(engine: Engine, graph: GraphClient, settings: SenderSett
     };
     tracing::info!("outbox sender started");
     let store = engine.store().clone();
-    let lease = SendLease {
-        platform: Platform::Messenger,
-        owner: engine.instance(),
-        lease_ms: settings.lease.as_millis() as i64,
-    };
+    let lease =
+        SendLease { platforms: &Platform::META, owner: engine.instance(), lease_ms: settings.lease.as_millis() as i64 };
     let mut lanes = Lanes::default();
     let mut in_flight: JoinSet<Attempt> = JoinSet::new();
     let mut finished: Vec<Attempt> = Vec::new();
@@ -214,15 +282,27 @@ pub async fn run_sender(engine: Engine, graph: GraphClient, settings: SenderSett
     let mut record_by: Option<Instant> = None;
     let mut look_at_outbox = true;
     let mut next_look = Instant::now();
+    // After a rate limit, no send starts before this.
+    let mut paused_until: Option<Instant> = None;
     loop {
         while let Some(done) = in_flight.try_join_next() {
             collect(&mut finished, done);
         }
-        if settle(&store, &settings, finished.drain(..), &mut lanes, lease.owner, &mut unrecorded).await {
+        let settled = settle(&store, &settings, finished.drain(..), &mut lanes, lease.owner, &mut unrecorded).await;
+        if settled.any_failed {
             look_at_outbox = true;
         }
+        if let Some(pause) = settled.pause {
+            let until = Instant::now() + pause;
+            tracing::warn!(pause_ms = pause.as_millis() as u64, "rate limited by the Graph API: every send pauses");
+            paused_until = Some(paused_until.map_or(until, |p| p.max(until)));
+        }
+        let paused = paused_until.is_some_and(|until| until > Instant::now());
+        if !paused {
+            paused_until = None;
+        }
         let free = settings.concurrency.saturating_sub(in_flight.len() + lanes.ready.len());
-        let claim = look_at_outbox && free > 0;
+        let claim = look_at_outbox && free > 0 && !paused;
         if claim || unrecorded.len() >= RECORD_AT || record_by.is_some_and(|by| by <= Instant::now()) {
             let result = if claim {
                 store.mark_sent_and_claim(&unrecorded, free as i64, lease).await.map(Some)
@@ -253,8 +333,12 @@ pub async fn run_sender(engine: Engine, graph: GraphClient, settings: SenderSett
         } else if !unrecorded.is_empty() && record_by.is_none() {
             record_by = Some(Instant::now() + RECORD_WITHIN);
         }
-        while in_flight.len() < settings.concurrency {
+        while in_flight.len() < settings.concurrency && !paused {
             let Some(message) = lanes.ready.pop_front() else { break };
+            if !message.window.allows(message.messaging_type, now_ms()) {
+                finished.push((message, Outcome::Held));
+                continue;
+            }
             if !lease_outlasts_a_send(&message, &settings) {
                 // It waited here so long (sends hanging) that its lease may be another sender's
                 // by the time it is sent: it and the contact's next replies go back to the
@@ -272,10 +356,14 @@ pub async fn run_sender(engine: Engine, graph: GraphClient, settings: SenderSett
                 None => in_flight.spawn(send(graph.clone(), message)),
             };
         }
+        // Held replies are recorded at once.
+        if !finished.is_empty() {
+            continue;
+        }
         // More may be due and there is room for it: look again at once. (Without room, a send
         // that finishes wakes the loop below, which then looks: going round here instead would
         // spin without ever yielding.)
-        if look_at_outbox && settings.concurrency > in_flight.len() + lanes.ready.len() {
+        if look_at_outbox && !paused && settings.concurrency > in_flight.len() + lanes.ready.len() {
             continue;
         }
         tokio::select! {
@@ -295,7 +383,8 @@ pub async fn run_sender(engine: Engine, graph: GraphClient, settings: SenderSett
                 }
             }
             _ = engine.outbox_ready().notified() => look_at_outbox = true,
-            _ = tokio::time::sleep_until(next_look) => look_at_outbox = true,
+            _ = tokio::time::sleep_until(paused_until.unwrap_or(next_look)), if paused => look_at_outbox = true,
+            _ = tokio::time::sleep_until(next_look), if !paused => look_at_outbox = true,
             _ = tokio::time::sleep_until(record_by.unwrap_or(next_look)), if record_by.is_some() => {}
         }
     }
@@ -316,7 +405,7 @@ fn lease_outlasts_a_send(message: &OutboxMessage, settings: &SenderSettings) -> 
 
 /// How long to sleep with nothing under way: until the next retry is due, at most [`POLL`].
 async fn next_due_wait(store: &Store) -> Duration {
-    match store.next_outbox_due(Platform::Messenger).await {
+    match store.next_outbox_due(&Platform::META).await {
         Ok(Some(due)) => Duration::from_millis((due - now_ms()).clamp(1, POLL.as_millis() as i64) as u64),
         Ok(None) => POLL,
         Err(e) => {
@@ -350,6 +439,8 @@ mod tests {
             attempts: 1,
             created_at: 0,
             lease_until,
+            messaging_type: statbot_core::MessagingType::Response,
+            window: statbot_core::Window::default(),
         }
     }
 

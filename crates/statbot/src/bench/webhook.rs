@@ -59,7 +59,7 @@ pub async fn run(events: usize, contacts: usize, database_url: Option<String>, q
                 let body = serde_json::json!({
                     "object": "page",
                     "entry": [{ "id": "1", "time": 1, "messaging": [{
-                        "sender": { "id": psid }, "recipient": { "id": "1" }, "timestamp": 1,
+                        "sender": { "id": psid }, "recipient": { "id": "1" }, "timestamp": crate::store::now_ms(),
                         "message": { "mid": format!("m_bench_{run}_{c}_{i}"), "text": text }
                     }]}]
                 })

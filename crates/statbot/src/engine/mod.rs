@@ -21,7 +21,7 @@ use crate::store::{
 };
 use statbot_core::conversation::{self, Tap, Trigger, Vars};
 use statbot_core::flow::{CouponCodes, Flow};
-use statbot_core::{Entry, InboundContent, Platform, Position, Reply};
+use statbot_core::{Entry, InboundContent, MessagingType, Platform, Position, Reply, Window};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -145,7 +145,7 @@ impl Engine {
     fn send_lease(&self) -> Option<SendLease<'_>> {
         self.inner.graph.as_ref()?;
         Some(SendLease {
-            platform: Platform::Messenger,
+            platforms: &Platform::META,
             owner: &self.inner.instance,
             lease_ms: self.inner.send_lease.as_millis() as i64,
         })
@@ -247,6 +247,7 @@ impl Engine {
         let mut batch = Batch::default();
         for message in messages.iter().filter(|m| marked.contains(&m.id)) {
             if let Some(contact) = contacts.get(&message.contact_id) {
+                batch.opened_window(message, contact);
                 let answer = answered.remove(&message.id);
                 self.respond(&mut tx, message, contact, prepared, answer, &mut batch).await?;
             }
@@ -263,6 +264,8 @@ impl Engine {
         store::set_contexts(&mut tx, &contexts).await?;
         store::record_utterances(&mut tx, &batch.utterances).await?;
         store::record_referrals(&mut tx, &batch.referrals).await?;
+        let windows: Vec<(i64, Window)> = batch.windows.iter().map(|(id, w)| (*id, *w)).collect();
+        store::set_windows(&mut tx, &windows).await?;
         tx.commit().await.map_err(StoreError::from)?;
         self.inner.last_busy.store(store::now_ms(), Ordering::Relaxed);
         let queued = batch.replies.len() - leased.len();
@@ -510,16 +513,20 @@ impl Engine {
 
     /// Messenger contacts of the batch writing for the first time, as (contact id, PSID);
     /// none when there is no Graph client or profile calls are paused.
-    fn missing_profiles(&self, messages: &[ClaimedInbound], contacts: &HashMap<i64, Contact>) -> Vec<(i64, String)> {
+    fn missing_profiles(
+        &self,
+        messages: &[ClaimedInbound],
+        contacts: &HashMap<i64, Contact>,
+    ) -> Vec<(i64, Platform, String)> {
         if self.inner.graph.is_none() || store::now_ms() < self.inner.profile_pause_until.load(Ordering::Relaxed) {
             return Vec::new();
         }
-        let mut missing: Vec<(i64, String)> = messages
+        let mut missing: Vec<(i64, Platform, String)> = messages
             .iter()
-            .filter(|m| m.platform == Platform::Messenger)
+            .filter(|m| m.platform.is_meta())
             .filter_map(|m| contacts.get(&m.contact_id))
             .filter(|c| !c.profile_fetched)
-            .map(|c| (c.id, c.external_id.clone()))
+            .map(|c| (c.id, c.platform, c.external_id.clone()))
             .collect();
         // A contact with several messages in the batch is looked up once.
         missing.sort_unstable();
@@ -531,22 +538,23 @@ impl Engine {
     /// logged and the flow's default name used; a later message tries again.
     async fn fetch_profiles(
         &self,
-        missing: Vec<(i64, String)>,
+        missing: Vec<(i64, Platform, String)>,
         contacts: &mut HashMap<i64, Contact>,
     ) -> Result<(), EngineError> {
         let Some(graph) = &self.inner.graph else { return Ok(()) };
-        let fetched = futures::future::join_all(missing.into_iter().map(|(id, psid)| async move {
+        let fetched = futures::future::join_all(missing.into_iter().map(|(id, platform, psid)| async move {
             let started = std::time::Instant::now();
-            (id, graph.profile(&psid).await, started.elapsed())
+            (id, graph.profile(platform, &psid).await, started.elapsed())
         }))
         .await;
         for (contact_id, result, took) in fetched {
             match result {
                 Ok(p) => {
                     let non_empty = |s: String| Some(s).filter(|s| !s.trim().is_empty());
+                    let (first_name, last_name) = p.greeting_names();
                     let profile = Profile {
-                        first_name: non_empty(p.first_name),
-                        last_name: non_empty(p.last_name),
+                        first_name: non_empty(first_name),
+                        last_name: non_empty(last_name),
                         profile_pic: p.profile_pic,
                     };
                     self.inner.store.set_profile(contact_id, &profile).await?;
@@ -578,6 +586,8 @@ struct Batch {
     contexts: HashMap<i64, serde_json::Map<String, serde_json::Value>>,
     utterances: Vec<NewUtterance>,
     referrals: Vec<NewReferral>,
+    /// Contacts' messaging windows, as the batch's messages open them.
+    windows: HashMap<i64, Window>,
 }
 
 impl Batch {
@@ -591,13 +601,27 @@ impl Batch {
         })
     }
 
+    /// A message from a contact on a Meta channel opens (or extends) their messaging window,
+    /// from the time Meta puts on it.
+    fn opened_window(&mut self, message: &ClaimedInbound, contact: &Contact) {
+        if !message.platform.is_meta() {
+            return;
+        }
+        let from_ad = message.referral.as_ref().is_some_and(|r| r.from_ad());
+        let window = self.windows.get(&contact.id).copied().unwrap_or(contact.window);
+        self.windows.insert(contact.id, window.after(message.sent_at, from_ad));
+    }
+
     fn push_replies(&mut self, message: &ClaimedInbound, contact: &Contact, replies: Vec<Reply>) {
+        let window = self.windows.get(&contact.id).copied().unwrap_or(contact.window);
         self.replies.extend(replies.into_iter().map(|reply| NewReply {
             contact_id: contact.id,
             inbound_id: Some(message.id),
             platform: message.platform,
             recipient: contact.external_id.clone(),
             reply,
+            messaging_type: MessagingType::Response,
+            window,
         }));
     }
 }

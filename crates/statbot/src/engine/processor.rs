@@ -4,7 +4,6 @@
 
 use super::Engine;
 use crate::store::ClaimScope;
-use statbot_core::Platform;
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -28,7 +27,7 @@ pub async fn run_processor(engine: Engine, cancel: CancellationToken) {
     loop {
         if look_at_queue {
             // Web and terminal messages are acted on by their own channel, at once.
-            match engine.process_pending(BATCH, ClaimScope::Platform(Platform::Messenger)).await {
+            match engine.process_pending(BATCH, ClaimScope::Meta).await {
                 // Acting on a contact's message makes their next one claimable: look again.
                 Ok(n) if n > 0 && !cancel.is_cancelled() => continue,
                 Ok(_) => {}

@@ -4,7 +4,7 @@
 use super::{Result, Store, StoreError, id_chunks, now_ms, params, parse_column, sql, statement_chunks};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row, any::AnyRow};
-use statbot_core::{Platform, Position};
+use statbot_core::{Platform, Position, Window};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Serialize)]
@@ -20,6 +20,8 @@ pub struct Contact {
     pub created_at: i64,
     /// When the contact last wrote or moved in a flow.
     pub updated_at: i64,
+    /// Meta's messaging window (Messenger, Instagram); empty on other channels.
+    pub window: Window,
 }
 
 /// What a platform tells about a contact.
@@ -30,8 +32,8 @@ pub struct Profile {
     pub profile_pic: Option<String>,
 }
 
-const COLUMNS: &str =
-    "id, platform, external_id, first_name, last_name, profile_fetched_at, flow, step, context, created_at, updated_at";
+const COLUMNS: &str = "id, platform, external_id, first_name, last_name, profile_fetched_at, flow, step, context, \
+                       created_at, updated_at, last_inbound_at, window_until";
 
 fn from_row(row: &AnyRow) -> Result<Contact> {
     let flow: Option<String> = row.try_get("flow")?;
@@ -52,7 +54,50 @@ fn from_row(row: &AnyRow) -> Result<Contact> {
         context,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        window: window_from_row(row)?,
     })
+}
+
+fn window_from_row(row: &AnyRow) -> Result<Window> {
+    Ok(Window { last_inbound_at: row.try_get("last_inbound_at")?, until: row.try_get("window_until")? })
+}
+
+/// Saves contacts' messaging windows, one statement per contact. A window only moves forward:
+/// the statement keeps the later of the stored and the new times, so two workers racing (or a
+/// late redelivery) never move one back.
+pub(crate) async fn set_windows(conn: &mut AnyConnection, windows: &[(i64, Window)]) -> Result<()> {
+    for (id, window) in windows {
+        let (Some(last), Some(until)) = (window.last_inbound_at, window.until) else { continue };
+        sqlx::query(
+            "UPDATE contacts SET \
+               last_inbound_at = CASE WHEN last_inbound_at IS NULL OR last_inbound_at < $1 THEN $1 ELSE last_inbound_at END, \
+               window_until = CASE WHEN window_until IS NULL OR window_until < $2 THEN $2 ELSE window_until END \
+             WHERE id = $3",
+        )
+        .bind(last)
+        .bind(until)
+        .bind(*id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Contacts' messaging windows by id.
+pub(crate) async fn windows(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, Window>> {
+    let mut windows = HashMap::with_capacity(ids.len());
+    for chunk in id_chunks(ids) {
+        let query_text =
+            format!("SELECT id, last_inbound_at, window_until FROM contacts WHERE id IN ({})", params(1, chunk.len()));
+        let mut query = sqlx::query(sql(query_text));
+        for id in chunk {
+            query = query.bind(id);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            windows.insert(row.try_get("id")?, window_from_row(&row)?);
+        }
+    }
+    Ok(windows)
 }
 
 /// Moves contacts to their new positions, many in one statement.

@@ -26,8 +26,8 @@ fn chunks_by_platform<'a>(
 /// Which waiting messages a worker may claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClaimScope {
-    /// Any contact of a platform (the background processor takes Messenger's).
-    Platform(Platform),
+    /// Any contact on Meta's channels, Messenger and Instagram (the background processor's).
+    Meta,
     /// One contact (the web and terminal chats act on their own messages at once).
     Contact(i64),
 }
@@ -131,7 +131,7 @@ pub(crate) async fn claim(
 ) -> Result<Vec<ClaimedInbound>> {
     let now = now_ms();
     let scope_filter = match scope {
-        ClaimScope::Platform(_) => "AND i.platform = $4",
+        ClaimScope::Meta => "AND i.platform IN ($4, $5)",
         ClaimScope::Contact(_) => "AND i.contact_id = $4",
     };
     let lock = backend.skip_locked();
@@ -146,7 +146,7 @@ pub(crate) async fn claim(
     );
     let query = sqlx::query(sql(query_text)).bind(now + lease_ms).bind(now).bind(limit);
     let query = match scope {
-        ClaimScope::Platform(platform) => query.bind(platform.as_str()),
+        ClaimScope::Meta => query.bind(Platform::Messenger.as_str()).bind(Platform::Instagram.as_str()),
         ClaimScope::Contact(id) => query.bind(id),
     };
     let mut claimed: Vec<ClaimedInbound> = query.fetch_all(conn).await?.iter().map(from_row).collect::<Result<_>>()?;

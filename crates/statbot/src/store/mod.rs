@@ -53,7 +53,7 @@ pub use teams::{DayWrite, StoredFigure, StoredTeam};
 pub use users::{Role, User};
 pub use utterances::{Miss, NewUtterance};
 
-pub(crate) use contacts::{load_many as load_contacts, set_contexts, set_positions};
+pub(crate) use contacts::{load_many as load_contacts, set_contexts, set_positions, set_windows};
 pub(crate) use coupons::claim as claim_coupon;
 pub(crate) use datasets::dataset_row;
 pub(crate) use entry_links::{link_leads_to, link_named, record_referrals};

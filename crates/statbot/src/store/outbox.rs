@@ -1,13 +1,14 @@
 //! The outbox: every reply is stored before it is sent. Senders claim the oldest pending reply
 //! of each contact (so one contact's replies go out in order), deliver it, and record the
-//! outcome: sent, retry later, or failed with the reason.
+//! outcome: sent, retry later, failed with the reason and Meta's error class, or held (never
+//! sent: the contact's messaging window was closed).
 
 use super::{
     Backend, Result, Store, StoreError, id_chunks, now_ms, params, parse_column, sql, statement_chunks, values_list,
 };
 use serde::Serialize;
 use sqlx::{AnyConnection, Row, any::AnyRow};
-use statbot_core::{Platform, Reply};
+use statbot_core::{MessagingType, Platform, Reply, Window};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct OutboxMessage {
@@ -21,6 +22,10 @@ pub struct OutboxMessage {
     /// Until when the sender that holds it may send it (ms); 0 when not leased.
     #[serde(skip)]
     pub lease_until: i64,
+    pub messaging_type: MessagingType,
+    /// The contact's messaging window when the reply was queued or claimed.
+    #[serde(skip)]
+    pub window: Window,
 }
 
 /// Replies by status.
@@ -29,9 +34,14 @@ pub struct OutboxStats {
     pub pending: i64,
     pub sent: i64,
     pub failed: i64,
+    /// Never sent: the contact's messaging window had closed.
+    pub held: i64,
 }
 
-const COLUMNS: &str = "id, contact_id, platform, recipient, body, attempts, created_at, lease_until";
+/// Why a reply is held rather than sent.
+pub const HELD_OUTSIDE_WINDOW: &str = "outside_window";
+
+const COLUMNS: &str = "id, contact_id, platform, recipient, body, attempts, created_at, lease_until, messaging_type";
 
 fn from_row(row: &AnyRow) -> Result<OutboxMessage> {
     let body: String = row.try_get("body")?;
@@ -44,6 +54,8 @@ fn from_row(row: &AnyRow) -> Result<OutboxMessage> {
         attempts: row.try_get("attempts")?,
         created_at: row.try_get("created_at")?,
         lease_until: row.try_get::<Option<i64>, _>("lease_until")?.unwrap_or(0),
+        messaging_type: parse_column(&row.try_get::<String, _>("messaging_type")?, "messaging_type")?,
+        window: Window::default(),
     })
 }
 
@@ -55,14 +67,17 @@ pub struct NewReply {
     pub platform: Platform,
     pub recipient: String,
     pub reply: Reply,
+    pub messaging_type: MessagingType,
+    /// The contact's messaging window as the reply is queued.
+    pub window: Window,
 }
 
 /// A lease taken on replies as they are queued, so that the worker queuing them can hand them
 /// to its sender at once instead of leaving them for the sender's claims.
 #[derive(Debug, Clone, Copy)]
 pub struct SendLease<'a> {
-    /// Only replies for this platform are leased.
-    pub platform: Platform,
+    /// Only replies for these platforms are leased.
+    pub platforms: &'a [Platform],
     /// The running instance taking the lease.
     pub owner: &'a str,
     pub lease_ms: i64,
@@ -85,14 +100,14 @@ pub(crate) async fn enqueue(
     for chunk in statement_chunks(replies) {
         let query_text = format!(
             "INSERT INTO outbox (contact_id, inbound_id, platform, recipient, body, next_attempt_at, created_at, \
-             lease_until, lease_owner, attempts) VALUES {} RETURNING id",
-            values_list(chunk.len(), 10)
+             lease_until, lease_owner, attempts, messaging_type) VALUES {} RETURNING id",
+            values_list(chunk.len(), 11)
         );
         let mut query = sqlx::query(sql(query_text));
         let mut leases = Vec::with_capacity(chunk.len());
         for r in chunk {
             let body = serde_json::to_string(&r.reply).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let lease = lease.filter(|l| l.platform == r.platform && !waiting.contains(&r.contact_id));
+            let lease = lease.filter(|l| l.platforms.contains(&r.platform) && !waiting.contains(&r.contact_id));
             let lease_until = lease.map(|l| now + l.lease_ms);
             query = query
                 .bind(r.contact_id)
@@ -104,7 +119,8 @@ pub(crate) async fn enqueue(
                 .bind(now)
                 .bind(lease_until)
                 .bind(lease.map(|l| l.owner))
-                .bind(i64::from(lease.is_some()));
+                .bind(i64::from(lease.is_some()))
+                .bind(r.messaging_type.as_str());
             leases.push(lease_until);
         }
         // Ids rise in insertion order within one statement.
@@ -122,6 +138,8 @@ pub(crate) async fn enqueue(
                     attempts: 1,
                     created_at: now,
                     lease_until,
+                    messaging_type: r.messaging_type,
+                    window: r.window,
                 });
             }
         }
@@ -137,7 +155,7 @@ async fn contacts_waiting(
     now: i64,
 ) -> Result<Vec<i64>> {
     let mut contacts: Vec<i64> =
-        replies.iter().filter(|r| r.platform == lease.platform).map(|r| r.contact_id).collect();
+        replies.iter().filter(|r| lease.platforms.contains(&r.platform)).map(|r| r.contact_id).collect();
     contacts.sort_unstable();
     contacts.dedup();
     let mut waiting = Vec::new();
@@ -177,38 +195,49 @@ pub(crate) async fn mark_sent(conn: &mut AnyConnection, sent: &[(i64, String)]) 
     Ok(())
 }
 
-/// Claims up to `limit` due replies for `platform`, at most one per contact (its oldest
-/// pending one), leased for `lease_ms`.
+/// Claims up to `limit` due replies for the lease's platforms, at most one per contact (its
+/// oldest pending one), leased for `lease_ms`, with their contacts' messaging windows.
 async fn claim(
     conn: &mut AnyConnection,
     backend: Backend,
-    platform: Platform,
     limit: i64,
     lease: SendLease<'_>,
 ) -> Result<Vec<OutboxMessage>> {
     let now = now_ms();
     let lock = backend.skip_locked();
+    let platforms = platform_list(lease.platforms);
     let query_text = format!(
-        "UPDATE outbox SET lease_until = $1, lease_owner = $5, attempts = attempts + 1 WHERE id IN ( \
+        "UPDATE outbox SET lease_until = $1, lease_owner = $4, attempts = attempts + 1 WHERE id IN ( \
            SELECT o.id FROM outbox o \
-           WHERE o.status = 'pending' AND o.platform = $2 AND o.next_attempt_at <= $3 \
-             AND (o.lease_until IS NULL OR o.lease_until < $3) \
+           WHERE o.status = 'pending' AND o.platform IN ({platforms}) AND o.next_attempt_at <= $2 \
+             AND (o.lease_until IS NULL OR o.lease_until < $2) \
              AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.contact_id = o.contact_id \
                              AND e.status = 'pending' AND e.id < o.id) \
-           ORDER BY o.id LIMIT $4 {lock}) \
+           ORDER BY o.id LIMIT $3 {lock}) \
          RETURNING {COLUMNS}"
     );
     let rows = sqlx::query(sql(query_text))
         .bind(now + lease.lease_ms)
-        .bind(platform.as_str())
         .bind(now)
         .bind(limit)
         .bind(lease.owner)
-        .fetch_all(conn)
+        .fetch_all(&mut *conn)
         .await?;
     let mut claimed: Vec<OutboxMessage> = rows.iter().map(from_row).collect::<Result<_>>()?;
     claimed.sort_unstable_by_key(|m| m.id);
+    let mut contacts: Vec<i64> = claimed.iter().map(|m| m.contact_id).collect();
+    contacts.sort_unstable();
+    contacts.dedup();
+    let windows = super::contacts::windows(conn, &contacts).await?;
+    for message in &mut claimed {
+        message.window = windows.get(&message.contact_id).copied().unwrap_or_default();
+    }
     Ok(claimed)
+}
+
+/// The platforms as an SQL list of literals (their names are fixed identifiers).
+fn platform_list(platforms: &[Platform]) -> String {
+    platforms.iter().map(|p| format!("'{}'", p.as_str())).collect::<Vec<_>>().join(", ")
 }
 
 impl Store {
@@ -225,7 +254,7 @@ impl Store {
         if limit <= 0 {
             return Ok(Vec::new());
         }
-        claim(&mut conn, self.backend, lease.platform, limit, lease).await
+        claim(&mut conn, self.backend, limit, lease).await
     }
 
     /// Records delivered replies with the platform's message ids.
@@ -258,17 +287,17 @@ impl Store {
         Ok(())
     }
 
-    /// When the next reply for `platform` that a sender could claim becomes due, if any: only
+    /// When the next reply for `platforms` that a sender could claim becomes due, if any: only
     /// each contact's oldest pending reply counts (the others wait for it, however overdue they
     /// look), and not while it is leased (being sent).
-    pub async fn next_outbox_due(&self, platform: Platform) -> Result<Option<i64>> {
-        let row = sqlx::query(
+    pub async fn next_outbox_due(&self, platforms: &[Platform]) -> Result<Option<i64>> {
+        let row = sqlx::query(sql(format!(
             "SELECT MIN(o.next_attempt_at) FROM outbox o \
-             WHERE o.status = 'pending' AND o.platform = $1 AND (o.lease_until IS NULL OR o.lease_until < $2) \
+             WHERE o.status = 'pending' AND o.platform IN ({}) AND (o.lease_until IS NULL OR o.lease_until < $1) \
                AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.contact_id = o.contact_id \
                                AND e.status = 'pending' AND e.id < o.id)",
-        )
-        .bind(platform.as_str())
+            platform_list(platforms)
+        )))
         .bind(now_ms())
         .fetch_one(&mut *self.conn().await?)
         .await?;
@@ -276,21 +305,34 @@ impl Store {
     }
 
     /// Keeps the reply pending until `next_attempt_at`, remembering why it failed.
-    pub async fn mark_retry(&self, id: i64, error: &str, next_attempt_at: i64) -> Result<()> {
+    pub async fn mark_retry(&self, id: i64, error: &str, class: &str, next_attempt_at: i64) -> Result<()> {
         sqlx::query(
-            "UPDATE outbox SET next_attempt_at = $1, last_error = $2, lease_until = NULL WHERE id = $3 AND status = 'pending'",
+            "UPDATE outbox SET next_attempt_at = $1, last_error = $2, error_class = $3, lease_until = NULL \
+             WHERE id = $4 AND status = 'pending'",
         )
         .bind(next_attempt_at)
         .bind(error)
+        .bind(class)
         .bind(id)
         .execute(&mut *self.conn().await?)
         .await?;
         Ok(())
     }
 
-    /// Gives up on a reply, keeping the reason, and records a `send_failed` event in the
-    /// contact's current flow (so per-flow reports see failed sends).
-    pub async fn mark_failed(&self, message: &OutboxMessage, error: &str) -> Result<()> {
+    /// Gives up on a reply, keeping the reason and Meta's error class, and records a
+    /// `send_failed` event in the contact's current flow (so per-flow reports see failed sends).
+    pub async fn mark_failed(&self, message: &OutboxMessage, error: &str, class: &str) -> Result<()> {
+        self.settle_unsent(message, "failed", error, class).await
+    }
+
+    /// Holds a reply back without sending it (the contact's messaging window had closed), with
+    /// the reason, and records a `send_failed` event with the class, as for a failure: it is
+    /// never sent later on its own, and never lost silently.
+    pub async fn mark_held(&self, message: &OutboxMessage, reason: &str) -> Result<()> {
+        self.settle_unsent(message, "held", reason, HELD_OUTSIDE_WINDOW).await
+    }
+
+    async fn settle_unsent(&self, message: &OutboxMessage, status: &str, error: &str, class: &str) -> Result<()> {
         let mut conn = self.conn().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let position = sqlx::query("SELECT flow, step FROM contacts WHERE id = $1")
@@ -302,9 +344,12 @@ impl Store {
             None => (None, None),
         };
         let updated = sqlx::query(
-            "UPDATE outbox SET status = 'failed', last_error = $1, lease_until = NULL WHERE id = $2 AND status = 'pending'",
+            "UPDATE outbox SET status = $1, last_error = $2, error_class = $3, lease_until = NULL \
+             WHERE id = $4 AND status = 'pending'",
         )
+        .bind(status)
         .bind(error)
+        .bind(class)
         .bind(message.id)
         .execute(&mut *tx)
         .await?;
@@ -321,7 +366,7 @@ impl Store {
                 flow,
                 step,
                 button: None,
-                detail: Some(serde_json::json!({ "outbox_id": message.id, "reason": error })),
+                detail: Some(serde_json::json!({ "outbox_id": message.id, "reason": error, "class": class })),
             }],
         )
         .await?;
@@ -356,13 +401,14 @@ impl Store {
                 "pending" => stats.pending = count,
                 "sent" => stats.sent = count,
                 "failed" => stats.failed = count,
+                "held" => stats.held = count,
                 other => return Err(StoreError::Corrupt(format!("outbox status `{other}`"))),
             }
         }
         Ok(stats)
     }
 
-    /// The reason stored for a reply, for operators and tests.
+    /// The status and reason stored for a reply, for operators and tests.
     pub async fn outbox_status(&self, id: i64) -> Result<(String, Option<String>)> {
         let row = sqlx::query("SELECT status, last_error FROM outbox WHERE id = $1")
             .bind(id)

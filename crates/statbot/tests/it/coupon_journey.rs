@@ -338,7 +338,7 @@ async fn contacts_racing_for_a_small_pool_never_get_the_same_code() {
                 let mut event = item(psid);
                 event["sender"] = serde_json::json!({ "id": psid });
                 event["recipient"] = serde_json::json!({ "id": "104857600000001" });
-                event["timestamp"] = 1763800010432i64.into();
+                event["timestamp"] = statbot::store::now_ms().into();
                 event
             })
             .collect();

@@ -162,7 +162,7 @@ async fn an_older_message_waiting_in_the_queue_is_answered_before_a_newer_one_fr
         platform: Platform::Messenger,
         sender: psid.into(),
         message_id: "m_older".into(),
-        timestamp_ms: 1,
+        timestamp_ms: statbot::store::now_ms(),
         content: InboundContent::Text { text: "hi".into() },
         referral: None,
     };
@@ -178,12 +178,13 @@ async fn an_older_message_waiting_in_the_queue_is_answered_before_a_newer_one_fr
 async fn messages_from_one_contact_in_one_delivery_are_answered_in_order() {
     let app = TestApp::spawn().await;
     let psid = "6701234567890123";
-    let body = serde_json::json!({ "object": "page", "entry": [{ "id": "1", "time": 3, "messaging": [
-        { "sender": { "id": psid }, "recipient": { "id": "1" }, "timestamp": 1,
+    let now = statbot::store::now_ms();
+    let body = serde_json::json!({ "object": "page", "entry": [{ "id": "1", "time": now, "messaging": [
+        { "sender": { "id": psid }, "recipient": { "id": "1" }, "timestamp": now,
           "message": { "mid": "m_1", "text": "hi" } },
-        { "sender": { "id": psid }, "recipient": { "id": "1" }, "timestamp": 2,
+        { "sender": { "id": psid }, "recipient": { "id": "1" }, "timestamp": now + 1,
           "postback": { "mid": "m_2", "title": "Yes! Show me coupon", "payload": "coupon:show" } },
-        { "sender": { "id": psid }, "recipient": { "id": "1" }, "timestamp": 3,
+        { "sender": { "id": psid }, "recipient": { "id": "1" }, "timestamp": now + 2,
           "postback": { "mid": "m_3", "title": "Reveal the coupon", "payload": "coupon:reveal" } },
     ]}]})
     .to_string();

@@ -5,15 +5,17 @@
 //! - [`signature`]: the `X-Hub-Signature-256` HMAC that proves a delivery came from Facebook.
 //! - [`webhook`]: webhook bodies to channel-neutral [`statbot_core::Inbound`]s, and the
 //!   subscription handshake.
+//! - [`render`]: how a reply looks on each channel (Messenger, Instagram), in one place.
 //! - [`send`]: the Graph API client (Send API and user profiles) and its error classification.
 //! - [`standin`]: a real local HTTP server answering like the Graph API, with scriptable faults.
 
+pub mod render;
 pub mod send;
 pub mod signature;
 pub mod standin;
 pub mod webhook;
 
-pub use send::{ClientBuildError, GraphClient, GraphConfig, PermanentKind, Profile, SendError, SentMessage};
+pub use send::{ClientBuildError, ErrorClass, GraphClient, GraphConfig, Profile, SendError, SentMessage};
 pub use signature::SignatureError;
 pub use standin::{Fault, GraphStandIn, RecordedSend};
 pub use webhook::{WebhookError, parse_delivery, verify_subscription};

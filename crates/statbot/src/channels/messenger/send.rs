@@ -8,8 +8,8 @@
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use statbot_core::Reply;
+use serde_json::Value;
+use statbot_core::{MessagingType, Platform, Reply};
 use std::error::Error as _;
 use std::fmt;
 use std::time::Duration;
@@ -18,43 +18,10 @@ use thiserror::Error;
 /// Longest Graph error message copied into a [`SendError`] reason.
 const MAX_MESSAGE_CHARS: usize = 300;
 
-/// The Send API body for `reply` to the page-scoped id `recipient`, as a response to a message
-/// they sent (`messaging_type: RESPONSE`).
+/// The Send API body for an answer (`messaging_type: RESPONSE`) on Messenger: the shape the
+/// fixtures show. Other channels and types: [`render::message_body`](super::render::message_body).
 pub fn message_body(recipient: &str, reply: &Reply) -> Value {
-    let message = match reply {
-        Reply::Text { text } => json!({ "text": text }),
-        Reply::Buttons { text, buttons } => json!({
-            "attachment": {
-                "type": "template",
-                "payload": {
-                    "template_type": "button",
-                    "text": text,
-                    "buttons": buttons
-                        .iter()
-                        .map(|b| json!({ "type": "postback", "title": b.title, "payload": b.payload }))
-                        .collect::<Vec<_>>(),
-                },
-            },
-        }),
-        Reply::QuickReplies { text, replies } => json!({
-            "text": text,
-            "quick_replies": replies
-                .iter()
-                .map(|b| json!({ "content_type": "text", "title": b.title, "payload": b.payload }))
-                .collect::<Vec<_>>(),
-        }),
-        Reply::Image { url } => json!({
-            "attachment": {
-                "type": "image",
-                "payload": { "url": url, "is_reusable": false },
-            },
-        }),
-    };
-    json!({
-        "recipient": { "id": recipient },
-        "messaging_type": "RESPONSE",
-        "message": message,
-    })
+    super::render::message_body(Platform::Messenger, recipient, reply, MessagingType::Response)
 }
 
 /// Where and how to reach the Graph API.
@@ -86,7 +53,9 @@ pub struct SentMessage {
     pub recipient_id: Option<String>,
 }
 
-/// A user's public profile. Names are empty when the Graph API leaves them out.
+/// A user's public profile. Names are empty when the Graph API leaves them out. Instagram gives
+/// a display `name` and a `username` instead of first and last names (see
+/// [`Profile::greeting_names`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
     #[serde(default)]
@@ -95,23 +64,75 @@ pub struct Profile {
     pub last_name: String,
     #[serde(default)]
     pub profile_pic: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
 }
 
-/// Why a permanent failure is permanent; lets the caller alert the operator
-/// ([`PermanentKind::BadToken`]) or stop writing to a contact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PermanentKind {
-    /// Code 190: the page access token is invalid or expired. Nothing will work until the
-    /// operator replaces it.
-    BadToken,
-    /// Code 551: this person isn't available right now.
-    Unavailable,
-    /// Code 10, subcode 2018278: outside the 24-hour messaging window.
+impl Profile {
+    /// First and last name: Messenger's, or on Instagram the display name split at its first
+    /// space (the username when there is no name).
+    pub fn greeting_names(&self) -> (String, String) {
+        if !self.first_name.trim().is_empty() || !self.last_name.trim().is_empty() {
+            return (self.first_name.clone(), self.last_name.clone());
+        }
+        let name = self.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+        match name {
+            Some(name) => match name.split_once(' ') {
+                Some((first, last)) => (first.to_owned(), last.trim().to_owned()),
+                None => (name.to_owned(), String::new()),
+            },
+            None => (self.username.clone().unwrap_or_default(), String::new()),
+        }
+    }
+}
+
+/// Meta's error classes: what a failed call means, stored with a reply that was not sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorClass {
+    /// Code 10, subcode 2018278: outside the messaging window. Not retried.
     OutsideWindow,
-    /// Code 100, subcode 2018001: no matching user.
+    /// Code 551: this person isn't available right now. Not retried.
+    Unavailable,
+    /// Code 100, subcode 2018001: no matching user. Not retried.
     NoSuchUser,
-    /// Any other refusal (other 4xx, invalid request, unexpected answer).
+    /// Codes 200-299, and 10 otherwise: the app or Page lacks a permission. Not retried: the
+    /// operator must grant it.
+    Permissions,
+    /// Codes 4, 17, 32, 613 (and HTTP 429): a rate limit. Backed off and retried.
+    RateLimited,
+    /// Code 100: an invalid parameter. Not retried.
+    InvalidParameter,
+    /// Code 190: the page access token is invalid or expired. Nothing works until the operator
+    /// replaces it.
+    BadToken,
+    /// A temporary failure (codes 1, 2, 1200, HTTP 5xx, timeouts, network trouble). Retried.
+    Temporary,
+    /// Any other refusal (other 4xx, an unexpected answer). Not retried.
     Rejected,
+}
+
+impl ErrorClass {
+    /// The name stored in the outbox's `error_class` and shown to operators.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorClass::OutsideWindow => "outside_window",
+            ErrorClass::Unavailable => "unavailable",
+            ErrorClass::NoSuchUser => "no_such_user",
+            ErrorClass::Permissions => "permissions",
+            ErrorClass::RateLimited => "rate_limited",
+            ErrorClass::InvalidParameter => "invalid_parameter",
+            ErrorClass::BadToken => "bad_token",
+            ErrorClass::Temporary => "temporary",
+            ErrorClass::Rejected => "rejected",
+        }
+    }
+
+    /// Whether trying again later may succeed.
+    pub fn is_retryable(self) -> bool {
+        matches!(self, ErrorClass::RateLimited | ErrorClass::Temporary)
+    }
 }
 
 /// A failed Graph API call.
@@ -120,10 +141,10 @@ pub enum SendError {
     /// Worth trying again later (network trouble, timeouts, 5xx, 429, temporary Graph errors,
     /// rate limits); wait at least `retry_after` when the server said so.
     #[error("temporary Graph API failure: {reason}")]
-    Retryable { reason: String, retry_after: Option<Duration> },
+    Retryable { reason: String, retry_after: Option<Duration>, class: ErrorClass },
     /// Trying again will not help.
     #[error("Graph API refusal: {reason}")]
-    Permanent { reason: String, kind: PermanentKind },
+    Permanent { reason: String, class: ErrorClass },
 }
 
 impl SendError {
@@ -133,13 +154,12 @@ impl SendError {
 
     /// The page access token was refused: alert the operator.
     pub fn is_bad_token(&self) -> bool {
-        self.permanent_kind() == Some(PermanentKind::BadToken)
+        self.class() == ErrorClass::BadToken
     }
 
-    pub fn permanent_kind(&self) -> Option<PermanentKind> {
+    pub fn class(&self) -> ErrorClass {
         match self {
-            SendError::Permanent { kind, .. } => Some(*kind),
-            SendError::Retryable { .. } => None,
+            SendError::Permanent { class, .. } | SendError::Retryable { class, .. } => *class,
         }
     }
 
@@ -163,8 +183,12 @@ impl SendError {
         }
     }
 
-    fn permanent(reason: String, kind: PermanentKind) -> Self {
-        SendError::Permanent { reason, kind }
+    fn permanent(reason: String, class: ErrorClass) -> Self {
+        SendError::Permanent { reason, class }
+    }
+
+    fn temporary(reason: String) -> Self {
+        SendError::Retryable { reason, retry_after: None, class: ErrorClass::Temporary }
     }
 }
 
@@ -187,6 +211,14 @@ struct GraphError {
     fbtrace_id: Option<String>,
 }
 
+/// The profile fields each platform has.
+fn profile_fields(platform: Platform) -> &'static str {
+    match platform {
+        Platform::Instagram => "name,username,profile_pic",
+        _ => "first_name,last_name,profile_pic",
+    }
+}
+
 /// Classifies a non-success answer from the Graph API from its status, headers and body.
 pub fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> SendError {
     let retry_after = headers
@@ -194,29 +226,34 @@ pub fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> SendErr
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
-    let retryable = |reason| SendError::Retryable { reason, retry_after };
-    let status_retryable =
-        status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::REQUEST_TIMEOUT;
-
-    let Ok(GraphErrorBody { error }) = serde_json::from_slice::<GraphErrorBody>(body) else {
-        let reason = format!("the Graph API answered HTTP {status}");
-        return if status_retryable {
-            retryable(reason)
-        } else {
-            SendError::permanent(reason, PermanentKind::Rejected)
-        };
+    let status_class = if status == StatusCode::TOO_MANY_REQUESTS {
+        Some(ErrorClass::RateLimited)
+    } else if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT {
+        Some(ErrorClass::Temporary)
+    } else {
+        None
     };
-
-    let reason = describe(status, &error);
-    match (error.code, error.error_subcode) {
-        // Temporary send failure, temporary service error, rate limits.
-        (Some(1200 | 2 | 4 | 613), _) => retryable(reason),
-        (Some(190), _) => SendError::permanent(reason, PermanentKind::BadToken),
-        (Some(551), _) => SendError::permanent(reason, PermanentKind::Unavailable),
-        (Some(10), Some(2018278)) => SendError::permanent(reason, PermanentKind::OutsideWindow),
-        (Some(100), Some(2018001)) => SendError::permanent(reason, PermanentKind::NoSuchUser),
-        _ if status_retryable => retryable(reason),
-        _ => SendError::permanent(reason, PermanentKind::Rejected),
+    let (reason, class) = match serde_json::from_slice::<GraphErrorBody>(body) {
+        Ok(GraphErrorBody { error }) => {
+            let class = match (error.code, error.error_subcode) {
+                (Some(10), Some(2018278)) => ErrorClass::OutsideWindow,
+                (Some(551), _) => ErrorClass::Unavailable,
+                (Some(100), Some(2018001)) => ErrorClass::NoSuchUser,
+                (Some(10 | 200..=299), _) => ErrorClass::Permissions,
+                (Some(4 | 17 | 32 | 613), _) => ErrorClass::RateLimited,
+                (Some(100), _) => ErrorClass::InvalidParameter,
+                (Some(190), _) => ErrorClass::BadToken,
+                (Some(1 | 2 | 1200), _) => ErrorClass::Temporary,
+                _ => status_class.unwrap_or(ErrorClass::Rejected),
+            };
+            (describe(status, &error), class)
+        }
+        Err(_) => (format!("the Graph API answered HTTP {status}"), status_class.unwrap_or(ErrorClass::Rejected)),
+    };
+    if class.is_retryable() {
+        SendError::Retryable { reason, retry_after, class }
+    } else {
+        SendError::permanent(reason, class)
     }
 }
 
@@ -242,7 +279,7 @@ fn network_error(err: reqwest::Error) -> SendError {
     } else if err.is_connect() {
         "could not connect to the Graph API".to_string()
     } else if err.is_builder() {
-        return SendError::permanent(format!("invalid Graph API request: {err}"), PermanentKind::Rejected);
+        return SendError::permanent(format!("invalid Graph API request: {err}"), ErrorClass::Rejected);
     } else {
         format!("network error talking to the Graph API: {err}")
     };
@@ -252,7 +289,7 @@ fn network_error(err: reqwest::Error) -> SendError {
         reason.push_str(&cause.to_string());
         source = cause.source();
     }
-    SendError::Retryable { reason, retry_after: None }
+    SendError::temporary(reason)
 }
 
 /// A Graph API client for one page. Cheap to clone (the connection pool is shared).
@@ -300,9 +337,15 @@ impl GraphClient {
         &self.base_url
     }
 
-    /// Sends `reply` to `recipient` (a page-scoped id).
-    pub async fn send(&self, recipient: &str, reply: &Reply) -> Result<SentMessage, SendError> {
-        self.send_body(&message_body(recipient, reply)).await
+    /// Sends `reply` to `recipient` (a page- or Instagram-scoped id) on `platform`, as `kind`.
+    pub async fn send(
+        &self,
+        platform: Platform,
+        recipient: &str,
+        kind: MessagingType,
+        reply: &Reply,
+    ) -> Result<SentMessage, SendError> {
+        self.send_body(&super::render::message_body(platform, recipient, reply, kind)).await
     }
 
     /// Posts a ready-made Send API body (e.g. a `sender_action`).
@@ -317,16 +360,17 @@ impl GraphClient {
         Ok(sent)
     }
 
-    /// Fetches the public profile of `psid`.
-    pub async fn profile(&self, psid: &str) -> Result<Profile, SendError> {
+    /// Fetches the public profile of `psid` (a page-scoped id, or on Instagram an
+    /// Instagram-scoped id).
+    pub async fn profile(&self, platform: Platform, psid: &str) -> Result<Profile, SendError> {
         let valid = !psid.is_empty() && psid.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
         if !valid {
-            return Err(SendError::permanent("invalid page-scoped id".into(), PermanentKind::Rejected));
+            return Err(SendError::permanent("invalid page-scoped id".into(), ErrorClass::Rejected));
         }
         let request = self
             .http
             .get(format!("{}/{psid}", self.base_url))
-            .query(&[("fields", "first_name,last_name,profile_pic"), ("access_token", self.page_token.as_str())]);
+            .query(&[("fields", profile_fields(platform)), ("access_token", self.page_token.as_str())]);
         self.call(request).await
     }
 
@@ -349,7 +393,7 @@ impl GraphClient {
         serde_json::from_slice(&body).map_err(|e| {
             SendError::permanent(
                 format!("unexpected answer from the Graph API (HTTP {status}): {e}"),
-                PermanentKind::Rejected,
+                ErrorClass::Rejected,
             )
         })
     }
@@ -433,11 +477,11 @@ mod tests {
         assert!(rate.reason().contains("613"));
 
         let unavailable = classify_json(400, include_str!("testdata/send-error-unavailable.json"));
-        assert_eq!(unavailable.permanent_kind(), Some(PermanentKind::Unavailable));
+        assert_eq!(unavailable.class(), ErrorClass::Unavailable);
         assert!(unavailable.reason().contains("551"));
 
         let window = classify_json(400, include_str!("testdata/send-error-window.json"));
-        assert_eq!(window.permanent_kind(), Some(PermanentKind::OutsideWindow));
+        assert_eq!(window.class(), ErrorClass::OutsideWindow);
         assert!(window.reason().contains("10/2018278"), "{window}");
     }
 
@@ -447,14 +491,17 @@ mod tests {
         let bad_token = classify_json(400, &err(r#""code":190,"error_subcode":463"#));
         assert!(bad_token.is_bad_token());
         assert!(!bad_token.is_retryable());
-        assert_eq!(
-            classify_json(400, &err(r#""code":100,"error_subcode":2018001"#)).permanent_kind(),
-            Some(PermanentKind::NoSuchUser)
-        );
+        assert_eq!(classify_json(400, &err(r#""code":100,"error_subcode":2018001"#)).class(), ErrorClass::NoSuchUser);
         assert!(classify_json(400, &err(r#""code":4"#)).is_retryable());
         assert!(classify_json(500, &err(r#""code":2"#)).is_retryable());
-        assert_eq!(classify_json(400, &err(r#""code":100"#)).permanent_kind(), Some(PermanentKind::Rejected));
-        assert_eq!(classify_json(400, &err(r#""code":10"#)).permanent_kind(), Some(PermanentKind::Rejected));
+        assert_eq!(classify_json(400, &err(r#""code":100"#)).class(), ErrorClass::InvalidParameter);
+        assert_eq!(classify_json(400, &err(r#""code":10"#)).class(), ErrorClass::Permissions);
+        assert_eq!(classify_json(403, &err(r#""code":200"#)).class(), ErrorClass::Permissions);
+        for code in ["4", "17", "32", "613"] {
+            let err = classify_json(400, &err(&format!(r#""code":{code}"#)));
+            assert_eq!((err.class(), err.is_retryable()), (ErrorClass::RateLimited, true), "{code}");
+        }
+        assert!(!classify_json(400, &err(r#""code":100"#)).is_retryable());
         // An unknown code on a 5xx is still worth retrying.
         assert!(classify_json(503, &err(r#""code":1"#)).is_retryable());
     }
@@ -464,8 +511,8 @@ mod tests {
         assert!(classify_json(500, "").is_retryable());
         assert!(classify_json(502, "<html>bad gateway</html>").is_retryable());
         assert!(classify_json(429, "").is_retryable());
-        assert_eq!(classify_json(404, "<html>not found</html>").permanent_kind(), Some(PermanentKind::Rejected));
-        assert_eq!(classify_json(403, "{}").permanent_kind(), Some(PermanentKind::Rejected));
+        assert_eq!(classify_json(404, "<html>not found</html>").class(), ErrorClass::Rejected);
+        assert_eq!(classify_json(403, "{}").class(), ErrorClass::Rejected);
     }
 
     #[test]
@@ -508,8 +555,8 @@ mod tests {
     async fn sends_and_is_recorded() {
         let graph = stand_in().await;
         let client = client(graph.base_url(), Duration::from_secs(5));
-        let first = client.send(PSID, &text("one")).await;
-        let second = client.send("42", &text("two")).await;
+        let first = client.send(Platform::Messenger, PSID, MessagingType::Response, &text("one")).await;
+        let second = client.send(Platform::Messenger, "42", MessagingType::Response, &text("two")).await;
         let (Ok(first), Ok(second)) = (first, second) else {
             panic!("sends should succeed");
         };
@@ -532,7 +579,7 @@ mod tests {
         graph.fail_next_sends(1, Fault::ServerError);
         graph.fail_next_sends(1, Fault::TooManyRequests { retry_after_secs: 3 });
         for expected in ["1200", "613", "HTTP 500", "HTTP 429"] {
-            match client.send(PSID, &text("hi")).await {
+            match client.send(Platform::Messenger, PSID, MessagingType::Response, &text("hi")).await {
                 Err(e) => {
                     assert!(e.is_retryable(), "{e}");
                     assert!(e.reason().contains(expected), "{e}");
@@ -545,7 +592,7 @@ mod tests {
             }
         }
         assert!(graph.sent().is_empty());
-        assert!(client.send(PSID, &text("hi")).await.is_ok());
+        assert!(client.send(Platform::Messenger, PSID, MessagingType::Response, &text("hi")).await.is_ok());
         assert_eq!(graph.sent().len(), 1);
         assert_eq!(graph.attempts(), 5);
     }
@@ -556,7 +603,7 @@ mod tests {
         let client = client(graph.base_url(), Duration::from_millis(200));
         graph.fail_next_sends(1, Fault::Hang(Duration::from_secs(10)));
         let started = std::time::Instant::now();
-        let err = match client.send(PSID, &text("hi")).await {
+        let err = match client.send(Platform::Messenger, PSID, MessagingType::Response, &text("hi")).await {
             Err(e) => e,
             Ok(sent) => panic!("expected a timeout, got {sent:?}"),
         };
@@ -564,7 +611,7 @@ mod tests {
         assert!(err.is_retryable(), "{err}");
         assert!(err.reason().contains("timed out"), "{err}");
         assert_no_token(&err);
-        assert!(client.send(PSID, &text("hi")).await.is_ok());
+        assert!(client.send(Platform::Messenger, PSID, MessagingType::Response, &text("hi")).await.is_ok());
     }
 
     #[tokio::test]
@@ -573,13 +620,13 @@ mod tests {
         let client = client(graph.base_url(), Duration::from_secs(5));
         graph.unavailable("555");
         for _ in 0..2 {
-            let err = client.send("555", &text("hi")).await;
-            assert!(matches!(&err, Err(e) if e.permanent_kind() == Some(PermanentKind::Unavailable)), "{err:?}");
+            let err = client.send(Platform::Messenger, "555", MessagingType::Response, &text("hi")).await;
+            assert!(matches!(&err, Err(e) if e.class() == ErrorClass::Unavailable), "{err:?}");
         }
         graph.fail_next_sends(1, Fault::OutsideWindow);
-        let err = client.send(PSID, &text("hi")).await;
-        assert!(matches!(&err, Err(e) if e.permanent_kind() == Some(PermanentKind::OutsideWindow)), "{err:?}");
-        assert!(client.send(PSID, &text("hi")).await.is_ok());
+        let err = client.send(Platform::Messenger, PSID, MessagingType::Response, &text("hi")).await;
+        assert!(matches!(&err, Err(e) if e.class() == ErrorClass::OutsideWindow), "{err:?}");
+        assert!(client.send(Platform::Messenger, PSID, MessagingType::Response, &text("hi")).await.is_ok());
         assert_eq!(graph.sent().len(), 1);
     }
 
@@ -588,14 +635,14 @@ mod tests {
         let graph = stand_in().await;
         graph.expect_token("the-right-token");
         let client = client(graph.base_url(), Duration::from_secs(5));
-        let err = match client.send(PSID, &text("hi")).await {
+        let err = match client.send(Platform::Messenger, PSID, MessagingType::Response, &text("hi")).await {
             Err(e) => e,
             Ok(sent) => panic!("expected a refusal, got {sent:?}"),
         };
         assert!(err.is_bad_token(), "{err}");
         assert!(err.reason().contains("190"), "{err}");
         assert_no_token(&err);
-        let err = client.profile(PSID).await;
+        let err = client.profile(Platform::Messenger, PSID).await;
         assert!(matches!(&err, Err(e) if e.is_bad_token()), "{err:?}");
     }
 
@@ -607,14 +654,14 @@ mod tests {
             Err(e) => panic!("{e}"),
         };
         let client = client(format!("http://127.0.0.1:{port}/v21.0"), Duration::from_secs(2));
-        let err = match client.send(PSID, &text("hi")).await {
+        let err = match client.send(Platform::Messenger, PSID, MessagingType::Response, &text("hi")).await {
             Err(e) => e,
             Ok(sent) => panic!("expected a failure, got {sent:?}"),
         };
         assert!(err.is_retryable(), "{err}");
         assert!(!err.reason().contains("access_token"), "{err}");
         assert_no_token(&err);
-        let err = match client.profile(PSID).await {
+        let err = match client.profile(Platform::Messenger, PSID).await {
             Err(e) => e,
             Ok(p) => panic!("expected a failure, got {p:?}"),
         };
@@ -624,8 +671,8 @@ mod tests {
     #[tokio::test]
     async fn a_garbage_base_url_is_permanent() {
         let client = client("not a url".into(), Duration::from_secs(1));
-        let err = client.send(PSID, &text("hi")).await;
-        assert!(matches!(&err, Err(e) if e.permanent_kind() == Some(PermanentKind::Rejected)), "{err:?}");
+        let err = client.send(Platform::Messenger, PSID, MessagingType::Response, &text("hi")).await;
+        assert!(matches!(&err, Err(e) if e.class() == ErrorClass::Rejected), "{err:?}");
         if let Err(e) = err {
             assert_no_token(&e);
         }
@@ -636,22 +683,22 @@ mod tests {
         let graph = stand_in().await;
         let client = client(graph.base_url(), Duration::from_secs(5));
         graph.set_profile("42", "Grace", "Hopper");
-        let grace = client.profile("42").await;
+        let grace = client.profile(Platform::Messenger, "42").await;
         assert!(matches!(&grace, Ok(p) if p.first_name == "Grace" && p.last_name == "Hopper"), "{grace:?}");
-        let ada = match client.profile(PSID).await {
+        let ada = match client.profile(Platform::Messenger, PSID).await {
             Ok(p) => p,
             Err(e) => panic!("{e}"),
         };
         assert_eq!(ada.first_name, "Ada");
         assert!(ada.profile_pic.is_some());
         graph.fail_profiles(1);
-        let err = client.profile("42").await;
+        let err = client.profile(Platform::Messenger, "42").await;
         assert!(matches!(&err, Err(e) if e.is_retryable()), "{err:?}");
-        assert!(client.profile("42").await.is_ok());
+        assert!(client.profile(Platform::Messenger, "42").await.is_ok());
         assert_eq!(graph.profile_calls("42"), 3);
         assert_eq!(graph.profile_calls(PSID), 1);
         assert_eq!(graph.profile_calls("nobody"), 0);
-        let bad = client.profile("../me/messages").await;
+        let bad = client.profile(Platform::Messenger, "../me/messages").await;
         assert!(matches!(&bad, Err(e) if !e.is_retryable()), "{bad:?}");
         assert_eq!(graph.attempts(), 0);
     }

@@ -1,6 +1,9 @@
 //! A stand-in for the Graph API: a real HTTP server on `127.0.0.1` that answers the Send API
 //! and profile requests like Facebook does, records every successful send, and fails on
-//! command. Used by end-to-end tests and by `statbot bench webhook`, so it must stay fast: all
+//! command. It checks what Meta checks: the `messaging_type` (and the `HUMAN_AGENT` tag, the only
+//! one left), the messaging window of recipients a test says wrote at a given time (24 hours, 7
+//! days after an ad, 7 days for `HUMAN_AGENT`), and for Instagram users what Instagram cannot
+//! show (button templates, more than 13 quick replies). Used by end-to-end tests and by `statbot bench webhook`, so it must stay fast: all
 //! shared state sits behind short `std::sync::Mutex` critical sections, never held across an
 //! await.
 
@@ -34,6 +37,14 @@ pub enum Fault {
     ServerError,
     /// HTTP 400, code 10 subcode 2018278 (outside the 24-hour window).
     OutsideWindow,
+    /// HTTP 403, code 200 (the app lacks a permission).
+    Permissions,
+    /// HTTP 400, code 100 (an invalid parameter).
+    InvalidParameter,
+    /// HTTP 400, code 32 (the Page's request limit).
+    PageRateLimited,
+    /// HTTP 400, code 4 (the app's request limit).
+    AppRateLimited,
     /// Waits this long, then answers like [`Fault::Temporary`] (if the client is still there).
     Hang(Duration),
 }
@@ -57,6 +68,10 @@ struct StandInState {
     profile_failures: usize,
     expected_token: Option<String>,
     sent_per_recipient: HashMap<String, usize>,
+    /// Recipients whose window is checked: (latest message, until when standard messages go).
+    windows: HashMap<String, (i64, i64)>,
+    /// Instagram-scoped ids: no button templates, at most 13 quick replies.
+    instagram_users: HashSet<String>,
     /// Waiters for a recipient's n-th successful send.
     recipient_waiters: HashMap<String, Vec<(usize, tokio::sync::oneshot::Sender<()>)>>,
 }
@@ -141,6 +156,20 @@ impl GraphStandIn {
         self.shared.lock().profiles.insert(psid.to_string(), (first_name.into(), last_name.into()));
     }
 
+    /// `psid` wrote at `at_ms` (Meta's time; after a click-to-Messenger ad when `from_ad`): from
+    /// now on, sends to them are checked against the messaging window, as Meta does.
+    pub fn user_wrote(&self, psid: &str, at_ms: i64, from_ad: bool) {
+        let opens = at_ms + if from_ad { statbot_core::window::AD_MS } else { statbot_core::window::STANDARD_MS };
+        let mut state = self.shared.lock();
+        let window = state.windows.entry(psid.to_owned()).or_insert((at_ms, opens));
+        *window = (window.0.max(at_ms), window.1.max(opens));
+    }
+
+    /// `igsid` is an Instagram user: what Instagram cannot show is refused (code 100).
+    pub fn instagram_user(&self, igsid: &str) {
+        self.shared.lock().instagram_users.insert(igsid.to_owned());
+    }
+
     /// Only this access token is accepted (default: any non-empty one); others answer code 190.
     pub fn expect_token(&self, token: &str) {
         self.shared.lock().expected_token = Some(token.to_string());
@@ -219,6 +248,30 @@ fn outside_window() -> Response {
     )
 }
 
+fn permissions() -> Response {
+    graph_error(
+        StatusCode::FORBIDDEN,
+        json!({ "message": "(#200) Requires pages_messaging permission to manage the object",
+                "type": "OAuthException", "code": 200, "fbtrace_id": "AbCdEf130" }),
+    )
+}
+
+fn page_rate_limited() -> Response {
+    graph_error(
+        StatusCode::BAD_REQUEST,
+        json!({ "message": "(#32) Page request limit reached", "type": "OAuthException", "code": 32,
+                "fbtrace_id": "AbCdEf131" }),
+    )
+}
+
+fn app_rate_limited() -> Response {
+    graph_error(
+        StatusCode::BAD_REQUEST,
+        json!({ "message": "(#4) Application request limit reached", "type": "OAuthException", "code": 4,
+                "fbtrace_id": "AbCdEf132" }),
+    )
+}
+
 fn server_error() -> Response {
     graph_error(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -270,6 +323,10 @@ async fn fault_response(fault: Fault) -> Response {
         }
         Fault::ServerError => server_error(),
         Fault::OutsideWindow => outside_window(),
+        Fault::Permissions => permissions(),
+        Fault::InvalidParameter => invalid_parameter("Invalid parameter"),
+        Fault::PageRateLimited => page_rate_limited(),
+        Fault::AppRateLimited => app_rate_limited(),
         Fault::Hang(duration) => {
             tokio::time::sleep(duration).await;
             temporary()
@@ -288,10 +345,25 @@ async fn send(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery, body
     let Some(recipient) = body.pointer("/recipient/id").and_then(Value::as_str).map(str::to_owned) else {
         return invalid_parameter("The parameter recipient is required");
     };
+    if let Err(refusal) = check_messaging_type(&body) {
+        return refusal;
+    }
     let fault = {
         let mut state = shared.lock();
         if state.unavailable.contains(&recipient) {
             return unavailable();
+        }
+        if let Some(&(last, until)) = state.windows.get(&recipient) {
+            let human = body["tag"] == "HUMAN_AGENT";
+            let allowed_until = if human { last + statbot_core::window::HUMAN_AGENT_MS } else { until };
+            if crate::store::now_ms() >= allowed_until {
+                return outside_window();
+            }
+        }
+        if state.instagram_users.contains(&recipient)
+            && let Err(refusal) = check_instagram_message(&body["message"])
+        {
+            return refusal;
         }
         state.faults.pop_front()
     };
@@ -319,6 +391,39 @@ async fn send(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery, body
     axum::Json(answer).into_response()
 }
 
+/// `messaging_type` as the Send API requires it: RESPONSE, UPDATE, or MESSAGE_TAG with a tag
+/// still in service (only HUMAN_AGENT; the others were retired in 2026).
+fn check_messaging_type(body: &Value) -> Result<(), Response> {
+    let tag = body.get("tag").and_then(Value::as_str);
+    match (body.get("messaging_type").and_then(Value::as_str), tag) {
+        (Some("RESPONSE" | "UPDATE"), None) => Ok(()),
+        (Some("MESSAGE_TAG"), Some("HUMAN_AGENT")) => Ok(()),
+        (Some("MESSAGE_TAG"), Some(_)) => Err(invalid_parameter("This message tag is not supported")),
+        (Some("MESSAGE_TAG"), None) => Err(invalid_parameter("The parameter tag is required")),
+        (Some("RESPONSE" | "UPDATE"), Some(_)) => Err(invalid_parameter("A tag needs messaging_type MESSAGE_TAG")),
+        (Some(_), _) => Err(invalid_parameter("Invalid messaging_type")),
+        (None, _) => Err(invalid_parameter("The parameter messaging_type is required")),
+    }
+}
+
+/// What Instagram cannot show: templates other than the generic one, more than 13 quick
+/// replies, quick replies other than text.
+fn check_instagram_message(message: &Value) -> Result<(), Response> {
+    let template = message.pointer("/attachment/payload/template_type").and_then(Value::as_str);
+    if template.is_some_and(|t| t != "generic") {
+        return Err(invalid_parameter("Instagram does not support this template"));
+    }
+    if let Some(replies) = message.get("quick_replies").and_then(Value::as_array) {
+        if replies.len() > 13 {
+            return Err(invalid_parameter("At most 13 quick replies are allowed"));
+        }
+        if replies.iter().any(|r| r["content_type"] != "text") {
+            return Err(invalid_parameter("Instagram quick replies are text only"));
+        }
+    }
+    Ok(())
+}
+
 async fn profile(State(shared): State<Arc<Shared>>, Path(psid): Path<String>, RawQuery(query): RawQuery) -> Response {
     if !token_ok(&shared, query.as_deref()) {
         return bad_token();
@@ -336,6 +441,16 @@ async fn profile(State(shared): State<Arc<Shared>>, Path(psid): Path<String>, Ra
     let Some((first_name, last_name)) = names else {
         return server_error();
     };
+    if query.as_deref().unwrap_or_default().contains("username") {
+        // An Instagram user: a display name and a username, no first and last names.
+        return axum::Json(json!({
+            "name": format!("{first_name} {last_name}"),
+            "username": first_name.to_lowercase(),
+            "profile_pic": format!("https://platform-lookaside.example/{psid}.jpg"),
+            "id": psid,
+        }))
+        .into_response();
+    }
     axum::Json(json!({
         "first_name": first_name,
         "last_name": last_name,

@@ -40,6 +40,9 @@ struct Delivery {
 
 #[derive(Deserialize)]
 struct Entry {
+    /// The Page's id (the Instagram account's under `object: "instagram"`).
+    #[serde(default)]
+    id: Option<serde_json::Value>,
     /// Absent on entries carrying other things (`changes`, `standby`).
     #[serde(default)]
     messaging: Vec<Event>,
@@ -85,9 +88,42 @@ struct Postback {
     referral: Option<Referral>,
 }
 
+/// The accounts this deployment answers for; entries for others are dropped.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Accounts<'a> {
+    /// The Page's id; empty: any Page (a single-Page app).
+    pub page_id: &'a str,
+    /// The Instagram account's id; empty: Instagram deliveries are dropped.
+    pub instagram_account_id: &'a str,
+}
+
+impl Accounts<'_> {
+    /// Any Page, and Instagram accounts too (tests, benchmarks, fuzzing).
+    pub const ANY: Accounts<'static> = Accounts { page_id: "", instagram_account_id: "*" };
+
+    fn accepts(&self, platform: Platform, entry_id: Option<&serde_json::Value>) -> bool {
+        let id = entry_id.map(|id| match id {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
+        let expected = match platform {
+            Platform::Instagram if self.instagram_account_id.is_empty() => return false,
+            Platform::Instagram => self.instagram_account_id,
+            _ => self.page_id,
+        };
+        expected.is_empty() || expected == "*" || id.as_deref() == Some(expected)
+    }
+}
+
 /// Parses a delivery into the messages and taps it carries, in delivery order (entry by entry,
-/// event by event).
+/// event by event), from any account (see [`parse_delivery_for`]).
 pub fn parse_delivery(body: &[u8]) -> Result<Vec<Inbound>, WebhookError> {
+    parse_delivery_for(body, Accounts::ANY)
+}
+
+/// Parses a delivery, keeping only the entries of `accounts` (another Page's, or Instagram's
+/// when no Instagram account is configured, are dropped and logged).
+pub fn parse_delivery_for(body: &[u8], accounts: Accounts<'_>) -> Result<Vec<Inbound>, WebhookError> {
     let delivery: Delivery = serde_json::from_slice(body)?;
     let platform = match delivery.object.as_str() {
         "page" => Platform::Messenger,
@@ -95,10 +131,19 @@ pub fn parse_delivery(body: &[u8]) -> Result<Vec<Inbound>, WebhookError> {
         _ => return Err(WebhookError::NotPage(delivery.object)),
     };
     let mut out = Vec::new();
-    for event in delivery.entry.into_iter().flat_map(|e| e.messaging) {
+    let mut dropped = 0;
+    let entries = delivery.entry.into_iter().filter(|entry| {
+        let accepted = accounts.accepts(platform, entry.id.as_ref());
+        dropped += usize::from(!accepted);
+        accepted
+    });
+    for event in entries.flat_map(|e| e.messaging) {
         if let Some(inbound) = convert(platform, event)? {
             out.push(inbound);
         }
+    }
+    if dropped > 0 {
+        tracing::warn!(platform = %platform, dropped, "webhook entries for an account this deployment does not answer for were dropped");
     }
     Ok(out)
 }

@@ -1,10 +1,13 @@
 //! The Messenger webhook: `GET` answers Facebook's verification challenge; `POST` checks the
 //! `X-Hub-Signature-256` of the raw body, stores every message of the delivery durably, answers
 //! 200, and leaves the acting to the processor. Redeliveries are stored once (unique message id).
+//! Instagram deliveries (`object: "instagram"`) come to the same URL, signed by the same app
+//! secret, and are kept only when `messenger.instagram_account_id` names their account.
 
 use super::AppState;
 use super::error::ApiError;
-use crate::channels::messenger::{parse_delivery, signature, verify_subscription};
+use crate::channels::messenger::webhook::{Accounts, parse_delivery_for};
+use crate::channels::messenger::{signature, verify_subscription};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -52,7 +55,11 @@ async fn receive(
         tracing::warn!(reason = %e, "webhook delivery refused");
         return Err(ApiError::InvalidSignature);
     }
-    let messages = parse_delivery(&body).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
+    let accounts = Accounts {
+        page_id: &state.config.messenger.page_id,
+        instagram_account_id: &state.config.messenger.instagram_account_id,
+    };
+    let messages = parse_delivery_for(&body, accounts).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
     if !messages.is_empty() {
         let received = messages.len();
         let stored = state.engine.ingest(messages).await?;

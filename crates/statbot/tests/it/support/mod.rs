@@ -109,6 +109,7 @@ impl TestApp {
         config.messenger.send_timeout_secs = 2;
         config.outbox.base_backoff_ms = 20;
         config.outbox.max_backoff_ms = 200;
+        config.outbox.rate_limit_backoff_ms = 50;
         config.auth.lockout_secs = 60;
         // Tests run side by side on one PostgreSQL server (100 connections by default).
         config.database_max_connections = 4;
@@ -227,18 +228,18 @@ impl TestApp {
     }
 }
 
-/// A webhook delivery with one text message.
+/// A webhook delivery with one text message, sent now (inside the messaging window).
 pub fn text_event(psid: &str, mid: &str, text: &str) -> String {
     delivery(serde_json::json!({
-        "sender": { "id": psid }, "recipient": { "id": "104857600000001" }, "timestamp": 1763800000098i64,
+        "sender": { "id": psid }, "recipient": { "id": "104857600000001" }, "timestamp": statbot::store::now_ms(),
         "message": { "mid": mid, "text": text }
     }))
 }
 
-/// A webhook delivery with one postback (a button tap).
+/// A webhook delivery with one postback (a button tap), sent now.
 pub fn postback_event(psid: &str, mid: &str, payload: &str) -> String {
     delivery(serde_json::json!({
-        "sender": { "id": psid }, "recipient": { "id": "104857600000001" }, "timestamp": 1763800010432i64,
+        "sender": { "id": psid }, "recipient": { "id": "104857600000001" }, "timestamp": statbot::store::now_ms(),
         "postback": { "title": "tap", "payload": payload, "mid": mid }
     }))
 }
@@ -249,9 +250,26 @@ pub fn delivery(messaging: serde_json::Value) -> String {
 }
 
 /// A fixture from the Messenger examples shipped with the channel's tests.
+/// A Messenger fixture as if sent now: each event's `timestamp` moved by the same amount so that
+/// the latest is now (inside the messaging window), keeping their order and gaps.
 pub fn fixture(name: &str) -> String {
     let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "src/channels/messenger/testdata", name].iter().collect();
-    std::fs::read_to_string(path).unwrap()
+    let text = std::fs::read_to_string(path).unwrap();
+    let Ok(mut delivery) = serde_json::from_str::<serde_json::Value>(&text) else { return text };
+    let mut events: Vec<&mut serde_json::Value> = Vec::new();
+    if let Some(entries) = delivery["entry"].as_array_mut() {
+        for entry in entries {
+            if let Some(messaging) = entry["messaging"].as_array_mut() {
+                events.extend(messaging.iter_mut().filter(|e| e["timestamp"].is_i64()));
+            }
+        }
+    }
+    let latest = events.iter().filter_map(|e| e["timestamp"].as_i64()).max().unwrap_or_default();
+    let shift = statbot::store::now_ms() - latest;
+    for event in events {
+        event["timestamp"] = (event["timestamp"].as_i64().unwrap_or_default() + shift).into();
+    }
+    delivery.to_string()
 }
 
 /// The text of a Send API body (plain text or a button template).
