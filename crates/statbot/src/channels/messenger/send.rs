@@ -728,8 +728,20 @@ mod tests {
                 first_name: "Ada".into(),
                 last_name: "Lovelace".into(),
                 profile_pic: Some("https://platform-lookaside.example/ada.jpg".into()),
+                name: None,
+                username: None,
             }
         );
+        let instagram = Profile {
+            first_name: String::new(),
+            last_name: String::new(),
+            profile_pic: None,
+            name: Some("Grace Brewster Hopper".into()),
+            username: Some("grace".into()),
+        };
+        assert_eq!(instagram.greeting_names(), ("Grace".into(), "Brewster Hopper".into()));
+        let username_only = Profile { name: None, ..instagram };
+        assert_eq!(username_only.greeting_names(), ("grace".into(), String::new()));
         let sent: SentMessage = match serde_json::from_str(include_str!("testdata/send-ok.json")) {
             Ok(s) => s,
             Err(e) => panic!("{e}"),

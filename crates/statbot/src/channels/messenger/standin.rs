@@ -345,7 +345,7 @@ async fn send(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery, body
     let Some(recipient) = body.pointer("/recipient/id").and_then(Value::as_str).map(str::to_owned) else {
         return invalid_parameter("The parameter recipient is required");
     };
-    if let Err(refusal) = check_messaging_type(&body) {
+    if let Some(refusal) = messaging_type_refusal(&body) {
         return refusal;
     }
     let fault = {
@@ -361,7 +361,7 @@ async fn send(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery, body
             }
         }
         if state.instagram_users.contains(&recipient)
-            && let Err(refusal) = check_instagram_message(&body["message"])
+            && let Some(refusal) = instagram_refusal(&body["message"])
         {
             return refusal;
         }
@@ -391,37 +391,36 @@ async fn send(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery, body
     axum::Json(answer).into_response()
 }
 
-/// `messaging_type` as the Send API requires it: RESPONSE, UPDATE, or MESSAGE_TAG with a tag
-/// still in service (only HUMAN_AGENT; the others were retired in 2026).
-fn check_messaging_type(body: &Value) -> Result<(), Response> {
+/// Refuses a `messaging_type` the Send API would: it must be RESPONSE, UPDATE, or MESSAGE_TAG
+/// with a tag still in service (only HUMAN_AGENT; the others were retired in 2026).
+fn messaging_type_refusal(body: &Value) -> Option<Response> {
     let tag = body.get("tag").and_then(Value::as_str);
-    match (body.get("messaging_type").and_then(Value::as_str), tag) {
-        (Some("RESPONSE" | "UPDATE"), None) => Ok(()),
-        (Some("MESSAGE_TAG"), Some("HUMAN_AGENT")) => Ok(()),
-        (Some("MESSAGE_TAG"), Some(_)) => Err(invalid_parameter("This message tag is not supported")),
-        (Some("MESSAGE_TAG"), None) => Err(invalid_parameter("The parameter tag is required")),
-        (Some("RESPONSE" | "UPDATE"), Some(_)) => Err(invalid_parameter("A tag needs messaging_type MESSAGE_TAG")),
-        (Some(_), _) => Err(invalid_parameter("Invalid messaging_type")),
-        (None, _) => Err(invalid_parameter("The parameter messaging_type is required")),
-    }
+    let problem = match (body.get("messaging_type").and_then(Value::as_str), tag) {
+        (Some("RESPONSE" | "UPDATE"), None) | (Some("MESSAGE_TAG"), Some("HUMAN_AGENT")) => return None,
+        (Some("MESSAGE_TAG"), Some(_)) => "This message tag is not supported",
+        (Some("MESSAGE_TAG"), None) => "The parameter tag is required",
+        (Some("RESPONSE" | "UPDATE"), Some(_)) => "A tag needs messaging_type MESSAGE_TAG",
+        (Some(_), _) => "Invalid messaging_type",
+        (None, _) => "The parameter messaging_type is required",
+    };
+    Some(invalid_parameter(problem))
 }
 
-/// What Instagram cannot show: templates other than the generic one, more than 13 quick
-/// replies, quick replies other than text.
-fn check_instagram_message(message: &Value) -> Result<(), Response> {
+/// Refuses what Instagram cannot show: templates other than the generic one, more than 13
+/// quick replies, quick replies other than text.
+fn instagram_refusal(message: &Value) -> Option<Response> {
     let template = message.pointer("/attachment/payload/template_type").and_then(Value::as_str);
-    if template.is_some_and(|t| t != "generic") {
-        return Err(invalid_parameter("Instagram does not support this template"));
-    }
-    if let Some(replies) = message.get("quick_replies").and_then(Value::as_array) {
-        if replies.len() > 13 {
-            return Err(invalid_parameter("At most 13 quick replies are allowed"));
-        }
-        if replies.iter().any(|r| r["content_type"] != "text") {
-            return Err(invalid_parameter("Instagram quick replies are text only"));
-        }
-    }
-    Ok(())
+    let replies = message.get("quick_replies").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let problem = if template.is_some_and(|t| t != "generic") {
+        "Instagram does not support this template"
+    } else if replies.len() > 13 {
+        "At most 13 quick replies are allowed"
+    } else if replies.iter().any(|r| r["content_type"] != "text") {
+        "Instagram quick replies are text only"
+    } else {
+        return None;
+    };
+    Some(invalid_parameter(problem))
 }
 
 async fn profile(State(shared): State<Arc<Shared>>, Path(psid): Path<String>, RawQuery(query): RawQuery) -> Response {
@@ -548,6 +547,48 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn checks_messaging_types_windows_and_instagram_shapes_as_meta_does() {
+        let graph = match GraphStandIn::start().await {
+            Ok(g) => g,
+            Err(e) => panic!("{e}"),
+        };
+        let http = reqwest::Client::new();
+        let url = format!("{}/me/messages?access_token=t", graph.base_url());
+        let send = |body: Value| {
+            let (http, url) = (http.clone(), url.clone());
+            async move { post(&http, url, &body.to_string()).await }
+        };
+        let text = |kind: &str, tag: Option<&str>| {
+            let mut body = json!({ "recipient": { "id": "7" }, "messaging_type": kind, "message": { "text": "x" } });
+            if let Some(tag) = tag {
+                body["tag"] = json!(tag);
+            }
+            body
+        };
+        for (kind, tag) in [("MESSAGE_TAG", Some("ACCOUNT_UPDATE")), ("MESSAGE_TAG", None), ("PROMO", None)] {
+            let (status, refused) = send(text(kind, tag)).await;
+            assert_eq!((status, refused["error"]["code"].as_i64()), (400, Some(100)), "{kind} {tag:?}");
+        }
+        let now = crate::store::now_ms();
+        graph.user_wrote("7", now - statbot_core::window::STANDARD_MS - 1000, false);
+        let (_, outside) = send(text("RESPONSE", None)).await;
+        assert_eq!(
+            (outside["error"]["code"].as_i64(), outside["error"]["error_subcode"].as_i64()),
+            (Some(10), Some(2018278))
+        );
+        let (status, _) = send(text("MESSAGE_TAG", Some("HUMAN_AGENT"))).await;
+        assert_eq!(status, 200, "a person may still answer within 7 days");
+        graph.user_wrote("7", now - 1000, false);
+        assert_eq!(send(text("UPDATE", None)).await.0, 200);
+
+        graph.instagram_user("8");
+        let buttons = json!({ "recipient": { "id": "8" }, "messaging_type": "RESPONSE", "message": { "attachment": {
+            "type": "template", "payload": { "template_type": "button", "text": "t", "buttons": [] } } } });
+        assert_eq!(send(buttons).await.1["error"]["code"].as_i64(), Some(100));
+        assert_eq!(graph.sent_count(), 2);
+    }
+
+    #[tokio::test]
     async fn answers_profiles_like_the_fixture() {
         let graph = match GraphStandIn::start().await {
             Ok(g) => g,
@@ -584,7 +625,7 @@ mod tests {
         for i in 0..50 {
             let (http, url) = (http.clone(), url.clone());
             tasks.push(tokio::spawn(async move {
-                let body = json!({ "recipient": { "id": format!("{i}") }, "message": { "text": "x" } });
+                let body = json!({ "recipient": { "id": format!("{i}") }, "messaging_type": "RESPONSE", "message": { "text": "x" } });
                 http.post(url).json(&body).send().await.map(|r| r.status())
             }));
         }
