@@ -20,6 +20,8 @@ pub struct Contact {
     pub created_at: i64,
     /// When the contact last wrote or moved in a flow.
     pub updated_at: i64,
+    /// Since when the contact wants nothing statbot starts (promotions); `None`: not opted out.
+    pub opted_out_at: Option<i64>,
 }
 
 /// What a platform tells about a contact.
@@ -30,8 +32,8 @@ pub struct Profile {
     pub profile_pic: Option<String>,
 }
 
-const COLUMNS: &str =
-    "id, platform, external_id, first_name, last_name, profile_fetched_at, flow, step, context, created_at, updated_at";
+const COLUMNS: &str = "id, platform, external_id, first_name, last_name, profile_fetched_at, flow, step, context, created_at, updated_at, \
+     opted_out_at";
 
 fn from_row(row: &AnyRow) -> Result<Contact> {
     let flow: Option<String> = row.try_get("flow")?;
@@ -52,6 +54,7 @@ fn from_row(row: &AnyRow) -> Result<Contact> {
         context,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        opted_out_at: row.try_get("opted_out_at")?,
     })
 }
 
@@ -239,6 +242,12 @@ impl ContactIds {
             }
             None => true,
         });
+    }
+
+    /// Forgets these contacts (erased: their platform id was replaced), so that the person
+    /// writing again becomes a new contact.
+    pub(crate) fn forget(&self, ids: &[i64]) {
+        self.known().retain(|_, id| !ids.contains(id));
     }
 
     pub(crate) fn remember(&self, ids: &HashMap<(Platform, String), i64>) {
