@@ -3,6 +3,7 @@
 //! whole path can be tested and benchmarked without Facebook.
 //!
 //! - [`signature`]: the `X-Hub-Signature-256` HMAC that proves a delivery came from Facebook.
+//! - [`signed_request`]: Meta's `signed_request` (the data deletion callback), checked and read.
 //! - [`webhook`]: webhook bodies to channel-neutral [`statbot_core::Inbound`]s, and the
 //!   subscription handshake.
 //! - [`send`]: the Graph API client (Send API and user profiles) and its error classification.
@@ -10,6 +11,7 @@
 
 pub mod send;
 pub mod signature;
+pub mod signed_request;
 pub mod standin;
 pub mod webhook;
 
