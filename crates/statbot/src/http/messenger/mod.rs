@@ -2,6 +2,8 @@
 //! `X-Hub-Signature-256` of the raw body, stores every message of the delivery durably, answers
 //! 200, and leaves the acting to the processor. Redeliveries are stored once (unique message id).
 
+mod data_deletion;
+
 use super::AppState;
 use super::error::ApiError;
 use crate::channels::messenger::{parse_delivery, signature, verify_subscription};
@@ -15,7 +17,7 @@ use serde::Deserialize;
 
 /// The webhook Facebook calls: `GET` to verify it, `POST` to deliver.
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/webhooks/messenger", get(verify).post(receive))
+    Router::new().route("/webhooks/messenger", get(verify).post(receive)).merge(data_deletion::router())
 }
 
 #[derive(Deserialize)]
