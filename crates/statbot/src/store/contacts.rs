@@ -32,8 +32,8 @@ pub struct Profile {
     pub profile_pic: Option<String>,
 }
 
-const COLUMNS: &str = "id, platform, external_id, first_name, last_name, profile_fetched_at, flow, step, context, created_at, updated_at, \
-     opted_out_at";
+const COLUMNS: &str = "id, platform, external_id, first_name, last_name, profile_fetched_at, flow, step, context, \
+     created_at, updated_at, opted_out_at";
 
 fn from_row(row: &AnyRow) -> Result<Contact> {
     let flow: Option<String> = row.try_get("flow")?;
