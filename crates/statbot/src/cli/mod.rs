@@ -1,6 +1,6 @@
 //! The command line: one binary whose subcommands are the process roles (`serve`) and the
-//! operator's tools (`chat`, `flows`, `funnel`, `dataset`, `intents`, `stripe`, `team`, `users`,
-//! `config`, `bench`). Errors end as one plain sentence on stderr and a non-zero exit code,
+//! operator's tools (`chat`, `flows`, `funnel`, `dataset`, `intents`, `contacts`, `stripe`, `team`,
+//! `users`, `config`, `bench`). Errors end as one plain sentence on stderr and a non-zero exit code,
 //! never a backtrace.
 
 /// `println!` for command output: see [`emit`].
@@ -13,6 +13,7 @@ pub(crate) use outln;
 
 mod accounts;
 mod chat;
+mod contacts;
 mod dataset;
 mod flows;
 mod funnel;
@@ -52,6 +53,9 @@ enum Command {
     /// Import data sets and look at their rows.
     #[command(subcommand)]
     Dataset(dataset::DatasetCommand),
+    /// Erase a contact's personal data (`forget`), for a request made by other means than Meta's.
+    #[command(subcommand)]
+    Contacts(contacts::ContactsCommand),
     /// Review free text the bot did not understand.
     #[command(subcommand)]
     Intents(intents::IntentsCommand),
@@ -117,6 +121,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Users(cmd) => users::run(load_config(cli.config)?, cmd).await,
         Command::Dataset(cmd) => dataset::run(load_config(cli.config)?, cmd).await,
         Command::Intents(cmd) => intents::run(load_config(cli.config)?, cmd).await,
+        Command::Contacts(cmd) => contacts::run(load_config(cli.config)?, cmd).await,
         Command::Stripe(cmd) => stripe::run(load_config(cli.config)?, cmd).await,
         Command::Funnel(args) => funnel::run(load_config(cli.config)?, args).await,
         Command::Bench(cmd) => crate::bench::run(cmd).await,

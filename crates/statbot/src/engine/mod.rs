@@ -6,6 +6,7 @@
 
 pub mod flows;
 mod intake;
+mod opt_out;
 mod processor;
 mod sales_answers;
 
@@ -298,6 +299,11 @@ impl Engine {
         answered: Option<sales_answers::Answered>,
         batch: &mut Batch,
     ) -> Result<(), EngineError> {
+        // Opting out or in ("stop", "start", the menu's buttons) comes before anything else.
+        if let Some(reply) = opt_out::respond(tx, message, contact, batch).await? {
+            batch.push_replies(message, contact, vec![reply]);
+            return Ok(());
+        }
         // Link messages (`link CODE`, `unlink`) come before the assistant and the flows.
         if let Some(reply) = crate::staff::chat::respond(tx, contact.id, message.id, &message.content).await? {
             batch.push_replies(message, contact, vec![reply]);

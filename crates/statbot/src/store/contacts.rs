@@ -22,6 +22,8 @@ pub struct Contact {
     pub updated_at: i64,
     /// Meta's messaging window (Messenger, Instagram); empty on other channels.
     pub window: Window,
+    /// Since when the contact wants nothing statbot starts (promotions); `None`: not opted out.
+    pub opted_out_at: Option<i64>,
 }
 
 /// What a platform tells about a contact.
@@ -33,7 +35,7 @@ pub struct Profile {
 }
 
 const COLUMNS: &str = "id, platform, external_id, first_name, last_name, profile_fetched_at, flow, step, context, \
-                       created_at, updated_at, last_inbound_at, window_until";
+                       created_at, updated_at, last_inbound_at, window_until, opted_out_at";
 
 fn from_row(row: &AnyRow) -> Result<Contact> {
     let flow: Option<String> = row.try_get("flow")?;
@@ -55,6 +57,7 @@ fn from_row(row: &AnyRow) -> Result<Contact> {
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
         window: window_from_row(row)?,
+        opted_out_at: row.try_get("opted_out_at")?,
     })
 }
 
@@ -284,6 +287,12 @@ impl ContactIds {
             }
             None => true,
         });
+    }
+
+    /// Forgets these contacts (erased: their platform id was replaced), so that the person
+    /// writing again becomes a new contact.
+    pub(crate) fn forget(&self, ids: &[i64]) {
+        self.known().retain(|_, id| !ids.contains(id));
     }
 
     pub(crate) fn remember(&self, ids: &HashMap<(Platform, String), i64>) {

@@ -13,6 +13,10 @@ pub enum EventKind {
     CouponRevealed,
     CouponExhausted,
     SendFailed,
+    /// The contact asked to hear nothing statbot starts ("stop", the menu's button).
+    OptedOut,
+    /// The contact opted back in ("start").
+    OptedIn,
 }
 
 impl EventKind {
@@ -23,6 +27,8 @@ impl EventKind {
             EventKind::CouponRevealed => "coupon_revealed",
             EventKind::CouponExhausted => "coupon_exhausted",
             EventKind::SendFailed => "send_failed",
+            EventKind::OptedOut => "opted_out",
+            EventKind::OptedIn => "opted_in",
         }
     }
 }

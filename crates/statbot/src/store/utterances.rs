@@ -55,12 +55,13 @@ pub(crate) async fn record(conn: &mut AnyConnection, utterances: &[NewUtterance]
 }
 
 impl Store {
-    /// The phrases most often not understood since `since_ms`, most frequent first.
+    /// The phrases most often not understood since `since_ms`, most frequent first (erased
+    /// ones, left empty, aside).
     pub async fn intent_misses(&self, since_ms: i64, limit: i64) -> Result<Vec<Miss>> {
         let rows = sqlx::query(
             "SELECT normalized, COUNT(*) AS n, MAX(created_at) AS last_seen, MAX(intent), \
              CAST(AVG(confidence) AS DOUBLE PRECISION) \
-             FROM utterances WHERE NOT understood AND created_at >= $1 \
+             FROM utterances WHERE NOT understood AND created_at >= $1 AND normalized <> '' \
              GROUP BY normalized ORDER BY n DESC, last_seen DESC LIMIT $2",
         )
         .bind(since_ms)

@@ -3,6 +3,7 @@
 //! whole path can be tested and benchmarked without Facebook.
 //!
 //! - [`signature`]: the `X-Hub-Signature-256` HMAC that proves a delivery came from Facebook.
+//! - [`signed_request`]: Meta's `signed_request` (the data deletion callback), checked and read.
 //! - [`webhook`]: webhook bodies to channel-neutral [`statbot_core::Inbound`]s, and the
 //!   subscription handshake.
 //! - [`render`]: how a reply looks on each channel (Messenger, Instagram), in one place.
@@ -12,6 +13,7 @@
 pub mod render;
 pub mod send;
 pub mod signature;
+pub mod signed_request;
 pub mod standin;
 pub mod webhook;
 

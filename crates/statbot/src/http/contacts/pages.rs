@@ -97,6 +97,8 @@ struct ConversationPage {
     messages: Vec<MessageRow>,
     /// The coupons the contact was shown or refused, as sentences.
     coupons: Vec<String>,
+    /// Since when the contact is opted out of messages statbot starts, if they are.
+    opted_out_since: Option<String>,
 }
 
 /// What a reply looked like, in words.
@@ -145,6 +147,7 @@ pub(super) async fn conversation(
         external_id: contact.external_id,
         messages,
         coupons,
+        opted_out_since: contact.opted_out_at.map(|at| local_time(&state, at)),
     }
     .into_response())
 }

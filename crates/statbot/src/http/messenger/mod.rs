@@ -4,6 +4,8 @@
 //! Instagram deliveries (`object: "instagram"`) come to the same URL, signed by the same app
 //! secret, and are kept only when `messenger.instagram_account_id` names their account.
 
+mod data_deletion;
+
 use super::AppState;
 use super::error::ApiError;
 use crate::channels::messenger::webhook::{Accounts, parse_delivery_for};
@@ -18,7 +20,7 @@ use serde::Deserialize;
 
 /// The webhook Facebook calls: `GET` to verify it, `POST` to deliver.
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/webhooks/messenger", get(verify).post(receive))
+    Router::new().route("/webhooks/messenger", get(verify).post(receive)).merge(data_deletion::router())
 }
 
 #[derive(Deserialize)]
