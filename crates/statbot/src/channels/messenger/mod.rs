@@ -5,9 +5,12 @@
 //! - [`signature`]: the `X-Hub-Signature-256` HMAC that proves a delivery came from Facebook.
 //! - [`webhook`]: webhook bodies to channel-neutral [`statbot_core::Inbound`]s, and the
 //!   subscription handshake.
+//! - [`page_profile`]: the Page's set-up as code (Get Started, greeting, ice breakers, menu)
+//!   and the Messenger Profile API.
 //! - [`send`]: the Graph API client (Send API and user profiles) and its error classification.
 //! - [`standin`]: a real local HTTP server answering like the Graph API, with scriptable faults.
 
+pub mod page_profile;
 pub mod send;
 pub mod signature;
 pub mod standin;
