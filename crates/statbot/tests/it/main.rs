@@ -16,6 +16,7 @@ mod dashboard_pages;
 mod datasets;
 mod funnels;
 mod limits;
+mod messenger_setup;
 mod messenger_webhook;
 mod operators;
 mod outbox_delivery;
