@@ -271,6 +271,15 @@ async fn page_toml_is_not_a_flow_and_its_items_must_lead_to_loaded_flows() {
         "{err}"
     );
 
+    // `flows check` over the folder passes page.toml by.
+    setup.write_page(PAGE);
+    let page_file = setup.flows().join("page.toml");
+    let promo_file = setup.flows().join("promo.toml");
+    let checked = statbot(&["flows", "check", page_file.to_str().unwrap(), promo_file.to_str().unwrap()]).run();
+    let out = ok(&checked);
+    assert!(out.contains("page.toml: the Page's set-up, not a flow"), "{out}");
+    assert!(out.contains("ok — flow `promo`"), "{out}");
+
     // A [page] section in statbot.toml as well: one of them must go.
     setup.write_page(PAGE);
     setup.config_file("[page]\nget_started = {}\n");

@@ -399,6 +399,35 @@ action = "stop"
     }
 
     #[test]
+    fn the_shipped_example_fits_the_demo_flow_and_metas_limits() {
+        let page = page(include_str!("../../../../assets/flows/page.toml"));
+        let demo = match crate::engine::flows::load(true, None, None) {
+            Ok(loaded) => loaded.set,
+            Err(e) => panic!("{e}"),
+        };
+        let entries = page.entries(&demo).map_err(|e| e.to_string());
+        assert_eq!(
+            entries,
+            Ok(vec![Entry::flow("coupon"), Entry::step("coupon", "offer"), Entry::step("coupon", "shop")])
+        );
+        assert!(super::super::limits::check(&page).is_ok());
+    }
+
+    #[test]
+    fn the_commented_example_in_statbot_example_toml_parses() {
+        let example = crate::config::EXAMPLE;
+        let start = example.find("# [page]").unwrap_or(example.len());
+        let section: String = example[start..]
+            .lines()
+            .map_while(|line| line.strip_prefix('#'))
+            .map(|line| format!("{}\n", line.strip_prefix(' ').unwrap_or(line)))
+            .collect();
+        let page = page(&section);
+        assert_eq!(page.section.persistent_menu.len(), 3, "{section}");
+        assert!(super::super::limits::check(&page).is_ok());
+    }
+
+    #[test]
     fn a_page_in_both_places_is_refused() {
         let dir = match tempfile::tempdir() {
             Ok(d) => d,
