@@ -339,6 +339,11 @@ async fn a_get_started_postback_starts_the_step_the_page_names() {
     let sent = app.wait_for_sent_to("6700000000000101", 1).await;
     assert_eq!(text_of(&sent[0]), "Here is the deal: 10% off today.", "{sent:#?}");
 
+    // `@` is the default flow's entry step, as for `get_started = {}`.
+    app.post_signed(&postback_event("6700000000000103", "m_gs_3", "@")).await;
+    let sent = app.wait_for_sent_to("6700000000000103", 1).await;
+    assert_eq!(text_of(&sent[0]), "Hi! Want a deal?", "{sent:#?}");
+
     // A step no entry point names cannot be reached with a crafted payload.
     app.post_signed(&postback_event("6700000000000102", "m_gs_2", "@promo/secret")).await;
     let sent = app.wait_for_sent_to("6700000000000102", 1).await;

@@ -99,15 +99,6 @@ pub enum Leads {
     Url(String),
 }
 
-impl Leads {
-    pub fn entry(&self) -> Option<&Entry> {
-        match self {
-            Leads::Entry(entry) => Some(entry),
-            Leads::Payload(_) | Leads::Url(_) => None,
-        }
-    }
-}
-
 /// The entry a `flow`/`step` pair names.
 fn entry_of(flow: &Option<String>, step: &Option<String>) -> Result<Entry, String> {
     match (flow, step) {
