@@ -72,8 +72,7 @@ pub(crate) async fn deployment_secret(config: &Config, store: &Store) -> Result<
 
 impl App {
     pub async fn build(config: Config) -> Result<App, StartError> {
-        let flows =
-            Arc::new(engine::flows::load(config.demo, config.flows_dir.as_deref(), config.default_flow.as_deref())?);
+        let flows = Arc::new(engine::flows::load_configured(&config)?);
         let store = Store::open_with(&config.database_url, config.database_max_connections).await?;
         let graph = if config.messenger_enabled() {
             Some(GraphClient::new(GraphConfig {

@@ -138,6 +138,9 @@ pub struct Config {
     pub shop: ShopConfig,
     pub limits: LimitsConfig,
     pub log: LogConfig,
+    /// The Page's set-up as code (Get Started, greeting, ice breakers, persistent menu), applied
+    /// by `statbot messenger setup`; or `page.toml` in `flows_dir`, not both.
+    pub page: Option<crate::channels::messenger::page_profile::PageSection>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -306,6 +309,7 @@ impl Default for Config {
             shop: ShopConfig::default(),
             limits: LimitsConfig::default(),
             log: LogConfig::default(),
+            page: None,
         }
     }
 }

@@ -1,7 +1,9 @@
 //! `statbot flows check FILE...`: validates flow files and their referenced files, printing a
-//! summary of each good one and every problem of each bad one.
+//! summary of each good one and every problem of each bad one. The Page's `page.toml` that
+//! may sit among them is skipped (`statbot messenger setup --dry-run` checks it).
 
 use super::CliError;
+use crate::channels::messenger::page_profile::PAGE_FILE;
 use crate::engine::flows::check_file;
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -19,6 +21,13 @@ pub fn run(cmd: FlowsCommand) -> Result<(), CliError> {
     let FlowsCommand::Check { files } = cmd;
     let mut bad = 0;
     for file in &files {
+        if file.file_name().is_some_and(|name| name == PAGE_FILE) {
+            crate::cli::outln!(
+                "{}: the Page's set-up, not a flow — check it with `statbot messenger setup --dry-run`",
+                file.display()
+            );
+            continue;
+        }
         match check_file(file) {
             Ok(flow) => {
                 let buttons: usize = flow.steps.values().map(|s| s.choices.buttons().len()).sum();

@@ -1,7 +1,7 @@
 //! The command line: one binary whose subcommands are the process roles (`serve`) and the
-//! operator's tools (`chat`, `flows`, `funnel`, `dataset`, `intents`, `contacts`, `stripe`, `team`,
-//! `users`, `config`, `bench`). Errors end as one plain sentence on stderr and a non-zero exit code,
-//! never a backtrace.
+//! operator's tools (`chat`, `flows`, `funnel`, `dataset`, `intents`, `contacts`, `messenger`,
+//! `stripe`, `team`, `users`, `config`, `bench`). Errors end as one plain sentence on stderr and a
+//! non-zero exit code, never a backtrace.
 
 /// `println!` for command output: see [`emit`].
 macro_rules! outln {
@@ -19,6 +19,7 @@ mod flows;
 mod funnel;
 mod intents;
 mod links;
+mod messenger;
 mod serve;
 mod stripe;
 mod team;
@@ -67,6 +68,9 @@ enum Command {
     /// Manage operator accounts.
     #[command(subcommand)]
     Users(users::UsersCommand),
+    /// Set up the Facebook Page from the `[page]` section: Get Started, greeting, ice breakers, menu.
+    #[command(subcommand)]
+    Messenger(messenger::MessengerCommand),
     /// Configuration helpers.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -124,6 +128,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Contacts(cmd) => contacts::run(load_config(cli.config)?, cmd).await,
         Command::Stripe(cmd) => stripe::run(load_config(cli.config)?, cmd).await,
         Command::Funnel(args) => funnel::run(load_config(cli.config)?, args).await,
+        Command::Messenger(cmd) => messenger::run(load_config(cli.config)?, cmd).await,
         Command::Bench(cmd) => crate::bench::run(cmd).await,
     }
 }
@@ -145,7 +150,7 @@ fn quiet_tool(
     crate::telemetry::init(&config.log);
     warn_config(warnings);
     config.demo |= demo || config.flows_dir.is_none();
-    crate::engine::flows::load(config.demo, config.flows_dir.as_deref(), config.default_flow.as_deref())
+    crate::engine::flows::load_configured(config)
 }
 
 /// Writes command output to stdout. A reader that went away (`statbot funnel … | head`) ends

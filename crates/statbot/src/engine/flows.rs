@@ -2,6 +2,8 @@
 //! and the flow files of a folder, with the media files and coupon code files beside them.
 //! Any problem stops the load with an error naming the file, the place and the problem.
 
+use crate::channels::messenger::page_profile::{PAGE_FILE, Page, PageError};
+use crate::config::Config;
 use statbot_core::flow::{CouponCodes, Flow, FlowErrors, FlowSet};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -22,6 +24,8 @@ pub enum FlowLoadError {
     File { path: String, problem: String },
     #[error("no flow is loaded: pass --demo, set flows_dir (STATBOT_FLOWS_DIR), or both")]
     NoFlows,
+    #[error(transparent)]
+    Page(#[from] PageError),
 }
 
 /// A file served under `/media/{flow}/{name}`.
@@ -49,7 +53,8 @@ impl LoadedFlows {
     }
 }
 
-/// Loads the demo flow (if `demo`) and every `*.toml` in `dir` (in name order).
+/// Loads the demo flow (if `demo`) and every `*.toml` in `dir` (in name order) but the Page's
+/// set-up, `page.toml`.
 pub fn load(demo: bool, dir: Option<&Path>, default_flow: Option<&str>) -> Result<LoadedFlows, FlowLoadError> {
     let mut loaded = LoadedFlows::default();
     if demo {
@@ -83,6 +88,16 @@ pub fn load(demo: bool, dir: Option<&Path>, default_flow: Option<&str>) -> Resul
             .set
             .set_default(name)
             .map_err(|problem| FlowLoadError::File { path: "configuration".into(), problem })?;
+    }
+    Ok(loaded)
+}
+
+/// Loads the flows `config` names (see [`load`]) and the entry points its Page declares (the
+/// `[page]` section, or `page.toml` in `flows_dir`), each checked against those flows.
+pub fn load_configured(config: &Config) -> Result<LoadedFlows, FlowLoadError> {
+    let mut loaded = load(config.demo, config.flows_dir.as_deref(), config.default_flow.as_deref())?;
+    if let Some(page) = Page::find(config.page.as_ref(), config.flows_dir.as_deref())? {
+        loaded.entries = page.entries(&loaded.set)?;
     }
     Ok(loaded)
 }
@@ -141,6 +156,7 @@ fn flow_files(dir: &Path) -> Result<Vec<PathBuf>, FlowLoadError> {
     let mut files: Vec<PathBuf> = entries
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|ext| ext == "toml"))
+        .filter(|p| p.file_name().is_none_or(|name| name != PAGE_FILE))
         .collect();
     files.sort();
     Ok(files)

@@ -6,10 +6,13 @@
 //! - [`signed_request`]: Meta's `signed_request` (the data deletion callback), checked and read.
 //! - [`webhook`]: webhook bodies to channel-neutral [`statbot_core::Inbound`]s, and the
 //!   subscription handshake.
+//! - [`page_profile`]: the Page's set-up as code (Get Started, greeting, ice breakers, menu)
+//!   and the Messenger Profile API.
 //! - [`render`]: how a reply looks on each channel (Messenger, Instagram), in one place.
 //! - [`send`]: the Graph API client (Send API and user profiles) and its error classification.
 //! - [`standin`]: a real local HTTP server answering like the Graph API, with scriptable faults.
 
+pub mod page_profile;
 pub mod render;
 pub mod send;
 pub mod signature;

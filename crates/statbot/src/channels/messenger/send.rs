@@ -408,6 +408,27 @@ impl GraphClient {
         }
         err
     }
+
+    /// A Graph API request for the Messenger Profile API (`page_profile`): `method` on
+    /// `{base_url}/{path}` with `query` and an optional JSON body, with this client's token,
+    /// timeout, error classification and scrubbing.
+    pub(super) async fn graph_request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<Value, SendError> {
+        let mut request = self
+            .http
+            .request(method, format!("{}/{path}", self.base_url))
+            .query(query)
+            .query(&[("access_token", self.page_token.as_str())]);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        self.call(request).await
+    }
 }
 
 #[cfg(test)]

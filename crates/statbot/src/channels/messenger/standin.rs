@@ -21,6 +21,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use tokio::sync::Notify;
 
+mod profile;
+pub use profile::ProfileWrite;
+
 /// The API version the stand-in serves under, as in `https://graph.facebook.com/v21.0`.
 const VERSION_PATH: &str = "/v21.0";
 
@@ -82,6 +85,8 @@ struct Shared {
     attempts: AtomicUsize,
     next_id: AtomicU64,
     sent_changed: Notify,
+    /// The Messenger Profile API's state (see [`profile`]).
+    profile: Mutex<profile::ProfileState>,
 }
 
 impl Shared {
@@ -105,6 +110,10 @@ impl GraphStandIn {
         let app = Router::new()
             .route(&format!("{VERSION_PATH}/me/messages"), post(send))
             .route(&format!("{VERSION_PATH}/{{psid}}"), get(profile))
+            .route(
+                &format!("{VERSION_PATH}/me/messenger_profile"),
+                get(profile::get).post(profile::post).delete(profile::delete),
+            )
             .with_state(Arc::clone(&shared));
         let server = LocalServer::start("graph", app).await?;
         Ok(GraphStandIn { shared, server })
