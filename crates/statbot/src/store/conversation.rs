@@ -9,10 +9,28 @@ use statbot_core::Reply;
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "direction", rename_all = "lowercase")]
 pub enum LoggedMessage {
-    /// What the contact sent: typed text, or the title of the button they tapped.
+    /// What the contact sent: typed text, or the title of the button they tapped; a referral
+    /// (a link or an ad opening the conversation) in words.
     In { text: String, at: i64 },
-    /// What the bot answered, with its delivery status.
-    Out { reply: Reply, status: String, at: i64 },
+    /// What the bot answered, with its delivery status (`pending`, `sent`, `failed`, `held`) and,
+    /// when it was not sent, why.
+    Out {
+        reply: Reply,
+        status: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        at: i64,
+    },
+}
+
+/// A referral in words: "(arrived by the link spring)", "(arrived from an ad)".
+fn referral_text(referral: &str) -> String {
+    let referral: statbot_core::Referral = serde_json::from_str(referral).unwrap_or_default();
+    match (&referral.reference, referral.from_ad()) {
+        (Some(name), _) => format!("(arrived by the link {name})"),
+        (None, true) => "(arrived from an ad)".to_owned(),
+        (None, false) => "(arrived by a link)".to_owned(),
+    }
 }
 
 impl Store {
@@ -20,10 +38,11 @@ impl Store {
     pub async fn conversation(&self, contact_id: i64, limit: i64) -> Result<Vec<LoggedMessage>> {
         let rows = sqlx::query(
             "SELECT * FROM ( \
-               SELECT CAST(0 AS BIGINT) AS dir, id, COALESCE(text, payload, '') AS body, '' AS status, received_at AS at \
-                 FROM inbound WHERE contact_id = $1 \
+               SELECT CAST(0 AS BIGINT) AS dir, id, COALESCE(text, payload, '') AS body, '' AS status, \
+                      received_at AS at, referral AS extra FROM inbound WHERE contact_id = $1 \
                UNION ALL \
-               SELECT CAST(1 AS BIGINT) AS dir, id, body, status, created_at AS at FROM outbox WHERE contact_id = $1 \
+               SELECT CAST(1 AS BIGINT) AS dir, id, body, status, created_at AS at, last_error AS extra \
+                 FROM outbox WHERE contact_id = $1 \
              ) m ORDER BY at DESC, dir DESC, id DESC LIMIT $2",
         )
         .bind(contact_id)
@@ -36,12 +55,20 @@ impl Store {
                 let dir: i64 = row.try_get("dir")?;
                 let body: String = row.try_get("body")?;
                 let at: i64 = row.try_get("at")?;
+                let extra: Option<String> = row.try_get("extra")?;
                 Ok(if dir == 0 {
-                    LoggedMessage::In { text: body, at }
+                    let text = match extra {
+                        Some(referral) if body.is_empty() => referral_text(&referral),
+                        Some(referral) => format!("{body} {}", referral_text(&referral)),
+                        None => body,
+                    };
+                    LoggedMessage::In { text, at }
                 } else {
                     let reply =
                         serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("outbox body: {e}")))?;
-                    LoggedMessage::Out { reply, status: row.try_get("status")?, at }
+                    let status: String = row.try_get("status")?;
+                    let reason = extra.filter(|_| status == "held" || status == "failed");
+                    LoggedMessage::Out { reply, status, reason, at }
                 })
             })
             .collect::<Result<Vec<_>>>()?;

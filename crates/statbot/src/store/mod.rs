@@ -40,7 +40,7 @@ pub use events::{CouponEvent, EventKind, NewEvent};
 pub use funnels::{FlowEvent, RollupRound};
 pub use inbound::{ClaimScope, ClaimedInbound, Ingested};
 pub use login_attempts::LoginAttempt;
-pub use outbox::{NewReply, OutboxMessage, OutboxStats, SendLease};
+pub use outbox::{NewReply, OutboxMessage, OutboxStats, SendLease, Undelivered};
 pub use privacy::{DataDeletion, DeletionSource, FORGOTTEN_PREFIX, Forget, is_confirmation_code};
 pub use sales_rollups::{CustomerSpend, RollupMeta, WordRow};
 pub use sales_top_customers::{CustomerTotal, SpanLeader};

@@ -38,6 +38,20 @@ pub struct OutboxStats {
     pub held: i64,
 }
 
+/// A reply that was not sent (held or failed), for operators.
+#[derive(Debug, Clone, Serialize)]
+pub struct Undelivered {
+    pub id: i64,
+    pub contact_id: i64,
+    pub platform: Platform,
+    /// `held` or `failed`.
+    pub status: String,
+    /// Meta's error class (`outside_window` for a held reply).
+    pub error_class: Option<String>,
+    pub reason: Option<String>,
+    pub created_at: i64,
+}
+
 /// Why a reply is held rather than sent.
 pub const HELD_OUTSIDE_WINDOW: &str = "outside_window";
 
@@ -406,6 +420,31 @@ impl Store {
             }
         }
         Ok(stats)
+    }
+
+    /// The latest replies with `status` (`held` or `failed`), newest first.
+    pub async fn undelivered(&self, status: &str, limit: i64) -> Result<Vec<Undelivered>> {
+        let rows = sqlx::query(
+            "SELECT id, contact_id, platform, status, error_class, last_error, created_at FROM outbox \
+             WHERE status = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(status)
+        .bind(limit)
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Undelivered {
+                    id: row.try_get("id")?,
+                    contact_id: row.try_get("contact_id")?,
+                    platform: parse_column(&row.try_get::<String, _>("platform")?, "platform")?,
+                    status: row.try_get("status")?,
+                    error_class: row.try_get("error_class")?,
+                    reason: row.try_get("last_error")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect()
     }
 
     /// The status and reason stored for a reply, for operators and tests.

@@ -17,6 +17,7 @@ mod data_deletion;
 mod datasets;
 mod funnels;
 mod limits;
+mod messaging_window;
 mod messenger_setup;
 mod messenger_webhook;
 mod operators;

@@ -4,7 +4,7 @@ use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::Operator;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use serde_json::{Value, json};
 use statbot_core::flow::Choices;
 
@@ -39,10 +39,34 @@ pub(super) async fn flows(State(state): State<AppState>, _operator: Operator) ->
     Json(json!({ "flows": flows }))
 }
 
+/// Undelivered replies listed at most.
+const UNDELIVERED_LISTED: i64 = 100;
+
+#[derive(serde::Deserialize)]
+pub(super) struct OutboxQuery {
+    status: Option<String>,
+}
+
 /// `GET /api/v1/outbox`: the outbox's replies by status, and the inbound messages waiting to be
-/// acted on.
-pub(super) async fn outbox(State(state): State<AppState>, _operator: Operator) -> Result<Json<Value>, ApiError> {
-    let stats = state.engine.store().outbox_stats().await?;
-    let inbound_pending = state.engine.store().pending_inbound().await?;
-    Ok(Json(json!({ "outbox": stats, "inbound_pending": inbound_pending })))
+/// acted on; with `?status=held` or `?status=failed`, also the latest such replies with their
+/// reason and Meta's error class.
+pub(super) async fn outbox(
+    State(state): State<AppState>,
+    _operator: Operator,
+    Query(query): Query<OutboxQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let store = state.engine.store();
+    let stats = store.outbox_stats().await?;
+    let inbound_pending = store.pending_inbound().await?;
+    let mut answer = json!({ "outbox": stats, "inbound_pending": inbound_pending });
+    match query.status.as_deref() {
+        None => {}
+        Some(status @ ("held" | "failed")) => {
+            answer["messages"] = json!(store.undelivered(status, UNDELIVERED_LISTED).await?);
+        }
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!("unknown status `{other}`: use held or failed")));
+        }
+    }
+    Ok(Json(answer))
 }

@@ -116,8 +116,12 @@ mod tests {
     #[test]
     fn the_page_opens_at_the_first_reply_to_the_latest_message() {
         let said = |text: &str| LoggedMessage::In { text: text.into(), at: 0 };
-        let reply =
-            |text: &str| LoggedMessage::Out { reply: Reply::Text { text: text.into() }, status: "sent".into(), at: 0 };
+        let reply = |text: &str| LoggedMessage::Out {
+            reply: Reply::Text { text: text.into() },
+            status: "sent".into(),
+            reason: None,
+            at: 0,
+        };
         assert_eq!(latest_index(&[]), None);
         assert_eq!(latest_index(&[said("hi"), reply("a"), said("b"), reply("c"), reply("d")]), Some(3));
         assert_eq!(latest_index(&[said("hi"), reply("a"), said("b")]), Some(2));

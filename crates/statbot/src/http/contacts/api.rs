@@ -74,7 +74,7 @@ pub(super) async fn contact_messages(
     for m in &messages {
         let (at, direction, text, status) = match m {
             LoggedMessage::In { text, at } => (at, "in", text.clone(), ""),
-            LoggedMessage::Out { reply, status, at } => (at, "out", reply_text(reply), status.as_str()),
+            LoggedMessage::Out { reply, status, at, .. } => (at, "out", reply_text(reply), status.as_str()),
         };
         let at = local_second_ms(*at, state.zone());
         body.push_str(&crate::csv::line([at, direction.to_owned(), text, status.to_owned()]));

@@ -34,7 +34,24 @@ struct ContactsPage {
     nav: Nav,
     q: String,
     contacts: Vec<ContactRow>,
+    /// Replies never sent because the contact's messaging window had closed.
+    held: i64,
+    /// Replies given up on.
+    failed: i64,
+    /// The latest of both.
+    undelivered: Vec<UndeliveredRow>,
 }
+
+/// A reply that was not sent, on the contacts page.
+struct UndeliveredRow {
+    contact_id: i64,
+    status: String,
+    why: String,
+    at: String,
+}
+
+/// Undelivered replies listed on the contacts page, of each status.
+const UNDELIVERED_SHOWN: i64 = 10;
 
 #[derive(Deserialize)]
 pub(super) struct SearchParams {
@@ -65,9 +82,35 @@ pub(super) async fn contacts(
     dashboard: Dashboard,
     Query(params): Query<SearchParams>,
 ) -> Result<Response, ApiError> {
-    let found = state.engine.store().find_contacts(&params.q, CONTACTS_SHOWN).await?;
+    let store = state.engine.store();
+    let found = store.find_contacts(&params.q, CONTACTS_SHOWN).await?;
     let contacts = found.iter().map(|c| contact_row(&state, c)).collect();
-    Ok(ContactsPage { nav: Nav::of(&dashboard), q: params.q, contacts }.into_response())
+    let stats = store.outbox_stats().await?;
+    let mut undelivered = store.undelivered("held", UNDELIVERED_SHOWN).await?;
+    undelivered.extend(store.undelivered("failed", UNDELIVERED_SHOWN).await?);
+    undelivered.sort_by_key(|u| std::cmp::Reverse(u.id));
+    undelivered.truncate(UNDELIVERED_SHOWN as usize);
+    let undelivered = undelivered
+        .into_iter()
+        .map(|u| UndeliveredRow {
+            contact_id: u.contact_id,
+            why: match u.status.as_str() {
+                "held" => "outside the messaging window".to_owned(),
+                _ => u.error_class.unwrap_or_default().replace('_', " "),
+            },
+            status: u.status,
+            at: local_time(&state, u.created_at),
+        })
+        .collect();
+    let page = ContactsPage {
+        nav: Nav::of(&dashboard),
+        q: params.q,
+        contacts,
+        held: stats.held,
+        failed: stats.failed,
+        undelivered,
+    };
+    Ok(page.into_response())
 }
 
 struct MessageRow {
@@ -99,6 +142,29 @@ struct ConversationPage {
     coupons: Vec<String>,
     /// Since when the contact is opted out of messages statbot starts, if they are.
     opted_out_since: Option<String>,
+    /// Meta's messaging window, in a sentence (Messenger and Instagram contacts).
+    window: Option<String>,
+}
+
+/// A contact's messaging window in a sentence, for operators.
+fn window_sentence(state: &AppState, contact: &Contact) -> Option<String> {
+    let (last, until) = (contact.window.last_inbound_at?, contact.window.until?);
+    let now = crate::store::now_ms();
+    let human_until = last + statbot_core::window::HUMAN_AGENT_MS;
+    Some(if now < until {
+        format!("Messaging window open until {}.", local_time(state, until))
+    } else if now < human_until {
+        format!(
+            "Messaging window closed at {}: only a person may answer, until {}.",
+            local_time(state, until),
+            local_time(state, human_until)
+        )
+    } else {
+        format!(
+            "Messaging window closed at {}: nothing can be sent until the contact writes.",
+            local_time(state, until)
+        )
+    })
 }
 
 /// What a reply looked like, in words.
@@ -128,12 +194,17 @@ pub(super) async fn conversation(
             LoggedMessage::In { text, at } => {
                 MessageRow { class: "in", text, picture: None, at: local_time(&state, at), status: String::new() }
             }
-            LoggedMessage::Out { reply, status, at } => {
+            LoggedMessage::Out { reply, status, reason, at } => {
                 let picture = match &reply {
                     Reply::Image { url } => picture(&state, url),
                     _ => None,
                 };
                 let text = if picture.is_some() { String::new() } else { reply_text(&reply) };
+                let status = match (status.as_str(), reason) {
+                    ("held", _) => "held: not sent, outside the messaging window".to_owned(),
+                    ("failed", Some(reason)) => format!("not sent: {reason}"),
+                    _ => status,
+                };
                 MessageRow { class: "out", text, picture, at: local_time(&state, at), status }
             }
         })
@@ -144,10 +215,11 @@ pub(super) async fn conversation(
         id,
         name: contact.display_name(),
         platform: contact.platform.to_string(),
-        external_id: contact.external_id,
+        external_id: contact.external_id.clone(),
         messages,
         coupons,
         opted_out_since: contact.opted_out_at.map(|at| local_time(&state, at)),
+        window: window_sentence(&state, &contact),
     }
     .into_response())
 }
