@@ -104,7 +104,11 @@ async fn record_failure(
         store.mark_retry(message.id, &reason, class.as_str(), now_ms() + wait.as_millis() as i64).await?;
         Ok(pause)
     } else {
-        let reason = if error.is_retryable() { format!("gave up after {attempt} attempts: {reason}") } else { reason };
+        let reason = match attempt {
+            _ if !error.is_retryable() => reason,
+            1 => format!("gave up after 1 attempt: {reason}"),
+            n => format!("gave up after {n} attempts: {reason}"),
+        };
         if error.is_bad_token() {
             tracing::error!(%reason, "the page access token is refused: set STATBOT_MESSENGER_PAGE_TOKEN to a valid token");
         }

@@ -45,9 +45,25 @@ struct ContactsPage {
 /// A reply that was not sent, on the contacts page.
 struct UndeliveredRow {
     contact_id: i64,
-    status: String,
-    why: String,
+    contact: String,
+    status: &'static str,
+    why: &'static str,
     at: String,
+}
+
+/// Why a reply was not sent, in words, from its status and Meta's error class.
+fn why_undelivered(status: &str, class: Option<&str>) -> &'static str {
+    match (status, class) {
+        ("held", _) | (_, Some("outside_window")) => "outside the messaging window",
+        (_, Some("unavailable" | "no_such_user")) => "the person cannot be reached",
+        (_, Some("permissions")) => "the app lacks a permission",
+        (_, Some("bad_token")) => "the page access token is refused",
+        (_, Some("rate_limited")) => "rate limited by Meta, too many times",
+        (_, Some("invalid_parameter")) => "Meta refused the message",
+        (_, Some("temporary")) => "the Graph API did not answer, too many times",
+        (_, Some("erased")) => "the person's data was erased",
+        _ => "refused",
+    }
 }
 
 /// Undelivered replies listed on the contacts page, of each status.
@@ -90,25 +106,24 @@ pub(super) async fn contacts(
     undelivered.extend(store.undelivered("failed", UNDELIVERED_SHOWN).await?);
     undelivered.sort_by_key(|u| std::cmp::Reverse(u.id));
     undelivered.truncate(UNDELIVERED_SHOWN as usize);
-    let undelivered = undelivered
-        .into_iter()
-        .map(|u| UndeliveredRow {
+    let mut rows = Vec::with_capacity(undelivered.len());
+    for u in undelivered {
+        let contact = store.contact(u.contact_id).await?.map(|c| c.display_name()).unwrap_or_default();
+        rows.push(UndeliveredRow {
             contact_id: u.contact_id,
-            why: match u.status.as_str() {
-                "held" => "outside the messaging window".to_owned(),
-                _ => u.error_class.unwrap_or_default().replace('_', " "),
-            },
-            status: u.status,
+            contact,
+            status: if u.status == "held" { "held" } else { "failed" },
+            why: why_undelivered(&u.status, u.error_class.as_deref()),
             at: local_time(&state, u.created_at),
-        })
-        .collect();
+        });
+    }
     let page = ContactsPage {
         nav: Nav::of(&dashboard),
         q: params.q,
         contacts,
         held: stats.held,
         failed: stats.failed,
-        undelivered,
+        undelivered: rows,
     };
     Ok(page.into_response())
 }
