@@ -170,9 +170,15 @@ impl Contact {
             [self.first_name.as_deref(), self.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
         match self.platform {
             _ if !name.trim().is_empty() => name,
+            _ if self.is_erased() => format!("Erased contact {}", self.id),
             Platform::Web => format!("Visitor {}", self.id),
             _ => self.external_id.clone(),
         }
+    }
+
+    /// Whether the person's data was erased (see [`Store::forget`]).
+    pub fn is_erased(&self) -> bool {
+        self.external_id.starts_with(super::FORGOTTEN_PREFIX)
     }
 
     /// The first name to greet the contact with, if known: the profile's, or for the terminal

@@ -16,6 +16,8 @@ use statbot_core::Reply;
 
 /// Contacts listed at most.
 const CONTACTS_SHOWN: i64 = 100;
+/// What an erased message shows (see `Store::forget`).
+const ERASED: &str = "(erased)";
 /// Messages of a conversation shown at most.
 const MESSAGES_SHOWN: i64 = 200;
 
@@ -207,6 +209,7 @@ pub(super) async fn conversation(
         .into_iter()
         .map(|m| match m {
             LoggedMessage::In { text, at } => {
+                let text = if text.is_empty() { ERASED.to_owned() } else { text };
                 MessageRow { class: "in", text, picture: None, at: local_time(&state, at), status: String::new() }
             }
             LoggedMessage::Out { reply, status, reason, at } => {
@@ -214,7 +217,11 @@ pub(super) async fn conversation(
                     Reply::Image { url } => picture(&state, url),
                     _ => None,
                 };
-                let text = if picture.is_some() { String::new() } else { reply_text(&reply) };
+                let text = match &reply {
+                    _ if picture.is_some() => String::new(),
+                    Reply::Text { text } if text.is_empty() => ERASED.to_owned(),
+                    _ => reply_text(&reply),
+                };
                 let status = match (status.as_str(), reason) {
                     ("held", _) => "held: not sent, outside the messaging window".to_owned(),
                     ("failed", Some(reason)) => format!("not sent: {reason}"),
