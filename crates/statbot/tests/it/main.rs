@@ -23,6 +23,7 @@ mod messenger_setup;
 mod messenger_webhook;
 mod operators;
 mod opt_out;
+mod page_life;
 mod outbox_delivery;
 mod referrals;
 mod security_headers;
