@@ -1,6 +1,6 @@
 //! The command line: one binary whose subcommands are the process roles (`serve`) and the
-//! operator's tools (`chat`, `flows`, `funnel`, `dataset`, `intents`, `stripe`, `team`, `users`,
-//! `config`, `bench`). Errors end as one plain sentence on stderr and a non-zero exit code,
+//! operator's tools (`chat`, `flows`, `funnel`, `links`, `dataset`, `intents`, `stripe`, `team`,
+//! `users`, `config`, `bench`). Errors end as one plain sentence on stderr and a non-zero exit code,
 //! never a backtrace.
 
 /// `println!` for command output: see [`emit`].
@@ -14,6 +14,7 @@ pub(crate) use outln;
 mod accounts;
 mod chat;
 mod dataset;
+mod entry_links;
 mod flows;
 mod funnel;
 mod intents;
@@ -49,6 +50,9 @@ enum Command {
     Flows(flows::FlowsCommand),
     /// A flow's funnel over a date range.
     Funnel(funnel::FunnelArgs),
+    /// Entry links: m.me URLs with a ref that open a flow, their QR codes, what they brought.
+    #[command(subcommand)]
+    Links(entry_links::LinksCommand),
     /// Import data sets and look at their rows.
     #[command(subcommand)]
     Dataset(dataset::DatasetCommand),
@@ -119,6 +123,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Intents(cmd) => intents::run(load_config(cli.config)?, cmd).await,
         Command::Stripe(cmd) => stripe::run(load_config(cli.config)?, cmd).await,
         Command::Funnel(args) => funnel::run(load_config(cli.config)?, args).await,
+        Command::Links(cmd) => entry_links::run(load_config(cli.config)?, cmd).await,
         Command::Bench(cmd) => crate::bench::run(cmd).await,
     }
 }
@@ -128,7 +133,7 @@ fn load_config(path: Option<PathBuf>) -> Result<(Config, Vec<ConfigWarning>), Co
     Config::load(path.as_deref())
 }
 
-/// Set-up shared by the commands whose output is the point (`chat`, `funnel`): only warnings
+/// Set-up shared by the commands whose output is the point (`chat`, `funnel`, `links`): only warnings
 /// and errors are logged, and the demo flow is used when asked for or when no flow folder is
 /// configured. Returns the flows.
 fn quiet_tool(

@@ -109,6 +109,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0016_messenger_window_referrals.sql"),
         postgres: include_str!("../../migrations/postgres/0016_messenger_window_referrals.sql"),
     },
+    Migration {
+        version: 17,
+        name: "funnels_by_ref",
+        sqlite: include_str!("../../migrations/sqlite/0017_funnels_by_ref.sql"),
+        postgres: include_str!("../../migrations/postgres/0017_funnels_by_ref.sql"),
+    },
 ];
 
 /// Arbitrary constant naming statbot's migration lock.

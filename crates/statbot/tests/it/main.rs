@@ -16,6 +16,7 @@ mod dashboard_pages;
 mod datasets;
 mod funnels;
 mod limits;
+mod links;
 mod messenger_webhook;
 mod operators;
 mod outbox_delivery;
