@@ -112,8 +112,7 @@ async fn list(config: &Config, store: &Store, funnels: &Funnels, format: ListFor
 }
 
 fn table(summaries: &[LinkSummary]) -> String {
-    let mut rows =
-        vec![["link", "flow/step", "entries", "conversions", "url"].map(str::to_owned).to_vec()];
+    let mut rows = vec![["link", "flow/step", "entries", "conversions", "url"].map(str::to_owned).to_vec()];
     for s in summaries {
         rows.push(vec![
             s.name.clone(),

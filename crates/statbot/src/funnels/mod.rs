@@ -234,7 +234,8 @@ impl Funnels {
     pub async fn report_by_ref(&self, flow: &str, range: DateRange) -> Result<RangeReport, FunnelError> {
         let flow = self.flow(flow)?;
         self.catch_up().await?;
-        let by_ref = self.store.funnel_counters_by_ref(&flow.name, day_number(range.from), day_number(range.to)).await?;
+        let by_ref =
+            self.store.funnel_counters_by_ref(&flow.name, day_number(range.from), day_number(range.to)).await?;
         let mut total = Counters::default();
         by_ref.values().for_each(|counters| total.merge(counters));
         let mut parts: Vec<RefReport> = by_ref

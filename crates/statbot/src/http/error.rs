@@ -218,9 +218,10 @@ impl From<crate::links::LinkError> for ApiError {
     fn from(e: crate::links::LinkError) -> Self {
         use crate::links::LinkError;
         match e {
-            LinkError::BadName(_) | LinkError::LongName(_) | LinkError::UnknownFlow(_) | LinkError::UnknownStep { .. } => {
-                ApiError::BadRequest(e.to_string())
-            }
+            LinkError::BadName(_)
+            | LinkError::LongName(_)
+            | LinkError::UnknownFlow(_)
+            | LinkError::UnknownStep { .. } => ApiError::BadRequest(e.to_string()),
             LinkError::Taken(_) => ApiError::coded(StatusCode::CONFLICT, "link_taken", e.to_string()),
             LinkError::NotFound(_) => ApiError::Missing(e.to_string()),
             LinkError::NoPage => ApiError::NotConfigured(e.to_string()),

@@ -136,7 +136,11 @@ pub struct LinkSummary {
 
 /// Every link, by name, with its entries and conversions (the funnels rolled up first, so every
 /// recorded event counts).
-pub async fn summaries(funnels: &Funnels, store: &Store, config: &MessengerConfig) -> Result<Vec<LinkSummary>, LinkError> {
+pub async fn summaries(
+    funnels: &Funnels,
+    store: &Store,
+    config: &MessengerConfig,
+) -> Result<Vec<LinkSummary>, LinkError> {
     funnels.catch_up().await?;
     let counts = store.link_counts().await?;
     let links = store.links().await?;

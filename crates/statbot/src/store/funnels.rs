@@ -104,9 +104,14 @@ impl Store {
         let last = if counted_with == rules {
             cursor.try_get::<i64, _>("last_event_id")?
         } else {
-            for table in
-                ["funnel_contacts", "funnel_marks", "funnel_days", "funnel_delays", "funnel_ref_days", "funnel_ref_delays"]
-            {
+            for table in [
+                "funnel_contacts",
+                "funnel_marks",
+                "funnel_days",
+                "funnel_delays",
+                "funnel_ref_days",
+                "funnel_ref_delays",
+            ] {
                 sqlx::query(sql(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
             }
             // (Empty rules: a new database, nothing to recount.)
@@ -187,7 +192,12 @@ impl Store {
 
     /// A flow's counts for cohort days `from..=to`, summed per ref (`None`: no ref). They add up
     /// to [`Store::funnel_counters`]'s.
-    pub async fn funnel_counters_by_ref(&self, flow: &str, from: Day, to: Day) -> Result<BTreeMap<Option<String>, Counters>> {
+    pub async fn funnel_counters_by_ref(
+        &self,
+        flow: &str,
+        from: Day,
+        to: Day,
+    ) -> Result<BTreeMap<Option<String>, Counters>> {
         let mut conn = self.conn().await?;
         let mut out: BTreeMap<Option<String>, Counters> = BTreeMap::new();
         let of = |row: &sqlx::any::AnyRow| -> Result<Option<String>> {
@@ -280,10 +290,19 @@ impl Counts {
         count.1 += delta.total as i64;
         if let Some(bucket) = delta.delay_bucket {
             *self.delays.entry((flow.to_owned(), delta.day, delta.metric.clone(), bucket)).or_default() += 1;
-            *self.ref_delays.entry((flow.to_owned(), reference.to_owned(), delta.day, delta.metric, bucket)).or_default() +=
-                1;
+            *self
+                .ref_delays
+                .entry((flow.to_owned(), reference.to_owned(), delta.day, delta.metric, bucket))
+                .or_default() += 1;
         }
     }
+}
+
+/// A contact's referral, as attribution reads it.
+struct Referral {
+    inbound_id: Option<i64>,
+    at: i64,
+    reference: Option<String>,
 }
 
 /// The ref each contact joining a cohort with these events is counted under: that of its latest
@@ -293,8 +312,8 @@ async fn attribute(conn: &mut AnyConnection, joined: &[&FlowEvent]) -> Result<Re
     let mut contacts: Vec<i64> = joined.iter().map(|e| e.event.contact).collect();
     contacts.sort_unstable();
     contacts.dedup();
-    // (contact) -> its referrals in id order: (inbound id, time, ref).
-    let mut referrals: HashMap<i64, Vec<(Option<i64>, i64, Option<String>)>> = HashMap::new();
+    // Each contact's referrals, in id order.
+    let mut referrals: HashMap<i64, Vec<Referral>> = HashMap::new();
     for chunk in id_chunks(&contacts) {
         let mut query = sqlx::query(sql(format!(
             "SELECT contact_id, inbound_id, at, ref FROM referrals WHERE contact_id IN ({}) ORDER BY id",
@@ -305,21 +324,21 @@ async fn attribute(conn: &mut AnyConnection, joined: &[&FlowEvent]) -> Result<Re
         }
         for row in query.fetch_all(&mut *conn).await? {
             let reference: Option<String> = row.try_get("ref")?;
-            referrals.entry(row.try_get("contact_id")?).or_default().push((
-                row.try_get("inbound_id")?,
-                row.try_get("at")?,
-                reference.filter(|r| !r.is_empty()),
-            ));
+            referrals.entry(row.try_get("contact_id")?).or_default().push(Referral {
+                inbound_id: row.try_get("inbound_id")?,
+                at: row.try_get("at")?,
+                reference: reference.filter(|r| !r.is_empty()),
+            });
         }
     }
     let mut refs = Refs::new();
     for e in joined {
-        let before = |(inbound, at, _): &&(Option<i64>, i64, Option<String>)| match (inbound, e.inbound_id) {
-            (Some(referral), Some(event)) => *referral <= event,
-            _ => *at <= e.event.at,
+        let before = |r: &&Referral| match (r.inbound_id, e.inbound_id) {
+            (Some(referral), Some(event)) => referral <= event,
+            _ => r.at <= e.event.at,
         };
         let latest = referrals.get(&e.event.contact).and_then(|all| all.iter().rfind(before));
-        refs.insert((e.flow.clone(), e.event.contact), latest.and_then(|(_, _, r)| r.clone()));
+        refs.insert((e.flow.clone(), e.event.contact), latest.and_then(|r| r.reference.clone()));
     }
     Ok(refs)
 }

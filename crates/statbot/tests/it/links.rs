@@ -20,11 +20,7 @@ async fn spawn() -> TestApp {
 
 /// `statbot links ARGS` on the app's database, the Page named.
 fn links(app: &TestApp, args: &[&str]) -> binary::Ran {
-    statbot(&["links"])
-        .args(args)
-        .database(&app.config.database_url)
-        .env("STATBOT_MESSENGER_PAGE_USERNAME", PAGE)
-        .run()
+    statbot(&["links"]).args(args).database(&app.config.database_url).env("STATBOT_MESSENGER_PAGE_USERNAME", PAGE).run()
 }
 
 fn links_ok(app: &TestApp, args: &[&str]) -> String {
@@ -50,8 +46,7 @@ fn decode_png(bytes: &[u8]) -> String {
     let info = reader.next_frame(&mut pixels).unwrap();
     let (w, h) = (info.width as usize, info.height as usize);
     let channels = info.line_size / w;
-    let mut image =
-        rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| pixels[y * info.line_size + x * channels]);
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| pixels[y * info.line_size + x * channels]);
     let grids = image.detect_grids();
     assert_eq!(grids.len(), 1, "one QR code in the image");
     grids[0].decode().unwrap().1
@@ -216,13 +211,18 @@ async fn contacts_arriving_by_a_link_enter_its_flow_and_count_under_its_ref() {
     assert_eq!((link("spring")["entries"].as_u64(), link("spring")["conversions"].as_u64()), (Some(1), Some(1)));
     assert_eq!((link("autumn")["entries"].as_u64(), link("autumn")["conversions"].as_u64()), (Some(2), Some(0)));
 
-    let funnel = |args: &[&str]| {
-        statbot(&["funnel", "coupon"]).args(args).database(&app.config.database_url).run_ok().stdout
-    };
+    let funnel =
+        |args: &[&str]| statbot(&["funnel", "coupon"]).args(args).database(&app.config.database_url).run_ok().stdout;
     let report: Value = serde_json::from_str(&funnel(&["--by", "ref", "--format", "json"])).unwrap();
     assert_eq!(report["cohort"], 4);
-    assert_eq!((by_ref(&report, Some("spring"))["cohort"].as_u64(), revealed(by_ref(&report, Some("spring")))), (Some(1), 1));
-    assert_eq!((by_ref(&report, Some("autumn"))["cohort"].as_u64(), revealed(by_ref(&report, Some("autumn")))), (Some(1), 0));
+    assert_eq!(
+        (by_ref(&report, Some("spring"))["cohort"].as_u64(), revealed(by_ref(&report, Some("spring")))),
+        (Some(1), 1)
+    );
+    assert_eq!(
+        (by_ref(&report, Some("autumn"))["cohort"].as_u64(), revealed(by_ref(&report, Some("autumn")))),
+        (Some(1), 0)
+    );
     assert_eq!((by_ref(&report, None)["cohort"].as_u64(), revealed(by_ref(&report, None))), (Some(2), 1));
     assert_adds_up(&report);
     let table = funnel(&["--by", "ref"]);

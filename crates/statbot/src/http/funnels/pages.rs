@@ -131,7 +131,12 @@ fn ref_rows(report: &RangeReport) -> (Vec<String>, Vec<RefRow>) {
             RefRow {
                 label: part.label().to_owned(),
                 cohort: f.cohort,
-                steps: f.steps.iter().skip(1).map(|s| format!("{} ({})", s.contacts, percent(s.rate_from_entry))).collect(),
+                steps: f
+                    .steps
+                    .iter()
+                    .skip(1)
+                    .map(|s| format!("{} ({})", s.contacts, percent(s.rate_from_entry)))
+                    .collect(),
                 revealed,
                 conversion: percent((f.cohort > 0).then(|| revealed as f64 / f.cohort as f64)),
             }

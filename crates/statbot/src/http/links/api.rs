@@ -10,7 +10,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 
-pub(super) async fn list(State(state): State<AppState>, _operator: Operator) -> Result<Json<Vec<LinkSummary>>, ApiError> {
+pub(super) async fn list(
+    State(state): State<AppState>,
+    _operator: Operator,
+) -> Result<Json<Vec<LinkSummary>>, ApiError> {
     Ok(Json(links::summaries(&state.funnels, state.engine.store(), &state.config.messenger).await?))
 }
 

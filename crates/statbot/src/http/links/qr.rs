@@ -27,5 +27,6 @@ pub(super) async fn image(
     } else {
         ("image/png", qr::png(&url).map_err(LinkError::from)?)
     };
-    Ok(([(header::CONTENT_TYPE, content_type.to_owned()), (header::CONTENT_DISPOSITION, download)], body).into_response())
+    Ok(([(header::CONTENT_TYPE, content_type.to_owned()), (header::CONTENT_DISPOSITION, download)], body)
+        .into_response())
 }
