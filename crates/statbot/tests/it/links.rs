@@ -227,6 +227,13 @@ async fn contacts_arriving_by_a_link_enter_its_flow_and_count_under_its_ref() {
     assert_adds_up(&report);
     let table = funnel(&["--by", "ref"]);
     assert!(table.contains("Funnel of `coupon` by `spring`") && table.contains("(direct)"), "{table}");
+    let csv = funnel(&["--by", "ref", "--format", "csv"]);
+    assert!(csv.starts_with("ref,date,step,"), "{csv}");
+    assert!(
+        csv.lines().any(|l| l.starts_with("spring,") && l.contains(",offer,reveal,Reveal the coupon,1,1,")),
+        "{csv}"
+    );
+    assert!(csv.lines().any(|l| l.starts_with(",") && l.contains(",welcome,,,2,")), "(direct) has no ref: {csv}");
 
     // The API says the same, and the flow's page shows the split.
     statbot::auth::create_user(&store, "lead", Role::Staff, PASSWORD).await.unwrap();
