@@ -65,6 +65,7 @@ async fn bench(events: usize, days: i64, url: &str) -> Result<(), CliError> {
         (&*format!("all {days} days by day"), days, By::Day),
         ("last 30 days by ref", 30, By::Ref),
         (&*format!("all {days} days by ref"), days, By::Ref),
+        ("last 30 days by ref, no medians (the flow page)", 30, By::RefSplit),
     ]
     .map(|(name, len, by)| (name.to_owned(), range(today, len), by));
     for (name, range, by) in &ranges {
@@ -105,6 +106,8 @@ enum By {
     Nothing,
     Day,
     Ref,
+    /// By ref without the medians, as the flow page reads it.
+    RefSplit,
 }
 
 async fn time_reports(funnels: &Funnels, range: DateRange, by: By) -> Result<Vec<Duration>, CliError> {
@@ -115,6 +118,7 @@ async fn time_reports(funnels: &Funnels, range: DateRange, by: By) -> Result<Vec
             By::Nothing => funnels.report(FLOW, range, false).await?,
             By::Day => funnels.report(FLOW, range, true).await?,
             By::Ref => funnels.report_by_ref(FLOW, range).await?,
+            By::RefSplit => funnels.split_by_ref(FLOW, range).await?,
         };
         times.push(started.elapsed());
         std::hint::black_box(report);

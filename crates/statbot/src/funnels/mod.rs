@@ -232,10 +232,20 @@ impl Funnels {
     /// The funnel of `flow` over `range` with one funnel per ref (`by_ref`). The funnel is the
     /// sum of the refs' counts, read together, so that they always add up.
     pub async fn report_by_ref(&self, flow: &str, range: DateRange) -> Result<RangeReport, FunnelError> {
+        self.by_ref(flow, range, true).await
+    }
+
+    /// [`Funnels::report_by_ref`] without the buttons' median times (`median_ms` is `None`),
+    /// for a page that shows contacts only: the medians are most of what is read.
+    pub async fn split_by_ref(&self, flow: &str, range: DateRange) -> Result<RangeReport, FunnelError> {
+        self.by_ref(flow, range, false).await
+    }
+
+    async fn by_ref(&self, flow: &str, range: DateRange, medians: bool) -> Result<RangeReport, FunnelError> {
         let flow = self.flow(flow)?;
         self.catch_up().await?;
-        let by_ref =
-            self.store.funnel_counters_by_ref(&flow.name, day_number(range.from), day_number(range.to)).await?;
+        let (from, to) = (day_number(range.from), day_number(range.to));
+        let by_ref = self.store.funnel_counters_by_ref(&flow.name, from, to, medians).await?;
         let mut total = Counters::default();
         by_ref.values().for_each(|counters| total.merge(counters));
         let mut parts: Vec<RefReport> = by_ref

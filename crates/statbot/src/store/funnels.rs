@@ -191,12 +191,14 @@ impl Store {
     }
 
     /// A flow's counts for cohort days `from..=to`, summed per ref (`None`: no ref). They add up
-    /// to [`Store::funnel_counters`]'s.
+    /// to [`Store::funnel_counters`]'s. Without `delays`, the first-click delays (the medians,
+    /// most of the rows) are left out.
     pub async fn funnel_counters_by_ref(
         &self,
         flow: &str,
         from: Day,
         to: Day,
+        delays: bool,
     ) -> Result<BTreeMap<Option<String>, Counters>> {
         let mut conn = self.conn().await?;
         let mut out: BTreeMap<Option<String>, Counters> = BTreeMap::new();
@@ -209,6 +211,9 @@ impl Store {
             let count = out.entry(of(&row)?).or_default().counts.entry(row.try_get(1)?).or_default();
             count.contacts += row.try_get::<i64, _>(2)? as u64;
             count.total += row.try_get::<i64, _>(3)? as u64;
+        }
+        if !delays {
+            return Ok(out);
         }
         let delays = "SELECT ref, metric, bucket, CAST(SUM(contacts) AS BIGINT) FROM funnel_ref_delays \
                       WHERE flow = $1 AND day >= $2 AND day <= $3 GROUP BY ref, metric, bucket";

@@ -231,7 +231,7 @@ pub(super) async fn flow(
             reveal_contacts: d.funnel.steps.iter().map(|s| s.reveal_contacts).sum(),
         })
         .collect();
-    let (ref_steps, refs) = ref_rows(&state.funnels.report_by_ref(&flow, range).await?);
+    let (ref_steps, refs) = ref_rows(&state.funnels.split_by_ref(&flow, range).await?);
     let cards = cards(&report, previous.as_ref(), &days);
     let days = collapse(days, "day", |d| d.cohort == 0 && d.reveals == 0, |d| d.date.clone());
     let config = &state.config.funnels;
