@@ -2,7 +2,8 @@
 //! flows and steps refused with a sentence, QR codes that a decoder reads back as the link's
 //! URL, contacts arriving by a ref through the real webhook (a first conversation's Get Started
 //! postback, an existing one's `referral` event) counted in `links list` and in the funnel by
-//! ref (whose counts add up to the funnel's), and the `/links` page and API behind their logins.
+//! ref (whose counts add up to the funnel's, and agree with a recount of each ref's raw events),
+//! and the `/links` page and API behind their logins.
 
 use crate::support::pages::{cell, dashboard_session, get};
 use crate::support::*;
@@ -258,6 +259,89 @@ async fn contacts_arriving_by_a_link_enter_its_flow_and_count_under_its_ref() {
     let links_page = get(&app, &cookie, "/links").await.text().await.unwrap();
     assert_eq!(cell(&links_page, "links", "autumn", "entries"), "2");
     assert_eq!(cell(&links_page, "links", "spring", "conversions"), "1");
+}
+
+/// Posts a delivery and waits until the contact has `replies` more replies.
+async fn send_expecting(app: &TestApp, psid: &str, body: String, replies: usize) {
+    let before = app.sent_to(psid).len();
+    assert_eq!(app.post_signed(&body).await.status(), 200);
+    app.wait_for_sent_to(psid, before + replies).await;
+}
+
+#[tokio::test]
+async fn the_funnel_by_ref_agrees_with_a_recount_of_each_refs_raw_events() {
+    use rand::{Rng, SeedableRng};
+    use statbot_core::funnel::{self, Rules, day_number};
+    let app = spawn().await;
+    links_ok(&app, &["add", "spring", "--flow", "coupon"]);
+    links_ok(&app, &["add", "autumn", "--flow", "coupon"]);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(20261206);
+    let refs = [Some("spring"), Some("autumn"), None];
+    // psid -> the ref it first came by.
+    let mut first_ref: Vec<(String, Option<&str>)> = Vec::new();
+    let now = statbot::store::now_ms();
+    for c in 0..14 {
+        let psid = format!("73000000000000{c:02}");
+        let reference = refs[rng.random_range(0..refs.len())];
+        let at = now + c;
+        match reference {
+            Some(r) if rng.random_bool(0.5) => {
+                send_expecting(&app, &psid, get_started_by(&psid, &format!("m_{psid}_0"), r, at), 1).await
+            }
+            Some(r) => send_expecting(&app, &psid, referral_event(&psid, r, at), 1).await,
+            None => send_expecting(&app, &psid, text_event(&psid, &format!("m_{psid}_0"), "hi"), 1).await,
+        }
+        first_ref.push((psid.clone(), reference));
+        let tap = |n: usize, payload: &str| postback_event(&psid, &format!("m_{psid}_{n}"), payload);
+        if rng.random_bool(0.7) {
+            send_expecting(&app, &psid, tap(1, "coupon:show"), 1).await;
+            if rng.random_bool(0.6) {
+                send_expecting(&app, &psid, tap(2, "coupon:reveal"), 1).await;
+            }
+        } else if rng.random_bool(0.5) {
+            send_expecting(&app, &psid, tap(1, "coupon:no"), 2).await;
+        }
+        // A later referral by another ref changes nothing: the contact had entered already.
+        if rng.random_bool(0.4) {
+            send_expecting(&app, &psid, referral_event(&psid, "autumn", at + 100), 1).await;
+        }
+    }
+
+    let report: Value = serde_json::from_str(
+        &statbot(&["funnel", "coupon", "--by", "ref", "--format", "json"])
+            .database(&app.config.database_url)
+            .run_ok()
+            .stdout,
+    )
+    .unwrap();
+    assert_adds_up(&report);
+    assert_eq!(report["by_ref"].as_array().unwrap().len(), 3, "spring, autumn and (direct): {report:#}");
+    let store = app.store().await;
+    let flows = statbot::engine::flows::load(true, None, None).unwrap();
+    let flow = flows.set.get("coupon").unwrap();
+    let rules = Rules::new(14, jiff::tz::TimeZone::UTC);
+    let today = day_number(jiff::Timestamp::now().to_zoned(rules.time_zone.clone()).date());
+    let events = store.funnel_events("coupon").await.unwrap();
+    for reference in refs {
+        let mut contacts = std::collections::HashSet::new();
+        for (psid, r) in &first_ref {
+            if *r == reference {
+                let contact = store.find_contact(statbot_core::Platform::Messenger, psid).await.unwrap().unwrap();
+                contacts.insert(contact.id);
+            }
+        }
+        let theirs: Vec<_> = events.iter().filter(|e| contacts.contains(&e.contact)).cloned().collect();
+        let counters = funnel::replay(flow, &rules, &theirs).remove(&today).unwrap_or_default();
+        let recount = serde_json::to_value(funnel::report(flow, &counters)).unwrap();
+        let part = report["by_ref"].as_array().unwrap().iter().find(|p| p["ref"].as_str() == reference);
+        match part {
+            Some(part) => {
+                let part = json!({ "flow": part["flow"], "cohort": part["cohort"], "steps": part["steps"] });
+                assert_eq!(part, recount, "{reference:?}");
+            }
+            None => assert_eq!(recount["cohort"], 0, "{reference:?}"),
+        }
+    }
 }
 
 #[tokio::test]
