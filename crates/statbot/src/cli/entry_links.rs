@@ -17,7 +17,7 @@ pub enum LinksCommand {
     Add {
         /// Letters, digits, `_` and `-`, at most 100: the URL's `ref`, and the funnels' source.
         name: String,
-        /// The flow it opens (a loaded flow: see `statbot flows`).
+        /// The flow it opens: one of those statbot loads (`flows_dir`, or the demo flow).
         #[arg(long)]
         flow: String,
         /// A step of the flow other than its entry step.
