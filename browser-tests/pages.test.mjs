@@ -44,6 +44,7 @@ async function pages(page) {
   return [
     ['flows', '/'],
     ['flow', '/flows/coupon'],
+    ['links', '/links'],
     ['contacts', '/contacts'],
     ['contact', contact],
     ['datasets', '/datasets'],

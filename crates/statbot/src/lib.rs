@@ -30,6 +30,7 @@ pub mod funnels;
 mod fuzz;
 pub mod http;
 pub mod limits;
+pub mod links;
 pub mod local_server;
 pub mod outbox;
 pub mod pipeline;

@@ -1,11 +1,12 @@
 //! `statbot bench funnel`: fills a fresh database with realistic journeys through the demo
-//! flow (events recorded as the processor records them), rolls them up, and times funnel
-//! reports over several ranges, then again while new events keep arriving.
+//! flow (events recorded as the processor records them; a third of the contacts arriving by
+//! one of a few refs), rolls them up, and times funnel reports over several ranges (whole, by
+//! day, by ref), then again while new events keep arriving.
 
 use crate::cli::CliError;
 use crate::engine;
 use crate::funnels::{DateRange, Funnels};
-use crate::store::{EventKind, NewEvent, Store};
+use crate::store::{EventKind, NewEvent, NewReferral, Store};
 use rand::{Rng, SeedableRng};
 use statbot_core::Platform;
 use statbot_core::funnel::Rules;
@@ -58,14 +59,17 @@ async fn bench(events: usize, days: i64, url: &str) -> Result<(), CliError> {
 
     let today = funnels.today();
     let ranges = [
-        ("last 7 days", 7, false),
-        ("last 30 days", 30, false),
-        (&*format!("all {days} days"), days, false),
-        (&*format!("all {days} days by day"), days, true),
+        ("last 7 days", 7, By::Nothing),
+        ("last 30 days", 30, By::Nothing),
+        (&*format!("all {days} days"), days, By::Nothing),
+        (&*format!("all {days} days by day"), days, By::Day),
+        ("last 30 days by ref", 30, By::Ref),
+        (&*format!("all {days} days by ref"), days, By::Ref),
+        ("last 30 days by ref, no medians (the flow page)", 30, By::RefSplit),
     ]
-    .map(|(name, len, by_day)| (name.to_owned(), range(today, len), by_day));
-    for (name, range, by_day) in &ranges {
-        let times = time_reports(&funnels, *range, *by_day).await?;
+    .map(|(name, len, by)| (name.to_owned(), range(today, len), by));
+    for (name, range, by) in &ranges {
+        let times = time_reports(&funnels, *range, *by).await?;
         crate::cli::outln!(
             "  report {name}: p50 {:.1} ms, max {:.1} ms",
             super::quantile_ms(&times, 0.5),
@@ -77,8 +81,8 @@ async fn bench(events: usize, days: i64, url: &str) -> Result<(), CliError> {
     let writing = tokio_util::sync::CancellationToken::new();
     let writer = tokio::spawn(write_while(store.clone(), writing.clone(), now));
     tokio::time::sleep(Duration::from_millis(200)).await;
-    for (name, range, by_day) in &ranges {
-        let times = time_reports(&funnels, *range, *by_day).await?;
+    for (name, range, by) in &ranges {
+        let times = time_reports(&funnels, *range, *by).await?;
         crate::cli::outln!(
             "  report {name} while events arrive: p50 {:.1} ms, max {:.1} ms",
             super::quantile_ms(&times, 0.5),
@@ -96,11 +100,26 @@ fn range(today: jiff::civil::Date, days: i64) -> DateRange {
     DateRange { from: today.saturating_sub(jiff::Span::new().days(days - 1)), to: today }
 }
 
-async fn time_reports(funnels: &Funnels, range: DateRange, by_day: bool) -> Result<Vec<Duration>, CliError> {
+/// What a timed report is broken down by.
+#[derive(Clone, Copy)]
+enum By {
+    Nothing,
+    Day,
+    Ref,
+    /// By ref without the medians, as the flow page reads it.
+    RefSplit,
+}
+
+async fn time_reports(funnels: &Funnels, range: DateRange, by: By) -> Result<Vec<Duration>, CliError> {
     let mut times = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
         let started = Instant::now();
-        let report = funnels.report(FLOW, range, by_day).await?;
+        let report = match by {
+            By::Nothing => funnels.report(FLOW, range, false).await?,
+            By::Day => funnels.report(FLOW, range, true).await?,
+            By::Ref => funnels.report_by_ref(FLOW, range).await?,
+            By::RefSplit => funnels.split_by_ref(FLOW, range).await?,
+        };
         times.push(started.elapsed());
         std::hint::black_box(report);
     }
@@ -122,11 +141,34 @@ async fn write_while(store: Store, stop: tokio_util::sync::CancellationToken, no
 
 type Generated = (EventKind, &'static str, Option<&'static str>, i64);
 
-/// Stores journeys, one new contact each, in one transaction; returns the events stored.
+/// The refs a third of the contacts arrive by.
+const REFS: [&str; 5] = ["poster", "flyer", "newsletter", "counter", "bio"];
+
+/// Stores journeys, one new contact each, in one transaction (a third of them after a referral
+/// by one of [`REFS`]); returns the events stored.
 async fn load(store: &Store, rng: &mut impl Rng, journeys: Vec<Vec<Generated>>) -> Result<usize, CliError> {
     let names: Vec<String> =
         (0..journeys.len()).map(|_| format!("bench-{}", hex::encode(rng.random::<[u8; 8]>()))).collect();
     let ids = store.load_contacts(Platform::Messenger, &names).await?;
+    let referrals: Vec<NewReferral> = journeys
+        .iter()
+        .zip(&ids)
+        .filter_map(|(journey, id)| {
+            let started = journey.first()?.3;
+            rng.random_bool(1.0 / 3.0).then(|| NewReferral {
+                contact_id: *id,
+                inbound_id: None,
+                reference: Some(REFS[rng.random_range(0..REFS.len())].to_owned()),
+                source: Some("SHORTLINK".into()),
+                kind: Some("OPEN_THREAD".into()),
+                ad_id: None,
+                flow: Some(FLOW.to_owned()),
+                step: None,
+                at: started - 1_000,
+            })
+        })
+        .collect();
+    crate::store::record_referrals(&mut *store.conn().await?, &referrals).await?;
     let events: Vec<(NewEvent, i64)> = journeys
         .into_iter()
         .zip(ids)

@@ -1,4 +1,5 @@
-//! `statbot funnel FLOW`: a flow's funnel over a date range, as a table, JSON or CSV.
+//! `statbot funnel FLOW`: a flow's funnel over a date range, as a table, JSON or CSV, and by day
+//! or by the ref its contacts came by (`--by day|ref`).
 
 use super::{CliError, quiet_tool};
 use crate::config::{Config, ConfigWarning};
@@ -19,12 +20,22 @@ pub struct FunnelArgs {
     to: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
-    /// Add one funnel per day (JSON and CSV).
+    /// Add one funnel per day (JSON and CSV); the same as `--by day`.
     #[arg(long)]
     by_day: bool,
+    /// Add one funnel per day (JSON and CSV), or per ref the contacts came by (an m.me link's
+    /// `ref`; `(direct)` for none): see docs/links.md.
+    #[arg(long, value_enum)]
+    by: Option<By>,
     /// Use the shipped demo flow `coupon` (also used when no flow is configured).
     #[arg(long)]
     demo: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum By {
+    Day,
+    Ref,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -39,7 +50,11 @@ pub async fn run((mut config, warnings): (Config, Vec<ConfigWarning>), args: Fun
     let store = Store::open(&config.database_url).await?;
     let funnels = Funnels::new(store.clone(), Arc::new(flows), config.funnels.window_days, config.zone()?)?;
     let range = DateRange::parse(args.from.as_deref(), args.to.as_deref(), funnels.today())?;
-    let report = funnels.report(&args.flow, range, args.by_day).await;
+    let report = match args.by {
+        Some(By::Ref) if args.by_day => Err(CliError("choose one of --by ref and --by-day".into())),
+        Some(By::Ref) => funnels.report_by_ref(&args.flow, range).await.map_err(CliError::from),
+        by => funnels.report(&args.flow, range, args.by_day || by == Some(By::Day)).await.map_err(CliError::from),
+    };
     store.close().await;
     let report = report?;
     match args.format {

@@ -1,7 +1,7 @@
 //! The command line: one binary whose subcommands are the process roles (`serve`) and the
-//! operator's tools (`chat`, `flows`, `funnel`, `dataset`, `intents`, `contacts`, `messenger`,
-//! `stripe`, `team`, `users`, `config`, `bench`). Errors end as one plain sentence on stderr and a
-//! non-zero exit code, never a backtrace.
+//! operator's tools (`chat`, `flows`, `funnel`, `links`, `dataset`, `intents`, `contacts`,
+//! `messenger`, `stripe`, `team`, `users`, `config`, `bench`). Errors end as one plain sentence on
+//! stderr and a non-zero exit code, never a backtrace.
 
 /// `println!` for command output: see [`emit`].
 macro_rules! outln {
@@ -15,6 +15,7 @@ mod accounts;
 mod chat;
 mod contacts;
 mod dataset;
+mod entry_links;
 mod flows;
 mod funnel;
 mod intents;
@@ -51,6 +52,9 @@ enum Command {
     Flows(flows::FlowsCommand),
     /// A flow's funnel over a date range.
     Funnel(funnel::FunnelArgs),
+    /// Entry links: m.me URLs with a ref that open a flow, their QR codes, what they brought.
+    #[command(subcommand)]
+    Links(entry_links::LinksCommand),
     /// Import data sets and look at their rows.
     #[command(subcommand)]
     Dataset(dataset::DatasetCommand),
@@ -129,6 +133,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Stripe(cmd) => stripe::run(load_config(cli.config)?, cmd).await,
         Command::Funnel(args) => funnel::run(load_config(cli.config)?, args).await,
         Command::Messenger(cmd) => messenger::run(load_config(cli.config)?, cmd).await,
+        Command::Links(cmd) => entry_links::run(load_config(cli.config)?, cmd).await,
         Command::Bench(cmd) => crate::bench::run(cmd).await,
     }
 }
@@ -138,7 +143,7 @@ fn load_config(path: Option<PathBuf>) -> Result<(Config, Vec<ConfigWarning>), Co
     Config::load(path.as_deref())
 }
 
-/// Set-up shared by the commands whose output is the point (`chat`, `funnel`): only warnings
+/// Set-up shared by the commands whose output is the point (`chat`, `funnel`, `links`): only warnings
 /// and errors are logged, and the demo flow is used when asked for or when no flow folder is
 /// configured. Returns the flows.
 fn quiet_tool(

@@ -22,16 +22,25 @@ const CSV_HEADER: [&str; 14] = [
 ];
 
 /// One line per step (`total` = entries) and per button (`total` = clicks); by day when the
-/// report has days, else one `date` naming the range.
+/// report has days, else one `date` naming the range. A report by ref has a first column `ref`
+/// (empty for contacts who came by none) and the lines of each ref's funnel.
 pub fn csv(report: &RangeReport) -> String {
+    if let Some(parts) = &report.by_ref {
+        let mut out = crate::csv::line(std::iter::once("ref").chain(CSV_HEADER));
+        let date = format!("{}..{}", report.range.from, report.range.to);
+        for part in parts {
+            csv_rows(&mut out, &[part.reference.clone().unwrap_or_default(), date.clone()], &part.funnel);
+        }
+        return out;
+    }
     let mut out = crate::csv::line(CSV_HEADER);
     match &report.days {
         Some(days) => {
             for day in days {
-                csv_rows(&mut out, &day.date.to_string(), &day.funnel);
+                csv_rows(&mut out, &[day.date.to_string()], &day.funnel);
             }
         }
-        None => csv_rows(&mut out, &format!("{}..{}", report.range.from, report.range.to), &report.funnel),
+        None => csv_rows(&mut out, &[format!("{}..{}", report.range.from, report.range.to)], &report.funnel),
     }
     out
 }
@@ -45,10 +54,10 @@ fn rate(value: Option<f64>) -> String {
     value.map(|v| statbot_core::numbers::trim_zeros(&format!("{v:.4}")).to_owned()).unwrap_or_default()
 }
 
-fn csv_rows(out: &mut String, date: &str, funnel: &FunnelReport) {
+/// The lines of a funnel, each led by `lead` (its date, or its ref and date).
+fn csv_rows(out: &mut String, lead: &[String], funnel: &FunnelReport) {
     for step in &funnel.steps {
-        out.push_str(&crate::csv::line([
-            date.to_owned(),
+        out.push_str(&crate::csv::line(lead.iter().cloned().chain([
             step.step.clone(),
             String::new(),
             String::new(),
@@ -62,10 +71,9 @@ fn csv_rows(out: &mut String, date: &str, funnel: &FunnelReport) {
             step.reveal_contacts.to_string(),
             step.reveals.to_string(),
             String::new(),
-        ]));
+        ])));
         for b in &step.buttons {
-            out.push_str(&crate::csv::line([
-                date.to_owned(),
+            out.push_str(&crate::csv::line(lead.iter().cloned().chain([
                 step.step.clone(),
                 b.button.clone(),
                 b.title.clone(),
@@ -79,7 +87,7 @@ fn csv_rows(out: &mut String, date: &str, funnel: &FunnelReport) {
                 String::new(),
                 String::new(),
                 number(b.median_ms),
-            ]));
+            ])));
         }
     }
 }
@@ -100,7 +108,8 @@ pub fn duration(ms: Option<i64>) -> String {
     }
 }
 
-/// The report as an aligned table: steps with their buttons beneath.
+/// The report as an aligned table: steps with their buttons beneath; then, by ref, the same
+/// for each ref.
 pub fn table(report: &RangeReport) -> String {
     let mut out = String::new();
     let f = &report.funnel;
@@ -109,6 +118,20 @@ pub fn table(report: &RangeReport) -> String {
         "Funnel of `{}` from {} to {} ({}, conversion window {} days): {} contacts entered",
         f.flow, report.range.from, report.range.to, report.time_zone, report.window_days, f.cohort
     );
+    out.push_str(&steps_table(f));
+    for part in report.by_ref.iter().flatten() {
+        let by = match &part.reference {
+            Some(reference) => format!("`{reference}`"),
+            None => format!("{} (no ref before entering)", super::DIRECT),
+        };
+        let _ = writeln!(out, "\nFunnel of `{}` by {by}: {} contacts entered", f.flow, part.funnel.cohort);
+        out.push_str(&steps_table(&part.funnel));
+    }
+    out
+}
+
+/// A funnel's steps with their buttons beneath, as an aligned table.
+fn steps_table(f: &FunnelReport) -> String {
     let mut rows = vec![[
         "step / button".to_owned(),
         "contacts".into(),
@@ -150,6 +173,5 @@ pub fn table(report: &RangeReport) -> String {
             ]);
         }
     }
-    out.push_str(&crate::table::render(&rows));
-    out
+    crate::table::render(&rows)
 }

@@ -1,7 +1,9 @@
 //! Funnels as the product shows them: the rollup worker that keeps per-day counts up to date
 //! from recorded events, and reports over date ranges (summed or day by day) for the CLI, the
 //! API, the charts and the dashboard. Reports first roll up whatever was recorded since the
-//! worker last ran, so they always count every event.
+//! worker last ran, so they always count every event. A report can also be split by the ref
+//! the contacts came by (`by_ref`): each contact of the cohort counts under the ref of its
+//! latest referral at or before its first entry into the flow (see `store::funnels`).
 
 pub mod charts;
 pub mod format;
@@ -86,7 +88,31 @@ pub struct RangeReport {
     pub funnel: FunnelReport,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub days: Option<Vec<DayReport>>,
+    /// The funnel of each ref the cohort came by (most contacts first, no ref last); their
+    /// counts add up to the funnel's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_ref: Option<Vec<RefReport>>,
 }
+
+/// The part of a funnel whose contacts came by one ref.
+#[derive(Debug, Clone, Serialize)]
+pub struct RefReport {
+    /// `None`: contacts with no referral (with a ref) before entering the flow.
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+    #[serde(flatten)]
+    pub funnel: FunnelReport,
+}
+
+impl RefReport {
+    /// The ref as people read it: `(direct)` for none.
+    pub fn label(&self) -> &str {
+        self.reference.as_deref().unwrap_or(DIRECT)
+    }
+}
+
+/// How reports name contacts that came by no ref.
+pub const DIRECT: &str = "(direct)";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DayReport {
@@ -193,7 +219,54 @@ impl Funnels {
         } else {
             (funnel::report(flow, &self.store.funnel_counters(&flow.name, from, to).await?), None)
         };
-        Ok(RangeReport { range, time_zone: self.time_zone.clone(), window_days: self.window_days, funnel, days })
+        Ok(RangeReport {
+            range,
+            time_zone: self.time_zone.clone(),
+            window_days: self.window_days,
+            funnel,
+            days,
+            by_ref: None,
+        })
+    }
+
+    /// The funnel of `flow` over `range` with one funnel per ref (`by_ref`). The funnel is the
+    /// sum of the refs' counts, read together, so that they always add up.
+    pub async fn report_by_ref(&self, flow: &str, range: DateRange) -> Result<RangeReport, FunnelError> {
+        self.by_ref(flow, range, true).await
+    }
+
+    /// [`Funnels::report_by_ref`] without the buttons' median times (`median_ms` is `None`),
+    /// for a page that shows contacts only: the medians are most of what is read.
+    pub async fn split_by_ref(&self, flow: &str, range: DateRange) -> Result<RangeReport, FunnelError> {
+        self.by_ref(flow, range, false).await
+    }
+
+    async fn by_ref(&self, flow: &str, range: DateRange, medians: bool) -> Result<RangeReport, FunnelError> {
+        let flow = self.flow(flow)?;
+        self.catch_up().await?;
+        let (from, to) = (day_number(range.from), day_number(range.to));
+        let by_ref = self.store.funnel_counters_by_ref(&flow.name, from, to, medians).await?;
+        let mut total = Counters::default();
+        by_ref.values().for_each(|counters| total.merge(counters));
+        let mut parts: Vec<RefReport> = by_ref
+            .into_iter()
+            .map(|(reference, counters)| RefReport { reference, funnel: funnel::report(flow, &counters) })
+            .collect();
+        parts.sort_by(|a, b| {
+            (a.reference.is_none(), std::cmp::Reverse(a.funnel.cohort), &a.reference).cmp(&(
+                b.reference.is_none(),
+                std::cmp::Reverse(b.funnel.cohort),
+                &b.reference,
+            ))
+        });
+        Ok(RangeReport {
+            range,
+            time_zone: self.time_zone.clone(),
+            window_days: self.window_days,
+            funnel: funnel::report(flow, &total),
+            days: None,
+            by_ref: Some(parts),
+        })
     }
 
     /// The worker: rolls up new events every [`EVERY`] until cancelled. Live traffic comes

@@ -32,9 +32,12 @@ pub enum Asset {
     ShopJs,
     /// The web chat's script: progressive touches, the page works without it.
     ChatJs,
+    /// The links page's copy buttons (the page works without it).
+    LinksJs,
 }
 
-const ALL: [Asset; 5] = [Asset::DashboardCss, Asset::ChatCss, Asset::ShopCss, Asset::ShopJs, Asset::ChatJs];
+const ALL: [Asset; 6] =
+    [Asset::DashboardCss, Asset::ChatCss, Asset::ShopCss, Asset::ShopJs, Asset::ChatJs, Asset::LinksJs];
 
 /// Hex digits of the SHA-256 in a file's served name: enough to tell versions apart.
 const HASH_DIGITS: usize = 12;
@@ -51,6 +54,7 @@ impl Asset {
             Asset::ShopCss => ("shop", "css", include_str!("../../assets/web/shop.css")),
             Asset::ShopJs => ("shop", "js", include_str!("../../assets/web/shop.js")),
             Asset::ChatJs => ("chat", "js", include_str!("../../assets/web/chat.js")),
+            Asset::LinksJs => ("links", "js", include_str!("../../assets/web/links.js")),
         }
     }
 

@@ -214,6 +214,24 @@ impl ApiError {
     }
 }
 
+impl From<crate::links::LinkError> for ApiError {
+    fn from(e: crate::links::LinkError) -> Self {
+        use crate::links::LinkError;
+        match e {
+            LinkError::BadName(_)
+            | LinkError::LongName(_)
+            | LinkError::UnknownFlow(_)
+            | LinkError::UnknownStep { .. } => ApiError::BadRequest(e.to_string()),
+            LinkError::Taken(_) => ApiError::coded(StatusCode::CONFLICT, "link_taken", e.to_string()),
+            LinkError::NotFound(_) => ApiError::Missing(e.to_string()),
+            LinkError::NoPage => ApiError::NotConfigured(e.to_string()),
+            LinkError::Qr(_) => ApiError::Internal(e.to_string()),
+            LinkError::Funnel(e) => e.into(),
+            LinkError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::shop::ShopError> for ApiError {
     fn from(e: crate::shop::ShopError) -> Self {
         use crate::shop::ShopError;

@@ -10,6 +10,7 @@
 //! - `bot`: the loaded flows, the outbox, the flows' media;
 //! - `chat`: the web chat at `/chat`; `messenger`: the Messenger webhook;
 //! - `contacts`, `datasets`, `funnels` (with the landing page `/`), `team`;
+//! - `links`: entry links (`m.me` URLs with a ref), their QR codes, `/links`, `/api/v1/links`;
 //! - `sales`: the Stripe sales figures (`/api/v1/stripe/*`, `/store`, `/charts/store/*`);
 //! - `shop`: the shop's API, the `/shop` storefront and the Stripe webhook;
 //! - `dashboard`: the dashboard's session, login and logout, and what its pages share.
@@ -36,6 +37,7 @@ pub mod error;
 mod extract;
 mod funnels;
 mod health;
+mod links;
 mod messenger;
 mod sales;
 mod security_headers;
@@ -91,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::router())
         .merge(dashboard::router())
         .merge(funnels::router())
+        .merge(links::router())
         .merge(contacts::router())
         .merge(datasets::router())
         .merge(team::router())

@@ -5,6 +5,7 @@
 use super::{Result, Store, StoreError, now_ms, sql, statement_chunks, values_list};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row, any::AnyRow};
+use std::collections::HashMap;
 
 /// A named entry point.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -114,6 +115,34 @@ impl Store {
             .fetch_all(&mut *self.conn().await?)
             .await?;
         rows.iter().map(link_from_row).collect()
+    }
+
+    /// Removes a link; whether there was one. The referrals it brought stay.
+    pub async fn remove_link(&self, name: &str) -> Result<bool> {
+        let removed =
+            sqlx::query("DELETE FROM links WHERE name = $1").bind(name).execute(&mut *self.conn().await?).await?;
+        Ok(removed.rows_affected() > 0)
+    }
+
+    /// Per link: its entries (distinct contacts with a referral of its ref) and its conversions
+    /// (contacts of its flow's funnel counted under its ref, as the rollup attributed them, who
+    /// revealed a coupon there). Read the rollups after catching them up.
+    pub async fn link_counts(&self) -> Result<HashMap<String, (u64, u64)>> {
+        let mut conn = self.conn().await?;
+        let mut out: HashMap<String, (u64, u64)> = HashMap::new();
+        let entries = "SELECT l.name, COUNT(DISTINCT r.contact_id) FROM links l \
+                       JOIN referrals r ON r.ref = l.name GROUP BY l.name";
+        for row in sqlx::query(entries).fetch_all(&mut *conn).await? {
+            out.entry(row.try_get(0)?).or_default().0 = row.try_get::<i64, _>(1)? as u64;
+        }
+        let conversions = "SELECT l.name, COUNT(*) FROM links l \
+                           JOIN funnel_contacts c ON c.flow = l.flow AND c.ref = l.name \
+                           WHERE EXISTS (SELECT 1 FROM funnel_marks m WHERE m.flow = c.flow \
+                           AND m.contact_id = c.contact_id AND m.metric LIKE 'reveal:%') GROUP BY l.name";
+        for row in sqlx::query(conversions).fetch_all(&mut *conn).await? {
+            out.entry(row.try_get(0)?).or_default().1 = row.try_get::<i64, _>(1)? as u64;
+        }
+        Ok(out)
     }
 
     /// A contact's first and latest referral refs (`None` when none had a ref).

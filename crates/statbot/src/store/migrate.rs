@@ -115,6 +115,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0017_privacy.sql"),
         postgres: include_str!("../../migrations/postgres/0017_privacy.sql"),
     },
+    Migration {
+        version: 18,
+        name: "funnels_by_ref",
+        sqlite: include_str!("../../migrations/sqlite/0018_funnels_by_ref.sql"),
+        postgres: include_str!("../../migrations/postgres/0018_funnels_by_ref.sql"),
+    },
 ];
 
 /// Arbitrary constant naming statbot's migration lock.

@@ -171,7 +171,8 @@ async fn a_pages_life_through_the_stand_in() {
     assert!(answer["confirmation_code"].as_str().is_some_and(|c| status_url.ends_with(c)));
     assert!(store.find_contact(Platform::Messenger, newcomer).await.unwrap().is_none(), "the person is gone");
     let status = app.client.get(app.url(&format!("/data-deletion/{}", answer["confirmation_code"].as_str().unwrap())));
-    let status: serde_json::Value = status.header("accept", "application/json").send().await.unwrap().json().await.unwrap();
+    let status: serde_json::Value =
+        status.header("accept", "application/json").send().await.unwrap().json().await.unwrap();
     assert_eq!((status["status"].as_str(), status["contacts_erased"].as_i64()), (Some("done"), Some(1)), "{status}");
 
     // An Instagram user walks the coupon flow with quick replies.

@@ -1,6 +1,6 @@
 //! `GET /api/v1/funnels/{flow}`: a flow's funnel over `from`..=`to` (YYYY-MM-DD in the
-//! reporting time zone), with `by=day` for the daily breakdown and `format=csv` for a
-//! download; operators only.
+//! reporting time zone), with `by=day` for the daily breakdown, `by=ref` for one funnel per
+//! ref the contacts came by, and `format=csv` for a download; operators only.
 
 use crate::funnels::{DateRange, RangeReport, format};
 use crate::http::AppState;
@@ -23,15 +23,19 @@ pub(super) struct FunnelParams {
 pub(super) struct FunnelRequest {
     pub(super) range: DateRange,
     by_day: bool,
+    by_ref: bool,
     csv: bool,
 }
 
 impl FunnelRequest {
     pub(super) fn from_params(state: &AppState, params: &FunnelParams) -> Result<FunnelRequest, ApiError> {
-        let by_day = match params.by.as_deref() {
-            None | Some("") => false,
-            Some("day") => true,
-            Some(other) => return Err(ApiError::BadRequest(format!("by=`{other}` is not supported; use by=day"))),
+        let (by_day, by_ref) = match params.by.as_deref() {
+            None | Some("") => (false, false),
+            Some("day") => (true, false),
+            Some("ref") => (false, true),
+            Some(other) => {
+                return Err(ApiError::BadRequest(format!("by=`{other}` is not supported; use by=day or by=ref")));
+            }
         };
         let csv = match params.format.as_deref() {
             None | Some("") | Some("json") => false,
@@ -41,7 +45,7 @@ impl FunnelRequest {
             }
         };
         let range = DateRange::parse(params.from.as_deref(), params.to.as_deref(), state.funnels.today())?;
-        Ok(FunnelRequest { range, by_day, csv })
+        Ok(FunnelRequest { range, by_day, by_ref, csv })
     }
 }
 
@@ -53,7 +57,11 @@ pub(super) async fn funnel(
 ) -> Result<Response, ApiError> {
     let Query(params) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let request = FunnelRequest::from_params(&state, &params)?;
-    let report = state.funnels.report(&flow, request.range, request.by_day).await?;
+    let report = if request.by_ref {
+        state.funnels.report_by_ref(&flow, request.range).await?
+    } else {
+        state.funnels.report(&flow, request.range, request.by_day).await?
+    };
     Ok(if request.csv { csv_download(&report) } else { axum::Json(report).into_response() })
 }
 

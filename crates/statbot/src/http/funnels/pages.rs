@@ -1,8 +1,9 @@
 //! The flows on the dashboard with their funnels over a date range: the landing page `/`, a card
 //! per flow (contacts who entered, who revealed a coupon, the conversion, the funnel chart), and
 //! `/flows/{flow}`, one flow's funnel table (every step, and every button under it) and its
-//! coupon reveals by day of joining, with their charts and download links. A bad range is said
-//! on the page, which then shows the default range.
+//! coupon reveals by day of joining, with their charts and download links, and the split of its
+//! cohort by the ref its contacts came by (entry links). A bad range is said on the page, which
+//! then shows the default range.
 
 use super::charts::{reveals_figure, steps_figure};
 use crate::funnels::format::{duration, percent};
@@ -107,6 +108,43 @@ struct FunnelRow {
     median: String,
 }
 
+/// One line of the split by ref: a ref's contacts at each step, and its conversion.
+struct RefRow {
+    label: String,
+    cohort: u64,
+    /// Contacts at each step after the entry step, with their share of the ref's cohort.
+    steps: Vec<String>,
+    revealed: u64,
+    conversion: String,
+}
+
+/// The split of a funnel by ref: the steps after the entry step (the columns) and a row per ref.
+fn ref_rows(report: &RangeReport) -> (Vec<String>, Vec<RefRow>) {
+    let steps: Vec<String> = report.funnel.steps.iter().skip(1).map(|s| s.step.clone()).collect();
+    let rows = report
+        .by_ref
+        .iter()
+        .flatten()
+        .map(|part| {
+            let f = &part.funnel;
+            let revealed: u64 = f.steps.iter().map(|s| s.reveal_contacts).sum();
+            RefRow {
+                label: part.label().to_owned(),
+                cohort: f.cohort,
+                steps: f
+                    .steps
+                    .iter()
+                    .skip(1)
+                    .map(|s| format!("{} ({})", s.contacts, percent(s.rate_from_entry)))
+                    .collect(),
+                revealed,
+                conversion: percent((f.cohort > 0).then(|| revealed as f64 / f.cohort as f64)),
+            }
+        })
+        .collect();
+    (steps, rows)
+}
+
 struct DayRow {
     date: String,
     cohort: u64,
@@ -126,6 +164,8 @@ struct FlowPage {
     reveals_chart: ChartFigure,
     rows: Vec<FunnelRow>,
     days: Vec<Line<DayRow>>,
+    ref_steps: Vec<String>,
+    refs: Vec<RefRow>,
     range: DateRange,
     range_error: Option<String>,
     range_action: String,
@@ -191,6 +231,7 @@ pub(super) async fn flow(
             reveal_contacts: d.funnel.steps.iter().map(|s| s.reveal_contacts).sum(),
         })
         .collect();
+    let (ref_steps, refs) = ref_rows(&state.funnels.split_by_ref(&flow, range).await?);
     let cards = cards(&report, previous.as_ref(), &days);
     let days = collapse(days, "day", |d| d.cohort == 0 && d.reveals == 0, |d| d.date.clone());
     let config = &state.config.funnels;
@@ -204,6 +245,8 @@ pub(super) async fn flow(
         cards,
         rows: funnel_rows(&report),
         days,
+        ref_steps,
+        refs,
         report,
         range,
         range_error,
