@@ -40,20 +40,19 @@ title = "Stop messages"
 action = "stop"
 "#;
 
-/// Runs the binary on the server's database, Graph stand-in and configuration file.
-fn run(app: &TestApp, config: &std::path::Path, args: &[&str]) -> crate::support::binary::Ran {
-    let ran = statbot(args)
-        .args(&["--config", config.to_str().unwrap()])
-        .database(app.config.database_url.as_str())
-        .envs(&[
+/// Runs the binary on the server's database, Graph stand-in and configuration file (off the
+/// runtime's threads, which serve the stand-in and the server meanwhile).
+async fn run(app: &TestApp, config: &std::path::Path, args: &[&str]) -> crate::support::binary::Ran {
+    let command =
+        statbot(args).args(&["--config", config.to_str().unwrap()]).database(app.config.database_url.as_str()).envs(&[
             ("STATBOT_MESSENGER_PAGE_TOKEN", PAGE_TOKEN),
             ("STATBOT_MESSENGER_APP_SECRET", APP_SECRET),
             ("STATBOT_MESSENGER_VERIFY_TOKEN", "verify"),
             ("STATBOT_MESSENGER_GRAPH_URL", &app.graph.base_url()),
             ("STATBOT_MESSENGER_PAGE_ID", PAGE_ID),
             ("STATBOT_INSTAGRAM_ACCOUNT_ID", INSTAGRAM),
-        ])
-        .run();
+        ]);
+    let ran = tokio::task::spawn_blocking(move || command.run()).await.unwrap();
     assert!(ran.status.success(), "statbot {args:?}: {}{}", ran.stdout, ran.stderr);
     ran
 }
@@ -86,7 +85,7 @@ fn deletion_request(secret: &str, user_id: &str) -> String {
     signed_request::sign(secret, &payload.to_string())
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_pages_life_through_the_stand_in() {
     let app = TestApp::spawn_with(Options {
         tweak: |config| {
@@ -102,18 +101,18 @@ async fn a_pages_life_through_the_stand_in() {
     std::fs::write(&config, PAGE).unwrap();
 
     // The Page set up as code: applied once, and a second run sends nothing.
-    let first = run(&app, &config, &["messenger", "setup"]);
+    let first = run(&app, &config, &["messenger", "setup"]).await;
     let writes = app.graph.profile_writes().len();
     assert!(writes > 0, "the first run sets the profile: {}", first.stdout);
-    let second = run(&app, &config, &["messenger", "setup"]);
+    let second = run(&app, &config, &["messenger", "setup"]).await;
     assert_eq!(app.graph.profile_writes().len(), writes, "the second run sends nothing: {}", second.stdout);
     assert_eq!(app.graph.messenger_profile("messenger")["get_started"]["payload"], "@coupon");
 
     // A link to the offer, with its QR code for the poster.
-    let ran = run(&app, &config, &["links", "add", "spring_poster", "--flow", "coupon", "--step", "offer"]);
+    let ran = run(&app, &config, &["links", "add", "spring_poster", "--flow", "coupon", "--step", "offer"]).await;
     assert!(ran.stdout.contains("m.me/"), "{}", ran.stdout);
     let qr = dir.path().join("spring_poster.png");
-    run(&app, &config, &["links", "qr", "spring_poster", "--format", "png", "--output", qr.to_str().unwrap()]);
+    run(&app, &config, &["links", "qr", "spring_poster", "--format", "png", "--output", qr.to_str().unwrap()]).await;
     assert!(std::fs::read(&qr).unwrap().starts_with(b"\x89PNG"));
 
     // A new person scans it: Get Started carries the ref, straight into the offer.
@@ -129,7 +128,7 @@ async fn a_pages_life_through_the_stand_in() {
     app.post_signed(&referral_event(regular, "spring_poster")).await;
     let sent = app.wait_for_sent_to(regular, 2).await;
     assert!(text_of(&sent[1]).starts_with("Here it is:"), "{:#}", sent[1]);
-    let listed = run(&app, &config, &["links", "list", "--format", "json"]);
+    let listed = run(&app, &config, &["links", "list", "--format", "json"]).await;
     assert!(listed.stdout.contains("spring_poster"), "{}", listed.stdout);
 
     // A message Meta delivers a day and more late: the reply is held, not sent.
