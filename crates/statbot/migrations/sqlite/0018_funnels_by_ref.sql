@@ -32,3 +32,5 @@ DELETE FROM funnel_delays;
 UPDATE funnel_rollup SET last_event_id = 0;
 -- A link's conversions: its flow's contacts counted under its ref.
 CREATE INDEX funnel_contacts_ref ON funnel_contacts (flow, ref);
+-- A range's cohort by channel (Messenger, Instagram, web chat...).
+CREATE INDEX funnel_contacts_day ON funnel_contacts (flow, day);

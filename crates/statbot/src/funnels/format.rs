@@ -118,6 +118,9 @@ pub fn table(report: &RangeReport) -> String {
         "Funnel of `{}` from {} to {} ({}, conversion window {} days): {} contacts entered",
         f.flow, report.range.from, report.range.to, report.time_zone, report.window_days, f.cohort
     );
+    if let Some(line) = report.channels_line() {
+        let _ = writeln!(out, "{line}");
+    }
     out.push_str(&steps_table(f));
     for part in report.by_ref.iter().flatten() {
         let by = match &part.reference {

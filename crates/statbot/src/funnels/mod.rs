@@ -14,6 +14,7 @@ use jiff::civil::Date;
 use serde::Serialize;
 use statbot_core::flow::Flow;
 use statbot_core::funnel::{self, Counters, FunnelReport, Rules, day_date, day_number, rollup};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
@@ -86,12 +87,26 @@ pub struct RangeReport {
     pub window_days: i64,
     #[serde(flatten)]
     pub funnel: FunnelReport,
+    /// How many of the contacts who entered came on each channel (`messenger`, `instagram`,
+    /// `web`, `console`); they add up to the cohort.
+    pub channels: BTreeMap<String, i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub days: Option<Vec<DayReport>>,
     /// The funnel of each ref the cohort came by (most contacts first, no ref last); their
     /// counts add up to the funnel's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub by_ref: Option<Vec<RefReport>>,
+}
+
+impl RangeReport {
+    /// "By channel: instagram 3, messenger 12, web 2", when any contact entered.
+    pub fn channels_line(&self) -> Option<String> {
+        if self.channels.is_empty() {
+            return None;
+        }
+        let parts: Vec<String> = self.channels.iter().map(|(channel, n)| format!("{channel} {n}")).collect();
+        Some(format!("By channel: {}", parts.join(", ")))
+    }
 }
 
 /// The part of a funnel whose contacts came by one ref.
@@ -224,6 +239,7 @@ impl Funnels {
             time_zone: self.time_zone.clone(),
             window_days: self.window_days,
             funnel,
+            channels: self.store.funnel_cohort_by_channel(&flow.name, from, to).await?,
             days,
             by_ref: None,
         })
@@ -264,6 +280,7 @@ impl Funnels {
             time_zone: self.time_zone.clone(),
             window_days: self.window_days,
             funnel: funnel::report(flow, &total),
+            channels: self.store.funnel_cohort_by_channel(&flow.name, from, to).await?,
             days: None,
             by_ref: Some(parts),
         })

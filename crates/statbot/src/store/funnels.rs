@@ -173,6 +173,21 @@ impl Store {
     }
 
     /// A flow's counts for cohort days `from..=to`, summed (by the database).
+    /// How many contacts of `flow`'s cohort over these days came on each channel (`messenger`,
+    /// `instagram`, `web`, `console`): the cohort's contacts, so the counts add up to it.
+    pub async fn funnel_cohort_by_channel(&self, flow: &str, from: Day, to: Day) -> Result<BTreeMap<String, i64>> {
+        let rows = sqlx::query(
+            "SELECT c.platform, COUNT(*) FROM funnel_contacts f JOIN contacts c ON c.id = f.contact_id \
+             WHERE f.flow = $1 AND f.day >= $2 AND f.day <= $3 GROUP BY c.platform",
+        )
+        .bind(flow)
+        .bind(i64::from(from))
+        .bind(i64::from(to))
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.iter().map(|row| Ok((row.try_get(0)?, row.try_get(1)?))).collect()
+    }
+
     pub async fn funnel_counters(&self, flow: &str, from: Day, to: Day) -> Result<Counters> {
         let days = "SELECT metric, CAST(SUM(contacts) AS BIGINT), CAST(SUM(total) AS BIGINT) FROM funnel_days \
                     WHERE flow = $1 AND day >= $2 AND day <= $3 GROUP BY metric";

@@ -186,4 +186,22 @@ async fn a_pages_life_through_the_stand_in() {
     assert!(sent.iter().all(|s| s["message"].get("attachment").is_none()), "quick replies only: {sent:#?}");
     assert!(text_of(&sent[2]).starts_with("Your code is "), "{:#}", sent[2]);
     assert!(store.find_contact(Platform::Instagram, igsid).await.unwrap().is_some());
+
+    // The flow's funnel says which channel its contacts came on, adding up to those who entered.
+    statbot::auth::create_user(&store, "owner", statbot::store::Role::Admin, "correct horse battery").await.unwrap();
+    let token = app.token("owner", "correct horse battery").await;
+    let funnel: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/funnels/coupon"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let channels = funnel["channels"].as_object().expect("channels").clone();
+    assert_eq!(channels.get("instagram").and_then(|n| n.as_i64()), Some(1), "{funnel:#}");
+    let sum: i64 = channels.values().filter_map(|n| n.as_i64()).sum();
+    assert_eq!(Some(sum), funnel["cohort"].as_i64(), "{funnel:#}");
 }
