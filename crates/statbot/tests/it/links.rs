@@ -239,16 +239,7 @@ async fn contacts_arriving_by_a_link_enter_its_flow_and_count_under_its_ref() {
     // The API says the same, and the flow's page shows the split.
     statbot::auth::create_user(&store, "lead", Role::Staff, PASSWORD).await.unwrap();
     let token = app.token("lead", PASSWORD).await;
-    let api: Value = app
-        .client
-        .get(app.url("/api/v1/funnels/coupon?by=ref"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let api = app.get_json("/api/v1/funnels/coupon?by=ref", &token).await;
     assert_eq!(api["by_ref"], report["by_ref"]);
     let cookie = dashboard_session(&app, "lead", PASSWORD).await;
     let page = get(&app, &cookie, "/flows/coupon").await.text().await.unwrap();

@@ -3,7 +3,7 @@
 //! ad opens 7 days; a late redelivery reopens nothing), each class of Send API error stored with
 //! the reply (and retried only when Meta says to), and bot replies always sent as `RESPONSE`.
 
-use crate::support::{TestApp, delivery, text_event};
+use crate::support::{TestApp, WAIT, delivery, text_event, wait_for_outbox};
 use statbot::channels::messenger::Fault;
 use statbot::store::{LoggedMessage, OutboxStats, Store, now_ms};
 use statbot_core::Platform;
@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 const HOUR_MS: i64 = 3_600_000;
 const PASSWORD: &str = "correct horse battery";
-const WAIT: Duration = Duration::from_secs(15);
 
 /// A text message Meta stamped at `at_ms`, with an optional referral.
 fn text_at(psid: &str, mid: &str, text: &str, at_ms: i64, referral: Option<serde_json::Value>) -> String {
@@ -24,18 +23,6 @@ fn text_at(psid: &str, mid: &str, text: &str, at_ms: i64, referral: Option<serde
     }))
 }
 
-async fn wait_for_outbox(store: &Store, done: impl Fn(&OutboxStats) -> bool) -> OutboxStats {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let stats = store.outbox_stats().await.unwrap();
-        if done(&stats) {
-            return stats;
-        }
-        assert!(Instant::now() < deadline, "the outbox did not get there: {stats:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 /// The outbox ids of a contact's replies with `status`, from the operator API.
 async fn undelivered(app: &TestApp, status: &str) -> Vec<serde_json::Value> {
     let store = app.store().await;
@@ -43,16 +30,7 @@ async fn undelivered(app: &TestApp, status: &str) -> Vec<serde_json::Value> {
         statbot::auth::create_user(&store, "ops", statbot::store::Role::Staff, PASSWORD).await.unwrap();
     }
     let token = app.token("ops", PASSWORD).await;
-    let answer: serde_json::Value = app
-        .client
-        .get(app.url(&format!("/api/v1/outbox?status={status}")))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let answer = app.get_json(&format!("/api/v1/outbox?status={status}"), &token).await;
     answer["messages"].as_array().cloned().unwrap_or_default()
 }
 
@@ -82,16 +60,7 @@ async fn a_reply_to_a_message_sent_over_a_day_ago_is_held_never_sent_and_shown()
 
     // The contact's conversation shows it.
     let token = app.token("ops", PASSWORD).await;
-    let messages: serde_json::Value = app
-        .client
-        .get(app.url(&format!("/api/v1/contacts/{}/messages", contact.id)))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let messages = app.get_json(&format!("/api/v1/contacts/{}/messages", contact.id), &token).await;
     assert!(messages.to_string().contains("held"), "{messages}");
 
     // Writing again opens the window: that answer goes, the held one stays held.

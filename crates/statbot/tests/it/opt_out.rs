@@ -5,7 +5,6 @@
 
 use crate::support::pages::dashboard_session;
 use crate::support::*;
-use serde_json::Value;
 use statbot::store::{Role, Store};
 use statbot_core::entry::{OPT_IN_PAYLOAD, OPT_OUT_PAYLOAD};
 use statbot_core::{Platform, Reply};
@@ -122,16 +121,7 @@ async fn the_api_and_the_dashboard_show_an_opted_out_contact() {
     text(&app, out, "stop").await;
     text(&app, still_in, "hello").await;
 
-    let listed: Value = app
-        .client
-        .get(app.url("/api/v1/contacts?q=679100000000000"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = app.get_json("/api/v1/contacts?q=679100000000000", &token).await;
     let opted_out_at = |psid: &str| {
         listed["contacts"].as_array().unwrap().iter().find(|c| c["external_id"] == psid).unwrap()["opted_out_at"]
             .clone()

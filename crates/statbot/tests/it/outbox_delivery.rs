@@ -50,19 +50,6 @@ fn assert_no_duplicates(app: &TestApp) {
     assert_eq!(distinct.len(), sent.len(), "a reply was delivered twice: {sent:#?}");
 }
 
-/// Waits until the outbox counts satisfy `done`; fails the test after [`WAIT`].
-async fn wait_for_outbox(store: &Store, done: impl Fn(&OutboxStats) -> bool) -> OutboxStats {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let stats = store.outbox_stats().await.unwrap();
-        if done(&stats) {
-            return stats;
-        }
-        assert!(Instant::now() < deadline, "the outbox did not get there: {stats:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 /// The `send_failed` events of a contact: (outbox id, reason).
 async fn send_failures(store: &Store, psid: &str) -> Vec<(i64, String)> {
     let contact = store.find_contact(Platform::Messenger, psid).await.unwrap().expect("the contact exists");

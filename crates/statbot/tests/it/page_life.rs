@@ -190,16 +190,7 @@ async fn a_pages_life_through_the_stand_in() {
     // The flow's funnel says which channel its contacts came on, adding up to those who entered.
     statbot::auth::create_user(&store, "owner", statbot::store::Role::Admin, "correct horse battery").await.unwrap();
     let token = app.token("owner", "correct horse battery").await;
-    let funnel: serde_json::Value = app
-        .client
-        .get(app.url("/api/v1/funnels/coupon"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let funnel = app.get_json("/api/v1/funnels/coupon", &token).await;
     let channels = funnel["channels"].as_object().expect("channels").clone();
     assert_eq!(channels.get("instagram").and_then(|n| n.as_i64()), Some(1), "{funnel:#}");
     let sum: i64 = channels.values().filter_map(|n| n.as_i64()).sum();

@@ -226,6 +226,27 @@ impl TestApp {
         assert_eq!(response.status(), 200);
         response.json::<serde_json::Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
     }
+
+    /// The JSON an API route answers with this bearer token.
+    pub async fn get_json(&self, path: &str, token: &str) -> serde_json::Value {
+        self.client.get(self.url(path)).bearer_auth(token).send().await.unwrap().json().await.unwrap()
+    }
+}
+
+/// Waits until the outbox's counts satisfy `done` (at most [`WAIT`]), and returns them.
+pub async fn wait_for_outbox(
+    store: &Store,
+    done: impl Fn(&statbot::store::OutboxStats) -> bool,
+) -> statbot::store::OutboxStats {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let stats = store.outbox_stats().await.unwrap();
+        if done(&stats) {
+            return stats;
+        }
+        assert!(std::time::Instant::now() < deadline, "the outbox did not get there: {stats:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// A webhook delivery with one text message, sent now (inside the messaging window).

@@ -133,20 +133,33 @@ fn record(shared: &Shared, method: &'static str, platform: &str, body: &[u8]) ->
     parsed
 }
 
+/// What every write checks first: the platform, then (the write recorded) the token. Returns
+/// the platform and the body read as JSON, or the answer refusing it.
+fn accepted_write(
+    shared: &Shared,
+    method: &'static str,
+    raw_query: Option<&str>,
+    params: &HashMap<String, String>,
+    body: &[u8],
+) -> Result<(String, Option<Value>), Box<Response>> {
+    let platform = platform(params).map_err(|message| Box::new(invalid(&message)))?;
+    let body = record(shared, method, &platform, body);
+    if !token_ok(shared, raw_query) {
+        return Err(Box::new(bad_token()));
+    }
+    Ok((platform, body))
+}
+
 pub(super) async fn post(
     State(shared): State<Arc<Shared>>,
     RawQuery(raw): RawQuery,
     Query(params): Query<HashMap<String, String>>,
     body: axum::body::Bytes,
 ) -> Response {
-    let platform = match platform(&params) {
-        Ok(p) => p,
-        Err(message) => return invalid(&message),
+    let (platform, body) = match accepted_write(&shared, "POST", raw.as_deref(), &params, &body) {
+        Ok(accepted) => accepted,
+        Err(refused) => return *refused,
     };
-    let body = record(&shared, "POST", &platform, &body);
-    if !token_ok(&shared, raw.as_deref()) {
-        return bad_token();
-    }
     let Some(Value::Object(mut fields)) = body else {
         return invalid("The request body is not a JSON object");
     };
@@ -176,14 +189,10 @@ pub(super) async fn delete(
     Query(params): Query<HashMap<String, String>>,
     body: axum::body::Bytes,
 ) -> Response {
-    let platform = match platform(&params) {
-        Ok(p) => p,
-        Err(message) => return invalid(&message),
+    let (platform, body) = match accepted_write(&shared, "DELETE", raw.as_deref(), &params, &body) {
+        Ok(accepted) => accepted,
+        Err(refused) => return *refused,
     };
-    let body = record(&shared, "DELETE", &platform, &body);
-    if !token_ok(&shared, raw.as_deref()) {
-        return bad_token();
-    }
     let Some(names) = body.as_ref().and_then(|b| b.get("fields")).and_then(Value::as_array).cloned() else {
         return invalid("The parameter fields is required");
     };
