@@ -99,12 +99,22 @@ pub struct RangeReport {
 }
 
 impl RangeReport {
-    /// "By channel: instagram 3, messenger 12, web 2", when any contact entered.
+    /// "By channel: Instagram 3, Messenger 12, web chat 2", when any contact entered.
     pub fn channels_line(&self) -> Option<String> {
         if self.channels.is_empty() {
             return None;
         }
-        let parts: Vec<String> = self.channels.iter().map(|(channel, n)| format!("{channel} {n}")).collect();
+        let name = |channel: &str| {
+            match channel {
+                "messenger" => "Messenger",
+                "instagram" => "Instagram",
+                "web" => "web chat",
+                "console" => "terminal chat",
+                other => other,
+            }
+            .to_owned()
+        };
+        let parts: Vec<String> = self.channels.iter().map(|(channel, n)| format!("{} {n}", name(channel))).collect();
         Some(format!("By channel: {}", parts.join(", ")))
     }
 }
