@@ -65,23 +65,34 @@ fn window_from_row(row: &AnyRow) -> Result<Window> {
     Ok(Window { last_inbound_at: row.try_get("last_inbound_at")?, until: row.try_get("window_until")? })
 }
 
-/// Saves contacts' messaging windows, one statement per contact. A window only moves forward:
-/// the statement keeps the later of the stored and the new times, so two workers racing (or a
-/// late redelivery) never move one back.
+/// Saves contacts' messaging windows, many in one statement. A window only moves forward: the
+/// statement keeps the later of the stored and the new times, so two workers racing (or a late
+/// redelivery) never move one back.
 pub(crate) async fn set_windows(conn: &mut AnyConnection, windows: &[(i64, Window)]) -> Result<()> {
-    for (id, window) in windows {
-        let (Some(last), Some(until)) = (window.last_inbound_at, window.until) else { continue };
-        sqlx::query(
+    let known: Vec<(i64, i64, i64)> =
+        windows.iter().filter_map(|(id, w)| Some((*id, w.last_inbound_at?, w.until?))).collect();
+    for chunk in statement_chunks(&known) {
+        let (mut lasts, mut untils, mut ids) = (String::new(), String::new(), Vec::with_capacity(chunk.len()));
+        for i in 0..chunk.len() {
+            let id = 3 * i + 1;
+            lasts.push_str(&format!(" WHEN ${id} THEN ${}", id + 1));
+            untils.push_str(&format!(" WHEN ${id} THEN ${}", id + 2));
+            ids.push(format!("${id}"));
+        }
+        let query_text = format!(
             "UPDATE contacts SET \
-               last_inbound_at = CASE WHEN last_inbound_at IS NULL OR last_inbound_at < $1 THEN $1 ELSE last_inbound_at END, \
-               window_until = CASE WHEN window_until IS NULL OR window_until < $2 THEN $2 ELSE window_until END \
-             WHERE id = $3",
-        )
-        .bind(last)
-        .bind(until)
-        .bind(*id)
-        .execute(&mut *conn)
-        .await?;
+               last_inbound_at = CASE WHEN last_inbound_at IS NULL OR last_inbound_at < (CASE id{lasts} END) \
+                 THEN (CASE id{lasts} END) ELSE last_inbound_at END, \
+               window_until = CASE WHEN window_until IS NULL OR window_until < (CASE id{untils} END) \
+                 THEN (CASE id{untils} END) ELSE window_until END \
+             WHERE id IN ({})",
+            ids.join(", ")
+        );
+        let mut query = sqlx::query(sql(query_text));
+        for (id, last, until) in chunk {
+            query = query.bind(*id).bind(*last).bind(*until);
+        }
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }
