@@ -87,6 +87,9 @@ impl Inbound {
                 InboundContent::Payload { payload: clean(payload), title: title.as_deref().map(clean) }
             }
             InboundContent::Referral => InboundContent::Referral,
+            InboundContent::Attachment { media, url } => {
+                InboundContent::Attachment { media: clean(media), url: url.as_deref().map(clean) }
+            }
         };
         let referral = self.referral.as_ref().map(|r| Referral {
             reference: r.reference.as_deref().map(clean),
@@ -109,6 +112,7 @@ impl Inbound {
             InboundContent::Text { text } => (text.as_str(), None),
             InboundContent::Payload { payload, title } => (payload.as_str(), title.as_deref()),
             InboundContent::Referral => ("", None),
+            InboundContent::Attachment { media, url } => (media.as_str(), url.as_deref()),
         };
         let referral = self.referral.iter().flat_map(|r| [&r.reference, &r.source, &r.kind, &r.ad_id]).flatten();
         [self.sender.as_str(), self.message_id.as_str(), first]
@@ -128,6 +132,11 @@ pub enum InboundContent {
     /// The contact opened an existing conversation through a link or an ad; the
     /// [`Inbound::referral`] says which.
     Referral,
+    /// A message with no text: an image, a sticker, a video, a file, a location... The bot does
+    /// not answer it, but it counts as the person writing (Meta's window opens) and operators
+    /// see it. `media` is the platform's attachment type; `url` where the file is, if any (Meta's
+    /// links expire).
+    Attachment { media: String, url: Option<String> },
 }
 
 /// Where a contact came from, as Meta reports it (`referral` events, `postback.referral`).

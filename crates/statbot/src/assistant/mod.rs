@@ -170,7 +170,7 @@ impl Assistant {
                 let Ok(set) = prepared.snapshot.get(&name) else { return Ok(Some(not_loaded(&name))) };
                 (answer::plan_tap(&tap, set, &mut context), name, None)
             }
-            InboundContent::Referral => return Ok(None),
+            InboundContent::Referral | InboundContent::Attachment { .. } => return Ok(None),
             InboundContent::Text { text } => {
                 let intents = &self.inner.intents;
                 let (understood, utterance) = self.understand_text(prepared, text, contact_id, inbound_id);

@@ -183,7 +183,7 @@ impl Assistant {
             InboundContent::Payload { payload, .. } => {
                 Some(SalesAsk { question: Question::from_payload(payload, today)?, utterance: None })
             }
-            InboundContent::Referral => None,
+            InboundContent::Referral | InboundContent::Attachment { .. } => None,
             InboundContent::Text { text } => {
                 let prepared = prepared.filter(|_| self.inner.intents.has_store())?;
                 let (understood, utterance) = self.understand_text(prepared, text, contact_id, inbound_id);

@@ -318,6 +318,8 @@ impl Engine {
         let flows = &self.inner.flows.set;
         let transition = match self.entry(tx, message, contact.id, batch).await? {
             Some(entered) => Some(entered),
+            // A photo, a sticker...: the person wrote (the window opened), nothing to answer.
+            None if matches!(message.content, InboundContent::Attachment { .. }) => return Ok(()),
             None => {
                 if let Some((answer, then_menu)) = self.assist(tx, message, contact, prepared, batch).await? {
                     replies = answer;

@@ -43,7 +43,7 @@ impl Engine {
                 let said = match &m.content {
                     InboundContent::Text { text } => Some(text.clone()),
                     InboundContent::Payload { title, .. } => title.clone(),
-                    InboundContent::Referral => None,
+                    InboundContent::Referral | InboundContent::Attachment { .. } => None,
                 };
                 Some(Asked { inbound_id: m.id, contact_id: m.contact_id, ask, said })
             })

@@ -38,7 +38,9 @@ impl Store {
     pub async fn conversation(&self, contact_id: i64, limit: i64) -> Result<Vec<LoggedMessage>> {
         let rows = sqlx::query(
             "SELECT * FROM ( \
-               SELECT CAST(0 AS BIGINT) AS dir, id, COALESCE(text, payload, '') AS body, '' AS status, \
+               SELECT CAST(0 AS BIGINT) AS dir, id, \
+                      CASE WHEN kind = 'attachment' THEN '(sent an attachment: ' || COALESCE(text, '?') || ')' \
+                           ELSE COALESCE(text, payload, '') END AS body, '' AS status, \
                       received_at AS at, referral AS extra FROM inbound WHERE contact_id = $1 \
                UNION ALL \
                SELECT CAST(1 AS BIGINT) AS dir, id, body, status, created_at AS at, last_error AS extra \

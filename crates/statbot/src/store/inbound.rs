@@ -56,6 +56,10 @@ fn from_row(row: &AnyRow) -> Result<ClaimedInbound> {
             title: text,
         },
         "referral" => InboundContent::Referral,
+        "attachment" => InboundContent::Attachment {
+            media: text.unwrap_or_default(),
+            url: row.try_get::<Option<String>, _>("payload")?,
+        },
         _ => InboundContent::Text { text: text.unwrap_or_default() },
     };
     let referral = match row.try_get::<Option<String>, _>("referral")? {
@@ -225,6 +229,7 @@ impl Store {
                     InboundContent::Text { text } => ("text", Some(text.as_str()), None),
                     InboundContent::Payload { payload, title } => ("payload", title.as_deref(), Some(payload.as_str())),
                     InboundContent::Referral => ("referral", None, None),
+                    InboundContent::Attachment { media, url } => ("attachment", Some(media.as_str()), url.as_deref()),
                 };
                 let referral = m
                     .referral

@@ -185,6 +185,36 @@ async fn a_613_pauses_every_send_then_all_are_delivered() {
 }
 
 #[tokio::test]
+async fn a_photo_opens_the_window_without_an_answer_and_shows_in_the_conversation() {
+    let app = TestApp::spawn().await;
+    let store = app.store().await;
+    let psid = "6700000000024800";
+    let sent_at = now_ms() - 2 * HOUR_MS;
+    let photo = delivery(serde_json::json!({
+        "sender": { "id": psid }, "recipient": { "id": "104857600000001" }, "timestamp": sent_at,
+        "message": { "mid": "m_photo", "attachments": [{ "type": "image", "payload": { "url": "https://cdn.example/p.jpg" } }] }
+    }));
+    assert_eq!(app.post_signed(&photo).await.status(), 200);
+    let deadline = Instant::now() + WAIT;
+    let contact = loop {
+        let contact = store.find_contact(Platform::Messenger, psid).await.unwrap();
+        if let Some(contact) = contact.filter(|c| c.window.until.is_some()) {
+            break contact;
+        }
+        assert!(Instant::now() < deadline, "the photo was not acted on");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(contact.window.until, Some(sent_at + 24 * HOUR_MS));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.graph.attempts(), 0, "no answer to a photo");
+    let conversation = store.conversation(contact.id, 10).await.unwrap();
+    assert!(
+        matches!(conversation.as_slice(), [LoggedMessage::In { text, .. }] if text == "(sent an attachment: image)"),
+        "{conversation:?}"
+    );
+}
+
+#[tokio::test]
 async fn bot_replies_are_sent_as_responses_and_never_tagged() {
     let app = TestApp::spawn().await;
     let psid = "6700000000024700";

@@ -1,11 +1,12 @@
 //! Turns a Messenger webhook delivery (the JSON body Facebook posts) into channel-neutral
 //! [`Inbound`]s, and answers the subscription handshake (`GET ?hub.mode=subscribe&...`).
 //!
-//! Only what the bot acts on comes out: typed text, quick-reply taps, postback taps and
-//! referrals (an `m.me` link or an ad opening an existing conversation; a first conversation's
-//! referral rides on its Get Started postback, an ad's on the first message). Delivery and read
-//! receipts, echoes of our own messages, attachment-only messages (stickers, images) and event
-//! kinds we do not know are accepted and dropped. Unknown fields are ignored, since the platform
+//! Only what the bot acts on comes out: typed text, quick-reply taps, postback taps, referrals
+//! (an `m.me` link or an ad opening an existing conversation; a first conversation's referral
+//! rides on its Get Started postback, an ad's on the first message) and attachment-only messages
+//! (a photo, a sticker: not answered, but the person wrote, which opens Meta's window). Delivery
+//! and read receipts, echoes of our own messages and event kinds we do not know are accepted and
+//! dropped. Unknown fields are ignored, since the platform
 //! adds fields over time.
 //!
 //! Instagram direct messages arrive with the same shapes under `object: "instagram"`; they come
@@ -72,7 +73,20 @@ struct Message {
     quick_reply: Option<QuickReply>,
     /// On the first message after a click-to-Messenger ad.
     referral: Option<Referral>,
+    #[serde(default)]
+    attachments: Vec<Attachment>,
 }
+
+#[derive(Deserialize)]
+struct Attachment {
+    #[serde(rename = "type", default)]
+    kind: String,
+    #[serde(default)]
+    payload: Option<serde_json::Value>,
+}
+
+/// Longest attachment type kept (Meta's are short words: image, video, audio, file...).
+const MAX_ATTACHMENT_KIND: usize = 32;
 
 #[derive(Deserialize)]
 struct QuickReply {
@@ -159,8 +173,11 @@ fn convert(platform: Platform, event: Event) -> Result<Option<Inbound>, WebhookE
         let content = match (message.quick_reply, message.text) {
             (Some(quick), title) => InboundContent::Payload { payload: quick.payload, title },
             (None, Some(text)) => InboundContent::Text { text },
-            // Attachments only (sticker, image, location...): nothing the bot answers.
-            (None, None) => return Ok(None),
+            // Attachments only (sticker, image, location...): kept (the person wrote), not answered.
+            (None, None) => match message.attachments.into_iter().next() {
+                Some(attachment) => attachment_content(attachment),
+                None => return Ok(None),
+            },
         };
         let sender = sender.ok_or(missing("message", "sender"))?.id;
         let timestamp_ms = timestamp.ok_or(missing("message", "timestamp"))?;
@@ -200,6 +217,14 @@ fn convert(platform: Platform, event: Event) -> Result<Option<Inbound>, WebhookE
 
     // Delivery, read, reaction, optin, handover...: not for the bot.
     Ok(None)
+}
+
+/// An attachment as the engine and operators see it: its type and, when Meta gives one, the
+/// file's URL.
+fn attachment_content(attachment: Attachment) -> InboundContent {
+    let kind: String = attachment.kind.chars().take(MAX_ATTACHMENT_KIND).collect();
+    let url = attachment.payload.as_ref().and_then(|p| p.get("url")).and_then(|u| u.as_str()).map(str::to_owned);
+    InboundContent::Attachment { media: if kind.is_empty() { "attachment".to_owned() } else { kind }, url }
 }
 
 /// A stable id for an event without `mid` (postbacks of older API versions, referrals), so a
@@ -326,15 +351,22 @@ mod tests {
     }
 
     #[test]
-    fn attachment_only_messages_and_unknown_events_give_nothing() {
+    fn attachment_only_messages_are_kept_and_unknown_events_give_nothing() {
         let body = r#"{"object":"page","entry":[{"id":"1","time":1,"messaging":[
             {"sender":{"id":"42"},"recipient":{"id":"1"},"timestamp":5,
              "message":{"mid":"m_1","attachments":[{"type":"image","payload":{"url":"https://x/y.png","sticker_id":369239263222822}}]}},
             {"sender":{"id":"42"},"recipient":{"id":"1"},"timestamp":6,
              "reaction":{"mid":"m_1","action":"react","emoji":"x"}},
-            {"recipient":{"id":"1"},"timestamp":7,"optin":{"ref":"r","user_ref":"u"}}
+            {"recipient":{"id":"1"},"timestamp":7,"optin":{"ref":"r","user_ref":"u"}},
+            {"sender":{"id":"42"},"recipient":{"id":"1"},"timestamp":8,"message":{"mid":"m_2"}}
         ]},{"id":"1","time":2,"changes":[{"field":"feed"}]}]}"#;
-        assert_eq!(parse(body), vec![]);
+        let got = parse(body);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(
+            got[0].content,
+            InboundContent::Attachment { media: "image".into(), url: Some("https://x/y.png".into()) }
+        );
+        assert_eq!((got[0].message_id.as_str(), got[0].timestamp_ms), ("m_1", 5));
     }
 
     #[test]
