@@ -5,6 +5,7 @@
 //! payloads lead only where an entry point says they may: a crafted one cannot skip to the step
 //! that hands out a coupon.
 
+use crate::support::pages::{dashboard_session, get};
 use crate::support::{TestApp, chat_visitor, delivery, latest_replies, text_event, text_of};
 use statbot::store::now_ms;
 use statbot_core::{Platform, Reply};
@@ -51,6 +52,14 @@ async fn a_link_takes_new_and_returning_contacts_into_its_flow_and_both_referral
     let (first, latest) = store.contact_referrals(contact.id).await.unwrap();
     assert_eq!((first.as_deref(), latest.as_deref()), (Some("spring_poster"), Some("counter_card")));
     assert!(contact.window.until.is_some(), "a referral opens the window");
+
+    // The contact's page says so, and shows the referral in the conversation.
+    statbot::auth::create_user(&store, "lead", statbot::store::Role::Staff, "correct horse battery").await.unwrap();
+    let cookie = dashboard_session(&app, "lead", "correct horse battery").await;
+    let page = get(&app, &cookie, &format!("/contacts/{}", contact.id)).await.text().await.unwrap();
+    assert!(page.contains("First arrived by the link spring_poster, lately by counter_card."), "{page}");
+    assert!(page.contains("(arrived by the link counter_card)"), "{page}");
+    assert!(page.contains("Messaging window open until"), "{page}");
 }
 
 #[tokio::test]

@@ -161,6 +161,20 @@ struct ConversationPage {
     opted_out_since: Option<String>,
     /// Meta's messaging window, in a sentence (Messenger and Instagram contacts).
     window: Option<String>,
+    /// The links the contact arrived by, first and latest, in a sentence.
+    arrived_by: Option<String>,
+}
+
+/// "Arrived by the link spring_poster." or "First arrived by the link spring_poster, lately by
+/// counter_card.", from the contact's first and latest referral refs.
+fn arrived_by((first, latest): (Option<String>, Option<String>)) -> Option<String> {
+    match (first, latest) {
+        (Some(first), Some(latest)) if first != latest => {
+            Some(format!("First arrived by the link {first}, lately by {latest}."))
+        }
+        (Some(only), _) | (None, Some(only)) => Some(format!("Arrived by the link {only}.")),
+        (None, None) => None,
+    }
 }
 
 /// A contact's messaging window in a sentence, for operators.
@@ -237,11 +251,12 @@ pub(super) async fn conversation(
         id,
         name: contact.display_name(),
         platform: contact.platform.to_string(),
-        external_id: contact.external_id.clone(),
+        external_id: if contact.is_erased() { "erased".to_owned() } else { contact.external_id.clone() },
         messages,
         coupons,
         opted_out_since: contact.opted_out_at.map(|at| local_time(&state, at)),
         window: window_sentence(&state, &contact),
+        arrived_by: arrived_by(store.contact_referrals(id).await?),
     }
     .into_response())
 }
