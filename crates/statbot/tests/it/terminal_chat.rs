@@ -3,18 +3,35 @@
 //! comparison picked from its buttons.
 
 use crate::support::{self, statbot};
-use rexpect::session::spawn_command;
+use rexpect::session::{PtySession, spawn_command};
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_coupon_flow_works_in_a_terminal() {
+/// Runs `statbot chat --demo --as NAME` (with `env`) in a pseudo-terminal on a fresh database,
+/// and `script` on its session once the prompt shows; returns the database's folder (which
+/// keeps a SQLite file alive) and URL.
+async fn in_a_terminal(
+    name: &str,
+    env: &[(&str, &str)],
+    script: impl FnOnce(&mut PtySession) + Send + 'static,
+) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let database_url = support::fresh_database_url(dir.path()).await;
     let command =
-        statbot(&["chat", "--demo", "--as", "terminal-tester"]).database(&database_url).env("NO_COLOR", "1").command();
-    let url = database_url.clone();
+        statbot(&["chat", "--demo", "--as", name]).database(&database_url).env("NO_COLOR", "1").envs(env).command();
     tokio::task::spawn_blocking(move || {
         let mut chat = spawn_command(command, Some(20_000)).unwrap();
         chat.exp_string("you> ").unwrap();
+        script(&mut chat);
+        chat.send_line("/quit").unwrap();
+        chat.exp_eof().unwrap();
+    })
+    .await
+    .unwrap();
+    (dir, database_url)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_coupon_flow_works_in_a_terminal() {
+    let (_dir, url) = in_a_terminal("terminal-tester", &[], |chat| {
         chat.send_line("hello").unwrap();
         chat.exp_string("bot> Hi terminal-tester! We have a coupon for you. Want to see it?").unwrap();
         chat.exp_string("1) Yes! Show me coupon").unwrap();
@@ -30,11 +47,8 @@ async fn the_coupon_flow_works_in_a_terminal() {
         chat.send_line("2").unwrap();
         chat.exp_string("bot> [image] ").unwrap();
         chat.exp_string("/media/coupon/thanks.png").unwrap();
-        chat.send_line("/quit").unwrap();
-        chat.exp_eof().unwrap();
     })
-    .await
-    .unwrap();
+    .await;
 
     // Everything was recorded in the shared store.
     let store = statbot::store::Store::open(&url).await.unwrap();
@@ -46,16 +60,7 @@ async fn the_coupon_flow_works_in_a_terminal() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn questions_get_answers_with_a_chart_link_in_a_terminal() {
-    let dir = tempfile::tempdir().unwrap();
-    let database_url = support::fresh_database_url(dir.path()).await;
-    let command = statbot(&["chat", "--demo", "--as", "analyst"])
-        .database(&database_url)
-        .env("STATBOT_PUBLIC_URL", "http://bot.example")
-        .env("NO_COLOR", "1")
-        .command();
-    tokio::task::spawn_blocking(move || {
-        let mut chat = spawn_command(command, Some(20_000)).unwrap();
-        chat.exp_string("you> ").unwrap();
+    in_a_terminal("analyst", &[("STATBOT_PUBLIC_URL", "http://bot.example")], |chat| {
         chat.send_line("Denver rent").unwrap();
         chat.exp_string("bot> Denver: 2 bedroom rent is $1,566 a month.").unwrap();
         chat.exp_string("1) Compare with").unwrap();
@@ -68,42 +73,26 @@ async fn questions_get_answers_with_a_chart_link_in_a_terminal() {
         chat.exp_string("Denver: $1,566 a month").unwrap();
         chat.exp_string("Austin: $1,356 a month").unwrap();
         chat.exp_string("Denver is 15 % higher than Austin.").unwrap();
-        chat.send_line("/quit").unwrap();
-        chat.exp_eof().unwrap();
     })
-    .await
-    .unwrap();
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_terminal_greets_the_name_it_was_given() {
-    let dir = tempfile::tempdir().unwrap();
-    let database_url = support::fresh_database_url(dir.path()).await;
-    let command = statbot(&["chat", "--demo", "--as", "Rosa"]).database(&database_url).env("NO_COLOR", "1").command();
-    tokio::task::spawn_blocking(move || {
-        let mut chat = spawn_command(command, Some(20_000)).unwrap();
-        chat.exp_string("you> ").unwrap();
+    in_a_terminal("Rosa", &[], |chat| {
         chat.send_line("hello").unwrap();
         chat.exp_string("bot> Hi Rosa! We have a coupon for you. Want to see it?").unwrap();
         chat.send_line("2").unwrap();
         chat.exp_string("bot> No problem, Rosa. Thanks for stopping by!").unwrap();
-        chat.send_line("/quit").unwrap();
-        chat.exp_eof().unwrap();
     })
-    .await
-    .unwrap();
+    .await;
 }
 
 /// A reply the bot did not understand comes with its own choices, numbered once: each number
 /// picks what it shows.
 #[tokio::test(flavor = "multi_thread")]
 async fn what_is_not_understood_is_one_reply_with_one_numbered_set_of_choices() {
-    let dir = tempfile::tempdir().unwrap();
-    let database_url = support::fresh_database_url(dir.path()).await;
-    let command = statbot(&["chat", "--demo", "--as", "Rosa"]).database(&database_url).env("NO_COLOR", "1").command();
-    tokio::task::spawn_blocking(move || {
-        let mut chat = spawn_command(command, Some(20_000)).unwrap();
-        chat.exp_string("you> ").unwrap();
+    in_a_terminal("Rosa", &[], |chat| {
         chat.send_line("blorp").unwrap();
         chat.exp_string("bot> Sorry, I didn't understand").unwrap();
         let shown = chat.exp_string("you> ").unwrap();
@@ -115,11 +104,8 @@ async fn what_is_not_understood_is_one_reply_with_one_numbered_set_of_choices() 
         chat.exp_string("2) Main menu").unwrap();
         chat.send_line("2").unwrap();
         chat.exp_string("bot> Hi Rosa! We have a coupon for you.").unwrap();
-        chat.send_line("/quit").unwrap();
-        chat.exp_eof().unwrap();
     })
-    .await
-    .unwrap();
+    .await;
 }
 
 /// The terminal's side of `understood`: off-topic questions, a number with nothing to pick and
