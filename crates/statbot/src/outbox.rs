@@ -123,12 +123,11 @@ async fn record_failure(
 
 /// The reason kept with a reply held outside the window.
 fn held_reason(message: &OutboxMessage) -> String {
-    let closed = match message.window.until {
-        Some(until) => match jiff::Timestamp::from_millisecond(until) {
-            Ok(at) => format!("it closed at {}", crate::dates::local_minute(at, &jiff::tz::TimeZone::UTC)),
-            Err(_) => "it had closed".to_owned(),
-        },
-        None => "the contact never wrote".to_owned(),
+    // Only a contact with a window kept is ever held, so `until` is there.
+    let closed = message.window.until.and_then(|until| jiff::Timestamp::from_millisecond(until).ok());
+    let closed = match closed {
+        Some(at) => format!("it closed at {}", crate::dates::local_minute(at, &jiff::tz::TimeZone::UTC)),
+        None => "it had closed".to_owned(),
     };
     format!(
         "not sent: outside the messaging window ({closed}); Meta allows standard messages only within 24 hours of \

@@ -4,11 +4,13 @@
 //! sent: the contact's messaging window was closed).
 
 use super::{
-    Backend, Result, Store, StoreError, id_chunks, now_ms, params, parse_column, sql, statement_chunks, values_list,
+    Backend, Contact, Result, Store, StoreError, id_chunks, now_ms, params, parse_column, sql, statement_chunks,
+    values_list,
 };
 use serde::Serialize;
 use sqlx::{AnyConnection, Row, any::AnyRow};
 use statbot_core::{MessagingType, Platform, Reply, Window};
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct OutboxMessage {
@@ -422,17 +424,26 @@ impl Store {
         Ok(stats)
     }
 
-    /// The latest replies with `status` (`held` or `failed`), newest first.
-    pub async fn undelivered(&self, status: &str, limit: i64) -> Result<Vec<Undelivered>> {
-        let rows = sqlx::query(
+    /// The latest replies with one of `statuses` (`held`, `failed`), newest first, with their
+    /// contacts (to name them).
+    pub async fn undelivered(
+        &self,
+        statuses: &[&str],
+        limit: i64,
+    ) -> Result<(Vec<Undelivered>, HashMap<i64, Contact>)> {
+        let mut conn = self.conn().await?;
+        let mut query = sqlx::query(sql(format!(
             "SELECT id, contact_id, platform, status, error_class, last_error, created_at FROM outbox \
-             WHERE status = $1 ORDER BY id DESC LIMIT $2",
-        )
-        .bind(status)
-        .bind(limit)
-        .fetch_all(&mut *self.conn().await?)
-        .await?;
-        rows.iter()
+             WHERE status IN ({}) ORDER BY id DESC LIMIT $1",
+            params(2, statuses.len())
+        )))
+        .bind(limit);
+        for status in statuses {
+            query = query.bind(*status);
+        }
+        let rows = query.fetch_all(&mut *conn).await?;
+        let undelivered = rows
+            .iter()
             .map(|row| {
                 Ok(Undelivered {
                     id: row.try_get("id")?,
@@ -444,7 +455,12 @@ impl Store {
                     created_at: row.try_get("created_at")?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        let mut contact_ids: Vec<i64> = undelivered.iter().map(|u| u.contact_id).collect();
+        contact_ids.sort_unstable();
+        contact_ids.dedup();
+        let contacts = super::contacts::load_many(&mut conn, &contact_ids).await?;
+        Ok((undelivered, contacts))
     }
 
     /// The status and reason stored for a reply, for operators and tests.

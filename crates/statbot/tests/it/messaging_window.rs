@@ -124,7 +124,7 @@ async fn reply_under(
     let Some(LoggedMessage::Out { status, reason, .. }) = conversation.last().cloned() else {
         panic!("no reply: {conversation:?}")
     };
-    let failed = store.undelivered("failed", 100).await.unwrap();
+    let (failed, _) = store.undelivered(&["failed"], 100).await.unwrap();
     let class = failed.into_iter().find(|u| u.contact_id == contact.id).and_then(|u| u.error_class);
     (status, reason, class)
 }

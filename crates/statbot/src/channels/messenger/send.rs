@@ -21,12 +21,6 @@ const MIN_SCRUBBED_TOKEN: usize = 8;
 /// Longest Graph error message copied into a [`SendError`] reason.
 const MAX_MESSAGE_CHARS: usize = 300;
 
-/// The Send API body for an answer (`messaging_type: RESPONSE`) on Messenger: the shape the
-/// fixtures show. Other channels and types: [`render::message_body`](super::render::message_body).
-pub fn message_body(recipient: &str, reply: &Reply) -> Value {
-    super::render::message_body(Platform::Messenger, recipient, reply, MessagingType::Response)
-}
-
 /// Where and how to reach the Graph API.
 #[derive(Clone)]
 pub struct GraphConfig {
@@ -443,6 +437,11 @@ mod tests {
     use statbot_core::Button;
 
     const PSID: &str = "6701234567890123";
+
+    /// The Send API body of an answer on Messenger: the shape the fixtures show.
+    fn message_body(recipient: &str, reply: &Reply) -> Value {
+        super::super::render::message_body(Platform::Messenger, recipient, reply, MessagingType::Response)
+    }
     const TOKEN: &str = "EAAGsEcReTpAgEtOkEn0123456789";
 
     fn fixture(text: &str) -> Value {

@@ -62,7 +62,7 @@ pub(super) async fn outbox(
     match query.status.as_deref() {
         None => {}
         Some(status @ ("held" | "failed")) => {
-            answer["messages"] = json!(store.undelivered(status, UNDELIVERED_LISTED).await?);
+            answer["messages"] = json!(store.undelivered(&[status], UNDELIVERED_LISTED).await?.0);
         }
         Some(other) => {
             return Err(ApiError::BadRequest(format!("unknown status `{other}`: use held or failed")));

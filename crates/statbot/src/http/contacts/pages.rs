@@ -68,7 +68,7 @@ fn why_undelivered(status: &str, class: Option<&str>) -> &'static str {
     }
 }
 
-/// Undelivered replies listed on the contacts page, of each status.
+/// Undelivered replies (held or failed) listed on the contacts page.
 const UNDELIVERED_SHOWN: i64 = 10;
 
 #[derive(Deserialize)]
@@ -104,21 +104,17 @@ pub(super) async fn contacts(
     let found = store.find_contacts(&params.q, CONTACTS_SHOWN).await?;
     let contacts = found.iter().map(|c| contact_row(&state, c)).collect();
     let stats = store.outbox_stats().await?;
-    let mut undelivered = store.undelivered("held", UNDELIVERED_SHOWN).await?;
-    undelivered.extend(store.undelivered("failed", UNDELIVERED_SHOWN).await?);
-    undelivered.sort_by_key(|u| std::cmp::Reverse(u.id));
-    undelivered.truncate(UNDELIVERED_SHOWN as usize);
-    let mut rows = Vec::with_capacity(undelivered.len());
-    for u in undelivered {
-        let contact = store.contact(u.contact_id).await?.map(|c| c.display_name()).unwrap_or_default();
-        rows.push(UndeliveredRow {
+    let (undelivered, named) = store.undelivered(&["held", "failed"], UNDELIVERED_SHOWN).await?;
+    let rows = undelivered
+        .into_iter()
+        .map(|u| UndeliveredRow {
             contact_id: u.contact_id,
-            contact,
+            contact: named.get(&u.contact_id).map(Contact::display_name).unwrap_or_default(),
             status: if u.status == "held" { "held" } else { "failed" },
             why: why_undelivered(&u.status, u.error_class.as_deref()),
             at: local_time(&state, u.created_at),
-        });
-    }
+        })
+        .collect();
     let page = ContactsPage {
         nav: Nav::of(&dashboard),
         q: params.q,

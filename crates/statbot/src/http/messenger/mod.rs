@@ -8,8 +8,7 @@ mod data_deletion;
 
 use super::AppState;
 use super::error::ApiError;
-use crate::channels::messenger::webhook::{Accounts, parse_delivery_for};
-use crate::channels::messenger::{signature, verify_subscription};
+use crate::channels::messenger::{Accounts, parse_delivery_for, signature, verify_subscription};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
