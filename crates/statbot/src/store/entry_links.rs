@@ -145,13 +145,15 @@ impl Store {
         Ok(out)
     }
 
-    /// A contact's first and latest referral refs (`None` when none had a ref).
+    /// A contact's first and latest referral refs (`None` when that referral had no ref).
     pub async fn contact_referrals(&self, contact_id: i64) -> Result<(Option<String>, Option<String>)> {
-        let rows = sqlx::query("SELECT ref FROM referrals WHERE contact_id = $1 ORDER BY id")
-            .bind(contact_id)
-            .fetch_all(&mut *self.conn().await?)
-            .await?;
-        let refs: Vec<Option<String>> = rows.iter().map(|r| r.try_get(0)).collect::<std::result::Result<_, _>>()?;
-        Ok((refs.first().cloned().flatten(), refs.last().cloned().flatten()))
+        let row = sqlx::query(
+            "SELECT (SELECT ref FROM referrals WHERE contact_id = $1 ORDER BY id LIMIT 1), \
+                    (SELECT ref FROM referrals WHERE contact_id = $1 ORDER BY id DESC LIMIT 1)",
+        )
+        .bind(contact_id)
+        .fetch_one(&mut *self.conn().await?)
+        .await?;
+        Ok((row.try_get(0)?, row.try_get(1)?))
     }
 }

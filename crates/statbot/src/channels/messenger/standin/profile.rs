@@ -49,13 +49,6 @@ impl GraphStandIn {
     pub fn messenger_profile(&self, platform: &str) -> Value {
         Value::Object(lock(&self.shared).profiles.get(platform).cloned().unwrap_or_default())
     }
-
-    /// Sets fields on `platform` as if done elsewhere (the Page's settings, another tool).
-    pub fn seed_messenger_profile(&self, platform: &str, fields: Value) {
-        if let Value::Object(fields) = fields {
-            lock(&self.shared).profiles.entry(platform.to_owned()).or_default().extend(fields);
-        }
-    }
 }
 
 fn invalid(message: &str) -> Response {
