@@ -121,6 +121,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0018_funnels_by_ref.sql"),
         postgres: include_str!("../../migrations/postgres/0018_funnels_by_ref.sql"),
     },
+    Migration {
+        version: 19,
+        name: "inbox",
+        sqlite: include_str!("../../migrations/sqlite/0019_inbox.sql"),
+        postgres: include_str!("../../migrations/postgres/0019_inbox.sql"),
+    },
 ];
 
 /// Arbitrary constant naming statbot's migration lock.
