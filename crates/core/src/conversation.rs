@@ -66,7 +66,7 @@ pub fn transition(flows: &FlowSet, offered: Option<Tap<'_>>) -> Option<Transitio
         return Some(Transition {
             flow: flow.name.clone(),
             trigger: Trigger::Button { step: step.id.clone(), button: button.id.clone() },
-            entered: follow_next(flow, &button.next),
+            entered: button.next.as_deref().map(|next| follow_next(flow, next)).unwrap_or_default(),
         });
     }
     restart(flows.default_flow()?)

@@ -26,6 +26,9 @@ const PREFIX: char = '@';
 pub const OPT_OUT_PAYLOAD: &str = "!stop";
 /// The payload that opts back in; typing "start" does the same.
 pub const OPT_IN_PAYLOAD: &str = "!start";
+/// The payload of a button that asks for a person (the live inbox): offered after the bot
+/// failed to understand twice, or as a persistent-menu item.
+pub const HANDOFF_PAYLOAD: &str = "!person";
 
 impl Entry {
     /// The default flow's entry step.

@@ -9,6 +9,7 @@ pub mod email;
 pub mod entry;
 pub mod flow;
 pub mod funnel;
+pub mod hours;
 pub mod inbound;
 pub mod limits;
 pub mod money;

@@ -91,6 +91,12 @@ impl Window {
             MessagingType::HumanAgent => now < last.saturating_add(HUMAN_AGENT_MS),
         }
     }
+
+    /// How a message a person writes may go at `now`: as a normal response inside the window,
+    /// tagged `HUMAN_AGENT` up to 7 days after the contact's latest message, else not at all.
+    pub fn for_a_person(self, now: i64) -> Option<MessagingType> {
+        [MessagingType::Response, MessagingType::HumanAgent].into_iter().find(|kind| self.allows(*kind, now))
+    }
 }
 
 #[cfg(test)]
@@ -98,6 +104,15 @@ mod tests {
     use super::*;
 
     const T: i64 = 1_765_000_000_000;
+
+    #[test]
+    fn a_person_answers_normally_in_the_window_then_with_the_tag_for_seven_days() {
+        let window = Window::default().after(T, false);
+        assert_eq!(window.for_a_person(T + HOUR_MS), Some(MessagingType::Response));
+        assert_eq!(window.for_a_person(T + 30 * HOUR_MS), Some(MessagingType::HumanAgent));
+        assert_eq!(window.for_a_person(T + 8 * 24 * HOUR_MS), None);
+        assert_eq!(Window::default().for_a_person(T), Some(MessagingType::Response));
+    }
 
     #[test]
     fn standard_messages_go_within_24_hours_of_the_latest_message() {

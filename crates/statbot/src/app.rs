@@ -98,6 +98,7 @@ impl App {
             graph,
             send_lease,
             pipeline.handle(),
+            engine::Hours::from_config(&config)?,
         );
         let funnels = Funnels::new(store.clone(), flows, config.funnels.window_days, zone.clone())?;
         engine.load_coupon_pools().await?;
@@ -110,6 +111,7 @@ impl App {
         }
         let limits = crate::limits::Limits::new(store.clone(), &config.limits);
         let visitor_ids = crate::http::VisitorIds::new(secret.as_bytes());
+        let inbox = crate::inbox::Inbox::new(engine.clone(), teams.clone(), &config.inbox.team);
         let state = AppState {
             config: Arc::new(config),
             engine,
@@ -121,6 +123,7 @@ impl App {
             sales,
             limits,
             visitor_ids,
+            inbox,
         };
         Ok(App { state, pipeline })
     }
@@ -142,6 +145,7 @@ impl App {
         let mut workers = JoinSet::new();
         let store = engine.store().clone();
         let store_for_stripe = store.clone();
+        let store_for_inbox = store.clone();
         let checkpoints = cancel.child_token();
         workers.spawn(async move {
             if let Err(e) = store.run_checkpointer(checkpoints).await {
@@ -183,6 +187,11 @@ impl App {
             workers.spawn(crate::shop::run_reconciler(self.state.shop.clone(), interval, cancel.child_token()));
         }
         workers.spawn(sweep_rate_limits(self.state.limits.clone(), cancel.child_token()));
+        let events = engine.inbox_events().clone();
+        let url = self.state.config.database_url.as_str().to_owned();
+        workers.spawn(events.listen(store_for_inbox, url, cancel.child_token()));
+        let release_after = self.state.config.inbox.release_after()?;
+        workers.spawn(crate::inbox::run_release_sweep(self.state.inbox.clone(), release_after, cancel.child_token()));
         let addr = listener.local_addr()?;
         let flows: Vec<&str> = engine.flows().set.iter().map(|f| f.name.as_str()).collect();
         tracing::info!(%addr, ?flows, "statbot is serving");

@@ -15,6 +15,8 @@ pub enum ConfigError {
     Parse { path: String, message: String },
     #[error("{var}={value:?} is not valid: {message}")]
     Env { var: String, value: String, message: String },
+    #[error("{key}: {message}")]
+    Invalid { key: &'static str, message: String },
     #[error("time_zone `{0}` is not a time zone statbot knows (use an IANA name such as Europe/Paris)")]
     TimeZone(String),
     #[error(
@@ -137,6 +139,7 @@ pub struct Config {
     pub stripe: StripeConfig,
     pub shop: ShopConfig,
     pub limits: LimitsConfig,
+    pub inbox: InboxConfig,
     pub log: LogConfig,
     /// The Page's set-up as code (Get Started, greeting, ice breakers, persistent menu), applied
     /// by `statbot messenger setup`; or `page.toml` in `flows_dir`, not both.
@@ -278,6 +281,53 @@ pub struct LimitsConfig {
     pub trust_forwarded_for: bool,
 }
 
+/// The live inbox: when a person is in, and when a conversation goes back to the bot.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InboxConfig {
+    /// When the team answers, like `mon-fri 09:00-17:30, sat 10:00-13:00` in the business time
+    /// zone; a contact asking for a person is told when one will answer. Empty: "as soon as
+    /// possible", always.
+    pub hours: String,
+    /// A taken conversation goes back to the bot after this long without a word from its
+    /// operator: `1h`, `30m`, `90s`.
+    pub release_after: String,
+    /// The team whose operators see new requests for a person (default: `team.default_team`).
+    pub team: String,
+}
+
+impl Default for InboxConfig {
+    fn default() -> Self {
+        InboxConfig { hours: String::new(), release_after: "1h".into(), team: String::new() }
+    }
+}
+
+impl InboxConfig {
+    /// The opening hours, when set.
+    pub fn opening_hours(&self) -> Result<Option<statbot_core::hours::OpeningHours>, ConfigError> {
+        if self.hours.trim().is_empty() {
+            return Ok(None);
+        }
+        statbot_core::hours::OpeningHours::parse(&self.hours)
+            .map(Some)
+            .map_err(|e| ConfigError::Invalid { key: "inbox.hours", message: e.to_string() })
+    }
+
+    /// How long an operator's silence lasts before the bot takes the conversation back.
+    pub fn release_after(&self) -> Result<std::time::Duration, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid { key: "inbox.release_after", message };
+        let span: jiff::SignedDuration = self
+            .release_after
+            .trim()
+            .parse()
+            .map_err(|_| invalid(format!("`{}` is not a duration like 1h, 30m or 90s", self.release_after)))?;
+        std::time::Duration::try_from(span)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| invalid(format!("`{}` must be longer than nothing", self.release_after)))
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogConfig {
@@ -308,6 +358,7 @@ impl Default for Config {
             stripe: StripeConfig::default(),
             shop: ShopConfig::default(),
             limits: LimitsConfig::default(),
+            inbox: InboxConfig::default(),
             log: LogConfig::default(),
             page: None,
         }
@@ -488,6 +539,9 @@ const ENV_VARS: &[(&str, Setter)] = &[
     ("STATBOT_LIMITS_DECLINED_CARDS_PER_IP", |c, v| set_parsed(&mut c.limits.declined_cards_per_ip, v)),
     ("STATBOT_LIMITS_TEST_PAYMENT_METHODS_PER_IP", |c, v| set_parsed(&mut c.limits.test_payment_methods_per_ip, v)),
     ("STATBOT_LIMITS_TRUST_FORWARDED_FOR", |c, v| set_parsed(&mut c.limits.trust_forwarded_for, v)),
+    ("STATBOT_INBOX_HOURS", |c, v| set_string(&mut c.inbox.hours, v)),
+    ("STATBOT_INBOX_RELEASE_AFTER", |c, v| set_string(&mut c.inbox.release_after, v)),
+    ("STATBOT_INBOX_TEAM", |c, v| set_string(&mut c.inbox.team, v)),
     ("STATBOT_LOG_FORMAT", |c, v| set_string(&mut c.log.format, v)),
     ("STATBOT_LOG", |c, v| set_string(&mut c.log.filter, v)),
 ];
@@ -595,6 +649,8 @@ impl Config {
     /// What the types cannot say: a known time zone, a long enough token-signing secret.
     pub fn check(&self) -> Result<(), ConfigError> {
         self.zone()?;
+        self.inbox.opening_hours()?;
+        self.inbox.release_after()?;
         let secret = self.auth.jwt_secret.expose().len();
         if self.auth.jwt_secret.is_set() && secret < MIN_JWT_SECRET_BYTES {
             return Err(ConfigError::ShortJwtSecret(secret));

@@ -29,6 +29,7 @@ pub mod funnels;
 #[cfg(test)]
 mod fuzz;
 pub mod http;
+pub mod inbox;
 pub mod limits;
 pub mod links;
 pub mod local_server;

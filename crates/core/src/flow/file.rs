@@ -35,7 +35,10 @@ pub(super) struct RawStep {
 pub(super) struct RawButton {
     pub id: Option<String>,
     pub title: String,
-    pub next: String,
+    pub next: Option<String>,
+    /// Tapping it asks for a person (the live inbox); `next` is then optional.
+    #[serde(default)]
+    pub handoff: bool,
 }
 
 #[derive(Debug, Deserialize)]

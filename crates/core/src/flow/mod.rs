@@ -63,7 +63,10 @@ pub struct FlowButton {
     /// Unique within the flow; the payload is `FLOW:ID`.
     pub id: String,
     pub title: String,
-    pub next: String,
+    /// The step a tap leads to; `None` only for a hand-off button that leads nowhere in the flow.
+    pub next: Option<String>,
+    /// Tapping it asks for a person: the conversation goes to the live inbox.
+    pub handoff: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -291,7 +291,7 @@ proptest! {
             let text = step.text.as_ref().map(|t| t.render(|_| None));
             prop_assert_eq!(text.as_deref(), Some(generated.text.as_str()));
             let read: Vec<(&str, &str)> =
-                step.choices.buttons().iter().map(|b| (b.title.as_str(), b.next.as_str())).collect();
+                step.choices.buttons().iter().map(|b| (b.title.as_str(), b.next.as_deref().unwrap_or_default())).collect();
             let written: Vec<(&str, &str)> = generated
                 .buttons
                 .iter()

@@ -221,15 +221,30 @@ impl Validator<'_> {
                         ),
                     );
                 }
-                if !step_ids.contains(&b.next) {
-                    self.push(Some(line), &place, format!("`next` names step `{}`, which does not exist", b.next));
+                match &b.next {
+                    Some(next) if !step_ids.contains(next) => {
+                        self.push(Some(line), &place, format!("`next` names step `{next}`, which does not exist"));
+                    }
+                    None if !b.handoff => {
+                        self.push(Some(line), &place, "a button needs `next` (or `handoff = true`, to ask for a person)");
+                    }
+                    _ => {}
                 }
-                let id = b.id.unwrap_or_else(|| b.next.clone());
-                self.check_id(line, &place, "the button id", &id);
+                let id = match (b.id, &b.next) {
+                    (Some(id), _) => id,
+                    (None, Some(next)) => next.clone(),
+                    (None, None) => {
+                        self.push(Some(line), &place, "a hand-off button without `next` needs an `id`");
+                        String::new()
+                    }
+                };
+                if !id.is_empty() {
+                    self.check_id(line, &place, "the button id", &id);
+                }
                 if ButtonPayload::encode(flow, &id).len() > limits::PAYLOAD_MAX_BYTES {
                     self.push(Some(line), &place, "the button id is too long for a Messenger payload");
                 }
-                FlowButton { id, title: b.title, next: b.next }
+                FlowButton { id, title: b.title, next: b.next, handoff: b.handoff }
             })
             .collect()
     }

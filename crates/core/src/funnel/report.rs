@@ -49,7 +49,8 @@ pub struct Arrival {
 pub struct ButtonReport {
     pub button: String,
     pub title: String,
-    pub next: String,
+    /// `None` for a hand-off button that leads to no step.
+    pub next: Option<String>,
     pub contacts: u64,
     pub clicks: u64,
     /// `contacts` over the step's `contacts`: the conversion of this edge.
@@ -98,7 +99,7 @@ pub fn report(flow: &Flow, counters: &Counters) -> FunnelReport {
                 .steps
                 .values()
                 .flat_map(|from| {
-                    from.choices.buttons().iter().filter(|b| b.next == step.id).map(|b| {
+                    from.choices.buttons().iter().filter(|b| b.next.as_deref() == Some(step.id.as_str())).map(|b| {
                         let contacts = counters.count(&Metric::Click(from.id.clone(), b.id.clone())).contacts;
                         Arrival {
                             from_step: from.id.clone(),

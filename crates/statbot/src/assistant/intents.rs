@@ -38,6 +38,8 @@ pub enum AnswerKind {
     Menu,
     /// What the bot can answer, with examples.
     Help,
+    /// A person from the team (the live inbox).
+    Handoff,
     /// Pick a row, then a metric group, with buttons.
     Explore,
     /// One or more rows' values of a metric.
@@ -59,7 +61,7 @@ pub enum AnswerKind {
 impl AnswerKind {
     /// Whether the answer reads a data set.
     pub fn uses_data(self) -> bool {
-        !matches!(self, AnswerKind::Menu | AnswerKind::Help) && !self.is_store()
+        !matches!(self, AnswerKind::Menu | AnswerKind::Help | AnswerKind::Handoff) && !self.is_store()
     }
 
     /// Whether the answer is about the store's Stripe figures (answered before the engine's

@@ -60,6 +60,8 @@ pub struct Outcome {
     pub utterance: Option<NewUtterance>,
     /// Whether the main menu (the default flow's entry step) follows the replies.
     pub then_menu: bool,
+    /// The contact asked for a person: the engine hands the conversation to the inbox.
+    pub handoff: bool,
 }
 
 impl Assistant {
@@ -176,12 +178,15 @@ impl Assistant {
                 let (understood, utterance) = self.understand_text(prepared, text, contact_id, inbound_id);
                 let Some(index) = understood.intent else {
                     let replies = vec![self.not_understood(Some(text))];
-                    return Ok(Some(Outcome { replies, context: None, utterance: Some(utterance), then_menu: false }));
+                    return Ok(Some(Outcome { replies, utterance: Some(utterance), ..Outcome::default() }));
                 };
                 let intent = &intents.intents[index];
                 match intent.answer {
                     AnswerKind::Menu => {
                         return Ok(Some(Outcome { utterance: Some(utterance), then_menu: true, ..Outcome::default() }));
+                    }
+                    AnswerKind::Handoff => {
+                        return Ok(Some(Outcome { utterance: Some(utterance), handoff: true, ..Outcome::default() }));
                     }
                     AnswerKind::Help => {
                         return Ok(Some(Outcome {
@@ -234,7 +239,7 @@ impl Assistant {
         };
         let mut stored = stored_context.clone();
         context.store_in(&mut stored);
-        Ok(Some(Outcome { replies, context: Some(stored), utterance, then_menu: false }))
+        Ok(Some(Outcome { replies, context: Some(stored), utterance, ..Outcome::default() }))
     }
 
     /// Classifies a text, and the record of what it was understood as.

@@ -35,6 +35,7 @@ pub async fn run((mut config, warnings): (Config, Vec<ConfigWarning>), args: Cha
         None,
         std::time::Duration::ZERO,
         &tokio::runtime::Handle::current(),
+        crate::engine::Hours::from_config(&config)?,
     );
     engine.load_coupon_pools().await?;
     let contact = args

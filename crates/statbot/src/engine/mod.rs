@@ -5,20 +5,23 @@
 //! instances share the store.
 
 pub mod flows;
+mod handoff;
 mod intake;
 mod opt_out;
 mod processor;
 mod sales_answers;
 
 pub use flows::{FlowLoadError, LoadedFlows};
+pub use handoff::Hours;
 pub use intake::IntakeError;
 pub use processor::run_processor;
 
 use crate::assistant::{Assistant, Prepared};
 use crate::channels::messenger::GraphClient;
+use crate::inbox::{self, InboxEvent, InboxEventKind};
 use crate::store::{
-    self, ClaimScope, ClaimedInbound, Contact, CouponClaim, EventKind, NewEvent, NewReferral, NewReply, NewUtterance,
-    OutboxMessage, Profile, SendLease, Store, StoreError,
+    self, Changed, ClaimScope, ClaimedInbound, Contact, CouponClaim, EventKind, HandoffReason, InboxStatus, NewEvent,
+    NewReferral, NewReply, NewUtterance, OutboxMessage, Profile, SendLease, Store, StoreError,
 };
 use statbot_core::conversation::{self, Tap, Trigger, Vars};
 use statbot_core::flow::{CouponCodes, Flow};
@@ -69,6 +72,10 @@ struct Inner {
     profile_pause_until: AtomicI64,
     /// When the processor last acted on messages (ms): background work yields to it.
     last_busy: Arc<AtomicI64>,
+    /// Tells the inbox's watchers what happened to conversations with a person.
+    inbox_events: inbox::Events,
+    /// When a person answers, for contacts who ask for one.
+    hours: Hours,
 }
 
 /// How long profile calls pause after a slow failure.
@@ -88,6 +95,7 @@ impl Engine {
         graph: Option<GraphClient>,
         send_lease: Duration,
         intake_runtime: &tokio::runtime::Handle,
+        hours: Hours,
     ) -> Engine {
         let inbound_handoff = Handoff::new();
         let intake = intake::Intake::start(store.clone(), inbound_handoff.sender.clone(), intake_runtime);
@@ -107,6 +115,8 @@ impl Engine {
                 outbox_ready: Notify::new(),
                 profile_pause_until: AtomicI64::new(0),
                 last_busy: Arc::new(AtomicI64::new(0)),
+                inbox_events: inbox::Events::default(),
+                hours,
             }),
         }
     }
@@ -125,6 +135,11 @@ impl Engine {
 
     pub fn graph(&self) -> Option<&GraphClient> {
         self.inner.graph.as_ref()
+    }
+
+    /// The live inbox's events: what happens to conversations with a person.
+    pub fn inbox_events(&self) -> &inbox::Events {
+        &self.inner.inbox_events
     }
 
     /// Puts the flows' coupon pools in the store (new codes only).
@@ -245,7 +260,7 @@ impl Engine {
         let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(StoreError::from)?;
         // Messages another worker took over (our lease ran out) are left to it.
         let marked = store::mark_processed(&mut tx, &ids).await?;
-        let mut batch = Batch::default();
+        let mut batch = Batch { with_person: store::with_a_person(&mut tx, &contact_ids).await?, ..Batch::default() };
         for message in messages.iter().filter(|m| marked.contains(&m.id)) {
             if let Some(contact) = contacts.get(&message.contact_id) {
                 batch.opened_window(message, contact);
@@ -253,22 +268,36 @@ impl Engine {
                 self.respond(&mut tx, message, contact, prepared, answer, &mut batch).await?;
             }
         }
-        if !batch.events.is_empty() {
-            store::hold_rollup(&mut tx, store.backend()).await?;
-            store::record_events(&mut tx, &batch.events).await?;
-        }
-        let leased = store::enqueue_replies(&mut tx, &batch.replies, self.send_lease()).await?;
-        let positions: Vec<(i64, &Position)> = batch.positions.iter().map(|(id, p)| (*id, p)).collect();
-        store::set_positions(&mut tx, &positions).await?;
-        let contexts: Vec<(i64, &serde_json::Map<String, serde_json::Value>)> =
-            batch.contexts.iter().map(|(id, c)| (*id, c)).collect();
-        store::set_contexts(&mut tx, &contexts).await?;
-        store::record_utterances(&mut tx, &batch.utterances).await?;
-        store::record_referrals(&mut tx, &batch.referrals).await?;
-        let windows: Vec<(i64, Window)> = batch.windows.iter().map(|(id, w)| (*id, *w)).collect();
-        store::set_windows(&mut tx, &windows).await?;
+        let leased = self.save(&mut tx, &batch).await?;
         tx.commit().await.map_err(StoreError::from)?;
         self.inner.last_busy.store(store::now_ms(), Ordering::Relaxed);
+        self.committed(batch, leased).await;
+        Ok(marked)
+    }
+
+    /// Writes what a batch adds to the store, inside its transaction; returns the replies leased
+    /// for this instance's sender.
+    async fn save(&self, tx: &mut sqlx::AnyConnection, batch: &Batch) -> Result<Vec<OutboxMessage>, EngineError> {
+        let store = &self.inner.store;
+        if !batch.events.is_empty() {
+            store::hold_rollup(tx, store.backend()).await?;
+            store::record_events(tx, &batch.events).await?;
+        }
+        let leased = store::enqueue_replies(tx, &batch.replies, self.send_lease()).await?;
+        let positions: Vec<(i64, &Position)> = batch.positions.iter().map(|(id, p)| (*id, p)).collect();
+        store::set_positions(tx, &positions).await?;
+        let contexts: Vec<(i64, &serde_json::Map<String, serde_json::Value>)> =
+            batch.contexts.iter().map(|(id, c)| (*id, c)).collect();
+        store::set_contexts(tx, &contexts).await?;
+        store::record_utterances(tx, &batch.utterances).await?;
+        store::record_referrals(tx, &batch.referrals).await?;
+        let windows: Vec<(i64, Window)> = batch.windows.iter().map(|(id, w)| (*id, *w)).collect();
+        store::set_windows(tx, &windows).await?;
+        Ok(leased)
+    }
+
+    /// After a batch committed: its replies to the sender, its inbox events to the watchers.
+    async fn committed(&self, batch: Batch, leased: Vec<OutboxMessage>) {
         let queued = batch.replies.len() - leased.len();
         if !leased.is_empty() && self.inner.outbox_handoff.sender.send(leased).is_err() {
             // No sender running: the leases run out and a later sender claims them.
@@ -277,7 +306,39 @@ impl Engine {
         if queued > 0 {
             self.inner.outbox_ready.notify_one();
         }
-        Ok(marked)
+        self.inner.inbox_events.publish(&self.inner.store, batch.inbox_events).await;
+    }
+
+    /// Hands a conversation back to the bot: the contact is told, and gets the default flow's
+    /// menu, in order after whatever the operator sent. `idle_before`: only if its operator has
+    /// said nothing since then (the silence sweep). `None` when it was the bot's already.
+    pub(crate) async fn hand_back(
+        &self,
+        contact_id: i64,
+        by: &str,
+        idle_before: Option<i64>,
+    ) -> Result<Option<Changed>, EngineError> {
+        let store = &self.inner.store;
+        let mut conn = store.conn().await?;
+        let Some(contact) = store::load_contacts(&mut conn, &[contact_id]).await?.remove(&contact_id) else {
+            return Ok(None);
+        };
+        let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(StoreError::from)?;
+        let Some(changed) = store::release_to_bot(&mut tx, store.backend(), contact_id, by, idle_before).await? else {
+            return Ok(None);
+        };
+        let mut batch = Batch::default();
+        let origin = Origin { inbound_id: None, platform: contact.platform, at: store::now_ms() };
+        let back = vec![Reply::Text { text: handoff::BACK_WITH_THE_BOT.to_owned() }];
+        match conversation::enter(&self.inner.flows.set, &Entry::default_flow()) {
+            Some(menu) => self.follow(&mut tx, origin, &contact, menu, back, &mut batch).await?,
+            None => batch.push_replies(origin, &contact, back),
+        }
+        let leased = self.save(&mut tx, &batch).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        drop(conn);
+        self.committed(batch, leased).await;
+        Ok(Some(changed))
     }
 
     /// Acts on every waiting message of one contact, in order (the chat channels call this
@@ -301,32 +362,51 @@ impl Engine {
     ) -> Result<(), EngineError> {
         // Opting out or in ("stop", "start", the menu's buttons) comes before anything else.
         if let Some(reply) = opt_out::respond(tx, message, contact, batch).await? {
-            batch.push_replies(message, contact, vec![reply]);
+            batch.push_replies(message.into(), contact, vec![reply]);
             return Ok(());
+        }
+        // With a person, the bot keeps quiet: the message waits for them.
+        if let Some(status) = batch.with_person.get(&contact.id).copied() {
+            store::note_inbox_messages(tx, contact.id, 1, store::now_ms()).await?;
+            batch.inbox_events.push(InboxEvent::new(InboxEventKind::Message, contact.id, status));
+            return Ok(());
+        }
+        if handoff::asks_by_payload(&message.content) {
+            let reason = handoff::payload_reason(batch, contact);
+            return Ok(handoff::hand_over(tx, &self.inner.hours, message.into(), contact, reason, batch).await?);
         }
         // Link messages (`link CODE`, `unlink`) come before the assistant and the flows.
         if let Some(reply) = crate::staff::chat::respond(tx, contact.id, message.id, &message.content).await? {
-            batch.push_replies(message, contact, vec![reply]);
+            batch.push_replies(message.into(), contact, vec![reply]);
             return Ok(());
         }
         if let Some(answered) = answered {
             batch.utterances.extend(answered.utterance);
-            batch.push_replies(message, contact, answered.replies);
+            batch.push_replies(message.into(), contact, answered.replies);
             return Ok(());
         }
         let mut replies: Vec<Reply> = Vec::new();
+        let mut asks_for_person = false;
         let flows = &self.inner.flows.set;
         let transition = match self.entry(tx, message, contact.id, batch).await? {
             Some(entered) => Some(entered),
             // A photo, a sticker...: the person wrote (the window opened), nothing to answer.
             None if matches!(message.content, InboundContent::Attachment { .. }) => return Ok(()),
             None => {
-                if let Some((answer, then_menu)) = self.assist(tx, message, contact, prepared, batch).await? {
-                    replies = answer;
-                    if !then_menu {
-                        batch.push_replies(message, contact, replies);
-                        return Ok(());
+                match self.assist(tx, message, contact, prepared, batch).await? {
+                    Some(Assisted::Handoff) => {
+                        let hours = &self.inner.hours;
+                        return Ok(handoff::hand_over(tx, hours, message.into(), contact, HandoffReason::Words, batch)
+                            .await?);
                     }
+                    Some(Assisted::Answer { replies: answer, then_menu }) => {
+                        replies = answer;
+                        if !then_menu {
+                            batch.push_replies(message.into(), contact, replies);
+                            return Ok(());
+                        }
+                    }
+                    None => {}
                 }
                 let offered = match conversation::tap(flows, &message.content) {
                     Some(tap) if batch.reached(contact.id, &tap) || reached_in_store(tx, contact.id, &tap).await? => {
@@ -334,14 +414,19 @@ impl Engine {
                     }
                     _ => None,
                 };
+                asks_for_person = offered.is_some_and(|tap| tap.button.handoff);
                 conversation::transition(flows, offered)
             }
         };
         let Some(transition) = transition else {
-            batch.push_replies(message, contact, replies);
+            batch.push_replies(message.into(), contact, replies);
             return Ok(());
         };
-        self.follow(tx, message, contact, transition, replies, batch).await
+        self.follow(tx, message.into(), contact, transition, replies, batch).await?;
+        if asks_for_person {
+            handoff::hand_over(tx, &self.inner.hours, message.into(), contact, HandoffReason::Button, batch).await?;
+        }
+        Ok(())
     }
 
     /// Where an entry point takes the contact, if the message is one: a referral whose `ref`
@@ -406,8 +491,8 @@ impl Engine {
         Ok(store::link_leads_to(tx, flow, Some(step)).await?)
     }
 
-    /// The assistant's answer to free text or its own buttons, when it has one, and whether the
-    /// main menu follows it.
+    /// The assistant's answer to free text or its own buttons, when it has one. Free text not
+    /// understood twice in a row offers a person.
     async fn assist(
         &self,
         tx: &mut sqlx::AnyConnection,
@@ -415,16 +500,25 @@ impl Engine {
         contact: &Contact,
         prepared: Option<&Prepared>,
         batch: &mut Batch,
-    ) -> Result<Option<(Vec<Reply>, bool)>, EngineError> {
+    ) -> Result<Option<Assisted>, EngineError> {
         let (Some(assistant), Some(prepared)) = (&self.inner.assistant, prepared) else { return Ok(None) };
         let context = batch.contexts.get(&contact.id).unwrap_or(&contact.context);
-        let outcome = assistant.respond(tx, prepared, &message.content, context, contact.id, message.id).await?;
-        Ok(outcome.map(|outcome| {
-            batch.utterances.extend(outcome.utterance);
-            if let Some(context) = outcome.context {
-                batch.contexts.insert(contact.id, context);
-            }
-            (outcome.replies, outcome.then_menu)
+        let Some(mut outcome) =
+            assistant.respond(tx, prepared, &message.content, context, contact.id, message.id).await?
+        else {
+            return Ok(None);
+        };
+        if let Some(context) = outcome.context {
+            batch.contexts.insert(contact.id, context);
+        }
+        if let Some(utterance) = &outcome.utterance {
+            handoff::count_miss(batch, contact, utterance.understood, &mut outcome.replies);
+        }
+        batch.utterances.extend(outcome.utterance);
+        Ok(Some(if outcome.handoff {
+            Assisted::Handoff
+        } else {
+            Assisted::Answer { replies: outcome.replies, then_menu: outcome.then_menu }
         }))
     }
 
@@ -433,7 +527,7 @@ impl Engine {
     async fn follow(
         &self,
         tx: &mut sqlx::AnyConnection,
-        message: &ClaimedInbound,
+        origin: Origin,
         contact: &Contact,
         transition: conversation::Transition,
         mut replies: Vec<Reply>,
@@ -443,7 +537,7 @@ impl Engine {
         let Some(flow) = flows.get(&transition.flow) else { return Ok(()) };
         let event = |kind, step: &str, button: Option<&str>, detail| NewEvent {
             contact_id: contact.id,
-            inbound_id: Some(message.id),
+            inbound_id: origin.inbound_id,
             kind,
             flow: Some(flow.name.clone()),
             step: Some(step.to_owned()),
@@ -483,7 +577,7 @@ impl Engine {
             }
             replies.extend(conversation::render_step(flow, step, &vars, &|f, file| self.media_url(f, file)));
         }
-        batch.push_replies(message, contact, replies);
+        batch.push_replies(origin, contact, replies);
         Ok(())
     }
 
@@ -596,6 +690,32 @@ struct Batch {
     referrals: Vec<NewReferral>,
     /// Contacts' messaging windows, as the batch's messages open them.
     windows: HashMap<i64, Window>,
+    /// Contacts of the batch whose conversation is with a person: the bot keeps quiet.
+    with_person: HashMap<i64, InboxStatus>,
+    /// What the inbox's watchers are told once the batch is committed.
+    inbox_events: Vec<InboxEvent>,
+}
+
+/// What the assistant made of a message.
+enum Assisted {
+    Answer { replies: Vec<Reply>, then_menu: bool },
+    /// The contact asked for a person.
+    Handoff,
+}
+
+/// What replies answer: a stored message, or nothing (the bot speaking after a hand-back).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Origin {
+    inbound_id: Option<i64>,
+    platform: Platform,
+    /// When it happened (ms).
+    at: i64,
+}
+
+impl From<&ClaimedInbound> for Origin {
+    fn from(message: &ClaimedInbound) -> Origin {
+        Origin { inbound_id: Some(message.id), platform: message.platform, at: message.sent_at }
+    }
 }
 
 impl Batch {
@@ -620,16 +740,17 @@ impl Batch {
         self.windows.insert(contact.id, window.after(message.sent_at, from_ad));
     }
 
-    fn push_replies(&mut self, message: &ClaimedInbound, contact: &Contact, replies: Vec<Reply>) {
+    fn push_replies(&mut self, origin: Origin, contact: &Contact, replies: Vec<Reply>) {
         let window = self.windows.get(&contact.id).copied().unwrap_or(contact.window);
         self.replies.extend(replies.into_iter().map(|reply| NewReply {
             contact_id: contact.id,
-            inbound_id: Some(message.id),
-            platform: message.platform,
+            inbound_id: origin.inbound_id,
+            platform: origin.platform,
             recipient: contact.external_id.clone(),
             reply,
             messaging_type: MessagingType::Response,
             window,
+            author_id: None,
         }));
     }
 }

@@ -72,6 +72,8 @@ pub struct AppState {
     pub limits: crate::limits::Limits,
     /// Signs the web chat's visitor cookies.
     pub visitor_ids: chat::VisitorIds,
+    /// The live inbox: conversations a person takes over.
+    pub inbox: crate::inbox::Inbox,
 }
 
 impl AppState {

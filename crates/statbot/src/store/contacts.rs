@@ -37,7 +37,7 @@ pub struct Profile {
 const COLUMNS: &str = "id, platform, external_id, first_name, last_name, profile_fetched_at, flow, step, context, \
                        created_at, updated_at, last_inbound_at, window_until, opted_out_at";
 
-fn from_row(row: &AnyRow) -> Result<Contact> {
+pub(super) fn from_row(row: &AnyRow) -> Result<Contact> {
     let flow: Option<String> = row.try_get("flow")?;
     let step: Option<String> = row.try_get("step")?;
     let context: String = row.try_get("context")?;

@@ -86,6 +86,8 @@ pub struct NewReply {
     pub messaging_type: MessagingType,
     /// The contact's messaging window as the reply is queued.
     pub window: Window,
+    /// The operator who wrote it (the live inbox); `None` for the bot's replies.
+    pub author_id: Option<i64>,
 }
 
 /// A lease taken on replies as they are queued, so that the worker queuing them can hand them
@@ -116,8 +118,8 @@ pub(crate) async fn enqueue(
     for chunk in statement_chunks(replies) {
         let query_text = format!(
             "INSERT INTO outbox (contact_id, inbound_id, platform, recipient, body, next_attempt_at, created_at, \
-             lease_until, lease_owner, attempts, messaging_type) VALUES {} RETURNING id",
-            values_list(chunk.len(), 11)
+             lease_until, lease_owner, attempts, messaging_type, author_id) VALUES {} RETURNING id",
+            values_list(chunk.len(), 12)
         );
         let mut query = sqlx::query(sql(query_text));
         let mut leases = Vec::with_capacity(chunk.len());
@@ -136,7 +138,8 @@ pub(crate) async fn enqueue(
                 .bind(lease_until)
                 .bind(lease.map(|l| l.owner))
                 .bind(i64::from(lease.is_some()))
-                .bind(r.messaging_type.as_str());
+                .bind(r.messaging_type.as_str())
+                .bind(r.author_id);
             leases.push(lease_until);
         }
         // Ids rise in insertion order within one statement.

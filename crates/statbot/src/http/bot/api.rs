@@ -24,7 +24,7 @@ pub(super) async fn flows(State(state): State<AppState>, _operator: Operator) ->
                         .choices
                         .buttons()
                         .iter()
-                        .map(|b| json!({ "id": b.id, "title": b.title, "next": b.next }))
+                        .map(|b| json!({ "id": b.id, "title": b.title, "next": b.next, "handoff": b.handoff }))
                         .collect();
                     let kind = match step.choices {
                         Choices::QuickReplies(_) => "quick_replies",
