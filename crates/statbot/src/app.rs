@@ -203,6 +203,12 @@ impl App {
             }
         });
         let router = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        // The live streams end as the shutdown starts: a graceful stop waits for open answers.
+        let inbox_events = engine.inbox_events().clone();
+        let shutdown = async move {
+            shutdown.await;
+            inbox_events.close();
+        };
         let served = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
         cancel.cancel();
         while workers.join_next().await.is_some() {}

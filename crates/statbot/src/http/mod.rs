@@ -37,6 +37,7 @@ pub mod error;
 mod extract;
 mod funnels;
 mod health;
+mod inbox;
 mod links;
 mod messenger;
 mod sales;
@@ -105,10 +106,14 @@ pub fn router(state: AppState) -> Router {
         .merge(answers::router())
         .merge(chat::router())
         .merge(messenger::router())
+        .merge(inbox::router())
         .fallback(dashboard::not_found)
         .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        // Live streams last as long as the page is open: added after the request timeout.
+        .merge(inbox::streams())
+        .merge(chat::streams())
         .layer(axum::middleware::from_fn(security_headers::add))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             // The matched route, not the raw path: low cardinality, and no query strings

@@ -66,15 +66,27 @@ pub struct Events {
     /// Set while this instance listens on PostgreSQL: events then go through the database,
     /// which hands them back to every instance, this one included.
     through_database: Arc<AtomicBool>,
+    /// Cancelled when the server starts shutting down: the live streams end.
+    closing: CancellationToken,
 }
 
 impl Default for Events {
     fn default() -> Self {
-        Events { sender: broadcast::channel(BUFFER).0, through_database: Arc::default() }
+        Events { sender: broadcast::channel(BUFFER).0, through_database: Arc::default(), closing: CancellationToken::new() }
     }
 }
 
 impl Events {
+    /// Ends every live stream (the server is shutting down and waits for open requests).
+    pub fn close(&self) {
+        self.closing.cancel();
+    }
+
+    /// Cancelled once [`Events::close`] is called.
+    pub fn closing(&self) -> CancellationToken {
+        self.closing.clone()
+    }
+
     pub fn subscribe(&self) -> broadcast::Receiver<InboxEvent> {
         self.sender.subscribe()
     }

@@ -20,6 +20,9 @@ pub enum LoggedMessage {
         #[serde(skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
         at: i64,
+        /// The operator who wrote it (the live inbox); `None` for the bot's.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        author: Option<String>,
     },
 }
 
@@ -41,9 +44,11 @@ impl Store {
                SELECT CAST(0 AS BIGINT) AS dir, id, \
                       CASE WHEN kind = 'attachment' THEN '(sent an attachment: ' || COALESCE(text, '?') || ')' \
                            ELSE COALESCE(text, payload, '') END AS body, '' AS status, \
-                      received_at AS at, referral AS extra FROM inbound WHERE contact_id = $1 \
+                      received_at AS at, referral AS extra, CAST(NULL AS TEXT) AS author \
+                 FROM inbound WHERE contact_id = $1 \
                UNION ALL \
-               SELECT CAST(1 AS BIGINT) AS dir, id, body, status, created_at AS at, last_error AS extra \
+               SELECT CAST(1 AS BIGINT) AS dir, id, body, status, created_at AS at, last_error AS extra, \
+                      (SELECT username FROM users WHERE users.id = outbox.author_id) AS author \
                  FROM outbox WHERE contact_id = $1 \
              ) m ORDER BY at DESC, dir DESC, id DESC LIMIT $2",
         )
@@ -70,7 +75,7 @@ impl Store {
                         serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("outbox body: {e}")))?;
                     let status: String = row.try_get("status")?;
                     let reason = extra.filter(|_| status == "held" || status == "failed");
-                    LoggedMessage::Out { reply, status, reason, at }
+                    LoggedMessage::Out { reply, status, reason, at, author: row.try_get("author")? }
                 })
             })
             .collect::<Result<Vec<_>>>()?;

@@ -9,6 +9,7 @@
 //! and nothing else.
 
 mod bubble;
+mod live;
 mod visitor;
 
 pub use visitor::VisitorIds;
@@ -35,6 +36,11 @@ use statbot_core::{InboundContent, Platform};
 /// The chat page, and the form that posts to it.
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/chat", get(page).post(send))
+}
+
+/// The page's live events: a long-lived answer, so outside the router's request timeout.
+pub(super) fn streams() -> Router<AppState> {
+    Router::new().route("/chat/events", get(live::events))
 }
 
 const COOKIE: &str = "statbot_chat";
@@ -81,7 +87,12 @@ async fn page(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap) -
     };
     let store = state.engine.store();
     let (history, codes) = match store.find_contact(Platform::Web, &visitor).await? {
-        Some(contact) => (store.conversation(contact.id, HISTORY).await?, store.revealed_codes(contact.id).await?),
+        Some(contact) => {
+            // What an operator or the bot sent since the visitor's last message is delivered
+            // by showing it now.
+            store.take_pending_replies(contact.id).await?;
+            (store.conversation(contact.id, HISTORY).await?, store.revealed_codes(contact.id).await?)
+        }
         None => (Vec::new(), Vec::new()),
     };
     let choices = history

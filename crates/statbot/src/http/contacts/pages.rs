@@ -222,7 +222,7 @@ pub(super) async fn conversation(
                 let text = if text.is_empty() { ERASED.to_owned() } else { text };
                 MessageRow { class: "in", text, picture: None, at: local_time(&state, at), status: String::new() }
             }
-            LoggedMessage::Out { reply, status, reason, at } => {
+            LoggedMessage::Out { reply, status, reason, at, author } => {
                 let picture = match &reply {
                     Reply::Image { url } => picture(&state, url),
                     _ => None,
@@ -236,6 +236,10 @@ pub(super) async fn conversation(
                     ("held", _) => "held: not sent, outside the messaging window".to_owned(),
                     ("failed", Some(reason)) => format!("not sent: {reason}"),
                     _ => status,
+                };
+                let status = match author {
+                    Some(author) => format!("by {author} · {status}"),
+                    None => status,
                 };
                 MessageRow { class: "out", text, picture, at: local_time(&state, at), status }
             }
