@@ -226,7 +226,11 @@ impl Validator<'_> {
                         self.push(Some(line), &place, format!("`next` names step `{next}`, which does not exist"));
                     }
                     None if !b.handoff => {
-                        self.push(Some(line), &place, "a button needs `next` (or `handoff = true`, to ask for a person)");
+                        self.push(
+                            Some(line),
+                            &place,
+                            "a button needs `next` (or `handoff = true`, to ask for a person)",
+                        );
                     }
                     _ => {}
                 }

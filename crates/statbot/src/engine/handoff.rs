@@ -17,7 +17,8 @@ const MISSES: &str = "not_understood_in_a_row";
 const MISSES_BEFORE_OFFER: i64 = 2;
 
 /// What the bot says when a conversation goes back to it.
-pub(super) const BACK_WITH_THE_BOT: &str = "Thanks for talking with us! You're back with the bot now: here is the menu.";
+pub(super) const BACK_WITH_THE_BOT: &str =
+    "Thanks for talking with us! You're back with the bot now: here is the menu.";
 
 /// When the team answers, for the sentence a contact asking for a person gets.
 #[derive(Debug, Clone)]
@@ -73,7 +74,8 @@ pub(super) async fn hand_over(
     batch.with_person.insert(contact.id, InboxStatus::NeedsPerson);
     batch.inbox_events.push(InboxEvent::new(InboxEventKind::Asked, contact.id, InboxStatus::NeedsPerson));
     set_misses(batch, contact, 0);
-    let text = format!("I'm passing you to a person from our team. They will answer you here {}.", hours.when(origin.at));
+    let text =
+        format!("I'm passing you to a person from our team. They will answer you here {}.", hours.when(origin.at));
     batch.push_replies(origin, contact, vec![Reply::Text { text }]);
     Ok(())
 }

@@ -396,8 +396,9 @@ impl Engine {
                 match self.assist(tx, message, contact, prepared, batch).await? {
                     Some(Assisted::Handoff) => {
                         let hours = &self.inner.hours;
-                        return Ok(handoff::hand_over(tx, hours, message.into(), contact, HandoffReason::Words, batch)
-                            .await?);
+                        return Ok(
+                            handoff::hand_over(tx, hours, message.into(), contact, HandoffReason::Words, batch).await?
+                        );
                     }
                     Some(Assisted::Answer { replies: answer, then_menu }) => {
                         replies = answer;
@@ -698,7 +699,10 @@ struct Batch {
 
 /// What the assistant made of a message.
 enum Assisted {
-    Answer { replies: Vec<Reply>, then_menu: bool },
+    Answer {
+        replies: Vec<Reply>,
+        then_menu: bool,
+    },
     /// The contact asked for a person.
     Handoff,
 }

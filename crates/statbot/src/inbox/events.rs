@@ -72,7 +72,11 @@ pub struct Events {
 
 impl Default for Events {
     fn default() -> Self {
-        Events { sender: broadcast::channel(BUFFER).0, through_database: Arc::default(), closing: CancellationToken::new() }
+        Events {
+            sender: broadcast::channel(BUFFER).0,
+            through_database: Arc::default(),
+            closing: CancellationToken::new(),
+        }
     }
 }
 
@@ -171,7 +175,11 @@ async fn notify(store: &Store, events: &[InboxEvent]) -> Result<(), StoreError> 
     for event in events {
         let payload = serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         // Through a subquery: the Any driver has no type for `void`, pg_notify's result.
-        sqlx::query("SELECT 1 FROM (SELECT pg_notify($1, $2)) AS notified").bind(CHANNEL).bind(payload).execute(&mut *conn).await?;
+        sqlx::query("SELECT 1 FROM (SELECT pg_notify($1, $2)) AS notified")
+            .bind(CHANNEL)
+            .bind(payload)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

@@ -64,7 +64,8 @@ pub struct Inbox {
 
 impl Inbox {
     pub fn new(engine: Engine, teams: Teams, team_name: &str) -> Inbox {
-        let team_name = if team_name.trim().is_empty() { teams.config().default_team.clone() } else { team_name.into() };
+        let team_name =
+            if team_name.trim().is_empty() { teams.config().default_team.clone() } else { team_name.into() };
         Inbox { engine, teams, team_name }
     }
 
@@ -150,7 +151,9 @@ impl Inbox {
         }
         let contact = self.get(user, contact_id).await?.contact;
         if contact.is_erased() {
-            return Err(InboxError::Refused("This person's data was erased at their request: nothing can be sent.".into()));
+            return Err(InboxError::Refused(
+                "This person's data was erased at their request: nothing can be sent.".into(),
+            ));
         }
         let now = now_ms();
         let messaging_type = contact.window.for_a_person(now).ok_or_else(|| {

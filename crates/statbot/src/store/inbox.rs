@@ -251,7 +251,8 @@ async fn open_session_id(conn: &mut AnyConnection, contact_id: i64) -> Result<Op
 /// Makes sure the contact has a conversation row and locks it (PostgreSQL) for the rest of the
 /// transaction; returns its status. `NotFound` when there is no such contact.
 async fn lock(conn: &mut AnyConnection, backend: Backend, contact_id: i64, now: i64) -> Result<InboxStatus> {
-    let exists = sqlx::query("SELECT 1 FROM contacts WHERE id = $1").bind(contact_id).fetch_optional(&mut *conn).await?;
+    let exists =
+        sqlx::query("SELECT 1 FROM contacts WHERE id = $1").bind(contact_id).fetch_optional(&mut *conn).await?;
     if exists.is_none() {
         return Err(StoreError::NotFound(format!("contact {contact_id}")));
     }
@@ -313,7 +314,9 @@ impl Store {
     /// Conversations for the inbox: those waiting for a person first, then the latest active.
     pub async fn inbox(&self, query: &InboxQuery) -> Result<Vec<InboxConversation>> {
         let escaped = query.search.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        let mut conditions = vec!["LOWER(COALESCE(c.first_name, '') || ' ' || COALESCE(c.last_name, '')) LIKE $1 ESCAPE '\\'".to_owned()];
+        let mut conditions = vec![
+            "LOWER(COALESCE(c.first_name, '') || ' ' || COALESCE(c.last_name, '')) LIKE $1 ESCAPE '\\'".to_owned(),
+        ];
         let mut next = 2;
         let mut param = || {
             next += 1;
@@ -370,22 +373,21 @@ impl Store {
 
     /// Conversations waiting for a person (of a staff member's team, when `team` is given).
     pub async fn inbox_waiting(&self, team: Option<TeamScope>) -> Result<i64> {
-        let row = match team {
-            Some(t) => {
-                sqlx::query(
+        let row =
+            match team {
+                Some(t) => sqlx::query(
                     "SELECT COUNT(*) FROM conversations WHERE status = 'needs_person' AND COALESCE(team_id, $1) = $2",
                 )
                 .bind(t.inbox)
                 .bind(t.own)
                 .fetch_one(&mut *self.conn().await?)
-                .await?
-            }
-            None => {
-                sqlx::query("SELECT COUNT(*) FROM conversations WHERE status = 'needs_person'")
-                    .fetch_one(&mut *self.conn().await?)
-                    .await?
-            }
-        };
+                .await?,
+                None => {
+                    sqlx::query("SELECT COUNT(*) FROM conversations WHERE status = 'needs_person'")
+                        .fetch_one(&mut *self.conn().await?)
+                        .await?
+                }
+            };
         Ok(row.try_get(0)?)
     }
 
@@ -412,19 +414,27 @@ impl Store {
     /// Queues an operator's reply (taking the conversation over when they had not), in one
     /// transaction with the first-response time of the session; returns the outbox id.
     pub async fn queue_operator_reply(&self, reply: &NewReply, team_id: Option<i64>) -> Result<(i64, Changed)> {
-        let user_id = reply.author_id.ok_or_else(|| StoreError::Corrupt("an operator reply without its author".into()))?;
+        let user_id =
+            reply.author_id.ok_or_else(|| StoreError::Corrupt("an operator reply without its author".into()))?;
         let now = super::now_ms();
         let mut conn = self.conn().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let was = lock(&mut tx, self.backend, reply.contact_id, now).await?;
         if was == InboxStatus::Taken {
-            sqlx::query("UPDATE conversations SET last_operator_at = $1, updated_at = $1 WHERE contact_id = $2")
-                .bind(now)
+            // Answering reads what came before.
+            sqlx::query(
+                "UPDATE conversations SET last_operator_at = $1, unread = 0, updated_at = $1 WHERE contact_id = $2",
+            )
+            .bind(now)
+            .bind(reply.contact_id)
+            .execute(&mut *tx)
+            .await?;
+        } else {
+            take(&mut tx, reply.contact_id, was, user_id, team_id, now).await?;
+            sqlx::query("UPDATE conversations SET unread = 0 WHERE contact_id = $1")
                 .bind(reply.contact_id)
                 .execute(&mut *tx)
                 .await?;
-        } else {
-            take(&mut tx, reply.contact_id, was, user_id, team_id, now).await?;
         }
         super::enqueue_replies(&mut tx, std::slice::from_ref(reply), None).await?;
         let id: i64 = sqlx::query("SELECT MAX(id) FROM outbox WHERE contact_id = $1 AND author_id = $2")

@@ -65,7 +65,9 @@ pub(crate) use entry_links::{link_leads_to, link_named, record_referrals};
 pub(crate) use events::{reached_step, record as record_events};
 pub(crate) use funnels::hold_rollup;
 pub(crate) use inbound::{claim as claim_inbound, mark_processed, release as release_inbound};
-pub(crate) use inbox::{ask_for_person, note_messages as note_inbox_messages, release as release_to_bot, with_a_person};
+pub(crate) use inbox::{
+    ask_for_person, note_messages as note_inbox_messages, release as release_to_bot, with_a_person,
+};
 pub(crate) use opt_out::{opt_in, opt_out, opted_out_at};
 pub(crate) use outbox::enqueue as enqueue_replies;
 pub(crate) use utterances::record as record_utterances;

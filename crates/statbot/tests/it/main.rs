@@ -16,6 +16,7 @@ mod dashboard_pages;
 mod data_deletion;
 mod datasets;
 mod funnels;
+mod inbox;
 mod instagram;
 mod limits;
 mod links;

@@ -42,12 +42,13 @@ pub(in crate::http) async fn filter(
     platform: Option<&str>,
     q: &str,
 ) -> Result<Filter, ApiError> {
-    let status = match status.map(str::trim).filter(|s| !s.is_empty()) {
-        None | Some("all") => None,
-        Some(s) => Some(s.parse::<InboxStatus>().map_err(|()| {
-            ApiError::BadRequest(format!("`status` is needs_person, taken, bot or all, not `{s}`"))
-        })?),
-    };
+    let status =
+        match status.map(str::trim).filter(|s| !s.is_empty()) {
+            None | Some("all") => None,
+            Some(s) => Some(s.parse::<InboxStatus>().map_err(|()| {
+                ApiError::BadRequest(format!("`status` is needs_person, taken, bot or all, not `{s}`"))
+            })?),
+        };
     let assigned = match assigned.map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some("me") => Some(user.id),
@@ -153,7 +154,9 @@ pub(super) async fn reply(
     let (outbox_id, messaging_type) = state.inbox.reply(&user, id, &body.text).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "id": outbox_id, "contact_id": id, "messaging_type": messaging_type.as_str(), "status": "taken" })),
+        Json(
+            json!({ "id": outbox_id, "contact_id": id, "messaging_type": messaging_type.as_str(), "status": "taken" }),
+        ),
     ))
 }
 

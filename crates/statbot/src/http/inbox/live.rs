@@ -65,15 +65,18 @@ where
     Fut: std::future::Future<Output = Option<Event>> + Send,
 {
     let closing = state.inbox.events().closing();
-    futures::stream::unfold((receiver, state, to_event, closing), |(mut receiver, state, to_event, closing)| async move {
-        loop {
-            let event = tokio::select! {
-                _ = closing.cancelled() => return None,
-                event = events::next(&mut receiver) => event?,
-            };
-            if let Some(sse) = to_event(state.clone(), event).await {
-                return Some((Ok(sse), (receiver, state, to_event, closing)));
+    futures::stream::unfold(
+        (receiver, state, to_event, closing),
+        |(mut receiver, state, to_event, closing)| async move {
+            loop {
+                let event = tokio::select! {
+                    _ = closing.cancelled() => return None,
+                    event = events::next(&mut receiver) => event?,
+                };
+                if let Some(sse) = to_event(state.clone(), event).await {
+                    return Some((Ok(sse), (receiver, state, to_event, closing)));
+                }
             }
-        }
-    })
+        },
+    )
 }
