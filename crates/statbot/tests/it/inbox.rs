@@ -6,6 +6,7 @@
 //! watchers at once.
 
 use crate::support::*;
+use serde_json::json;
 use statbot::store::{Role, now_ms};
 use statbot_core::Platform;
 use std::time::{Duration, Instant};
@@ -368,4 +369,109 @@ async fn operators_hear_of_requests_and_messages_at_once() {
     assert_eq!((taken["status"].as_str(), taken["waiting"].as_i64()), (Some("taken"), Some(0)));
 }
 
-use serde_json::json;
+/// Posts a signed webhook delivery to a server at `base` (another instance than the test app's).
+async fn post_signed_to(app: &TestApp, base: &str, body: &str) {
+    let sig = statbot::channels::messenger::signature::sign(APP_SECRET, body.as_bytes());
+    let response = app
+        .client
+        .post(format!("{base}/webhooks/messenger"))
+        .header("content-type", "application/json")
+        .header("x-hub-signature-256", sig)
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+async fn events_of(app: &TestApp, base: &str, token: &str) -> reqwest::Response {
+    let mut stream =
+        app.client.get(format!("{base}/api/v1/conversations/events")).bearer_auth(token).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    next_event(&mut stream, |e| e["kind"] == "ready").await;
+    stream
+}
+
+/// Waits until `n` instances listen for inbox events on the test's PostgreSQL database (each
+/// connects its listener at start-up).
+async fn wait_for_listeners(app: &TestApp, n: i64) {
+    let store = app.store().await;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let mut conn = store.conn().await.unwrap();
+        let listening: i64 = sqlx::Row::get(
+            &sqlx::query(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+            )
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap(),
+            0,
+        );
+        if listening >= n {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{listening} of {n} instances listen");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    store.close().await;
+}
+
+/// On PostgreSQL, instance A's operator sees at once what a contact wrote through instance B,
+/// and B's watchers see A's take-over and reply: the database notifies (no other server). On
+/// SQLite (one instance) the same runs against the one server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_on_one_instance_sees_live_what_arrived_on_another() {
+    let mut app = TestApp::spawn().await;
+    let ana = operator(&app, "ana", Role::Admin).await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (b, server) = if app.config.database_url.starts_with("postgres") {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let second = statbot::app::App::build(app.config.clone()).await.unwrap();
+        let server = tokio::spawn(second.serve(listener, async {
+            let _ = stopped.await;
+        }));
+        (base, Some(server))
+    } else {
+        (app.url(""), None)
+    };
+    let a = app.url("");
+    if server.is_some() {
+        wait_for_listeners(&app, 2).await;
+    }
+    let mut on_a = events_of(&app, &a, &ana).await;
+    let mut on_b = events_of(&app, &b, &ana).await;
+
+    let psid = "6900000000000701";
+    post_signed_to(&app, &b, &text_event(psid, "m_b1", "talk to a person")).await;
+    let asked = next_event(&mut on_a, |e| e["kind"] == "asked").await;
+    let id = contact_id(&app, Platform::Messenger, psid).await;
+    assert_eq!((asked["contact_id"].as_i64(), asked["waiting"].as_i64()), (Some(id), Some(1)));
+    post_signed_to(&app, &b, &text_event(psid, "m_b2", "it's about my order 1042")).await;
+    assert_eq!(next_event(&mut on_a, |e| e["kind"] == "message").await["contact_id"], id);
+    let listed = app.get_json(&format!("/api/v1/conversations/{id}"), &ana).await;
+    assert!(
+        listed["messages"].as_array().unwrap().iter().any(|m| m["text"] == "it's about my order 1042"),
+        "{listed:#}"
+    );
+
+    post_json(&app, &format!("/api/v1/conversations/{id}/takeover"), &ana, json!({})).await;
+    assert_eq!(next_event(&mut on_b, |e| e["kind"] == "taken").await["contact_id"], id);
+    let (status, _) =
+        post_json(&app, &format!("/api/v1/conversations/{id}/messages"), &ana, json!({ "text": "Checking it now" }))
+            .await;
+    assert_eq!(status, 201);
+    assert_eq!(next_event(&mut on_b, |e| e["kind"] == "reply").await["contact_id"], id);
+    let sent = app.wait_for_sent_to(psid, 2).await;
+    assert_eq!(text_of(&sent[1]), "Checking it now", "sent once, by one instance");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.sent_to(psid).len(), 2, "nothing twice");
+
+    drop((on_a, on_b));
+    let _ = stop.send(());
+    if let Some(server) = server {
+        server.await.unwrap().unwrap();
+    }
+    app.stop().await;
+}
