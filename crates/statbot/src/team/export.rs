@@ -114,6 +114,7 @@ mod tests {
         let daily = vec![DayFigures {
             date: date(2026, 11, 3),
             values: [("solved".to_owned(), 40.0), ("csat_percent".to_owned(), 96.5)].into(),
+            automatic: Default::default(),
         }];
         let summary = Summary::compute(&definition, date(2026, 11, 2), date(2026, 11, 3), &daily);
         let report = Report { team: "Support Team".into(), summary, daily };

@@ -211,7 +211,7 @@ mod tests {
     use statbot_charts::{ChartKind, X};
 
     fn day(d: Date, key: &str, value: f64) -> DayFigures {
-        DayFigures { date: d, values: [(key.to_owned(), value)].into() }
+        DayFigures { date: d, values: [(key.to_owned(), value)].into(), automatic: Default::default() }
     }
 
     fn metric(kind: MetricKind) -> MetricDef {

@@ -66,6 +66,7 @@ mod tests {
         DayFigures {
             date: d,
             values: [("solved", solved), ("csat_good", good), ("csat_bad", bad)].map(|(k, v)| (k.to_owned(), v)).into(),
+            automatic: Default::default(),
         }
     }
 

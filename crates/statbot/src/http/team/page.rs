@@ -221,6 +221,7 @@ mod tests {
             values: [("solved", 40.0), ("comments", 100.0), ("csat_good", 19.0), ("csat_bad", 1.0)]
                 .map(|(k, v)| (k.to_owned(), v))
                 .into(),
+            automatic: Default::default(),
         }];
         let summary = Summary::compute(&definition, date(2026, 11, 1), date(2026, 11, 3), &daily);
         let report = Report { team: "Support".into(), summary, daily };
