@@ -1,6 +1,7 @@
 //! `GET /team?from=&to=&team=`: a team's figures over a range on the dashboard. Headline cards
 //! against the previous range (`super::headlines`); the metrics with their totals, daily
-//! averages and days recorded; the ratios against their targets; the days with no figures; links
+//! averages and days recorded (the inbox's automatic ones marked); the ratios against their
+//! targets; each operator's inbox figures; the days with no figures typed; links
 //! to the export; a trend chart per ratio with its target (CSAT); a chart per metric with
 //! figures; and the form for a day's figures (`super::day_form`). Everyone
 //! sees their own team; admins pick any team. A refused team or a bad range is said on the
@@ -14,6 +15,7 @@ use crate::http::charts::ChartFigure;
 use crate::http::dashboard::{Card, Dashboard, Nav, Preset, presets, sentence};
 use crate::http::error::ApiError;
 use crate::store::Role;
+use crate::team::definition::MetricKind;
 use crate::team::summary::RatioSummary;
 use crate::team::{DayRange, Report, Team, TeamError, table, value};
 use askama::Template;
@@ -30,6 +32,17 @@ struct MetricRow {
     total: String,
     average: String,
     days: usize,
+    /// Filled in from the inbox, not typed.
+    automatic: bool,
+}
+
+/// One operator's inbox figures over the range.
+struct OperatorRow {
+    username: String,
+    live_chats: u64,
+    first_response: String,
+    resolved: u64,
+    resolution: String,
 }
 
 struct RatioRow {
@@ -48,7 +61,10 @@ struct Stats {
     days: usize,
     days_recorded: usize,
     metrics: Vec<MetricRow>,
+    /// Automatic figures left out because the team types a metric of that key.
+    shadowed: Option<String>,
     ratios: Vec<RatioRow>,
+    operators: Vec<OperatorRow>,
     /// Ratios with days recorded as a percentage only, explained under the table.
     ratio_notes: Vec<String>,
     missing: Option<String>,
@@ -163,6 +179,19 @@ fn stats(team: &Team, report: &Report, previous: Option<&Report>) -> Stats {
             total: m.total.map_or_else(|| "—".into(), |t| value::format(m.kind, t, 0)),
             average: m.average.map_or_else(|| "—".into(), |a| value::format(m.kind, a, 1)),
             days: m.days_recorded,
+            automatic: m.automatic,
+        })
+        .collect();
+    let duration = |secs: Option<f64>| secs.map_or_else(|| "—".into(), |s| value::format(MetricKind::Duration, s, 0));
+    let operators = s
+        .operators
+        .iter()
+        .map(|o| OperatorRow {
+            username: o.username.clone(),
+            live_chats: o.live_chats,
+            first_response: duration(o.first_response),
+            resolved: o.resolved,
+            resolution: duration(o.resolution),
         })
         .collect();
     let figures = super::charts::figures(report, &team.definition, &query);
@@ -181,7 +210,9 @@ fn stats(team: &Team, report: &Report, previous: Option<&Report>) -> Stats {
         days: s.days,
         days_recorded: s.days_recorded,
         metrics,
+        shadowed: table::shadowed_note(report).map(|note| sentence(&note)),
         ratios: s.ratios.iter().map(ratio_row).collect(),
+        operators,
         ratio_notes,
         missing: table::missing_days_warning(report),
         query,
