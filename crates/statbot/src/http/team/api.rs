@@ -1,6 +1,6 @@
 //! The team stats API: a day's figures written with `PUT /api/v1/team/stats/{date}`, a range
-//! read with its totals, averages, ratios, missing days and the inbox's automatic figures, exports, the team's metric
-//! definitions and the teams. Everyone works on their own team; admins may name another.
+//! read with its totals, averages, ratios, missing days and the inbox's automatic figures,
+//! exports, the team's metric definitions and the teams. Everyone works on their own team; admins may name another.
 
 use crate::http::AppState;
 use crate::http::download::csv_file;
