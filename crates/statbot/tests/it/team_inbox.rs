@@ -226,7 +226,7 @@ async fn the_team_page_shows_the_inbox_figures_marked_and_each_operator() {
     assert_eq!(cell(&html, "metrics", "first_response", "average"), "4m 30s");
     assert_eq!(cell(&html, "metrics", "resolution", "average"), "17m");
     assert!(html.contains("data-row=\"live_chats\" data-automatic=\"inbox\""), "marked automatic");
-    assert!(html.contains("<td>Live chats (inbox)</td>"));
+    assert!(html.contains("<td>Live chats (inbox)</td>") && html.contains("id=\"automatic-note\""));
     assert_eq!(cell(&html, "operators", "ann", "live_chats"), "2");
     assert_eq!(cell(&html, "operators", "ann", "first_response"), "5m 45s");
     assert_eq!(cell(&html, "operators", "ann", "resolved"), "2");

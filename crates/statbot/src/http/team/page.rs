@@ -61,6 +61,8 @@ struct Stats {
     days: usize,
     days_recorded: usize,
     metrics: Vec<MetricRow>,
+    /// Whether any metric shown is filled in from the inbox (then a note says how).
+    has_automatic: bool,
     /// Automatic figures left out because the team types a metric of that key.
     shadowed: Option<String>,
     ratios: Vec<RatioRow>,
@@ -172,7 +174,7 @@ fn stats(team: &Team, report: &Report, previous: Option<&Report>) -> Stats {
     let s = &report.summary;
     let query = query(DayRange { from: s.from, to: s.to }, &team.name);
     let shown = s.metrics.iter().filter(|m| m.shown());
-    let metrics = shown
+    let metrics: Vec<MetricRow> = shown
         .map(|m| MetricRow {
             key: m.key.clone(),
             name: m.name.clone(),
@@ -205,11 +207,13 @@ fn stats(team: &Team, report: &Report, previous: Option<&Report>) -> Stats {
             format!("{}: {n} {days} recorded as a percentage only, each counted as an average day.", r.name)
         })
         .collect();
+    let has_automatic = metrics.iter().any(|m| m.automatic);
     Stats {
         cards: headlines::cards(&team.definition, report, previous),
         days: s.days,
         days_recorded: s.days_recorded,
         metrics,
+        has_automatic,
         shadowed: table::shadowed_note(report).map(|note| sentence(&note)),
         ratios: s.ratios.iter().map(ratio_row).collect(),
         operators,
@@ -263,6 +267,7 @@ mod tests {
         assert_eq!(keys, ["solved", "chats", "comments", "csat_good", "csat_bad"], "no empty percent row");
         assert_eq!((stats.metrics[0].total.as_str(), stats.metrics[0].average.as_str()), ("40", "40.0"));
         assert_eq!(stats.metrics[1].total, "—");
+        assert!(!stats.has_automatic && stats.operators.is_empty(), "no inbox figures, no note about them");
         let csat = &stats.ratios[0];
         assert_eq!((csat.value.as_str(), csat.target.as_str(), csat.status), ("95%", "95% or more", "on"));
         let per_solve = &stats.ratios[1];
