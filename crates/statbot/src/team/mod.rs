@@ -1,7 +1,7 @@
 //! Team stats: each team's daily figures (solves, chats, comments, CSAT… as the team defines
 //! them), read back over any range with totals, averages, ratios against targets and the days
-//! with no figures, and beside them the figures the inbox fills in by itself (`automatic`). Shared by `statbot team` (interactive and scripted), the API and the
-//! dashboard.
+//! with no figures, and beside them the figures the inbox fills in by itself (`automatic`).
+//! Shared by `statbot team` (interactive and scripted), the API and the dashboard.
 
 pub use crate::dates;
 pub mod automatic;

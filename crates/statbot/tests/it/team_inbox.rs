@@ -21,15 +21,15 @@ fn in_paris(config: &mut statbot::config::Config) {
 /// Teams Support (`ann`, `bob`, and the admin `boss`) and Billing (`cid`), `solved` typed for
 /// Support on 2025-01-14 only, and their operators' conversations (Paris is UTC+1 in January):
 ///
-/// | who | asked (Paris)    | answered          | released          | counts for                       |
-/// |-----|------------------|-------------------|-------------------|----------------------------------|
-/// | ann | 01-14 10:00      | 10:01:00 (60 s)   | 10:11 (660 s)     | 14th: chat, resolution           |
-/// | ann | 01-14 23:50      | 01-15 00:00:30 (630 s) | 00:20 (1,800 s) | 15th (the 14th in UTC)        |
-/// | bob | 01-13 23:59      | 01-13 23:59:40    | 01-14 00:09 (600 s) | 14th: resolution only          |
-/// | bob | 01-15 09:00      | 09:02 (120 s)     | still open        | 15th: chat                       |
-/// | bob | 01-15 23:59      | 01-16 00:00:10    |                   | none (the 15th in UTC)           |
-/// | —   | 01-15 14:00      | nobody            | 14:30             | none                             |
-/// | cid | 01-15 12:00      | 12:00:20 (20 s)   | 12:30 (1,800 s)   | Billing, 15th                    |
+/// | who | asked (Paris) | answered               | released            | counts for             |
+/// |-----|---------------|------------------------|---------------------|------------------------|
+/// | ann | 01-14 10:00   | 10:01:00 (60 s)        | 10:11 (660 s)       | 14th: chat, resolution |
+/// | ann | 01-14 23:50   | 01-15 00:00:30 (630 s) | 00:20 (1,800 s)     | 15th (the 14th in UTC) |
+/// | bob | 01-13 23:59   | 01-13 23:59:40         | 01-14 00:09 (600 s) | 14th: resolution only  |
+/// | bob | 01-15 09:00   | 09:02 (120 s)          | still open          | 15th: chat             |
+/// | bob | 01-15 23:59   | 01-16 00:00:10         | still open          | none (the 15th in UTC) |
+/// | —   | 01-15 14:00   | nobody                 | 14:30               | none                   |
+/// | cid | 01-15 12:00   | 12:00:20 (20 s)        | 12:30 (1,800 s)     | Billing, 15th          |
 ///
 /// Support: the 14th has 1 chat (60 s) and 2 resolutions (mean 630 s); the 15th 2 chats (mean
 /// 375 s) and 1 resolution (1,800 s). Over both days: 3 chats, a first response of 270 s (not
@@ -207,7 +207,9 @@ async fn the_api_gives_each_team_its_inbox_figures_by_paris_day_and_operator() {
         .client
         .put(app.url("/api/v1/team/metrics"))
         .bearer_auth(&boss)
-        .json(&json!({ "metrics": [{ "key": "resolution", "name": "Resolution", "kind": "duration", "aggregate": "average" }] }))
+        .json(&json!({ "metrics": [
+            { "key": "resolution", "name": "Resolution", "kind": "duration", "aggregate": "average" }
+        ] }))
         .send()
         .await
         .unwrap();

@@ -83,7 +83,8 @@ async fn asked(
 }
 
 /// The charts the page shows: one per ratio with a value in the range (CSAT first, with its
-/// target), and one per metric with figures, the inbox's automatic ones last; `query` is the page's (`from=…&to=…&team=…`).
+/// target), and one per metric with figures, the inbox's automatic ones last; `query` is the
+/// page's (`from=…&to=…&team=…`).
 pub(super) fn figures(report: &Report, definition: &crate::team::TeamDefinition, query: &str) -> Figures {
     let s = &report.summary;
     let range = DayRange { from: s.from, to: s.to };
