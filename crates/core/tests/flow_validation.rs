@@ -79,3 +79,26 @@ fn a_valid_flow_loads_with_its_coupons() {
     assert_eq!(flow.coupons["pool"].codes, CouponCodes::Pool(vec!["A1".into(), "A2".into()]));
     assert_eq!(flow.title, "test");
 }
+
+#[test]
+fn a_handoff_button_needs_no_next_but_an_id_and_other_buttons_need_a_next() {
+    let ok = format!(
+        "{HEADER}[steps.a]\ntext = \"hi\"\nbuttons = [{{ id = \"person\", title = \"Talk to a person\", handoff = true }}]\n"
+    );
+    let flow = Flow::parse("flows/test.toml", &ok).expect("a handoff button without next is fine");
+    let button = &flow.step("a").unwrap().choices.buttons()[0];
+    assert!(button.handoff && button.next.is_none());
+
+    let no_next = format!("{HEADER}[steps.a]\ntext = \"hi\"\nbuttons = [{{ id = \"x\", title = \"Go\" }}]\n");
+    assert_eq!(
+        errors(&no_next),
+        [
+            "flows/test.toml:5: step `a`, button 1 (buttons): a button needs `next` (or `handoff = true`, to ask for a person)"
+        ]
+    );
+    let no_id = format!("{HEADER}[steps.a]\ntext = \"hi\"\nbuttons = [{{ title = \"Person\", handoff = true }}]\n");
+    assert_eq!(
+        errors(&no_id),
+        ["flows/test.toml:5: step `a`, button 1 (buttons): a hand-off button without `next` needs an `id`"]
+    );
+}

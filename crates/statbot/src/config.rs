@@ -717,6 +717,23 @@ mod tests {
     }
 
     #[test]
+    fn inbox_settings_are_checked_at_start_up() {
+        let mut config = Config::default();
+        assert_eq!(config.inbox.release_after().unwrap(), std::time::Duration::from_secs(3600));
+        assert!(config.inbox.opening_hours().unwrap().is_none());
+        config
+            .apply_env(env(&[("STATBOT_INBOX_RELEASE_AFTER", "90s"), ("STATBOT_INBOX_HOURS", "mon-fri 09:00-17:00")]))
+            .unwrap();
+        assert_eq!(config.inbox.release_after().unwrap(), std::time::Duration::from_secs(90));
+        assert!(config.check().is_ok());
+        config.inbox.release_after = "soon".into();
+        assert!(config.check().unwrap_err().to_string().contains("inbox.release_after: `soon` is not a duration"));
+        config.inbox.release_after = "1h".into();
+        config.inbox.hours = "weekdays 9-5".into();
+        assert!(config.check().unwrap_err().to_string().starts_with("inbox.hours: opening hours `weekdays 9-5`"));
+    }
+
+    #[test]
     fn the_example_file_parses() {
         let config: Config = toml::from_str(EXAMPLE).unwrap();
         assert_eq!(config.addr.port(), 8080);

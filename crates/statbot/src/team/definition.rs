@@ -203,6 +203,11 @@ impl TeamDefinition {
         let names = self.metrics.iter().map(|m| (&m.key, &m.name)).chain(self.ratios.iter().map(|r| (&r.key, &r.name)));
         for (key, name) in names {
             check_key(key)?;
+            if super::automatic::is_automatic(key) {
+                return fail(format!(
+                    "`{key}` is filled in automatically from the inbox and cannot be typed: use another key"
+                ));
+            }
             if name.trim().is_empty() || name.chars().count() > 60 {
                 return fail(format!("`{key}` needs a name of 1 to 60 characters"));
             }
@@ -291,6 +296,9 @@ mod tests {
         let mut bad = TeamDefinition::default();
         bad.metrics[1].key = "solved".into();
         assert!(bad.validate().unwrap_err().0.contains("defined twice"));
+        let mut bad = TeamDefinition::default();
+        bad.metrics[1].key = "live_chats".into();
+        assert!(bad.validate().unwrap_err().0.contains("filled in automatically from the inbox"));
         let mut bad = TeamDefinition::default();
         bad.metrics[0].aggregate = Aggregate::Average;
         assert!(bad.validate().unwrap_err().0.contains("averaged"));

@@ -71,6 +71,9 @@ fn check_number(kind: MetricKind, number: f64) -> Result<f64, String> {
 }
 
 fn unknown(definition: &TeamDefinition, key: &str) -> String {
+    if super::automatic::is_automatic(key) {
+        return format!("`{key}` is filled in automatically from the inbox; it is not typed");
+    }
     let mut known: Vec<&str> = definition.metrics.iter().map(|m| m.key.as_str()).collect();
     known.extend(definition.ratios.iter().filter(|r| r.percent_metric.is_some()).map(|r| r.key.as_str()));
     format!("this team has no metric `{key}`; its metrics are {}", known.join(", "))
@@ -89,6 +92,7 @@ mod tests {
         let d = TeamDefinition::default();
         let figures = check(&d, &text(&["solved=40", "Chats=12", "csat=96%"])).unwrap();
         assert_eq!(figures, [("solved".into(), 40.0), ("chats".into(), 12.0), ("csat_percent".into(), 96.0)]);
+        assert!(check(&d, &text(&["live_chats=4"])).unwrap_err().contains("automatically from the inbox"));
         assert!(check(&d, &text(&["sold=4"])).unwrap_err().contains("no metric `sold`; its metrics are solved"));
         assert!(check(&d, &text(&["solved=-4"])).unwrap_err().starts_with("solved: enter a whole number"));
         assert!(check(&d, &text(&["csat=96", "csat_percent=90"])).unwrap_err().contains("twice"));

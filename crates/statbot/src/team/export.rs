@@ -1,8 +1,9 @@
-//! Exports of a range: JSON (the whole report: summary and every recorded day) or CSV (one row
-//! per day of the range, one column per metric, then one per ratio worked out for that day;
-//! empty cells where nothing was recorded), and the file they are written to.
+//! Exports of a range: JSON (the whole report: summary, operators and every day with figures)
+//! or CSV (one row per day of the range, one column per metric, then one per ratio worked out
+//! for that day, then the inbox's automatic figures; empty cells where there is none), and the
+//! file they are written to.
 
-use super::{Report, Summary, TeamDefinition};
+use super::{Report, Summary, TeamDefinition, automatic};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -35,11 +36,15 @@ pub fn json(report: &Report) -> String {
 }
 
 /// Values are written in stored units (counts, percent, seconds) so other tools can add them up;
-/// ratios as the day's value (in percent for percentage ratios), to four decimals.
+/// ratios as the day's value (in percent for percentage ratios), to four decimals. The automatic
+/// columns come last (`live_chats`, then the day's mean `first_response` and `resolution` in
+/// seconds), so the typed columns keep their places.
 pub fn csv(report: &Report, definition: &TeamDefinition) -> String {
+    let automatic = automatic::shown(definition);
     let mut header = vec!["date".to_owned()];
     header.extend(definition.metrics.iter().map(|m| m.key.clone()));
     header.extend(definition.ratios.iter().map(|r| r.key.clone()));
+    header.extend(automatic.iter().map(|m| m.key.clone()));
     let mut out = crate::csv::line(&header);
     let mut recorded = report.daily.iter().peekable();
     let s = &report.summary;
@@ -56,6 +61,9 @@ pub fn csv(report: &Report, definition: &TeamDefinition) -> String {
             Some(day) => row.extend(Summary::day_ratios(definition, day).into_iter().map(ratio)),
             None => row.extend(definition.ratios.iter().map(|_| String::new())),
         }
+        row.extend(
+            automatic.iter().map(|m| day.and_then(|d| d.automatic.get(&m.key)).map(|v| number(*v)).unwrap_or_default()),
+        );
         out.push_str(&crate::csv::line(&row));
     }
     out
@@ -114,19 +122,22 @@ mod tests {
         let daily = vec![DayFigures {
             date: date(2026, 11, 3),
             values: [("solved".to_owned(), 40.0), ("csat_percent".to_owned(), 96.5)].into(),
+            automatic: [("live_chats".to_owned(), 3.0), ("first_response".to_owned(), 42.5)].into(),
         }];
         let summary = Summary::compute(&definition, date(2026, 11, 2), date(2026, 11, 3), &daily);
         let report = Report { team: "Support Team".into(), summary, daily };
         assert_eq!(
             csv(&report, &definition),
-            "date,solved,chats,comments,csat_good,csat_bad,csat_percent,csat,comments_per_solve\r\n\
-             2026-11-02,,,,,,,,\r\n\
-             2026-11-03,40,,,,,96.5,96.5,\r\n"
+            "date,solved,chats,comments,csat_good,csat_bad,csat_percent,csat,comments_per_solve,\
+             live_chats,first_response,resolution\r\n\
+             2026-11-02,,,,,,,,,,,\r\n\
+             2026-11-03,40,,,,,96.5,96.5,,3,42.5,\r\n"
         );
         let path = default_path(Path::new("exports"), &report, ExportFormat::Csv);
         assert_eq!(path, Path::new("exports/support-team-2026-11-02-to-2026-11-03.csv"));
         let parsed: serde_json::Value = serde_json::from_str(&json(&report)).unwrap();
         assert_eq!(parsed["missing_days"][0], "2026-11-02");
         assert_eq!(parsed["daily"][0]["values"]["solved"], 40.0);
+        assert_eq!(parsed["daily"][0]["automatic"]["live_chats"], 3.0);
     }
 }

@@ -1,9 +1,10 @@
 //! Team stats: each team's daily figures (solves, chats, comments, CSAT… as the team defines
 //! them), read back over any range with totals, averages, ratios against targets and the days
-//! with no figures. Shared by `statbot team` (interactive and scripted), the API and the
-//! dashboard.
+//! with no figures, and beside them the figures the inbox fills in by itself (`automatic`).
+//! Shared by `statbot team` (interactive and scripted), the API and the dashboard.
 
 pub use crate::dates;
+pub mod automatic;
 pub mod definition;
 pub mod entries;
 pub mod export;
@@ -51,7 +52,7 @@ impl Team {
     }
 }
 
-/// A range's report: the summary and every recorded day's figures.
+/// A range's report: the summary and every day with figures, typed or automatic.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub team: String,
@@ -149,7 +150,7 @@ impl Teams {
         Ok(Team { definition, ..team.clone() })
     }
 
-    /// The recorded days of a range, oldest first.
+    /// The days of a range with typed figures, oldest first.
     pub async fn days(&self, team: &Team, range: DayRange) -> Result<Vec<DayFigures>, TeamError> {
         let figures = self.store.team_figures(team.id, &range.from.to_string(), &range.to.to_string()).await?;
         let mut days: BTreeMap<Date, BTreeMap<String, f64>> = BTreeMap::new();
@@ -158,16 +159,19 @@ impl Teams {
                 figure.day.parse().map_err(|_| StoreError::Corrupt(format!("team figure day `{}`", figure.day)))?;
             days.entry(date).or_default().insert(figure.metric, figure.value);
         }
-        Ok(days.into_iter().map(|(date, values)| DayFigures { date, values }).collect())
+        Ok(days.into_iter().map(|(date, values)| DayFigures { date, values, automatic: BTreeMap::new() }).collect())
     }
 
+    /// The range's typed figures with the inbox's beside them (see [`automatic`]).
     pub async fn report(&self, team: &Team, range: DayRange) -> Result<Report, TeamError> {
-        let daily = self.days(team, range).await?;
-        let summary = Summary::compute(&team.definition, range.from, range.to, &daily);
+        let mut daily = self.days(team, range).await?;
+        let mut summary = Summary::compute(&team.definition, range.from, range.to, &daily);
+        let inbox = self.store.inbox_figures(team.id, &automatic::day_starts(range, &self.time_zone)).await?;
+        automatic::add(&team.definition, &mut summary, &mut daily, &inbox);
         Ok(Report { team: team.name.clone(), summary, daily })
     }
 
-    /// The figures already recorded for a day, if any.
+    /// The figures typed for a day, if any.
     pub async fn day(&self, team: &Team, date: Date) -> Result<Option<DayFigures>, TeamError> {
         let range = DayRange { from: date, to: date };
         Ok(self.days(team, range).await?.into_iter().next())

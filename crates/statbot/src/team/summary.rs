@@ -1,16 +1,27 @@
 //! A range's figures: per metric its total and daily average (or mean, for averaged metrics),
-//! each ratio computed from the range's parts with its target, and the days with no figures.
+//! each ratio computed from the range's parts with its target, and the days with no figures
+//! typed. The inbox's automatic figures are added by `super::automatic`.
 
+use super::automatic::OperatorFigures;
 use super::definition::{Aggregate, Better, MetricDef, MetricKind, RatioDef, TeamDefinition};
 use jiff::civil::Date;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// One day's figures, by metric key.
+/// One day's figures, by metric key: those typed, and those the inbox filled in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DayFigures {
     pub date: Date,
     pub values: BTreeMap<String, f64>,
+    /// `live_chats`, `first_response`, `resolution` (see `super::automatic`); never a typed key.
+    pub automatic: BTreeMap<String, f64>,
+}
+
+impl DayFigures {
+    /// The day's figure of a metric, typed or automatic.
+    pub fn get(&self, key: &str) -> Option<f64> {
+        self.values.get(key).or_else(|| self.automatic.get(key)).copied()
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -24,6 +35,8 @@ pub struct MetricSummary {
     /// The mean over the days that have this figure.
     pub average: Option<f64>,
     pub days_recorded: usize,
+    /// Filled in from the inbox, not typed (see `super::automatic`).
+    pub automatic: bool,
 }
 
 impl MetricSummary {
@@ -53,14 +66,22 @@ pub struct Summary {
     pub from: Date,
     pub to: Date,
     pub days: usize,
+    /// Days with typed figures.
     pub days_recorded: usize,
+    /// Days with no typed figures (whatever the inbox filled in).
     pub missing_days: Vec<Date>,
+    /// The typed metrics, then the automatic ones.
     pub metrics: Vec<MetricSummary>,
     pub ratios: Vec<RatioSummary>,
+    /// Each operator's inbox figures, most live chats first.
+    pub operators: Vec<OperatorFigures>,
+    /// Automatic metrics left out because the team's definition types a metric of that key.
+    pub automatic_shadowed: Vec<String>,
 }
 
 impl Summary {
-    /// Sums up `days` (any order; days outside the range are ignored) over `from..=to`.
+    /// Sums up the typed figures of `days` (any order; days outside the range are ignored) over
+    /// `from..=to`.
     pub fn compute(definition: &TeamDefinition, from: Date, to: Date, days: &[DayFigures]) -> Summary {
         let in_range: Vec<&DayFigures> =
             days.iter().filter(|d| d.date >= from && d.date <= to && !d.values.is_empty()).collect();
@@ -75,6 +96,8 @@ impl Summary {
             missing_days,
             metrics: definition.metrics.iter().map(|m| metric_summary(m, &in_range)).collect(),
             ratios: definition.ratios.iter().map(|r| ratio_summary(r, &in_range)).collect(),
+            operators: Vec::new(),
+            automatic_shadowed: Vec::new(),
         }
     }
 
@@ -98,6 +121,7 @@ fn metric_summary(metric: &MetricDef, days: &[&DayFigures]) -> MetricSummary {
         total: (metric.aggregate == Aggregate::Sum && !values.is_empty()).then_some(total),
         average,
         days_recorded: values.len(),
+        automatic: false,
     }
 }
 
@@ -164,7 +188,8 @@ mod tests {
     use jiff::civil::date;
 
     fn day(d: Date, values: &[(&str, f64)]) -> DayFigures {
-        DayFigures { date: d, values: values.iter().map(|(k, v)| (k.to_string(), *v)).collect() }
+        let values = values.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        DayFigures { date: d, values, automatic: BTreeMap::new() }
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! A range's report as text for the terminal: the metrics with totals and daily averages, the
-//! ratios against their targets, and a warning naming the days with no figures.
+//! A range's report as text for the terminal: the metrics with totals and daily averages (the
+//! inbox's automatic ones marked), the ratios against their targets, each operator's inbox
+//! figures, and a warning naming the days with no figures typed.
 
 use super::Report;
 use super::definition::{Better, MetricKind};
@@ -44,6 +45,9 @@ pub fn body(report: &Report) -> String {
         ]);
     }
     out.push_str(&crate::table::render(&rows));
+    if let Some(note) = shadowed_note(report) {
+        let _ = writeln!(out, "({note})");
+    }
     if !s.ratios.is_empty() {
         let mut rows = vec![vec!["ratio".to_owned(), "value".into(), "target".into(), String::new()]];
         rows.extend(s.ratios.iter().map(ratio_row));
@@ -59,10 +63,50 @@ pub fn body(report: &Report) -> String {
             );
         }
     }
+    if !s.operators.is_empty() {
+        out.push('\n');
+        out.push_str(&crate::table::render(&operator_rows(report)));
+    }
     out
 }
 
-/// "Warning: no figures for 2 of 7 days: 2026-11-21, 2026-11-22", or nothing when complete.
+/// The operators' inbox figures as rows, a heading row first.
+fn operator_rows(report: &Report) -> Vec<Vec<String>> {
+    let duration = |secs: Option<f64>| secs.map_or("-".into(), |s| value::format(MetricKind::Duration, s, 0));
+    let mut rows = vec![vec![
+        "operator".to_owned(),
+        "live chats".into(),
+        "first response".into(),
+        "resolved".into(),
+        "resolution".into(),
+    ]];
+    rows.extend(report.summary.operators.iter().map(|o| {
+        vec![
+            o.username.clone(),
+            o.live_chats.to_string(),
+            duration(o.first_response),
+            o.resolved.to_string(),
+            duration(o.resolution),
+        ]
+    }));
+    rows
+}
+
+/// Says which automatic figures are left out because the team types a metric of that key.
+pub fn shadowed_note(report: &Report) -> Option<String> {
+    let keys = &report.summary.automatic_shadowed;
+    (!keys.is_empty()).then(|| {
+        let keys: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+        format!(
+            "this team types {} itself, so the inbox's figure of that key is not shown; give the typed metric \
+             another key to see both",
+            keys.join(" and ")
+        )
+    })
+}
+
+/// "Warning: no figures for 2 of 7 days: 2026-11-21, 2026-11-22", or nothing when complete. Days
+/// with only the inbox's figures still lack their typed ones, and are said to.
 pub fn missing_days_warning(report: &Report) -> Option<String> {
     let s = &report.summary;
     let missing = &s.missing_days;
@@ -75,6 +119,17 @@ pub fn missing_days_warning(report: &Report) -> Option<String> {
         let _ = write!(text, ": {}", days.join(", "));
     } else {
         let _ = write!(text, " (first {}, last {})", missing[0], missing[missing.len() - 1]);
+    }
+    let inbox_only = report
+        .daily
+        .iter()
+        .filter(|d| d.values.is_empty() && !d.automatic.is_empty() && missing.binary_search(&d.date).is_ok());
+    match inbox_only.count() {
+        0 => {}
+        1 => text.push_str(" (one of them has only the inbox's figures, which are filled in automatically)"),
+        n => {
+            let _ = write!(text, " ({n} of them have only the inbox's figures, which are filled in automatically)");
+        }
     }
     Some(text)
 }

@@ -41,6 +41,7 @@ mod stripe_sync;
 mod team_api;
 mod team_app;
 mod team_dashboard;
+mod team_inbox;
 mod terminal_chat;
 mod understood;
 mod web_chat;

@@ -105,12 +105,13 @@ async fn days_are_written_and_ranges_read_with_ratios_from_their_parts() {
     assert!(csv.headers()["content-disposition"].to_str().unwrap().contains("support-2025-05-05-to-2025-05-08.csv"));
     assert_eq!(
         csv.text().await.unwrap(),
-        "date,solved,chats,comments,csat_good,csat_bad,csat_percent,csat,comments_per_solve\r\n\
-         2025-05-05,10,,40,1,1,,50,4\r\n\
-         2025-05-06,30,,30,98,0,,100,1\r\n\
-         2025-05-07,,4,,,,,,\r\n\
-         2025-05-08,,,,,,,,\r\n",
-        "a column per metric, then the day's ratios"
+        "date,solved,chats,comments,csat_good,csat_bad,csat_percent,csat,comments_per_solve,\
+         live_chats,first_response,resolution\r\n\
+         2025-05-05,10,,40,1,1,,50,4,,,\r\n\
+         2025-05-06,30,,30,98,0,,100,1,,,\r\n\
+         2025-05-07,,4,,,,,,,,,\r\n\
+         2025-05-08,,,,,,,,,,,\r\n",
+        "a column per metric, then the day's ratios, then the inbox's figures"
     );
     let json_export: Value = get(&app, &lead, "/api/v1/team/stats/export?from=2025-05-05&to=2025-05-06&format=json")
         .await

@@ -146,10 +146,11 @@ async fn a_team_lead_logs_in_records_views_and_exports_in_the_terminal() {
     let csv = std::fs::read_to_string(dir.path().join("exports/support-2025-03-03-to-2025-03-05.csv")).unwrap();
     assert_eq!(
         csv,
-        "date,solved,chats,comments,csat_good,csat_bad,csat_percent,csat,comments_per_solve\r\n\
-         2025-03-03,50,10,60,,,90,90,1.2\r\n\
-         2025-03-04,,,,,,,,\r\n\
-         2025-03-05,30,5,45,20,0,,100,1.5\r\n"
+        "date,solved,chats,comments,csat_good,csat_bad,csat_percent,csat,comments_per_solve,\
+         live_chats,first_response,resolution\r\n\
+         2025-03-03,50,10,60,,,90,90,1.2,,,\r\n\
+         2025-03-04,,,,,,,,,,,\r\n\
+         2025-03-05,30,5,45,20,0,,100,1.5,,,\r\n"
     );
     let lead = store.user_by_name("lead").await.unwrap().unwrap();
     let team = store.team(lead.team_id.expect("registered into a team")).await.unwrap().unwrap();

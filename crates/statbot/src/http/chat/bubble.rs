@@ -121,6 +121,7 @@ mod tests {
             status: "sent".into(),
             reason: None,
             at: 0,
+            author: None,
         };
         assert_eq!(latest_index(&[]), None);
         assert_eq!(latest_index(&[said("hi"), reply("a"), said("b"), reply("c"), reply("d")]), Some(3));

@@ -1,6 +1,6 @@
 //! The team stats API: a day's figures written with `PUT /api/v1/team/stats/{date}`, a range
-//! read with its totals, averages, ratios and missing days, exports, the team's metric
-//! definitions and the teams. Everyone works on their own team; admins may name another.
+//! read with its totals, averages, ratios, missing days and the inbox's automatic figures,
+//! exports, the team's metric definitions and the teams. Everyone works on their own team; admins may name another.
 
 use crate::http::AppState;
 use crate::http::download::csv_file;
@@ -60,7 +60,9 @@ fn range_of(state: &AppState, query: &RangeQuery) -> Result<DayRange, ApiError> 
 }
 
 /// `GET /api/v1/team/stats?from=&to=&days=&team=`: totals, averages, ratios against targets,
-/// missing days and every recorded day.
+/// missing days (no figures typed) and every day with figures; beside the typed metrics the
+/// inbox's automatic ones (`"automatic": true`: `live_chats`, `first_response`, `resolution`),
+/// each day's under `daily[].automatic`, and each operator's under `operators`.
 pub(super) async fn stats(
     State(state): State<AppState>,
     operator: Operator,

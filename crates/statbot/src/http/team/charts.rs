@@ -1,5 +1,6 @@
 //! `GET /charts/team/{metric}.png|svg?from=&to=&team=`: one metric of a team per day over a
-//! range, and `GET /charts/team/ratios/{ratio}.png|svg?…`: one ratio (CSAT) per day with its
+//! range (the inbox's automatic `live_chats`, `first_response` and `resolution` too), and
+//! `GET /charts/team/ratios/{ratio}.png|svg?…`: one ratio (CSAT) per day with its
 //! target, for the dashboard session (admins may name any team; `size=phone` for the phone
 //! version). Every day of the range is on the x axis; days with no figure are shaded gaps the
 //! line does not cross, and are named in the footnote. Values are written by the metric's kind;
@@ -12,7 +13,7 @@ use crate::http::dashboard::Dashboard;
 use crate::http::error::ApiError;
 use crate::team::definition::{MetricDef, MetricKind, RatioDef};
 use crate::team::summary::{RatioSummary, ratio_on_day};
-use crate::team::{DayFigures, DayRange, Report, table};
+use crate::team::{DayFigures, DayRange, Report, automatic, table};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -33,12 +34,15 @@ pub(super) async fn chart(
     params: Result<Query<TeamParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Asked { key, format, range, team } = asked(&state, &dashboard, &file, params).await?;
-    let metric = team
-        .definition
-        .metric(&key)
-        .ok_or_else(|| ApiError::NotFound(format!("metric `{key}` of team {}", team.name)))?;
-    let days = state.teams.days(&team, range).await?;
-    render(metric_chart(&team.name, metric, range, &days), format, size).await
+    let (metric, days) = match team.definition.metric(&key) {
+        Some(metric) => (metric.clone(), state.teams.days(&team, range).await?),
+        // The inbox's figures come with the report (unless the team types that key itself).
+        None => match automatic::metric(&key) {
+            Some(metric) => (metric, state.teams.report(&team, range).await?.daily),
+            None => return Err(ApiError::NotFound(format!("metric `{key}` of team {}", team.name))),
+        },
+    };
+    render(metric_chart(&team.name, &metric, range, &days), format, size).await
 }
 
 /// `GET /charts/team/ratios/{ratio}.png|svg`: the ratio day by day with its target.
@@ -79,7 +83,8 @@ async fn asked(
 }
 
 /// The charts the page shows: one per ratio with a value in the range (CSAT first, with its
-/// target), and one per metric with figures; `query` is the page's (`from=…&to=…&team=…`).
+/// target), and one per metric with figures, the inbox's automatic ones last; `query` is the
+/// page's (`from=…&to=…&team=…`).
 pub(super) fn figures(report: &Report, definition: &crate::team::TeamDefinition, query: &str) -> Figures {
     let s = &report.summary;
     let range = DayRange { from: s.from, to: s.to };
@@ -97,8 +102,12 @@ pub(super) fn figures(report: &Report, definition: &crate::team::TeamDefinition,
         .iter()
         .zip(&s.metrics)
         .filter(|(_, summary)| summary.days_recorded > 0)
-        .map(|(metric, _)| {
-            let chart = metric_chart(&report.team, metric, range, &report.daily);
+        .map(|(metric, _)| metric.clone())
+        .chain(
+            s.metrics.iter().filter(|m| m.automatic && m.days_recorded > 0).filter_map(|m| automatic::metric(&m.key)),
+        )
+        .map(|metric| {
+            let chart = metric_chart(&report.team, &metric, range, &report.daily);
             ChartFigure::new(&format!("/charts/team/{}", metric.key), query, &chart)
         })
         .collect();
@@ -113,8 +122,7 @@ pub(super) struct Figures {
 
 /// The metric's line over every day of `range`, with gaps where it has no figure.
 fn metric_chart(team: &str, metric: &MetricDef, range: DayRange, days: &[DayFigures]) -> Chart {
-    let figures: Vec<(Date, f64)> =
-        days.iter().filter_map(|d| d.values.get(&metric.key).map(|v| (d.date, *v))).collect();
+    let figures: Vec<(Date, f64)> = days.iter().filter_map(|d| d.get(&metric.key).map(|v| (d.date, v))).collect();
     let largest = figures.iter().map(|(_, v)| *v).fold(0.0, f64::max);
     let scale = Scale::of(metric.kind, largest);
     let points: Vec<(Date, f64)> = figures.iter().map(|(d, v)| (*d, v / scale.divisor)).collect();
@@ -211,7 +219,7 @@ mod tests {
     use statbot_charts::{ChartKind, X};
 
     fn day(d: Date, key: &str, value: f64) -> DayFigures {
-        DayFigures { date: d, values: [(key.to_owned(), value)].into() }
+        DayFigures { date: d, values: [(key.to_owned(), value)].into(), automatic: Default::default() }
     }
 
     fn metric(kind: MetricKind) -> MetricDef {

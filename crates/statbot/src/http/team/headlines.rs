@@ -41,7 +41,7 @@ pub(super) fn cards(definition: &TeamDefinition, report: &Report, previous: Opti
         let before =
             previous.and_then(|p| p.summary.metrics.iter().find(|m| m.key == metric.key)).and_then(|m| m.total);
         let written = |v: f64| value::format(metric.kind, v, 0);
-        let trend = by_day(&|day| day.values.get(&metric.key).copied());
+        let trend = by_day(&|day| day.get(&metric.key));
         cards.push(
             Card::new(&metric.key, &metric.name, (total, before), (written(total), before.map(written)))
                 .better(Better::Either, total, before)
@@ -66,6 +66,7 @@ mod tests {
         DayFigures {
             date: d,
             values: [("solved", solved), ("csat_good", good), ("csat_bad", bad)].map(|(k, v)| (k.to_owned(), v)).into(),
+            automatic: Default::default(),
         }
     }
 

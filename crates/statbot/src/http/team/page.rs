@@ -1,6 +1,7 @@
 //! `GET /team?from=&to=&team=`: a team's figures over a range on the dashboard. Headline cards
 //! against the previous range (`super::headlines`); the metrics with their totals, daily
-//! averages and days recorded; the ratios against their targets; the days with no figures; links
+//! averages and days recorded (the inbox's automatic ones marked); the ratios against their
+//! targets; each operator's inbox figures; the days with no figures typed; links
 //! to the export; a trend chart per ratio with its target (CSAT); a chart per metric with
 //! figures; and the form for a day's figures (`super::day_form`). Everyone
 //! sees their own team; admins pick any team. A refused team or a bad range is said on the
@@ -14,6 +15,7 @@ use crate::http::charts::ChartFigure;
 use crate::http::dashboard::{Card, Dashboard, Nav, Preset, presets, sentence};
 use crate::http::error::ApiError;
 use crate::store::Role;
+use crate::team::definition::MetricKind;
 use crate::team::summary::RatioSummary;
 use crate::team::{DayRange, Report, Team, TeamError, table, value};
 use askama::Template;
@@ -30,6 +32,17 @@ struct MetricRow {
     total: String,
     average: String,
     days: usize,
+    /// Filled in from the inbox, not typed.
+    automatic: bool,
+}
+
+/// One operator's inbox figures over the range.
+struct OperatorRow {
+    username: String,
+    live_chats: u64,
+    first_response: String,
+    resolved: u64,
+    resolution: String,
 }
 
 struct RatioRow {
@@ -48,7 +61,12 @@ struct Stats {
     days: usize,
     days_recorded: usize,
     metrics: Vec<MetricRow>,
+    /// Whether any metric shown is filled in from the inbox (then a note says how).
+    has_automatic: bool,
+    /// Automatic figures left out because the team types a metric of that key.
+    shadowed: Option<String>,
     ratios: Vec<RatioRow>,
+    operators: Vec<OperatorRow>,
     /// Ratios with days recorded as a percentage only, explained under the table.
     ratio_notes: Vec<String>,
     missing: Option<String>,
@@ -156,13 +174,26 @@ fn stats(team: &Team, report: &Report, previous: Option<&Report>) -> Stats {
     let s = &report.summary;
     let query = query(DayRange { from: s.from, to: s.to }, &team.name);
     let shown = s.metrics.iter().filter(|m| m.shown());
-    let metrics = shown
+    let metrics: Vec<MetricRow> = shown
         .map(|m| MetricRow {
             key: m.key.clone(),
             name: m.name.clone(),
             total: m.total.map_or_else(|| "—".into(), |t| value::format(m.kind, t, 0)),
             average: m.average.map_or_else(|| "—".into(), |a| value::format(m.kind, a, 1)),
             days: m.days_recorded,
+            automatic: m.automatic,
+        })
+        .collect();
+    let duration = |secs: Option<f64>| secs.map_or_else(|| "—".into(), |s| value::format(MetricKind::Duration, s, 0));
+    let operators = s
+        .operators
+        .iter()
+        .map(|o| OperatorRow {
+            username: o.username.clone(),
+            live_chats: o.live_chats,
+            first_response: duration(o.first_response),
+            resolved: o.resolved,
+            resolution: duration(o.resolution),
         })
         .collect();
     let figures = super::charts::figures(report, &team.definition, &query);
@@ -176,12 +207,16 @@ fn stats(team: &Team, report: &Report, previous: Option<&Report>) -> Stats {
             format!("{}: {n} {days} recorded as a percentage only, each counted as an average day.", r.name)
         })
         .collect();
+    let has_automatic = metrics.iter().any(|m| m.automatic);
     Stats {
         cards: headlines::cards(&team.definition, report, previous),
         days: s.days,
         days_recorded: s.days_recorded,
         metrics,
+        has_automatic,
+        shadowed: table::shadowed_note(report).map(|note| sentence(&note)),
         ratios: s.ratios.iter().map(ratio_row).collect(),
+        operators,
         ratio_notes,
         missing: table::missing_days_warning(report),
         query,
@@ -221,6 +256,7 @@ mod tests {
             values: [("solved", 40.0), ("comments", 100.0), ("csat_good", 19.0), ("csat_bad", 1.0)]
                 .map(|(k, v)| (k.to_owned(), v))
                 .into(),
+            automatic: Default::default(),
         }];
         let summary = Summary::compute(&definition, date(2026, 11, 1), date(2026, 11, 3), &daily);
         let report = Report { team: "Support".into(), summary, daily };
@@ -231,6 +267,7 @@ mod tests {
         assert_eq!(keys, ["solved", "chats", "comments", "csat_good", "csat_bad"], "no empty percent row");
         assert_eq!((stats.metrics[0].total.as_str(), stats.metrics[0].average.as_str()), ("40", "40.0"));
         assert_eq!(stats.metrics[1].total, "—");
+        assert!(!stats.has_automatic && stats.operators.is_empty(), "no inbox figures, no note about them");
         let csat = &stats.ratios[0];
         assert_eq!((csat.value.as_str(), csat.target.as_str(), csat.status), ("95%", "95% or more", "on"));
         let per_solve = &stats.ratios[1];

@@ -2,10 +2,12 @@
 //! `STATBOT_TEST_BACKEND=postgres`), the real server on port 0 through the same start-up as
 //! `statbot serve`, the Graph API stand-in (a real local HTTP server), and helpers that post
 //! Messenger deliveries and read what was sent. Its modules: `binary` runs the `statbot` binary,
-//! `mirror` writes the Stripe mirror as a sync does, `pages` reads the dashboard as a browser
-//! without JavaScript, and `stripe` starts localstripe (and a proxy that loses its answers).
+//! `inbox` writes inbox sessions (for the team's automatic figures), `mirror` writes the Stripe
+//! mirror as a sync does, `pages` reads the dashboard as a browser without JavaScript, and
+//! `stripe` starts localstripe (and a proxy that loses its answers).
 
 pub mod binary;
+pub mod inbox;
 pub mod mirror;
 pub mod pages;
 pub mod shop;

@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 use statbot_core::Entry;
-use statbot_core::entry::{OPT_IN_PAYLOAD, OPT_OUT_PAYLOAD};
+use statbot_core::entry::{HANDOFF_PAYLOAD, OPT_IN_PAYLOAD, OPT_OUT_PAYLOAD};
 use statbot_core::flow::FlowSet;
 use std::fmt;
 use std::path::Path;
@@ -86,6 +86,8 @@ pub enum MenuAction {
     Stop,
     /// Opt back in ([`OPT_IN_PAYLOAD`]).
     Start,
+    /// Ask for a person: the live inbox ([`HANDOFF_PAYLOAD`]).
+    Person,
 }
 
 /// What tapping an item does.
@@ -134,6 +136,7 @@ impl MenuItem {
             (Some(url), None) => Ok(Leads::Url(url.clone())),
             (None, Some(MenuAction::Stop)) => Ok(Leads::Payload(OPT_OUT_PAYLOAD)),
             (None, Some(MenuAction::Start)) => Ok(Leads::Payload(OPT_IN_PAYLOAD)),
+            (None, Some(MenuAction::Person)) => Ok(Leads::Payload(HANDOFF_PAYLOAD)),
             (None, None) => entry_of(&self.flow, &self.step).map(Leads::Entry),
         }
     }
@@ -337,6 +340,9 @@ action = "stop"
 [[page.persistent_menu]]
 title = "Shop"
 url = "https://shop.example.com"
+[[page.persistent_menu]]
+title = "Talk to a person"
+action = "person"
 "#,
         );
         let entries = page.entries(&flows()).map_err(|e| e.to_string());
@@ -344,6 +350,7 @@ url = "https://shop.example.com"
         let menu: Vec<Leads> = page.section.persistent_menu.iter().filter_map(|m| m.leads().ok()).collect();
         assert_eq!(menu[1], Leads::Payload(OPT_OUT_PAYLOAD));
         assert_eq!(menu[2], Leads::Url("https://shop.example.com".into()));
+        assert_eq!(menu[3], Leads::Payload(HANDOFF_PAYLOAD));
     }
 
     #[test]
