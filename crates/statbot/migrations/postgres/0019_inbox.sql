@@ -41,6 +41,11 @@ CREATE TABLE inbox_sessions (
 );
 CREATE INDEX inbox_sessions_contact ON inbox_sessions (contact_id, id);
 CREATE INDEX inbox_sessions_response ON inbox_sessions (first_response_at);
+CREATE INDEX inbox_sessions_released ON inbox_sessions (released_at);
+
+-- The inbox and the contacts page list the latest active contacts first: read in this order,
+-- a page costs the same whatever the number of contacts.
+CREATE INDEX contacts_updated ON contacts (updated_at, id);
 
 -- The operator who wrote a reply; NULL for the bot's.
 ALTER TABLE outbox ADD COLUMN author_id BIGINT REFERENCES users (id);

@@ -130,15 +130,17 @@ pub struct Changed {
     pub now: InboxStatus,
 }
 
-const LIST_COLUMNS: &str = "c.*, COALESCE(cv.status, 'bot') AS inbox_status, cv.team_id AS inbox_team_id, \
-     cv.assigned_user_id, u.username AS assigned_username, cv.asked_at AS inbox_asked_at, \
-     cv.taken_at AS inbox_taken_at, cv.last_operator_at AS inbox_last_operator_at, \
-     COALESCE(cv.unread, 0) AS inbox_unread, \
+/// A conversation's columns, read from `k`: a page of contacts with their `conversations` row
+/// (`cv_*`), chosen and ordered before the operator's name and the latest message are looked up
+/// for that page only.
+const LIST_COLUMNS: &str = "k.*, u.username AS assigned_username, \
      (SELECT CASE WHEN i.kind = 'attachment' THEN '(an attachment)' ELSE COALESCE(i.text, i.payload) END \
-        FROM inbound i WHERE i.contact_id = c.id ORDER BY i.id DESC LIMIT 1) AS inbox_preview";
+        FROM inbound i WHERE i.contact_id = k.id ORDER BY i.id DESC LIMIT 1) AS inbox_preview";
 
-const LIST_FROM: &str = "FROM contacts c LEFT JOIN conversations cv ON cv.contact_id = c.id \
-     LEFT JOIN users u ON u.id = cv.assigned_user_id";
+/// Contacts' columns with their conversation's, for the page subquery `k`.
+const PAGE_COLUMNS: &str = "c.*, COALESCE(cv.status, 'bot') AS inbox_status, cv.team_id AS inbox_team_id, \
+     cv.assigned_user_id, cv.asked_at AS inbox_asked_at, cv.taken_at AS inbox_taken_at, \
+     cv.last_operator_at AS inbox_last_operator_at, COALESCE(cv.unread, 0) AS inbox_unread";
 
 fn conversation_from_row(row: &sqlx::any::AnyRow) -> Result<InboxConversation> {
     let assigned = match (row.try_get::<Option<i64>, _>("assigned_user_id")?, row.try_get("assigned_username")?) {
@@ -156,6 +158,76 @@ fn conversation_from_row(row: &sqlx::any::AnyRow) -> Result<InboxConversation> {
         unread: row.try_get("inbox_unread")?,
         preview: row.try_get("inbox_preview")?,
     })
+}
+
+/// One page of the inbox in `status` (`None`: every contact), the latest active first.
+async fn inbox_page(
+    conn: &mut AnyConnection,
+    query: &InboxQuery,
+    status: Option<InboxStatus>,
+) -> Result<Vec<InboxConversation>> {
+    let mut conditions = Vec::new();
+    let mut next = 0;
+    let mut param = || {
+        next += 1;
+        format!("${next}")
+    };
+    // With a person: from the few rows of `conversations` in that status. Otherwise from the
+    // contacts, by last activity.
+    let from = match status {
+        Some(InboxStatus::Bot) => {
+            conditions.push("(cv.status IS NULL OR cv.status = 'bot')".to_owned());
+            "contacts c LEFT JOIN conversations cv ON cv.contact_id = c.id".to_owned()
+        }
+        Some(_) => {
+            conditions.push(format!("cv.status = {}", param()));
+            "conversations cv JOIN contacts c ON c.id = cv.contact_id".to_owned()
+        }
+        None => "contacts c LEFT JOIN conversations cv ON cv.contact_id = c.id".to_owned(),
+    };
+    let search = query.search.trim();
+    if !search.is_empty() {
+        conditions.push(format!(
+            "LOWER(COALESCE(c.first_name, '') || ' ' || COALESCE(c.last_name, '')) LIKE {} ESCAPE '\\'",
+            param()
+        ));
+    }
+    if query.assigned.is_some() {
+        conditions.push(format!("cv.assigned_user_id = {}", param()));
+    }
+    if query.platform.is_some() {
+        conditions.push(format!("c.platform = {}", param()));
+    }
+    if query.team.is_some() {
+        let (inbox, own) = (param(), param());
+        conditions.push(format!("COALESCE(cv.team_id, {inbox}) = {own}"));
+    }
+    let limit = param();
+    let filter = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+    let text = format!(
+        "SELECT {LIST_COLUMNS} FROM ( \
+           SELECT {PAGE_COLUMNS} FROM {from} {filter} ORDER BY c.updated_at DESC, c.id DESC LIMIT {limit} \
+         ) k LEFT JOIN users u ON u.id = k.assigned_user_id ORDER BY k.updated_at DESC, k.id DESC"
+    );
+    let mut q = sqlx::query(sql(text));
+    if let Some(status @ (InboxStatus::NeedsPerson | InboxStatus::Taken)) = status {
+        q = q.bind(status.as_str());
+    }
+    if !search.is_empty() {
+        let escaped = search.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        q = q.bind(format!("%{escaped}%"));
+    }
+    if let Some(assigned) = query.assigned {
+        q = q.bind(assigned);
+    }
+    if let Some(platform) = query.platform {
+        q = q.bind(platform.as_str());
+    }
+    if let Some(team) = query.team {
+        q = q.bind(team.inbox).bind(team.own);
+    }
+    let rows = q.bind(query.limit).fetch_all(&mut *conn).await?;
+    rows.iter().map(conversation_from_row).collect()
 }
 
 /// The conversations of `ids` that are with a person (the others are the bot's).
@@ -312,62 +384,34 @@ async fn take(
 
 impl Store {
     /// Conversations for the inbox: those waiting for a person first, then the latest active.
+    /// Every page is read by index (conversations by status, contacts by last activity), then
+    /// only its rows get their latest message: the page costs the same with a hundred contacts
+    /// or a million.
     pub async fn inbox(&self, query: &InboxQuery) -> Result<Vec<InboxConversation>> {
-        let escaped = query.search.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        let mut conditions = vec![
-            "LOWER(COALESCE(c.first_name, '') || ' ' || COALESCE(c.last_name, '')) LIKE $1 ESCAPE '\\'".to_owned(),
-        ];
-        let mut next = 2;
-        let mut param = || {
-            next += 1;
-            format!("${}", next - 1)
+        let mut conn = self.conn().await?;
+        let (Some(InboxStatus::NeedsPerson) | None) = query.status else {
+            return inbox_page(&mut conn, query, query.status).await;
         };
-        let status = query.status.map(|s| (s, param()));
-        if let Some((_, p)) = &status {
-            conditions.push(format!("COALESCE(cv.status, 'bot') = {p}"));
+        let mut waiting = inbox_page(&mut conn, query, Some(InboxStatus::NeedsPerson)).await?;
+        if query.status.is_none() {
+            let latest = inbox_page(&mut conn, query, None).await?;
+            let shown: std::collections::HashSet<i64> = waiting.iter().map(|c| c.contact.id).collect();
+            waiting.extend(latest.into_iter().filter(|c| !shown.contains(&c.contact.id)));
+            waiting.truncate(query.limit.max(0) as usize);
         }
-        let assigned = query.assigned.map(|a| (a, param()));
-        if let Some((_, p)) = &assigned {
-            conditions.push(format!("cv.assigned_user_id = {p}"));
-        }
-        let platform = query.platform.map(|pl| (pl, param()));
-        if let Some((_, p)) = &platform {
-            conditions.push(format!("c.platform = {p}"));
-        }
-        let team = query.team.map(|t| (t, param(), param()));
-        if let Some((_, inbox, own)) = &team {
-            conditions.push(format!("COALESCE(cv.team_id, {inbox}) = {own}"));
-        }
-        let limit = param();
-        let text = format!(
-            "SELECT {LIST_COLUMNS} {LIST_FROM} WHERE {} \
-             ORDER BY CASE COALESCE(cv.status, 'bot') WHEN 'needs_person' THEN 0 ELSE 1 END, \
-                      c.updated_at DESC, c.id DESC LIMIT {limit}",
-            conditions.join(" AND ")
-        );
-        let mut q = sqlx::query(sql(text)).bind(format!("%{escaped}%"));
-        if let Some((s, _)) = status {
-            q = q.bind(s.as_str());
-        }
-        if let Some((a, _)) = assigned {
-            q = q.bind(a);
-        }
-        if let Some((pl, _)) = platform {
-            q = q.bind(pl.as_str());
-        }
-        if let Some((t, _, _)) = team {
-            q = q.bind(t.inbox).bind(t.own);
-        }
-        let rows = q.bind(query.limit).fetch_all(&mut *self.conn().await?).await?;
-        rows.iter().map(conversation_from_row).collect()
+        Ok(waiting)
     }
 
     /// One contact as the inbox shows it.
     pub async fn inbox_conversation(&self, contact_id: i64) -> Result<Option<InboxConversation>> {
-        let row = sqlx::query(sql(format!("SELECT {LIST_COLUMNS} {LIST_FROM} WHERE c.id = $1")))
-            .bind(contact_id)
-            .fetch_optional(&mut *self.conn().await?)
-            .await?;
+        let row = sqlx::query(sql(format!(
+            "SELECT {LIST_COLUMNS} FROM (SELECT {PAGE_COLUMNS} FROM contacts c \
+               LEFT JOIN conversations cv ON cv.contact_id = c.id WHERE c.id = $1) k \
+             LEFT JOIN users u ON u.id = k.assigned_user_id"
+        )))
+        .bind(contact_id)
+        .fetch_optional(&mut *self.conn().await?)
+        .await?;
         row.as_ref().map(conversation_from_row).transpose()
     }
 

@@ -134,10 +134,16 @@ async fn a_visitor_asks_for_a_person_and_the_bot_keeps_quiet_until_handed_back()
 #[tokio::test]
 async fn asking_for_a_person_works_with_typos_and_other_words() {
     let app = TestApp::spawn().await;
-    for (i, words) in
-        ["tlak to a persn", "humann please", "can i speak to an agnet", "a real persoon", "customer service"]
-            .iter()
-            .enumerate()
+    for (i, words) in [
+        "tlak to a persn",
+        "i need a humann",
+        "get me a humna",
+        "can i speak to an agnet",
+        "a real persoon",
+        "customer service",
+    ]
+    .iter()
+    .enumerate()
     {
         let psid = format!("69000000000000{i:02}");
         assert_eq!(app.post_signed(&text_event(&psid, &format!("m_typo_{i}"), words)).await.status(), 200);
