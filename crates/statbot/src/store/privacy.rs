@@ -194,6 +194,23 @@ async fn erase_contact(conn: &mut AnyConnection, contact_id: i64, now: i64) -> R
     .bind(contact_id)
     .execute(&mut *conn)
     .await?;
+    // Out of the inbox: nobody is left to answer. The inbox sessions stay (they hold no personal
+    // data, and the team's figures count them), closed.
+    sqlx::query(
+        "UPDATE conversations SET status = 'bot', assigned_user_id = NULL, unread = 0, updated_at = $1 \
+         WHERE contact_id = $2",
+    )
+    .bind(now)
+    .bind(contact_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE inbox_sessions SET released_at = $1, released_by = 'erased' WHERE contact_id = $2 AND released_at IS NULL",
+    )
+    .bind(now)
+    .bind(contact_id)
+    .execute(&mut *conn)
+    .await?;
     for statement in
         ["DELETE FROM contact_links WHERE contact_id = $1", "DELETE FROM link_failures WHERE contact_id = $1"]
     {

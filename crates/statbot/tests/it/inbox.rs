@@ -481,3 +481,23 @@ async fn an_operator_on_one_instance_sees_live_what_arrived_on_another() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_erased_contact_leaves_the_inbox() {
+    let app = TestApp::spawn().await;
+    let ana = operator(&app, "ana", Role::Admin).await;
+    let psid = "6900000000000801";
+    app.post_signed(&text_event(psid, "m_erase", "talk to a person")).await;
+    app.wait_for_sent_to(psid, 1).await;
+    let id = contact_id(&app, Platform::Messenger, psid).await;
+    assert_eq!(app.get_json("/api/v1/conversations", &ana).await["waiting"], 1);
+    let store = app.store().await;
+    store.forget(statbot::store::DeletionSource::Cli, statbot::store::Forget::Contact(id)).await.unwrap();
+    let after = app.get_json("/api/v1/conversations", &ana).await;
+    assert_eq!(after["waiting"], 0, "{after:#}");
+    assert_eq!(app.get_json(&format!("/api/v1/conversations/{id}"), &ana).await["status"], "bot");
+    let (status, refused) =
+        post_json(&app, &format!("/api/v1/conversations/{id}/messages"), &ana, json!({ "text": "Hello?" })).await;
+    assert_eq!(status, 409, "{refused}");
+    assert!(refused["error"]["message"].as_str().unwrap().contains("erased"), "{refused}");
+}
