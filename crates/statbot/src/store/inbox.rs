@@ -272,10 +272,21 @@ pub(crate) async fn ask_for_person(
         > 0;
     if asked {
         open_session(conn, contact_id, reason, None, at).await?;
+        touch(conn, contact_id, at).await?;
     } else {
         note_messages(conn, contact_id, 1, at).await?;
     }
     Ok(asked)
+}
+
+/// The contact was active: the inbox lists the latest active first.
+async fn touch(conn: &mut AnyConnection, contact_id: i64, at: i64) -> Result<()> {
+    sqlx::query("UPDATE contacts SET updated_at = $1 WHERE id = $2 AND updated_at < $1")
+        .bind(at)
+        .bind(contact_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Counts a contact's messages that wait for a person.
@@ -289,7 +300,7 @@ pub(crate) async fn note_messages(conn: &mut AnyConnection, contact_id: i64, cou
     .bind(contact_id)
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    touch(conn, contact_id, at).await
 }
 
 async fn open_session(
