@@ -60,13 +60,13 @@ pub async fn run(
             break;
         }
         if !typed.is_empty() {
-            let content =
-                match typed.parse::<usize>().ok().and_then(|n| n.checked_sub(1)).and_then(|i| choices.get(i)) {
-                    Some(button) => {
-                        InboundContent::Payload { payload: button.payload.clone(), title: Some(button.title.clone()) }
-                    }
-                    None => InboundContent::Text { text: typed.to_owned() },
-                };
+            let content = match typed.parse::<usize>().ok().and_then(|n| n.checked_sub(1)).and_then(|i| choices.get(i))
+            {
+                Some(button) => {
+                    InboundContent::Payload { payload: button.payload.clone(), title: Some(button.title.clone()) }
+                }
+                None => InboundContent::Text { text: typed.to_owned() },
+            };
             let message_id = format!("console:{contact}:{}", hex::encode(rand::random::<[u8; 12]>()));
             let replies = local::converse(engine, Platform::Console, contact, message_id, content).await?;
             print_replies(engine, &mut output, &replies, &mut choices, &mut names).await?;
@@ -108,9 +108,8 @@ struct Names(HashMap<i64, String>);
 
 impl Names {
     async fn of(&mut self, engine: &Engine, id: i64) -> Result<&str, StoreError> {
-        if !self.0.contains_key(&id) {
-            let name = engine.store().user(id).await?.map_or_else(|| "team".to_owned(), |u| u.username);
-            self.0.insert(id, name);
+        if let std::collections::hash_map::Entry::Vacant(entry) = self.0.entry(id) {
+            entry.insert(engine.store().user(id).await?.map_or_else(|| "team".to_owned(), |u| u.username));
         }
         Ok(&self.0[&id])
     }

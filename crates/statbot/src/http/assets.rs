@@ -39,15 +39,8 @@ pub enum Asset {
     InboxJs,
 }
 
-const ALL: [Asset; 7] = [
-    Asset::DashboardCss,
-    Asset::ChatCss,
-    Asset::ShopCss,
-    Asset::ShopJs,
-    Asset::ChatJs,
-    Asset::LinksJs,
-    Asset::InboxJs,
-];
+const ALL: [Asset; 7] =
+    [Asset::DashboardCss, Asset::ChatCss, Asset::ShopCss, Asset::ShopJs, Asset::ChatJs, Asset::LinksJs, Asset::InboxJs];
 
 /// Hex digits of the SHA-256 in a file's served name: enough to tell versions apart.
 const HASH_DIGITS: usize = 12;

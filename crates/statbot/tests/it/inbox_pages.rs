@@ -6,8 +6,8 @@
 
 use crate::support::pages::{dashboard_session, get};
 use crate::support::*;
-use statbot::store::{Role, now_ms};
 use serde_json::json;
+use statbot::store::{Role, now_ms};
 use statbot_core::Platform;
 
 const PASSWORD: &str = "correct horse battery";
@@ -114,8 +114,7 @@ async fn an_operator_takes_over_answers_and_hands_back_through_the_forms() {
     assert!(page.contains("Waiting for a person since "), "{page}");
     assert!(page.contains("talk to a person"), "the timeline: {page}");
     let token = csrf(&page);
-    let taken =
-        post_form(&app, &ana, &format!("/inbox/{id}/takeover?status=needs_person"), &[("csrf", &token)]).await;
+    let taken = post_form(&app, &ana, &format!("/inbox/{id}/takeover?status=needs_person"), &[("csrf", &token)]).await;
     assert_eq!(taken.status(), 303);
     assert_eq!(taken.headers()["location"], format!("/inbox/{id}?status=needs_person"), "back, filters kept");
     let replied = post_form(
@@ -190,7 +189,10 @@ async fn a_reply_after_seven_days_says_why_and_keeps_the_text() {
     assert_eq!(refused.status(), 422);
     let page = refused.text().await.unwrap();
     assert!(page.contains("last wrote 8 days ago") && page.contains("nothing was sent"), "{page}");
-    assert!(page.contains("So sorry for the wait, here is &#60;your&#62; answer</textarea>"), "the text is kept: {page}");
+    assert!(
+        page.contains("So sorry for the wait, here is &#60;your&#62; answer</textarea>"),
+        "the text is kept: {page}"
+    );
     let log = store.conversation(id, 100).await.unwrap();
     assert!(!format!("{log:?}").contains("So sorry"), "nothing was queued");
 }

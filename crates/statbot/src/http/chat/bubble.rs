@@ -49,16 +49,14 @@ fn latest_index(history: &[LoggedMessage]) -> Option<usize> {
 
 fn bubble(message: LoggedMessage, codes: &[String], latest: bool) -> Bubble {
     match message {
-        LoggedMessage::In { text, .. } => {
-            Bubble {
-                from_bot: false,
-                parts: vec![Part::Text(text)],
-                image: None,
-                buttons: Vec::new(),
-                author: None,
-                latest,
-            }
-        }
+        LoggedMessage::In { text, .. } => Bubble {
+            from_bot: false,
+            parts: vec![Part::Text(text)],
+            image: None,
+            buttons: Vec::new(),
+            author: None,
+            latest,
+        },
         LoggedMessage::Out { reply, author, .. } => {
             let buttons = reply.choices().iter().map(|b| b.title.clone()).collect();
             let (parts, image) = match reply {

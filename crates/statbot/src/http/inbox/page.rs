@@ -41,9 +41,12 @@ impl Params {
         let mut params = self.clone();
         change(&mut params);
         let mut query = form_urlencoded::Serializer::new(String::new());
-        for (key, value) in
-            [("status", &params.status), ("assigned", &params.assigned), ("platform", &params.platform), ("q", &params.q)]
-        {
+        for (key, value) in [
+            ("status", &params.status),
+            ("assigned", &params.assigned),
+            ("platform", &params.platform),
+            ("q", &params.q),
+        ] {
             if !value.trim().is_empty() {
                 query.append_pair(key, value.trim());
             }
@@ -194,15 +197,9 @@ async fn render(
     refused: Option<String>,
 ) -> Result<InboxPage, ApiError> {
     let user = &dashboard.session.user;
-    let filter = api::filter(
-        state,
-        user,
-        Some(&params.status),
-        Some(&params.assigned),
-        Some(&params.platform),
-        &params.q,
-    )
-    .await?;
+    let filter =
+        api::filter(state, user, Some(&params.status), Some(&params.assigned), Some(&params.platform), &params.q)
+            .await?;
     let selected = match open {
         Some(id) => {
             let conversation = state.inbox.open(user, id).await?;
@@ -241,7 +238,16 @@ async fn render(
         Some(s) => Some(timeline(state, &s.contact).await?),
         None => None,
     };
-    Ok(InboxPage { nav: Nav::of(dashboard), views, channels, query: params.with(|_| {}), params, rows, selected, timeline })
+    Ok(InboxPage {
+        nav: Nav::of(dashboard),
+        views,
+        channels,
+        query: params.with(|_| {}),
+        params,
+        rows,
+        selected,
+        timeline,
+    })
 }
 
 pub(super) async fn list(
