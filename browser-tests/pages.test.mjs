@@ -47,6 +47,8 @@ async function pages(page) {
     ['links', '/links'],
     ['contacts', '/contacts'],
     ['contact', contact],
+    ['inbox', '/inbox'],
+    ['inbox-contact', contact.replace('/contacts/', '/inbox/')],
     ['datasets', '/datasets'],
     ['dataset', '/datasets/cities'],
     ['dataset-rows', '/datasets/cities?a=Austin&b=Denver'],
