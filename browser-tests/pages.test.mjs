@@ -47,6 +47,8 @@ async function pages(page) {
     ['links', '/links'],
     ['contacts', '/contacts'],
     ['contact', contact],
+    ['inbox', '/inbox'],
+    ['inbox-contact', contact.replace('/contacts/', '/inbox/')],
     ['datasets', '/datasets'],
     ['dataset', '/datasets/cities'],
     ['dataset-rows', '/datasets/cities?a=Austin&b=Denver'],
@@ -73,7 +75,8 @@ async function check(ctx, name, path, width, status = 200) {
   });
   page.on('pageerror', (error) => errors.push(error.message));
   const at = `${path} at ${width} px`;
-  const response = await page.goto(`${base}${path}`, { waitUntil: 'networkidle' });
+  // Not `networkidle`: dashboard pages and the chat keep their live event stream open.
+  const response = await page.goto(`${base}${path}`, { waitUntil: 'load' });
   if (response.status() !== status) problems.push(`${at}: status ${response.status()}, not ${status}`);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   if (overflow > 0) problems.push(`${at} scrolls sideways by ${overflow} px`);

@@ -444,6 +444,7 @@ mod tests {
             lease_until,
             messaging_type: statbot_core::MessagingType::Response,
             window: statbot_core::Window::default(),
+            author_id: None,
         }
     }
 

@@ -43,8 +43,8 @@ pub async fn run((mut config, warnings): (Config, Vec<ConfigWarning>), args: Cha
         .or_else(|| std::env::var("USER").ok())
         .filter(|c| !c.trim().is_empty())
         .unwrap_or_else(|| "me".to_owned());
-    let stdin = std::io::stdin();
-    let result = console::run(&engine, &contact, stdin.lock(), std::io::stdout()).await;
+    let stdin = std::io::BufReader::new(std::io::stdin());
+    let result = console::run(&engine, &contact, stdin, std::io::stdout()).await;
     store.close().await;
     Ok(result?)
 }

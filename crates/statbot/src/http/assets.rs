@@ -34,10 +34,13 @@ pub enum Asset {
     ChatJs,
     /// The links page's copy buttons (the page works without it).
     LinksJs,
+    /// Every dashboard page's live inbox: the top bar's count, and `/inbox` kept up to date
+    /// (the pages work without it).
+    InboxJs,
 }
 
-const ALL: [Asset; 6] =
-    [Asset::DashboardCss, Asset::ChatCss, Asset::ShopCss, Asset::ShopJs, Asset::ChatJs, Asset::LinksJs];
+const ALL: [Asset; 7] =
+    [Asset::DashboardCss, Asset::ChatCss, Asset::ShopCss, Asset::ShopJs, Asset::ChatJs, Asset::LinksJs, Asset::InboxJs];
 
 /// Hex digits of the SHA-256 in a file's served name: enough to tell versions apart.
 const HASH_DIGITS: usize = 12;
@@ -55,6 +58,7 @@ impl Asset {
             Asset::ShopJs => ("shop", "js", include_str!("../../assets/web/shop.js")),
             Asset::ChatJs => ("chat", "js", include_str!("../../assets/web/chat.js")),
             Asset::LinksJs => ("links", "js", include_str!("../../assets/web/links.js")),
+            Asset::InboxJs => ("inbox", "js", include_str!("../../assets/web/inbox.js")),
         }
     }
 

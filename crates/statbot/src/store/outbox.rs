@@ -28,6 +28,9 @@ pub struct OutboxMessage {
     /// The contact's messaging window when the reply was queued or claimed.
     #[serde(skip)]
     pub window: Window,
+    /// The operator who wrote it (the live inbox); `None` for the bot's.
+    #[serde(skip)]
+    pub author_id: Option<i64>,
 }
 
 /// Replies by status.
@@ -57,7 +60,8 @@ pub struct Undelivered {
 /// Why a reply is held rather than sent.
 pub const HELD_OUTSIDE_WINDOW: &str = "outside_window";
 
-const COLUMNS: &str = "id, contact_id, platform, recipient, body, attempts, created_at, lease_until, messaging_type";
+const COLUMNS: &str =
+    "id, contact_id, platform, recipient, body, attempts, created_at, lease_until, messaging_type, author_id";
 
 fn from_row(row: &AnyRow) -> Result<OutboxMessage> {
     let body: String = row.try_get("body")?;
@@ -72,6 +76,7 @@ fn from_row(row: &AnyRow) -> Result<OutboxMessage> {
         lease_until: row.try_get::<Option<i64>, _>("lease_until")?.unwrap_or(0),
         messaging_type: parse_column(&row.try_get::<String, _>("messaging_type")?, "messaging_type")?,
         window: Window::default(),
+        author_id: row.try_get("author_id")?,
     })
 }
 
@@ -159,6 +164,7 @@ pub(crate) async fn enqueue(
                     lease_until,
                     messaging_type: r.messaging_type,
                     window: r.window,
+                    author_id: r.author_id,
                 });
             }
         }

@@ -17,6 +17,7 @@ mod data_deletion;
 mod datasets;
 mod funnels;
 mod inbox;
+mod inbox_pages;
 mod instagram;
 mod limits;
 mod links;

@@ -59,7 +59,7 @@ async fn a_link_takes_new_and_returning_contacts_into_its_flow_and_both_referral
     let page = get(&app, &cookie, &format!("/contacts/{}", contact.id)).await.text().await.unwrap();
     assert!(page.contains("First arrived by the link spring_poster, lately by counter_card."), "{page}");
     assert!(page.contains("(arrived by the link counter_card)"), "{page}");
-    assert!(page.contains("Messaging window open until"), "{page}");
+    assert!(page.contains("Messaging window open for 2"), "{page}");
 }
 
 #[tokio::test]

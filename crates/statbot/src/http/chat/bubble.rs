@@ -1,6 +1,7 @@
 //! A message as the chat page shows it: a bubble of text in parts (the bot's coupon codes
 //! marked up to stand out, its http(s) addresses as links), an image, the titles of the
-//! buttons it came with, and which bubble the page opens at (`#latest`: the first reply to the
+//! buttons it came with, who wrote it when a person from the team did, and which bubble the
+//! page opens at (`#latest`: the first reply to the
 //! visitor's latest message, so the newest answer is in view after each message).
 
 use crate::store::LoggedMessage;
@@ -14,6 +15,8 @@ pub struct Bubble {
     pub parts: Vec<Part>,
     pub image: Option<String>,
     pub buttons: Vec<String>,
+    /// "Ana from the team", over an operator's reply.
+    pub author: Option<String>,
     /// Whether the page opens at this bubble.
     pub latest: bool,
 }
@@ -46,16 +49,22 @@ fn latest_index(history: &[LoggedMessage]) -> Option<usize> {
 
 fn bubble(message: LoggedMessage, codes: &[String], latest: bool) -> Bubble {
     match message {
-        LoggedMessage::In { text, .. } => {
-            Bubble { from_bot: false, parts: vec![Part::Text(text)], image: None, buttons: Vec::new(), latest }
-        }
-        LoggedMessage::Out { reply, .. } => {
+        LoggedMessage::In { text, .. } => Bubble {
+            from_bot: false,
+            parts: vec![Part::Text(text)],
+            image: None,
+            buttons: Vec::new(),
+            author: None,
+            latest,
+        },
+        LoggedMessage::Out { reply, author, .. } => {
             let buttons = reply.choices().iter().map(|b| b.title.clone()).collect();
             let (parts, image) = match reply {
                 Reply::Image { url } => (Vec::new(), Some(url)),
                 other => (other.text().map(|t| parts(t, codes)).unwrap_or_default(), None),
             };
-            Bubble { from_bot: true, parts, image, buttons, latest }
+            let author = author.map(|name| format!("{} from the team", crate::http::dashboard::upper_first(&name)));
+            Bubble { from_bot: true, parts, image, buttons, author, latest }
         }
     }
 }

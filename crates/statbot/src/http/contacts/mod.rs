@@ -1,9 +1,11 @@
 //! The bot's contacts over HTTP, for operators: the API's `/api/v1/contacts` and a contact's
 //! messages, as JSON or CSV (`api`), and the dashboard's `/contacts` pages with the same
-//! (`pages`).
+//! (`pages`). The inbox's conversation page shows a contact's [`Timeline`] as `/contacts/{id}` does.
 
 mod api;
 mod pages;
+
+pub(super) use pages::{Timeline, local_time, timeline};
 
 use super::AppState;
 use axum::Router;

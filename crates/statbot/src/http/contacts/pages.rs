@@ -78,10 +78,15 @@ pub(super) struct SearchParams {
 }
 
 /// A moment in the reporting time zone, to the minute.
-fn local_time(state: &AppState, at_ms: i64) -> String {
+pub(in crate::http) fn local_time(state: &AppState, at_ms: i64) -> String {
     jiff::Timestamp::from_millisecond(at_ms)
         .map(|t| t.to_zoned(state.funnels.rules().time_zone.clone()).strftime("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_default()
+}
+
+/// The flow step a contact is at: "coupon / offer".
+fn position(c: &Contact) -> Option<String> {
+    c.position.as_ref().map(|p| format!("{} / {}", p.flow, p.step))
 }
 
 fn contact_row(state: &AppState, c: &Contact) -> ContactRow {
@@ -90,7 +95,7 @@ fn contact_row(state: &AppState, c: &Contact) -> ContactRow {
         name: c.display_name(),
         platform: c.platform.to_string(),
         external_id: c.external_id.clone(),
-        position: c.position.as_ref().map(|p| format!("{} / {}", p.flow, p.step)).unwrap_or_default(),
+        position: position(c).unwrap_or_default(),
         last_active: local_time(state, c.updated_at),
     }
 }
@@ -126,20 +131,39 @@ pub(super) async fn contacts(
     Ok(page.into_response())
 }
 
-struct MessageRow {
-    class: &'static str,
-    text: String,
+/// One message of a conversation as the dashboard shows it.
+pub(in crate::http) struct MessageRow {
+    pub(in crate::http) class: &'static str,
+    pub(in crate::http) text: String,
     /// A picture the bot sent, shown as one.
-    picture: Option<Picture>,
-    at: String,
-    status: String,
+    pub(in crate::http) picture: Option<Picture>,
+    pub(in crate::http) at: String,
+    pub(in crate::http) status: String,
+    /// The operator who wrote it (the live inbox), for a label above it.
+    pub(in crate::http) author: Option<String>,
 }
 
 /// A picture sent: where the page loads it from (this site only, as the page's
 /// Content-Security-Policy wants) and what it is.
-struct Picture {
-    src: String,
-    alt: &'static str,
+pub(in crate::http) struct Picture {
+    pub(in crate::http) src: String,
+    pub(in crate::http) alt: &'static str,
+}
+
+/// Everything a contact saw and did, and where they stand, as `templates/dashboard/timeline.html`
+/// shows it: on `/contacts/{id}` and on the inbox's `/inbox/{id}`.
+pub(in crate::http) struct Timeline {
+    pub(in crate::http) messages: Vec<MessageRow>,
+    /// The coupons the contact was shown or refused, as sentences.
+    pub(in crate::http) coupons: Vec<String>,
+    /// Since when the contact is opted out of messages statbot starts, if they are.
+    pub(in crate::http) opted_out_since: Option<String>,
+    /// Meta's messaging window, in a sentence (Messenger and Instagram contacts).
+    pub(in crate::http) window: Option<String>,
+    /// The links the contact arrived by, first and latest, in a sentence.
+    pub(in crate::http) arrived_by: Option<String>,
+    /// The flow step the contact is at ("coupon / offer").
+    pub(in crate::http) position: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -150,15 +174,7 @@ struct ConversationPage {
     name: String,
     platform: String,
     external_id: String,
-    messages: Vec<MessageRow>,
-    /// The coupons the contact was shown or refused, as sentences.
-    coupons: Vec<String>,
-    /// Since when the contact is opted out of messages statbot starts, if they are.
-    opted_out_since: Option<String>,
-    /// Meta's messaging window, in a sentence (Messenger and Instagram contacts).
-    window: Option<String>,
-    /// The links the contact arrived by, first and latest, in a sentence.
-    arrived_by: Option<String>,
+    timeline: Timeline,
 }
 
 /// "Arrived by the link spring_poster." or "First arrived by the link spring_poster, lately by
@@ -173,17 +189,18 @@ fn arrived_by((first, latest): (Option<String>, Option<String>)) -> Option<Strin
     }
 }
 
-/// A contact's messaging window in a sentence, for operators.
+/// A contact's messaging window in a sentence, for operators: how long the bot (or a person)
+/// may still answer, by Meta's 24 hours and a person's 7 days (`HUMAN_AGENT`).
 fn window_sentence(state: &AppState, contact: &Contact) -> Option<String> {
     let (last, until) = (contact.window.last_inbound_at?, contact.window.until?);
     let now = crate::store::now_ms();
     let human_until = last + statbot_core::window::HUMAN_AGENT_MS;
     Some(if now < until {
-        format!("Messaging window open until {}.", local_time(state, until))
+        format!("Messaging window open for {} more, until {}.", time_left(until - now), local_time(state, until))
     } else if now < human_until {
         format!(
-            "Messaging window closed at {}: only a person may answer, until {}.",
-            local_time(state, until),
+            "Messaging window closed: only a person may answer, for {} more (tagged HUMAN_AGENT), until {}.",
+            time_left(human_until - now),
             local_time(state, human_until)
         )
     } else {
@@ -192,6 +209,19 @@ fn window_sentence(state: &AppState, contact: &Contact) -> Option<String> {
             local_time(state, until)
         )
     })
+}
+
+/// A time left, as a person says it: "3 days", "20 h 10 min", "5 min".
+fn time_left(ms: i64) -> String {
+    let minutes = (ms.max(0) + 59_999) / 60_000;
+    let (hours, rest) = (minutes / 60, minutes % 60);
+    if hours >= 48 {
+        format!("{} days", hours / 24)
+    } else if hours > 0 {
+        format!("{hours} h {rest} min")
+    } else {
+        format!("{rest} min")
+    }
 }
 
 /// What a reply looked like, in words.
@@ -211,8 +241,23 @@ pub(super) async fn conversation(
     dashboard: Dashboard,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
+    let contact = state.engine.store().contact(id).await?.ok_or_else(|| ApiError::NotFound(format!("contact {id}")))?;
+    Ok(ConversationPage {
+        nav: Nav::of(&dashboard),
+        id,
+        name: contact.display_name(),
+        platform: contact.platform.to_string(),
+        external_id: if contact.is_erased() { "erased".to_owned() } else { contact.external_id.clone() },
+        timeline: timeline(&state, &contact).await?,
+    }
+    .into_response())
+}
+
+/// A contact's timeline: their messages and the answers (pictures as pictures, operators'
+/// replies with their names), coupons, window, referrals and flow step.
+pub(in crate::http) async fn timeline(state: &AppState, contact: &Contact) -> Result<Timeline, ApiError> {
     let store = state.engine.store();
-    let contact = store.contact(id).await?.ok_or_else(|| ApiError::NotFound(format!("contact {id}")))?;
+    let id = contact.id;
     let messages = store
         .conversation(id, MESSAGES_SHOWN)
         .await?
@@ -220,11 +265,18 @@ pub(super) async fn conversation(
         .map(|m| match m {
             LoggedMessage::In { text, at } => {
                 let text = if text.is_empty() { ERASED.to_owned() } else { text };
-                MessageRow { class: "in", text, picture: None, at: local_time(&state, at), status: String::new() }
+                MessageRow {
+                    class: "in",
+                    text,
+                    picture: None,
+                    at: local_time(state, at),
+                    status: String::new(),
+                    author: None,
+                }
             }
             LoggedMessage::Out { reply, status, reason, at, author } => {
                 let picture = match &reply {
-                    Reply::Image { url } => picture(&state, url),
+                    Reply::Image { url } => picture(state, url),
                     _ => None,
                 };
                 let text = match &reply {
@@ -237,28 +289,20 @@ pub(super) async fn conversation(
                     ("failed", Some(reason)) => format!("not sent: {reason}"),
                     _ => status,
                 };
-                let status = match author {
-                    Some(author) => format!("by {author} · {status}"),
-                    None => status,
-                };
-                MessageRow { class: "out", text, picture, at: local_time(&state, at), status }
+                let class = if author.is_some() { "out operator" } else { "out" };
+                MessageRow { class, text, picture, at: local_time(state, at), status, author }
             }
         })
         .collect();
-    let coupons = store.coupon_events(id).await?.iter().map(|c| coupon_sentence(&state, c)).collect();
-    Ok(ConversationPage {
-        nav: Nav::of(&dashboard),
-        id,
-        name: contact.display_name(),
-        platform: contact.platform.to_string(),
-        external_id: if contact.is_erased() { "erased".to_owned() } else { contact.external_id.clone() },
+    let coupons = store.coupon_events(id).await?.iter().map(|c| coupon_sentence(state, c)).collect();
+    Ok(Timeline {
         messages,
         coupons,
-        opted_out_since: contact.opted_out_at.map(|at| local_time(&state, at)),
-        window: window_sentence(&state, &contact),
+        opted_out_since: contact.opted_out_at.map(|at| local_time(state, at)),
+        window: window_sentence(state, contact),
         arrived_by: arrived_by(store.contact_referrals(id).await?),
-    }
-    .into_response())
+        position: position(contact),
+    })
 }
 
 /// How the page shows a picture the bot sent: a chart of ours with a fresh link (the one sent
@@ -284,5 +328,19 @@ fn coupon_sentence(state: &AppState, event: &CouponEvent) -> String {
         (Some(code), true) => format!("Revealed {code} {which} on {at}."),
         (None, true) => format!("Revealed a coupon {which} on {at}."),
         _ => format!("Asked for a coupon {which} on {at}, when none was left."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_left_reads_as_a_person_says_it() {
+        assert_eq!(time_left(3 * 24 * 3_600_000 + 5), "3 days");
+        assert_eq!(time_left(20 * 3_600_000 + 10 * 60_000), "20 h 10 min");
+        assert_eq!(time_left(36 * 3_600_000), "36 h 0 min");
+        assert_eq!(time_left(4 * 60_000 + 1), "5 min");
+        assert_eq!(time_left(-1), "0 min");
     }
 }

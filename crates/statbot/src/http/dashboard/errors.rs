@@ -109,7 +109,10 @@ pub(crate) async fn not_found(State(state): State<AppState>, request: Request) -
         return ApiError::NotFound("this page".into()).into_response();
     }
     let nav = match session_of(&parts, &state).await {
-        Ok(Some(dashboard)) if dashboard.session.user.role.is_operator() => Some(Nav::of(&dashboard)),
+        Ok(Some(mut dashboard)) if dashboard.session.user.role.is_operator() => {
+            dashboard.waiting = state.inbox.waiting(&dashboard.session.user).await.unwrap_or_default();
+            Some(Nav::of(&dashboard))
+        }
         _ => None,
     };
     page(StatusCode::NOT_FOUND, nav, None)

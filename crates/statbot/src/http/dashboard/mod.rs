@@ -6,8 +6,8 @@
 //! headline cards with their change and trend line (`cards`), and tables by day whose quiet
 //! runs are one line (`quiet`). The
 //! pages themselves are with their features:
-//! `funnels` (the landing page `/` and `/flows/*`), `contacts`, `datasets`, `team` and `sales`
-//! (`/store`). Tables link to their CSV and JSON downloads on the API, which accepts the
+//! `funnels` (the landing page `/` and `/flows/*`), `contacts`, `inbox`, `datasets`, `team` and
+//! `sales` (`/store`). Tables link to their CSV and JSON downloads on the API, which accepts the
 //! dashboard session for reading.
 
 mod cards;
@@ -39,11 +39,17 @@ pub(super) fn router() -> Router<AppState> {
 pub(super) struct Nav {
     pub(super) username: String,
     pub(super) csrf: String,
+    /// Conversations waiting for a person in the operator's view (the "Inbox" link's count).
+    pub(super) waiting: i64,
 }
 
 impl Nav {
     pub(super) fn of(dashboard: &Dashboard) -> Nav {
-        Nav { username: dashboard.session.user.username.clone(), csrf: dashboard.session.csrf.clone() }
+        Nav {
+            username: dashboard.session.user.username.clone(),
+            csrf: dashboard.session.csrf.clone(),
+            waiting: dashboard.waiting,
+        }
     }
 }
 

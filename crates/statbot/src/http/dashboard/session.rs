@@ -26,6 +26,9 @@ pub(super) fn csrf_ok(sent: &str, expected: &str) -> bool {
 pub(crate) struct Dashboard {
     pub(crate) token: String,
     pub(crate) session: Session,
+    /// Conversations waiting for a person in the operator's view, for the top bar's "Inbox"
+    /// (counted by the extractor for pages; 0 elsewhere).
+    pub(crate) waiting: i64,
 }
 
 impl Dashboard {
@@ -38,7 +41,11 @@ impl Dashboard {
 /// The session named by the request's cookie, if it is live.
 pub(crate) async fn session_of(parts: &Parts, state: &AppState) -> Result<Option<Dashboard>, crate::store::StoreError> {
     let Some(token) = cookie(&parts.headers, SESSION_COOKIE).filter(|t| t.len() == 64) else { return Ok(None) };
-    Ok(state.engine.store().session(token).await?.map(|session| Dashboard { token: token.to_owned(), session }))
+    Ok(state.engine.store().session(token).await?.map(|session| Dashboard {
+        token: token.to_owned(),
+        session,
+        waiting: 0,
+    }))
 }
 
 impl FromRequestParts<AppState> for Dashboard {
@@ -51,7 +58,15 @@ impl FromRequestParts<AppState> for Dashboard {
             Ok(Some(dashboard)) if !dashboard.session.user.role.is_operator() => {
                 Err(ApiError::Forbidden("the dashboard is for operator accounts".into()).into_response())
             }
-            Ok(Some(dashboard)) => {
+            Ok(Some(mut dashboard)) => {
+                // One count for the top bar; a chart image has none.
+                if !parts.uri.path().starts_with("/charts/") {
+                    dashboard.waiting = state
+                        .inbox
+                        .waiting(&dashboard.session.user)
+                        .await
+                        .map_err(|e| ApiError::from(e).into_response())?;
+                }
                 if let Some(slot) = parts.extensions.get::<super::errors::NavSlot>() {
                     slot.fill(super::Nav::of(&dashboard));
                 }

@@ -1,10 +1,12 @@
 //! The live inbox over HTTP: the API (`api`: `/api/v1/conversations`, a conversation, replying,
-//! taking over, handing back, assigning) and the live event stream operators' pages and API
-//! clients read (`live`: Server-Sent Events). Who may do what, and Meta's rules on replies, are
+//! taking over, handing back, assigning), the dashboard's `/inbox` pages with the same as forms
+//! (`page`), and the live event stream operators' pages and API clients read (`live`:
+//! Server-Sent Events). Who may do what, and Meta's rules on replies, are
 //! [`crate::inbox`]'s; this layer turns them into HTTP answers.
 
 mod api;
 mod live;
+mod page;
 
 pub(super) use live::stream_until_closed;
 
@@ -25,6 +27,15 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/v1/conversations/{id}/takeover", post(api::take_over))
         .route("/api/v1/conversations/{id}/release", post(api::release))
         .route("/api/v1/conversations/{id}/assign", post(api::assign))
+        .merge(super::dashboard::pages(
+            Router::new()
+                .route("/inbox", get(page::list))
+                .route("/inbox/{id}", get(page::conversation))
+                .route("/inbox/{id}/reply", post(page::reply))
+                .route("/inbox/{id}/takeover", post(page::take_over))
+                .route("/inbox/{id}/release", post(page::release))
+                .route("/inbox/{id}/assign", post(page::assign)),
+        ))
 }
 
 /// The event stream: a long-lived answer, so outside the router's request timeout.
