@@ -158,3 +158,42 @@ async fn typed_as_rosa(input: &'static str) -> String {
     assert!(out.status.success(), "{}\n{}", out.stdout, out.stderr);
     out.stdout
 }
+
+/// Asking for a person in the terminal: an operator's reply appears while the prompt waits,
+/// named by the operator, with no line typed to fetch it.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_operators_reply_shows_in_the_terminal_as_it_comes() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = support::fresh_database_url(dir.path()).await;
+    let store = statbot::store::Store::open(&database_url).await.unwrap();
+    let ana =
+        statbot::auth::create_user(&store, "ana", statbot::store::Role::Staff, "correct horse battery").await.unwrap();
+    let command = statbot(&["chat", "--demo", "--as", "rosa"]).database(&database_url).env("NO_COLOR", "1").command();
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let mut chat = spawn_command(command, Some(20_000)).unwrap();
+        chat.exp_string("you> ").unwrap();
+        chat.send_line("talk to a person").unwrap();
+        chat.exp_string("bot> I'm passing you to a person from our team.").unwrap();
+        chat.exp_string("you> ").unwrap();
+        runtime.block_on(async {
+            let contact = store.find_contact(statbot_core::Platform::Console, "rosa").await.unwrap().unwrap();
+            let reply = statbot::store::NewReply {
+                contact_id: contact.id,
+                inbound_id: None,
+                platform: statbot_core::Platform::Console,
+                recipient: "rosa".into(),
+                reply: statbot_core::Reply::Text { text: "Hi Rosa, Ana here.".into() },
+                messaging_type: statbot_core::MessagingType::Response,
+                window: contact.window,
+                author_id: Some(ana),
+            };
+            store.queue_operator_reply(&reply, None).await.unwrap();
+        });
+        chat.exp_string("ana> Hi Rosa, Ana here.").unwrap();
+        chat.send_line("/quit").unwrap();
+        chat.exp_eof().unwrap();
+    })
+    .await
+    .unwrap();
+}
