@@ -160,7 +160,11 @@ fn split_table(split: &super::SplitReport) -> String {
         let (difference, interval) = match &v.result.versus_control {
             Some(d) => (
                 statbot_core::split::stats::points(d.difference),
-                format!("{} to {}", statbot_core::split::stats::points(d.low), statbot_core::split::stats::points(d.high)),
+                format!(
+                    "{} to {}",
+                    statbot_core::split::stats::points(d.low),
+                    statbot_core::split::stats::points(d.high)
+                ),
             ),
             None if v.result.variant == split.variants[0].result.variant => ("(control)".into(), String::new()),
             None => ("–".into(), String::new()),

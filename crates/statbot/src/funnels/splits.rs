@@ -10,7 +10,7 @@ use super::{DateRange, FunnelError, Funnels, RangeReport};
 use serde::Serialize;
 use statbot_core::flow::{Flow, Step};
 use statbot_core::funnel::{Metric, day_number};
-use statbot_core::split::stats::{self, Arm, Verdict, VariantResult};
+use statbot_core::split::stats::{self, Arm, VariantResult, Verdict};
 use std::collections::BTreeSet;
 
 /// Contacts each variant needs, by default, before a verdict (`funnels.min_sample_per_variant`).
@@ -136,8 +136,12 @@ fn goal_steps(flow: &Flow, split: &Step, goal: Option<&str>) -> Result<Vec<Strin
         return Ok(vec![goal.to_owned()]);
     }
     let onward = reachable(flow, split);
-    let revealing: Vec<String> =
-        flow.steps.values().filter(|s| s.reveal.is_some() && onward.contains(s.id.as_str())).map(|s| s.id.clone()).collect();
+    let revealing: Vec<String> = flow
+        .steps
+        .values()
+        .filter(|s| s.reveal.is_some() && onward.contains(s.id.as_str()))
+        .map(|s| s.id.clone())
+        .collect();
     if !revealing.is_empty() {
         return Ok(revealing);
     }

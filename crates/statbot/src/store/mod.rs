@@ -50,11 +50,11 @@ pub use privacy::{DataDeletion, DeletionSource, FORGOTTEN_PREFIX, Forget, is_con
 pub use sales_rollups::{CustomerSpend, RollupMeta, WordRow};
 pub use sales_top_customers::{CustomerTotal, SpanLeader};
 pub use sessions::Session;
-pub use splits::VariantCounts;
 pub use shop::{
     CustomerProfile, NewOrder, NewProduct, Order, OrderInsert, OrderItem, OrderStatus, Product, ProductChange,
     Settlement, ShopPayer,
 };
+pub use splits::VariantCounts;
 pub use staff_links::ContactLink;
 pub use statbot_core::sales::{StripeCharge, StripeCustomer, StripeProduct, StripeRefund};
 pub use stripe::{StripeLock, StripePage, StripeSyncState};
@@ -68,13 +68,13 @@ pub(crate) use datasets::dataset_row;
 pub(crate) use entry_links::{link_leads_to, link_named, record_referrals};
 pub(crate) use events::{reached_step, record as record_events};
 pub(crate) use funnels::hold_rollup;
-pub(crate) use splits::record_variant;
 pub(crate) use inbound::{claim as claim_inbound, mark_processed, release as release_inbound};
 pub(crate) use inbox::{
     ask_for_person, note_messages as note_inbox_messages, release as release_to_bot, with_a_person,
 };
 pub(crate) use opt_out::{opt_in, opt_out, opted_out_at};
 pub(crate) use outbox::enqueue as enqueue_replies;
+pub(crate) use splits::record_variant;
 pub(crate) use utterances::record as record_utterances;
 
 use sqlx::any::AnyPoolOptions;

@@ -62,14 +62,15 @@ impl Store {
         let split = Metric::Step(step.to_owned()).key();
         let mut conn = self.conn().await?;
         let mut out: BTreeMap<String, VariantCounts> = BTreeMap::new();
-        let rows = sqlx::query(sql(format!("SELECT v.variant, m.metric, COUNT(*) {JOINS} GROUP BY v.variant, m.metric")))
-            .bind(flow)
-            .bind(step)
-            .bind(&split)
-            .bind(from)
-            .bind(to)
-            .fetch_all(&mut *conn)
-            .await?;
+        let rows =
+            sqlx::query(sql(format!("SELECT v.variant, m.metric, COUNT(*) {JOINS} GROUP BY v.variant, m.metric")))
+                .bind(flow)
+                .bind(step)
+                .bind(&split)
+                .bind(from)
+                .bind(to)
+                .fetch_all(&mut *conn)
+                .await?;
         for row in rows {
             let counts = out.entry(row.try_get(0)?).or_default();
             counts.contacts.insert(row.try_get(1)?, row.try_get::<i64, _>(2)? as u64);
