@@ -8,6 +8,7 @@ use crate::inbound::InboundContent;
 use crate::limits;
 use crate::payload::ButtonPayload;
 use crate::reply::{Button, Reply};
+use crate::split;
 use crate::template::truncate_chars;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -61,40 +62,43 @@ pub fn tap<'a>(flows: &'a FlowSet, content: &InboundContent) -> Option<Tap<'a>> 
 /// Decides where an input leads: an offered tap (see [`tap`]; older offered buttons count, as
 /// people scroll up) to its button's next step; anything else, including a tap on a button never
 /// offered, is free text and restarts the default flow. `None` only when no flow is loaded.
-pub fn transition(flows: &FlowSet, offered: Option<Tap<'_>>) -> Option<Transition> {
+/// `contact` picks the variant of any split step on the way (see [`crate::split::pick`]).
+pub fn transition(flows: &FlowSet, offered: Option<Tap<'_>>, contact: i64) -> Option<Transition> {
     if let Some(Tap { flow, step, button }) = offered {
         return Some(Transition {
             flow: flow.name.clone(),
             trigger: Trigger::Button { step: step.id.clone(), button: button.id.clone() },
-            entered: button.next.as_deref().map(|next| follow_next(flow, next)).unwrap_or_default(),
+            entered: button.next.as_deref().map(|next| follow_next(flow, next, contact)).unwrap_or_default(),
         });
     }
-    restart(flows.default_flow()?)
+    restart(flows.default_flow()?, contact)
 }
 
 /// Where an entry point leads: its flow (the default one when it names none) at its step (the
 /// flow's entry step when it names none). `None` when that flow or step is not loaded.
-pub fn enter(flows: &FlowSet, entry: &Entry) -> Option<Transition> {
+/// `contact` picks the variant of any split step on the way.
+pub fn enter(flows: &FlowSet, entry: &Entry, contact: i64) -> Option<Transition> {
     let flow = match &entry.flow {
         Some(name) => flows.get(name)?,
         None => flows.default_flow()?,
     };
     let step = entry.step.as_deref().unwrap_or(&flow.entry);
     flow.step(step)?;
-    Some(Transition { flow: flow.name.clone(), trigger: Trigger::Entry, entered: follow_next(flow, step) })
+    Some(Transition { flow: flow.name.clone(), trigger: Trigger::Entry, entered: follow_next(flow, step, contact) })
 }
 
 /// Enters a flow at its entry step.
-fn restart(flow: &Flow) -> Option<Transition> {
-    Some(Transition { flow: flow.name.clone(), trigger: Trigger::Restart, entered: follow_next(flow, &flow.entry) })
+fn restart(flow: &Flow, contact: i64) -> Option<Transition> {
+    let entered = follow_next(flow, &flow.entry, contact);
+    Some(Transition { flow: flow.name.clone(), trigger: Trigger::Restart, entered })
 }
 
-/// `start` and the steps its `next` links lead to (validation rules out loops; the bound is a
-/// second guard).
-fn follow_next(flow: &Flow, start: &str) -> Vec<String> {
+/// `start` and the steps its `next` links lead to, through a split step to the `next` of the
+/// contact's variant (validation rules out loops; the bound is a second guard).
+fn follow_next(flow: &Flow, start: &str, contact: i64) -> Vec<String> {
     let mut entered = vec![start.to_owned()];
     let mut current = flow.step(start);
-    while let Some(next) = current.and_then(|s| s.next.as_deref()) {
+    while let Some(next) = current.and_then(|step| onward(flow, step, contact)) {
         if entered.len() > flow.steps.len() {
             break;
         }
@@ -102,6 +106,15 @@ fn follow_next(flow: &Flow, start: &str) -> Vec<String> {
         current = flow.step(next);
     }
     entered
+}
+
+/// The step `step` leads to at once: its `next`, or the `next` of the contact's variant of a
+/// split step.
+fn onward<'a>(flow: &Flow, step: &'a Step, contact: i64) -> Option<&'a str> {
+    match &step.next {
+        Some(next) => Some(next),
+        None => split::pick(&flow.name, &step.id, &step.variants, contact).map(|v| v.next.as_str()),
+    }
 }
 
 /// Values for a step's template variables.
@@ -208,7 +221,7 @@ image = "thanks.png"
     fn free_text_restarts_the_entry_step() {
         let flows = flows();
         assert!(tap(&flows, &InboundContent::Text { text: "hello".into() }).is_none());
-        let t = transition(&flows, None).unwrap();
+        let t = transition(&flows, None, 1).unwrap();
         assert_eq!(t.trigger, Trigger::Restart);
         assert_eq!(t.entered, ["welcome"]);
     }
@@ -216,7 +229,7 @@ image = "thanks.png"
     #[test]
     fn a_button_leads_to_its_next_step_and_follows_next_links() {
         let flows = flows();
-        let t = transition(&flows, tap(&flows, &payload("coupon:reveal"))).unwrap();
+        let t = transition(&flows, tap(&flows, &payload("coupon:reveal")), 1).unwrap();
         assert_eq!(t.trigger, Trigger::Button { step: "coupon".into(), button: "reveal".into() });
         assert_eq!(t.entered, ["revealed", "bye"]);
     }
@@ -232,12 +245,41 @@ image = "thanks.png"
     #[test]
     fn an_entry_enters_its_step_and_follows_next_links() {
         let flows = flows();
-        let t = enter(&flows, &Entry::step("coupon", "revealed")).unwrap();
+        let t = enter(&flows, &Entry::step("coupon", "revealed"), 1).unwrap();
         assert_eq!((t.trigger, t.entered), (Trigger::Entry, vec!["revealed".to_string(), "bye".to_string()]));
-        assert_eq!(enter(&flows, &Entry::default_flow()).unwrap().entered, ["welcome"]);
-        assert_eq!(enter(&flows, &Entry::flow("coupon")).unwrap().entered, ["welcome"]);
-        assert!(enter(&flows, &Entry::step("coupon", "nope")).is_none());
-        assert!(enter(&flows, &Entry::flow("other")).is_none());
+        assert_eq!(enter(&flows, &Entry::default_flow(), 1).unwrap().entered, ["welcome"]);
+        assert_eq!(enter(&flows, &Entry::flow("coupon"), 1).unwrap().entered, ["welcome"]);
+        assert!(enter(&flows, &Entry::step("coupon", "nope"), 1).is_none());
+        assert!(enter(&flows, &Entry::flow("other"), 1).is_none());
+    }
+
+    #[test]
+    fn a_split_step_passes_each_contact_on_to_its_variant() {
+        let mut flows = FlowSet::default();
+        let source = r#"
+name = "promo"
+entry = "pick"
+[steps.pick]
+kind = "split"
+variants = [{ id = "discount", weight = 1, next = "offer" }, { id = "gift", weight = 1, next = "tote" }]
+[steps.offer]
+text = "10 % off"
+[steps.tote]
+text = "A free tote"
+"#;
+        flows.insert(Flow::parse("promo.toml", source).unwrap()).unwrap();
+        let flow = flows.get("promo").unwrap();
+        let step = flow.step("pick").unwrap();
+        for contact in 1..50 {
+            let variant = split::pick("promo", "pick", &step.variants, contact).unwrap();
+            let entered = enter(&flows, &Entry::default_flow(), contact).unwrap().entered;
+            assert_eq!(entered, ["pick", variant.next.as_str()]);
+            assert_eq!(transition(&flows, None, contact).unwrap().entered, entered, "the same variant again");
+        }
+        let reached: std::collections::BTreeSet<String> =
+            (1..50).map(|c| enter(&flows, &Entry::default_flow(), c).unwrap().entered[1].clone()).collect();
+        assert_eq!(reached.into_iter().collect::<Vec<_>>(), ["offer", "tote"]);
+        assert!(render_step(flow, step, &Vars::default(), &|_, _| String::new()).is_empty());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The pure domain of statbot: flows and their validation, message templates, the channel-neutral
-//! inbound and reply types, the conversation state machine, money and its currencies, and numbers
-//! written for people. No I/O and no async here, so it compiles fast, tests fast and can be
-//! fuzzed.
+//! inbound and reply types, the conversation state machine, split tests and their statistics,
+//! money and its currencies, and numbers written for people. No I/O and no async here, so it
+//! compiles fast, tests fast and can be fuzzed.
 
 pub mod backoff;
 pub mod conversation;
@@ -17,6 +17,7 @@ pub mod numbers;
 pub mod payload;
 pub mod reply;
 pub mod sales;
+pub mod split;
 pub mod template;
 pub mod window;
 

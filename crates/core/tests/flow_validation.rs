@@ -102,3 +102,50 @@ fn a_handoff_button_needs_no_next_but_an_id_and_other_buttons_need_a_next() {
         ["flows/test.toml:5: step `a`, button 1 (buttons): a hand-off button without `next` needs an `id`"]
     );
 }
+
+#[test]
+fn a_split_step_leads_through_its_variants() {
+    let flow = Flow::parse(
+        "flows/test.toml",
+        &format!(
+            "{HEADER}[steps.a]\nkind = \"split\"\nvariants = [\n  {{ id = \"discount\", weight = 50, next = \"b\" }},\n  {{ id = \"gift\", weight = 50, next = \"c\" }},\n]\n[steps.b]\ntext = \"x\"\n[steps.c]\ntext = \"y\"\n"
+        ),
+    )
+    .unwrap();
+    let ids: Vec<(&str, u32, &str)> =
+        flow.steps["a"].variants.iter().map(|v| (v.id.as_str(), v.weight, v.next.as_str())).collect();
+    assert_eq!(ids, [("discount", 50, "b"), ("gift", 50, "c")]);
+    assert_eq!(flow.splits().map(|s| s.id.as_str()).collect::<Vec<_>>(), ["a"]);
+}
+
+#[test]
+fn split_steps_with_mistakes_name_the_variant_and_its_line() {
+    let errs = errors(&format!(
+        "{HEADER}[steps.a]\nkind = \"split\"\ntext = \"hi\"\nvariants = [\n  {{ id = \"x\", weight = 0, next = \"b\" }},\n  {{ id = \"x\", weight = 5, next = \"gone\" }},\n  {{ id = \"no way\", weight = 5, next = \"b\" }},\n]\n[steps.b]\ntext = \"x\"\n"
+    ));
+    assert_eq!(
+        errs,
+        [
+            "flows/test.toml:3: step `a`: a split step sends nothing and leads on through its variants: remove `text`",
+            "flows/test.toml:7: step `a`, variant 1 (`x`): the weight must be a whole number from 1 to 1000000, not 0",
+            "flows/test.toml:8: step `a`, variant 2 (`x`): the id is used by another variant of the step; ids must be unique",
+            "flows/test.toml:8: step `a`, variant 2 (`x`): `next` names step `gone`, which does not exist",
+            "flows/test.toml:9: step `a`, variant 3 (`no way`): the variant id `no way` may only use letters, digits, `_` and `-`",
+        ]
+    );
+}
+
+#[test]
+fn empty_splits_stray_variants_unknown_kinds_and_split_loops_are_refused() {
+    let errs = errors(&format!("{HEADER}[steps.a]\nkind = \"split\"\nvariants = []\n"));
+    assert_eq!(errs, ["flows/test.toml:3: step `a`: a split step needs 1 to 10 `variants`, this one has 0"]);
+    let errs = errors(&format!(
+        "{HEADER}[steps.a]\ntext = \"x\"\nvariants = [{{ id = \"v\", weight = 1, next = \"a\" }}]\n[steps.b]\nkind = \"poll\"\ntext = \"y\"\n"
+    ));
+    assert!(errs[0].contains("step `a`: `variants` belong to a split step"), "{errs:?}");
+    assert!(errs[1].contains("step `b`: unknown kind `poll`"), "{errs:?}");
+    let errs = errors(&format!(
+        "{HEADER}[steps.a]\nkind = \"split\"\nvariants = [{{ id = \"v\", weight = 1, next = \"b\" }}, {{ id = \"w\", weight = 1, next = \"c\" }}]\n[steps.b]\ntext = \"y\"\n[steps.c]\ntext = \"z\"\nnext = \"a\"\n"
+    ));
+    assert_eq!(errs, ["flows/test.toml: step `a`: its `next` links loop back on themselves"]);
+}

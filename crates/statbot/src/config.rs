@@ -192,6 +192,8 @@ pub struct AuthConfig {
 pub struct FunnelsConfig {
     /// A contact converts only within this many days of entering a flow.
     pub window_days: i64,
+    /// Contacts every variant of a split test needs before the test gives a verdict.
+    pub min_sample_per_variant: u64,
     /// Deprecated: the top-level `time_zone`, which wins when both are set.
     pub time_zone: Option<String>,
 }
@@ -419,7 +421,11 @@ impl Default for LimitsConfig {
 
 impl Default for FunnelsConfig {
     fn default() -> Self {
-        FunnelsConfig { window_days: statbot_core::funnel::Rules::DEFAULT_WINDOW_DAYS, time_zone: None }
+        FunnelsConfig {
+            window_days: statbot_core::funnel::Rules::DEFAULT_WINDOW_DAYS,
+            min_sample_per_variant: crate::funnels::DEFAULT_MIN_SAMPLE,
+            time_zone: None,
+        }
     }
 }
 
@@ -501,6 +507,7 @@ const ENV_VARS: &[(&str, Setter)] = &[
     ("STATBOT_AUTH_MAX_FAILED_LOGINS", |c, v| set_parsed(&mut c.auth.max_failed_logins, v)),
     ("STATBOT_AUTH_LOCKOUT_SECS", |c, v| set_parsed(&mut c.auth.lockout_secs, v)),
     ("STATBOT_FUNNELS_WINDOW_DAYS", |c, v| set_parsed(&mut c.funnels.window_days, v)),
+    ("STATBOT_FUNNELS_MIN_SAMPLE_PER_VARIANT", |c, v| set_parsed(&mut c.funnels.min_sample_per_variant, v)),
     ("STATBOT_FUNNELS_TIME_ZONE", |c, v| {
         c.funnels.time_zone = Some(v.trim().to_owned());
         Ok(())

@@ -22,6 +22,9 @@ pub(super) struct RawFlow {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawStep {
+    /// `"split"`: a split test (see `crate::split`); absent for a step that sends messages.
+    pub kind: Option<String>,
+    pub variants: Option<Vec<Spanned<RawVariant>>>,
     pub text: Option<String>,
     pub buttons: Option<Vec<Spanned<RawButton>>>,
     pub quick_replies: Option<Vec<Spanned<RawButton>>>,
@@ -39,6 +42,15 @@ pub(super) struct RawButton {
     /// Tapping it asks for a person (the live inbox); `next` is then optional.
     #[serde(default)]
     pub handoff: bool,
+}
+
+/// One variant of a split step: `{ id = "gift", weight = 50, next = "offer_tote" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawVariant {
+    pub id: String,
+    pub weight: i64,
+    pub next: String,
 }
 
 #[derive(Debug, Deserialize)]

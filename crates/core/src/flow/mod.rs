@@ -39,6 +39,19 @@ pub struct Step {
     pub reveal: Option<String>,
     /// Step that follows at once (only for steps without buttons).
     pub next: Option<String>,
+    /// A split step's variants (`kind = "split"`), empty for any other step: a split step sends
+    /// nothing and passes each contact on to one variant's `next` (see [`crate::split`]).
+    pub variants: Vec<Variant>,
+}
+
+/// One arm of a split test: contacts get it in proportion to its weight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variant {
+    /// Unique within its step; reports name the variant by it.
+    pub id: String,
+    /// A positive whole number; the shares are the weights over their sum.
+    pub weight: u32,
+    pub next: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -103,6 +116,11 @@ impl Flow {
 
     pub fn step(&self, id: &str) -> Option<&Step> {
         self.steps.get(id)
+    }
+
+    /// The flow's split steps, in file order.
+    pub fn splits(&self) -> impl Iterator<Item = &Step> {
+        self.steps.values().filter(|s| !s.variants.is_empty())
     }
 
     /// The step showing a button, and the button.

@@ -1,8 +1,8 @@
 //! Turns a [`RawFlow`] into a [`Flow`], collecting every problem: unknown references, ids,
 //! template syntax and variables, and Messenger's limits on texts, buttons and titles.
 
-use super::file::{RawButton, RawCoupon, RawFlow, RawStep};
-use super::{Choices, Coupon, CouponCodes, Flow, FlowButton, FlowError, FlowErrors, ImageRef, Step};
+use super::file::{RawButton, RawCoupon, RawFlow, RawStep, RawVariant};
+use super::{Choices, Coupon, CouponCodes, Flow, FlowButton, FlowError, FlowErrors, ImageRef, Step, Variant};
 use crate::limits;
 use crate::payload::{ButtonPayload, is_id_char};
 use crate::template::Template;
@@ -17,6 +17,10 @@ const COUPON_VAR: &str = "coupon_code";
 /// Characters a placeholder is assumed to take when checking a text against its limit.
 const PLACEHOLDER_CHARS: usize = 20;
 const DEFAULT_EXHAUSTED: &str = "Sorry, all the coupons have been handed out.";
+/// A split step's variants: at least one, at most this many.
+const VARIANTS_MAX: usize = 10;
+/// The largest weight of a variant (weights are shares, not counts).
+const WEIGHT_MAX: i64 = 1_000_000;
 
 pub(super) fn parse(file: &str, source: &str) -> Result<Flow, FlowErrors> {
     let mut v = Validator { file, source, errors: Vec::new() };
@@ -123,6 +127,14 @@ impl Validator<'_> {
     ) -> Step {
         let place = format!("step `{id}`");
         self.check_id(line, &place, "the step id", id);
+        match raw.kind.as_deref() {
+            Some("split") => return self.split_step(line, &place, id, raw, step_ids),
+            Some(other) => self.push(Some(line), &place, format!("unknown kind `{other}`; the only kind is `split`")),
+            None if raw.variants.is_some() => {
+                self.push(Some(line), &place, "`variants` belong to a split step: add `kind = \"split\"`")
+            }
+            None => {}
+        }
 
         if let Some(coupon) = &raw.reveal
             && !coupons.contains_key(coupon)
@@ -182,7 +194,61 @@ impl Validator<'_> {
             }
         }
 
-        Step { id: id.to_owned(), text, choices, image, reveal: raw.reveal, next: raw.next }
+        Step { id: id.to_owned(), text, choices, image, reveal: raw.reveal, next: raw.next, variants: Vec::new() }
+    }
+
+    /// A step of `kind = "split"`: its variants, and nothing it would send itself.
+    fn split_step(&mut self, line: usize, place: &str, id: &str, raw: RawStep, step_ids: &BTreeSet<String>) -> Step {
+        let own = [
+            ("text", raw.text.is_some()),
+            ("buttons", raw.buttons.is_some()),
+            ("quick_replies", raw.quick_replies.is_some()),
+            ("image", raw.image.is_some()),
+            ("reveal", raw.reveal.is_some()),
+            ("next", raw.next.is_some()),
+        ];
+        for (key, _) in own.iter().filter(|(_, given)| *given) {
+            self.push(
+                Some(line),
+                place,
+                format!("a split step sends nothing and leads on through its variants: remove `{key}`"),
+            );
+        }
+        let raw_variants = raw.variants.unwrap_or_default();
+        if raw_variants.is_empty() || raw_variants.len() > VARIANTS_MAX {
+            self.push(
+                Some(line),
+                place,
+                format!("a split step needs 1 to {VARIANTS_MAX} `variants`, this one has {}", raw_variants.len()),
+            );
+        }
+        let mut seen = BTreeSet::new();
+        let variants = raw_variants
+            .into_iter()
+            .enumerate()
+            .map(|(i, spanned)| {
+                let line = self.line_of(spanned.span().start);
+                let RawVariant { id: variant, weight, next } = spanned.into_inner();
+                let place = format!("{place}, variant {} (`{variant}`)", i + 1);
+                self.check_id(line, &place, "the variant id", &variant);
+                if !seen.insert(variant.clone()) {
+                    self.push(Some(line), &place, "the id is used by another variant of the step; ids must be unique");
+                }
+                if !(1..=WEIGHT_MAX).contains(&weight) {
+                    self.push(
+                        Some(line),
+                        &place,
+                        format!("the weight must be a whole number from 1 to {WEIGHT_MAX}, not {weight}"),
+                    );
+                }
+                if !step_ids.contains(&next) {
+                    self.push(Some(line), &place, format!("`next` names step `{next}`, which does not exist"));
+                }
+                // (Out of range only when an error was pushed just above.)
+                Variant { id: variant, weight: u32::try_from(weight.clamp(1, WEIGHT_MAX)).unwrap_or(1), next }
+            })
+            .collect();
+        Step { id: id.to_owned(), text: None, choices: Choices::None, image: None, reveal: None, next: None, variants }
     }
 
     fn buttons(
@@ -340,17 +406,31 @@ impl Validator<'_> {
         Coupon { id: id.to_owned(), codes, exhausted }
     }
 
-    /// A chain of `next` links that loops would send messages forever.
+    /// A chain of `next` links (a split step's variants included) that loops would send
+    /// messages forever.
     fn check_next_cycles(&mut self, steps: &IndexMap<String, Step>) {
+        // The steps a step leads to at once, without waiting for the contact.
+        let onward = |id: &str| -> Vec<&str> {
+            let Some(step) = steps.get(id) else { return Vec::new() };
+            step.next.iter().map(String::as_str).chain(step.variants.iter().map(|v| v.next.as_str())).collect()
+        };
         for start in steps.keys() {
-            let mut seen = BTreeSet::new();
-            let mut current = start.as_str();
-            while let Some(next) = steps.get(current).and_then(|s| s.next.as_deref()) {
-                if !seen.insert(current) {
+            // Depth first over the onward links; a step met again on the current path loops.
+            let mut path: Vec<(&str, Vec<&str>)> = vec![(start.as_str(), onward(start))];
+            let mut done = BTreeSet::new();
+            while let Some((_, pending)) = path.last_mut() {
+                let Some(next) = pending.pop() else {
+                    let (finished, _) = path.pop().unwrap_or_default();
+                    done.insert(finished);
+                    continue;
+                };
+                if path.iter().any(|(on_path, _)| *on_path == next) {
                     self.push(None, format!("step `{start}`"), "its `next` links loop back on themselves");
                     return;
                 }
-                current = next;
+                if !done.contains(next) {
+                    path.push((next, onward(next)));
+                }
             }
         }
     }

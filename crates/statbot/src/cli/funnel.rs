@@ -1,5 +1,5 @@
 //! `statbot funnel FLOW`: a flow's funnel over a date range, as a table, JSON or CSV, and by day
-//! or by the ref its contacts came by (`--by day|ref`).
+//! or by the ref its contacts came by or the variant of each split step (`--by day|ref|variant`).
 
 use super::{CliError, quiet_tool};
 use crate::config::{Config, ConfigWarning};
@@ -25,8 +25,14 @@ pub struct FunnelArgs {
     by_day: bool,
     /// Add one funnel per day (JSON and CSV), or per ref the contacts came by (an m.me link's
     /// `ref`; `(direct)` for none): see docs/links.md.
+    /// `variant`: for each split step, the funnel by variant and which converts better (see
+    /// docs/split-tests.md).
     #[arg(long, value_enum)]
     by: Option<By>,
+    /// With `--by variant`: the step whose reaching counts as converting (default: the steps
+    /// revealing a coupon after the split, else the last step).
+    #[arg(long)]
+    goal: Option<String>,
     /// Use the shipped demo flow `coupon` (also used when no flow is configured).
     #[arg(long)]
     demo: bool,
@@ -36,6 +42,7 @@ pub struct FunnelArgs {
 enum By {
     Day,
     Ref,
+    Variant,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -48,10 +55,17 @@ enum Format {
 pub async fn run((mut config, warnings): (Config, Vec<ConfigWarning>), args: FunnelArgs) -> Result<(), CliError> {
     let flows = quiet_tool(&mut config, &warnings, args.demo)?;
     let store = Store::open(&config.database_url).await?;
-    let funnels = Funnels::new(store.clone(), Arc::new(flows), config.funnels.window_days, config.zone()?)?;
+    let funnels = Funnels::new(store.clone(), Arc::new(flows), config.funnels.window_days, config.zone()?)?
+        .with_min_sample(config.funnels.min_sample_per_variant);
     let range = DateRange::parse(args.from.as_deref(), args.to.as_deref(), funnels.today())?;
     let report = match args.by {
-        Some(By::Ref) if args.by_day => Err(CliError("choose one of --by ref and --by-day".into())),
+        Some(By::Ref | By::Variant) if args.by_day => Err(CliError("choose one of --by and --by-day".into())),
+        _ if args.goal.is_some() && args.by != Some(By::Variant) => {
+            Err(CliError("--goal goes with --by variant".into()))
+        }
+        Some(By::Variant) => {
+            funnels.report_by_variant(&args.flow, range, args.goal.as_deref()).await.map_err(CliError::from)
+        }
         Some(By::Ref) => funnels.report_by_ref(&args.flow, range).await.map_err(CliError::from),
         by => funnels.report(&args.flow, range, args.by_day || by == Some(By::Day)).await.map_err(CliError::from),
     };

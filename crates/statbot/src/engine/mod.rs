@@ -25,6 +25,7 @@ use crate::store::{
 };
 use statbot_core::conversation::{self, Tap, Trigger, Vars};
 use statbot_core::flow::{CouponCodes, Flow};
+use statbot_core::split;
 use statbot_core::{Entry, InboundContent, MessagingType, Platform, Position, Reply, Window};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -330,7 +331,7 @@ impl Engine {
         let mut batch = Batch::default();
         let origin = Origin { inbound_id: None, platform: contact.platform, at: store::now_ms() };
         let back = vec![Reply::Text { text: handoff::BACK_WITH_THE_BOT.to_owned() }];
-        match conversation::enter(&self.inner.flows.set, &Entry::default_flow()) {
+        match conversation::enter(&self.inner.flows.set, &Entry::default_flow(), contact_id) {
             Some(menu) => self.follow(&mut tx, origin, &contact, menu, back, &mut batch).await?,
             None => batch.push_replies(origin, &contact, back),
         }
@@ -416,7 +417,7 @@ impl Engine {
                     _ => None,
                 };
                 asks_for_person = offered.is_some_and(|tap| tap.button.handoff);
-                conversation::transition(flows, offered)
+                conversation::transition(flows, offered, contact.id)
             }
         };
         let Some(transition) = transition else {
@@ -449,7 +450,7 @@ impl Engine {
                 None => None,
             };
             let link_entry = link.map(|l| Entry { flow: Some(l.flow), step: l.step });
-            entered = link_entry.as_ref().and_then(|e| conversation::enter(flows, e));
+            entered = link_entry.as_ref().and_then(|e| conversation::enter(flows, e, contact_id));
             batch.referrals.push(NewReferral {
                 contact_id,
                 inbound_id: Some(message.id),
@@ -469,10 +470,10 @@ impl Engine {
         if let Some(entry) = asked
             && self.declared(tx, &entry).await?
         {
-            entered = conversation::enter(flows, &entry);
+            entered = conversation::enter(flows, &entry, contact_id);
         }
         if entered.is_none() && message.content == InboundContent::Referral {
-            entered = conversation::enter(flows, &Entry::default_flow());
+            entered = conversation::enter(flows, &Entry::default_flow(), contact_id);
         }
         Ok(entered)
     }
@@ -557,7 +558,14 @@ impl Engine {
         let mut vars = Vars::for_flow(flow, known);
         for step_id in &transition.entered {
             let Some(step) = flow.step(step_id) else { break };
-            batch.events.push(event(EventKind::StepEntered, step_id, None, None));
+            // A split step passes the contact on to its variant (the next step entered): which
+            // one is recorded with the step and, the first time, for funnels by variant.
+            let variant = split::pick(&flow.name, step_id, &step.variants, contact.id);
+            if let Some(variant) = variant {
+                store::record_variant(tx, &flow.name, step_id, contact.id, &variant.id, origin.at).await?;
+            }
+            let detail = variant.map(|v| serde_json::json!({ "variant": v.id }));
+            batch.events.push(event(EventKind::StepEntered, step_id, None, detail));
             batch.positions.insert(contact.id, Position { flow: flow.name.clone(), step: step_id.clone() });
             if let Some(coupon_id) = &step.reveal {
                 match self.reveal(tx, flow, coupon_id, contact.id).await? {

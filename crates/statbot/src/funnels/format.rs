@@ -130,6 +130,57 @@ pub fn table(report: &RangeReport) -> String {
         let _ = writeln!(out, "\nFunnel of `{}` by {by}: {} contacts entered", f.flow, part.funnel.cohort);
         out.push_str(&steps_table(&part.funnel));
     }
+    for split in report.by_variant.iter().flatten() {
+        out.push_str(&split_table(split));
+    }
+    out
+}
+
+/// A split test: each variant's contacts, conversions and difference from the control, then
+/// the verdict.
+fn split_table(split: &super::SplitReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nSplit `{}` by variant: {} contacts; converting = reaching {}",
+        split.step,
+        split.contacts,
+        split.goal.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(" or ")
+    );
+    let mut rows = vec![[
+        "variant".to_owned(),
+        "next".into(),
+        "contacts".into(),
+        "converted".into(),
+        "rate".into(),
+        "vs control (points)".into(),
+        "95 % interval".into(),
+    ]];
+    for v in &split.variants {
+        let (difference, interval) = match &v.result.versus_control {
+            Some(d) => (
+                statbot_core::split::stats::points(d.difference),
+                format!(
+                    "{} to {}",
+                    statbot_core::split::stats::points(d.low),
+                    statbot_core::split::stats::points(d.high)
+                ),
+            ),
+            None if v.result.variant == split.variants[0].result.variant => ("(control)".into(), String::new()),
+            None => ("–".into(), String::new()),
+        };
+        rows.push([
+            v.result.variant.clone(),
+            v.next.clone(),
+            v.result.contacts.to_string(),
+            v.result.conversions.to_string(),
+            percent(v.result.rate),
+            difference,
+            interval,
+        ]);
+    }
+    out.push_str(&crate::table::render(&rows));
+    let _ = writeln!(out, "Verdict: {}", split.summary);
     out
 }
 

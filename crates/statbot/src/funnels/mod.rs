@@ -3,10 +3,14 @@
 //! API, the charts and the dashboard. Reports first roll up whatever was recorded since the
 //! worker last ran, so they always count every event. A report can also be split by the ref
 //! the contacts came by (`by_ref`): each contact of the cohort counts under the ref of its
-//! latest referral at or before its first entry into the flow (see `store::funnels`).
+//! latest referral at or before its first entry into the flow (see `store::funnels`), or by
+//! the variant of each split step (`by_variant`, see [`splits`]).
 
 pub mod charts;
 pub mod format;
+mod splits;
+
+pub use splits::{DEFAULT_MIN_SAMPLE, SplitReport, StepContacts, VariantReport};
 
 use crate::engine::LoadedFlows;
 use crate::store::{RollupRound, Store, StoreError};
@@ -40,6 +44,8 @@ pub enum FunnelError {
     UnknownFlow(String),
     #[error("{0}")]
     BadRange(String),
+    #[error("flow `{flow}` has no step `{step}`")]
+    UnknownStep { flow: String, step: String },
     #[error("funnels.window_days must be at least 1 (it is {0})")]
     BadWindow(i64),
     #[error(transparent)]
@@ -96,6 +102,9 @@ pub struct RangeReport {
     /// counts add up to the funnel's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub by_ref: Option<Vec<RefReport>>,
+    /// Each split step's test: the funnel by variant and which variant converts better.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_variant: Option<Vec<SplitReport>>,
 }
 
 impl RangeReport {
@@ -156,6 +165,8 @@ pub struct Funnels {
     time_zone: String,
     /// The rules as the rollup records them: changing any part recounts everything.
     rules_key: String,
+    /// Contacts each variant of a split test needs before a verdict.
+    min_sample: u64,
 }
 
 impl Funnels {
@@ -174,7 +185,7 @@ impl Funnels {
         let rules = Rules::new(window_days, zone);
         let entries: Vec<String> = flows.set.iter().map(|f| format!("{}={}", f.name, f.entry)).collect();
         let rules_key = format!("window_ms={};tz={};entries={}", rules.window_ms, time_zone, entries.join(","));
-        Ok(Funnels { store, flows, rules, window_days, time_zone, rules_key })
+        Ok(Funnels { store, flows, rules, window_days, time_zone, rules_key, min_sample: DEFAULT_MIN_SAMPLE })
     }
 
     pub fn rules(&self) -> &Rules {
@@ -252,6 +263,7 @@ impl Funnels {
             channels: self.store.funnel_cohort_by_channel(&flow.name, from, to).await?,
             days,
             by_ref: None,
+            by_variant: None,
         })
     }
 
@@ -293,6 +305,7 @@ impl Funnels {
             channels: self.store.funnel_cohort_by_channel(&flow.name, from, to).await?,
             days: None,
             by_ref: Some(parts),
+            by_variant: None,
         })
     }
 

@@ -164,6 +164,7 @@ impl From<FunnelError> for ApiError {
         match e {
             FunnelError::UnknownFlow(name) => ApiError::NotFound(format!("flow `{name}`")),
             FunnelError::BadRange(message) => ApiError::BadRequest(message),
+            e @ FunnelError::UnknownStep { .. } => ApiError::BadRequest(e.to_string()),
             FunnelError::Store(e) => e.into(),
             other @ FunnelError::BadWindow(_) => ApiError::Internal(other.to_string()),
         }

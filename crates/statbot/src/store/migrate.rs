@@ -127,6 +127,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0019_inbox.sql"),
         postgres: include_str!("../../migrations/postgres/0019_inbox.sql"),
     },
+    Migration {
+        version: 21,
+        name: "split_variants",
+        sqlite: include_str!("../../migrations/sqlite/0021_split_variants.sql"),
+        postgres: include_str!("../../migrations/postgres/0021_split_variants.sql"),
+    },
 ];
 
 /// Arbitrary constant naming statbot's migration lock.

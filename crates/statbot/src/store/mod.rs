@@ -26,6 +26,7 @@ mod sales_top_customers;
 mod sessions;
 mod settings;
 mod shop;
+mod splits;
 pub(crate) mod staff_links;
 mod stripe;
 mod teams;
@@ -53,6 +54,7 @@ pub use shop::{
     CustomerProfile, NewOrder, NewProduct, Order, OrderInsert, OrderItem, OrderStatus, Product, ProductChange,
     Settlement, ShopPayer,
 };
+pub use splits::VariantCounts;
 pub use staff_links::ContactLink;
 pub use statbot_core::sales::{StripeCharge, StripeCustomer, StripeProduct, StripeRefund};
 pub use stripe::{StripeLock, StripePage, StripeSyncState};
@@ -72,6 +74,7 @@ pub(crate) use inbox::{
 };
 pub(crate) use opt_out::{opt_in, opt_out, opted_out_at};
 pub(crate) use outbox::enqueue as enqueue_replies;
+pub(crate) use splits::record_variant;
 pub(crate) use utterances::record as record_utterances;
 
 use sqlx::any::AnyPoolOptions;

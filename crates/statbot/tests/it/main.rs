@@ -32,6 +32,7 @@ mod referrals;
 mod security_headers;
 mod shop_api;
 mod shop_customers;
+mod split_tests;
 mod staff_links;
 mod store_chat;
 mod store_dashboard;

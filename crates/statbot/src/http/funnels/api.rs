@@ -1,6 +1,8 @@
 //! `GET /api/v1/funnels/{flow}`: a flow's funnel over `from`..=`to` (YYYY-MM-DD in the
 //! reporting time zone), with `by=day` for the daily breakdown, `by=ref` for one funnel per
-//! ref the contacts came by, and `format=csv` for a download; operators only.
+//! ref the contacts came by, `by=variant` for each split step's funnel by variant and which
+//! converts better (`goal=STEP` to choose the goal), and `format=csv` for a download;
+//! operators only.
 
 use crate::funnels::{DateRange, RangeReport, format};
 use crate::http::AppState;
@@ -16,6 +18,7 @@ pub(super) struct FunnelParams {
     from: Option<String>,
     to: Option<String>,
     by: Option<String>,
+    goal: Option<String>,
     format: Option<String>,
 }
 
@@ -24,19 +27,26 @@ pub(super) struct FunnelRequest {
     pub(super) range: DateRange,
     by_day: bool,
     by_ref: bool,
+    by_variant: bool,
     csv: bool,
 }
 
 impl FunnelRequest {
     pub(super) fn from_params(state: &AppState, params: &FunnelParams) -> Result<FunnelRequest, ApiError> {
-        let (by_day, by_ref) = match params.by.as_deref() {
-            None | Some("") => (false, false),
-            Some("day") => (true, false),
-            Some("ref") => (false, true),
+        let (by_day, by_ref, by_variant) = match params.by.as_deref() {
+            None | Some("") => (false, false, false),
+            Some("day") => (true, false, false),
+            Some("ref") => (false, true, false),
+            Some("variant") => (false, false, true),
             Some(other) => {
-                return Err(ApiError::BadRequest(format!("by=`{other}` is not supported; use by=day or by=ref")));
+                return Err(ApiError::BadRequest(format!(
+                    "by=`{other}` is not supported; use by=day, by=ref or by=variant"
+                )));
             }
         };
+        if params.goal.is_some() && !by_variant {
+            return Err(ApiError::BadRequest("goal goes with by=variant".into()));
+        }
         let csv = match params.format.as_deref() {
             None | Some("") | Some("json") => false,
             Some("csv") => true,
@@ -45,7 +55,7 @@ impl FunnelRequest {
             }
         };
         let range = DateRange::parse(params.from.as_deref(), params.to.as_deref(), state.funnels.today())?;
-        Ok(FunnelRequest { range, by_day, by_ref, csv })
+        Ok(FunnelRequest { range, by_day, by_ref, by_variant, csv })
     }
 }
 
@@ -59,6 +69,8 @@ pub(super) async fn funnel(
     let request = FunnelRequest::from_params(&state, &params)?;
     let report = if request.by_ref {
         state.funnels.report_by_ref(&flow, request.range).await?
+    } else if request.by_variant {
+        state.funnels.report_by_variant(&flow, request.range, params.goal.as_deref()).await?
     } else {
         state.funnels.report(&flow, request.range, request.by_day).await?
     };

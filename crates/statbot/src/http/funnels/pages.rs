@@ -166,12 +166,66 @@ struct FlowPage {
     days: Vec<Line<DayRow>>,
     ref_steps: Vec<String>,
     refs: Vec<RefRow>,
+    splits: Vec<SplitView>,
     range: DateRange,
     range_error: Option<String>,
     range_action: String,
     presets: Vec<Preset>,
     time_zone: String,
     window_days: i64,
+}
+
+/// A split step's test as the flow page shows it ("By variant").
+struct SplitView {
+    step: String,
+    goal: String,
+    summary: String,
+    rows: Vec<VariantRow>,
+}
+
+struct VariantRow {
+    variant: String,
+    next: String,
+    contacts: u64,
+    converted: u64,
+    rate: String,
+    difference: String,
+    interval: String,
+}
+
+fn split_views(report: &RangeReport) -> Vec<SplitView> {
+    let points = statbot_core::split::stats::points;
+    report
+        .by_variant
+        .iter()
+        .flatten()
+        .map(|split| SplitView {
+            step: split.step.clone(),
+            goal: split.goal.join(" or "),
+            summary: split.summary.clone(),
+            rows: split
+                .variants
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let (difference, interval) = match (&v.result.versus_control, i) {
+                        (Some(d), _) => (points(d.difference), format!("{} to {}", points(d.low), points(d.high))),
+                        (None, 0) => ("control".into(), String::new()),
+                        (None, _) => ("–".into(), String::new()),
+                    };
+                    VariantRow {
+                        variant: v.result.variant.clone(),
+                        next: v.next.clone(),
+                        contacts: v.result.contacts,
+                        converted: v.result.conversions,
+                        rate: percent(v.result.rate),
+                        difference,
+                        interval,
+                    }
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 fn funnel_rows(report: &RangeReport) -> Vec<FunnelRow> {
@@ -215,6 +269,10 @@ pub(super) async fn flow(
 ) -> Result<Response, ApiError> {
     let (range, range_error) = range_of(&state, &params);
     let title = state.funnels.flow(&flow)?.title.clone();
+    let splits = match state.funnels.flow(&flow)?.splits().next() {
+        Some(_) => split_views(&state.funnels.report_by_variant(&flow, range, None).await?),
+        None => Vec::new(),
+    };
     let report = state.funnels.report(&flow, range, true).await?;
     let previous = match previous_range(range) {
         Some(previous) => Some(state.funnels.report(&flow, previous, false).await?),
@@ -247,6 +305,7 @@ pub(super) async fn flow(
         days,
         ref_steps,
         refs,
+        splits,
         report,
         range,
         range_error,
