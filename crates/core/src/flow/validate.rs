@@ -2,7 +2,7 @@
 //! template syntax and variables, and Messenger's limits on texts, buttons and titles.
 
 use super::file::{RawButton, RawCoupon, RawFlow, RawStep};
-use super::{Choices, Coupon, CouponCodes, Flow, FlowButton, FlowError, FlowErrors, ImageRef, Step};
+use super::{Choices, Coupon, CouponCodes, Flow, FlowButton, FlowError, FlowErrors, FollowUp, ImageRef, Step};
 use crate::limits;
 use crate::payload::{ButtonPayload, is_id_char};
 use crate::template::Template;
@@ -182,7 +182,17 @@ impl Validator<'_> {
             }
         }
 
-        Step { id: id.to_owned(), text, choices, image, reveal: raw.reveal, next: raw.next }
+        let follow_up = raw.follow_up.and_then(|raw| match FollowUp::parse(raw, step_ids) {
+            Ok(follow_up) => Some(follow_up),
+            Err(problems) => {
+                for problem in problems {
+                    self.push(Some(line), &place, problem);
+                }
+                None
+            }
+        });
+
+        Step { id: id.to_owned(), text, choices, image, reveal: raw.reveal, next: raw.next, follow_up }
     }
 
     fn buttons(
