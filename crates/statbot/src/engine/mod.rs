@@ -151,9 +151,13 @@ impl Engine {
     }
 
     /// Stores a webhook delivery durably (committed together with other deliveries arriving
-    /// at the same time); the new messages go on to the processor.
-    pub async fn ingest(&self, messages: Vec<statbot_core::Inbound>) -> Result<Vec<store::Ingested>, IntakeError> {
-        self.inner.intake.ingest(messages).await
+    /// at the same time): the new messages go on to the processor, the receipts mark replies.
+    pub async fn ingest(
+        &self,
+        messages: Vec<statbot_core::Inbound>,
+        receipts: Vec<statbot_core::Receipt>,
+    ) -> Result<Vec<store::Ingested>, IntakeError> {
+        self.inner.intake.ingest(messages, receipts).await
     }
 
     /// The lease the processor takes on Messenger replies as it queues them, for the sender

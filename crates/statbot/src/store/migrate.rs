@@ -127,6 +127,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0019_inbox.sql"),
         postgres: include_str!("../../migrations/postgres/0019_inbox.sql"),
     },
+    Migration {
+        version: 22,
+        name: "follow_ups_receipts",
+        sqlite: include_str!("../../migrations/sqlite/0022_follow_ups_receipts.sql"),
+        postgres: include_str!("../../migrations/postgres/0022_follow_ups_receipts.sql"),
+    },
 ];
 
 /// Arbitrary constant naming statbot's migration lock.

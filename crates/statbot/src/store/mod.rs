@@ -20,6 +20,7 @@ mod opt_out;
 mod outbox;
 mod privacy;
 mod rate_limits;
+mod receipts;
 mod sales_payers;
 mod sales_rollups;
 mod sales_top_customers;
