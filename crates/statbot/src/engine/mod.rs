@@ -5,6 +5,7 @@
 //! instances share the store.
 
 pub mod flows;
+mod follow_ups;
 mod handoff;
 mod intake;
 mod opt_out;
@@ -12,6 +13,7 @@ mod processor;
 mod sales_answers;
 
 pub use flows::{FlowLoadError, LoadedFlows};
+pub use follow_ups::{FollowUpOutcome, run_follow_ups};
 pub use handoff::Hours;
 pub use intake::IntakeError;
 pub use processor::run_processor;
@@ -287,6 +289,7 @@ impl Engine {
             store::hold_rollup(tx, store.backend()).await?;
             store::record_events(tx, &batch.events).await?;
         }
+        store::schedule_follow_ups(tx, &batch.follow_ups).await?;
         let leased = store::enqueue_replies(tx, &batch.replies, self.send_lease()).await?;
         let positions: Vec<(i64, &Position)> = batch.positions.iter().map(|(id, p)| (*id, p)).collect();
         store::set_positions(tx, &positions).await?;
@@ -580,6 +583,9 @@ impl Engine {
                     }
                 }
             }
+            if let Some(follow_up) = &step.follow_up {
+                batch.follow_ups.push(follow_ups::scheduled(origin, contact.id, flow, step_id, follow_up));
+            }
             replies.extend(conversation::render_step(flow, step, &vars, &|f, file| self.media_url(f, file)));
         }
         batch.push_replies(origin, contact, replies);
@@ -699,6 +705,8 @@ struct Batch {
     with_person: HashMap<i64, InboxStatus>,
     /// What the inbox's watchers are told once the batch is committed.
     inbox_events: Vec<InboxEvent>,
+    /// Steps to send later (steps entered that declare a `follow_up`).
+    follow_ups: Vec<store::NewFollowUp>,
 }
 
 /// What the assistant made of a message.
