@@ -139,3 +139,37 @@ pub(crate) async fn finish(conn: &mut AnyConnection, id: i64, skipped: Option<&s
         .await?;
     Ok(())
 }
+
+/// A contact's follow-up as it stands, for operators and tests.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FollowUpRecord {
+    pub flow: String,
+    pub step: String,
+    /// `pending`, `sent` or `skipped`.
+    pub status: String,
+    /// Why it was skipped.
+    pub reason: Option<String>,
+    pub due_at: i64,
+}
+
+impl super::Store {
+    /// A contact's follow-ups, oldest first.
+    pub async fn follow_ups_of(&self, contact_id: i64) -> Result<Vec<FollowUpRecord>> {
+        let rows =
+            sqlx::query("SELECT flow, step, status, reason, due_at FROM follow_ups WHERE contact_id = $1 ORDER BY id")
+                .bind(contact_id)
+                .fetch_all(&mut *self.conn().await?)
+                .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(FollowUpRecord {
+                    flow: row.try_get("flow")?,
+                    step: row.try_get("step")?,
+                    status: row.try_get("status")?,
+                    reason: row.try_get("reason")?,
+                    due_at: row.try_get("due_at")?,
+                })
+            })
+            .collect()
+    }
+}

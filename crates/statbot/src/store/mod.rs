@@ -41,7 +41,7 @@ pub use coupons::CouponClaim;
 pub use datasets::{DatasetLabel, NewDatasetRow, StoredDataset};
 pub use entry_links::{EntryLink, NewReferral};
 pub use events::{CouponEvent, EventKind, NewEvent};
-pub use follow_ups::{DueFollowUp, NewFollowUp};
+pub use follow_ups::{DueFollowUp, FollowUpRecord, NewFollowUp};
 pub use funnels::{FlowEvent, RollupRound};
 pub use inbound::{ClaimScope, ClaimedInbound, Ingested};
 pub use inbox::{Changed, HandoffReason, InboxConversation, InboxQuery, InboxStatus, OperatorRef, TeamScope};
