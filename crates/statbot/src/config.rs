@@ -140,6 +140,7 @@ pub struct Config {
     pub shop: ShopConfig,
     pub limits: LimitsConfig,
     pub inbox: InboxConfig,
+    pub follow_ups: FollowUpsConfig,
     pub log: LogConfig,
     /// The Page's set-up as code (Get Started, greeting, ice breakers, persistent menu), applied
     /// by `statbot messenger setup`; or `page.toml` in `flows_dir`, not both.
@@ -283,6 +284,27 @@ pub struct LimitsConfig {
     pub trust_forwarded_for: bool,
 }
 
+/// Follow-ups (a flow step's `follow_up`): how often each instance looks for due ones.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FollowUpsConfig {
+    /// How often due follow-ups are looked for (ms): a follow-up goes at most this late.
+    pub poll_ms: u64,
+}
+
+impl Default for FollowUpsConfig {
+    fn default() -> Self {
+        FollowUpsConfig { poll_ms: 5_000 }
+    }
+}
+
+impl FollowUpsConfig {
+    /// The poll interval, at least 10 ms.
+    pub fn poll(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.poll_ms.max(10))
+    }
+}
+
 /// The live inbox: when a person is in, and when a conversation goes back to the bot.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -361,6 +383,7 @@ impl Default for Config {
             shop: ShopConfig::default(),
             limits: LimitsConfig::default(),
             inbox: InboxConfig::default(),
+            follow_ups: FollowUpsConfig::default(),
             log: LogConfig::default(),
             page: None,
         }
@@ -549,6 +572,7 @@ const ENV_VARS: &[(&str, Setter)] = &[
     ("STATBOT_INBOX_HOURS", |c, v| set_string(&mut c.inbox.hours, v)),
     ("STATBOT_INBOX_RELEASE_AFTER", |c, v| set_string(&mut c.inbox.release_after, v)),
     ("STATBOT_INBOX_TEAM", |c, v| set_string(&mut c.inbox.team, v)),
+    ("STATBOT_FOLLOW_UPS_POLL_MS", |c, v| set_parsed(&mut c.follow_ups.poll_ms, v)),
     ("STATBOT_LOG_FORMAT", |c, v| set_string(&mut c.log.format, v)),
     ("STATBOT_LOG", |c, v| set_string(&mut c.log.filter, v)),
 ];

@@ -31,6 +31,16 @@ pub(super) struct RawStep {
     pub image: Option<String>,
     pub reveal: Option<String>,
     pub next: Option<String>,
+    pub follow_up: Option<RawFollowUp>,
+}
+
+/// `follow_up = { after = "23h", step = "reminder", unless = "revealed" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFollowUp {
+    pub after: String,
+    pub step: String,
+    pub unless: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

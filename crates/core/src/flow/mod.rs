@@ -4,11 +4,13 @@
 
 mod error;
 mod file;
+mod follow_up;
 #[cfg(test)]
 mod tests;
 mod validate;
 
 pub use error::{FlowError, FlowErrors};
+pub use follow_up::{FollowUp, Unless};
 
 use crate::template::Template;
 use indexmap::IndexMap;
@@ -39,6 +41,8 @@ pub struct Step {
     pub reveal: Option<String>,
     /// Step that follows at once (only for steps without buttons).
     pub next: Option<String>,
+    /// A step sent later, unless the contact acted meanwhile.
+    pub follow_up: Option<FollowUp>,
     /// A split step's variants (`kind = "split"`), empty for any other step: a split step sends
     /// nothing and passes each contact on to one variant's `next` (see [`crate::split`]).
     pub variants: Vec<Variant>,

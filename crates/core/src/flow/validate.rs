@@ -2,7 +2,7 @@
 //! template syntax and variables, and Messenger's limits on texts, buttons and titles.
 
 use super::file::{RawButton, RawCoupon, RawFlow, RawStep, RawVariant};
-use super::{Choices, Coupon, CouponCodes, Flow, FlowButton, FlowError, FlowErrors, ImageRef, Step, Variant};
+use super::{Choices, Coupon, CouponCodes, Flow, FlowButton, FlowError, FlowErrors, FollowUp, ImageRef, Step, Variant};
 use crate::limits;
 use crate::payload::{ButtonPayload, is_id_char};
 use crate::template::Template;
@@ -194,7 +194,26 @@ impl Validator<'_> {
             }
         }
 
-        Step { id: id.to_owned(), text, choices, image, reveal: raw.reveal, next: raw.next, variants: Vec::new() }
+        let follow_up = raw.follow_up.and_then(|raw| match FollowUp::parse(raw, step_ids) {
+            Ok(follow_up) => Some(follow_up),
+            Err(problems) => {
+                for problem in problems {
+                    self.push(Some(line), &place, problem);
+                }
+                None
+            }
+        });
+
+        Step {
+            id: id.to_owned(),
+            text,
+            choices,
+            image,
+            reveal: raw.reveal,
+            next: raw.next,
+            variants: Vec::new(),
+            follow_up,
+        }
     }
 
     /// A step of `kind = "split"`: its variants, and nothing it would send itself.
@@ -248,7 +267,16 @@ impl Validator<'_> {
                 Variant { id: variant, weight: u32::try_from(weight.clamp(1, WEIGHT_MAX)).unwrap_or(1), next }
             })
             .collect();
-        Step { id: id.to_owned(), text: None, choices: Choices::None, image: None, reveal: None, next: None, variants }
+        Step {
+            id: id.to_owned(),
+            text: None,
+            choices: Choices::None,
+            image: None,
+            reveal: None,
+            next: None,
+            variants,
+            follow_up: None,
+        }
     }
 
     fn buttons(

@@ -1,11 +1,12 @@
 //! Group commit for webhook deliveries: concurrent requests hand their messages to one task,
 //! which stores everything waiting in one transaction and answers each request. Under load
 //! that turns many small transactions into a few large ones; alone, a delivery is stored at
-//! once. New messages are stored leased to this instance and handed straight to its processor.
+//! once. New messages are stored leased to this instance and handed straight to its processor;
+//! delivery and read receipts are recorded in the same transaction.
 
 use super::LEASE_MS;
 use crate::store::{ClaimedInbound, Ingested, Store};
-use statbot_core::Inbound;
+use statbot_core::{Inbound, Receipt};
 use tokio::sync::{mpsc, oneshot};
 
 /// Deliveries stored in one transaction at most.
@@ -15,9 +16,16 @@ const QUEUE: usize = 4096;
 
 type Answer = oneshot::Sender<Result<Vec<Ingested>, String>>;
 
+/// One delivery's messages and receipts, and where its outcome goes.
+struct Delivery {
+    messages: Vec<Inbound>,
+    receipts: Vec<Receipt>,
+    answer: Answer,
+}
+
 #[derive(Clone)]
 pub struct Intake {
-    queue: mpsc::Sender<(Vec<Inbound>, Answer)>,
+    queue: mpsc::Sender<Delivery>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,10 +49,11 @@ impl Intake {
         Intake { queue }
     }
 
-    /// Stores the messages durably (with whatever else is waiting) and returns their outcome.
-    pub async fn ingest(&self, messages: Vec<Inbound>) -> Result<Vec<Ingested>, IntakeError> {
+    /// Stores the messages and receipts durably (with whatever else is waiting) and returns the
+    /// messages' outcome.
+    pub async fn ingest(&self, messages: Vec<Inbound>, receipts: Vec<Receipt>) -> Result<Vec<Ingested>, IntakeError> {
         let (answer, answered) = oneshot::channel();
-        self.queue.send((messages, answer)).await.map_err(|_| IntakeError::Stopped)?;
+        self.queue.send(Delivery { messages, receipts, answer }).await.map_err(|_| IntakeError::Stopped)?;
         answered.await.map_err(|_| IntakeError::Stopped)?.map_err(IntakeError::Store)
     }
 }
@@ -53,10 +62,14 @@ impl Intake {
 /// same moment can deadlock on PostgreSQL, which aborts one of them; trying again succeeds.
 const ATTEMPTS: u32 = 3;
 
-async fn ingest_with_retry(store: &Store, messages: &[Inbound]) -> Result<Vec<Ingested>, crate::store::StoreError> {
+async fn ingest_with_retry(
+    store: &Store,
+    messages: &[Inbound],
+    receipts: &[Receipt],
+) -> Result<Vec<Ingested>, crate::store::StoreError> {
     let mut attempt = 1;
     loop {
-        match store.ingest(messages, Some(LEASE_MS)).await {
+        match store.ingest_with_receipts(messages, receipts, Some(LEASE_MS)).await {
             Err(e) if attempt < ATTEMPTS => {
                 tracing::warn!(error = %e, attempt, "storing webhook deliveries failed; trying again");
                 tokio::time::sleep(std::time::Duration::from_millis(10 * u64::from(attempt))).await;
@@ -69,7 +82,7 @@ async fn ingest_with_retry(store: &Store, messages: &[Inbound]) -> Result<Vec<In
 
 async fn run(
     store: Store,
-    mut receiver: mpsc::Receiver<(Vec<Inbound>, Answer)>,
+    mut receiver: mpsc::Receiver<Delivery>,
     processor: mpsc::UnboundedSender<Vec<ClaimedInbound>>,
 ) {
     let mut batch = Vec::new();
@@ -77,10 +90,11 @@ async fn run(
         // As the store keeps them (NULs replaced), so the processor acts on what was stored.
         let messages: Vec<Inbound> = batch
             .iter()
-            .flat_map(|(messages, _)| messages.iter())
+            .flat_map(|d| d.messages.iter())
             .map(|m| if m.has_nul() { m.without_nul() } else { m.clone() })
             .collect();
-        match ingest_with_retry(&store, &messages).await {
+        let receipts: Vec<Receipt> = batch.iter_mut().flat_map(|d| std::mem::take(&mut d.receipts)).collect();
+        match ingest_with_retry(&store, &messages, &receipts).await {
             Ok(outcomes) => {
                 let fresh: Vec<ClaimedInbound> = messages
                     .into_iter()
@@ -101,15 +115,15 @@ async fn run(
                     tracing::warn!("no inbound processor is running; messages wait in the queue");
                 }
                 let mut outcomes = outcomes.into_iter();
-                for (messages, answer) in batch.drain(..) {
-                    let _ = answer.send(Ok(outcomes.by_ref().take(messages.len()).collect()));
+                for delivery in batch.drain(..) {
+                    let _ = delivery.answer.send(Ok(outcomes.by_ref().take(delivery.messages.len()).collect()));
                 }
             }
             Err(e) => {
                 let message = e.to_string();
                 tracing::error!(error = %message, deliveries = batch.len(), "storing webhook deliveries failed");
-                for (_, answer) in batch.drain(..) {
-                    let _ = answer.send(Err(message.clone()));
+                for delivery in batch.drain(..) {
+                    let _ = delivery.answer.send(Err(message.clone()));
                 }
             }
         }

@@ -5,6 +5,7 @@
 //! instances share the store.
 
 pub mod flows;
+mod follow_ups;
 mod handoff;
 mod intake;
 mod opt_out;
@@ -12,6 +13,7 @@ mod processor;
 mod sales_answers;
 
 pub use flows::{FlowLoadError, LoadedFlows};
+pub use follow_ups::{FollowUpOutcome, run_follow_ups};
 pub use handoff::Hours;
 pub use intake::IntakeError;
 pub use processor::run_processor;
@@ -152,9 +154,13 @@ impl Engine {
     }
 
     /// Stores a webhook delivery durably (committed together with other deliveries arriving
-    /// at the same time); the new messages go on to the processor.
-    pub async fn ingest(&self, messages: Vec<statbot_core::Inbound>) -> Result<Vec<store::Ingested>, IntakeError> {
-        self.inner.intake.ingest(messages).await
+    /// at the same time): the new messages go on to the processor, the receipts mark replies.
+    pub async fn ingest(
+        &self,
+        messages: Vec<statbot_core::Inbound>,
+        receipts: Vec<statbot_core::Receipt>,
+    ) -> Result<Vec<store::Ingested>, IntakeError> {
+        self.inner.intake.ingest(messages, receipts).await
     }
 
     /// The lease the processor takes on Messenger replies as it queues them, for the sender
@@ -284,6 +290,7 @@ impl Engine {
             store::hold_rollup(tx, store.backend()).await?;
             store::record_events(tx, &batch.events).await?;
         }
+        store::schedule_follow_ups(tx, &batch.follow_ups).await?;
         let leased = store::enqueue_replies(tx, &batch.replies, self.send_lease()).await?;
         let positions: Vec<(i64, &Position)> = batch.positions.iter().map(|(id, p)| (*id, p)).collect();
         store::set_positions(tx, &positions).await?;
@@ -584,6 +591,9 @@ impl Engine {
                     }
                 }
             }
+            if let Some(follow_up) = &step.follow_up {
+                batch.follow_ups.push(follow_ups::scheduled(origin, contact.id, flow, step_id, follow_up));
+            }
             replies.extend(conversation::render_step(flow, step, &vars, &|f, file| self.media_url(f, file)));
         }
         batch.push_replies(origin, contact, replies);
@@ -703,6 +713,8 @@ struct Batch {
     with_person: HashMap<i64, InboxStatus>,
     /// What the inbox's watchers are told once the batch is committed.
     inbox_events: Vec<InboxEvent>,
+    /// Steps to send later (steps entered that declare a `follow_up`).
+    follow_ups: Vec<store::NewFollowUp>,
 }
 
 /// What the assistant made of a message.

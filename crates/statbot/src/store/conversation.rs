@@ -12,8 +12,8 @@ pub enum LoggedMessage {
     /// What the contact sent: typed text, or the title of the button they tapped; a referral
     /// (a link or an ad opening the conversation) in words.
     In { text: String, at: i64 },
-    /// What the bot answered, with its delivery status (`pending`, `sent`, `failed`, `held`) and,
-    /// when it was not sent, why.
+    /// What the bot answered, with its delivery status (`pending`, `sent`, `failed`, `held`, or
+    /// `delivered` and `read` as the platform's receipts report) and, when it was not sent, why.
     Out {
         reply: Reply,
         status: String,
@@ -47,7 +47,9 @@ impl Store {
                       received_at AS at, referral AS extra, CAST(NULL AS TEXT) AS author \
                  FROM inbound WHERE contact_id = $1 \
                UNION ALL \
-               SELECT CAST(1 AS BIGINT) AS dir, id, body, status, created_at AS at, last_error AS extra, \
+               SELECT CAST(1 AS BIGINT) AS dir, id, body, \
+                      CASE WHEN read_at IS NOT NULL THEN 'read' WHEN delivered_at IS NOT NULL THEN 'delivered' \
+                           ELSE status END AS status, created_at AS at, last_error AS extra, \
                       (SELECT username FROM users WHERE users.id = outbox.author_id) AS author \
                  FROM outbox WHERE contact_id = $1 \
              ) m ORDER BY at DESC, dir DESC, id DESC LIMIT $2",

@@ -4,7 +4,7 @@
 
 use super::{Backend, Result, Store, id_chunks, now_ms, params, parse_column, sql, statement_chunks, values_list};
 use sqlx::{AnyConnection, Row, any::AnyRow};
-use statbot_core::{Inbound, InboundContent, Platform, Referral};
+use statbot_core::{Inbound, InboundContent, Platform, Receipt, Referral};
 use std::collections::{HashMap, HashSet};
 
 /// The outcome of storing one inbound message.
@@ -163,7 +163,17 @@ impl Store {
     /// With `lease_ms`, the new messages are stored already leased to the caller, which hands
     /// them straight to its processor instead of leaving them for the queue's claims.
     pub async fn ingest(&self, messages: &[Inbound], lease_ms: Option<i64>) -> Result<Vec<Ingested>> {
-        if messages.is_empty() {
+        self.ingest_with_receipts(messages, &[], lease_ms).await
+    }
+
+    /// [`Store::ingest`], recording delivery and read receipts in the same transaction.
+    pub async fn ingest_with_receipts(
+        &self,
+        messages: &[Inbound],
+        receipts: &[Receipt],
+        lease_ms: Option<i64>,
+    ) -> Result<Vec<Ingested>> {
+        if messages.is_empty() && receipts.is_empty() {
             return Ok(Vec::new());
         }
         // PostgreSQL's text cannot hold NUL: such a message is stored with U+FFFD in its place
@@ -253,6 +263,9 @@ impl Store {
                 let platform: Platform = parse_column(&row.try_get::<String, _>("platform")?, "platform")?;
                 fresh.insert((platform, row.try_get::<String, _>("message_id")?), row.try_get::<i64, _>("id")?);
             }
+        }
+        if !receipts.is_empty() {
+            super::receipts::record(&mut tx, receipts, &contact_ids, self).await?;
         }
         tx.commit().await?;
         if contact_ids.len() > known {

@@ -133,6 +133,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0021_split_variants.sql"),
         postgres: include_str!("../../migrations/postgres/0021_split_variants.sql"),
     },
+    Migration {
+        version: 22,
+        name: "follow_ups_receipts",
+        sqlite: include_str!("../../migrations/sqlite/0022_follow_ups_receipts.sql"),
+        postgres: include_str!("../../migrations/postgres/0022_follow_ups_receipts.sql"),
+    },
 ];
 
 /// Arbitrary constant naming statbot's migration lock.

@@ -10,6 +10,7 @@ mod coupons;
 mod datasets;
 mod entry_links;
 mod events;
+mod follow_ups;
 mod funnels;
 mod inbound;
 mod inbox;
@@ -20,6 +21,7 @@ mod opt_out;
 mod outbox;
 mod privacy;
 mod rate_limits;
+mod receipts;
 mod sales_payers;
 mod sales_rollups;
 mod sales_top_customers;
@@ -40,6 +42,7 @@ pub use coupons::CouponClaim;
 pub use datasets::{DatasetLabel, NewDatasetRow, StoredDataset};
 pub use entry_links::{EntryLink, NewReferral};
 pub use events::{CouponEvent, EventKind, NewEvent};
+pub use follow_ups::{DueFollowUp, FollowUpRecord, NewFollowUp};
 pub use funnels::{FlowEvent, RollupRound};
 pub use inbound::{ClaimScope, ClaimedInbound, Ingested};
 pub use inbox::{Changed, HandoffReason, InboxConversation, InboxQuery, InboxStatus, OperatorRef, TeamScope};
@@ -67,6 +70,9 @@ pub(crate) use coupons::claim as claim_coupon;
 pub(crate) use datasets::dataset_row;
 pub(crate) use entry_links::{link_leads_to, link_named, record_referrals};
 pub(crate) use events::{reached_step, record as record_events};
+pub(crate) use follow_ups::{
+    claim_due as claim_due_follow_up, done_since, finish as finish_follow_up, schedule as schedule_follow_ups,
+};
 pub(crate) use funnels::hold_rollup;
 pub(crate) use inbound::{claim as claim_inbound, mark_processed, release as release_inbound};
 pub(crate) use inbox::{

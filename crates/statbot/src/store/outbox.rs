@@ -41,6 +41,10 @@ pub struct OutboxStats {
     pub failed: i64,
     /// Never sent: the contact's messaging window had closed.
     pub held: i64,
+    /// Sent and reported delivered by the platform (read ones included).
+    pub delivered: i64,
+    /// Sent and reported read by the platform.
+    pub read: i64,
 }
 
 /// A reply that was not sent (held or failed), for operators.
@@ -416,12 +420,15 @@ impl Store {
     }
 
     pub async fn outbox_stats(&self) -> Result<OutboxStats> {
-        let rows = sqlx::query("SELECT status, COUNT(*) FROM outbox GROUP BY status")
-            .fetch_all(&mut *self.conn().await?)
-            .await?;
+        let rows =
+            sqlx::query("SELECT status, COUNT(*), COUNT(delivered_at), COUNT(read_at) FROM outbox GROUP BY status")
+                .fetch_all(&mut *self.conn().await?)
+                .await?;
         let mut stats = OutboxStats::default();
         for row in rows {
             let count: i64 = row.try_get(1)?;
+            stats.delivered += row.try_get::<i64, _>(2)?;
+            stats.read += row.try_get::<i64, _>(3)?;
             match row.try_get::<String, _>(0)?.as_str() {
                 "pending" => stats.pending = count,
                 "sent" => stats.sent = count,

@@ -211,6 +211,15 @@ async fn erase_contact(conn: &mut AnyConnection, contact_id: i64, now: i64) -> R
     .bind(contact_id)
     .execute(&mut *conn)
     .await?;
+    // Nobody is left to remind.
+    sqlx::query(
+        "UPDATE follow_ups SET status = 'skipped', reason = 'erased', done_at = $1 \
+         WHERE contact_id = $2 AND status = 'pending'",
+    )
+    .bind(now)
+    .bind(contact_id)
+    .execute(&mut *conn)
+    .await?;
     for statement in
         ["DELETE FROM contact_links WHERE contact_id = $1", "DELETE FROM link_failures WHERE contact_id = $1"]
     {

@@ -15,6 +15,7 @@ mod dashboard;
 mod dashboard_pages;
 mod data_deletion;
 mod datasets;
+mod follow_ups;
 mod funnels;
 mod inbox;
 mod inbox_pages;

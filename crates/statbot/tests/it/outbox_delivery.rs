@@ -97,7 +97,7 @@ async fn replies_survive_a_failing_graph_api_and_arrive_once_each_in_order() {
     // Each fault cost exactly one extra attempt.
     assert_eq!(app.graph.attempts(), total + 8);
     let store = app.store().await;
-    let expected = OutboxStats { pending: 0, sent: total as i64, failed: 0, held: 0 };
+    let expected = OutboxStats { pending: 0, sent: total as i64, failed: 0, held: 0, ..OutboxStats::default() };
     assert_eq!(wait_for_outbox(&store, |s| *s == expected).await, expected);
 }
 
@@ -121,7 +121,7 @@ async fn rate_limited_sends_are_retried_no_sooner_than_retry_after() {
     assert_eq!(app.graph.attempts(), 4);
     assert_replies_in_order(&app, psid, &EXPECTED[..1]);
     let store = app.store().await;
-    let expected = OutboxStats { pending: 0, sent: 1, failed: 0, held: 0 };
+    let expected = OutboxStats { pending: 0, sent: 1, failed: 0, held: 0, ..OutboxStats::default() };
     assert_eq!(wait_for_outbox(&store, |s| *s == expected).await, expected);
 }
 
@@ -142,7 +142,7 @@ async fn a_hung_send_times_out_and_is_retried_once_delivered() {
     assert_eq!(app.graph.attempts(), 2);
     assert_replies_in_order(&app, psid, &EXPECTED[..1]);
     let store = app.store().await;
-    let expected = OutboxStats { pending: 0, sent: 1, failed: 0, held: 0 };
+    let expected = OutboxStats { pending: 0, sent: 1, failed: 0, held: 0, ..OutboxStats::default() };
     assert_eq!(wait_for_outbox(&store, |s| *s == expected).await, expected);
 }
 
@@ -200,7 +200,7 @@ async fn an_unavailable_contact_fails_at_once_with_the_reason_and_blocks_nobody(
     // Delivered replies are recorded a moment after the stand-in has them.
     let stats = wait_for_outbox(&store, |s| s.failed == 3 && s.sent == 3).await;
     settle().await;
-    assert_eq!(stats, OutboxStats { pending: 0, sent: 3, failed: 3, held: 0 });
+    assert_eq!(stats, OutboxStats { pending: 0, sent: 3, failed: 3, held: 0, ..OutboxStats::default() });
     assert_eq!(app.graph.attempts(), 6, "each reply is attempted exactly once");
     assert_replies_in_order(&app, other, &EXPECTED[..3]);
     assert!(app.sent_to(gone).is_empty());
@@ -237,7 +237,7 @@ async fn retries_stop_after_max_attempts_with_a_reason_that_says_so() {
     settle().await;
     assert_eq!(app.graph.attempts(), 6);
     assert_replies_in_order(&app, psid, &EXPECTED[1..2]);
-    let expected = OutboxStats { pending: 0, sent: 1, failed: 1, held: 0 };
+    let expected = OutboxStats { pending: 0, sent: 1, failed: 1, held: 0, ..OutboxStats::default() };
     assert_eq!(wait_for_outbox(&store, |s| *s == expected).await, expected);
 }
 
@@ -256,7 +256,10 @@ async fn a_restart_delivers_the_replies_left_pending_once_each_in_order() {
     wait_for_outbox(&store, |s| s.pending == 6).await;
 
     app.stop().await;
-    assert_eq!(store.outbox_stats().await.unwrap(), OutboxStats { pending: 6, sent: 0, failed: 0, held: 0 });
+    assert_eq!(
+        store.outbox_stats().await.unwrap(),
+        OutboxStats { pending: 6, sent: 0, failed: 0, held: 0, ..OutboxStats::default() }
+    );
     assert_eq!(store.pending_inbound().await.unwrap(), 0);
     assert_eq!(app.graph.sent_count(), 0);
     let before = app.graph.attempts();
@@ -272,7 +275,7 @@ async fn a_restart_delivers_the_replies_left_pending_once_each_in_order() {
     }
     assert_eq!(app.graph.attempts(), 6 + FAULTS);
     let stats = wait_for_outbox(&store, |s| s.sent == 6).await;
-    assert_eq!(stats, OutboxStats { pending: 0, sent: 6, failed: 0, held: 0 });
+    assert_eq!(stats, OutboxStats { pending: 0, sent: 6, failed: 0, held: 0, ..OutboxStats::default() });
 }
 
 #[tokio::test]

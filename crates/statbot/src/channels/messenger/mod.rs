@@ -23,4 +23,4 @@ pub mod webhook;
 pub use send::{ClientBuildError, ErrorClass, GraphClient, GraphConfig, Profile, SendError, SentMessage};
 pub use signature::SignatureError;
 pub use standin::{Fault, GraphStandIn, RecordedSend};
-pub use webhook::{Accounts, WebhookError, parse_delivery_for, verify_subscription};
+pub use webhook::{Accounts, Events, WebhookError, parse_delivery_for, verify_subscription};

@@ -59,6 +59,8 @@ pub struct RecordedSend {
     pub body: Value,
     /// When it arrived, for latency measurements.
     pub at: std::time::Instant,
+    /// The id the stand-in answered with (what receipts name).
+    pub message_id: String,
 }
 
 #[derive(Default)]
@@ -172,6 +174,20 @@ impl GraphStandIn {
         let mut state = self.shared.lock();
         let window = state.windows.entry(psid.to_owned()).or_insert((at_ms, opens));
         *window = (window.0.max(at_ms), window.1.max(opens));
+    }
+
+    /// The webhook deliveries Messenger posts once `psid` got and then read everything sent to
+    /// them so far: a delivery receipt naming the messages, and a read receipt whose watermark
+    /// is now (Meta's time, ms).
+    pub fn receipts(&self, psid: &str) -> (String, String) {
+        let mids: Vec<String> = self.sent().into_iter().filter(|s| s.recipient == psid).map(|s| s.message_id).collect();
+        let now = crate::store::now_ms();
+        let event = |kind: &str, receipt: Value| {
+            json!({ "object": "page", "entry": [{ "id": "1", "time": now, "messaging": [{
+                "sender": { "id": psid }, "recipient": { "id": "1" }, "timestamp": now, kind: receipt }] }] })
+            .to_string()
+        };
+        (event("delivery", json!({ "mids": mids, "watermark": now })), event("read", json!({ "watermark": now })))
     }
 
     /// `igsid` is an Instagram user: what Instagram cannot show is refused (code 100).
@@ -394,7 +410,12 @@ async fn send(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery, body
                 let _ = waiter.send(());
             }
         }
-        state.sent.push(RecordedSend { recipient, body, at: std::time::Instant::now() });
+        state.sent.push(RecordedSend {
+            recipient,
+            body,
+            at: std::time::Instant::now(),
+            message_id: message_id.clone(),
+        });
     }
     shared.sent_changed.notify_waiters();
     axum::Json(answer).into_response()

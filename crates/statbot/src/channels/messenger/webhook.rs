@@ -1,20 +1,20 @@
 //! Turns a Messenger webhook delivery (the JSON body Facebook posts) into channel-neutral
 //! [`Inbound`]s, and answers the subscription handshake (`GET ?hub.mode=subscribe&...`).
 //!
-//! Only what the bot acts on comes out: typed text, quick-reply taps, postback taps, referrals
-//! (an `m.me` link or an ad opening an existing conversation; a first conversation's referral
-//! rides on its Get Started postback, an ad's on the first message) and attachment-only messages
-//! (a photo, a sticker: not answered, but the person wrote, which opens Meta's window). Delivery
-//! and read receipts, echoes of our own messages and event kinds we do not know are accepted and
-//! dropped. Unknown fields are ignored, since the platform
-//! adds fields over time.
+//! Only what the bot acts on comes out as messages: typed text, quick-reply taps, postback taps,
+//! referrals (an `m.me` link or an ad opening an existing conversation; a first conversation's
+//! referral rides on its Get Started postback, an ad's on the first message) and attachment-only
+//! messages (a photo, a sticker: not answered, but the person wrote, which opens Meta's window).
+//! Delivery and read receipts come out apart, as [`Receipt`]s: they are recorded on the replies,
+//! never treated as messages. Echoes of our own messages and event kinds we do not know are
+//! accepted and dropped. Unknown fields are ignored, since the platform adds fields over time.
 //!
 //! Instagram direct messages arrive with the same shapes under `object: "instagram"`; they come
 //! out with [`Platform::Instagram`].
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use statbot_core::{Inbound, InboundContent, Platform, Referral};
+use statbot_core::{Inbound, InboundContent, Platform, Receipt, ReceiptKind, Referral};
 use subtle::ConstantTimeEq;
 use thiserror::Error;
 
@@ -57,6 +57,24 @@ struct Event {
     postback: Option<Postback>,
     /// A link or ad opening an existing conversation (webhook field `messaging_referrals`).
     referral: Option<Referral>,
+    /// Webhook field `message_deliveries`.
+    delivery: Option<DeliveryReceipt>,
+    /// Webhook field `message_reads`.
+    read: Option<ReadReceipt>,
+}
+
+#[derive(Deserialize)]
+struct DeliveryReceipt {
+    #[serde(default)]
+    mids: Vec<String>,
+    watermark: Option<i64>,
+}
+
+/// Messenger's has a watermark; Instagram's (`messaging_seen`) the id of the message read.
+#[derive(Deserialize)]
+struct ReadReceipt {
+    watermark: Option<i64>,
+    mid: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -126,26 +144,37 @@ impl Accounts<'_> {
     }
 }
 
+/// What one webhook delivery carries for statbot.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Events {
+    /// Messages and taps, in delivery order.
+    pub messages: Vec<Inbound>,
+    /// Delivery and read receipts.
+    pub receipts: Vec<Receipt>,
+}
+
 /// Parses a delivery into the messages and taps it carries, in delivery order (entry by entry,
-/// event by event), keeping only the entries of `accounts` (another Page's, or Instagram's when
-/// no Instagram account is configured, are dropped and logged).
-pub fn parse_delivery_for(body: &[u8], accounts: Accounts<'_>) -> Result<Vec<Inbound>, WebhookError> {
+/// event by event), and its receipts, keeping only the entries of `accounts` (another Page's, or
+/// Instagram's when no Instagram account is configured, are dropped and logged).
+pub fn parse_delivery_for(body: &[u8], accounts: Accounts<'_>) -> Result<Events, WebhookError> {
     let delivery: Delivery = serde_json::from_slice(body)?;
     let platform = match delivery.object.as_str() {
         "page" => Platform::Messenger,
         "instagram" => Platform::Instagram,
         _ => return Err(WebhookError::NotPage(delivery.object)),
     };
-    let mut out = Vec::new();
+    let mut out = Events::default();
     let mut dropped = 0;
     let entries = delivery.entry.into_iter().filter(|entry| {
         let accepted = accounts.accepts(platform, entry.id.as_ref());
         dropped += usize::from(!accepted);
         accepted
     });
-    for event in entries.flat_map(|e| e.messaging) {
-        if let Some(inbound) = convert(platform, event)? {
-            out.push(inbound);
+    for mut event in entries.flat_map(|e| e.messaging) {
+        if let Some(receipt) = receipt(platform, &mut event) {
+            out.receipts.push(receipt);
+        } else if let Some(inbound) = convert(platform, event)? {
+            out.messages.push(inbound);
         }
     }
     if dropped > 0 {
@@ -154,8 +183,20 @@ pub fn parse_delivery_for(body: &[u8], accounts: Accounts<'_>) -> Result<Vec<Inb
     Ok(out)
 }
 
+/// The event's delivery or read receipt, if it is one. A receipt without its sender or time
+/// names nothing statbot can find: it is dropped.
+fn receipt(platform: Platform, event: &mut Event) -> Option<Receipt> {
+    let (kind, mids, watermark) = match (event.delivery.take(), event.read.take()) {
+        (Some(delivery), _) => (ReceiptKind::Delivered, delivery.mids, delivery.watermark),
+        (None, Some(read)) => (ReceiptKind::Read, read.mid.into_iter().collect(), read.watermark),
+        (None, None) => return None,
+    };
+    let recipient = event.sender.take()?.id;
+    Some(Receipt { platform, recipient, at: event.timestamp?, kind, mids, watermark })
+}
+
 fn convert(platform: Platform, event: Event) -> Result<Option<Inbound>, WebhookError> {
-    let Event { sender, timestamp, message, postback, referral } = event;
+    let Event { sender, timestamp, message, postback, referral, .. } = event;
     let missing = |event, field| WebhookError::MissingField { event, field };
 
     if let Some(message) = message {
@@ -207,7 +248,7 @@ fn convert(platform: Platform, event: Event) -> Result<Option<Inbound>, WebhookE
         }));
     }
 
-    // Delivery, read, reaction, optin, handover...: not for the bot.
+    // Reaction, optin, handover...: not for the bot.
     Ok(None)
 }
 
@@ -251,6 +292,11 @@ pub fn verify_subscription(
 /// `1` their entries name.
 #[cfg(test)]
 fn parse_delivery(body: &[u8]) -> Result<Vec<Inbound>, WebhookError> {
+    parse_events(body).map(|events| events.messages)
+}
+
+#[cfg(test)]
+fn parse_events(body: &[u8]) -> Result<Events, WebhookError> {
     parse_delivery_for(body, Accounts { page_id: "", instagram_account_id: "1" })
 }
 
@@ -339,7 +385,7 @@ mod tests {
     }
 
     #[test]
-    fn receipts_and_echoes_give_nothing() {
+    fn receipts_and_echoes_are_no_messages() {
         for fixture in [
             include_str!("testdata/inbound-delivery.json"),
             include_str!("testdata/inbound-read.json"),
@@ -347,6 +393,50 @@ mod tests {
         ] {
             assert_eq!(parse(fixture), vec![]);
         }
+    }
+
+    #[test]
+    fn receipts_come_out_apart() {
+        let receipts = |fixture: &str| parse_events(fixture.as_bytes()).map(|e| e.receipts).unwrap_or_default();
+        assert_eq!(
+            receipts(include_str!("testdata/inbound-delivery.json")),
+            vec![Receipt {
+                platform: Platform::Messenger,
+                recipient: "6701234567890123".into(),
+                at: 1763800029990,
+                kind: ReceiptKind::Delivered,
+                mids: vec!["m_SeNt00000000000000000000000000000001".into()],
+                watermark: Some(1763800029000),
+            }]
+        );
+        assert_eq!(
+            receipts(include_str!("testdata/inbound-read.json")),
+            vec![Receipt {
+                platform: Platform::Messenger,
+                recipient: "6701234567890123".into(),
+                at: 1763800030990,
+                kind: ReceiptKind::Read,
+                mids: vec![],
+                watermark: Some(1763800030000),
+            }]
+        );
+        let instagram = r#"{"object":"instagram","entry":[{"id":"1","time":1,"messaging":[
+            {"sender":{"id":"17841"},"recipient":{"id":"1"},"timestamp":9,"read":{"mid":"m_0"}},
+            {"recipient":{"id":"1"},"timestamp":9,"read":{"mid":"m_0"}},
+            {"sender":{"id":"17841"},"recipient":{"id":"1"},"timestamp":10,"message":{"mid":"m_1","text":"hi"}}]}]}"#;
+        let events = parse_events(instagram.as_bytes()).unwrap();
+        assert_eq!(events.messages.len(), 1);
+        assert_eq!(
+            events.receipts,
+            vec![Receipt {
+                platform: Platform::Instagram,
+                recipient: "17841".into(),
+                at: 9,
+                kind: ReceiptKind::Read,
+                mids: vec!["m_0".into()],
+                watermark: None,
+            }]
+        );
     }
 
     #[test]

@@ -60,12 +60,12 @@ async fn receive(
         page_id: &state.config.messenger.page_id,
         instagram_account_id: &state.config.messenger.instagram_account_id,
     };
-    let messages = parse_delivery_for(&body, accounts).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
-    if !messages.is_empty() {
-        let received = messages.len();
-        let stored = state.engine.ingest(messages).await?;
+    let events = parse_delivery_for(&body, accounts).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
+    if !events.messages.is_empty() || !events.receipts.is_empty() {
+        let (received, receipts) = (events.messages.len(), events.receipts.len());
+        let stored = state.engine.ingest(events.messages, events.receipts).await?;
         let fresh = stored.iter().filter(|s| s.inbound_id.is_some()).count();
-        tracing::debug!(received, fresh, "webhook delivery stored");
+        tracing::debug!(received, fresh, receipts, "webhook delivery stored");
     }
     Ok((StatusCode::OK, "EVENT_RECEIVED"))
 }

@@ -1,0 +1,121 @@
+//! Sending follow-ups (a flow step's `follow_up`): a worker claims each due one and, in the
+//! transaction that marks it sent or skipped, checks the contact may still get it (not opted
+//! out, not with a person, inside the messaging window, has not done `unless` since) and enters
+//! the step through the engine like an entry, its replies queued as `UPDATE` messages. The claim,
+//! the check, the replies and the mark commit together: a follow-up goes once, however many
+//! instances run and wherever one stops.
+
+use super::{Batch, Engine, EngineError, Origin};
+use crate::store::{self, DueFollowUp, NewFollowUp, StoreError};
+use statbot_core::conversation::{self, Transition};
+use statbot_core::flow::{Flow, FollowUp};
+use statbot_core::{Entry, MessagingType};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// What became of a due follow-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FollowUpOutcome {
+    Sent,
+    /// Not sent, and why.
+    Skipped(&'static str),
+}
+
+/// The follow-up a step entered at `now` schedules.
+pub(super) fn scheduled(origin: Origin, contact_id: i64, flow: &Flow, from_step: &str, f: &FollowUp) -> NewFollowUp {
+    NewFollowUp {
+        contact_id,
+        inbound_id: origin.inbound_id,
+        flow: flow.name.clone(),
+        from_step: from_step.to_owned(),
+        step: f.step.clone(),
+        unless: f.unless.as_ref().map(ToString::to_string),
+        due_at: store::now_ms().saturating_add(f.after_ms),
+    }
+}
+
+impl Engine {
+    /// Claims the oldest due follow-up and sends or skips it, in one transaction; `None` when
+    /// none is due.
+    pub async fn send_due_follow_up(&self) -> Result<Option<FollowUpOutcome>, EngineError> {
+        let store = &self.inner.store;
+        let mut conn = store.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(StoreError::from)?;
+        let Some(due) = store::claim_due_follow_up(&mut tx, store.backend()).await? else { return Ok(None) };
+        let mut batch = Batch::default();
+        let outcome = match self.follow_up(&mut tx, &due, &mut batch).await? {
+            Some(reason) => FollowUpOutcome::Skipped(reason),
+            None => FollowUpOutcome::Sent,
+        };
+        let skipped = match outcome {
+            FollowUpOutcome::Skipped(reason) => Some(reason),
+            FollowUpOutcome::Sent => None,
+        };
+        store::finish_follow_up(&mut tx, due.id, skipped).await?;
+        let leased = self.save(&mut tx, &batch).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        drop(conn);
+        self.committed(batch, leased).await;
+        tracing::debug!(id = due.id, contact_id = due.contact_id, ?outcome, "follow-up done");
+        Ok(Some(outcome))
+    }
+
+    /// Enters the follow-up's step into `batch` when the contact may get it; otherwise the reason
+    /// it is skipped.
+    async fn follow_up(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        due: &DueFollowUp,
+        batch: &mut Batch,
+    ) -> Result<Option<&'static str>, EngineError> {
+        let now = store::now_ms();
+        let Some(contact) = store::load_contacts(tx, &[due.contact_id]).await?.remove(&due.contact_id) else {
+            return Ok(Some("the contact is gone"));
+        };
+        if contact.opted_out_at.is_some() {
+            return Ok(Some("opted out"));
+        }
+        if !store::with_a_person(tx, &[contact.id]).await?.is_empty() {
+            return Ok(Some("with a person"));
+        }
+        if !contact.window.allows(MessagingType::Update, now) {
+            return Ok(Some("outside the messaging window"));
+        }
+        if store::done_since(tx, due).await? {
+            return Ok(Some("the contact did what it waited for"));
+        }
+        let entry = Entry { flow: Some(due.flow.clone()), step: Some(due.step.clone()) };
+        let Some(transition): Option<Transition> = conversation::enter(&self.inner.flows.set, &entry, contact.id)
+        else {
+            return Ok(Some("the step is no longer in the flow"));
+        };
+        let origin = Origin { inbound_id: None, platform: contact.platform, at: now };
+        self.follow(tx, origin, &contact, transition, Vec::new(), batch).await?;
+        // The bot starts this message: it goes as an update inside the window, not an answer.
+        for reply in &mut batch.replies {
+            reply.messaging_type = MessagingType::Update;
+        }
+        Ok(None)
+    }
+}
+
+/// Sends due follow-ups every `poll`, until cancelled.
+pub async fn run_follow_ups(engine: Engine, poll: Duration, cancel: CancellationToken) {
+    let mut ticks = tokio::time::interval(poll);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = ticks.tick() => loop {
+                match engine.send_due_follow_up().await {
+                    Ok(Some(_)) if !cancel.is_cancelled() => {}
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not send a follow-up; trying again later");
+                        break;
+                    }
+                }
+            },
+        }
+    }
+}
