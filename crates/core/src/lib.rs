@@ -17,6 +17,7 @@ pub mod numbers;
 pub mod payload;
 pub mod reply;
 pub mod sales;
+pub mod segment;
 pub mod template;
 pub mod window;
 
@@ -25,4 +26,5 @@ pub use entry::Entry;
 pub use flow::{Flow, FlowError, FlowSet};
 pub use inbound::{Inbound, InboundContent, Platform, Referral};
 pub use reply::{Button, Reply};
+pub use segment::{Segment, SegmentError, Tag};
 pub use window::{MessagingType, Window};
