@@ -127,6 +127,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0019_inbox.sql"),
         postgres: include_str!("../../migrations/postgres/0019_inbox.sql"),
     },
+    Migration {
+        version: 20,
+        name: "segments",
+        sqlite: include_str!("../../migrations/sqlite/0020_segments.sql"),
+        postgres: include_str!("../../migrations/postgres/0020_segments.sql"),
+    },
 ];
 
 /// Arbitrary constant naming statbot's migration lock.

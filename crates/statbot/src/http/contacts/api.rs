@@ -27,7 +27,7 @@ pub(super) async fn contacts(
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
     let csv = wants_csv(query.format.as_deref())?;
-    let contacts = state.engine.store().find_contacts(&query.q, 1000).await?;
+    let contacts = state.engine.store().find_contacts(&query.q, None, 1000).await?;
     if !csv {
         return Ok(Json(json!({ "contacts": contacts })).into_response());
     }

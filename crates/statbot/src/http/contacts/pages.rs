@@ -106,7 +106,7 @@ pub(super) async fn contacts(
     Query(params): Query<SearchParams>,
 ) -> Result<Response, ApiError> {
     let store = state.engine.store();
-    let found = store.find_contacts(&params.q, CONTACTS_SHOWN).await?;
+    let found = store.find_contacts(&params.q, None, CONTACTS_SHOWN).await?;
     let contacts = found.iter().map(|c| contact_row(&state, c)).collect();
     let stats = store.outbox_stats().await?;
     let (undelivered, named) = store.undelivered(&["held", "failed"], UNDELIVERED_SHOWN).await?;
