@@ -49,7 +49,7 @@ pub use outbox::{NewReply, OutboxMessage, OutboxStats, SendLease, Undelivered};
 pub use privacy::{DataDeletion, DeletionSource, FORGOTTEN_PREFIX, Forget, is_confirmation_code};
 pub use sales_rollups::{CustomerSpend, RollupMeta, WordRow};
 pub use sales_top_customers::{CustomerTotal, SpanLeader};
-pub use segments::TagCount;
+pub use segments::{TagCount, TaggedContact};
 pub use sessions::Session;
 pub use shop::{
     CustomerProfile, NewOrder, NewProduct, Order, OrderInsert, OrderItem, OrderStatus, Product, ProductChange,

@@ -111,6 +111,14 @@ impl Condition {
     }
 }
 
+/// A contact with its tags, as listings show it (JSON: the contact's fields and `tags`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TaggedContact {
+    #[serde(flatten)]
+    pub contact: Contact,
+    pub tags: Vec<String>,
+}
+
 /// A tag and how many contacts have it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TagCount {
@@ -211,6 +219,19 @@ impl Store {
         // A padded chunk repeats its last id, and with it that contact's tags.
         tags.values_mut().for_each(Vec::dedup);
         Ok(tags)
+    }
+
+    /// The contacts with their tags, in the same order.
+    pub async fn with_tags(&self, contacts: Vec<Contact>) -> Result<Vec<TaggedContact>> {
+        let ids: Vec<i64> = contacts.iter().map(|c| c.id).collect();
+        let mut tags = self.tags_of(&ids).await?;
+        Ok(contacts
+            .into_iter()
+            .map(|contact| {
+                let tags = tags.remove(&contact.id).unwrap_or_default().iter().map(|t| t.as_str().to_owned()).collect();
+                TaggedContact { contact, tags }
+            })
+            .collect())
     }
 
     /// Every tag in use and how many contacts have it, alphabetically.
