@@ -19,6 +19,9 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/v1/contacts/tags", post(api::tag_contacts))
         .route("/api/v1/segments/count", get(api::segment_count))
         .merge(super::dashboard::pages(
-            Router::new().route("/contacts", get(pages::contacts)).route("/contacts/{id}", get(pages::conversation)),
+            Router::new()
+                .route("/contacts", get(pages::contacts))
+                .route("/contacts/tags", post(pages::tag_contacts))
+                .route("/contacts/{id}", get(pages::conversation)),
         ))
 }
