@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 /// The header of a contacts listing (the API's and `statbot contacts list`'s).
 pub fn contacts_header() -> String {
-    line(["id", "name", "platform", "external_id", "flow", "step", "created_at", "updated_at", "tags"])
+    line(["id", "name", "platform", "external_id", "flow", "step", "tags", "created_at", "updated_at"])
 }
 
 /// A contact's line in a listing, its times in `zone` and its tags apart by spaces.
@@ -22,9 +22,9 @@ pub fn contact_line(tagged: &TaggedContact, zone: &jiff::tz::TimeZone) -> String
         c.external_id.clone(),
         flow,
         step,
+        tagged.tags.join(" "),
         crate::dates::local_second_ms(c.created_at, zone),
         crate::dates::local_second_ms(c.updated_at, zone),
-        tagged.tags.join(" "),
     ])
 }
 
