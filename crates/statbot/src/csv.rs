@@ -3,7 +3,30 @@
 //! return, OWASP's CSV injection rule) gets a leading `'` so it opens as text; numbers such as
 //! `-12.50` or `-895,855` are left as they are.
 
+use crate::store::TaggedContact;
 use std::borrow::Cow;
+
+/// The header of a contacts listing (the API's and `statbot contacts list`'s).
+pub fn contacts_header() -> String {
+    line(["id", "name", "platform", "external_id", "flow", "step", "tags", "created_at", "updated_at"])
+}
+
+/// A contact's line in a listing, its times in `zone` and its tags apart by spaces.
+pub fn contact_line(tagged: &TaggedContact, zone: &jiff::tz::TimeZone) -> String {
+    let c = &tagged.contact;
+    let (flow, step) = c.position.as_ref().map(|p| (p.flow.clone(), p.step.clone())).unwrap_or_default();
+    line([
+        c.id.to_string(),
+        c.display_name(),
+        c.platform.to_string(),
+        c.external_id.clone(),
+        flow,
+        step,
+        tagged.tags.join(" "),
+        crate::dates::local_second_ms(c.created_at, zone),
+        crate::dates::local_second_ms(c.updated_at, zone),
+    ])
+}
 
 /// One CSV line (with its line break) from its fields.
 pub fn line<S: AsRef<str>>(fields: impl IntoIterator<Item = S>) -> String {

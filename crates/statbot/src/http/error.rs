@@ -57,6 +57,9 @@ pub enum ApiError {
     /// the card's message and the order it failed.
     #[error("{message}")]
     Coded { status: StatusCode, code: String, message: String, order_id: Option<i64> },
+    /// A segment that does not read, with where it went wrong (400 `bad_segment`).
+    #[error(transparent)]
+    BadSegment(#[from] statbot_core::SegmentError),
     #[error("internal error")]
     Internal(String),
 }
@@ -79,6 +82,7 @@ impl ApiError {
             ApiError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             ApiError::Coded { status, code, .. } => (*status, code.as_str()),
+            ApiError::BadSegment(_) => (StatusCode::BAD_REQUEST, "bad_segment"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

@@ -1,10 +1,11 @@
 //! Contacts: who talks to the bot, on which platform, their profile, where they stand in a flow
 //! and their conversation context.
 
+use super::segments::Condition;
 use super::{Result, Store, StoreError, id_chunks, now_ms, params, parse_column, sql, statement_chunks};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row, any::AnyRow};
-use statbot_core::{Platform, Position, Window};
+use statbot_core::{Platform, Position, Segment, Window};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Serialize)]
@@ -34,7 +35,7 @@ pub struct Profile {
     pub profile_pic: Option<String>,
 }
 
-const COLUMNS: &str = "id, platform, external_id, first_name, last_name, profile_fetched_at, flow, step, context, \
+pub(super) const COLUMNS: &str = "id, platform, external_id, first_name, last_name, profile_fetched_at, flow, step, context, \
                        created_at, updated_at, last_inbound_at, window_until, opted_out_at";
 
 pub(super) fn from_row(row: &AnyRow) -> Result<Contact> {
@@ -204,19 +205,25 @@ impl Contact {
 }
 
 impl Store {
-    /// The most recently active contacts whose name or platform id contains `search` (any case).
-    pub async fn find_contacts(&self, search: &str, limit: i64) -> Result<Vec<Contact>> {
+    /// The most recently active contacts whose name or platform id contains `search` (any case)
+    /// and, given one, that `segment` chooses now.
+    pub async fn find_contacts(&self, search: &str, segment: Option<&Segment>, limit: i64) -> Result<Vec<Contact>> {
         let escaped = search.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        let rows = sqlx::query(sql(format!(
-            "SELECT {COLUMNS} FROM contacts \
-             WHERE LOWER(COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE $1 ESCAPE '\\' \
-                OR LOWER(external_id) LIKE $1 ESCAPE '\\' \
+        let condition = segment.map(|segment| Condition::new(segment, now_ms(), 3));
+        let chosen = condition.as_ref().map(|c| format!("AND {}", c.text)).unwrap_or_default();
+        let query = sqlx::query(sql(format!(
+            "SELECT {COLUMNS} FROM contacts c \
+             WHERE (LOWER(COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE $1 ESCAPE '\\' \
+                OR LOWER(external_id) LIKE $1 ESCAPE '\\') {chosen} \
              ORDER BY updated_at DESC, id DESC LIMIT $2"
         )))
         .bind(format!("%{escaped}%"))
-        .bind(limit)
-        .fetch_all(&mut *self.conn().await?)
-        .await?;
+        .bind(limit);
+        let query = match &condition {
+            Some(condition) => condition.bind(query),
+            None => query,
+        };
+        let rows = query.fetch_all(&mut *self.conn().await?).await?;
         rows.iter().map(from_row).collect()
     }
 

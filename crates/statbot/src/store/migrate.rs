@@ -128,6 +128,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../../migrations/postgres/0019_inbox.sql"),
     },
     Migration {
+        version: 20,
+        name: "segments",
+        sqlite: include_str!("../../migrations/sqlite/0020_segments.sql"),
+        postgres: include_str!("../../migrations/postgres/0020_segments.sql"),
+    },
+    Migration {
         version: 21,
         name: "split_variants",
         sqlite: include_str!("../../migrations/sqlite/0021_split_variants.sql"),

@@ -25,6 +25,7 @@ mod receipts;
 mod sales_payers;
 mod sales_rollups;
 mod sales_top_customers;
+mod segments;
 mod sessions;
 mod settings;
 mod shop;
@@ -52,6 +53,7 @@ pub use outbox::{NewReply, OutboxMessage, OutboxStats, SendLease, Undelivered};
 pub use privacy::{DataDeletion, DeletionSource, FORGOTTEN_PREFIX, Forget, is_confirmation_code};
 pub use sales_rollups::{CustomerSpend, RollupMeta, WordRow};
 pub use sales_top_customers::{CustomerTotal, SpanLeader};
+pub use segments::{TagCount, TaggedContact};
 pub use sessions::Session;
 pub use shop::{
     CustomerProfile, NewOrder, NewProduct, Order, OrderInsert, OrderItem, OrderStatus, Product, ProductChange,

@@ -4,7 +4,7 @@
 //! A contact is erased, not deleted: its row and its events stay, anonymous, so funnels and
 //! coupon counts do not change. Gone: the name, profile picture, conversation context, the
 //! texts of its messages (what it sent, what the bot answered, free text kept for review, error
-//! texts), its staff link, and its platform id, replaced by `forgotten:<random>` so that the
+//! texts), its staff link, its tags, and its platform id, replaced by `forgotten:<random>` so that the
 //! person writing again is a new contact. Kept: times, kinds, flow positions, events (coupon
 //! codes included, which are the shop's, not the person's) and referrals (a link's ref, source
 //! and ad id name a campaign, not a person). docs/privacy.md says the same for operators.
@@ -220,9 +220,11 @@ async fn erase_contact(conn: &mut AnyConnection, contact_id: i64, now: i64) -> R
     .bind(contact_id)
     .execute(&mut *conn)
     .await?;
-    for statement in
-        ["DELETE FROM contact_links WHERE contact_id = $1", "DELETE FROM link_failures WHERE contact_id = $1"]
-    {
+    for statement in [
+        "DELETE FROM contact_links WHERE contact_id = $1",
+        "DELETE FROM link_failures WHERE contact_id = $1",
+        "DELETE FROM contact_tags WHERE contact_id = $1",
+    ] {
         sqlx::query(statement).bind(contact_id).execute(&mut *conn).await?;
     }
     Ok(())

@@ -31,6 +31,7 @@ mod outbox_delivery;
 mod page_life;
 mod referrals;
 mod security_headers;
+mod segments;
 mod shop_api;
 mod shop_customers;
 mod split_tests;

@@ -9,14 +9,19 @@ pub(super) use pages::{Timeline, local_time, timeline};
 
 use super::AppState;
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 /// The contact routes: the API and the pages.
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/contacts", get(api::contacts))
         .route("/api/v1/contacts/{id}/messages", get(api::contact_messages))
+        .route("/api/v1/contacts/tags", post(api::tag_contacts))
+        .route("/api/v1/segments/count", get(api::segment_count))
         .merge(super::dashboard::pages(
-            Router::new().route("/contacts", get(pages::contacts)).route("/contacts/{id}", get(pages::conversation)),
+            Router::new()
+                .route("/contacts", get(pages::contacts))
+                .route("/contacts/tags", post(pages::tag_contacts))
+                .route("/contacts/{id}", get(pages::conversation)),
         ))
 }

@@ -1,5 +1,6 @@
 //! The contacts on the dashboard: `/contacts`, the most recently active contacts matching a
-//! search, and `/contacts/{id}`, one contact's conversation (the charts and pictures it was
+//! search and a segment (how many it chooses, and a form tagging or untagging them all, which
+//! posts to `/contacts/tags` and comes back to the list), and `/contacts/{id}` with its tags, one contact's conversation (the charts and pictures it was
 //! sent shown as pictures, a chart's expired link renewed), the coupons it was shown, and the
 //! way back to the list, with the times in the reporting time zone.
 
@@ -9,10 +10,11 @@ use crate::http::error::ApiError;
 use crate::store::{Contact, CouponEvent, LoggedMessage};
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use statbot_core::Reply;
+use statbot_core::{Reply, Segment, SegmentError, Tag};
 
 /// Contacts listed at most.
 const CONTACTS_SHOWN: i64 = 100;
@@ -28,6 +30,7 @@ struct ContactRow {
     external_id: String,
     position: String,
     last_active: String,
+    tags: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -35,6 +38,17 @@ struct ContactRow {
 struct ContactsPage {
     nav: Nav,
     q: String,
+    /// The segment as typed.
+    segment: String,
+    /// The search and segment as a query string (`q=...&where=...`), for links and the form.
+    query: String,
+    /// How many contacts the segment chooses (all of them, not only those listed).
+    matching: Option<i64>,
+    /// Why the segment does not read: the sentence, and the text with a caret under the place.
+    segment_error: Option<(String, String)>,
+    /// What the tag form did, or why it did nothing.
+    tagged: Option<String>,
+    tag_error: Option<String>,
     contacts: Vec<ContactRow>,
     /// Replies never sent because the contact's messaging window had closed.
     held: i64,
@@ -75,6 +89,25 @@ const UNDELIVERED_SHOWN: i64 = 10;
 pub(super) struct SearchParams {
     #[serde(default)]
     q: String,
+    #[serde(default, rename = "where")]
+    segment: String,
+    /// After the tag form: what it did (`add` or `remove`), the tag and how many changed.
+    done: Option<String>,
+    tag: Option<String>,
+    changed: Option<u64>,
+}
+
+/// The tag form: the list's search and segment, the tag and what to do with it.
+#[derive(Deserialize)]
+pub(super) struct TagForm {
+    csrf: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default, rename = "where")]
+    segment: String,
+    tag: String,
+    /// `add` or `remove`.
+    action: String,
 }
 
 /// A moment in the reporting time zone, to the minute.
@@ -89,7 +122,7 @@ fn position(c: &Contact) -> Option<String> {
     c.position.as_ref().map(|p| format!("{} / {}", p.flow, p.step))
 }
 
-fn contact_row(state: &AppState, c: &Contact) -> ContactRow {
+fn contact_row(state: &AppState, c: &Contact, tags: &[String]) -> ContactRow {
     ContactRow {
         id: c.id,
         name: c.display_name(),
@@ -97,6 +130,31 @@ fn contact_row(state: &AppState, c: &Contact) -> ContactRow {
         external_id: c.external_id.clone(),
         position: position(c).unwrap_or_default(),
         last_active: local_time(state, c.updated_at),
+        tags: tags.join(" "),
+    }
+}
+
+/// `q=...&where=...`, each only when given.
+fn list_query(q: &str, segment: &str) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    if !q.is_empty() {
+        query.append_pair("q", q);
+    }
+    if !segment.trim().is_empty() {
+        query.append_pair("where", segment);
+    }
+    query.finish()
+}
+
+/// What the tag form did, in a sentence, from the address it came back to.
+fn tagged_sentence(params: &SearchParams) -> Option<String> {
+    let tag: Tag = params.tag.as_deref()?.parse().ok()?;
+    let changed = params.changed?;
+    let contacts = if changed == 1 { "contact" } else { "contacts" };
+    match params.done.as_deref()? {
+        "add" => Some(format!("Tagged {changed} {contacts} {tag}.")),
+        "remove" => Some(format!("Took the tag {tag} from {changed} {contacts}.")),
+        _ => None,
     }
 }
 
@@ -105,9 +163,67 @@ pub(super) async fn contacts(
     dashboard: Dashboard,
     Query(params): Query<SearchParams>,
 ) -> Result<Response, ApiError> {
+    let tagged = tagged_sentence(&params);
+    Ok(render(&state, &dashboard, params.q, params.segment, tagged, None).await?.into_response())
+}
+
+/// `POST /contacts/tags`: tags (or untags) the contacts the segment chooses, then shows the list
+/// again with what was done; a bad tag or segment is said on the page, nothing done.
+pub(super) async fn tag_contacts(
+    State(state): State<AppState>,
+    dashboard: Dashboard,
+    Form(form): Form<TagForm>,
+) -> Result<Response, ApiError> {
+    if !dashboard.csrf_ok(&form.csrf) {
+        return Err(ApiError::Forbidden("the form expired: open the contacts again and retry".into()));
+    }
+    let tag = match form.tag.trim().parse::<Tag>() {
+        Ok(tag) => tag,
+        Err(e) => {
+            let page = render(&state, &dashboard, form.q, form.segment, None, Some(e.to_string())).await?;
+            return Ok(page.into_response());
+        }
+    };
+    let Ok(segment) = Segment::parse(&form.segment) else {
+        // The page shows why the segment does not read.
+        return Ok(render(&state, &dashboard, form.q, form.segment, None, None).await?.into_response());
+    };
     let store = state.engine.store();
-    let found = store.find_contacts(&params.q, CONTACTS_SHOWN).await?;
-    let contacts = found.iter().map(|c| contact_row(&state, c)).collect();
+    let now = crate::store::now_ms();
+    let changed = match form.action.as_str() {
+        "remove" => store.untag_segment(&tag, &segment, now).await?,
+        _ => store.tag_segment(&tag, &segment, now).await?,
+    };
+    let done = if form.action == "remove" { "remove" } else { "add" };
+    let mut query = form_urlencoded::Serializer::new(list_query(&form.q, &form.segment));
+    query.append_pair("done", done).append_pair("tag", tag.as_str()).append_pair("changed", &changed.to_string());
+    Ok(Redirect::to(&format!("/contacts?{}", query.finish())).into_response())
+}
+
+/// The contacts page for a search and a segment (as typed), with what the tag form did or why
+/// it did nothing.
+async fn render(
+    state: &AppState,
+    dashboard: &Dashboard,
+    q: String,
+    segment: String,
+    tagged: Option<String>,
+    tag_error: Option<String>,
+) -> Result<ContactsPage, ApiError> {
+    let store = state.engine.store();
+    let chosen = if segment.trim().is_empty() { Ok(None) } else { Segment::parse(&segment).map(Some) };
+    let (contacts, matching, segment_error) = match &chosen {
+        Ok(chosen) => {
+            let found = store.with_tags(store.find_contacts(&q, chosen.as_ref(), CONTACTS_SHOWN).await?).await?;
+            let rows = found.iter().map(|t| contact_row(state, &t.contact, &t.tags)).collect();
+            let matching = match chosen {
+                Some(chosen) => Some(store.segment_count(chosen, crate::store::now_ms()).await?),
+                None => None,
+            };
+            (rows, matching, None)
+        }
+        Err(e) => (Vec::new(), None, Some(segment_error(e))),
+    };
     let stats = store.outbox_stats().await?;
     let (undelivered, named) = store.undelivered(&["held", "failed"], UNDELIVERED_SHOWN).await?;
     let rows = undelivered
@@ -117,18 +233,28 @@ pub(super) async fn contacts(
             contact: named.get(&u.contact_id).map(Contact::display_name).unwrap_or_default(),
             status: if u.status == "held" { "held" } else { "failed" },
             why: why_undelivered(&u.status, u.error_class.as_deref()),
-            at: local_time(&state, u.created_at),
+            at: local_time(state, u.created_at),
         })
         .collect();
-    let page = ContactsPage {
-        nav: Nav::of(&dashboard),
-        q: params.q,
+    Ok(ContactsPage {
+        nav: Nav::of(dashboard),
+        query: list_query(&q, &segment),
+        q,
+        segment,
+        matching,
+        segment_error,
+        tagged,
+        tag_error,
         contacts,
         held: stats.held,
         failed: stats.failed,
         undelivered: rows,
-    };
-    Ok(page.into_response())
+    })
+}
+
+/// The sentence, and the segment with a caret under where it went wrong.
+fn segment_error(e: &SegmentError) -> (String, String) {
+    (format!("This segment does not read: {e}."), e.pointer())
 }
 
 /// One message of a conversation as the dashboard shows it.
@@ -174,6 +300,8 @@ struct ConversationPage {
     name: String,
     platform: String,
     external_id: String,
+    /// The contact's tags.
+    tags: Vec<String>,
     timeline: Timeline,
 }
 
@@ -248,6 +376,16 @@ pub(super) async fn conversation(
         name: contact.display_name(),
         platform: contact.platform.to_string(),
         external_id: if contact.is_erased() { "erased".to_owned() } else { contact.external_id.clone() },
+        tags: state
+            .engine
+            .store()
+            .tags_of(&[id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default()
+            .iter()
+            .map(|t| t.to_string())
+            .collect(),
         timeline: timeline(&state, &contact).await?,
     }
     .into_response())
