@@ -1,0 +1,130 @@
+//! Coupon redemptions end to end: contacts reveal codes of the demo spring coupon through signed
+//! Messenger deliveries (one by the `flyer` link); one pays at `/shop` with its code (20 % off,
+//! through localstripe), another's code is found in a charge made directly in localstripe and
+//! synced, and the shop's own charge, synced too, still counts once. Used and foreign codes are
+//! refused with nothing charged. The funnel by flow and by ref counts exact redemptions and
+//! revenue.
+
+use crate::support::shop::{PASSWORD, product_id, shop, sign_up, test_card};
+use crate::support::stripe::{CARD_OK, KEY, LocalStripe};
+use crate::support::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use statbot::config::Secret;
+use statbot::store::{Role, now_ms};
+use statbot::stripe::{ClientSettings, StripeClient, SyncOptions};
+
+/// The code in "Your code is CODE. Enter it at checkout…" of the demo flow.
+fn demo_code(body: &Value) -> String {
+    let text = text_of(body);
+    let rest = text.strip_prefix("Your code is ").unwrap_or_else(|| panic!("not a revealed code: {body:#}"));
+    rest.split_once(". ").map(|(code, _)| code.to_owned()).unwrap_or_else(|| panic!("no code in {text:?}"))
+}
+
+/// Greets, asks for the coupon and reveals it; returns the code.
+async fn reveal(app: &TestApp, psid: &str) -> String {
+    app.post_signed(&text_event(psid, &format!("m_{psid}_1"), "hello")).await;
+    app.wait_for_sent_to(psid, 1).await;
+    app.post_signed(&postback_event(psid, &format!("m_{psid}_2"), "coupon:show")).await;
+    app.wait_for_sent_to(psid, 2).await;
+    app.post_signed(&postback_event(psid, &format!("m_{psid}_3"), "coupon:reveal")).await;
+    demo_code(&app.wait_for_sent_to(psid, 3).await[2])
+}
+
+/// Arrives by the `flyer` link (to the flow's entry) and reveals the coupon.
+async fn reveal_by_flyer(app: &TestApp, psid: &str) -> String {
+    let get_started = json!({ "object": "page", "entry": [{ "id": "104857600000001", "time": now_ms(), "messaging": [{
+        "sender": { "id": psid }, "recipient": { "id": "104857600000001" }, "timestamp": now_ms(),
+        "postback": { "mid": format!("m_{psid}_gs"), "title": "Get Started", "payload": "GET_STARTED",
+                      "referral": { "ref": "flyer", "source": "SHORTLINK", "type": "OPEN_THREAD" } } }] }] });
+    app.post_signed(&get_started.to_string()).await;
+    app.wait_for_sent_to(psid, 1).await;
+    app.post_signed(&postback_event(psid, &format!("m_{psid}_s"), "coupon:show")).await;
+    app.wait_for_sent_to(psid, 2).await;
+    app.post_signed(&postback_event(psid, &format!("m_{psid}_r"), "coupon:reveal")).await;
+    demo_code(&app.wait_for_sent_to(psid, 3).await[2])
+}
+
+async fn order(app: &TestApp, token: &str, body: &Value) -> (StatusCode, Value) {
+    let response = app.client.post(app.url("/api/v1/orders")).bearer_auth(token).json(body).send().await.unwrap();
+    (response.status(), response.json().await.unwrap())
+}
+
+async fn sync(app: &TestApp, stripe: &LocalStripe) {
+    let client = StripeClient::new(&stripe.base, Secret::new(KEY), ClientSettings::default()).unwrap();
+    statbot::stripe::sync(&app.store().await, &client, &SyncOptions::default(), &mut |_, _| {}).await.unwrap();
+}
+
+#[tokio::test]
+async fn codes_redeemed_at_the_shop_and_found_in_stripe_charges_count_once_in_the_funnel() {
+    let stripe = LocalStripe::start().await;
+    let app = shop(&stripe.base, |_| {}).await;
+    let store = app.store().await;
+    store.add_link("flyer", "coupon", None).await.unwrap();
+
+    let direct = reveal(&app, "6900000000000001").await;
+    let flyer = reveal_by_flyer(&app, "6900000000000002").await;
+    let unused = reveal(&app, "6900000000000003").await;
+
+    // Ada pays two blue mugs (24.00 EUR) with the direct contact's code: 20 % off.
+    sign_up(&app, "Ada", "ada@example.com").await;
+    let token = app.token("ada@example.com", PASSWORD).await;
+    let pm = test_card(&app, &token, "visa").await;
+    let mug = product_id(&app, "mug-blue").await;
+    let mugs = |coupon: &str| json!({ "items": [{ "product_id": mug, "quantity": 2 }], "payment_method": pm, "coupon": coupon });
+    let (status, paid) = order(&app, &token, &mugs(&direct)).await;
+    assert_eq!(status, StatusCode::CREATED, "{paid:#}");
+    assert_eq!(paid["amount"], 1920, "{paid:#}");
+    let charges = stripe.charges_for_order(paid["id"].as_i64().unwrap()).await;
+    assert_eq!(charges.len(), 1);
+    assert_eq!(charges[0]["amount"], 1920);
+
+    // The same code again, a code nobody was given, and no discount in another order: refused,
+    // nothing charged.
+    for (code, message) in [
+        (direct.as_str(), format!("The coupon “{direct}” has already been used.")),
+        ("NOT-A-CODE", "“NOT-A-CODE” is not a coupon code of this shop.".to_owned()),
+    ] {
+        let (status, body) = order(&app, &token, &mugs(code)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body:#}");
+        assert_eq!(body, json!({ "error": { "code": "bad_coupon", "message": message } }));
+    }
+    let orders = app.get_json("/api/v1/orders", &token).await;
+    assert_eq!(orders["orders"].as_array().unwrap().len(), 1, "{orders:#}");
+
+    // The flyer contact pays elsewhere: its code is in the description of a charge made in
+    // Stripe directly (30.00 USD, 5.00 refunded later).
+    let card = stripe.payment_method(CARD_OK).await;
+    let (charge, ok) = stripe.charge(3000, "usd", &card, None, &format!("Market stall, code {flyer}"), &[]).await;
+    assert!(ok);
+    sync(&app, &stripe).await;
+    stripe.refund(&charge, 500).await;
+    // A second sync sees the shop's charge (its description names the code) and the refund.
+    sync(&app, &stripe).await;
+
+    let lead = {
+        statbot::auth::create_user(&store, "lead", Role::Staff, "correct horse battery").await.unwrap();
+        app.token("lead", "correct horse battery").await
+    };
+    let report = app.get_json("/api/v1/funnels/coupon", &lead).await;
+    assert_eq!(report["cohort"], 3, "{report:#}");
+    assert_eq!(report["redeemed"], 2, "{report:#}");
+    assert_eq!(
+        report["revenue"],
+        json!([{ "currency": "eur", "amount": 1920 }, { "currency": "usd", "amount": 2500 }]),
+        "{report:#}"
+    );
+    let by_ref = app.get_json("/api/v1/funnels/coupon?by=ref", &lead).await;
+    let part =
+        |reference: Value| by_ref["by_ref"].as_array().unwrap().iter().find(|p| p["ref"] == reference).unwrap().clone();
+    let flyer_part = part(json!("flyer"));
+    assert_eq!((flyer_part["cohort"].clone(), flyer_part["redeemed"].clone()), (json!(1), json!(1)));
+    assert_eq!(flyer_part["revenue"], json!([{ "currency": "usd", "amount": 2500 }]));
+    let direct_part = part(Value::Null);
+    assert_eq!((direct_part["cohort"].clone(), direct_part["redeemed"].clone()), (json!(2), json!(1)));
+    assert_eq!(direct_part["revenue"], json!([{ "currency": "eur", "amount": 1920 }]));
+
+    // The unused code still works once.
+    let (status, body) = order(&app, &token, &mugs(&unused)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body:#}");
+}
