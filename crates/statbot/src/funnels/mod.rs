@@ -127,7 +127,7 @@ pub struct Revenue {
 }
 
 impl Redemptions {
-    fn from_counts(counts: Option<RedeemedCounts>) -> Redemptions {
+    pub(crate) fn from_counts(counts: Option<RedeemedCounts>) -> Redemptions {
         let counts = counts.unwrap_or_default();
         Redemptions {
             redeemed: counts.contacts,
@@ -135,16 +135,23 @@ impl Redemptions {
         }
     }
 
-    /// "2 redeemed, $38.40 + ¥1,200", or "none redeemed".
-    pub fn line(&self) -> String {
-        if self.redeemed == 0 && self.revenue.is_empty() {
-            return "none redeemed".into();
-        }
-        let revenue: Vec<String> =
+    /// "$38.40 + ¥1,200", or `None` without revenue.
+    pub fn revenue_text(&self) -> Option<String> {
+        let parts: Vec<String> =
             self.revenue.iter().map(|r| statbot_core::money::format(r.amount, &r.currency)).collect();
-        match revenue.is_empty() {
-            true => format!("{} redeemed", self.redeemed),
-            false => format!("{} redeemed, revenue {}", self.redeemed, revenue.join(" + ")),
+        (!parts.is_empty()).then(|| parts.join(" + "))
+    }
+
+    /// "2 contacts redeemed a code, revenue $38.40 + ¥1,200", or "no code redeemed".
+    pub fn line(&self) -> String {
+        let contacts = match self.redeemed {
+            0 => return "no code redeemed".into(),
+            1 => "1 contact".to_owned(),
+            n => format!("{n} contacts"),
+        };
+        match self.revenue_text() {
+            Some(revenue) => format!("{contacts} redeemed a code, revenue {revenue}"),
+            None => format!("{contacts} redeemed a code"),
         }
     }
 }

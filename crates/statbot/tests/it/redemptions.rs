@@ -5,6 +5,7 @@
 //! refused with nothing charged. The funnel by flow and by ref counts exact redemptions and
 //! revenue.
 
+use crate::support::pages::{dashboard_session, get};
 use crate::support::shop::{PASSWORD, product_id, shop, sign_up, test_card};
 use crate::support::stripe::{CARD_OK, KEY, LocalStripe};
 use crate::support::*;
@@ -123,6 +124,12 @@ async fn codes_redeemed_at_the_shop_and_found_in_stripe_charges_count_once_in_th
     let direct_part = part(Value::Null);
     assert_eq!((direct_part["cohort"].clone(), direct_part["redeemed"].clone()), (json!(2), json!(1)));
     assert_eq!(direct_part["revenue"], json!([{ "currency": "eur", "amount": 1920 }]));
+
+    // The flow page says it after the steps, and per source.
+    let cookie = dashboard_session(&app, "lead", "correct horse battery").await;
+    let page = get(&app, &cookie, "/flows/coupon").await.text().await.unwrap();
+    assert!(page.contains("After the reveals: 2 contacts redeemed a code, revenue €19.20 + $25.00"), "{page}");
+    assert!(page.contains(r#"<td data-col="redeemed">1</td><td data-col="revenue">$25.00</td>"#), "{page}");
 
     // The unused code still works once.
     let (status, body) = order(&app, &token, &mugs(&unused)).await;
