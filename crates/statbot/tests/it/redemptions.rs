@@ -5,6 +5,7 @@
 //! refused with nothing charged. The funnel by flow and by ref counts exact redemptions and
 //! revenue.
 
+use crate::support::Options;
 use crate::support::pages::{dashboard_session, get};
 use crate::support::shop::{PASSWORD, product_id, shop, sign_up, test_card};
 use crate::support::stripe::{CARD_OK, KEY, LocalStripe};
@@ -134,4 +135,86 @@ async fn codes_redeemed_at_the_shop_and_found_in_stripe_charges_count_once_in_th
     // The unused code still works once.
     let (status, body) = order(&app, &token, &mugs(&unused)).await;
     assert_eq!(status, StatusCode::CREATED, "{body:#}");
+}
+
+/// Three coupons behind three buttons: one past its last day, one worth 5.00 USD, one that
+/// declares no discount.
+const LIMITS_FLOW: &str = r#"
+name = "limits"
+entry = "welcome"
+
+[coupons.old]
+codes = ["OLD-1"]
+discount = { percent = 10 }
+ends = "2020-01-31"
+
+[coupons.dollars]
+codes = ["USD-1"]
+discount = { amount = "5.00", currency = "usd" }
+
+[coupons.plain]
+codes = ["PLAIN-1"]
+
+[steps.welcome]
+text = "Pick one"
+buttons = [
+  { id = "old", title = "Old", next = "old" },
+  { id = "dollars", title = "Dollars", next = "dollars" },
+  { id = "plain", title = "Plain", next = "plain" },
+]
+
+[steps.old]
+reveal = "old"
+text = "{coupon_code}"
+
+[steps.dollars]
+reveal = "dollars"
+text = "{coupon_code}"
+
+[steps.plain]
+reveal = "plain"
+text = "{coupon_code}"
+"#;
+
+#[tokio::test]
+async fn expired_codes_codes_in_another_currency_and_codes_without_a_discount_are_refused() {
+    let stripe = LocalStripe::start().await;
+    let base = stripe.base.clone();
+    let app = TestApp::spawn_with(Options {
+        flows: vec![("limits.toml", LIMITS_FLOW.to_owned())],
+        configure: Some(Box::new(move |config: &mut statbot::config::Config| {
+            // The demo too, for its catalog.
+            config.demo = true;
+            config.default_flow = Some("limits".into());
+            config.stripe.secret_key = Secret::new(KEY);
+            config.stripe.api_base = base;
+            config.stripe.sync_interval_secs = 0;
+            config.shop.reconcile_interval_secs = 0;
+        })),
+        ..Options::default()
+    })
+    .await;
+    let psid = "6900000000000009";
+    app.post_signed(&text_event(psid, "m_l_0", "hi")).await;
+    app.wait_for_sent_to(psid, 1).await;
+    for (i, button) in ["limits:old", "limits:dollars", "limits:plain"].into_iter().enumerate() {
+        app.post_signed(&postback_event(psid, &format!("m_l_{}", i + 1), button)).await;
+        app.wait_for_sent_to(psid, i + 2).await;
+    }
+
+    sign_up(&app, "Ada", "ada@example.com").await;
+    let token = app.token("ada@example.com", PASSWORD).await;
+    let pm = test_card(&app, &token, "visa").await;
+    let mug = product_id(&app, "mug-blue").await;
+    for (code, message) in [
+        ("OLD-1", "The coupon “OLD-1” ended on 2020-01-31."),
+        ("USD-1", "The coupon “USD-1” takes $5.00 off orders in USD only."),
+        ("PLAIN-1", "The coupon “PLAIN-1” gives no discount at this shop."),
+    ] {
+        let body = json!({ "items": [{ "product_id": mug, "quantity": 1 }], "payment_method": pm, "coupon": code });
+        let (status, answer) = order(&app, &token, &body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer:#}");
+        assert_eq!(answer, json!({ "error": { "code": "bad_coupon", "message": message } }));
+    }
+    assert_eq!(app.get_json("/api/v1/orders", &token).await["orders"], json!([]));
 }
