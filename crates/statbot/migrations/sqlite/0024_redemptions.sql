@@ -35,8 +35,10 @@ CREATE UNIQUE INDEX redemptions_charge ON redemptions (charge_id);
 CREATE INDEX redemptions_order ON redemptions (order_id);
 CREATE INDEX redemptions_flow ON redemptions (flow, contact_id);
 
--- How far the scan of mirrored charges for codes has read (their synced_at).
+-- How far the scan of mirrored charges for codes has read: the last charge read, in the order
+-- (synced_at, id).
 CREATE TABLE redemption_scan (
     name TEXT PRIMARY KEY,
-    synced_at BIGINT NOT NULL
+    synced_at BIGINT NOT NULL,
+    charge_id TEXT NOT NULL
 );

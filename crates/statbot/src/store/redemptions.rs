@@ -119,28 +119,33 @@ impl Store {
         Ok(codes)
     }
 
-    /// Mirrored succeeded charges written since the scan's cursor, oldest first, and the
-    /// cursor after them (`None` when there were none).
-    pub async fn charges_to_scan(&self, limit: i64) -> Result<(Vec<ScannedCharge>, Option<i64>)> {
+    /// Mirrored succeeded charges written since the scan's cursor, in the order (synced_at,
+    /// id), and the cursor after them (`None` when there were none).
+    pub async fn charges_to_scan(&self, limit: i64) -> Result<(Vec<ScannedCharge>, Option<(i64, String)>)> {
         let mut conn = self.conn().await?;
-        let cursor: i64 = sqlx::query("SELECT synced_at FROM redemption_scan WHERE name = 'charges'")
-            .fetch_optional(&mut *conn)
-            .await?
-            .map(|row| row.try_get(0))
-            .transpose()?
-            .unwrap_or(-1);
+        let cursor: (i64, String) =
+            match sqlx::query("SELECT synced_at, charge_id FROM redemption_scan WHERE name = 'charges'")
+                .fetch_optional(&mut *conn)
+                .await?
+            {
+                Some(row) => (row.try_get(0)?, row.try_get(1)?),
+                None => (-1, String::new()),
+            };
         let rows = sqlx::query(
             "SELECT id, amount, amount_refunded, currency, description, metadata, synced_at FROM stripe_charges \
-             WHERE synced_at > $1 AND status = 'succeeded' ORDER BY synced_at, id LIMIT $2",
+             WHERE (synced_at > $1 OR (synced_at = $2 AND id > $3)) AND status = 'succeeded' \
+             ORDER BY synced_at, id LIMIT $4",
         )
-        .bind(cursor)
+        .bind(cursor.0)
+        .bind(cursor.0)
+        .bind(&cursor.1)
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?;
         let mut charges = Vec::with_capacity(rows.len());
         let mut last = None;
         for row in rows {
-            last = Some(row.try_get::<i64, _>("synced_at")?);
+            last = Some((row.try_get::<i64, _>("synced_at")?, row.try_get::<String, _>("id")?));
             charges.push(ScannedCharge {
                 id: row.try_get("id")?,
                 amount: row.try_get("amount")?,
@@ -153,14 +158,15 @@ impl Store {
         Ok((charges, last))
     }
 
-    /// Moves the charge scan's cursor to `synced_at`. Charges sharing the last `synced_at` of a
-    /// full batch are read again next time, which counts nothing twice.
-    pub async fn move_charge_scan(&self, synced_at: i64) -> Result<()> {
+    /// Moves the charge scan's cursor past the charge `(synced_at, id)`. A charge written again
+    /// later (a refund) has a later `synced_at`, so it is read again.
+    pub async fn move_charge_scan(&self, (synced_at, charge_id): &(i64, String)) -> Result<()> {
         sqlx::query(
-            "INSERT INTO redemption_scan (name, synced_at) VALUES ('charges', $1) \
-             ON CONFLICT (name) DO UPDATE SET synced_at = excluded.synced_at",
+            "INSERT INTO redemption_scan (name, synced_at, charge_id) VALUES ('charges', $1, $2) \
+             ON CONFLICT (name) DO UPDATE SET synced_at = excluded.synced_at, charge_id = excluded.charge_id",
         )
-        .bind(synced_at)
+        .bind(*synced_at)
+        .bind(charge_id)
         .execute(&mut *self.conn().await?)
         .await?;
         Ok(())

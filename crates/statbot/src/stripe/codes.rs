@@ -35,7 +35,7 @@ pub async fn scan(store: &Store) -> Result<CodeScan> {
                 report.redeemed += 1;
             }
         }
-        store.move_charge_scan(cursor).await?;
+        store.move_charge_scan(&cursor).await?;
         if (charges.len() as i64) < BATCH {
             break;
         }
