@@ -2,7 +2,7 @@
 //! Messenger deliveries (one by the `flyer` link); one pays at `/shop` with its code (20 % off,
 //! through localstripe), another's code is found in a charge made directly in localstripe and
 //! synced, and the shop's own charge, synced too, still counts once. Used and foreign codes are
-//! refused with nothing charged. The funnel by flow and by ref counts exact redemptions and
+//! refused with nothing charged; a declined card frees the code. The funnel by flow and by ref counts exact redemptions and
 //! revenue.
 
 use crate::support::Options;
@@ -132,9 +132,16 @@ async fn codes_redeemed_at_the_shop_and_found_in_stripe_charges_count_once_in_th
     assert!(page.contains("After the reveals: 2 contacts redeemed a code, revenue €19.20 + $25.00"), "{page}");
     assert!(page.contains(r#"<td data-col="redeemed">1</td><td data-col="revenue">$25.00</td>"#), "{page}");
 
-    // The unused code still works once.
+    // A declined card frees the unused code again; it then works once.
+    let declined = test_card(&app, &token, "declined").await;
+    let with_declined =
+        json!({ "items": [{ "product_id": mug, "quantity": 1 }], "payment_method": declined, "coupon": unused });
+    let (status, body) = order(&app, &token, &with_declined).await;
+    assert_eq!(status, StatusCode::PAYMENT_REQUIRED, "{body:#}");
     let (status, body) = order(&app, &token, &mugs(&unused)).await;
     assert_eq!(status, StatusCode::CREATED, "{body:#}");
+    let (status, body) = order(&app, &token, &mugs(&unused)).await;
+    assert_eq!((status, &body["error"]["code"]), (StatusCode::UNPROCESSABLE_ENTITY, &json!("bad_coupon")));
 }
 
 /// Three coupons behind three buttons: one past its last day, one worth 5.00 USD, one that
