@@ -2,8 +2,8 @@
 //! Messenger deliveries (one by the `flyer` link); one pays at `/shop` with its code (20 % off,
 //! through localstripe), another's code is found in a charge made directly in localstripe and
 //! synced, and the shop's own charge, synced too, still counts once. Used and foreign codes are
-//! refused with nothing charged; a declined card frees the code. The funnel by flow and by ref counts exact redemptions and
-//! revenue.
+//! refused with nothing charged; a declined card frees the code. The funnel by flow and by ref,
+//! and the flow page, count exact redemptions and revenue.
 
 use crate::support::Options;
 use crate::support::pages::{dashboard_session, get};
