@@ -22,6 +22,8 @@ pub enum MoneyError {
     MixedCurrencies(Currency, Currency),
     #[error("the total is too large")]
     Overflow,
+    #[error("`{0}` is not an amount of {1}: write it like 5.00, with at most the currency's decimals")]
+    BadMajor(String, Currency),
 }
 
 /// The currency table: `(code, exponent, symbol)` for every currency whose amounts do not have
@@ -150,6 +152,20 @@ impl Money {
         }
     }
 
+    /// An amount written in major units (`"5.00"`, `"5"`, `"1200"` yen, `"1.250"` dinars), with
+    /// at most the currency's decimals.
+    pub fn parse_major(text: &str, currency: Currency) -> Result<Money, MoneyError> {
+        let decimals = currency.decimals() as usize;
+        let (whole, fraction) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || !digits(whole) || !digits(fraction) || fraction.len() > decimals || whole.len() > 12 {
+            return Err(MoneyError::BadMajor(text.chars().take(16).collect(), currency));
+        }
+        let padded = format!("{whole}{fraction:0<decimals$}");
+        let amount = padded.parse().map_err(|_| MoneyError::Overflow)?;
+        Money::new(amount, currency)
+    }
+
     /// `self × quantity`, refused past [`Money::MAX_AMOUNT`].
     pub fn times(&self, quantity: i64) -> Result<Money, MoneyError> {
         let amount = self.amount.checked_mul(quantity).ok_or(MoneyError::Overflow)?;
@@ -189,6 +205,20 @@ mod tests {
         assert!("euro".parse::<Currency>().is_err());
         assert!("e1r".parse::<Currency>().is_err());
         assert!("".parse::<Currency>().is_err());
+    }
+
+    #[test]
+    fn major_amounts_are_read_to_minor_units() {
+        let usd: Currency = "usd".parse().unwrap();
+        assert_eq!(Money::parse_major("5.00", usd.clone()).unwrap().amount, 500);
+        assert_eq!(Money::parse_major("5", usd.clone()).unwrap().amount, 500);
+        assert_eq!(Money::parse_major("0.5", usd.clone()).unwrap().amount, 50);
+        assert_eq!(Money::parse_major("1200", "jpy".parse().unwrap()).unwrap().amount, 1200);
+        assert_eq!(Money::parse_major("1.250", "kwd".parse().unwrap()).unwrap().amount, 1250);
+        assert!(Money::parse_major("5.001", usd.clone()).is_err());
+        assert!(Money::parse_major("1.5", "jpy".parse().unwrap()).is_err());
+        assert!(Money::parse_major("-5", usd.clone()).is_err());
+        assert!(Money::parse_major("five", usd).is_err());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Flow files with mistakes get errors naming the file, the line, the place and the problem.
 
-use statbot_core::flow::{CouponCodes, Flow};
+use statbot_core::flow::{CouponCodes, Discount, Flow};
+use statbot_core::money::{Currency, Money};
 
 fn errors(source: &str) -> Vec<String> {
     match Flow::parse("flows/test.toml", source) {
@@ -148,4 +149,46 @@ fn empty_splits_stray_variants_unknown_kinds_and_split_loops_are_refused() {
         "{HEADER}[steps.a]\nkind = \"split\"\nvariants = [{{ id = \"v\", weight = 1, next = \"b\" }}, {{ id = \"w\", weight = 1, next = \"c\" }}]\n[steps.b]\ntext = \"y\"\n[steps.c]\ntext = \"z\"\nnext = \"a\"\n"
     ));
     assert_eq!(errs, ["flows/test.toml: step `a`: its `next` links loop back on themselves"]);
+}
+
+#[test]
+fn coupons_declare_a_discount_and_an_end() {
+    let percent = Flow::parse(
+        "flows/test.toml",
+        &format!(
+            "{HEADER}[coupons.c]\ncode = \"C\"\ndiscount = {{ percent = 20 }}\nends = \"2026-12-31\"\n[coupons.d]\ncode = \"D\"\ndiscount = {{ amount = \"5.00\", currency = \"USD\" }}\n[steps.a]\ntext = \"x\"\n"
+        ),
+    )
+    .unwrap();
+    assert_eq!(percent.coupons["c"].discount, Some(Discount::Percent(20)));
+    assert_eq!(percent.coupons["c"].ends, Some(jiff::civil::date(2026, 12, 31)));
+    let usd: Currency = "usd".parse().unwrap();
+    assert_eq!(percent.coupons["d"].discount, Some(Discount::Amount(Money::new(500, usd.clone()).unwrap())));
+    assert_eq!(percent.coupons["d"].ends, None);
+
+    let order = Money::new(1250, usd).unwrap();
+    assert_eq!(Discount::Percent(20).off(&order), Some(250));
+    assert_eq!(
+        percent.coupons["d"].discount.as_ref().unwrap().off(&Money::new(300, order.currency.clone()).unwrap()),
+        Some(300)
+    );
+    assert_eq!(
+        percent.coupons["d"].discount.as_ref().unwrap().off(&Money::new(300, "eur".parse().unwrap()).unwrap()),
+        None
+    );
+}
+
+#[test]
+fn bad_discounts_and_ends_are_refused() {
+    let errs = errors(&format!(
+        "{HEADER}[coupons.p]\ncode = \"P\"\ndiscount = {{ percent = 120 }}\n[coupons.m]\ncode = \"M\"\ndiscount = {{ amount = \"5.001\", currency = \"usd\" }}\n[coupons.b]\ncode = \"B\"\ndiscount = {{ percent = 5, currency = \"usd\" }}\nends = \"31/12/2026\"\n[steps.a]\ntext = \"x\"\n"
+    ));
+    assert_eq!(errs.len(), 4, "{errs:#?}");
+    assert_eq!(errs[0], "flows/test.toml:3: coupon `p`: discount percent 120 must be a whole number from 1 to 100");
+    assert!(
+        errs[1].starts_with("flows/test.toml:6: coupon `m`: discount: `5.001` is not an amount of usd"),
+        "{errs:#?}"
+    );
+    assert!(errs[2].contains("coupon `b`: give the discount as"), "{errs:#?}");
+    assert!(errs[3].contains("coupon `b`: `ends` is `31/12/2026`; write the last day as YYYY-MM-DD"), "{errs:#?}");
 }

@@ -100,12 +100,12 @@ impl App {
             pipeline.handle(),
             engine::Hours::from_config(&config)?,
         );
-        let funnels = Funnels::new(store.clone(), flows, config.funnels.window_days, zone.clone())?
+        let funnels = Funnels::new(store.clone(), flows.clone(), config.funnels.window_days, zone.clone())?
             .with_min_sample(config.funnels.min_sample_per_variant);
         engine.load_coupon_pools().await?;
         let teams = Teams::new(store.clone(), &config.team, zone);
         let tokens = TokenKeys::new(secret.as_bytes(), config.auth.token_ttl_secs);
-        let shop = Shop::new(store.clone(), &config)?;
+        let shop = Shop::new(store.clone(), &config)?.with_flows(flows);
         if config.demo {
             let added = shop.load_demo_catalog().await?;
             tracing::debug!(added, "demo catalog loaded");

@@ -70,4 +70,16 @@ pub(super) struct RawCoupon {
     pub codes: Option<Vec<String>>,
     pub codes_file: Option<String>,
     pub exhausted: Option<String>,
+    pub discount: Option<RawDiscount>,
+    /// The last day the code can be redeemed, `YYYY-MM-DD`.
+    pub ends: Option<String>,
+}
+
+/// `discount = { percent = 20 }` or `discount = { amount = "5.00", currency = "usd" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDiscount {
+    pub percent: Option<i64>,
+    pub amount: Option<String>,
+    pub currency: Option<String>,
 }

@@ -12,6 +12,7 @@ mod validate;
 pub use error::{FlowError, FlowErrors};
 pub use follow_up::{FollowUp, Unless};
 
+use crate::money::Money;
 use crate::template::Template;
 use indexmap::IndexMap;
 use std::collections::BTreeMap;
@@ -100,6 +101,32 @@ pub struct Coupon {
     pub codes: CouponCodes,
     /// Sent instead of the revealing step when a pool has no code left.
     pub exhausted: Template,
+    /// What the code takes off an order; `None` for a coupon only counted, never priced.
+    pub discount: Option<Discount>,
+    /// The last day (UTC) a code can be redeemed; no end when `None`.
+    pub ends: Option<jiff::civil::Date>,
+}
+
+/// What a redeemed code takes off an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Discount {
+    /// 1 to 100 % of the total.
+    Percent(u32),
+    /// A fixed amount, only off orders in its currency.
+    Amount(Money),
+}
+
+impl Discount {
+    /// What the discount takes off `total`: never more than the total itself. `None` when an
+    /// amount discount is in another currency than the total.
+    pub fn off(&self, total: &Money) -> Option<i64> {
+        match self {
+            // Rounded down: the customer never gets more than the percent says.
+            Discount::Percent(percent) => Some(total.amount * i64::from(*percent) / 100),
+            Discount::Amount(amount) if amount.currency == total.currency => Some(amount.amount.min(total.amount)),
+            Discount::Amount(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

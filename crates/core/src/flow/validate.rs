@@ -1,9 +1,12 @@
 //! Turns a [`RawFlow`] into a [`Flow`], collecting every problem: unknown references, ids,
 //! template syntax and variables, and Messenger's limits on texts, buttons and titles.
 
-use super::file::{RawButton, RawCoupon, RawFlow, RawStep, RawVariant};
-use super::{Choices, Coupon, CouponCodes, Flow, FlowButton, FlowError, FlowErrors, FollowUp, ImageRef, Step, Variant};
+use super::file::{RawButton, RawCoupon, RawDiscount, RawFlow, RawStep, RawVariant};
+use super::{
+    Choices, Coupon, CouponCodes, Discount, Flow, FlowButton, FlowError, FlowErrors, FollowUp, ImageRef, Step, Variant,
+};
 use crate::limits;
+use crate::money::Money;
 use crate::payload::{ButtonPayload, is_id_char};
 use crate::template::Template;
 use indexmap::IndexMap;
@@ -431,7 +434,53 @@ impl Validator<'_> {
         let exhausted = self
             .template(line, &place, source, &allowed, limits::TEXT_MAX_CHARS)
             .unwrap_or_else(|| Template::literal(DEFAULT_EXHAUSTED));
-        Coupon { id: id.to_owned(), codes, exhausted }
+        let discount = raw.discount.and_then(|d| self.discount(line, &place, d));
+        let ends = raw.ends.and_then(|ends| match ends.parse::<jiff::civil::Date>() {
+            Ok(date) if ends.len() == 10 => Some(date),
+            _ => {
+                self.push(Some(line), &place, format!("`ends` is `{ends}`; write the last day as YYYY-MM-DD"));
+                None
+            }
+        });
+        Coupon { id: id.to_owned(), codes, exhausted, discount, ends }
+    }
+
+    fn discount(&mut self, line: usize, place: &str, raw: RawDiscount) -> Option<Discount> {
+        match (raw.percent, raw.amount, raw.currency) {
+            (Some(percent), None, None) => match u32::try_from(percent) {
+                Ok(percent @ 1..=100) => Some(Discount::Percent(percent)),
+                _ => {
+                    self.push(
+                        Some(line),
+                        place,
+                        format!("discount percent {percent} must be a whole number from 1 to 100"),
+                    );
+                    None
+                }
+            },
+            (None, Some(amount), Some(currency)) => {
+                let money = currency.parse().and_then(|currency| Money::parse_major(&amount, currency));
+                match money {
+                    Ok(money) if money.amount > 0 => Some(Discount::Amount(money)),
+                    Ok(_) => {
+                        self.push(Some(line), place, "a discount amount must be more than zero");
+                        None
+                    }
+                    Err(e) => {
+                        self.push(Some(line), place, format!("discount: {e}"));
+                        None
+                    }
+                }
+            }
+            _ => {
+                self.push(
+                    Some(line),
+                    place,
+                    "give the discount as `{ percent = 20 }` or `{ amount = \"5.00\", currency = \"usd\" }`",
+                );
+                None
+            }
+        }
     }
 
     /// A chain of `next` links (a split step's variants included) that loops would send

@@ -175,9 +175,13 @@
     try {
       const items = basketLines().map((l) => ({ product_id: l.product.id, quantity: l.quantity }));
       const choice = mode === "test" ? new FormData($("checkout")).get("test_card") : "card";
-      if (!attempt || attempt.choice !== choice) attempt = { key: key(), choice, method: await paymentMethod() };
-      const { status, data } = await api("POST", "/api/v1/orders", { items, payment_method: attempt.method },
-        { "Idempotency-Key": attempt.key });
+      const coupon = $("coupon").value.trim();
+      if (!attempt || attempt.choice !== choice || attempt.coupon !== coupon) {
+        attempt = { key: key(), choice, coupon, method: await paymentMethod() };
+      }
+      const order = { items, payment_method: attempt.method };
+      if (coupon) order.coupon = coupon;
+      const { status, data } = await api("POST", "/api/v1/orders", order, { "Idempotency-Key": attempt.key });
       if (status === 201) {
         basket = {}; saveBasket(); renderBasket();
         say("Thank you! Order #" + data.id + " is paid.");
@@ -185,7 +189,7 @@
         basket = {}; saveBasket(); renderBasket();
         say("Order #" + data.id + " is being confirmed with the bank; its status will update here.");
       } else {
-        if (status === 402) attempt = null;
+        if (status === 402 || status === 422) attempt = null;
         say(errorText(data), true);
       }
     } catch (error) {

@@ -1,4 +1,5 @@
-//! Funnel reports as CSV and as a text table for the terminal.
+//! Funnel reports as CSV and as a text table for the terminal (with the redemptions after
+//! the steps).
 
 use super::RangeReport;
 use statbot_core::funnel::FunnelReport;
@@ -122,6 +123,7 @@ pub fn table(report: &RangeReport) -> String {
         let _ = writeln!(out, "{line}");
     }
     out.push_str(&steps_table(f));
+    let _ = writeln!(out, "After the reveals: {}", report.redemptions.line());
     for part in report.by_ref.iter().flatten() {
         let by = match &part.reference {
             Some(reference) => format!("`{reference}`"),
@@ -129,6 +131,7 @@ pub fn table(report: &RangeReport) -> String {
         };
         let _ = writeln!(out, "\nFunnel of `{}` by {by}: {} contacts entered", f.flow, part.funnel.cohort);
         out.push_str(&steps_table(&part.funnel));
+        let _ = writeln!(out, "After the reveals: {}", part.redemptions.line());
     }
     for split in report.by_variant.iter().flatten() {
         out.push_str(&split_table(split));

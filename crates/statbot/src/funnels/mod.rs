@@ -4,7 +4,8 @@
 //! worker last ran, so they always count every event. A report can also be split by the ref
 //! the contacts came by (`by_ref`): each contact of the cohort counts under the ref of its
 //! latest referral at or before its first entry into the flow (see `store::funnels`), or by
-//! the variant of each split step (`by_variant`, see [`splits`]).
+//! the variant of each split step (`by_variant`, see [`splits`]). After the reveals come the
+//! redemptions: contacts who redeemed a code and their net revenue per currency ([`Redemptions`]).
 
 pub mod charts;
 pub mod format;
@@ -13,7 +14,7 @@ mod splits;
 pub use splits::{DEFAULT_MIN_SAMPLE, SplitReport, StepContacts, VariantReport};
 
 use crate::engine::LoadedFlows;
-use crate::store::{RollupRound, Store, StoreError};
+use crate::store::{RedeemedBy, RedeemedCounts, RollupRound, Store, StoreError};
 use jiff::civil::Date;
 use serde::Serialize;
 use statbot_core::flow::Flow;
@@ -105,6 +106,54 @@ pub struct RangeReport {
     /// Each split step's test: the funnel by variant and which variant converts better.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub by_variant: Option<Vec<SplitReport>>,
+    /// After `revealed`: the cohort's contacts who redeemed a code, and their revenue.
+    #[serde(flatten)]
+    pub redemptions: Redemptions,
+}
+
+/// Redeemed codes after the reveals (docs/redemptions.md): contacts of the cohort who redeemed
+/// one, and the net revenue of the redeeming charges in each currency (never added across).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Redemptions {
+    pub redeemed: u64,
+    pub revenue: Vec<Revenue>,
+}
+
+/// Net revenue in one currency, in its minor units.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Revenue {
+    pub currency: String,
+    pub amount: i64,
+}
+
+impl Redemptions {
+    pub(crate) fn from_counts(counts: Option<RedeemedCounts>) -> Redemptions {
+        let counts = counts.unwrap_or_default();
+        Redemptions {
+            redeemed: counts.contacts,
+            revenue: counts.revenue.into_iter().map(|(currency, amount)| Revenue { currency, amount }).collect(),
+        }
+    }
+
+    /// "$38.40 + ¥1,200", or `None` without revenue.
+    pub fn revenue_text(&self) -> Option<String> {
+        let parts: Vec<String> =
+            self.revenue.iter().map(|r| statbot_core::money::format(r.amount, &r.currency)).collect();
+        (!parts.is_empty()).then(|| parts.join(" + "))
+    }
+
+    /// "2 contacts redeemed a code, revenue $38.40 + ¥1,200", or "no code redeemed".
+    pub fn line(&self) -> String {
+        let contacts = match self.redeemed {
+            0 => return "no code redeemed".into(),
+            1 => "1 contact".to_owned(),
+            n => format!("{n} contacts"),
+        };
+        match self.revenue_text() {
+            Some(revenue) => format!("{contacts} redeemed a code, revenue {revenue}"),
+            None => format!("{contacts} redeemed a code"),
+        }
+    }
 }
 
 impl RangeReport {
@@ -136,6 +185,8 @@ pub struct RefReport {
     pub reference: Option<String>,
     #[serde(flatten)]
     pub funnel: FunnelReport,
+    #[serde(flatten)]
+    pub redemptions: Redemptions,
 }
 
 impl RefReport {
@@ -264,6 +315,7 @@ impl Funnels {
             days,
             by_ref: None,
             by_variant: None,
+            redemptions: self.redemptions(&flow.name, from, to).await?,
         })
     }
 
@@ -286,9 +338,14 @@ impl Funnels {
         let by_ref = self.store.funnel_counters_by_ref(&flow.name, from, to, medians).await?;
         let mut total = Counters::default();
         by_ref.values().for_each(|counters| total.merge(counters));
+        let mut redeemed = self.store.funnel_redemptions(&flow.name, from, to, RedeemedBy::Ref).await?;
         let mut parts: Vec<RefReport> = by_ref
             .into_iter()
-            .map(|(reference, counters)| RefReport { reference, funnel: funnel::report(flow, &counters) })
+            .map(|(reference, counters)| RefReport {
+                redemptions: Redemptions::from_counts(redeemed.remove(&reference)),
+                reference,
+                funnel: funnel::report(flow, &counters),
+            })
             .collect();
         parts.sort_by(|a, b| {
             (a.reference.is_none(), std::cmp::Reverse(a.funnel.cohort), &a.reference).cmp(&(
@@ -306,7 +363,14 @@ impl Funnels {
             days: None,
             by_ref: Some(parts),
             by_variant: None,
+            redemptions: self.redemptions(&flow.name, from, to).await?,
         })
+    }
+
+    /// What the cohort of days `from..=to` redeemed.
+    async fn redemptions(&self, flow: &str, from: funnel::Day, to: funnel::Day) -> Result<Redemptions, FunnelError> {
+        let mut all = self.store.funnel_redemptions(flow, from, to, RedeemedBy::Flow).await?;
+        Ok(Redemptions::from_counts(all.remove(&None)))
     }
 
     /// The worker: rolls up new events every [`EVERY`] until cancelled. Live traffic comes

@@ -6,7 +6,8 @@
 //! reveals a coupon and can be reached from the split step, or, when none can, the flow's last
 //! step.
 
-use super::{DateRange, FunnelError, Funnels, RangeReport};
+use super::{DateRange, FunnelError, Funnels, RangeReport, Redemptions};
+use crate::store::RedeemedBy;
 use serde::Serialize;
 use statbot_core::flow::{Flow, Step};
 use statbot_core::funnel::{Metric, day_number};
@@ -46,6 +47,9 @@ pub struct VariantReport {
     /// The steps reachable from the split, in flow order, with the variant's contacts who
     /// reached each from the split on.
     pub steps: Vec<StepContacts>,
+    /// What the variant's contacts redeemed (whenever they redeemed, in the range's cohort).
+    #[serde(flatten)]
+    pub redemptions: Redemptions,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -77,6 +81,8 @@ impl Funnels {
         for split in flow.splits() {
             let goals = goal_steps(flow, split, goal)?;
             let counts = self.store.funnel_counts_by_variant(&flow.name, &split.id, &goals, from, to).await?;
+            let mut redeemed =
+                self.store.funnel_redemptions(&flow.name, from, to, RedeemedBy::Variant(&split.id)).await?;
             let split_metric = Metric::Step(split.id.clone()).key();
             let onward = reachable(flow, split);
             let arms: Vec<(String, Arm)> = split
@@ -107,7 +113,8 @@ impl Funnels {
                                 .unwrap_or_default(),
                         })
                         .collect();
-                    VariantReport { result, weight: v.weight, next: v.next.clone(), steps }
+                    let redemptions = Redemptions::from_counts(redeemed.remove(&Some(v.id.clone())));
+                    VariantReport { result, weight: v.weight, next: v.next.clone(), steps, redemptions }
                 })
                 .collect();
             splits.push(SplitReport {

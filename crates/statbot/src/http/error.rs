@@ -243,6 +243,7 @@ impl From<crate::shop::ShopError> for ApiError {
         match e {
             ShopError::Invalid(message) => ApiError::BadRequest(message),
             ShopError::NotFound(what) => ApiError::NotFound(what),
+            ShopError::BadCoupon(_) => ApiError::coded(StatusCode::UNPROCESSABLE_ENTITY, "bad_coupon", e.to_string()),
             ShopError::EmailTaken => ApiError::coded(StatusCode::CONFLICT, "email_taken", e.to_string()),
             ShopError::Conflict(_) => ApiError::coded(StatusCode::CONFLICT, "conflict", e.to_string()),
             ShopError::IdempotencyMismatch => {

@@ -4,7 +4,8 @@
 //! failure is retried with the same key, but only after looking for a charge already made for
 //! the order (localstripe ignores the key, and a charge must never be made twice). When no
 //! answer comes in time the order stays pending and the reconciler settles it. A client's own
-//! Idempotency-Key makes a replayed request return the same order without charging again.
+//! Idempotency-Key makes a replayed request return the same order without charging again. A
+//! coupon code lowers the total first and is held for the order ([`super::coupons`]).
 
 use super::orders::{self, OrderRequest};
 use super::{Shop, ShopError};
@@ -103,10 +104,15 @@ impl Shop {
         self.stripe()?;
         let catalog = self.store.shop_products(false).await?;
         let (items, total) = orders::price(&checked, &catalog)?;
+        let coupon = match &checked.coupon {
+            Some(code) => Some(self.accept_coupon(code, &total).await?),
+            None => None,
+        };
+        let amount = total.amount - coupon.as_ref().map_or(0, |c| c.discount);
         let new = NewOrder {
             user_id,
             items,
-            amount: total.amount,
+            amount,
             currency: total.currency.to_string(),
             payment_method: checked.source.clone(),
             idempotency_key: idempotency_key.map(str::to_owned),
@@ -117,6 +123,15 @@ impl Shop {
             OrderInsert::Created(order) => order,
             OrderInsert::Existing(existing) => return self.replay(existing, &checked.request_hash).await,
         };
+        if let Some(coupon) = &coupon
+            && !self.store.hold_redemption(&coupon.redemption(order.id, order.amount, &order.currency)).await?
+        {
+            // Another order took the code meanwhile: this one ends with nothing charged.
+            let message = format!("The coupon “{}” has already been used.", coupon.revealed.code);
+            let refused = Settlement::Failed { charge_id: None, code: "bad_coupon".into(), message: message.clone() };
+            self.store.settle_order(order.id, &refused, None).await?;
+            return Err(ShopError::BadCoupon(message));
+        }
         tracing::info!(order_id = order.id, amount = order.amount, currency = %order.currency, "order placed");
         // The charge runs to its end even if the client goes away meanwhile.
         let shop = self.clone();
@@ -162,7 +177,12 @@ impl Shop {
         let key = charge_key(&order);
         // What was bought, so the sales figures' words see the product names.
         let items: Vec<String> = order.items.iter().map(|i| format!("{} × {}", i.quantity, i.name)).collect();
-        let description = format!("Order {}: {}", order.id, items.join(", "));
+        let mut description = format!("Order {}: {}", order.id, items.join(", "));
+        // The code in the charge too, as a shop selling elsewhere would write it: a sync that
+        // finds it there counts the same redemption, not a second one.
+        if let Some(code) = self.store.order_coupon(order.id).await? {
+            description.push_str(&format!(" (coupon {code})"));
+        }
         let charge = NewCharge {
             amount: order.amount,
             currency: &order.currency,

@@ -1,5 +1,5 @@
 //! The shop: a product catalog ([`catalog`]), customer sign-up ([`customers`]), orders priced on
-//! the server from the catalog ([`orders`]), paid by card through Stripe ([`checkout`]) as the
+//! the server from the catalog ([`orders`]), less a revealed coupon's discount ([`coupons`]), paid by card through Stripe ([`checkout`]) as the
 //! account's own Stripe customer ([`payer`]),
 //! settled when their outcome was unknown ([`reconcile`]) and kept up to date by Stripe's
 //! webhooks ([`webhook`]). Test-mode keys get named test cards ([`test_cards`]). No HTTP here:
@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod checkout;
+mod coupons;
 pub mod customers;
 pub mod orders;
 mod payer;
@@ -20,6 +21,7 @@ pub use reconcile::run_reconciler;
 
 use crate::auth::AuthError;
 use crate::config::{Config, Secret};
+use crate::engine::flows::LoadedFlows;
 use crate::store::{Store, StoreError};
 use crate::stripe::{StripeClient, StripeError};
 use std::sync::Arc;
@@ -38,6 +40,9 @@ pub enum ShopError {
     Conflict(String),
     #[error("this Idempotency-Key was already used with a different request; use a new key for a new order")]
     IdempotencyMismatch,
+    /// A coupon code that cannot be used for the order; the message says why.
+    #[error("{0}")]
+    BadCoupon(String),
     /// The card or the payment was refused; the order is stored as failed.
     #[error("{message}")]
     PaymentFailed { order_id: i64, code: String, message: String },
@@ -78,6 +83,8 @@ pub struct Shop {
     store: Store,
     stripe: Option<StripeClient>,
     settings: Arc<Settings>,
+    /// The flows whose coupons checkout accepts; none without [`Shop::with_flows`].
+    flows: Option<Arc<LoadedFlows>>,
 }
 
 impl Shop {
@@ -93,7 +100,13 @@ impl Shop {
             charge_attempts: config.shop.charge_attempts.max(1),
             stripe_timeout: Duration::from_secs(config.stripe.timeout_secs.max(1)),
         };
-        Ok(Shop { store, stripe, settings: Arc::new(settings) })
+        Ok(Shop { store, stripe, settings: Arc::new(settings), flows: None })
+    }
+
+    /// Accepts the coupons of `flows` at checkout.
+    pub fn with_flows(mut self, flows: Arc<LoadedFlows>) -> Shop {
+        self.flows = Some(flows);
+        self
     }
 
     pub fn store(&self) -> &Store {

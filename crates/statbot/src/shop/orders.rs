@@ -23,6 +23,8 @@ pub struct OrderRequest {
     pub payment_method: Option<String>,
     /// Or a legacy card or source (`card_...`, `src_...`, `tok_...`).
     pub source: Option<String>,
+    /// A coupon code a flow revealed, for its discount.
+    pub coupon: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -37,6 +39,8 @@ pub struct ItemRequest {
 pub struct CheckedOrder {
     pub quantities: BTreeMap<i64, i64>,
     pub source: String,
+    /// The coupon code, trimmed; `None` when none was given.
+    pub coupon: Option<String>,
     pub request_hash: String,
 }
 
@@ -78,8 +82,15 @@ impl OrderRequest {
             canonical.push_str(&format!("{product}x{quantity};"));
         }
         canonical.push_str(&source);
+        let coupon = self.coupon.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned);
+        if let Some(coupon) = &coupon {
+            if coupon.chars().count() > 64 {
+                return Err(ShopError::BadCoupon("A coupon code has at most 64 characters.".into()));
+            }
+            canonical.push_str(&format!(";coupon={coupon}"));
+        }
         let request_hash = hex::encode(Sha256::digest(canonical.as_bytes()));
-        Ok(CheckedOrder { quantities, source, request_hash })
+        Ok(CheckedOrder { quantities, source, coupon, request_hash })
     }
 }
 
@@ -134,6 +145,7 @@ mod tests {
 
     fn request(items: &[(i64, i64)], pm: &str) -> OrderRequest {
         OrderRequest {
+            coupon: None,
             items: items.iter().map(|&(product_id, quantity)| ItemRequest { product_id, quantity }).collect(),
             payment_method: Some(pm.into()),
             source: None,

@@ -145,6 +145,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0022_follow_ups_receipts.sql"),
         postgres: include_str!("../../migrations/postgres/0022_follow_ups_receipts.sql"),
     },
+    // 23 is the broadcasts' migration (applied by set, so either may land first).
+    Migration {
+        version: 24,
+        name: "redemptions",
+        sqlite: include_str!("../../migrations/sqlite/0024_redemptions.sql"),
+        postgres: include_str!("../../migrations/postgres/0024_redemptions.sql"),
+    },
 ];
 
 /// Arbitrary constant naming statbot's migration lock.

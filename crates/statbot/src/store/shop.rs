@@ -646,6 +646,10 @@ impl Store {
         let mut conn = self.conn().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let changed = settle_in(&mut tx, order_id, settlement, now).await?;
+        // (Only a settlement the order takes: a late "succeeded" after a refund changes nothing.)
+        if changed {
+            super::redemptions::settle_in(&mut tx, order_id, settlement).await?;
+        }
         if let Some(charge) = charge {
             mirror_charge(&mut tx, charge, now).await?;
         }

@@ -4,6 +4,7 @@
 //! serve` on a schedule ([`run_scheduled`]), one instance at a time.
 
 pub mod client;
+pub mod codes;
 pub mod feed;
 pub mod payments;
 pub mod standin;

@@ -150,6 +150,7 @@ pub async fn sync(
     if let Gate::Changed { mark, charges } = gate {
         report.refreshed = feed::finish(store, client, mark, &charges).await?;
     }
+    super::codes::scan(store).await?;
     store.mark_stripe_synced().await?;
     report.requests = client.requests() - requests_before;
     report.elapsed = started.elapsed();

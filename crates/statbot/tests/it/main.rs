@@ -29,6 +29,7 @@ mod operators;
 mod opt_out;
 mod outbox_delivery;
 mod page_life;
+mod redemptions;
 mod referrals;
 mod security_headers;
 mod segments;

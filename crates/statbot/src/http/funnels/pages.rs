@@ -116,6 +116,9 @@ struct RefRow {
     steps: Vec<String>,
     revealed: u64,
     conversion: String,
+    redeemed: u64,
+    /// Net revenue per currency, `–` for none.
+    revenue: String,
 }
 
 /// The split of a funnel by ref: the steps after the entry step (the columns) and a row per ref.
@@ -139,6 +142,8 @@ fn ref_rows(report: &RangeReport) -> (Vec<String>, Vec<RefRow>) {
                     .collect(),
                 revealed,
                 conversion: percent((f.cohort > 0).then(|| revealed as f64 / f.cohort as f64)),
+                redeemed: part.redemptions.redeemed,
+                revenue: part.redemptions.revenue_text().unwrap_or_else(|| "–".into()),
             }
         })
         .collect();
