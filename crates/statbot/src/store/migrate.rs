@@ -145,6 +145,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0022_follow_ups_receipts.sql"),
         postgres: include_str!("../../migrations/postgres/0022_follow_ups_receipts.sql"),
     },
+    Migration {
+        version: 23,
+        name: "broadcasts",
+        sqlite: include_str!("../../migrations/sqlite/0023_broadcasts.sql"),
+        postgres: include_str!("../../migrations/postgres/0023_broadcasts.sql"),
+    },
 ];
 
 /// Arbitrary constant naming statbot's migration lock.
