@@ -159,6 +159,7 @@ impl Engine {
             }
         }
         store::skip_broadcast_recipients(&mut tx, broadcast.id, &skipped).await?;
+        store::finish_sent_broadcasts(&mut tx, Some(broadcast.id)).await?;
         let leased = self.save(&mut tx, &batch).await?;
         tx.commit().await.map_err(StoreError::from)?;
         drop(conn);

@@ -227,13 +227,7 @@ pub(crate) async fn claim(conn: &mut AnyConnection, backend: Backend, limit: i64
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
-        "UPDATE broadcasts SET status = 'done', updated_at = $1 WHERE status = 'sending' AND NOT EXISTS \
-         (SELECT 1 FROM broadcast_recipients r WHERE r.broadcast_id = broadcasts.id AND r.status = 'pending')",
-    )
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    finish_sent(conn, None).await?;
     let rows = sqlx::query(sql(format!("SELECT {COLUMNS} FROM broadcasts WHERE status = 'sending' ORDER BY id")))
         .fetch_all(&mut *conn)
         .await?;
@@ -259,6 +253,20 @@ pub(crate) async fn claim(conn: &mut AnyConnection, backend: Backend, limit: i64
         }
     }
     Ok(None)
+}
+
+/// Marks sending broadcasts (all, or the one given) with nobody left pending done.
+pub(crate) async fn finish_sent(conn: &mut AnyConnection, broadcast_id: Option<i64>) -> Result<()> {
+    sqlx::query(
+        "UPDATE broadcasts SET status = 'done', updated_at = $1 WHERE status = 'sending' \
+         AND ($2 IS NULL OR id = $2) AND NOT EXISTS \
+         (SELECT 1 FROM broadcast_recipients r WHERE r.broadcast_id = broadcasts.id AND r.status = 'pending')",
+    )
+    .bind(now_ms())
+    .bind(broadcast_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Marks claimed recipients skipped, with the reason (the others stay queued).

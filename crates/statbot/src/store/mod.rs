@@ -69,7 +69,9 @@ pub use teams::{DayWrite, StoredFigure, StoredTeam};
 pub use users::{Role, User};
 pub use utterances::{Miss, NewUtterance};
 
-pub(crate) use broadcasts::{claim as claim_broadcast_recipients, skip as skip_broadcast_recipients};
+pub(crate) use broadcasts::{
+    claim as claim_broadcast_recipients, finish_sent as finish_sent_broadcasts, skip as skip_broadcast_recipients,
+};
 pub(crate) use contacts::{load_many as load_contacts, set_contexts, set_positions, set_windows};
 pub(crate) use coupons::claim as claim_coupon;
 pub(crate) use datasets::dataset_row;
