@@ -5,8 +5,10 @@
 
 use super::{CliError, quiet_tool};
 use crate::config::{Config, ConfigWarning};
-use crate::engine::{BroadcastAction, BroadcastPreview, BroadcastRequest, preview_broadcast};
-use crate::store::{Broadcast, BroadcastFunnel, Store};
+use crate::engine::{
+    BroadcastAction, BroadcastPreview, BroadcastReport, BroadcastRequest, broadcast_report, preview_broadcast,
+};
+use crate::store::Store;
 use clap::{Subcommand, ValueEnum};
 
 #[derive(Subcommand)]
@@ -152,23 +154,13 @@ async fn list(store: &Store) -> Result<(), CliError> {
     Ok(())
 }
 
-/// A broadcast with its funnel, as `show --format json` and the API write it.
-#[derive(serde::Serialize)]
-pub(crate) struct Shown {
-    #[serde(flatten)]
-    pub broadcast: Broadcast,
-    pub funnel: BroadcastFunnel,
-}
-
 async fn show(store: &Store, name: &str, format: Format) -> Result<(), CliError> {
-    let Some(broadcast) = store.broadcast(name).await? else {
-        return Err(CliError(format!("no broadcast is named `{name}`")));
-    };
-    let funnel = store.broadcast_funnel(&broadcast).await?;
+    let report = broadcast_report(store, name).await?;
     if format == Format::Json {
-        outln!("{}", serde_json::to_string_pretty(&Shown { broadcast, funnel })?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
+    let BroadcastReport { broadcast, funnel } = report;
     let step = broadcast.step.as_deref().unwrap_or("(entry step)");
     outln!(
         "Broadcast `{}`: flow {} at {step}, {}; segment {}",

@@ -9,7 +9,7 @@
 
 use super::pushed::refused;
 use super::{Batch, Engine, EngineError};
-use crate::store::{self, Broadcast, NewBroadcast, Store, StoreError};
+use crate::store::{self, Broadcast, BroadcastFunnel, NewBroadcast, Store, StoreError};
 use statbot_core::{Entry, Segment};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -44,10 +44,20 @@ pub enum BroadcastError {
     UnknownStep(String, String),
     #[error("no broadcast is named `{0}`")]
     NotFound(String),
-    #[error("a broadcast named `{0}` already exists")]
+    /// The name is taken (says which broadcast).
+    #[error("{0} already exists")]
     Exists(String),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
+}
+
+impl From<StoreError> for BroadcastError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(what) => BroadcastError::Exists(what),
+            other => BroadcastError::Store(other),
+        }
+    }
 }
 
 impl BroadcastRequest {
@@ -109,6 +119,21 @@ pub async fn preview(store: &Store, segment: &Segment, now: i64) -> Result<Broad
         }
     }
     Ok(preview)
+}
+
+/// A broadcast with its funnel, as `statbot broadcast show --format json` and the API write it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BroadcastReport {
+    #[serde(flatten)]
+    pub broadcast: Broadcast,
+    pub funnel: BroadcastFunnel,
+}
+
+/// The broadcast named `name` with its funnel.
+pub async fn report(store: &Store, name: &str) -> Result<BroadcastReport, BroadcastError> {
+    let broadcast = store.broadcast(name).await?.ok_or_else(|| BroadcastError::NotFound(name.to_owned()))?;
+    let funnel = store.broadcast_funnel(&broadcast).await?;
+    Ok(BroadcastReport { broadcast, funnel })
 }
 
 /// Pause, resume or cancel.

@@ -15,7 +15,8 @@ mod pushed;
 mod sales_answers;
 
 pub use broadcasts::{
-    BroadcastAction, BroadcastError, BroadcastPreview, BroadcastRequest, preview as preview_broadcast, run_broadcasts,
+    BroadcastAction, BroadcastError, BroadcastPreview, BroadcastReport, BroadcastRequest, preview as preview_broadcast,
+    report as broadcast_report, run_broadcasts,
 };
 pub use flows::{FlowLoadError, LoadedFlows};
 pub use follow_ups::{FollowUpOutcome, run_follow_ups};

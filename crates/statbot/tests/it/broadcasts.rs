@@ -286,3 +286,51 @@ async fn two_instances_share_a_broadcast_and_send_nothing_twice() {
         server.await.unwrap().unwrap();
     }
 }
+
+#[tokio::test]
+async fn the_api_previews_creates_and_steers_for_admins_and_the_page_shows_the_funnel() {
+    use crate::support::pages::{cell, dashboard_session, get};
+    use reqwest::StatusCode;
+    use serde_json::{Value, json};
+    const PASSWORD: &str = "correct horse battery";
+    let app = spawn(|c| c.broadcasts.rate = 50).await;
+    let store = app.store().await;
+    statbot::auth::create_user(&store, "lead", statbot::store::Role::Staff, PASSWORD).await.unwrap();
+    statbot::auth::create_user(&store, "ana", statbot::store::Role::Admin, PASSWORD).await.unwrap();
+    let contacts = psids("69340000000", 2);
+    say_hi(&app, &contacts).await;
+    let (staff, admin) = (app.token("lead", PASSWORD).await, app.token("ana", PASSWORD).await);
+    let post = |token: &str, path: &str, body: Value| {
+        let request = app.client.post(app.url(path)).bearer_auth(token).json(&body);
+        async move { request.send().await.unwrap() }
+    };
+    let body = json!({ "name": "api", "flow": "promo", "step": "news", "segment": "channel:messenger" });
+
+    assert_eq!(post(&staff, "/api/v1/broadcasts", body.clone()).await.status(), StatusCode::FORBIDDEN);
+    let mut preview_body = body.clone();
+    preview_body["preview"] = json!(true);
+    let preview = post(&admin, "/api/v1/broadcasts", preview_body).await;
+    assert_eq!(preview.status(), StatusCode::OK);
+    let preview: Value = preview.json().await.unwrap();
+    assert_eq!((preview["preview"]["will_get_it"].as_i64(), preview["broadcast"].is_null()), (Some(2), true));
+    let created = post(&admin, "/api/v1/broadcasts", body.clone()).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    assert_eq!(post(&admin, "/api/v1/broadcasts", body).await.status(), StatusCode::CONFLICT);
+    let bad = json!({ "name": "bad", "flow": "promo", "step": "nope", "segment": "channel:messenger" });
+    assert_eq!(post(&admin, "/api/v1/broadcasts", bad).await.status(), StatusCode::BAD_REQUEST);
+
+    funnel_when(&store, "api", |f| f.sent == 2).await;
+    let shown = app.get_json("/api/v1/broadcasts/api", &staff).await;
+    assert_eq!((shown["status"].as_str(), shown["funnel"]["sent"].as_i64()), (Some("done"), Some(2)));
+    assert_eq!(app.get_json("/api/v1/broadcasts", &staff).await["broadcasts"][0]["name"], "api");
+    let cancel = post(&admin, "/api/v1/broadcasts/api/cancel", json!({})).await;
+    assert_eq!(cancel.json::<Value>().await.unwrap()["status"], "done", "a broadcast done stays done");
+    assert_eq!(post(&staff, "/api/v1/broadcasts/api/pause", json!({})).await.status(), StatusCode::FORBIDDEN);
+
+    let cookie = dashboard_session(&app, "lead", PASSWORD).await;
+    let list = get(&app, &cookie, "/broadcasts").await.text().await.unwrap();
+    assert_eq!(cell(&list, "broadcasts", "api", "recipients"), "2");
+    let page = get(&app, &cookie, "/broadcasts/api").await.text().await.unwrap();
+    assert!(page.contains("<td>Sent</td><td class=\"num\">2</td>"), "{page}");
+    assert_eq!(get(&app, &cookie, "/broadcasts/nope").await.status(), StatusCode::NOT_FOUND);
+}
