@@ -172,6 +172,20 @@ impl Store {
         self.broadcast(name).await
     }
 
+    /// How many contacts had the broadcast's step queued more than once (more than `each`
+    /// messages in the outbox): 0 whatever happened, since a recipient is claimed once.
+    pub async fn broadcast_queued_twice(&self, broadcast: &Broadcast, each: i64) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) FROM (SELECT contact_id FROM outbox WHERE broadcast_id = $1 \
+             GROUP BY contact_id HAVING COUNT(*) > $2) t",
+        )
+        .bind(broadcast.id)
+        .bind(each)
+        .fetch_one(&mut *self.conn().await?)
+        .await?;
+        Ok(row.try_get(0)?)
+    }
+
     /// A broadcast's funnel as it stands.
     pub async fn broadcast_funnel(&self, broadcast: &Broadcast) -> Result<BroadcastFunnel> {
         let mut conn = self.conn().await?;
