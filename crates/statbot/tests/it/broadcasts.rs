@@ -253,9 +253,17 @@ async fn a_sender_killed_half_way_and_restarted_sends_each_contact_the_broadcast
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     second.kill().unwrap();
     second.wait().unwrap();
-    for psid in &contacts {
-        assert_eq!(news_count(&app, psid), 1, "{psid}");
-    }
+    // The broadcast's own guarantee: each contact was queued it once.
+    let store = app.store().await;
+    let killed = store.broadcast("killed").await.unwrap().unwrap();
+    assert_eq!(store.broadcast_queued_twice(&killed, 1).await.unwrap(), 0);
+    assert_eq!(store.broadcast_funnel(&killed).await.unwrap().queued, 40);
+    // At the stand-in: once each, but for the outbox's crash window (docs/broadcasts.md): a
+    // send Meta accepted in the milliseconds before the kill, not yet recorded sent, goes
+    // again. At 20 a second at most the one message in flight can be in it.
+    let twice: Vec<&String> = contacts.iter().filter(|p| news_count(&app, p) != 1).collect();
+    assert!(twice.len() <= 1, "more than the message in flight went twice: {twice:?}");
+    assert!(twice.iter().all(|p| news_count(&app, p) == 2), "{twice:?}");
 }
 
 #[tokio::test]
