@@ -195,6 +195,8 @@ impl App {
         workers.spawn(crate::inbox::run_release_sweep(self.state.inbox.clone(), release_after, cancel.child_token()));
         let poll = self.state.config.follow_ups.poll();
         workers.spawn(engine::run_follow_ups(engine.clone(), poll, cancel.child_token()));
+        let rate = self.state.config.broadcasts.rate;
+        workers.spawn(engine::run_broadcasts(engine.clone(), rate, cancel.child_token()));
         let addr = listener.local_addr()?;
         let flows: Vec<&str> = engine.flows().set.iter().map(|f| f.name.as_str()).collect();
         tracing::info!(%addr, ?flows, "statbot is serving");

@@ -141,6 +141,7 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub inbox: InboxConfig,
     pub follow_ups: FollowUpsConfig,
+    pub broadcasts: BroadcastsConfig,
     pub log: LogConfig,
     /// The Page's set-up as code (Get Started, greeting, ice breakers, persistent menu), applied
     /// by `statbot messenger setup`; or `page.toml` in `flows_dir`, not both.
@@ -305,6 +306,21 @@ impl FollowUpsConfig {
     }
 }
 
+/// Broadcasts (docs/broadcasts.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BroadcastsConfig {
+    /// Contacts a broadcast is queued to per second, per instance: well below what Meta lets a
+    /// Page send, so a broadcast never crowds out answers to people who write.
+    pub rate: u32,
+}
+
+impl Default for BroadcastsConfig {
+    fn default() -> Self {
+        BroadcastsConfig { rate: 20 }
+    }
+}
+
 /// The live inbox: when a person is in, and when a conversation goes back to the bot.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -384,6 +400,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             inbox: InboxConfig::default(),
             follow_ups: FollowUpsConfig::default(),
+            broadcasts: BroadcastsConfig::default(),
             log: LogConfig::default(),
             page: None,
         }
@@ -573,6 +590,7 @@ const ENV_VARS: &[(&str, Setter)] = &[
     ("STATBOT_INBOX_RELEASE_AFTER", |c, v| set_string(&mut c.inbox.release_after, v)),
     ("STATBOT_INBOX_TEAM", |c, v| set_string(&mut c.inbox.team, v)),
     ("STATBOT_FOLLOW_UPS_POLL_MS", |c, v| set_parsed(&mut c.follow_ups.poll_ms, v)),
+    ("STATBOT_BROADCASTS_RATE", |c, v| set_parsed(&mut c.broadcasts.rate, v)),
     ("STATBOT_LOG_FORMAT", |c, v| set_string(&mut c.log.format, v)),
     ("STATBOT_LOG", |c, v| set_string(&mut c.log.filter, v)),
 ];

@@ -1,5 +1,6 @@
 //! `statbot bench`: performance figures measured on the real components, on a fresh database.
 
+mod broadcast;
 mod funnel;
 mod intents;
 mod stripe;
@@ -26,6 +27,19 @@ pub enum BenchCommand {
         /// Ask a question ("population of Austin": text and chart link) instead of greeting.
         #[arg(long)]
         question: bool,
+    },
+    /// A broadcast to many contacts: preview, time to queue, send rate against a Graph API
+    /// stand-in, and no contact twice after a crash half way.
+    Broadcast {
+        /// Contacts in the audience.
+        #[arg(long, default_value_t = 100_000)]
+        contacts: usize,
+        /// `[broadcasts] rate`: contacts queued per second.
+        #[arg(long, default_value_t = 5_000)]
+        rate: u32,
+        /// Database to fill (default: a fresh SQLite file in the temp folder).
+        #[arg(long)]
+        database_url: Option<String>,
     },
     /// Funnel query time over a database filled with realistic journeys.
     Funnel {
@@ -87,6 +101,7 @@ pub async fn run(cmd: BenchCommand) -> Result<(), CliError> {
         BenchCommand::Webhook { events, contacts, database_url, question } => {
             webhook::run(events, contacts, database_url, question).await
         }
+        BenchCommand::Broadcast { contacts, rate, database_url } => broadcast::run(contacts, rate, database_url).await,
         BenchCommand::Funnel { events, days, database_url } => funnel::run(events, days, database_url).await,
         BenchCommand::Intents { data, json } => intents::run(&data, json).await,
         BenchCommand::StripeSync { charges, database_url } => stripe::run(charges, database_url).await,

@@ -1,6 +1,6 @@
 //! The command line: one binary whose subcommands are the process roles (`serve`) and the
 //! operator's tools (`chat`, `flows`, `funnel`, `links`, `dataset`, `intents`, `contacts`,
-//! `messenger`, `stripe`, `team`, `users`, `config`, `bench`). Errors end as one plain sentence on
+//! `broadcast`, `messenger`, `stripe`, `team`, `users`, `config`, `bench`). Errors end as one plain sentence on
 //! stderr and a non-zero exit code, never a backtrace.
 
 /// `println!` for command output: see [`emit`].
@@ -12,6 +12,7 @@ macro_rules! outln {
 pub(crate) use outln;
 
 mod accounts;
+mod broadcast;
 mod chat;
 mod contacts;
 mod dataset;
@@ -58,6 +59,9 @@ enum Command {
     /// Import data sets and look at their rows.
     #[command(subcommand)]
     Dataset(dataset::DatasetCommand),
+    /// Broadcasts: a flow step sent to the contacts a segment chooses, with a preview first.
+    #[command(subcommand)]
+    Broadcast(broadcast::BroadcastCommand),
     /// Erase a contact's personal data (`forget`), for a request made by other means than Meta's.
     #[command(subcommand)]
     Contacts(contacts::ContactsCommand),
@@ -130,6 +134,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Dataset(cmd) => dataset::run(load_config(cli.config)?, cmd).await,
         Command::Intents(cmd) => intents::run(load_config(cli.config)?, cmd).await,
         Command::Contacts(cmd) => contacts::run(load_config(cli.config)?, cmd).await,
+        Command::Broadcast(cmd) => broadcast::run(load_config(cli.config)?, cmd).await,
         Command::Stripe(cmd) => stripe::run(load_config(cli.config)?, cmd).await,
         Command::Funnel(args) => funnel::run(load_config(cli.config)?, args).await,
         Command::Messenger(cmd) => messenger::run(load_config(cli.config)?, cmd).await,

@@ -7,9 +7,8 @@
 
 use super::{Batch, Engine, EngineError, Origin};
 use crate::store::{self, DueFollowUp, NewFollowUp, StoreError};
-use statbot_core::conversation::{self, Transition};
+use statbot_core::Entry;
 use statbot_core::flow::{Flow, FollowUp};
-use statbot_core::{Entry, MessagingType};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -69,33 +68,15 @@ impl Engine {
         batch: &mut Batch,
     ) -> Result<Option<&'static str>, EngineError> {
         let now = store::now_ms();
-        let Some(contact) = store::load_contacts(tx, &[due.contact_id]).await?.remove(&due.contact_id) else {
-            return Ok(Some("the contact is gone"));
+        let contact = match self.may_push(tx, due.contact_id, now).await? {
+            Ok(contact) => contact,
+            Err(reason) => return Ok(Some(reason)),
         };
-        if contact.opted_out_at.is_some() {
-            return Ok(Some("opted out"));
-        }
-        if !store::with_a_person(tx, &[contact.id]).await?.is_empty() {
-            return Ok(Some("with a person"));
-        }
-        if !contact.window.allows(MessagingType::Update, now) {
-            return Ok(Some("outside the messaging window"));
-        }
         if store::done_since(tx, due).await? {
             return Ok(Some("the contact did what it waited for"));
         }
         let entry = Entry { flow: Some(due.flow.clone()), step: Some(due.step.clone()) };
-        let Some(transition): Option<Transition> = conversation::enter(&self.inner.flows.set, &entry, contact.id)
-        else {
-            return Ok(Some("the step is no longer in the flow"));
-        };
-        let origin = Origin { inbound_id: None, platform: contact.platform, at: now };
-        self.follow(tx, origin, &contact, transition, Vec::new(), batch).await?;
-        // The bot starts this message: it goes as an update inside the window, not an answer.
-        for reply in &mut batch.replies {
-            reply.messaging_type = MessagingType::Update;
-        }
-        Ok(None)
+        self.push_step(tx, &contact, &entry, now, None, batch).await
     }
 }
 

@@ -4,14 +4,20 @@
 //! processed, so a message is acted on exactly once even when redelivered or when several
 //! instances share the store.
 
+mod broadcasts;
 pub mod flows;
 mod follow_ups;
 mod handoff;
 mod intake;
 mod opt_out;
 mod processor;
+mod pushed;
 mod sales_answers;
 
+pub use broadcasts::{
+    BroadcastAction, BroadcastError, BroadcastPreview, BroadcastReport, BroadcastRequest, preview as preview_broadcast,
+    report as broadcast_report, run_broadcasts,
+};
 pub use flows::{FlowLoadError, LoadedFlows};
 pub use follow_ups::{FollowUpOutcome, run_follow_ups};
 pub use handoff::Hours;
@@ -775,6 +781,7 @@ impl Batch {
             messaging_type: MessagingType::Response,
             window,
             author_id: None,
+            broadcast_id: None,
         }));
     }
 }

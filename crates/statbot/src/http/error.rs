@@ -237,6 +237,21 @@ impl From<crate::links::LinkError> for ApiError {
     }
 }
 
+impl From<crate::engine::BroadcastError> for ApiError {
+    fn from(e: crate::engine::BroadcastError) -> Self {
+        use crate::engine::BroadcastError;
+        match e {
+            BroadcastError::NotFound(name) => ApiError::NotFound(format!("broadcast `{name}`")),
+            BroadcastError::Exists(_) => ApiError::coded(StatusCode::CONFLICT, "broadcast_taken", e.to_string()),
+            BroadcastError::Store(e) => e.into(),
+            BroadcastError::BadName(_)
+            | BroadcastError::BadSegment(_)
+            | BroadcastError::UnknownFlow(_)
+            | BroadcastError::UnknownStep(..) => ApiError::BadRequest(e.to_string()),
+        }
+    }
+}
+
 impl From<crate::shop::ShopError> for ApiError {
     fn from(e: crate::shop::ShopError) -> Self {
         use crate::shop::ShopError;

@@ -9,7 +9,7 @@
 //! - `answers`: the charts the bot's answers link to (`/charts/answers/*`);
 //! - `bot`: the loaded flows, the outbox, the flows' media;
 //! - `chat`: the web chat at `/chat`; `messenger`: the Messenger webhook;
-//! - `contacts`, `datasets`, `funnels` (with the landing page `/`), `team`;
+//! - `contacts`, `broadcasts`, `datasets`, `funnels` (with the landing page `/`), `team`;
 //! - `links`: entry links (`m.me` URLs with a ref), their QR codes, `/links`, `/api/v1/links`;
 //! - `sales`: the Stripe sales figures (`/api/v1/stripe/*`, `/store`, `/charts/store/*`);
 //! - `shop`: the shop's API, the `/shop` storefront and the Stripe webhook;
@@ -25,6 +25,7 @@ mod accounts;
 mod answers;
 mod assets;
 mod bot;
+mod broadcasts;
 mod charts;
 mod chat;
 pub(crate) mod client_ip;
@@ -98,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .merge(funnels::router())
         .merge(links::router())
         .merge(contacts::router())
+        .merge(broadcasts::router())
         .merge(datasets::router())
         .merge(team::router())
         .merge(sales::router())

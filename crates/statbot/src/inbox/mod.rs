@@ -174,6 +174,7 @@ impl Inbox {
             messaging_type,
             window: contact.window,
             author_id: Some(user.id),
+            broadcast_id: None,
         };
         let (id, changed) = self.store().queue_operator_reply(&reply, self.team_of(user).await?).await?;
         self.engine.outbox_ready().notify_one();

@@ -269,6 +269,12 @@ impl Store {
         Ok(ids)
     }
 
+    /// Sets contacts' messaging windows (for benchmarks and demo data: the engine sets them as
+    /// messages arrive).
+    pub async fn set_contact_windows(&self, windows: &[(i64, Window)]) -> Result<()> {
+        set_windows(&mut *self.conn().await?, windows).await
+    }
+
     pub async fn set_profile(&self, id: i64, profile: &Profile) -> Result<()> {
         sqlx::query(
             "UPDATE contacts SET first_name = $1, last_name = $2, profile_pic = $3, profile_fetched_at = $4, \

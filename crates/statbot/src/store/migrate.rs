@@ -145,7 +145,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0022_follow_ups_receipts.sql"),
         postgres: include_str!("../../migrations/postgres/0022_follow_ups_receipts.sql"),
     },
-    // 23 is the broadcasts' migration (applied by set, so either may land first).
+    Migration {
+        version: 23,
+        name: "broadcasts",
+        sqlite: include_str!("../../migrations/sqlite/0023_broadcasts.sql"),
+        postgres: include_str!("../../migrations/postgres/0023_broadcasts.sql"),
+    },
     Migration {
         version: 24,
         name: "redemptions",

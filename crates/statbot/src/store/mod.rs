@@ -3,6 +3,7 @@
 //! backend needs its own SQL the store branches on [`Backend`]. All SQL lives under this module.
 
 mod accounts;
+mod broadcasts;
 mod checkpoint;
 mod contacts;
 mod conversation;
@@ -38,6 +39,7 @@ mod users;
 mod utterances;
 
 pub use accounts::{AccountChange, AccountSummary, AccountUpdate, ChangeOutcome};
+pub use broadcasts::{Broadcast, BroadcastFunnel, ClaimedRecipients, NewBroadcast};
 pub use contacts::{Contact, Profile};
 pub use conversation::LoggedMessage;
 pub use coupons::CouponClaim;
@@ -69,6 +71,9 @@ pub use teams::{DayWrite, StoredFigure, StoredTeam};
 pub use users::{Role, User};
 pub use utterances::{Miss, NewUtterance};
 
+pub(crate) use broadcasts::{
+    claim as claim_broadcast_recipients, finish_sent as finish_sent_broadcasts, skip as skip_broadcast_recipients,
+};
 pub(crate) use contacts::{load_many as load_contacts, set_contexts, set_positions, set_windows};
 pub(crate) use coupons::claim as claim_coupon;
 pub(crate) use datasets::dataset_row;

@@ -97,6 +97,8 @@ pub struct NewReply {
     pub window: Window,
     /// The operator who wrote it (the live inbox); `None` for the bot's replies.
     pub author_id: Option<i64>,
+    /// The broadcast it belongs to (its sent, delivered and read count there).
+    pub broadcast_id: Option<i64>,
 }
 
 /// A lease taken on replies as they are queued, so that the worker queuing them can hand them
@@ -127,8 +129,8 @@ pub(crate) async fn enqueue(
     for chunk in statement_chunks(replies) {
         let query_text = format!(
             "INSERT INTO outbox (contact_id, inbound_id, platform, recipient, body, next_attempt_at, created_at, \
-             lease_until, lease_owner, attempts, messaging_type, author_id) VALUES {} RETURNING id",
-            values_list(chunk.len(), 12)
+             lease_until, lease_owner, attempts, messaging_type, author_id, broadcast_id) VALUES {} RETURNING id",
+            values_list(chunk.len(), 13)
         );
         let mut query = sqlx::query(sql(query_text));
         let mut leases = Vec::with_capacity(chunk.len());
@@ -148,7 +150,8 @@ pub(crate) async fn enqueue(
                 .bind(lease.map(|l| l.owner))
                 .bind(i64::from(lease.is_some()))
                 .bind(r.messaging_type.as_str())
-                .bind(r.author_id);
+                .bind(r.author_id)
+                .bind(r.broadcast_id);
             leases.push(lease_until);
         }
         // Ids rise in insertion order within one statement.

@@ -9,6 +9,7 @@ mod support;
 
 mod accounts_admin;
 mod assistant;
+mod broadcasts;
 mod cli;
 mod coupon_journey;
 mod dashboard;

@@ -187,6 +187,7 @@ async fn an_operators_reply_shows_in_the_terminal_as_it_comes() {
                 messaging_type: statbot_core::MessagingType::Response,
                 window: contact.window,
                 author_id: Some(ana),
+                broadcast_id: None,
             };
             store.queue_operator_reply(&reply, None).await.unwrap();
         });

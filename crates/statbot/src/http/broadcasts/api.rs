@@ -1,0 +1,70 @@
+//! The broadcasts' API: list, one with its funnel, create (or only preview), pause, resume and
+//! cancel. Reading is for operators; creating and steering are for admins, since a broadcast
+//! writes to many people at once.
+
+use crate::engine::{BroadcastAction, BroadcastError, BroadcastRequest, broadcast_report, preview_broadcast};
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::{ApiJson, Operator};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+/// `GET /api/v1/broadcasts`: `{"broadcasts": [...]}`, newest first.
+pub(super) async fn list(State(state): State<AppState>, _operator: Operator) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!({ "broadcasts": state.engine.store().broadcasts().await? })))
+}
+
+/// `GET /api/v1/broadcasts/{name}`: the broadcast and its `funnel`.
+pub(super) async fn show(
+    State(state): State<AppState>,
+    _operator: Operator,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!(broadcast_report(state.engine.store(), &name).await?)))
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct CreateBody {
+    #[serde(flatten)]
+    request: BroadcastRequest,
+    /// Only say who would get it.
+    #[serde(default)]
+    preview: bool,
+}
+
+/// `POST /api/v1/broadcasts` `{"name", "flow", "step"?, "segment", "start_at"?, "preview"?}`:
+/// `{"preview": {...}, "broadcast": {...} | null}` (201 when created, 200 for a preview).
+pub(super) async fn create(
+    State(state): State<AppState>,
+    operator: Operator,
+    ApiJson(body): ApiJson<CreateBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    operator.require_admin()?;
+    let store = state.engine.store();
+    let new = body.request.read(state.engine.flows(), &operator.claims.name)?;
+    let preview = preview_broadcast(store, &new.segment, crate::store::now_ms()).await?;
+    if body.preview {
+        return Ok((StatusCode::OK, Json(json!({ "preview": preview, "broadcast": null }))));
+    }
+    let broadcast = store.create_broadcast(&new).await.map_err(BroadcastError::from)?;
+    tracing::info!(broadcast = %broadcast.name, recipients = broadcast.recipients, by = %operator.claims.name, "broadcast created");
+    Ok((StatusCode::CREATED, Json(json!({ "preview": preview, "broadcast": broadcast }))))
+}
+
+/// `POST /api/v1/broadcasts/{name}/pause|resume|cancel`: the broadcast as it then stands.
+pub(super) async fn act(
+    State(state): State<AppState>,
+    operator: Operator,
+    Path((name, action)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    operator.require_admin()?;
+    let action = match action.as_str() {
+        "pause" => BroadcastAction::Pause,
+        "resume" => BroadcastAction::Resume,
+        "cancel" => BroadcastAction::Cancel,
+        other => return Err(ApiError::NotFound(format!("broadcast action `{other}`"))),
+    };
+    Ok(Json(json!(action.apply(state.engine.store(), &name).await?)))
+}

@@ -1,0 +1,23 @@
+//! Broadcasts over HTTP: `GET /api/v1/broadcasts` and `GET /api/v1/broadcasts/{name}`
+//! (operators), `POST /api/v1/broadcasts` (admins; `"preview": true` only previews) and
+//! `POST /api/v1/broadcasts/{name}/pause|resume|cancel` (admins) in `api`; the dashboard's
+//! `/broadcasts` and `/broadcasts/{name}` pages (every broadcast, one with its funnel) in `page`.
+//! What a broadcast is and does is [`crate::engine`]'s and [`crate::store`]'s.
+
+mod api;
+mod page;
+
+use super::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+
+/// The broadcasts' routes: the API and the pages.
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/broadcasts", get(api::list).post(api::create))
+        .route("/api/v1/broadcasts/{name}", get(api::show))
+        .route("/api/v1/broadcasts/{name}/{action}", post(api::act))
+        .merge(super::dashboard::pages(
+            Router::new().route("/broadcasts", get(page::list)).route("/broadcasts/{name}", get(page::show)),
+        ))
+}

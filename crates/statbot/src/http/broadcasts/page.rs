@@ -1,0 +1,54 @@
+//! `/broadcasts`: every broadcast with its status and audience; `/broadcasts/{name}`: one
+//! broadcast's funnel (recipients, skipped by reason, sent, delivered, read, tapped, revealed).
+//! Created and steered with `statbot broadcast` or the API.
+
+use crate::engine::{BroadcastReport, broadcast_report};
+use crate::http::AppState;
+use crate::http::dashboard::{Dashboard, Nav};
+use crate::http::error::ApiError;
+use crate::store::Broadcast;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard/broadcasts.html")]
+struct ListPage {
+    nav: Nav,
+    broadcasts: Vec<Broadcast>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard/broadcast.html")]
+struct ShowPage {
+    nav: Nav,
+    report: BroadcastReport,
+    /// The funnel's rows: label, contacts.
+    rows: Vec<(String, i64)>,
+}
+
+pub(super) async fn list(State(state): State<AppState>, dashboard: Dashboard) -> Result<Response, ApiError> {
+    let broadcasts = state.engine.store().broadcasts().await?;
+    Ok(ListPage { nav: Nav::of(&dashboard), broadcasts }.into_response())
+}
+
+pub(super) async fn show(
+    State(state): State<AppState>,
+    dashboard: Dashboard,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let report = broadcast_report(state.engine.store(), &name).await?;
+    let f = &report.funnel;
+    let mut rows = vec![("Recipients".to_owned(), f.recipients), ("Not reached yet".to_owned(), f.pending)];
+    rows.extend(f.skipped.iter().map(|(reason, n)| (format!("Skipped: {reason}"), *n)));
+    rows.extend([
+        ("Queued".to_owned(), f.queued),
+        ("Sent".to_owned(), f.sent),
+        ("Delivered".to_owned(), f.delivered),
+        ("Read".to_owned(), f.read),
+        ("Tapped".to_owned(), f.tapped),
+        ("Revealed".to_owned(), f.revealed),
+    ]);
+    Ok(ShowPage { nav: Nav::of(&dashboard), report, rows }.into_response())
+}
