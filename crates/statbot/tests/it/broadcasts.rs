@@ -273,25 +273,15 @@ async fn two_instances_share_a_broadcast_and_send_nothing_twice() {
     let contacts = psids("69330000000", 30);
     say_hi(&app, &contacts).await;
     // A second instance on the same PostgreSQL database (SQLite serves one instance).
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let second = if app.config.database_url.starts_with("postgres") {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let other = statbot::app::App::build(app.config.clone()).await.unwrap();
-        Some(tokio::spawn(other.serve(listener, async {
-            let _ = stopped.await;
-        })))
-    } else {
-        None
-    };
+    let second = app.second_instance().await;
     create(&store, "shared", "channel:messenger", 0).await;
     funnel_when(&store, "shared", |f| f.queued == 30 && f.sent == 30).await;
     tokio::time::sleep(Duration::from_millis(1_200)).await;
     for psid in &contacts {
         assert_eq!(news_count(&app, psid), 1, "{psid}");
     }
-    let _ = stop.send(());
-    if let Some(server) = second {
-        server.await.unwrap().unwrap();
+    if let Some(second) = second {
+        second.stop().await;
     }
 }
 

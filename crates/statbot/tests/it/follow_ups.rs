@@ -149,16 +149,7 @@ async fn two_instances_send_the_reminder_once() {
     let app = spawn().await;
     let store = app.store().await;
     // A second instance on the same PostgreSQL database (SQLite serves one instance).
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let second = if app.config.database_url.starts_with("postgres") {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let other = statbot::app::App::build(app.config.clone()).await.unwrap();
-        Some(tokio::spawn(other.serve(listener, async {
-            let _ = stopped.await;
-        })))
-    } else {
-        None
-    };
+    let second = app.second_instance().await;
     let psids: Vec<String> = (0..6).map(|i| format!("69200000000000{i:02}")).collect();
     for (i, psid) in psids.iter().enumerate() {
         app.post_signed(&text_event(psid, &format!("m_two{i}"), "hi")).await;
@@ -172,9 +163,8 @@ async fn two_instances_send_the_reminder_once() {
     for psid in &psids {
         assert_eq!(texts(&app, psid), ["Want a coupon?", REMINDER], "{psid}");
     }
-    let _ = stop.send(());
-    if let Some(server) = second {
-        server.await.unwrap().unwrap();
+    if let Some(second) = second {
+        second.stop().await;
     }
 }
 

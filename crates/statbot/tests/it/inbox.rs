@@ -31,26 +31,6 @@ async fn chat_page(app: &TestApp, visitor: &Visitor) -> String {
     app.client.get(app.url("/chat")).header("cookie", &visitor.cookie).send().await.unwrap().text().await.unwrap()
 }
 
-async fn say(app: &TestApp, visitor: &Visitor, text: &str) {
-    let nonce = hex::encode(rand::random::<[u8; 8]>());
-    let response = app
-        .client
-        .post(app.url("/chat"))
-        .header("cookie", &visitor.cookie)
-        .form(&[("text", text), ("nonce", &nonce)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 303);
-}
-
-async fn contact_id(app: &TestApp, platform: Platform, id: &str) -> i64 {
-    let store = app.store().await;
-    let contact = store.find_contact(platform, id).await.unwrap().expect("the contact exists");
-    store.close().await;
-    contact.id
-}
-
 /// The bot's and operators' messages to a contact, oldest first, as text.
 async fn said_to(app: &TestApp, contact_id: i64) -> Vec<String> {
     let store = app.store().await;
@@ -69,16 +49,16 @@ async fn a_visitor_asks_for_a_person_and_the_bot_keeps_quiet_until_handed_back()
     let app = TestApp::spawn().await;
     let ana = operator(&app, "ana", Role::Admin).await;
     let visitor = chat_visitor(&app).await;
-    say(&app, &visitor, "hello").await;
-    say(&app, &visitor, "talk to a person").await;
+    visitor.say(&app, "hello").await;
+    visitor.say(&app, "talk to a person").await;
     let html = chat_page(&app, &visitor).await;
     assert!(html.contains("passing you to a person from our team"), "{html}");
     assert!(html.contains("as soon as possible"), "no hours configured: {html}");
-    let id = contact_id(&app, Platform::Web, &visitor.id).await;
+    let id = app.contact_id(Platform::Web, &visitor.id).await;
     let before = said_to(&app, id).await.len();
 
-    say(&app, &visitor, "are you there?").await;
-    say(&app, &visitor, "population of Austin").await;
+    visitor.say(&app, "are you there?").await;
+    visitor.say(&app, "population of Austin").await;
     assert_eq!(said_to(&app, id).await.len(), before, "the bot keeps quiet while a person is asked for");
 
     let waiting = app.get_json("/api/v1/conversations?status=needs_person", &ana).await;
@@ -103,7 +83,7 @@ async fn a_visitor_asks_for_a_person_and_the_bot_keeps_quiet_until_handed_back()
     let html = chat_page(&app, &visitor).await;
     assert!(html.contains("Hi, I&#39;m Ana. How can I help?") || html.contains("Hi, I'm Ana"), "{html}");
 
-    say(&app, &visitor, "I want a refund").await;
+    visitor.say(&app, "I want a refund").await;
     let log = said_to(&app, id).await;
     assert_eq!(
         log.last().map(String::as_str),
@@ -126,7 +106,7 @@ async fn a_visitor_asks_for_a_person_and_the_bot_keeps_quiet_until_handed_back()
     let tail: Vec<&str> = log.iter().rev().take(2).map(String::as_str).collect();
     assert!(tail[1].contains("back with the bot"), "{log:?}");
     assert!(tail[0].contains("We have a coupon for you"), "the menu comes back: {log:?}");
-    say(&app, &visitor, "hello").await;
+    visitor.say(&app, "hello").await;
     assert!(said_to(&app, id).await.len() > log.len(), "the bot answers again");
     assert_eq!(app.graph.attempts(), 0, "web replies are never sent to the Graph API");
 }
@@ -173,7 +153,7 @@ async fn two_misses_in_a_row_offer_a_person_and_tapping_it_hands_over() {
     let third = app.wait_for_sent_to(psid, 3).await;
     assert!(text_of(&third[2]).contains("passing you to a person"), "{}", text_of(&third[2]));
     let store = app.store().await;
-    let id = contact_id(&app, Platform::Messenger, psid).await;
+    let id = app.contact_id(Platform::Messenger, psid).await;
     let conversation = store.inbox_conversation(id).await.unwrap().unwrap();
     assert_eq!(conversation.status, statbot::store::InboxStatus::NeedsPerson);
 }
@@ -211,7 +191,7 @@ async fn a_flow_button_marked_handoff_asks_for_a_person_with_the_team_hours() {
     let told = text_of(&sent[1]);
     assert!(told.contains("passing you to a person") && told.contains("from 03:00"), "{told}");
     let store = app.store().await;
-    let id = contact_id(&app, Platform::Messenger, psid).await;
+    let id = app.contact_id(Platform::Messenger, psid).await;
     assert_eq!(store.inbox_conversation(id).await.unwrap().unwrap().status, statbot::store::InboxStatus::NeedsPerson);
 }
 
@@ -232,8 +212,8 @@ async fn on_messenger_a_person_answers_with_the_human_agent_tag_for_seven_days_t
     let store = app.store().await;
     // The bot's own answer (outside the 24 hours) is held, never sent.
     wait_for_outbox(&store, |s| s.held == 2).await;
-    let recent_id = contact_id(&app, Platform::Messenger, recent).await;
-    let old_id = contact_id(&app, Platform::Messenger, old).await;
+    let recent_id = app.contact_id(Platform::Messenger, recent).await;
+    let old_id = app.contact_id(Platform::Messenger, old).await;
 
     let (status, sent) = post_json(
         &app,
@@ -277,7 +257,7 @@ async fn staff_see_their_team_and_admins_see_all() {
     let psid = "6900000000000401";
     app.post_signed(&text_event(psid, "m_human", "human")).await;
     app.wait_for_sent_to(psid, 1).await;
-    let id = contact_id(&app, Platform::Messenger, psid).await;
+    let id = app.contact_id(Platform::Messenger, psid).await;
     let ids = |v: serde_json::Value| -> Vec<i64> {
         v["conversations"].as_array().unwrap().iter().map(|c| c["contact_id"].as_i64().unwrap()).collect()
     };
@@ -310,7 +290,7 @@ async fn a_silent_operator_hands_the_conversation_back_after_release_after() {
     let psid = "6900000000000501";
     app.post_signed(&text_event(psid, "m_agent", "agent")).await;
     app.wait_for_sent_to(psid, 1).await;
-    let id = contact_id(&app, Platform::Messenger, psid).await;
+    let id = app.contact_id(Platform::Messenger, psid).await;
     let (status, _) =
         post_json(&app, &format!("/api/v1/conversations/{id}/messages"), &ana, json!({ "text": "One moment" })).await;
     assert_eq!(status, 201);
@@ -365,7 +345,7 @@ async fn operators_hear_of_requests_and_messages_at_once() {
     let psid = "6900000000000601";
     app.post_signed(&text_event(psid, "m_ask", "talk to a human")).await;
     let asked = next_event(&mut stream, |e| e["kind"] == "asked").await;
-    let id = contact_id(&app, Platform::Messenger, psid).await;
+    let id = app.contact_id(Platform::Messenger, psid).await;
     assert_eq!((asked["contact_id"].as_i64(), asked["waiting"].as_i64()), (Some(id), Some(1)));
     app.post_signed(&text_event(psid, "m_more", "my order never came")).await;
     let message = next_event(&mut stream, |e| e["kind"] == "message").await;
@@ -430,20 +410,10 @@ async fn wait_for_listeners(app: &TestApp, n: i64) {
 async fn an_operator_on_one_instance_sees_live_what_arrived_on_another() {
     let mut app = TestApp::spawn().await;
     let ana = operator(&app, "ana", Role::Admin).await;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let (b, server) = if app.config.database_url.starts_with("postgres") {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let second = statbot::app::App::build(app.config.clone()).await.unwrap();
-        let server = tokio::spawn(second.serve(listener, async {
-            let _ = stopped.await;
-        }));
-        (base, Some(server))
-    } else {
-        (app.url(""), None)
-    };
+    let second = app.second_instance().await;
+    let b = second.as_ref().map_or_else(|| app.url(""), |s| s.base.clone());
     let a = app.url("");
-    if server.is_some() {
+    if second.is_some() {
         wait_for_listeners(&app, 2).await;
     }
     let mut on_a = events_of(&app, &a, &ana).await;
@@ -452,7 +422,7 @@ async fn an_operator_on_one_instance_sees_live_what_arrived_on_another() {
     let psid = "6900000000000701";
     post_signed_to(&app, &b, &text_event(psid, "m_b1", "talk to a person")).await;
     let asked = next_event(&mut on_a, |e| e["kind"] == "asked").await;
-    let id = contact_id(&app, Platform::Messenger, psid).await;
+    let id = app.contact_id(Platform::Messenger, psid).await;
     assert_eq!((asked["contact_id"].as_i64(), asked["waiting"].as_i64()), (Some(id), Some(1)));
     post_signed_to(&app, &b, &text_event(psid, "m_b2", "it's about my order 1042")).await;
     assert_eq!(next_event(&mut on_a, |e| e["kind"] == "message").await["contact_id"], id);
@@ -475,9 +445,8 @@ async fn an_operator_on_one_instance_sees_live_what_arrived_on_another() {
     assert_eq!(app.sent_to(psid).len(), 2, "nothing twice");
 
     drop((on_a, on_b));
-    let _ = stop.send(());
-    if let Some(server) = server {
-        server.await.unwrap().unwrap();
+    if let Some(second) = second {
+        second.stop().await;
     }
     app.stop().await;
 }
@@ -489,7 +458,7 @@ async fn an_erased_contact_leaves_the_inbox() {
     let psid = "6900000000000801";
     app.post_signed(&text_event(psid, "m_erase", "talk to a person")).await;
     app.wait_for_sent_to(psid, 1).await;
-    let id = contact_id(&app, Platform::Messenger, psid).await;
+    let id = app.contact_id(Platform::Messenger, psid).await;
     assert_eq!(app.get_json("/api/v1/conversations", &ana).await["waiting"], 1);
     let store = app.store().await;
     store.forget(statbot::store::DeletionSource::Cli, statbot::store::Forget::Contact(id)).await.unwrap();

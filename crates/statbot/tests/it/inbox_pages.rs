@@ -21,26 +21,6 @@ async fn operator(app: &TestApp, name: &str, role: Role) -> String {
     dashboard_session(app, name, PASSWORD).await
 }
 
-async fn say(app: &TestApp, visitor: &Visitor, text: &str) {
-    let nonce = hex::encode(rand::random::<[u8; 8]>());
-    let response = app
-        .client
-        .post(app.url("/chat"))
-        .header("cookie", &visitor.cookie)
-        .form(&[("text", text), ("nonce", &nonce)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 303);
-}
-
-async fn contact_id(app: &TestApp, platform: Platform, id: &str) -> i64 {
-    let store = app.store().await;
-    let contact = store.find_contact(platform, id).await.unwrap().expect("the contact exists");
-    store.close().await;
-    contact.id
-}
-
 /// The page's CSRF token (every form carries the session's).
 fn csrf(html: &str) -> String {
     let at = html.find("name=\"csrf\" value=\"").expect("a form with its CSRF token") + 19;
@@ -74,12 +54,12 @@ async fn the_inbox_lists_who_waits_for_a_person_first_and_filters() {
     let app = TestApp::spawn().await;
     let ana = operator(&app, "ana", Role::Admin).await;
     let waiting_visitor = chat_visitor(&app).await;
-    say(&app, &waiting_visitor, "hello").await;
-    say(&app, &waiting_visitor, "talk to a person").await;
+    waiting_visitor.say(&app, "hello").await;
+    waiting_visitor.say(&app, "talk to a person").await;
     let chatting = chat_visitor(&app).await;
-    say(&app, &chatting, "hello").await;
-    let asked = contact_id(&app, Platform::Web, &waiting_visitor.id).await;
-    let other = contact_id(&app, Platform::Web, &chatting.id).await;
+    chatting.say(&app, "hello").await;
+    let asked = app.contact_id(Platform::Web, &waiting_visitor.id).await;
+    let other = app.contact_id(Platform::Web, &chatting.id).await;
 
     let page = get(&app, &ana, "/inbox").await.text().await.unwrap();
     assert_eq!(listed(&page), [asked, other], "waiting for a person first, then the latest");
@@ -107,8 +87,8 @@ async fn an_operator_takes_over_answers_and_hands_back_through_the_forms() {
     let app = TestApp::spawn().await;
     let ana = operator(&app, "ana", Role::Admin).await;
     let visitor = chat_visitor(&app).await;
-    say(&app, &visitor, "talk to a person").await;
-    let id = contact_id(&app, Platform::Web, &visitor.id).await;
+    visitor.say(&app, "talk to a person").await;
+    let id = app.contact_id(Platform::Web, &visitor.id).await;
 
     let page = get(&app, &ana, &format!("/inbox/{id}?status=needs_person")).await.text().await.unwrap();
     assert!(page.contains("Waiting for a person since "), "{page}");
@@ -145,8 +125,8 @@ async fn a_form_without_the_sessions_csrf_token_is_refused() {
     let app = TestApp::spawn().await;
     let ana = operator(&app, "ana", Role::Admin).await;
     let visitor = chat_visitor(&app).await;
-    say(&app, &visitor, "talk to a person").await;
-    let id = contact_id(&app, Platform::Web, &visitor.id).await;
+    visitor.say(&app, "talk to a person").await;
+    let id = app.contact_id(Platform::Web, &visitor.id).await;
     let forged = "0".repeat(64);
     for action in ["reply", "takeover", "release", "assign"] {
         let response = post_form(
@@ -179,7 +159,7 @@ async fn a_reply_after_seven_days_says_why_and_keeps_the_text() {
     assert_eq!(app.post_signed(&body).await.status(), 200);
     let store = app.store().await;
     wait_for_outbox(&store, |s| s.held == 1).await;
-    let id = contact_id(&app, Platform::Messenger, psid).await;
+    let id = app.contact_id(Platform::Messenger, psid).await;
 
     let page = get(&app, &ana, &format!("/inbox/{id}")).await.text().await.unwrap();
     assert!(page.contains("nothing can be sent until the contact writes"), "the window: {page}");
@@ -207,8 +187,8 @@ async fn staff_of_another_team_do_not_see_the_conversation() {
     teams.assign(bo, Some("Sales")).await.unwrap();
     let bo = dashboard_session(&app, "bo", PASSWORD).await;
     let visitor = chat_visitor(&app).await;
-    say(&app, &visitor, "talk to a person").await;
-    let id = contact_id(&app, Platform::Web, &visitor.id).await;
+    visitor.say(&app, "talk to a person").await;
+    let id = app.contact_id(Platform::Web, &visitor.id).await;
 
     let page = get(&app, &sam, &format!("/inbox/{id}")).await;
     assert_eq!(page.status(), 200, "the inbox's team");

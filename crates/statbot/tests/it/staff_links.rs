@@ -5,7 +5,6 @@
 
 use crate::support::*;
 use rexpect::session::spawn_command;
-use statbot::app::App;
 use statbot::staff::{self, LinkCode};
 use statbot::store::{LoggedMessage, Role, Store, User};
 use statbot_core::Platform;
@@ -244,18 +243,8 @@ async fn two_instances_racing_for_one_code_link_exactly_one_contact() {
     let ana = with_account(&app, "ana", Role::Admin).await;
     // On PostgreSQL, a second instance on the same database, as when several `statbot serve`
     // share it; SQLite serves one instance, which gets both requests at once.
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let (second_base, server) = if app.config.database_url.starts_with("postgres") {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let second = App::build(app.config.clone()).await.unwrap();
-        let server = tokio::spawn(second.serve(listener, async {
-            let _ = stopped.await;
-        }));
-        (base, Some(server))
-    } else {
-        (app.url(""), None)
-    };
+    let second = app.second_instance().await;
+    let second_base = second.as_ref().map_or_else(|| app.url(""), |s| s.base.clone());
 
     for _ in 0..5 {
         let code = code_for(&app, &ana, staff::DEFAULT_TTL).await;
@@ -269,9 +258,8 @@ async fn two_instances_racing_for_one_code_link_exactly_one_contact() {
         let linked = [operator_of(&app, &a).await, operator_of(&app, &b).await];
         assert_eq!(linked.iter().flatten().count(), 1);
     }
-    let _ = stop.send(());
-    if let Some(server) = server {
-        server.await.unwrap().unwrap();
+    if let Some(second) = second {
+        second.stop().await;
     }
     app.stop().await;
 }

@@ -235,6 +235,64 @@ impl TestApp {
     }
 }
 
+/// A second `statbot serve` on the test's database, as when several instances share PostgreSQL.
+pub struct SecondInstance {
+    /// Its base URL (`http://127.0.0.1:PORT`).
+    pub base: String,
+    stop: oneshot::Sender<()>,
+    server: JoinHandle<Result<(), statbot::app::StartError>>,
+}
+
+impl SecondInstance {
+    /// Stops it gracefully and waits until it has.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        self.server.await.unwrap().unwrap();
+    }
+}
+
+impl TestApp {
+    /// Starts a second instance on the same PostgreSQL database; `None` on SQLite, which serves
+    /// one instance.
+    pub async fn second_instance(&self) -> Option<SecondInstance> {
+        if !self.config.database_url.starts_with("postgres") {
+            return None;
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let app = App::build(self.config.clone()).await.unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.serve(listener, async {
+            let _ = stopped.await;
+        }));
+        Some(SecondInstance { base, stop, server })
+    }
+
+    /// The number of the contact a platform knows by `id`.
+    pub async fn contact_id(&self, platform: statbot_core::Platform, id: &str) -> i64 {
+        let store = self.store().await;
+        let contact = store.find_contact(platform, id).await.unwrap().expect("the contact exists");
+        store.close().await;
+        contact.id
+    }
+}
+
+impl Visitor {
+    /// Writes `text` on `/chat` as this visitor (a fresh nonce: a new message).
+    pub async fn say(&self, app: &TestApp, text: &str) {
+        let nonce = hex::encode(rand::random::<[u8; 8]>());
+        let response = app
+            .client
+            .post(app.url("/chat"))
+            .header("cookie", &self.cookie)
+            .form(&[("text", text), ("nonce", &nonce)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303);
+    }
+}
+
 /// Waits until the outbox's counts satisfy `done` (at most [`WAIT`]), and returns them.
 pub async fn wait_for_outbox(
     store: &Store,
