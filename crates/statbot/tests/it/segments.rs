@@ -233,9 +233,9 @@ async fn a_segment_that_does_not_read_says_where_everywhere() {
     let cookie = dashboard_session(&app, "lead", "correct horse battery").await;
     let page = get(&app, &cookie, "/contacts?where=window%3Ashut").await.text().await.unwrap();
     assert!(
-        page.contains("This segment does not read: `shut` is not a window&#39;s state: write window:open at column 8.")
+        page.contains("This segment does not read: “shut” is not a window&#39;s state: write window:open at column 8.")
             || page.contains(
-                "This segment does not read: `shut` is not a window&#x27;s state: write window:open at column 8."
+                "This segment does not read: “shut” is not a window&#x27;s state: write window:open at column 8."
             ),
         "{page}"
     );

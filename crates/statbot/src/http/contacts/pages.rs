@@ -5,7 +5,7 @@
 //! way back to the list, with the times in the reporting time zone.
 
 use crate::http::AppState;
-use crate::http::dashboard::{Dashboard, Nav};
+use crate::http::dashboard::{Dashboard, Nav, sentence};
 use crate::http::error::ApiError;
 use crate::store::{Contact, CouponEvent, LoggedMessage};
 use askama::Template;
@@ -254,7 +254,7 @@ async fn render(
 
 /// The sentence, and the segment with a caret under where it went wrong.
 fn segment_error(e: &SegmentError) -> (String, String) {
-    (format!("This segment does not read: {e}."), e.pointer())
+    (sentence(&format!("This segment does not read: {e}")), e.pointer())
 }
 
 /// One message of a conversation as the dashboard shows it.
