@@ -64,7 +64,17 @@ enum Outcome {
     Failed(SendError),
     /// Not sent: the contact's messaging window had closed.
     Held,
+    /// Not sent again: a message the bot started itself whose earlier send had begun, by a
+    /// sender that stopped or got no answer; it may have arrived.
+    Unknown,
 }
+
+/// Why a message of the bot's own is not sent again, kept with it.
+const UNKNOWN_OUTCOME: &str = "not sent again: a send of it was under way when its sender stopped or got no \
+     answer, so it may have arrived; a message the bot starts itself (a broadcast, a follow-up) goes at most once";
+
+/// The error class kept with such a message.
+const UNKNOWN_OUTCOME_CLASS: &str = "unknown_outcome";
 
 /// A finished send (or a hold), waiting to be recorded.
 type Attempt = (OutboxMessage, Outcome);
@@ -157,23 +167,39 @@ async fn settle(
 ) -> Settled {
     let mut settled = Settled::default();
     for (message, outcome) in finished {
+        let outcome = match outcome {
+            Outcome::Failed(error) if message.started_by_the_bot() && error.may_have_arrived() => {
+                tracing::warn!(outbox_id = message.id, reason = error.reason(), "no answer to the bot's own message");
+                Outcome::Unknown
+            }
+            outcome => outcome,
+        };
         match outcome {
             Outcome::Sent(sent) => {
                 lanes.delivered(message.contact_id);
                 unrecorded.push((message.id, sent.message_id));
             }
-            Outcome::Held => {
-                let reason = held_reason(&message);
-                tracing::warn!(
-                    outbox_id = message.id,
-                    contact_id = message.contact_id,
-                    "reply held: outside the messaging window"
-                );
-                match store.mark_held(&message, &reason).await {
+            Outcome::Held | Outcome::Unknown => {
+                let recorded = if matches!(outcome, Outcome::Held) {
+                    tracing::warn!(
+                        outbox_id = message.id,
+                        contact_id = message.contact_id,
+                        "reply held: outside the messaging window"
+                    );
+                    store.mark_held(&message, &held_reason(&message)).await
+                } else {
+                    tracing::warn!(
+                        outbox_id = message.id,
+                        contact_id = message.contact_id,
+                        "not sent again: the outcome of its earlier send is unknown"
+                    );
+                    store.mark_failed(&message, UNKNOWN_OUTCOME, UNKNOWN_OUTCOME_CLASS).await
+                };
+                match recorded {
                     Ok(()) => lanes.delivered(message.contact_id),
                     Err(e) => {
                         // Left leased: claimed and checked again once the lease runs out.
-                        tracing::error!(error = %e, outbox_id = message.id, "recording a held reply failed");
+                        tracing::error!(error = %e, outbox_id = message.id, "recording an unsent reply failed");
                         settled.any_failed = true;
                         return_lane(store, lanes, message.contact_id, owner).await;
                     }
@@ -336,10 +362,15 @@ pub async fn run_sender(engine: Engine, graph: GraphClient, settings: SenderSett
         } else if !unrecorded.is_empty() && record_by.is_none() {
             record_by = Some(Instant::now() + RECORD_WITHIN);
         }
-        while in_flight.len() < settings.concurrency && !paused {
+        let mut starting = Vec::new();
+        while in_flight.len() + starting.len() < settings.concurrency && !paused {
             let Some(message) = lanes.ready.pop_front() else { break };
             if !message.window.allows(message.messaging_type, now_ms()) {
                 finished.push((message, Outcome::Held));
+                continue;
+            }
+            if message.started_by_the_bot() && message.send_started_at.is_some() {
+                finished.push((message, Outcome::Unknown));
                 continue;
             }
             if !lease_outlasts_a_send(&message, &settings) {
@@ -354,6 +385,12 @@ pub async fn run_sender(engine: Engine, graph: GraphClient, settings: SenderSett
                 look_at_outbox = true;
                 continue;
             }
+            starting.push(message);
+        }
+        if !record_send_starts(&store, &mut starting, &mut lanes, lease.owner).await {
+            look_at_outbox = true;
+        }
+        for message in starting {
             match &settings.sends_on {
                 Some(runtime) => in_flight.spawn_on(send(graph.clone(), message), runtime),
                 None => in_flight.spawn(send(graph.clone(), message)),
@@ -401,6 +438,29 @@ pub async fn run_sender(engine: Engine, graph: GraphClient, settings: SenderSett
     tracing::info!("outbox sender stopped");
 }
 
+/// Records, before they are made, the sends of messages the bot starts itself, so that a sender
+/// that stops during one does not have it made again. When that cannot be recorded they are not
+/// sent now: they keep their lease, their contacts' lanes go back to the outbox, and claims take
+/// them again once the lease is over. Returns whether every message may go.
+async fn record_send_starts(store: &Store, starting: &mut Vec<OutboxMessage>, lanes: &mut Lanes, owner: &str) -> bool {
+    let ids: Vec<i64> = starting.iter().filter(|m| m.started_by_the_bot()).map(|m| m.id).collect();
+    if ids.is_empty() {
+        return true;
+    }
+    match store.mark_send_started(&ids).await {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::error!(error = %e, "recording the start of sends failed; they are sent later");
+            let (later, now): (Vec<_>, Vec<_>) = starting.drain(..).partition(OutboxMessage::started_by_the_bot);
+            *starting = now;
+            for message in later {
+                return_lane(store, lanes, message.contact_id, owner).await;
+            }
+            false
+        }
+    }
+}
+
 /// Whether the reply's lease leaves time for a whole send (timeout included) and a margin.
 fn lease_outlasts_a_send(message: &OutboxMessage, settings: &SenderSettings) -> bool {
     message.lease_until - now_ms() > (settings.send_timeout + Duration::from_secs(1)).as_millis() as i64
@@ -445,6 +505,7 @@ mod tests {
             messaging_type: statbot_core::MessagingType::Response,
             window: statbot_core::Window::default(),
             author_id: None,
+            send_started_at: None,
         }
     }
 

@@ -180,8 +180,11 @@ async fn show(store: &Store, name: &str, format: Format) -> Result<(), CliError>
     row("sent", funnel.sent);
     row("delivered", funnel.delivered);
     row("read", funnel.read);
+    row("not sent", funnel.not_sent);
     row("tapped", funnel.tapped);
     row("revealed", funnel.revealed);
+    row("redeemed", funnel.redemptions.redeemed as i64);
+    rows.push(vec!["revenue".to_owned(), funnel.redemptions.revenue_text().unwrap_or_else(|| "none".to_owned())]);
     super::emit(&crate::table::render(&rows));
     Ok(())
 }

@@ -11,10 +11,11 @@ pub mod charts;
 pub mod format;
 mod splits;
 
+pub use crate::store::{Redemptions, Revenue};
 pub use splits::{DEFAULT_MIN_SAMPLE, SplitReport, StepContacts, VariantReport};
 
 use crate::engine::LoadedFlows;
-use crate::store::{RedeemedBy, RedeemedCounts, RollupRound, Store, StoreError};
+use crate::store::{RedeemedBy, RollupRound, Store, StoreError};
 use jiff::civil::Date;
 use serde::Serialize;
 use statbot_core::flow::Flow;
@@ -109,51 +110,6 @@ pub struct RangeReport {
     /// After `revealed`: the cohort's contacts who redeemed a code, and their revenue.
     #[serde(flatten)]
     pub redemptions: Redemptions,
-}
-
-/// Redeemed codes after the reveals (docs/redemptions.md): contacts of the cohort who redeemed
-/// one, and the net revenue of the redeeming charges in each currency (never added across).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Redemptions {
-    pub redeemed: u64,
-    pub revenue: Vec<Revenue>,
-}
-
-/// Net revenue in one currency, in its minor units.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Revenue {
-    pub currency: String,
-    pub amount: i64,
-}
-
-impl Redemptions {
-    pub(crate) fn from_counts(counts: Option<RedeemedCounts>) -> Redemptions {
-        let counts = counts.unwrap_or_default();
-        Redemptions {
-            redeemed: counts.contacts,
-            revenue: counts.revenue.into_iter().map(|(currency, amount)| Revenue { currency, amount }).collect(),
-        }
-    }
-
-    /// "$38.40 + ¥1,200", or `None` without revenue.
-    pub fn revenue_text(&self) -> Option<String> {
-        let parts: Vec<String> =
-            self.revenue.iter().map(|r| statbot_core::money::format(r.amount, &r.currency)).collect();
-        (!parts.is_empty()).then(|| parts.join(" + "))
-    }
-
-    /// "2 contacts redeemed a code, revenue $38.40 + ¥1,200", or "no code redeemed".
-    pub fn line(&self) -> String {
-        let contacts = match self.redeemed {
-            0 => return "no code redeemed".into(),
-            1 => "1 contact".to_owned(),
-            n => format!("{n} contacts"),
-        };
-        match self.revenue_text() {
-            Some(revenue) => format!("{contacts} redeemed a code, revenue {revenue}"),
-            None => format!("{contacts} redeemed a code"),
-        }
-    }
 }
 
 impl RangeReport {

@@ -67,11 +67,17 @@ pub struct BroadcastFunnel {
     pub sent: i64,
     pub delivered: i64,
     pub read: i64,
-    /// Contacts who tapped a button of the flow, or got a coupon of it, after receiving it.
+    /// Contacts whose message was not sent: it failed, was held (the window closed before its
+    /// turn), or its send's outcome is unknown (not sent again, see docs/broadcasts.md).
+    pub not_sent: i64,
+    /// Recipients who tapped a button of the flow, or got a coupon of it, after receiving it,
+    /// with no later broadcast of the flow received in between (the last one gets the credit).
     pub tapped: i64,
     pub revealed: i64,
-    // TODO(issue 20, redemption): `redeemed`, the recipients whose coupon of the flow was
-    // redeemed after receiving it, once redemptions are recorded.
+    /// Recipients whose coupon of the flow, revealed after this broadcast (the last received),
+    /// was redeemed, with the net revenue of the redeeming charges.
+    #[serde(flatten)]
+    pub redemptions: super::Redemptions,
 }
 
 const COLUMNS: &str = "id, name, flow, step, segment, status, start_at, created_at, created_by, recipients";
@@ -209,22 +215,31 @@ impl Store {
         let row = sqlx::query(
             "SELECT COUNT(DISTINCT CASE WHEN status = 'sent' THEN contact_id END) AS sent, \
                COUNT(DISTINCT CASE WHEN delivered_at IS NOT NULL THEN contact_id END) AS delivered, \
-               COUNT(DISTINCT CASE WHEN read_at IS NOT NULL THEN contact_id END) AS read \
+               COUNT(DISTINCT CASE WHEN read_at IS NOT NULL THEN contact_id END) AS read, \
+               COUNT(DISTINCT CASE WHEN status IN ('failed', 'held') THEN contact_id END) AS not_sent \
              FROM outbox WHERE broadcast_id = $1",
         )
         .bind(broadcast.id)
         .fetch_one(&mut *conn)
         .await?;
-        (funnel.sent, funnel.delivered, funnel.read) =
-            (row.try_get("sent")?, row.try_get("delivered")?, row.try_get("read")?);
+        (funnel.sent, funnel.delivered, funnel.read, funnel.not_sent) =
+            (row.try_get("sent")?, row.try_get("delivered")?, row.try_get("read")?, row.try_get("not_sent")?);
+        // An action counts for the last broadcast of the flow the contact received before it.
         let acted = "SELECT COUNT(DISTINCT r.contact_id) FROM broadcast_recipients r \
                      JOIN events e ON e.contact_id = r.contact_id AND e.kind = $2 AND e.flow = $3 AND e.at >= r.done_at \
-                     WHERE r.broadcast_id = $1 AND r.status = 'queued'";
+                     WHERE r.broadcast_id = $1 AND r.status = 'queued' \
+                       AND NOT EXISTS (SELECT 1 FROM broadcast_recipients l JOIN broadcasts b ON b.id = l.broadcast_id \
+                                       WHERE l.contact_id = r.contact_id AND l.status = 'queued' AND b.flow = $3 \
+                                         AND l.broadcast_id <> r.broadcast_id AND l.done_at > r.done_at \
+                                         AND l.done_at <= e.at)";
         for (kind, count) in [("button_clicked", &mut funnel.tapped), ("coupon_revealed", &mut funnel.revealed)] {
             let row =
                 sqlx::query(acted).bind(broadcast.id).bind(kind).bind(&broadcast.flow).fetch_one(&mut *conn).await?;
             *count = row.try_get(0)?;
         }
+        funnel.redemptions = super::Redemptions::from_counts(Some(
+            super::redemptions::broadcast_redemptions(&mut conn, broadcast.id).await?,
+        ));
         Ok(funnel)
     }
 }

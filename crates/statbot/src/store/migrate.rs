@@ -157,6 +157,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0024_redemptions.sql"),
         postgres: include_str!("../../migrations/postgres/0024_redemptions.sql"),
     },
+    Migration {
+        version: 25,
+        name: "send_started_broadcast_credit",
+        sqlite: include_str!("../../migrations/sqlite/0025_send_started_broadcast_credit.sql"),
+        postgres: include_str!("../../migrations/postgres/0025_send_started_broadcast_credit.sql"),
+    },
 ];
 
 /// Arbitrary constant naming statbot's migration lock.

@@ -54,7 +54,9 @@ pub use inbox_figures::{InboxDay, InboxFigures, InboxOperator, Tally};
 pub use login_attempts::LoginAttempt;
 pub use outbox::{NewReply, OutboxMessage, OutboxStats, SendLease, Undelivered};
 pub use privacy::{DataDeletion, DeletionSource, FORGOTTEN_PREFIX, Forget, is_confirmation_code};
-pub use redemptions::{NewRedemption, RedeemedBy, RedeemedCounts, RevealedCode, ScannedCharge, is_code_char};
+pub use redemptions::{
+    NewRedemption, RedeemedBy, RedeemedCounts, Redemptions, RevealedCode, Revenue, ScannedCharge, is_code_char,
+};
 pub use sales_rollups::{CustomerSpend, RollupMeta, WordRow};
 pub use sales_top_customers::{CustomerTotal, SpanLeader};
 pub use segments::{TagCount, TaggedContact};

@@ -31,6 +31,18 @@ pub struct OutboxMessage {
     /// The operator who wrote it (the live inbox); `None` for the bot's.
     #[serde(skip)]
     pub author_id: Option<i64>,
+    /// When a send of this message the bot started itself began and has no outcome recorded
+    /// (see [`OutboxMessage::started_by_the_bot`]); `None` for others.
+    #[serde(skip)]
+    pub send_started_at: Option<i64>,
+}
+
+impl OutboxMessage {
+    /// Whether the bot starts this message itself (a broadcast's or a follow-up's): it goes at
+    /// most once, so a send under way when its sender stopped is not made again.
+    pub fn started_by_the_bot(&self) -> bool {
+        self.messaging_type == MessagingType::Update
+    }
 }
 
 /// Replies by status.
@@ -64,8 +76,8 @@ pub struct Undelivered {
 /// Why a reply is held rather than sent.
 pub const HELD_OUTSIDE_WINDOW: &str = "outside_window";
 
-const COLUMNS: &str =
-    "id, contact_id, platform, recipient, body, attempts, created_at, lease_until, messaging_type, author_id";
+const COLUMNS: &str = "id, contact_id, platform, recipient, body, attempts, created_at, lease_until, messaging_type, \
+     author_id, send_started_at";
 
 fn from_row(row: &AnyRow) -> Result<OutboxMessage> {
     let body: String = row.try_get("body")?;
@@ -81,6 +93,7 @@ fn from_row(row: &AnyRow) -> Result<OutboxMessage> {
         messaging_type: parse_column(&row.try_get::<String, _>("messaging_type")?, "messaging_type")?,
         window: Window::default(),
         author_id: row.try_get("author_id")?,
+        send_started_at: row.try_get("send_started_at")?,
     })
 }
 
@@ -172,6 +185,7 @@ pub(crate) async fn enqueue(
                     messaging_type: r.messaging_type,
                     window: r.window,
                     author_id: r.author_id,
+                    send_started_at: None,
                 });
             }
         }
@@ -297,6 +311,25 @@ impl Store {
         mark_sent(&mut *self.conn().await?, sent).await
     }
 
+    /// Records that sends of these messages (the bot's own, see
+    /// [`OutboxMessage::started_by_the_bot`]) begin now, before they are made.
+    pub async fn mark_send_started(&self, ids: &[i64]) -> Result<()> {
+        let mut conn = self.conn().await?;
+        let now = now_ms();
+        for chunk in id_chunks(ids) {
+            let mut query = sqlx::query(sql(format!(
+                "UPDATE outbox SET send_started_at = $1 WHERE id IN ({}) AND status = 'pending'",
+                params(2, chunk.len())
+            )))
+            .bind(now);
+            for id in chunk {
+                query = query.bind(id);
+            }
+            query.execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+
     /// Gives up `owner`'s leases on replies its sender was handed but will not send now (they
     /// wait behind an earlier reply that failed), so that claims take them in order.
     pub async fn release_replies(&self, ids: &[i64], owner: &str) -> Result<()> {
@@ -339,8 +372,8 @@ impl Store {
     /// Keeps the reply pending until `next_attempt_at`, remembering why it failed.
     pub async fn mark_retry(&self, id: i64, error: &str, class: &str, next_attempt_at: i64) -> Result<()> {
         sqlx::query(
-            "UPDATE outbox SET next_attempt_at = $1, last_error = $2, error_class = $3, lease_until = NULL \
-             WHERE id = $4 AND status = 'pending'",
+            "UPDATE outbox SET next_attempt_at = $1, last_error = $2, error_class = $3, lease_until = NULL, \
+             send_started_at = NULL WHERE id = $4 AND status = 'pending'",
         )
         .bind(next_attempt_at)
         .bind(error)

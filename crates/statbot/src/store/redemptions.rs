@@ -173,6 +173,51 @@ impl Store {
     }
 }
 
+/// Redeemed codes after the reveals (docs/redemptions.md): contacts of the cohort who redeemed
+/// one, and the net revenue of the redeeming charges in each currency (never added across).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Redemptions {
+    pub redeemed: u64,
+    pub revenue: Vec<Revenue>,
+}
+
+/// Net revenue in one currency, in its minor units.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Revenue {
+    pub currency: String,
+    pub amount: i64,
+}
+
+impl Redemptions {
+    pub(crate) fn from_counts(counts: Option<RedeemedCounts>) -> Redemptions {
+        let counts = counts.unwrap_or_default();
+        Redemptions {
+            redeemed: counts.contacts,
+            revenue: counts.revenue.into_iter().map(|(currency, amount)| Revenue { currency, amount }).collect(),
+        }
+    }
+
+    /// "$38.40 + ¥1,200", or `None` without revenue.
+    pub fn revenue_text(&self) -> Option<String> {
+        let parts: Vec<String> =
+            self.revenue.iter().map(|r| statbot_core::money::format(r.amount, &r.currency)).collect();
+        (!parts.is_empty()).then(|| parts.join(" + "))
+    }
+
+    /// "2 contacts redeemed a code, revenue $38.40 + ¥1,200", or "no code redeemed".
+    pub fn line(&self) -> String {
+        let contacts = match self.redeemed {
+            0 => return "no code redeemed".into(),
+            1 => "1 contact".to_owned(),
+            n => format!("{n} contacts"),
+        };
+        match self.revenue_text() {
+            Some(revenue) => format!("{contacts} redeemed a code, revenue {revenue}"),
+            None => format!("{contacts} redeemed a code"),
+        }
+    }
+}
+
 /// What a funnel's contacts (or some of them) redeemed: contacts with a redeemed code, and the
 /// net revenue of their charges per currency (`(currency, minor units)`, by currency).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -318,9 +363,58 @@ async fn revealed_in(conn: &mut AnyConnection, code: &str) -> Result<Option<Reve
     Ok(None)
 }
 
+/// What the recipients of a broadcast redeemed (the redemptions it is credited with).
+pub(super) async fn broadcast_redemptions(conn: &mut AnyConnection, broadcast_id: i64) -> Result<RedeemedCounts> {
+    let from_where = "FROM redemptions WHERE broadcast_id = $1 AND status = 'redeemed'";
+    let contacts: i64 = sqlx::query(super::sql(format!("SELECT COUNT(DISTINCT contact_id) {from_where}")))
+        .bind(broadcast_id)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+    let mut counts = RedeemedCounts { contacts: contacts as u64, revenue: Vec::new() };
+    let rows = sqlx::query(super::sql(format!(
+        "SELECT currency, CAST(SUM(net) AS BIGINT) {from_where} GROUP BY currency ORDER BY currency"
+    )))
+    .bind(broadcast_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in rows {
+        counts.revenue.push((row.try_get(0)?, row.try_get(1)?));
+    }
+    Ok(counts)
+}
+
+/// The broadcast a contact's reveal is credited to: the last broadcast of the flow the contact
+/// received before it (the same rule as a broadcast's taps and reveals).
+async fn crediting_broadcast(
+    conn: &mut AnyConnection,
+    flow: &str,
+    contact_id: i64,
+    revealed_at: i64,
+) -> Result<Option<i64>> {
+    let row = sqlx::query(
+        "SELECT r.broadcast_id FROM broadcast_recipients r JOIN broadcasts b ON b.id = r.broadcast_id \
+         WHERE r.contact_id = $1 AND r.status = 'queued' AND b.flow = $2 AND r.done_at <= $3 \
+         ORDER BY r.done_at DESC, r.broadcast_id DESC LIMIT 1",
+    )
+    .bind(contact_id)
+    .bind(flow)
+    .bind(revealed_at)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|row| row.try_get(0)).transpose()?)
+}
+
 async fn insert(conn: &mut AnyConnection, new: &NewRedemption, status: &str) -> Result<()> {
     let r = &new.revealed;
-    // The contact's ref and split variant in the flow, as the funnels count them so far.
+    // The contact's ref and split variant in the flow, as the funnels count them so far, and
+    // the broadcast credited with the reveal.
+    let broadcast_id = match r.contact_id {
+        Some(contact_id) => {
+            crediting_broadcast(conn, &r.flow, contact_id, r.revealed_at.unwrap_or_else(now_ms)).await?
+        }
+        None => None,
+    };
     let (reference, variant) = match r.contact_id {
         Some(contact_id) => {
             let reference: Option<String> =
@@ -347,8 +441,8 @@ async fn insert(conn: &mut AnyConnection, new: &NewRedemption, status: &str) -> 
     };
     sqlx::query(
         "INSERT INTO redemptions (code, flow, coupon, contact_id, step, revealed_at, ref, variant, source, status, \
-         order_id, charge_id, amount, discount, currency, net, redeemed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+         order_id, charge_id, amount, discount, currency, net, redeemed_at, broadcast_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(&r.code)
     .bind(&r.flow)
@@ -367,6 +461,7 @@ async fn insert(conn: &mut AnyConnection, new: &NewRedemption, status: &str) -> 
     .bind(&new.currency)
     .bind(new.net)
     .bind(now_ms())
+    .bind(broadcast_id)
     .execute(&mut *conn)
     .await
     .map_err(StoreError::from)?;

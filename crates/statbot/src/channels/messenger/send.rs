@@ -139,6 +139,10 @@ pub enum SendError {
     /// rate limits); wait at least `retry_after` when the server said so.
     #[error("temporary Graph API failure: {reason}")]
     Retryable { reason: String, retry_after: Option<Duration>, class: ErrorClass },
+    /// The request may have gone out but no answer came (a timeout, a connection lost): worth
+    /// trying again, but the message may have arrived.
+    #[error("temporary Graph API failure: {reason}")]
+    Unanswered { reason: String },
     /// Trying again will not help.
     #[error("Graph API refusal: {reason}")]
     Permanent { reason: String, class: ErrorClass },
@@ -146,7 +150,12 @@ pub enum SendError {
 
 impl SendError {
     pub fn is_retryable(&self) -> bool {
-        matches!(self, SendError::Retryable { .. })
+        matches!(self, SendError::Retryable { .. } | SendError::Unanswered { .. })
+    }
+
+    /// Whether the message may have arrived despite the failure (no answer came).
+    pub fn may_have_arrived(&self) -> bool {
+        matches!(self, SendError::Unanswered { .. })
     }
 
     /// The page access token was refused: alert the operator.
@@ -157,26 +166,31 @@ impl SendError {
     pub fn class(&self) -> ErrorClass {
         match self {
             SendError::Permanent { class, .. } | SendError::Retryable { class, .. } => *class,
+            SendError::Unanswered { .. } => ErrorClass::Temporary,
         }
     }
 
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             SendError::Retryable { retry_after, .. } => *retry_after,
-            SendError::Permanent { .. } => None,
+            SendError::Permanent { .. } | SendError::Unanswered { .. } => None,
         }
     }
 
     /// A short human-readable sentence, safe to log.
     pub fn reason(&self) -> &str {
         match self {
-            SendError::Retryable { reason, .. } | SendError::Permanent { reason, .. } => reason,
+            SendError::Retryable { reason, .. }
+            | SendError::Permanent { reason, .. }
+            | SendError::Unanswered { reason } => reason,
         }
     }
 
     fn reason_mut(&mut self) -> &mut String {
         match self {
-            SendError::Retryable { reason, .. } | SendError::Permanent { reason, .. } => reason,
+            SendError::Retryable { reason, .. }
+            | SendError::Permanent { reason, .. }
+            | SendError::Unanswered { reason } => reason,
         }
     }
 
@@ -286,7 +300,8 @@ fn network_error(err: reqwest::Error) -> SendError {
         reason.push_str(&cause.to_string());
         source = cause.source();
     }
-    SendError::temporary(reason)
+    // Without a connection nothing went out; otherwise the request may have arrived.
+    if err.is_connect() { SendError::temporary(reason) } else { SendError::Unanswered { reason } }
 }
 
 /// A Graph API client for one page. Cheap to clone (the connection pool is shared).
@@ -623,7 +638,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_hang_times_out_as_retryable() {
+    async fn a_hang_times_out_as_retryable_and_may_have_arrived() {
         let graph = stand_in().await;
         let client = client(graph.base_url(), Duration::from_millis(200));
         graph.fail_next_sends(1, Fault::Hang(Duration::from_secs(10)));
@@ -635,8 +650,22 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(5));
         assert!(err.is_retryable(), "{err}");
         assert!(err.reason().contains("timed out"), "{err}");
+        assert!(err.may_have_arrived(), "a request without an answer may have arrived");
         assert_no_token(&err);
         assert!(client.send(Platform::Messenger, PSID, MessagingType::Response, &text("hi")).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_retryable_and_sent_nothing() {
+        // A port nothing listens on: bound, then let go.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let client = client(format!("http://127.0.0.1:{port}/v21.0"), Duration::from_secs(2));
+        let err = match client.send(Platform::Messenger, PSID, MessagingType::Update, &text("hi")).await {
+            Err(e) => e,
+            Ok(sent) => panic!("expected a refusal, got {sent:?}"),
+        };
+        assert!(err.is_retryable(), "{err}");
+        assert!(!err.may_have_arrived(), "{err}");
     }
 
     #[tokio::test]

@@ -77,6 +77,9 @@ struct StandInState {
     windows: HashMap<String, (i64, i64)>,
     /// Instagram-scoped ids: no button templates, at most 13 quick replies.
     instagram_users: HashSet<String>,
+    /// How long a successful send waits, once recorded, before it is answered: the message has
+    /// arrived, the answer is still on its way (see [`GraphStandIn::delay_answers`]).
+    answer_delay: Duration,
     /// Waiters for a recipient's n-th successful send.
     recipient_waiters: HashMap<String, Vec<(usize, tokio::sync::oneshot::Sender<()>)>>,
 }
@@ -144,6 +147,12 @@ impl GraphStandIn {
     /// Profile requests received for `psid`, failed or not.
     pub fn profile_calls(&self, psid: &str) -> usize {
         self.shared.lock().profile_calls.get(psid).copied().unwrap_or(0)
+    }
+
+    /// From now on each successful send is recorded at once and answered `by` later, as when
+    /// Meta delivered a message and its answer is slow: a sender stopped meanwhile cannot know.
+    pub fn delay_answers(&self, by: Duration) {
+        self.shared.lock().answer_delay = by;
     }
 
     /// The next `n` send requests (after those already scripted) fail with `fault`.
@@ -418,6 +427,10 @@ async fn send(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery, body
         });
     }
     shared.sent_changed.notify_waiters();
+    let delay = shared.lock().answer_delay;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     axum::Json(answer).into_response()
 }
 

@@ -1,5 +1,6 @@
 //! `/broadcasts`: every broadcast with its status and audience; `/broadcasts/{name}`: one
-//! broadcast's funnel (recipients, skipped by reason, sent, delivered, read, tapped, revealed).
+//! broadcast's funnel (recipients, skipped by reason, sent, delivered, read, not sent, tapped,
+//! revealed, redeemed and the revenue).
 //! Created and steered with `statbot broadcast` or the API.
 
 use crate::engine::{BroadcastReport, broadcast_report};
@@ -26,6 +27,8 @@ struct ShowPage {
     report: BroadcastReport,
     /// The funnel's rows: label, contacts.
     rows: Vec<(String, i64)>,
+    /// The redeeming charges' net revenue ("$38.40 + ¥1,200"), if any.
+    revenue: Option<String>,
 }
 
 pub(super) async fn list(State(state): State<AppState>, dashboard: Dashboard) -> Result<Response, ApiError> {
@@ -47,8 +50,11 @@ pub(super) async fn show(
         ("Sent".to_owned(), f.sent),
         ("Delivered".to_owned(), f.delivered),
         ("Read".to_owned(), f.read),
+        ("Not sent".to_owned(), f.not_sent),
         ("Tapped".to_owned(), f.tapped),
         ("Revealed".to_owned(), f.revealed),
+        ("Redeemed".to_owned(), f.redemptions.redeemed as i64),
     ]);
-    Ok(ShowPage { nav: Nav::of(&dashboard), report, rows }.into_response())
+    let revenue = f.redemptions.revenue_text();
+    Ok(ShowPage { nav: Nav::of(&dashboard), report, rows, revenue }.into_response())
 }
