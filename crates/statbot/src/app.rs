@@ -87,7 +87,11 @@ impl App {
         let datasets = Datasets::new(store.clone());
         let zone = config.zone()?;
         let sales = crate::sales::from_config(&config, zone.clone(), store.clone())?;
-        let assistant = setup::from_config(&config, &datasets, secret.as_bytes(), sales.clone()).await?;
+        let funnels = Funnels::new(store.clone(), flows.clone(), config.funnels.window_days, zone.clone())?
+            .with_min_sample(config.funnels.min_sample_per_variant);
+        let promotions = crate::assistant::promotions::PromotionAnswers::new(funnels.clone(), store.clone());
+        let assistant =
+            setup::from_config(&config, &datasets, secret.as_bytes(), sales.clone(), Some(promotions)).await?;
         let pipeline = Pipeline::start()?;
         let send_lease = SenderSettings::new(&config.outbox, config.send_timeout()).lease;
         let engine = Engine::new(
@@ -100,8 +104,6 @@ impl App {
             pipeline.handle(),
             engine::Hours::from_config(&config)?,
         );
-        let funnels = Funnels::new(store.clone(), flows.clone(), config.funnels.window_days, zone.clone())?
-            .with_min_sample(config.funnels.min_sample_per_variant);
         engine.load_coupon_pools().await?;
         let teams = Teams::new(store.clone(), &config.team, zone);
         let tokens = TokenKeys::new(secret.as_bytes(), config.auth.token_ttl_secs);

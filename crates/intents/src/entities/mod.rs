@@ -8,6 +8,7 @@
 //! - [`find_numbers`]: plain numbers, percentages and money.
 //! - [`extract()`]: all of them at once without overlaps, and [`Extraction::masked`] for the classifier.
 //! - [`unknown_names`]: words left over that look like a name nobody knows ("population of Atlantis").
+//! - [`distance_within`]: the bounded typo distance the name matcher uses, for other matchers.
 
 mod common;
 mod dates;
@@ -19,6 +20,7 @@ pub mod text;
 mod unknown;
 
 pub use dates::{DateMention, DateRange, find_dates};
+pub use distance::distance_within;
 pub use extract::{Extraction, extract};
 pub use names::{Entry, Gazetteer, GazetteerError, MAX_SUGGESTIONS, MAX_WORDS, MatchOptions, Mention};
 pub use numbers::{NumberKind, NumberMention, find_numbers};

@@ -7,6 +7,7 @@
 //! [intents.city_value]
 //! answer = "value"            # menu | help | explore | value | compare | follow_up, or for
 //!                             # staff: store_revenue | store_top_customers | store_words | store_menu
+//!                             # | store_promotion
 //! dataset = "cities"
 //! entities = ["city", "metric", "date"]
 //! examples = ["population of Austin", "Denver rent"]
@@ -56,6 +57,9 @@ pub enum AnswerKind {
     StoreWords,
     /// The sales figures menu (buttons).
     StoreMenu,
+    /// A coupon's, a flow's or a link's contacts, redemptions and revenue (see
+    /// `super::promotions`).
+    StorePromotion,
 }
 
 impl AnswerKind {
@@ -69,7 +73,11 @@ impl AnswerKind {
     pub fn is_store(self) -> bool {
         matches!(
             self,
-            AnswerKind::StoreRevenue | AnswerKind::StoreTopCustomers | AnswerKind::StoreWords | AnswerKind::StoreMenu
+            AnswerKind::StoreRevenue
+                | AnswerKind::StoreTopCustomers
+                | AnswerKind::StoreWords
+                | AnswerKind::StoreMenu
+                | AnswerKind::StorePromotion
         )
     }
 }
@@ -198,7 +206,7 @@ mod tests {
         let set = IntentSet::parse(DEMO.0, DEMO.1).unwrap();
         assert!(set.intents.iter().any(|i| i.answer == AnswerKind::Compare));
         assert_eq!(set.datasets(), ["cities"]);
-        for name in ["store_top_customers", "store_words", "store_revenue", "store_menu"] {
+        for name in ["store_top_customers", "store_words", "store_revenue", "store_menu", "store_promotion"] {
             let intent = set.intents.iter().find(|i| i.name == name).unwrap_or_else(|| panic!("{name}"));
             assert!(intent.answer.is_store() && intent.dataset.is_none(), "{name}");
         }

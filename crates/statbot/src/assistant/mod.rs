@@ -9,6 +9,7 @@ pub mod chart_links;
 pub mod charts;
 pub mod context;
 pub mod intents;
+pub mod promotions;
 pub mod sales;
 pub mod setup;
 pub mod understand;

@@ -1,5 +1,6 @@
 //! Sales figures in the chat, for staff: "top customers", "best selling words", "revenue last
-//! week", "how did we do in March", and the menu with its buttons (titled "Store metrics", as
+//! week", "how did we do in March", promotions ("how did the spring coupon do?", see
+//! [`super::promotions`]), and the menu with its buttons (titled "Store metrics", as
 //! the bot says it). A question (typed, classified to a `store_*` intent, or a `store:` button)
 //! becomes a [`Question`]; its
 //! answer is a short text from [`crate::sales::sentences`] and a chart behind a signed,
@@ -13,6 +14,7 @@
 
 use super::chart_links::{ChartLinks, LinkError};
 use super::intents::AnswerKind;
+use super::promotions::{Ask, PromotionAnswers, subject};
 use super::{Assistant, ChartFailure, Prepared};
 use crate::dates::DayRange;
 use crate::sales::periods::Period;
@@ -79,6 +81,8 @@ pub enum Question {
     /// Figures of a topic over a range; `limit` customers or words for a ranking, in `currency`
     /// when the question names one (a ranking is in the range's main currency otherwise).
     Figures { topic: Topic, range: DayRange, limit: usize, currency: Option<String> },
+    /// A coupon's, a flow's or a link's figures (see [`super::promotions`]).
+    Promotion(Ask),
     /// A question that cannot be answered as asked (its days are still to come): why.
     Unanswerable(String),
 }
@@ -97,7 +101,14 @@ impl Question {
 
     /// The question a text classified to a store intent asks; `None` for other intents.
     pub fn from_text(kind: AnswerKind, text: &str, today: Date) -> Option<Question> {
+        let promotion = |text: &str| match Ask::from_text(text, today) {
+            Ok(ask) => Question::Promotion(ask),
+            Err(why) => Question::Unanswerable(why),
+        };
         let topic = match kind {
+            AnswerKind::StorePromotion => return Some(promotion(text)),
+            // "revenue from the flyer link" is about the link.
+            AnswerKind::StoreRevenue if subject::names_a_promotion(text) => return Some(promotion(text)),
             AnswerKind::StoreMenu => return Some(Question::Menu),
             AnswerKind::StoreRevenue => Topic::Revenue,
             AnswerKind::StoreTopCustomers => Topic::Customers,
@@ -218,11 +229,14 @@ pub struct StoreChart {
     pub limit: usize,
 }
 
-/// Answers sales questions from the sales figures, with chart links.
+/// Answers sales questions from the sales figures, with chart links, and promotion questions
+/// from the funnels.
 #[derive(Clone)]
 pub struct SalesAnswers {
     metrics: Sales,
     links: ChartLinks,
+    /// `None` where no flows are loaded for it (`statbot intents classify`, which answers nothing).
+    promotions: Option<PromotionAnswers>,
 }
 
 impl SalesAnswers {
@@ -230,7 +244,12 @@ impl SalesAnswers {
     /// live `ttl_secs` (at most a day).
     pub fn new(metrics: Sales, secret: &[u8], ttl_secs: i64, public_base: &str) -> SalesAnswers {
         let links = ChartLinks::for_purpose(secret, LINK_PURPOSE, ttl_secs.min(MAX_LINK_TTL_SECS), public_base);
-        SalesAnswers { metrics, links }
+        SalesAnswers { metrics, links, promotions: None }
+    }
+
+    /// Promotion questions answered from `promotions`.
+    pub fn with_promotions(self, promotions: PromotionAnswers) -> SalesAnswers {
+        SalesAnswers { promotions: Some(promotions), ..self }
     }
 
     /// The replies to a staff member's question: the figures (text and chart) or the menu.
@@ -245,6 +264,10 @@ impl SalesAnswers {
                 replies: menu_buttons(),
             }],
             Question::Unanswerable(why) => vec![Reply::QuickReplies { text: why.clone(), replies: menu_buttons() }],
+            Question::Promotion(ask) => match &self.promotions {
+                Some(promotions) => promotions.answer(ask).await,
+                None => vec![Reply::Text { text: "Sorry, promotion figures are not available here.".into() }],
+            },
             Question::Figures { topic, range, limit, currency } => {
                 match self.figures(*topic, *range, *limit, currency.as_deref()).await {
                     Ok(replies) => replies,
@@ -395,5 +418,25 @@ mod tests {
             Some(Question::Unanswerable(_))
         ));
         assert_eq!(Question::from_text(AnswerKind::Value, "population of Austin", TODAY), None);
+    }
+
+    #[test]
+    fn promotion_questions_and_revenue_from_a_link_are_promotions() {
+        for (kind, text) in [
+            (AnswerKind::StorePromotion, "how did the spring coupon do?"),
+            (AnswerKind::StoreRevenue, "revenue from the flyer link"),
+            (AnswerKind::StoreRevenue, "how much did the coupon flow make last week"),
+        ] {
+            let Some(Question::Promotion(ask)) = Question::from_text(kind, text, TODAY) else { panic!("{text}") };
+            assert!(ask.subject.kind.is_some(), "{text}");
+        }
+        assert!(matches!(
+            Question::from_text(AnswerKind::StorePromotion, "how did the flyer link do in 2030", TODAY),
+            Some(Question::Unanswerable(_))
+        ));
+        assert!(matches!(
+            Question::from_text(AnswerKind::StoreRevenue, "refunds last week", TODAY),
+            Some(Question::Figures { topic: Topic::Revenue, .. })
+        ));
     }
 }

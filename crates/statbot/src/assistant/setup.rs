@@ -1,11 +1,13 @@
 //! Builds the assistant from the configuration: the intents file (or the demo's), the data sets
 //! it reads (the demo's cities set is imported on first start), chart links signed with the
-//! deployment's secret, the sales figures for staff questions, and a first training so the
+//! deployment's secret, the sales figures and promotions (from the funnels) for staff
+//! questions, and a first training so the
 //! first message does not wait for it.
 
 use super::Assistant;
 use super::chart_links::ChartLinks;
 use super::intents::{self, IntentSet, IntentsError};
+use super::promotions::PromotionAnswers;
 use super::sales::SalesAnswers;
 use crate::config::Config;
 use crate::datasets::{Datasets, ImportError, import};
@@ -28,6 +30,7 @@ pub async fn from_config(
     datasets: &Datasets,
     secret: &[u8],
     sales: Sales,
+    promotions: Option<PromotionAnswers>,
 ) -> Result<Option<Assistant>, SetupError> {
     if config.demo {
         import::ensure_demo(datasets.store()).await?;
@@ -47,7 +50,10 @@ pub async fn from_config(
     let time_zone = sales.zone().clone();
     let ttl = i64::try_from(config.chart_link_ttl_secs).unwrap_or(i64::MAX / 2);
     let links = ChartLinks::new(secret, ttl, config.public_base());
-    let sales = SalesAnswers::new(sales, secret, ttl, config.public_base());
+    let mut sales = SalesAnswers::new(sales, secret, ttl, config.public_base());
+    if let Some(promotions) = promotions {
+        sales = sales.with_promotions(promotions);
+    }
     let assistant = Assistant::new(intents, datasets.clone(), links, time_zone, sales);
     assistant.prepare().await?;
     Ok(Some(assistant))

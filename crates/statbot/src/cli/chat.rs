@@ -26,10 +26,15 @@ pub async fn run((mut config, warnings): (Config, Vec<ConfigWarning>), args: Cha
     let secret = crate::app::deployment_secret(&config, &store).await?;
     let datasets = crate::datasets::Datasets::new(store.clone());
     let metrics = crate::sales::from_config(&config, config.zone()?, store.clone())?;
-    let assistant = crate::assistant::setup::from_config(&config, &datasets, secret.as_bytes(), metrics).await?;
+    let flows = Arc::new(flows);
+    let funnels =
+        crate::funnels::Funnels::new(store.clone(), flows.clone(), config.funnels.window_days, config.zone()?)?;
+    let promotions = crate::assistant::promotions::PromotionAnswers::new(funnels, store.clone());
+    let assistant =
+        crate::assistant::setup::from_config(&config, &datasets, secret.as_bytes(), metrics, Some(promotions)).await?;
     let engine = Engine::new(
         store.clone(),
-        Arc::new(flows),
+        flows,
         assistant,
         config.public_base(),
         None,

@@ -93,7 +93,8 @@ async fn classify(config: &Config, store: &Store, text: &str) -> Result<(), CliE
     let secret = crate::app::deployment_secret(config, store).await?;
     let datasets = crate::datasets::Datasets::new(store.clone());
     let metrics = crate::sales::from_config(config, config.zone()?, store.clone())?;
-    let Some(assistant) = crate::assistant::setup::from_config(config, &datasets, secret.as_bytes(), metrics).await?
+    let Some(assistant) =
+        crate::assistant::setup::from_config(config, &datasets, secret.as_bytes(), metrics, None).await?
     else {
         return Err(CliError("no intents are configured: set intents_file or use --demo".into()));
     };

@@ -208,6 +208,11 @@ impl Funnels {
         self.flows.set.get(name).ok_or_else(|| FunnelError::UnknownFlow(name.to_owned()))
     }
 
+    /// Every loaded flow, in load order.
+    pub fn flows(&self) -> impl Iterator<Item = &Flow> {
+        self.flows.set.iter()
+    }
+
     /// Rolls up every event recorded so far; returns how many were counted.
     pub async fn catch_up(&self) -> Result<usize, FunnelError> {
         self.catch_up_by(ROUND).await
@@ -321,6 +326,21 @@ impl Funnels {
             by_variant: None,
             redemptions: self.redemptions(&flow.name, from, to).await?,
         })
+    }
+
+    /// What the cohort of `flow` over `range` redeemed, per coupon of the flow (coupons with no
+    /// redemption left out). The funnels are not rolled up first: read with a report.
+    pub async fn redemptions_by_coupon(
+        &self,
+        flow: &str,
+        range: DateRange,
+    ) -> Result<BTreeMap<String, Redemptions>, FunnelError> {
+        let (from, to) = (day_number(range.from), day_number(range.to));
+        let by_coupon = self.store.funnel_redemptions(flow, from, to, RedeemedBy::Coupon).await?;
+        Ok(by_coupon
+            .into_iter()
+            .filter_map(|(coupon, counts)| Some((coupon?, Redemptions::from_counts(Some(counts)))))
+            .collect())
     }
 
     /// What the cohort of days `from..=to` redeemed.

@@ -233,6 +233,8 @@ pub enum RedeemedBy<'a> {
     Flow,
     /// By the contact's ref as the funnel counts it (`None`: no ref).
     Ref,
+    /// By the coupon of the flow whose code was redeemed.
+    Coupon,
     /// By the variant of split step `step` (contacts who did not pass it are left out).
     Variant(&'a str),
 }
@@ -251,6 +253,7 @@ impl Store {
             // (Grouped by the one flow: PostgreSQL refuses a constant in GROUP BY.)
             RedeemedBy::Flow => ("r.flow", ""),
             RedeemedBy::Ref => ("f.ref", ""),
+            RedeemedBy::Coupon => ("r.coupon", ""),
             RedeemedBy::Variant(_) => (
                 "v.variant",
                 "JOIN split_variants v ON v.flow = r.flow AND v.contact_id = r.contact_id AND v.step = $4 ",

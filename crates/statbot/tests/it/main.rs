@@ -30,6 +30,7 @@ mod operators;
 mod opt_out;
 mod outbox_delivery;
 mod page_life;
+mod promotion_answers;
 mod redemptions;
 mod referrals;
 mod security_headers;

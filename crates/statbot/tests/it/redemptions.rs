@@ -24,7 +24,7 @@ fn demo_code(body: &Value) -> String {
 }
 
 /// Greets, asks for the coupon and reveals it; returns the code.
-async fn reveal(app: &TestApp, psid: &str) -> String {
+pub(crate) async fn reveal(app: &TestApp, psid: &str) -> String {
     app.post_signed(&text_event(psid, &format!("m_{psid}_1"), "hello")).await;
     app.wait_for_sent_to(psid, 1).await;
     app.post_signed(&postback_event(psid, &format!("m_{psid}_2"), "coupon:show")).await;
@@ -34,7 +34,7 @@ async fn reveal(app: &TestApp, psid: &str) -> String {
 }
 
 /// Arrives by the `flyer` link (to the flow's entry) and reveals the coupon.
-async fn reveal_by_flyer(app: &TestApp, psid: &str) -> String {
+pub(crate) async fn reveal_by_flyer(app: &TestApp, psid: &str) -> String {
     let get_started = json!({ "object": "page", "entry": [{ "id": "104857600000001", "time": now_ms(), "messaging": [{
         "sender": { "id": psid }, "recipient": { "id": "104857600000001" }, "timestamp": now_ms(),
         "postback": { "mid": format!("m_{psid}_gs"), "title": "Get Started", "payload": "GET_STARTED",

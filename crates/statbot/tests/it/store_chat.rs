@@ -164,7 +164,7 @@ async fn seed(app: &mut TestApp) {
 }
 
 /// A one-time link code for a new operator account.
-async fn link_code(app: &TestApp, name: &str) -> String {
+pub(crate) async fn link_code(app: &TestApp, name: &str) -> String {
     let store = app.store().await;
     statbot::auth::create_user(&store, name, Role::Staff, "correct horse battery").await.unwrap();
     let user = store.user_by_name(name).await.unwrap().unwrap();
@@ -174,7 +174,7 @@ async fn link_code(app: &TestApp, name: &str) -> String {
 }
 
 /// Sends a text (or taps a button's payload) from the web chat and returns the replies.
-async fn web(app: &TestApp, who: &Visitor, field: &str, value: &str) -> Vec<Reply> {
+pub(crate) async fn web(app: &TestApp, who: &Visitor, field: &str, value: &str) -> Vec<Reply> {
     let nonce = hex::encode(rand::random::<[u8; 8]>());
     let response = app
         .client
@@ -188,7 +188,7 @@ async fn web(app: &TestApp, who: &Visitor, field: &str, value: &str) -> Vec<Repl
     latest_replies(app, Platform::Web, &who.id).await
 }
 
-fn text(replies: &[Reply]) -> String {
+pub(crate) fn text(replies: &[Reply]) -> String {
     replies.iter().filter_map(Reply::text).collect::<Vec<_>>().join("\n")
 }
 

@@ -145,7 +145,15 @@ async fn link_code(app: &TestApp, name: &str) -> String {
 async fn customers_asking_for_store_figures_or_anything_off_topic_are_not_told_about_staff() {
     let app = TestApp::spawn().await;
     for chat in [Chat::Messenger("8101"), Chat::web(&app).await] {
-        for asked in ["what is the best pizza in town", "5", "top customers", "revenue last week", "store metrics"] {
+        for asked in [
+            "what is the best pizza in town",
+            "5",
+            "top customers",
+            "revenue last week",
+            "store metrics",
+            "how did the spring coupon do?",
+            "revenue from the flyer link",
+        ] {
             let said = chat.say(&app, asked).await;
             said.tells_nothing_of_staff(asked);
             assert!(said.is_not_understood(), "{asked:?}: {said:?}");
