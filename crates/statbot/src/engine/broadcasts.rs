@@ -164,7 +164,7 @@ impl Engine {
     pub async fn send_broadcast_batch(&self, limit: i64) -> Result<usize, EngineError> {
         let store = &self.inner.store;
         let mut conn = store.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(StoreError::from)?;
+        let mut tx = store.begin(&mut conn).await?;
         let Some(claimed) = store::claim_broadcast_recipients(&mut tx, store.backend(), limit).await? else {
             tx.commit().await.map_err(StoreError::from)?;
             return Ok(0);

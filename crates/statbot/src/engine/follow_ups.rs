@@ -39,7 +39,7 @@ impl Engine {
     pub async fn send_due_follow_up(&self) -> Result<Option<FollowUpOutcome>, EngineError> {
         let store = &self.inner.store;
         let mut conn = store.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(StoreError::from)?;
+        let mut tx = store.begin(&mut conn).await?;
         let Some(due) = store::claim_due_follow_up(&mut tx, store.backend()).await? else { return Ok(None) };
         let mut batch = Batch::default();
         let outcome = match self.follow_up(&mut tx, &due, &mut batch).await? {

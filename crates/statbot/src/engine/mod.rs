@@ -270,7 +270,7 @@ impl Engine {
             answered = self.answer_sales_questions(sales_questions).await?;
             conn = store.conn().await?;
         }
-        let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(StoreError::from)?;
+        let mut tx = store.begin(&mut conn).await?;
         // Messages another worker took over (our lease ran out) are left to it.
         let marked = store::mark_processed(&mut tx, &ids).await?;
         let mut batch = Batch { with_person: store::with_a_person(&mut tx, &contact_ids).await?, ..Batch::default() };
@@ -337,7 +337,7 @@ impl Engine {
         let Some(contact) = store::load_contacts(&mut conn, &[contact_id]).await?.remove(&contact_id) else {
             return Ok(None);
         };
-        let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(StoreError::from)?;
+        let mut tx = store.begin(&mut conn).await?;
         let Some(changed) = store::release_to_bot(&mut tx, store.backend(), contact_id, by, idle_before).await? else {
             return Ok(None);
         };

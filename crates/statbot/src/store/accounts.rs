@@ -85,10 +85,7 @@ impl Store {
     /// its one write lock at the start (`BEGIN IMMEDIATE`).
     pub async fn change_account(&self, user_id: i64, change: &AccountChange) -> Result<ChangeOutcome> {
         let mut conn = self.conn().await?;
-        let mut tx = match self.backend {
-            Backend::Sqlite => sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?,
-            Backend::Postgres => sqlx::Connection::begin(&mut *conn).await?,
-        };
+        let mut tx = self.begin(&mut conn).await?;
         if self.backend == Backend::Postgres {
             sqlx::query("SELECT id FROM users WHERE role = 'admin' AND disabled_at IS NULL FOR UPDATE")
                 .execute(&mut *tx)

@@ -104,7 +104,7 @@ impl Store {
         let now = now_ms();
         let status = if new.start_at > now { "scheduled" } else { "sending" };
         let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = self.begin(&mut conn).await?;
         let inserted = sqlx::query(
             "INSERT INTO broadcasts (name, flow, step, segment, status, start_at, created_at, created_by, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7) RETURNING id",

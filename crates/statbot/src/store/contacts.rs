@@ -249,7 +249,7 @@ impl Store {
     pub async fn load_contacts(&self, platform: Platform, external_ids: &[String]) -> Result<Vec<i64>> {
         let now = now_ms();
         let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = self.begin(&mut conn).await?;
         let mut ids = Vec::with_capacity(external_ids.len());
         for chunk in statement_chunks(external_ids) {
             let mut query = sqlx::query(sql(format!(

@@ -61,7 +61,7 @@ impl Store {
     /// Adds a flow's pool codes; codes already known (handed out or not) are left as they are.
     pub async fn load_coupon_pool(&self, flow: &str, coupon: &str, codes: &[String]) -> Result<()> {
         let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = self.begin(&mut conn).await?;
         for chunk in statement_chunks(codes) {
             let query_text = format!(
                 "INSERT INTO coupon_codes (flow, coupon, code) VALUES {} ON CONFLICT DO NOTHING",

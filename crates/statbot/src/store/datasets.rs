@@ -66,7 +66,7 @@ impl Store {
         let mut position = first_position;
         for batch in rows.chunks(ROWS_PER_TRANSACTION) {
             let mut conn = self.conn().await?;
-            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            let mut tx = self.begin(&mut conn).await?;
             for chunk in statement_chunks(batch) {
                 let text = format!(
                     "INSERT INTO dataset_rows (version, position, label, qualifiers, row_values) VALUES {}",
@@ -92,7 +92,7 @@ impl Store {
     /// Makes a fully written version current, then deletes the rows it replaces.
     pub async fn publish_dataset_version(&self, name: &str, version: i64, meta: &str, row_count: i64) -> Result<()> {
         let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = self.begin(&mut conn).await?;
         let previous: Option<i64> = sqlx::query("SELECT version FROM datasets WHERE name = $1")
             .bind(name)
             .fetch_optional(&mut *tx)

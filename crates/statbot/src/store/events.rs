@@ -133,7 +133,7 @@ impl Store {
     /// have recorded them: for benchmarks and demo data.
     pub async fn load_events(&self, events: &[(NewEvent, i64)]) -> Result<()> {
         let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = self.begin(&mut conn).await?;
         super::hold_rollup(&mut tx, self.backend).await?;
         let timed: Vec<(&NewEvent, i64)> = events.iter().map(|(e, at)| (e, *at)).collect();
         record_at(&mut tx, &timed).await?;

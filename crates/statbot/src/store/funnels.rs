@@ -94,7 +94,7 @@ impl Store {
     ) -> Result<RollupRound> {
         let bound = self.committed_events_bound().await?;
         let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = self.begin(&mut conn).await?;
         let lock = if self.backend == Backend::Postgres { "FOR UPDATE" } else { "" };
         let cursor = sqlx::query(sql(format!("SELECT last_event_id, rules FROM funnel_rollup WHERE id = 1 {lock}")))
             .fetch_one(&mut *tx)

@@ -187,7 +187,7 @@ impl Store {
         };
         let now = now_ms();
         let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = self.begin(&mut conn).await?;
 
         // Contacts first, for the distinct senders: new ones are inserted, known ones only
         // read. (Updating known contacts here would lock rows that the processor updates in

@@ -459,7 +459,7 @@ impl Store {
     pub async fn take_over(&self, contact_id: i64, user_id: i64, team_id: Option<i64>) -> Result<Changed> {
         let now = super::now_ms();
         let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = self.begin(&mut conn).await?;
         let was = lock(&mut tx, self.backend, contact_id, now).await?;
         take(&mut tx, contact_id, was, user_id, team_id, now).await?;
         tx.commit().await?;
@@ -473,7 +473,7 @@ impl Store {
             reply.author_id.ok_or_else(|| StoreError::Corrupt("an operator reply without its author".into()))?;
         let now = super::now_ms();
         let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = self.begin(&mut conn).await?;
         let was = lock(&mut tx, self.backend, reply.contact_id, now).await?;
         if was == InboxStatus::Taken {
             // Answering reads what came before.
@@ -518,7 +518,7 @@ impl Store {
     pub async fn assign(&self, contact_id: i64, user_id: i64, team_id: Option<i64>) -> Result<Changed> {
         let now = super::now_ms();
         let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = self.begin(&mut conn).await?;
         let was = lock(&mut tx, self.backend, contact_id, now).await?;
         let status = if was == InboxStatus::Bot { InboxStatus::NeedsPerson } else { was };
         sqlx::query(

@@ -264,6 +264,18 @@ impl Store {
         self.backend
     }
 
+    /// Begins a transaction on `conn`, one of this store's connections. On SQLite it takes the
+    /// write lock at once (`BEGIN IMMEDIATE`), waiting for it up to the busy timeout: a
+    /// transaction that reads and then writes would otherwise fail at once ("database is
+    /// locked") when another process, such as a CLI command beside `statbot serve`, wrote in
+    /// between. (Within one process SQLite runs one transaction at a time anyway.)
+    pub async fn begin<'c>(&self, conn: &'c mut AnyConnection) -> Result<sqlx::Transaction<'c, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => sqlx::Connection::begin_with(conn, "BEGIN IMMEDIATE").await?,
+            Backend::Postgres => sqlx::Connection::begin(conn).await?,
+        })
+    }
+
     /// A cheap round trip, for `/healthz`.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&mut *self.conn().await?).await?;

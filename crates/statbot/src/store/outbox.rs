@@ -399,7 +399,7 @@ impl Store {
 
     async fn settle_unsent(&self, message: &OutboxMessage, status: &str, error: &str, class: &str) -> Result<()> {
         let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = self.begin(&mut conn).await?;
         let position = sqlx::query("SELECT flow, step FROM contacts WHERE id = $1")
             .bind(message.contact_id)
             .fetch_optional(&mut *tx)

@@ -237,7 +237,7 @@ impl Store {
     pub async fn forget(&self, source: DeletionSource, who: Forget<'_>) -> Result<DataDeletion> {
         let now = now_ms();
         let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = self.begin(&mut conn).await?;
         let contacts = matching(&mut tx, who).await?;
         for (id, _) in &contacts {
             erase_contact(&mut tx, *id, now).await?;

@@ -357,7 +357,7 @@ impl Store {
         const BATCH: usize = 50_000;
         let days = Days::new(zone.clone());
         let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = self.begin(&mut conn).await?;
         for table in TABLES {
             sqlx::query(sql(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
         }

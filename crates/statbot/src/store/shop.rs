@@ -411,7 +411,7 @@ impl Store {
     pub async fn create_customer(&self, profile: &CustomerProfile, password_hash: &str) -> Result<i64> {
         let now = now_ms();
         let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = self.begin(&mut conn).await?;
         let inserted = async {
             let row = sqlx::query(
                 "INSERT INTO users (username, role, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -506,7 +506,7 @@ impl Store {
     pub async fn keep_stripe_customer(&self, user_id: i64, customer: &StripeCustomer) -> Result<String> {
         let now = now_ms();
         let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = self.begin(&mut conn).await?;
         let stored =
             sqlx::query("UPDATE users SET stripe_customer_id = $1 WHERE id = $2 AND stripe_customer_id IS NULL")
                 .bind(customer.id.clone())
@@ -539,7 +539,7 @@ impl Store {
         {
             return Ok(OrderInsert::Existing(existing));
         }
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = self.begin(&mut conn).await?;
         let inserted = sqlx::query(
             "INSERT INTO shop_orders (user_id, amount, currency, status, payment_method, idempotency_key, \
              request_hash, lease_until, created_at, updated_at) VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9) \
@@ -644,7 +644,7 @@ impl Store {
     ) -> Result<(Order, bool)> {
         let now = now_ms();
         let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = self.begin(&mut conn).await?;
         let changed = settle_in(&mut tx, order_id, settlement, now).await?;
         // (Only a settlement the order takes: a late "succeeded" after a refund changes nothing.)
         if changed {
@@ -697,7 +697,7 @@ impl Store {
     ) -> Result<bool> {
         let now = now_ms();
         let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = self.begin(&mut conn).await?;
         let fresh = sqlx::query(
             "INSERT INTO stripe_webhook_events (id, type, received_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
         )

@@ -146,7 +146,7 @@ impl Store {
     pub async fn create_link_code(&self, user_id: i64, code_hash: &str, expires_at: i64) -> Result<()> {
         let now = now_ms();
         let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = self.begin(&mut conn).await?;
         sqlx::query("DELETE FROM link_codes WHERE user_id = $1 OR expires_at <= $2")
             .bind(user_id)
             .bind(now)
@@ -167,7 +167,7 @@ impl Store {
     /// contacts were linked.
     pub async fn unlink_user(&self, user_id: i64) -> Result<u64> {
         let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = self.begin(&mut conn).await?;
         sqlx::query("DELETE FROM link_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
         let removed =
             sqlx::query("DELETE FROM contact_links WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;

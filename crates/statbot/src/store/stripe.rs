@@ -334,7 +334,7 @@ impl Store {
     pub async fn write_stripe_page(&self, page: &StripePage) -> Result<()> {
         let now = now_ms();
         let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = self.begin(&mut conn).await?;
         write_objects(&mut tx, page, now).await?;
         save_state(&mut tx, &page.state, now).await?;
         tx.commit().await?;

@@ -122,7 +122,7 @@ impl Store {
         user_id: Option<i64>,
     ) -> Result<()> {
         let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = self.begin(&mut conn).await?;
         if mode == DayWrite::Replace {
             sqlx::query("DELETE FROM team_stats WHERE team_id = $1 AND day = $2")
                 .bind(team_id)

@@ -31,6 +31,7 @@ mod opt_out;
 mod outbox_delivery;
 mod page_life;
 mod promotion_answers;
+mod promotion_journey;
 mod redemptions;
 mod referrals;
 mod security_headers;

@@ -16,18 +16,24 @@ pub async fn shop(stripe_base: &str, tweak: fn(&mut Config)) -> TestApp {
     let base = stripe_base.to_owned();
     TestApp::spawn_with(Options {
         configure: Some(Box::new(move |config: &mut Config| {
-            config.stripe.secret_key = Secret::new(KEY);
-            config.stripe.api_base = base;
-            config.stripe.sync_interval_secs = 0;
-            config.stripe.webhook_secret = Secret::new(WEBHOOK_SECRET);
-            config.stripe.timeout_secs = 1;
-            config.shop.reconcile_interval_secs = 0;
-            config.shop.reconcile_after_secs = 20;
+            pay_through(config, &base);
             tweak(config);
         })),
         ..Options::default()
     })
     .await
+}
+
+/// Makes the shop pay through `stripe_base`, with no sync or reconciler of its own running (the
+/// tests run them when they want).
+pub fn pay_through(config: &mut Config, stripe_base: &str) {
+    config.stripe.secret_key = Secret::new(KEY);
+    config.stripe.api_base = stripe_base.to_owned();
+    config.stripe.sync_interval_secs = 0;
+    config.stripe.webhook_secret = Secret::new(WEBHOOK_SECRET);
+    config.stripe.timeout_secs = 1;
+    config.shop.reconcile_interval_secs = 0;
+    config.shop.reconcile_after_secs = 20;
 }
 
 pub struct Customer {
