@@ -1,7 +1,8 @@
 //! Erasing a person's data (issue 18): Meta's data deletion callback with a `signed_request`
 //! built as Meta builds it, forged ones refused with nothing erased, the status page, and
 //! `statbot contacts forget`. After an erasure no table holds the person's name, platform id or
-//! words, while the funnel and the coupon counts are what they were.
+//! words, while the funnel and the coupon counts are what they were; its tags are gone (from
+//! `statbot contacts tags` and from the table), and a segment can no longer tag it.
 
 use crate::support::pages::dashboard_session;
 use crate::support::*;
@@ -321,4 +322,37 @@ async fn the_dashboard_shows_an_erased_contact_without_its_words() {
     for needle in [FIRST, LAST, psid, WORDS] {
         assert!(!html.contains(needle), "{needle} on the page");
     }
+}
+
+#[tokio::test]
+async fn forgetting_a_contact_removes_its_tags() {
+    let app = TestApp::spawn().await;
+    let store = app.store().await;
+    let people = store.load_contacts(Platform::Console, &["zeb".to_owned(), "other".to_owned()]).await.unwrap();
+    let (zeb, other) = (people[0], people[1]);
+    let db = app.config.database_url.to_string();
+    let cli = |args: &[&str]| statbot(args).database(&db).run_ok().stdout;
+    let tag = |name: &str, segment: &str| cli(&["contacts", "tag", "add", name, "--where", segment]);
+    tag("vip", &format!("id:{zeb} or id:{other}"));
+    tag("parrot", &format!("id:{zeb}"));
+    assert_eq!(cli(&["contacts", "tags"]), "tag     contacts\nparrot         1\nvip            2\n");
+    let rows = |id: i64| {
+        let store = &store;
+        async move {
+            use sqlx::Row;
+            let query = sqlx::query("SELECT tag FROM contact_tags WHERE contact_id = $1").bind(id);
+            let mut conn = store.conn().await.unwrap();
+            let found: Vec<String> = query.fetch_all(&mut *conn).await.unwrap().iter().map(|r| r.get(0)).collect();
+            found.len()
+        }
+    };
+    assert_eq!((rows(zeb).await, rows(other).await), (2, 1));
+
+    cli(&["contacts", "forget", &zeb.to_string(), "--yes"]);
+    assert_eq!(cli(&["contacts", "tags"]), "tag  contacts\nvip         1\n", "only the other contact's tag is left");
+    assert_eq!((rows(zeb).await, rows(other).await), (0, 1), "no row of the erased contact's tags");
+    assert!(store.tags_of(&[zeb]).await.unwrap().is_empty());
+    // An erased contact is in no segment, so it cannot be tagged again.
+    assert!(tag("vip", &format!("id:{zeb}")).starts_with("Tagged 0 contacts"), "nobody tagged");
+    assert_eq!(rows(zeb).await, 0);
 }
