@@ -117,7 +117,7 @@ pub(super) async fn create(
         Some(Ok(at)) => Some(at),
         Some(Err(why)) => {
             view.error = Some(sentence(&why));
-            return Ok(render_list(&state, &dashboard, Some(view)).await?);
+            return render_list(&state, &dashboard, Some(view)).await;
         }
     };
     let request = BroadcastRequest {
@@ -140,17 +140,17 @@ pub(super) async fn create(
                 None => "now".to_owned(),
             };
             view.preview = Some(Preview { counts: preview, starts });
-            Ok(render_list(&state, &dashboard, Some(view)).await?)
+            render_list(&state, &dashboard, Some(view)).await
         }
         Err(BroadcastError::Store(e)) => Err(e.into()),
         Err(BroadcastError::BadSegment(e)) => {
             view.error = Some(sentence(&format!("This segment does not read: {e}")));
             view.pointer = Some(e.pointer());
-            Ok(render_list(&state, &dashboard, Some(view)).await?)
+            render_list(&state, &dashboard, Some(view)).await
         }
         Err(e) => {
             view.error = Some(sentence(&e.to_string()));
-            Ok(render_list(&state, &dashboard, Some(view)).await?)
+            render_list(&state, &dashboard, Some(view)).await
         }
     }
 }
