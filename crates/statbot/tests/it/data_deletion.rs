@@ -326,16 +326,22 @@ async fn the_dashboard_shows_an_erased_contact_without_its_words() {
 
 #[tokio::test]
 async fn forgetting_a_contact_removes_its_tags() {
+    use statbot::store::{DeletionSource, Forget};
+    use statbot_core::{Segment, Tag};
     let app = TestApp::spawn().await;
     let store = app.store().await;
     let people = store.load_contacts(Platform::Console, &["zeb".to_owned(), "other".to_owned()]).await.unwrap();
     let (zeb, other) = (people[0], people[1]);
+    // Tagged as `statbot contacts tag add` and the dashboard tag (the store's one way).
+    let tag = |name: &str, segment: String| {
+        let (store, tag) = (&store, name.parse::<Tag>().unwrap());
+        async move { store.tag_segment(&tag, &Segment::parse(&segment).unwrap(), statbot::store::now_ms()).await.unwrap() }
+    };
+    assert_eq!(tag("vip", format!("id:{zeb} or id:{other}")).await, 2);
+    assert_eq!(tag("parrot", format!("id:{zeb}")).await, 1);
     let db = app.config.database_url.to_string();
-    let cli = |args: &[&str]| statbot(args).database(&db).run_ok().stdout;
-    let tag = |name: &str, segment: &str| cli(&["contacts", "tag", "add", name, "--where", segment]);
-    tag("vip", &format!("id:{zeb} or id:{other}"));
-    tag("parrot", &format!("id:{zeb}"));
-    assert_eq!(cli(&["contacts", "tags"]), "tag     contacts\nparrot         1\nvip            2\n");
+    let counts = || statbot(&["contacts", "tags"]).database(&db).run_ok().stdout;
+    assert_eq!(counts(), "tag     contacts\nparrot         1\nvip            2\n");
     let rows = |id: i64| {
         let store = &store;
         async move {
@@ -343,16 +349,17 @@ async fn forgetting_a_contact_removes_its_tags() {
             let query = sqlx::query("SELECT tag FROM contact_tags WHERE contact_id = $1").bind(id);
             let mut conn = store.conn().await.unwrap();
             let found: Vec<String> = query.fetch_all(&mut *conn).await.unwrap().iter().map(|r| r.get(0)).collect();
-            found.len()
+            found
         }
     };
-    assert_eq!((rows(zeb).await, rows(other).await), (2, 1));
+    assert_eq!((rows(zeb).await.len(), rows(other).await.len()), (2, 1));
 
-    cli(&["contacts", "forget", &zeb.to_string(), "--yes"]);
-    assert_eq!(cli(&["contacts", "tags"]), "tag  contacts\nvip         1\n", "only the other contact's tag is left");
-    assert_eq!((rows(zeb).await, rows(other).await), (0, 1), "no row of the erased contact's tags");
+    let done = store.forget(DeletionSource::Cli, Forget::Contact(zeb)).await.unwrap();
+    assert_eq!(done.contacts_erased, 1);
+    assert_eq!(counts(), "tag  contacts\nvip         1\n", "only the other contact's tag is left");
+    assert_eq!((rows(zeb).await, rows(other).await), (vec![], vec!["vip".to_owned()]), "no row of its tags");
     assert!(store.tags_of(&[zeb]).await.unwrap().is_empty());
     // An erased contact is in no segment, so it cannot be tagged again.
-    assert!(tag("vip", &format!("id:{zeb}")).starts_with("Tagged 0 contacts"), "nobody tagged");
-    assert_eq!(rows(zeb).await, 0);
+    assert_eq!(tag("vip", format!("id:{zeb}")).await, 0, "nobody tagged");
+    assert!(rows(zeb).await.is_empty());
 }
