@@ -2,7 +2,8 @@
 //! (and, later, broadcasts): `tag:vip and (channel:messenger or ref:flyer) and not opted_out`.
 //!
 //! Conditions are `KIND:VALUE` (`tag`, `channel`, `ref`, `reached` with `FLOW.STEP`, `revealed`
-//! with a flow, `seen` with a period such as `7d`, `window:open`) or the bare `opted_out`;
+//! with a flow, `seen` with a period such as `7d`, `window:open`, `id` with a contact's number)
+//! or the bare `opted_out`;
 //! they combine with `not`, `and` and `or` (binding in that order, tightest first) and
 //! parentheses. Keywords and kinds are read in any case; a value may be quoted (`ref:"a b"`).
 //! [`Segment::parse`] reads one, saying where it went wrong; [`Segment`]'s `Display` writes its
@@ -17,7 +18,7 @@ pub const MAX_LEN: usize = 2000;
 /// How deeply `not` and parentheses may nest at most (so reading never exhausts the stack).
 const MAX_DEPTH: usize = 64;
 /// The kinds of condition, as the error for an unknown one lists them.
-const KINDS: &str = "tag, channel, ref, reached, revealed, seen, window, opted_out";
+const KINDS: &str = "tag, channel, ref, reached, revealed, seen, window, opted_out, id";
 
 /// A contact's tag: 1 to 32 lower-case letters, digits, `_` and `-`. Upper-case letters are
 /// read as lower-case, so `VIP` and `vip` are one tag.
@@ -137,6 +138,8 @@ pub enum Segment {
     WindowOpen,
     /// `opted_out`: asked to hear nothing statbot starts.
     OptedOut,
+    /// `id:42`: the contact with this id (one contact, or none).
+    Id(i64),
     And(Box<Segment>, Box<Segment>),
     Or(Box<Segment>, Box<Segment>),
     Not(Box<Segment>),
@@ -239,6 +242,7 @@ impl fmt::Display for Segment {
             Segment::Seen(period) => write!(f, "seen:{period}"),
             Segment::WindowOpen => f.write_str("window:open"),
             Segment::OptedOut => f.write_str("opted_out"),
+            Segment::Id(id) => write!(f, "id:{id}"),
             // Both read left to right, so a right operand of the same form needs parentheses.
             Segment::And(a, b) => {
                 a.write_at(f, 2)?;
@@ -444,7 +448,7 @@ impl Parser {
         let name = kind.keyword().unwrap_or_default();
         if !matches!(
             name.as_str(),
-            "tag" | "channel" | "ref" | "reached" | "revealed" | "seen" | "window" | "opted_out"
+            "tag" | "channel" | "ref" | "reached" | "revealed" | "seen" | "window" | "opted_out" | "id"
         ) {
             let hint = if matches!(name.as_str(), "and" | "or") { "expected a condition before it: " } else { "" };
             return Err((format!("{hint}{} is not a kind of condition ({KINDS})", kind.describe()), kind.column));
@@ -463,6 +467,7 @@ impl Parser {
             "reached" => "reached:coupon.offer",
             "revealed" => "revealed:coupon",
             "seen" => "seen:7d",
+            "id" => "id:42",
             _ => "window:open",
         };
         let missing = |column| (format!("`{name}` needs a value, as in {example}"), column);
@@ -505,6 +510,10 @@ impl Parser {
                 Err(()) => {
                     bad(format!("`{value}` is not a period: a number of m, h or d up to {MAX_AMOUNT}, as in seen:7d"))
                 }
+            },
+            "id" => match value.parse::<i64>() {
+                Ok(id) if id >= 1 && value.bytes().all(|b| b.is_ascii_digit()) => Ok(Segment::Id(id)),
+                _ => bad(format!("`{value}` is not a contact's id: a whole number from 1, as in id:42")),
             },
             _ if value.eq_ignore_ascii_case("open") => Ok(Segment::WindowOpen),
             _ => bad(format!("`{value}` is not a window's state: write window:open")),
@@ -549,6 +558,9 @@ mod tests {
         assert_eq!(parse("seen:30m").to_string(), "seen:30m");
         assert_eq!(parse("window:OPEN"), Segment::WindowOpen);
         assert_eq!(parse("Opted_Out"), Segment::OptedOut);
+        assert_eq!(parse("ID:42"), Segment::Id(42));
+        assert_eq!(parse("id:007").to_string(), "id:7");
+        assert_eq!(parse("id:12 or id:13"), Segment::Id(12).or(Segment::Id(13)));
         assert_eq!(parse("NOT opted_out AND tag:x OR tag:y"), Segment::OptedOut.not().and(tag("x")).or(tag("y")));
     }
 
@@ -565,8 +577,15 @@ mod tests {
         assert_eq!(error("tag:vip and (ref:x tag:y)"), "expected `and`, `or` or `)`, found `tag` at column 20");
         assert_eq!(
             error("chanel:messenger"),
-            "`chanel` is not a kind of condition (tag, channel, ref, reached, revealed, seen, window, opted_out) at column 1"
+            "`chanel` is not a kind of condition (tag, channel, ref, reached, revealed, seen, window, opted_out, id) at column 1"
         );
+        assert_eq!(error("id:"), "`id` needs a value, as in id:42 at column 4");
+        for bad in ["0", "-3", "+3", "4.5", "x", "99999999999999999999"] {
+            assert_eq!(
+                error(&format!("tag:a and id:{bad}")),
+                format!("`{bad}` is not a contact's id: a whole number from 1, as in id:42 at column 14")
+            );
+        }
         assert_eq!(error(""), "the segment is empty: write a condition such as tag:vip at column 1");
         assert_eq!(error("tag:vip and"), "expected a condition, `not` or `(`, found the end at column 12");
         assert_eq!(error("(tag:vip"), "the `(` at column 1 is never closed at column 9");
@@ -618,6 +637,7 @@ mod tests {
                 .prop_map(|(amount, unit)| Segment::Seen(Period { amount, unit })),
             Just(Segment::WindowOpen),
             Just(Segment::OptedOut),
+            (1..=i64::MAX).prop_map(Segment::Id),
         ]
     }
 

@@ -29,6 +29,20 @@ pub fn parse_recordable_day(text: &str, today: Date) -> Result<Date, String> {
     Ok(day)
 }
 
+/// A moment to start something, as people type it: an instant (`2026-12-24T09:00:00Z`) or a
+/// local date and time in the business time zone `zone` (`2026-12-24T09:00`, what a
+/// `datetime-local` field sends); ms since the epoch. The error is a sentence.
+pub fn parse_start_at(text: &str, zone: &jiff::tz::TimeZone) -> Result<i64, String> {
+    let text = text.trim();
+    if let Ok(instant) = text.parse::<jiff::Timestamp>() {
+        return Ok(instant.as_millisecond());
+    }
+    let not_a_time =
+        || format!("`{text}` is not a time: use 2026-12-24T09:00 (business time zone) or 2026-12-24T09:00:00Z");
+    let local: jiff::civil::DateTime = text.parse().map_err(|_| not_a_time())?;
+    Ok(local.to_zoned(zone.clone()).map_err(|_| not_a_time())?.timestamp().as_millisecond())
+}
+
 /// An inclusive range of days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct DayRange {
@@ -110,6 +124,16 @@ mod tests {
         assert_eq!(local_minute(at, &jiff::tz::TimeZone::UTC), "2026-12-06 07:50 UTC");
         assert_eq!(local_second_ms(at.as_millisecond(), &berlin), "2026-12-06 08:50:19");
         assert_eq!(local_second_ms(i64::MAX, &berlin), "");
+    }
+
+    #[test]
+    fn start_times_are_instants_or_local_times_of_the_business_zone() {
+        let berlin = jiff::tz::TimeZone::get("Europe/Berlin").unwrap();
+        let utc_nine: jiff::Timestamp = "2026-12-24T09:00:00Z".parse().unwrap();
+        assert_eq!(parse_start_at("2026-12-24T09:00:00Z", &berlin), Ok(utc_nine.as_millisecond()));
+        assert_eq!(parse_start_at(" 2026-12-24T10:00 ", &berlin), Ok(utc_nine.as_millisecond()), "CET is UTC+1");
+        let bad = parse_start_at("tomorrow", &berlin).unwrap_err();
+        assert!(bad.starts_with("`tomorrow` is not a time"), "{bad}");
     }
 
     #[test]

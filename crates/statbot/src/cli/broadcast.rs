@@ -6,7 +6,7 @@
 use super::{CliError, quiet_tool};
 use crate::config::{Config, ConfigWarning};
 use crate::engine::{
-    BroadcastAction, BroadcastPreview, BroadcastReport, BroadcastRequest, broadcast_report, preview_broadcast,
+    BroadcastAction, BroadcastPreview, BroadcastReport, BroadcastRequest, broadcast_report, prepare_broadcast,
 };
 use crate::store::Store;
 use clap::{Subcommand, ValueEnum};
@@ -63,7 +63,9 @@ pub async fn run((mut config, warnings): (Config, Vec<ConfigWarning>), cmd: Broa
     let store = Store::open(&config.database_url).await?;
     let result = match cmd {
         BroadcastCommand::Create { name, flow, step, segment, at, yes, dry_run } => {
-            let start_at = at.as_deref().map(|at| start_at(&config, at)).transpose()?;
+            let zone = config.zone()?;
+            let start_at =
+                at.as_deref().map(|at| crate::dates::parse_start_at(at, &zone).map_err(CliError)).transpose()?;
             let request = BroadcastRequest { name, flow, step, segment, start_at };
             create(&store, &flows, &request, yes, dry_run).await
         }
@@ -77,17 +79,6 @@ pub async fn run((mut config, warnings): (Config, Vec<ConfigWarning>), cmd: Broa
     result
 }
 
-/// `--at`: an instant, or a local date and time in the business time zone (ms).
-fn start_at(config: &Config, at: &str) -> Result<i64, CliError> {
-    if let Ok(instant) = at.parse::<jiff::Timestamp>() {
-        return Ok(instant.as_millisecond());
-    }
-    let local: jiff::civil::DateTime = at.parse().map_err(|_| {
-        CliError(format!("`{at}` is not a time: use 2026-12-24T09:00 (business time zone) or 2026-12-24T09:00:00Z"))
-    })?;
-    Ok(local.to_zoned(config.zone()?)?.timestamp().as_millisecond())
-}
-
 async fn create(
     store: &Store,
     flows: &crate::engine::LoadedFlows,
@@ -95,11 +86,7 @@ async fn create(
     yes: bool,
     dry_run: bool,
 ) -> Result<(), CliError> {
-    let new = request.read(flows, "cli")?;
-    if store.broadcast(&new.name).await?.is_some() {
-        return Err(CliError(format!("a broadcast named `{}` already exists", new.name)));
-    }
-    let preview = preview_broadcast(store, &new.segment, crate::store::now_ms()).await?;
+    let (new, preview) = prepare_broadcast(store, flows, request, "cli", crate::store::now_ms()).await?;
     super::emit(&preview_table(&preview));
     if dry_run {
         return Ok(());

@@ -3,7 +3,7 @@
 
 use super::{CliError, quiet_tool};
 use crate::config::{Config, ConfigWarning};
-use crate::funnels::{DateRange, Funnels, format};
+use crate::funnels::{DateRange, Funnels, csv, format};
 use crate::store::Store;
 use clap::{Args, ValueEnum};
 use std::sync::Arc;
@@ -74,7 +74,7 @@ pub async fn run((mut config, warnings): (Config, Vec<ConfigWarning>), args: Fun
     match args.format {
         Format::Table => super::emit(&format::table(&report)),
         Format::Json => super::outln!("{}", serde_json::to_string_pretty(&report)?),
-        Format::Csv => super::emit(&format::csv(&report)),
+        Format::Csv => super::emit(&csv::report(&report)),
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Sending broadcasts: reading a request (name, flow, step, segment) into a broadcast, its
-//! preview (who will get it and who will not, and why), and the worker that sends it. The worker
+//! preview (who will get it and who will not, and why), creating it (the API's and the
+//! dashboard's one way), and the worker that sends it. The worker
 //! claims a small batch of pending recipients and, in the transaction that marks them queued or
 //! skipped, checks each may still get it (not opted out, not with a person, inside the messaging
 //! window) and enters the step through the engine, its replies queued as `UPDATE` messages
@@ -36,8 +37,8 @@ pub struct BroadcastRequest {
 pub enum BroadcastError {
     #[error("a broadcast name is 1 to 64 lower-case letters, digits, `-` and `_`; `{0}` is not")]
     BadName(String),
-    #[error("bad segment: {0}")]
-    BadSegment(String),
+    #[error("bad segment: {}", .0.explained())]
+    BadSegment(statbot_core::SegmentError),
     #[error("no flow `{0}` is loaded")]
     UnknownFlow(String),
     #[error("flow `{0}` has no step `{1}`")]
@@ -69,7 +70,7 @@ impl BroadcastRequest {
         if !name_ok {
             return Err(BroadcastError::BadName(self.name.clone()));
         }
-        let segment = Segment::parse(&self.segment).map_err(|e| BroadcastError::BadSegment(e.explained()))?;
+        let segment = Segment::parse(&self.segment).map_err(BroadcastError::BadSegment)?;
         let Some(flow) = flows.set.get(&self.flow) else { return Err(BroadcastError::UnknownFlow(self.flow.clone())) };
         if let Some(step) = &self.step
             && flow.step(step).is_none()
@@ -119,6 +120,50 @@ pub async fn preview(store: &Store, segment: &Segment, now: i64) -> Result<Broad
         }
     }
     Ok(preview)
+}
+
+/// A broadcast asked for, previewed, and created unless only previewed: what the API's
+/// `POST /api/v1/broadcasts` answers and the dashboard's form shows.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Created {
+    pub preview: BroadcastPreview,
+    /// `None` for a preview.
+    pub broadcast: Option<Broadcast>,
+}
+
+/// Reads a request (a name already taken is [`BroadcastError::Exists`]) and previews it at
+/// `now`: what the CLI prints before asking to go on.
+pub async fn prepare(
+    store: &Store,
+    flows: &super::LoadedFlows,
+    request: &BroadcastRequest,
+    created_by: &str,
+    now: i64,
+) -> Result<(NewBroadcast, BroadcastPreview), BroadcastError> {
+    let new = request.read(flows, created_by)?;
+    if store.broadcast(&new.name).await?.is_some() {
+        return Err(BroadcastError::Exists(format!("a broadcast named `{}`", new.name)));
+    }
+    let preview = preview(store, &new.segment, now).await?;
+    Ok((new, preview))
+}
+
+/// Previews a request and, unless `only_preview`, creates it (snapshotting its audience):
+/// the API's `POST` and the dashboard's form both come here.
+pub async fn create(
+    store: &Store,
+    flows: &super::LoadedFlows,
+    request: &BroadcastRequest,
+    created_by: &str,
+    only_preview: bool,
+) -> Result<Created, BroadcastError> {
+    let (new, preview) = prepare(store, flows, request, created_by, store::now_ms()).await?;
+    if only_preview {
+        return Ok(Created { preview, broadcast: None });
+    }
+    let broadcast = store.create_broadcast(&new).await?;
+    tracing::info!(broadcast = %broadcast.name, recipients = broadcast.recipients, by = %created_by, "broadcast created");
+    Ok(Created { preview, broadcast: Some(broadcast) })
 }
 
 /// A broadcast with its funnel, as `statbot broadcast show --format json` and the API write it.

@@ -15,8 +15,9 @@ mod pushed;
 mod sales_answers;
 
 pub use broadcasts::{
-    BroadcastAction, BroadcastError, BroadcastPreview, BroadcastReport, BroadcastRequest, preview as preview_broadcast,
-    report as broadcast_report, run_broadcasts,
+    BroadcastAction, BroadcastError, BroadcastPreview, BroadcastReport, BroadcastRequest, Created as CreatedBroadcast,
+    create as create_broadcast, prepare as prepare_broadcast, preview as preview_broadcast, report as broadcast_report,
+    run_broadcasts,
 };
 pub use flows::{FlowLoadError, LoadedFlows};
 pub use follow_ups::{FollowUpOutcome, run_follow_ups};

@@ -1,97 +1,9 @@
-//! Funnel reports as CSV and as a text table for the terminal (with the redemptions after
-//! the steps).
+//! Funnel reports as a text table for the terminal (with the redemptions after the steps, and
+//! each variant's beside its conversions); the CSV is [`super::csv`]'s.
 
 use super::RangeReport;
 use statbot_core::funnel::FunnelReport;
 use std::fmt::Write;
-
-const CSV_HEADER: [&str; 14] = [
-    "date",
-    "step",
-    "button",
-    "title",
-    "contacts",
-    "total",
-    "rate_from_entry",
-    "rate_from_previous",
-    "rate",
-    "drop_off",
-    "drop_off_rate",
-    "reveal_contacts",
-    "reveals",
-    "median_ms",
-];
-
-/// One line per step (`total` = entries) and per button (`total` = clicks); by day when the
-/// report has days, else one `date` naming the range. A report by ref has a first column `ref`
-/// (empty for contacts who came by none) and the lines of each ref's funnel.
-pub fn csv(report: &RangeReport) -> String {
-    if let Some(parts) = &report.by_ref {
-        let mut out = crate::csv::line(std::iter::once("ref").chain(CSV_HEADER));
-        let date = format!("{}..{}", report.range.from, report.range.to);
-        for part in parts {
-            csv_rows(&mut out, &[part.reference.clone().unwrap_or_default(), date.clone()], &part.funnel);
-        }
-        return out;
-    }
-    let mut out = crate::csv::line(CSV_HEADER);
-    match &report.days {
-        Some(days) => {
-            for day in days {
-                csv_rows(&mut out, &[day.date.to_string()], &day.funnel);
-            }
-        }
-        None => csv_rows(&mut out, &[format!("{}..{}", report.range.from, report.range.to)], &report.funnel),
-    }
-    out
-}
-
-fn number<T: ToString>(value: Option<T>) -> String {
-    value.map(|v| v.to_string()).unwrap_or_default()
-}
-
-/// A rate (0 to 1) to four decimals, trailing zeros dropped: `0.6667`, `0.5`, `1`.
-fn rate(value: Option<f64>) -> String {
-    value.map(|v| statbot_core::numbers::trim_zeros(&format!("{v:.4}")).to_owned()).unwrap_or_default()
-}
-
-/// The lines of a funnel, each led by `lead` (its date, or its ref and date).
-fn csv_rows(out: &mut String, lead: &[String], funnel: &FunnelReport) {
-    for step in &funnel.steps {
-        out.push_str(&crate::csv::line(lead.iter().cloned().chain([
-            step.step.clone(),
-            String::new(),
-            String::new(),
-            step.contacts.to_string(),
-            step.entries.to_string(),
-            rate(step.rate_from_entry),
-            rate(step.rate_from_previous),
-            String::new(),
-            number(step.drop_off),
-            rate(step.drop_off_rate),
-            step.reveal_contacts.to_string(),
-            step.reveals.to_string(),
-            String::new(),
-        ])));
-        for b in &step.buttons {
-            out.push_str(&crate::csv::line(lead.iter().cloned().chain([
-                step.step.clone(),
-                b.button.clone(),
-                b.title.clone(),
-                b.contacts.to_string(),
-                b.clicks.to_string(),
-                String::new(),
-                String::new(),
-                rate(b.rate),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                number(b.median_ms),
-            ])));
-        }
-    }
-}
 
 /// A percentage with one decimal, or a dash when there is nothing to measure.
 pub fn percent(rate: Option<f64>) -> String {
@@ -139,8 +51,8 @@ pub fn table(report: &RangeReport) -> String {
     out
 }
 
-/// A split test: each variant's contacts, conversions and difference from the control, then
-/// the verdict.
+/// A split test: each variant's contacts, conversions, difference from the control and
+/// redemptions (contacts who redeemed a code, net revenue), then the verdict.
 fn split_table(split: &super::SplitReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -158,6 +70,8 @@ fn split_table(split: &super::SplitReport) -> String {
         "rate".into(),
         "vs control (points)".into(),
         "95 % interval".into(),
+        "redeemed".into(),
+        "revenue".into(),
     ]];
     for v in &split.variants {
         let (difference, interval) = match &v.result.versus_control {
@@ -180,6 +94,8 @@ fn split_table(split: &super::SplitReport) -> String {
             percent(v.result.rate),
             difference,
             interval,
+            v.redemptions.redeemed.to_string(),
+            v.redemptions.revenue_text().unwrap_or_else(|| "–".into()),
         ]);
     }
     out.push_str(&crate::table::render(&rows));

@@ -8,6 +8,7 @@
 //! redemptions: contacts who redeemed a code and their net revenue per currency ([`Redemptions`]).
 
 pub mod charts;
+pub mod csv;
 pub mod format;
 mod splits;
 

@@ -80,6 +80,7 @@ impl Condition {
             }
             Segment::WindowOpen => format!("COALESCE(c.window_until, 0) > {}", self.param(first, Value::Int(now))),
             Segment::OptedOut => "c.opted_out_at IS NOT NULL".to_owned(),
+            Segment::Id(id) => format!("c.id = {}", self.param(first, Value::Int(*id))),
             Segment::And(a, b) | Segment::Or(a, b) => {
                 let operator = if matches!(segment, Segment::And(..)) { " AND " } else { " OR " };
                 self.text.push('(');
@@ -259,5 +260,13 @@ mod tests {
             .collect();
         assert!(places.is_sorted(), "{}", condition.text);
         assert!(!condition.text.contains("vip") && !condition.text.contains("flyer"));
+    }
+
+    #[test]
+    fn a_contacts_id_is_a_parameter_too() {
+        let segment: Segment = "id:42 or not id:7".parse().unwrap();
+        let condition = Condition::new(&segment, 0, 1);
+        assert!(condition.text.ends_with("(c.id = $2 OR NOT (c.id = $3))"), "{}", condition.text);
+        assert!(matches!(condition.values[1..], [Value::Int(42), Value::Int(7)]));
     }
 }

@@ -1,7 +1,8 @@
 //! Erasing a person's data (issue 18): Meta's data deletion callback with a `signed_request`
 //! built as Meta builds it, forged ones refused with nothing erased, the status page, and
 //! `statbot contacts forget`. After an erasure no table holds the person's name, platform id or
-//! words, while the funnel and the coupon counts are what they were.
+//! words, while the funnel and the coupon counts are what they were; its tags are gone (from
+//! `statbot contacts tags` and from the table), and a segment can no longer tag it.
 
 use crate::support::pages::dashboard_session;
 use crate::support::*;
@@ -321,4 +322,44 @@ async fn the_dashboard_shows_an_erased_contact_without_its_words() {
     for needle in [FIRST, LAST, psid, WORDS] {
         assert!(!html.contains(needle), "{needle} on the page");
     }
+}
+
+#[tokio::test]
+async fn forgetting_a_contact_removes_its_tags() {
+    use statbot::store::{DeletionSource, Forget};
+    use statbot_core::{Segment, Tag};
+    let app = TestApp::spawn().await;
+    let store = app.store().await;
+    let people = store.load_contacts(Platform::Console, &["zeb".to_owned(), "other".to_owned()]).await.unwrap();
+    let (zeb, other) = (people[0], people[1]);
+    // Tagged as `statbot contacts tag add` and the dashboard tag (the store's one way).
+    let tag = |name: &str, segment: String| {
+        let (store, tag) = (&store, name.parse::<Tag>().unwrap());
+        async move { store.tag_segment(&tag, &Segment::parse(&segment).unwrap(), statbot::store::now_ms()).await.unwrap() }
+    };
+    assert_eq!(tag("vip", format!("id:{zeb} or id:{other}")).await, 2);
+    assert_eq!(tag("parrot", format!("id:{zeb}")).await, 1);
+    let db = app.config.database_url.to_string();
+    let counts = || statbot(&["contacts", "tags"]).database(&db).run_ok().stdout;
+    assert_eq!(counts(), "tag     contacts\nparrot         1\nvip            2\n");
+    let rows = |id: i64| {
+        let store = &store;
+        async move {
+            use sqlx::Row;
+            let query = sqlx::query("SELECT tag FROM contact_tags WHERE contact_id = $1").bind(id);
+            let mut conn = store.conn().await.unwrap();
+            let found: Vec<String> = query.fetch_all(&mut *conn).await.unwrap().iter().map(|r| r.get(0)).collect();
+            found
+        }
+    };
+    assert_eq!((rows(zeb).await.len(), rows(other).await.len()), (2, 1));
+
+    let done = store.forget(DeletionSource::Cli, Forget::Contact(zeb)).await.unwrap();
+    assert_eq!(done.contacts_erased, 1);
+    assert_eq!(counts(), "tag  contacts\nvip         1\n", "only the other contact's tag is left");
+    assert_eq!((rows(zeb).await, rows(other).await), (vec![], vec!["vip".to_owned()]), "no row of its tags");
+    assert!(store.tags_of(&[zeb]).await.unwrap().is_empty());
+    // An erased contact is in no segment, so it cannot be tagged again.
+    assert_eq!(tag("vip", format!("id:{zeb}")).await, 0, "nobody tagged");
+    assert!(rows(zeb).await.is_empty());
 }

@@ -1,6 +1,6 @@
 //! Segments and tags (issue 20): contacts made by real journeys (a Messenger contact who came by
 //! a flyer's link and revealed the coupon, one who wrote and then "stop", a web chat visitor, and
-//! a contact that never wrote) are chosen by every kind of condition and their combinations
+//! a contact that never wrote) are chosen by every kind of condition (`id:` too) and their combinations
 //! exactly alike through the CLI, the API and the dashboard, tagged and untagged there, and a
 //! segment that does not read is answered with where it went wrong.
 
@@ -117,7 +117,12 @@ async fn each_condition_and_their_combinations_choose_exactly_their_contacts_eve
     assert!(ran.stdout.starts_with("Tagged 0 contacts"), "{}", ran.stdout);
 
     let all = [p.flyer, p.stopped, p.visitor, p.silent];
-    let cases: Vec<(&str, Vec<i64>)> = vec![
+    let (one, two, but_one) = (
+        format!("id:{}", p.flyer),
+        format!("id:{} or ID:{}", p.stopped, p.silent),
+        format!("channel:messenger and not id:{}", p.flyer),
+    );
+    let mut cases: Vec<(&str, Vec<i64>)> = vec![
         ("tag:vip", vec![p.flyer, p.visitor]),
         ("channel:messenger", vec![p.flyer, p.stopped]),
         ("channel:web", vec![p.visitor]),
@@ -137,6 +142,12 @@ async fn each_condition_and_their_combinations_choose_exactly_their_contacts_eve
         ("NOT Tag:VIP AND NOT channel:console", vec![p.stopped]),
         ("ref:\"flyer\" or revealed:nothing", vec![p.flyer]),
     ];
+    cases.extend([
+        (one.as_str(), vec![p.flyer]),
+        (two.as_str(), vec![p.stopped, p.silent]),
+        (but_one.as_str(), vec![p.stopped]),
+        ("id:999999999", vec![]),
+    ]);
     for (segment, expected) in cases {
         let expected = ids(&expected);
         assert!(expected.iter().all(|id| all.contains(id)));
@@ -198,7 +209,7 @@ async fn a_segment_that_does_not_read_says_where_everywhere() {
     assert_eq!(
         ran.stderr,
         "statbot: bad segment: `chanel` is not a kind of condition (tag, channel, ref, reached, revealed, seen, \
-         window, opted_out) at column 14:\ntag:vip and (chanel:web)\n             ^\n"
+         window, opted_out, id) at column 14:\ntag:vip and (chanel:web)\n             ^\n"
     );
     let ran =
         statbot(&["contacts", "tag", "add", "no way", "--where", "tag:vip"]).database(&app.config.database_url).run();
@@ -285,4 +296,75 @@ async fn the_dashboard_counts_a_segment_tags_its_contacts_and_shows_their_tags()
         .unwrap();
     assert_eq!(response.status(), 403);
     assert!(store.tags_of(&[p.visitor]).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn one_contact_is_tagged_and_untagged_from_its_page() {
+    let app = TestApp::spawn().await;
+    let store = app.store().await;
+    let people = store.load_contacts(Platform::Console, &["ana".to_owned(), "bob".to_owned()]).await.unwrap();
+    let (ana, bob) = (people[0], people[1]);
+    statbot::auth::create_user(&store, "lead", Role::Staff, "correct horse battery").await.unwrap();
+    let cookie = dashboard_session(&app, "lead", "correct horse battery").await;
+    let page = get(&app, &cookie, &format!("/contacts/{ana}")).await.text().await.unwrap();
+    assert!(page.contains("No tags.") && page.contains("id=\"add-tag\""), "{page}");
+    let at = page.find("name=\"csrf\" value=\"").expect("the tag form") + 19;
+    let csrf = page[at..at + page[at..].find('"').unwrap()].to_owned();
+    let post = |tag: &'static str, action: &'static str, csrf: String| {
+        let request = app.client.post(app.url(&format!("/contacts/{ana}/tags"))).header("cookie", &cookie);
+        async move { request.form(&[("csrf", csrf.as_str()), ("tag", tag), ("action", action)]).send().await.unwrap() }
+    };
+    let tags = |id: i64| {
+        let store = &store;
+        async move {
+            let mut tags = store.tags_of(&[id]).await.unwrap();
+            tags.remove(&id).unwrap_or_default().iter().map(|t| t.to_string()).collect::<Vec<_>>()
+        }
+    };
+
+    // Added (read as lower case), then said on the page; the other contact keeps none.
+    let response = post("Regular", "add", csrf.clone()).await;
+    assert_eq!(response.status(), 303);
+    let back = response.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(back, format!("/contacts/{ana}?done=add&tag=regular&changed=1"));
+    let page = get(&app, &cookie, &back).await.text().await.unwrap();
+    assert!(page.contains("Tagged regular."), "{page}");
+    assert!(page.contains("data-tag=\"regular\""), "{page}");
+    assert_eq!((tags(ana).await, tags(bob).await), (vec!["regular".to_owned()], vec![]));
+    let counts = store.tag_counts().await.unwrap();
+    assert_eq!((counts.len(), counts[0].tag.as_str(), counts[0].contacts), (1, "regular", 1));
+
+    // Again: nothing changes, and the page says so.
+    let back = post("regular", "add", csrf.clone()).await.headers()["location"].to_str().unwrap().to_owned();
+    let page = get(&app, &cookie, &back).await.text().await.unwrap();
+    assert!(page.contains("Nothing changed: the contact already has the tag regular."), "{page}");
+
+    // A tag that does not read: said, with what was typed, nothing done.
+    let response = post("not a tag", "add", csrf.clone()).await;
+    assert_eq!(response.status(), 200);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("id=\"tag-error\""), "{page}");
+    assert!(page.contains("“not a tag” is not a tag: use 1 to 32 lower-case letters"), "{page}");
+    assert!(page.contains("value=\"not a tag\""), "the text typed is kept: {page}");
+    assert_eq!(tags(ana).await, ["regular"]);
+
+    // Taken off by its × (the same form, `remove`).
+    let back = post("regular", "remove", csrf.clone()).await.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(back, format!("/contacts/{ana}?done=remove&tag=regular&changed=1"));
+    let page = get(&app, &cookie, &back).await.text().await.unwrap();
+    assert!(page.contains("Took the tag regular off.") && page.contains("No tags."), "{page}");
+    assert!(tags(ana).await.is_empty());
+
+    // A stale form and a contact that does not exist are refused.
+    assert_eq!(post("vip", "add", "stale".to_owned()).await.status(), 403);
+    let missing = app
+        .client
+        .post(app.url("/contacts/999999/tags"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str()), ("tag", "vip"), ("action", "add")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    assert!(store.tag_counts().await.unwrap().is_empty());
 }

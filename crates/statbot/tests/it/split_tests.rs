@@ -1,7 +1,9 @@
 //! Split tests through the real surfaces: contacts tapping into a split step over signed
 //! Messenger deliveries each get a variant, the same one every time they pass it again, and the
 //! funnel by variant counts them exactly, with the verdict, in `statbot funnel --by variant`,
-//! the API (`by=variant`) and the flow page's "By variant" table.
+//! the API (`by=variant`) and the flow page's "By variant" table; and the redemptions (contacts
+//! who redeemed a code, revenue per currency) are in every report's table, JSON and CSV, plain,
+//! by ref and by variant, on the CLI, in the API's downloads and on the flow page.
 
 use crate::support::binary::statbot;
 use crate::support::pages::{dashboard_session, get};
@@ -144,4 +146,155 @@ fn check(json: &Value, discount: u64, discount_converted: u64, gift: u64, gift_c
     assert_eq!(split["verdict"], "not_enough_data");
     let offer = variants[0]["steps"].as_array().unwrap().iter().find(|s| s["step"] == "offer").unwrap();
     assert_eq!(offer["contacts"], discount, "the discount's contacts all reached its offer");
+}
+
+/// A redemption of `contact`'s code found in a Stripe charge (no Stripe needed: the store's own
+/// recording).
+async fn redeem(store: &statbot::store::Store, contact: i64, code: &str, amount: i64, currency: &str) {
+    use statbot::store::{NewRedemption, RevealedCode};
+    let revealed = RevealedCode {
+        code: code.to_owned(),
+        flow: "promo".into(),
+        coupon: "discount".into(),
+        contact_id: Some(contact),
+        step: Some("code".into()),
+        revealed_at: Some(statbot::store::now_ms()),
+    };
+    let new = NewRedemption {
+        revealed,
+        source: "stripe",
+        order_id: None,
+        charge_id: Some(format!("ch_{code}")),
+        amount,
+        discount: 0,
+        currency: currency.to_owned(),
+        net: amount,
+    };
+    assert!(store.record_charge_redemption(&new).await.unwrap(), "recorded once");
+}
+
+#[tokio::test]
+async fn redemptions_are_in_every_funnel_table_json_and_csv_plain_by_ref_and_by_variant() {
+    let app =
+        TestApp::spawn_with(Options { flows: vec![("promo.toml", PROMO.to_owned())], ..Options::default() }).await;
+    // Four contacts take their variant's offer; the first two redeem a code.
+    let mut variants = Vec::new();
+    for i in 0..4 {
+        let psid = format!("69100000000{i:05}");
+        app.post_signed(&text_event(&psid, &format!("m_hi_{i}"), "hi")).await;
+        app.wait_for_sent_to(&psid, 1).await;
+        app.post_signed(&postback_event(&psid, &format!("m_yes_{i}"), "promo:yes")).await;
+        let variant = variant_of(&app.wait_for_sent_to(&psid, 2).await[1]);
+        let take = if variant == "discount" { "promo:take" } else { "promo:take_tote" };
+        app.post_signed(&postback_event(&psid, &format!("m_take_{i}"), take)).await;
+        app.wait_for_sent_to(&psid, 3).await;
+        variants.push((app.contact_id(statbot_core::Platform::Messenger, &psid).await, variant));
+    }
+    let store = app.store().await;
+    redeem(&store, variants[0].0, "CODE-EUR", 1920, "eur").await;
+    redeem(&store, variants[1].0, "CODE-USD", 2500, "usd").await;
+    // What each variant redeemed: its count, and its revenue as the table writes it and as CSV.
+    let of = |v: &str| {
+        let eur = variants[0].1 == v;
+        let usd = variants[1].1 == v;
+        let text = match (eur, usd) {
+            (true, true) => "€19.20 + $25.00",
+            (true, false) => "€19.20",
+            (false, true) => "$25.00",
+            (false, false) => "–",
+        };
+        let csv = format!(
+            "{},{},{}",
+            u8::from(eur) + u8::from(usd),
+            if eur { "19.2" } else { "0" },
+            if usd { "25" } else { "0" }
+        );
+        (u64::from(eur) + u64::from(usd), text, csv)
+    };
+
+    let flows_dir = app.config.flows_dir.clone().unwrap();
+    let run = |by: &[&str], format: &str| {
+        let mut args = vec!["funnel", "promo", "--format", format];
+        args.extend(by);
+        statbot(&args).database(&app.config.database_url).env("STATBOT_FLOWS_DIR", &flows_dir).run_ok().stdout
+    };
+    const AFTER: &str = "After the reveals: 2 contacts redeemed a code, revenue €19.20 + $25.00";
+
+    // Tables.
+    let plain = run(&[], "table");
+    assert!(plain.contains(AFTER), "{plain}");
+    let by_ref = run(&["--by", "ref"], "table");
+    assert_eq!(by_ref.matches(AFTER).count(), 2, "the funnel's and the (direct) part's: {by_ref}");
+    let by_variant = run(&["--by", "variant"], "table");
+    let header = by_variant.lines().find(|l| l.starts_with("variant")).unwrap();
+    assert!(header.contains("redeemed") && header.contains("revenue"), "{by_variant}");
+    for v in ["discount", "gift"] {
+        let line = by_variant.lines().find(|l| l.starts_with(v)).unwrap();
+        let (redeemed, text, _) = of(v);
+        let cells: Vec<&str> = line.split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
+        assert_eq!(cells[cells.len() - 2..], [redeemed.to_string().as_str(), text], "{by_variant}");
+    }
+
+    // JSON.
+    let json: Value = serde_json::from_str(&run(&[], "json")).unwrap();
+    assert_eq!(json["redeemed"], 2, "{json:#}");
+    let json: Value = serde_json::from_str(&run(&["--by", "ref"], "json")).unwrap();
+    assert_eq!(json["by_ref"][0]["redeemed"], 2, "{json:#}");
+    let json: Value = serde_json::from_str(&run(&["--by", "variant"], "json")).unwrap();
+    for (i, v) in ["discount", "gift"].into_iter().enumerate() {
+        assert_eq!(json["by_variant"][0]["variants"][i]["redeemed"], of(v).0, "{json:#}");
+    }
+
+    // CSV, on the CLI and as the API's download.
+    let plain = run(&[], "csv");
+    let header = plain.lines().next().unwrap();
+    assert!(header.ends_with(",median_ms,redeemed,revenue_eur,revenue_usd"), "{plain}");
+    let last = plain.lines().last().unwrap();
+    assert!(last.ends_with(",(redeemed),,,,,,,,,,,,,2,19.2,25"), "{plain}");
+    let columns = header.split(',').count();
+    assert!(plain.lines().all(|l| l.split(',').count() == columns), "every line has every column: {plain}");
+    let by_ref = run(&["--by", "ref"], "csv");
+    assert!(by_ref.lines().next().unwrap().starts_with("ref,date,step,"), "{by_ref}");
+    assert!(by_ref.lines().any(|l| l.starts_with(',') && l.ends_with(",(redeemed),,,,,,,,,,,,,2,19.2,25")), "{by_ref}");
+    let by_variant = run(&["--by", "variant"], "csv");
+    let header = by_variant.lines().next().unwrap();
+    assert!(header.starts_with("date,split,goal,variant,weight,next,contacts,converted,rate,"), "{by_variant}");
+    assert!(header.ends_with(",p_value,redeemed,revenue_eur,revenue_usd"), "{by_variant}");
+    for v in ["discount", "gift"] {
+        let line = by_variant.lines().find(|l| l.contains(&format!(",pick,code tote_code,{v},"))).unwrap();
+        assert!(line.ends_with(&of(v).2), "{v}: {by_variant}");
+    }
+
+    statbot::auth::create_user(&store, "lead", Role::Staff, "correct horse battery").await.unwrap();
+    let token = app.token("lead", "correct horse battery").await;
+    let download = |query: &'static str| {
+        let request = app.client.get(app.url(&format!("/api/v1/funnels/promo?{query}"))).bearer_auth(&token);
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            let name = response.headers()["content-disposition"].to_str().unwrap().to_owned();
+            (name, response.text().await.unwrap())
+        }
+    };
+    let (_, body) = download("format=csv").await;
+    assert_eq!(body, plain, "the API's download is the CLI's CSV");
+    let (_, body) = download("by=ref&format=csv").await;
+    assert_eq!(body, by_ref);
+    let (name, body) = download("by=variant&format=csv").await;
+    assert_eq!(body, by_variant);
+    assert!(name.contains("-by-variant.csv"), "{name}");
+
+    // The flow page: the columns by variant and the CSV download.
+    let cookie = dashboard_session(&app, "lead", "correct horse battery").await;
+    let page = get(&app, &cookie, "/flows/promo").await.text().await.unwrap();
+    assert!(page.contains("by=variant&amp;format=csv"), "{page}");
+    for v in ["discount", "gift"] {
+        let row = page.split(&format!("<tr data-row=\"{v}\">")).nth(1).unwrap().split("</tr>").next().unwrap();
+        let (redeemed, text, _) = of(v);
+        assert!(
+            row.contains(&format!("<td data-col=\"redeemed\">{redeemed}</td><td data-col=\"revenue\">{text}</td>")),
+            "{row}"
+        );
+    }
+    store.close().await;
 }

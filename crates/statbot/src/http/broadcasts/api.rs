@@ -2,7 +2,7 @@
 //! cancel. Reading is for operators; creating and steering are for admins, since a broadcast
 //! writes to many people at once.
 
-use crate::engine::{BroadcastAction, BroadcastError, BroadcastRequest, broadcast_report, preview_broadcast};
+use crate::engine::{BroadcastAction, BroadcastRequest, broadcast_report, create_broadcast};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, Operator};
@@ -42,15 +42,16 @@ pub(super) async fn create(
     ApiJson(body): ApiJson<CreateBody>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     operator.require_admin()?;
-    let store = state.engine.store();
-    let new = body.request.read(state.engine.flows(), &operator.claims.name)?;
-    let preview = preview_broadcast(store, &new.segment, crate::store::now_ms()).await?;
-    if body.preview {
-        return Ok((StatusCode::OK, Json(json!({ "preview": preview, "broadcast": null }))));
-    }
-    let broadcast = store.create_broadcast(&new).await.map_err(BroadcastError::from)?;
-    tracing::info!(broadcast = %broadcast.name, recipients = broadcast.recipients, by = %operator.claims.name, "broadcast created");
-    Ok((StatusCode::CREATED, Json(json!({ "preview": preview, "broadcast": broadcast }))))
+    let created = create_broadcast(
+        state.engine.store(),
+        state.engine.flows(),
+        &body.request,
+        &operator.claims.name,
+        body.preview,
+    )
+    .await?;
+    let status = if created.broadcast.is_some() { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(json!(created))))
 }
 
 /// `POST /api/v1/broadcasts/{name}/pause|resume|cancel`: the broadcast as it then stands.

@@ -1,10 +1,12 @@
 //! Broadcasts over HTTP: `GET /api/v1/broadcasts` and `GET /api/v1/broadcasts/{name}`
 //! (operators), `POST /api/v1/broadcasts` (admins; `"preview": true` only previews) and
 //! `POST /api/v1/broadcasts/{name}/pause|resume|cancel` (admins) in `api`; the dashboard's
-//! `/broadcasts` and `/broadcasts/{name}` pages (every broadcast, one with its funnel) in `page`.
+//! `/broadcasts` and `/broadcasts/{name}` pages (every broadcast, one with its funnel) in `page`,
+//! and `POST /broadcasts`, the admins' form creating one after its preview, in `form`.
 //! What a broadcast is and does is [`crate::engine`]'s and [`crate::store`]'s.
 
 mod api;
+mod form;
 mod page;
 
 use super::AppState;
@@ -18,6 +20,8 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/v1/broadcasts/{name}", get(api::show))
         .route("/api/v1/broadcasts/{name}/{action}", post(api::act))
         .merge(super::dashboard::pages(
-            Router::new().route("/broadcasts", get(page::list)).route("/broadcasts/{name}", get(page::show)),
+            Router::new()
+                .route("/broadcasts", get(page::list).post(form::create))
+                .route("/broadcasts/{name}", get(page::show)),
         ))
 }

@@ -1,13 +1,14 @@
-//! `/broadcasts`: every broadcast with its status and audience; `/broadcasts/{name}`: one
-//! broadcast's funnel (recipients, skipped by reason, sent, delivered, read, not sent, tapped,
-//! revealed, redeemed and the revenue).
-//! Created and steered with `statbot broadcast` or the API.
+//! `/broadcasts`: every broadcast with its status and audience, and for admins the form creating
+//! one (`form`); `/broadcasts/{name}`: one broadcast's funnel (recipients, skipped by reason,
+//! sent, delivered, read, not sent, tapped, revealed, redeemed and the revenue). Steered with
+//! `statbot broadcast` or the API.
 
+use super::form::FormView;
 use crate::engine::{BroadcastReport, broadcast_report};
 use crate::http::AppState;
 use crate::http::dashboard::{Dashboard, Nav};
 use crate::http::error::ApiError;
-use crate::store::Broadcast;
+use crate::store::{Broadcast, Role};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
@@ -18,6 +19,8 @@ use axum::response::{IntoResponse, Response};
 struct ListPage {
     nav: Nav,
     broadcasts: Vec<Broadcast>,
+    /// The create form, for admins.
+    form: Option<FormView>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -32,8 +35,18 @@ struct ShowPage {
 }
 
 pub(super) async fn list(State(state): State<AppState>, dashboard: Dashboard) -> Result<Response, ApiError> {
+    let form = (dashboard.session.user.role == Role::Admin).then(|| FormView::empty(&state));
+    render_list(&state, &dashboard, form).await
+}
+
+/// The list of broadcasts, with the create form as given (`None`: not an admin's).
+pub(super) async fn render_list(
+    state: &AppState,
+    dashboard: &Dashboard,
+    form: Option<FormView>,
+) -> Result<Response, ApiError> {
     let broadcasts = state.engine.store().broadcasts().await?;
-    Ok(ListPage { nav: Nav::of(&dashboard), broadcasts }.into_response())
+    Ok(ListPage { nav: Nav::of(dashboard), broadcasts, form }.into_response())
 }
 
 pub(super) async fn show(

@@ -1,8 +1,9 @@
 //! The bot's contacts over HTTP, for operators: the API's `/api/v1/contacts` and a contact's
 //! messages, as JSON or CSV (`api`), and the dashboard's `/contacts` pages with the same
-//! (`pages`). The inbox's conversation page shows a contact's [`Timeline`] as `/contacts/{id}` does.
+//! (`pages`), and the form tagging one contact on its page (`contact_tags`). The inbox's conversation page shows a contact's [`Timeline`] as `/contacts/{id}` does.
 
 mod api;
+mod contact_tags;
 mod pages;
 
 pub(super) use pages::{Timeline, local_time, timeline};
@@ -22,6 +23,7 @@ pub(super) fn router() -> Router<AppState> {
             Router::new()
                 .route("/contacts", get(pages::contacts))
                 .route("/contacts/tags", post(pages::tag_contacts))
-                .route("/contacts/{id}", get(pages::conversation)),
+                .route("/contacts/{id}", get(pages::conversation))
+                .route("/contacts/{id}/tags", post(contact_tags::tag_contact)),
         ))
 }

@@ -1,9 +1,12 @@
 //! The contacts on the dashboard: `/contacts`, the most recently active contacts matching a
 //! search and a segment (how many it chooses, and a form tagging or untagging them all, which
-//! posts to `/contacts/tags` and comes back to the list), and `/contacts/{id}` with its tags, one contact's conversation (the charts and pictures it was
-//! sent shown as pictures, a chart's expired link renewed), the coupons it was shown, and the
-//! way back to the list, with the times in the reporting time zone.
+//! posts to `/contacts/tags` and comes back to the list), and `/contacts/{id}` with its tags
+//! (and the form tagging that one contact, `contact_tags`), one contact's conversation (the
+//! charts and pictures it was sent shown as pictures, a chart's expired link renewed), the
+//! coupons it was shown, and the way back to the list, with the times in the reporting time
+//! zone.
 
+use super::contact_tags::{DoneParams, TagFormView};
 use crate::http::AppState;
 use crate::http::dashboard::{Dashboard, Nav, sentence};
 use crate::http::error::ApiError;
@@ -302,6 +305,9 @@ struct ConversationPage {
     external_id: String,
     /// The contact's tags.
     tags: Vec<String>,
+    /// Erased: no tag form (nobody is left to tag).
+    erased: bool,
+    tag_form: TagFormView,
     timeline: Timeline,
 }
 
@@ -368,11 +374,24 @@ pub(super) async fn conversation(
     State(state): State<AppState>,
     dashboard: Dashboard,
     Path(id): Path<i64>,
+    Query(done): Query<DoneParams>,
+) -> Result<Response, ApiError> {
+    render_conversation(&state, &dashboard, id, TagFormView::after(&done)).await
+}
+
+/// A contact's page, its tag form showing `tag_form`.
+pub(super) async fn render_conversation(
+    state: &AppState,
+    dashboard: &Dashboard,
+    id: i64,
+    tag_form: TagFormView,
 ) -> Result<Response, ApiError> {
     let contact = state.engine.store().contact(id).await?.ok_or_else(|| ApiError::NotFound(format!("contact {id}")))?;
     Ok(ConversationPage {
-        nav: Nav::of(&dashboard),
+        nav: Nav::of(dashboard),
         id,
+        erased: contact.is_erased(),
+        tag_form,
         name: contact.display_name(),
         platform: contact.platform.to_string(),
         external_id: if contact.is_erased() { "erased".to_owned() } else { contact.external_id.clone() },
@@ -386,7 +405,7 @@ pub(super) async fn conversation(
             .iter()
             .map(|t| t.to_string())
             .collect(),
-        timeline: timeline(&state, &contact).await?,
+        timeline: timeline(state, &contact).await?,
     }
     .into_response())
 }

@@ -4,7 +4,7 @@
 //! converts better (`goal=STEP` to choose the goal), and `format=csv` for a download;
 //! operators only.
 
-use crate::funnels::{DateRange, RangeReport, format};
+use crate::funnels::{DateRange, RangeReport, csv};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::Operator;
@@ -77,8 +77,9 @@ pub(super) async fn funnel(
     Ok(if request.csv { csv_download(&report) } else { axum::Json(report).into_response() })
 }
 
-/// A funnel as a CSV file download.
+/// A funnel as a CSV file download (`funnel-FLOW-FROM-TO.csv`, `…-by-variant.csv` by variant).
 fn csv_download(report: &RangeReport) -> Response {
-    let name = format!("funnel-{}-{}-{}.csv", report.funnel.flow, report.range.from, report.range.to);
-    crate::http::download::csv_file(&name, format::csv(report))
+    let by = if report.by_variant.is_some() { "-by-variant" } else { "" };
+    let name = format!("funnel-{}-{}-{}{by}.csv", report.funnel.flow, report.range.from, report.range.to);
+    crate::http::download::csv_file(&name, csv::report(report))
 }

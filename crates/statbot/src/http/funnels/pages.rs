@@ -2,7 +2,8 @@
 //! per flow (contacts who entered, who revealed a coupon, the conversion, the funnel chart), and
 //! `/flows/{flow}`, one flow's funnel table (every step, and every button under it) and its
 //! coupon reveals by day of joining, with their charts and download links, and the split of its
-//! cohort by the ref its contacts came by (entry links). A bad range is said on the page, which
+//! cohort by the ref its contacts came by (entry links) and by split variant, each with its
+//! redemptions. A bad range is said on the page, which
 //! then shows the default range.
 
 use super::charts::{reveals_figure, steps_figure};
@@ -196,6 +197,9 @@ struct VariantRow {
     rate: String,
     difference: String,
     interval: String,
+    redeemed: u64,
+    /// Net revenue per currency, `–` for none.
+    revenue: String,
 }
 
 fn split_views(report: &RangeReport) -> Vec<SplitView> {
@@ -226,6 +230,8 @@ fn split_views(report: &RangeReport) -> Vec<SplitView> {
                         rate: percent(v.result.rate),
                         difference,
                         interval,
+                        redeemed: v.redemptions.redeemed,
+                        revenue: v.redemptions.revenue_text().unwrap_or_else(|| "–".into()),
                     }
                 })
                 .collect(),
