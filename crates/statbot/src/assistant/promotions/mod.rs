@@ -181,6 +181,7 @@ impl PromotionAnswers {
         };
         let range = date_range(ask.range);
         let figures = match target {
+            // A broadcast is answered over its send ([`Self::broadcast_text`]); its flow's here.
             Target::Flow { .. } | Target::Broadcast { .. } => {
                 let report = self.funnels.report(flow_name, range, false).await?;
                 Figures {

@@ -268,12 +268,20 @@ pub fn which(catalog: &Catalog, kind: Option<Kind>) -> String {
         let what = kinds.iter().map(|&k| plural(k)).collect::<Vec<_>>().join(" or ");
         return format!("There are no {what} to report on yet.");
     }
-    let example = catalog
-        .of(Kind::Coupon)
-        .next()
-        .map(|t| format!("“how did the {} coupon do?”", t.name()))
-        .or_else(|| catalog.of(Kind::Link).next().map(|t| format!("“revenue from the {} link”", t.name())))
-        .or_else(|| catalog.of(Kind::Flow).next().map(|t| format!("“how is the {} flow doing?”", t.name())))
+    let example = |kind: Kind| {
+        let name = catalog.of(kind).next()?.name();
+        Some(match kind {
+            Kind::Coupon => format!("“how did the {name} coupon do?”"),
+            Kind::Link => format!("“revenue from the {name} link”"),
+            Kind::Flow => format!("“how is the {name} flow doing?”"),
+            Kind::Broadcast => format!("“how did the {name} broadcast do?”"),
+        })
+    };
+    // The kind asked about first, then the others in the usual order.
+    let example = kinds
+        .iter()
+        .chain(&[Kind::Coupon, Kind::Link, Kind::Flow, Kind::Broadcast])
+        .find_map(|&k| example(k))
         .unwrap_or_default();
     format!("Which one? The {}. Ask e.g. {example}", lists.join("; "))
 }
@@ -430,5 +438,12 @@ mod tests {
              spring coupon do?”"
         );
         assert_eq!(which(&catalog, Some(Kind::Link)), "There are no links to report on yet.");
+        let broadcast = |name: &str| Target::Broadcast { name: name.into(), flow: "coupon".into() };
+        let catalog = Catalog { targets: vec![spring(), broadcast("spring-sale"), broadcast("black-friday")] };
+        assert_eq!(
+            which(&catalog, Some(Kind::Broadcast)),
+            "Which one? The broadcasts: “spring-sale”, “black-friday”. Ask e.g. “how did the spring-sale broadcast \
+             do?”"
+        );
     }
 }

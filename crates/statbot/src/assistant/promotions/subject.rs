@@ -256,11 +256,11 @@ impl Subject {
     }
 }
 
-/// Whether `text` says it is about a coupon, a flow, a link, a broadcast or a split test's
-/// variants: a sales question that does, such as "revenue from the flyer link", is a promotion
-/// question.
+/// Whether `text` says it is about a coupon, a flow, a link, a broadcast or variants: a sales
+/// question that does, such as "revenue from the flyer link" or "revenue by variant", is a
+/// promotion question ("split" alone is not: "revenue split by currency").
 pub fn names_a_promotion(text: &str) -> bool {
-    words_of(text).iter().any(|w| Kind::of(w).is_some() || VARIANT_WORDS.contains(&w.as_str()))
+    words_of(text).iter().any(|w| Kind::of(w).is_some() || matches!(w.as_str(), "variant" | "variants"))
 }
 
 /// Whether `text` asks about the variants of a split test: "which variant wins", "how is the
@@ -498,6 +498,7 @@ mod tests {
         assert_eq!(said("how is the split test doing"), (None, None));
         assert!(names_a_promotion("revenue from the spring-sale broadcast"));
         assert!(names_a_promotion("revenue by variant"));
+        assert!(!names_a_promotion("revenue split by currency last week"));
         let today = date(2026, 11, 24);
         let by_variant = |text: &str| Ask::from_text(text, today).unwrap().by_variant;
         for text in [
