@@ -1,7 +1,9 @@
-//! What a staff question about a promotion names, and which coupon, flow or link that is. Pure
-//! computation: [`Ask::from_text`] reads the kind ("coupon", "flow", "link"…), the name next to
-//! it ("the spring coupon", "link flyer") and the days; [`Catalog::resolve`] finds it among the
-//! loaded flows' coupons, the flows and the entry links, with a typo or two in longer names.
+//! What a staff question about a promotion names, and which coupon, flow, link or broadcast that
+//! is. Pure computation: [`Ask::from_text`] reads the kind ("coupon", "flow", "link",
+//! "broadcast"…), the name next to it ("the spring coupon", "link flyer"), whether it asks about
+//! the variants of a split test ("which variant wins", "the split test") and the days;
+//! [`Catalog::resolve`] finds it among the loaded flows' coupons, the flows, the entry links and
+//! the broadcasts, with a typo or two in longer names.
 
 use crate::dates::DayRange;
 use crate::sales::when::{self, Preset};
@@ -17,7 +19,16 @@ pub enum Kind {
     Flow,
     /// An entry link (its ref).
     Link,
+    /// A broadcast (`statbot broadcast create NAME`).
+    Broadcast,
 }
+
+/// The kinds, in the order a question saying two is read: "the spring-sale broadcast of the
+/// coupon flow" is about the broadcast, "the coupon flow" about the flow.
+const KINDS: [Kind; 4] = [Kind::Broadcast, Kind::Link, Kind::Flow, Kind::Coupon];
+
+/// The words that ask about a split test's variants rather than the figures as a whole.
+const VARIANT_WORDS: &[&str] = &["variant", "variants", "split", "splits", "ab"];
 
 impl Kind {
     pub fn noun(self) -> &'static str {
@@ -25,6 +36,7 @@ impl Kind {
             Kind::Coupon => "coupon",
             Kind::Flow => "flow",
             Kind::Link => "link",
+            Kind::Broadcast => "broadcast",
         }
     }
 
@@ -46,11 +58,12 @@ impl Kind {
             ],
             Kind::Flow => &["flow", "flows", "funnel", "funnels"],
             Kind::Link => &["link", "links", "ref", "url", "qr"],
+            Kind::Broadcast => &["broadcast", "broadcasts", "blast", "blasts"],
         }
     }
 
     fn of(word: &str) -> Option<Kind> {
-        [Kind::Link, Kind::Flow, Kind::Coupon].into_iter().find(|k| k.words().contains(&word))
+        KINDS.into_iter().find(|k| k.words().contains(&word))
     }
 }
 
@@ -159,6 +172,27 @@ const NOT_NAMES: &[&str] = &[
     "show",
     "tell",
     "about",
+    "variant",
+    "variants",
+    "split",
+    "splits",
+    "ab",
+    "b",
+    "test",
+    "tests",
+    "testing",
+    "win",
+    "wins",
+    "won",
+    "winning",
+    "winner",
+    "compare",
+    "comparing",
+    "better",
+    "best",
+    "sent",
+    "send",
+    "when",
 ];
 
 /// A promotion question: what it names and over which days.
@@ -168,6 +202,8 @@ pub struct Ask {
     pub range: DayRange,
     /// Whether the question named the days (else [`default_range`]).
     pub period_named: bool,
+    /// Whether it asks which variant of a split test does better (the flow's split report).
+    pub by_variant: bool,
 }
 
 impl Ask {
@@ -179,6 +215,7 @@ impl Ask {
             subject: Subject::in_text(text),
             range: named.unwrap_or_else(|| default_range(today)),
             period_named: named.is_some(),
+            by_variant: asks_by_variant(text),
         })
     }
 }
@@ -201,9 +238,7 @@ pub struct Subject {
 impl Subject {
     pub fn in_text(text: &str) -> Subject {
         let words = words_of(text);
-        let kind = [Kind::Link, Kind::Flow, Kind::Coupon]
-            .into_iter()
-            .find(|k| words.iter().any(|w| k.words().contains(&w.as_str())));
+        let kind = KINDS.into_iter().find(|k| words.iter().any(|w| k.words().contains(&w.as_str())));
         let name = kind.and_then(|kind| {
             let candidate = |i: Option<usize>| {
                 let word = words.get(i?)?;
@@ -221,10 +256,17 @@ impl Subject {
     }
 }
 
-/// Whether `text` says it is about a coupon, a flow or a link: a sales question that does, such
-/// as "revenue from the flyer link", is a promotion question.
+/// Whether `text` says it is about a coupon, a flow, a link, a broadcast or variants: a sales
+/// question that does, such as "revenue from the flyer link" or "revenue by variant", is a
+/// promotion question ("split" alone is not: "revenue split by currency").
 pub fn names_a_promotion(text: &str) -> bool {
-    words_of(text).iter().any(|w| Kind::of(w).is_some())
+    words_of(text).iter().any(|w| Kind::of(w).is_some() || matches!(w.as_str(), "variant" | "variants"))
+}
+
+/// Whether `text` asks about the variants of a split test: "which variant wins", "how is the
+/// split test doing", "compare the variants of the coupon flow", "a/b test".
+pub fn asks_by_variant(text: &str) -> bool {
+    text.to_lowercase().contains("a/b") || words_of(text).iter().any(|w| VARIANT_WORDS.contains(&w.as_str()))
 }
 
 /// Lower-case words: letters, digits, `-` and `_` (a link's name keeps its dashes).
@@ -238,9 +280,24 @@ fn words_of(text: &str) -> Vec<String> {
 /// Something a promotion question can be about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
-    Coupon { flow: String, title: String, coupon: String },
-    Flow { flow: String, title: String },
-    Link { name: String, flow: String },
+    Coupon {
+        flow: String,
+        title: String,
+        coupon: String,
+    },
+    Flow {
+        flow: String,
+        title: String,
+    },
+    Link {
+        name: String,
+        flow: String,
+    },
+    /// A broadcast, with the flow whose step it sent.
+    Broadcast {
+        name: String,
+        flow: String,
+    },
 }
 
 impl Target {
@@ -249,6 +306,7 @@ impl Target {
             Target::Coupon { .. } => Kind::Coupon,
             Target::Flow { .. } => Kind::Flow,
             Target::Link { .. } => Kind::Link,
+            Target::Broadcast { .. } => Kind::Broadcast,
         }
     }
 
@@ -257,7 +315,17 @@ impl Target {
         match self {
             Target::Coupon { coupon, .. } => coupon,
             Target::Flow { flow, .. } => flow,
-            Target::Link { name, .. } => name,
+            Target::Link { name, .. } | Target::Broadcast { name, .. } => name,
+        }
+    }
+
+    /// The name of its flow (a flow's own).
+    pub fn flow(&self) -> &str {
+        match self {
+            Target::Coupon { flow, .. }
+            | Target::Flow { flow, .. }
+            | Target::Link { flow, .. }
+            | Target::Broadcast { flow, .. } => flow,
         }
     }
 }
@@ -416,6 +484,51 @@ mod tests {
         assert!(
             matches!(single.resolve(&Subject::in_text("how did the link do")), Resolution::Found(t) if t.len() == 1)
         );
+    }
+
+    #[test]
+    fn broadcasts_and_split_tests() {
+        let some = |kind, name: &str| (Some(kind), Some(name.to_owned()));
+        assert_eq!(said("how did the spring-sale broadcast do?"), some(Kind::Broadcast, "spring-sale"));
+        assert_eq!(said("results of the black-friday broadcast"), some(Kind::Broadcast, "black-friday"));
+        assert_eq!(said("revenue from the spring-sale broadcast"), some(Kind::Broadcast, "spring-sale"));
+        assert_eq!(said("the spring-sale broadcast of the coupon flow"), some(Kind::Broadcast, "spring-sale"));
+        assert_eq!(said("which variant of the spring offer wins?"), some(Kind::Coupon, "spring"));
+        assert_eq!(said("compare the variants of the coupon flow"), some(Kind::Flow, "coupon"));
+        assert_eq!(said("how is the split test doing"), (None, None));
+        assert!(names_a_promotion("revenue from the spring-sale broadcast"));
+        assert!(names_a_promotion("revenue by variant"));
+        assert!(!names_a_promotion("revenue split by currency last week"));
+        let today = date(2026, 11, 24);
+        let by_variant = |text: &str| Ask::from_text(text, today).unwrap().by_variant;
+        for text in [
+            "which variant of the spring offer wins?",
+            "how is the split test doing",
+            "compare the variants of the coupon flow",
+            "how is the A/B test going",
+        ] {
+            assert!(by_variant(text), "{text}");
+        }
+        for text in ["how did the spring-sale broadcast do?", "how did the spring coupon do?", "best sellers"] {
+            assert!(!by_variant(text), "{text}");
+        }
+
+        let mut catalog = catalog();
+        let broadcast = |name: &str| Target::Broadcast { name: name.into(), flow: "coupon".into() };
+        catalog.targets.extend([broadcast("spring-sale"), broadcast("black-friday")]);
+        let found = |text: &str| match catalog.resolve(&Subject::in_text(text)) {
+            Resolution::Found(targets) => targets,
+            other => panic!("{text}: {other:?}"),
+        };
+        assert_eq!(found("how did the spring-sale broadcast do?"), vec![broadcast("spring-sale")]);
+        assert_eq!(found("results of the blak-friday broadcast"), vec![broadcast("black-friday")]);
+        assert_eq!(found("how did black-friday do"), vec![broadcast("black-friday")]);
+        assert_eq!(found("which variant of the spring offer wins?")[0].flow(), "coupon");
+        assert_eq!(
+            catalog.resolve(&Subject::in_text("how did the cyber-monday broadcast do")),
+            Resolution::Unknown { kind: Kind::Broadcast, name: "cyber-monday".into() }
+        );
+        assert_eq!(catalog.resolve(&Subject::in_text("how is the split test doing")), Resolution::Unnamed(None));
     }
 
     #[test]
