@@ -3,6 +3,7 @@
 //! backend needs its own SQL the store branches on [`Backend`]. All SQL lives under this module.
 
 mod accounts;
+pub mod backup;
 mod broadcasts;
 mod checkpoint;
 mod contacts;
@@ -38,6 +39,7 @@ mod teams;
 mod users;
 mod utterances;
 
+pub use migrate::latest_version as latest_migration;
 pub use accounts::{AccountChange, AccountSummary, AccountUpdate, ChangeOutcome};
 pub use broadcasts::{Broadcast, BroadcastFunnel, ClaimedRecipients, NewBroadcast};
 pub use contacts::{Contact, Profile};
