@@ -107,7 +107,8 @@ impl Store {
                 return Err(e);
             }
         };
-        std::fs::rename(&partial, file).map_err(|e| BackupError::Io(format!("cannot write {}: {e}", file.display())))?;
+        std::fs::rename(&partial, file)
+            .map_err(|e| BackupError::Io(format!("cannot write {}: {e}", file.display())))?;
         let bytes = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
         Ok(BackupReport { bytes, tables })
     }
@@ -151,12 +152,11 @@ pub async fn check_backup(file: &Path) -> Result<i64, BackupError> {
         return Err(BackupError::Refused(format!("{name} is not a SQLite database")));
     }
     let mut conn = open_read_only(file).await?;
-    let has_migrations: i64 = sqlx::query(
-        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
-    )
-    .fetch_one(&mut conn)
-    .await?
-    .try_get(0)?;
+    let has_migrations: i64 =
+        sqlx::query("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+            .fetch_one(&mut conn)
+            .await?
+            .try_get(0)?;
     if has_migrations == 0 {
         conn.close().await?;
         return Err(BackupError::Refused(format!("{name} is a SQLite database but not one of statbot's")));

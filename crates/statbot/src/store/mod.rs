@@ -39,7 +39,6 @@ mod teams;
 mod users;
 mod utterances;
 
-pub use migrate::latest_version as latest_migration;
 pub use accounts::{AccountChange, AccountSummary, AccountUpdate, ChangeOutcome};
 pub use broadcasts::{Broadcast, BroadcastFunnel, ClaimedRecipients, NewBroadcast};
 pub use contacts::{Contact, Profile};
@@ -54,6 +53,7 @@ pub use inbound::{ClaimScope, ClaimedInbound, Ingested};
 pub use inbox::{Changed, HandoffReason, InboxConversation, InboxQuery, InboxStatus, OperatorRef, TeamScope};
 pub use inbox_figures::{InboxDay, InboxFigures, InboxOperator, Tally};
 pub use login_attempts::LoginAttempt;
+pub use migrate::latest_version as latest_migration;
 pub use outbox::{NewReply, OutboxMessage, OutboxStats, SendLease, Undelivered};
 pub use privacy::{DataDeletion, DeletionSource, FORGOTTEN_PREFIX, Forget, is_confirmation_code};
 pub use redemptions::{
