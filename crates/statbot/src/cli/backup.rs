@@ -5,7 +5,6 @@
 
 use super::{CliError, warn_config};
 use crate::config::{Config, ConfigWarning};
-use crate::store::Store;
 use crate::store::backup::{self, pg_dump_command, sqlite_path};
 use crate::telemetry;
 use clap::Args;
@@ -50,14 +49,8 @@ pub async fn backup((config, warnings): (Config, Vec<ConfigWarning>), args: Back
     {
         return Err(CliError(format!("the folder {} does not exist", dir.display())));
     }
-    if !db.exists() {
-        return Err(CliError(format!("the database {} does not exist", db.display())));
-    }
     let started = Instant::now();
-    let store = Store::open_with(url, 2).await?;
-    let result = store.backup_to(file).await;
-    store.close().await;
-    let report = result?;
+    let report = backup::backup(&db, file).await?;
     crate::cli::outln!(
         "backed up {} to {shown}: {} in {} tables, {:.1} s",
         db.display(),

@@ -81,37 +81,35 @@ pub fn url_without_password(url: &str) -> String {
     }
 }
 
-impl Store {
-    /// Writes a consistent copy of this SQLite database to `file` (replacing it), through a
-    /// temporary file beside it.
-    pub async fn backup_to(&self, file: &Path) -> Result<BackupReport, BackupError> {
-        if self.sqlite_url.is_none() {
-            return Err(BackupError::Refused("backups are for SQLite databases; use pg_dump".into()));
-        }
-        let partial = sibling(file, ".partial");
-        let _ = std::fs::remove_file(&partial);
-        let target = partial.to_string_lossy().into_owned();
-        let vacuum = {
-            let mut conn = self.conn().await?;
-            sqlx::query("VACUUM INTO $1").bind(target).execute(&mut *conn).await
-        };
-        if let Err(e) = vacuum {
-            let _ = std::fs::remove_file(&partial);
-            return Err(e.into());
-        }
-        let tables = count_tables(&partial).await;
-        let tables = match tables {
-            Ok(n) => n,
-            Err(e) => {
-                let _ = std::fs::remove_file(&partial);
-                return Err(e);
-            }
-        };
-        std::fs::rename(&partial, file)
-            .map_err(|e| BackupError::Io(format!("cannot write {}: {e}", file.display())))?;
-        let bytes = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
-        Ok(BackupReport { bytes, tables })
+/// Writes a consistent copy of the SQLite database at `db` to `file` (replacing it), through a
+/// temporary file beside it. It opens a connection of its own and runs no migrations: a newer
+/// binary backing up the database of an older running server leaves its schema alone.
+pub async fn backup(db: &Path, file: &Path) -> Result<BackupReport, BackupError> {
+    if !db.is_file() {
+        return Err(BackupError::Refused(format!("the database {} does not exist", db.display())));
     }
+    let partial = sibling(file, ".partial");
+    let _ = std::fs::remove_file(&partial);
+    let target = partial.to_string_lossy().into_owned();
+    let vacuum = async {
+        sqlx::any::install_default_drivers();
+        let mut conn =
+            <sqlx::AnyConnection as Connection>::connect(&format!("sqlite://{}?mode=rw", db.display())).await?;
+        sqlx::raw_sql("PRAGMA busy_timeout = 10000;").execute(&mut conn).await?;
+        sqlx::query("VACUUM INTO $1").bind(target).execute(&mut conn).await?;
+        conn.close().await?;
+        count_tables(&partial).await
+    };
+    let tables = match vacuum.await {
+        Ok(n) => n,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+    };
+    std::fs::rename(&partial, file).map_err(|e| BackupError::Io(format!("cannot write {}: {e}", file.display())))?;
+    let bytes = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    Ok(BackupReport { bytes, tables })
 }
 
 /// `file` with `suffix` added to its name.
