@@ -1,6 +1,6 @@
 //! The command line: one binary whose subcommands are the process roles (`serve`) and the
 //! operator's tools (`chat`, `flows`, `funnel`, `links`, `dataset`, `intents`, `contacts`,
-//! `broadcast`, `messenger`, `stripe`, `team`, `users`, `config`, `bench`). Errors end as one plain sentence on
+//! `broadcast`, `messenger`, `stripe`, `team`, `users`, `backup`, `restore`, `config`, `bench`). Errors end as one plain sentence on
 //! stderr and a non-zero exit code, never a backtrace.
 
 /// `println!` for command output: see [`emit`].
@@ -12,6 +12,7 @@ macro_rules! outln {
 pub(crate) use outln;
 
 mod accounts;
+mod backup;
 mod broadcast;
 mod chat;
 mod contacts;
@@ -79,6 +80,10 @@ enum Command {
     /// Set up the Facebook Page from the `[page]` section: Get Started, greeting, ice breakers, menu.
     #[command(subcommand)]
     Messenger(messenger::MessengerCommand),
+    /// A consistent copy of the SQLite database, taken while `statbot serve` runs.
+    Backup(backup::BackupArgs),
+    /// Put a backup in place of the SQLite database (with no statbot running), and migrate it up.
+    Restore(backup::RestoreArgs),
     /// Configuration helpers.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -139,6 +144,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Funnel(args) => funnel::run(load_config(cli.config)?, args).await,
         Command::Messenger(cmd) => messenger::run(load_config(cli.config)?, cmd).await,
         Command::Links(cmd) => entry_links::run(load_config(cli.config)?, cmd).await,
+        Command::Backup(args) => backup::backup(load_config(cli.config)?, args).await,
+        Command::Restore(args) => backup::restore(load_config(cli.config)?, args).await,
         Command::Bench(cmd) => crate::bench::run(cmd).await,
     }
 }

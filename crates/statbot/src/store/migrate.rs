@@ -210,3 +210,9 @@ async fn apply_pending(backend: Backend, conn: &mut sqlx::AnyConnection) -> Resu
     }
     Ok(())
 }
+
+/// The newest migration this binary knows: a database at a higher version was written by a
+/// newer statbot.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0)
+}

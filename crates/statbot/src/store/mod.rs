@@ -3,6 +3,7 @@
 //! backend needs its own SQL the store branches on [`Backend`]. All SQL lives under this module.
 
 mod accounts;
+pub mod backup;
 mod broadcasts;
 mod checkpoint;
 mod contacts;
@@ -52,6 +53,7 @@ pub use inbound::{ClaimScope, ClaimedInbound, Ingested};
 pub use inbox::{Changed, HandoffReason, InboxConversation, InboxQuery, InboxStatus, OperatorRef, TeamScope};
 pub use inbox_figures::{InboxDay, InboxFigures, InboxOperator, Tally};
 pub use login_attempts::LoginAttempt;
+pub use migrate::latest_version as latest_migration;
 pub use outbox::{NewReply, OutboxMessage, OutboxStats, SendLease, Undelivered};
 pub use privacy::{DataDeletion, DeletionSource, FORGOTTEN_PREFIX, Forget, is_confirmation_code};
 pub use redemptions::{

@@ -9,6 +9,7 @@ mod support;
 
 mod accounts_admin;
 mod assistant;
+mod backup;
 mod broadcast_pages;
 mod broadcasts;
 mod cli;

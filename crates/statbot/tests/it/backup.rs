@@ -1,0 +1,208 @@
+//! `statbot backup` and `statbot restore`, run as an operator runs them: a backup taken while
+//! the server takes signed Messenger deliveries holds every delivery acknowledged before it
+//! began; a restore is refused while `statbot serve` has the database open, and puts the
+//! contacts back once it has stopped; and the refusals (an existing file, a missing folder, a
+//! file from a newer statbot, a file that is not statbot's, PostgreSQL). SQLite only, but for
+//! the PostgreSQL refusal: with `STATBOT_TEST_BACKEND=postgres` the others return at once.
+
+use crate::support::*;
+use sqlx::{Connection, Row};
+use statbot_core::Platform;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+fn sqlite(app: &TestApp) -> bool {
+    app.config.database_url.starts_with("sqlite")
+}
+
+async fn raw(path: &std::path::Path) -> sqlx::AnyConnection {
+    sqlx::any::install_default_drivers();
+    sqlx::AnyConnection::connect(&format!("sqlite://{}?mode=rwc", path.display())).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_backup_taken_while_deliveries_arrive_holds_every_one_acknowledged_before_it() {
+    let app = TestApp::spawn().await;
+    if !sqlite(&app) {
+        return; // PostgreSQL backups are pg_dump's.
+    }
+    let app = Arc::new(app);
+    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sender = {
+        let (app, acknowledged, stop) = (app.clone(), acknowledged.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let mid = format!("m.backup.{i}");
+                let event = text_event(&format!("7710000{:04}", i % 50), &mid, "hello");
+                assert_eq!(app.post_signed(&event).await.status(), 200);
+                acknowledged.lock().unwrap().push(mid);
+                i += 1;
+            }
+        })
+    };
+    while acknowledged.lock().unwrap().len() < 30 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let before: Vec<String> = acknowledged.lock().unwrap().clone();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("copy.db");
+    let db = app.config.database_url.to_string();
+    let args = ["backup".to_owned(), file.display().to_string()];
+    let ran = tokio::task::spawn_blocking(move || {
+        statbot(&args.iter().map(String::as_str).collect::<Vec<_>>()).database(&db).run()
+    })
+    .await
+    .unwrap();
+    // Deliveries went on during the backup.
+    let during = acknowledged.lock().unwrap().len();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    sender.await.unwrap();
+    assert!(ran.status.success(), "{}", ran.stderr);
+    assert!(ran.stdout.contains("backed up") && ran.stdout.contains("tables"), "{}", ran.stdout);
+    assert!(during >= before.len());
+
+    let mut copy = raw(&file).await;
+    let check: String = sqlx::query("PRAGMA integrity_check").fetch_one(&mut copy).await.unwrap().get(0);
+    assert_eq!(check, "ok");
+    let stored: Vec<String> = sqlx::query("SELECT message_id FROM inbound")
+        .fetch_all(&mut copy)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get::<String, _>(0))
+        .collect();
+    for mid in &before {
+        assert!(stored.contains(mid), "{mid} was acknowledged before the backup but is not in it");
+    }
+    copy.close().await.unwrap();
+}
+
+/// `statbot serve` as a process, on `db`, with the test's settings.
+fn serve(app: &TestApp, db: &str) -> (std::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut command = statbot(&["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .database(db)
+        .env("STATBOT_DEMO", "true")
+        .env("STATBOT_MESSENGER_GRAPH_URL", app.graph.base_url())
+        .env("STATBOT_MESSENGER_PAGE_TOKEN", PAGE_TOKEN)
+        .env("STATBOT_MESSENGER_APP_SECRET", APP_SECRET)
+        .env("STATBOT_MESSENGER_VERIFY_TOKEN", VERIFY_TOKEN)
+        .env("STATBOT_LOG", "error")
+        .command();
+    let child = command.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    (child, format!("http://127.0.0.1:{port}"))
+}
+
+#[tokio::test]
+async fn a_restore_is_refused_while_serve_runs_and_puts_the_contacts_back_once_it_stopped() {
+    let mut app = TestApp::spawn().await;
+    if !sqlite(&app) {
+        return; // restore is for SQLite; PostgreSQL has pg_restore.
+    }
+    let db = app.config.database_url.to_string();
+    assert_eq!(app.post_signed(&text_event("7720000001", "m.kept", "hello")).await.status(), 200);
+    app.stop().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("before.db");
+    let file_arg = file.display().to_string();
+    let ran = statbot(&["backup", &file_arg]).database(&db).run();
+    assert!(ran.status.success(), "{}", ran.stderr);
+
+    // A contact that arrives after the backup, gone again once it is restored.
+    app.restart().await;
+    assert_eq!(app.post_signed(&text_event("7720000002", "m.later", "hello")).await.status(), 200);
+    app.stop().await;
+
+    let (mut server, base) = serve(&app, &db);
+    let client = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + WAIT;
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(std::time::Instant::now() < deadline, "statbot serve did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let refused = statbot(&["restore", &file_arg]).database(&db).run();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(!refused.status.success());
+    assert!(refused.stderr.contains("is in use (is statbot serve running?)"), "{}", refused.stderr);
+
+    let ran = statbot(&["restore", &file_arg]).database(&db).run();
+    assert!(ran.status.success(), "{}", ran.stderr);
+    assert!(ran.stdout.contains("restored"), "{}", ran.stdout);
+    let store = app.store().await;
+    assert!(store.find_contact(Platform::Messenger, "7720000001").await.unwrap().is_some());
+    assert!(store.find_contact(Platform::Messenger, "7720000002").await.unwrap().is_none());
+    store.close().await;
+    // And the server starts on it.
+    app.restart().await;
+    assert_eq!(app.post_signed(&text_event("7720000003", "m.after", "hello")).await.status(), 200);
+}
+
+#[tokio::test]
+async fn backup_and_restore_refuse_with_a_sentence() {
+    let mut app = TestApp::spawn().await;
+    if !sqlite(&app) {
+        return; // The PostgreSQL refusal is tested below.
+    }
+    app.stop().await;
+    let db = app.config.database_url.to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("b.db");
+    let file_arg = file.display().to_string();
+    assert!(statbot(&["backup", &file_arg]).database(&db).run().status.success());
+
+    let again = statbot(&["backup", &file_arg]).database(&db).run();
+    assert!(!again.status.success());
+    assert!(again.stderr.contains("already exists") && again.stderr.contains("--force"), "{}", again.stderr);
+    assert!(statbot(&["backup", "--force", &file_arg]).database(&db).run().status.success());
+
+    let missing = dir.path().join("no-such-folder").join("b.db").display().to_string();
+    let ran = statbot(&["backup", &missing]).database(&db).run();
+    assert!(!ran.status.success());
+    assert!(ran.stderr.contains("does not exist"), "{}", ran.stderr);
+
+    // From a newer statbot: a migration this binary does not know.
+    let newer = dir.path().join("newer.db");
+    std::fs::copy(&file, &newer).unwrap();
+    let mut conn = raw(&newer).await;
+    sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999999, 'future', 0)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let ran = statbot(&["restore", &newer.display().to_string()]).database(&db).run();
+    assert!(!ran.status.success());
+    assert!(ran.stderr.contains("was written by a newer statbot"), "{}", ran.stderr);
+
+    // Not a database at all, and a SQLite database that is not statbot's.
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "not a database, but long enough").unwrap();
+    let ran = statbot(&["restore", &text.display().to_string()]).database(&db).run();
+    assert!(ran.stderr.contains("is not a SQLite database"), "{}", ran.stderr);
+    let other = dir.path().join("other.db");
+    let mut conn = raw(&other).await;
+    sqlx::query("CREATE TABLE t (x INTEGER)").execute(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+    let ran = statbot(&["restore", &other.display().to_string()]).database(&db).run();
+    assert!(ran.stderr.contains("not one of statbot's"), "{}", ran.stderr);
+
+    // None of these touched the database.
+    let store = app.store().await;
+    store.ping().await.unwrap();
+    store.close().await;
+}
+
+#[test]
+fn backup_on_postgresql_refuses_with_the_pg_dump_line_without_the_password() {
+    let ran = statbot(&["backup", "out.dump"]).database("postgres://statbot:s3cr3t@db.example:5432/statbot").run();
+    assert!(!ran.status.success());
+    assert!(
+        ran.stderr.contains("pg_dump --format=custom --file=out.dump 'postgres://statbot@db.example:5432/statbot'"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stderr.contains("s3cr3t"), "{}", ran.stderr);
+}
