@@ -1,5 +1,5 @@
 //! The command line: one binary whose subcommands are the process roles (`serve`) and the
-//! operator's tools (`chat`, `flows`, `funnel`, `links`, `dataset`, `intents`, `contacts`,
+//! operator's tools (`health`, `chat`, `flows`, `funnel`, `links`, `dataset`, `intents`, `contacts`,
 //! `broadcast`, `messenger`, `stripe`, `team`, `users`, `config`, `bench`). Errors end as one plain sentence on
 //! stderr and a non-zero exit code, never a backtrace.
 
@@ -19,6 +19,7 @@ mod dataset;
 mod entry_links;
 mod flows;
 mod funnel;
+mod health;
 mod intents;
 mod links;
 mod messenger;
@@ -46,6 +47,8 @@ struct Cli {
 enum Command {
     /// Run the HTTP server: webhooks, API, web chat, and the background workers.
     Serve(serve::ServeArgs),
+    /// Ask a running server's `/healthz`: exit 0 when it answers 200, 1 otherwise (for probes).
+    Health(health::HealthArgs),
     /// Talk to the bot in this terminal, over the same engine and store as Messenger.
     Chat(chat::ChatArgs),
     /// Work with flow files.
@@ -128,6 +131,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Flows(cmd) => flows::run(cmd),
         Command::Serve(args) => serve::run(load_config(cli.config)?, args).await,
+        Command::Health(args) => health::run(load_config(cli.config)?, args).await,
         Command::Chat(args) => chat::run(load_config(cli.config)?, args).await,
         Command::Team(args) => team::run(load_config(cli.config)?, args).await,
         Command::Users(cmd) => users::run(load_config(cli.config)?, cmd).await,
