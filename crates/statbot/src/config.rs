@@ -624,6 +624,14 @@ where
     Ok(())
 }
 
+/// `PORT`: a TCP port from 1 to 65535.
+fn parse_port(value: &str) -> Result<u16, String> {
+    match value.trim().parse::<u16>() {
+        Ok(port) if port > 0 => Ok(port),
+        _ => Err("PORT must be a TCP port number from 1 to 65535 (or set STATBOT_ADDR instead)".into()),
+    }
+}
+
 impl Config {
     /// Loads the file (when `path` is given it must exist; otherwise `statbot.toml` is read if
     /// present), applies the environment and checks the time zone. Returns what is worth a
@@ -649,13 +657,21 @@ impl Config {
         toml::from_str(&text).map_err(|e| ConfigError::Parse { path: display, message: e.to_string() })
     }
 
-    /// Applies `STATBOT_*` variables; returns the unknown ones.
+    /// Applies `STATBOT_*` variables, and `PORT` (the PaaS convention: listen on `0.0.0.0:$PORT`)
+    /// when `STATBOT_ADDR` is unset; returns the unknown `STATBOT_*` ones.
     pub fn apply_env(&mut self, vars: impl IntoIterator<Item = (String, String)>) -> Result<Vec<String>, ConfigError> {
         let mut unknown = Vec::new();
+        let mut addr_set = false;
+        let mut port = None;
         for (var, value) in vars {
+            if var == "PORT" {
+                port = Some(value);
+                continue;
+            }
             if !var.starts_with("STATBOT_") {
                 continue;
             }
+            addr_set |= var == "STATBOT_ADDR";
             match ENV_VARS.iter().find(|(name, _)| *name == var) {
                 Some((_, set)) => set(self, &value).map_err(|message| ConfigError::Env {
                     value: if var.contains("SECRET") || var.contains("TOKEN") || var.contains("KEY") {
@@ -669,6 +685,12 @@ impl Config {
                 None if OTHER_VARS.contains(&var.as_str()) => {}
                 None => unknown.push(var),
             }
+        }
+        if let (false, Some(value)) = (addr_set, port) {
+            self.addr = SocketAddr::from((
+                [0, 0, 0, 0],
+                parse_port(&value).map_err(|message| ConfigError::Env { var: "PORT".into(), value, message })?,
+            ));
         }
         Ok(unknown)
     }
@@ -750,6 +772,27 @@ mod tests {
         assert_eq!(config.addr.port(), 9000);
         assert_eq!(config.messenger.page_token.expose(), "123");
         assert_eq!(unknown, ["STATBOT_TYPO"]);
+    }
+
+    #[test]
+    fn port_listens_on_all_interfaces_unless_statbot_addr_is_set() {
+        let mut config = Config::default();
+        config.apply_env(env(&[("PORT", "5000")])).unwrap();
+        assert_eq!(config.addr, SocketAddr::from(([0, 0, 0, 0], 5000)));
+
+        let mut config = Config::default();
+        config.apply_env(env(&[("PORT", "5000"), ("STATBOT_ADDR", "127.0.0.1:9000")])).unwrap();
+        assert_eq!(config.addr, SocketAddr::from(([127, 0, 0, 1], 9000)));
+
+        let mut config = Config::default();
+        config.apply_env(env(&[])).unwrap();
+        assert_eq!(config.addr, SocketAddr::from(([127, 0, 0, 1], 8080)));
+
+        for bad in ["http", "0", "70000", ""] {
+            let err = Config::default().apply_env(env(&[("PORT", bad)])).unwrap_err();
+            let text = err.to_string();
+            assert!(text.starts_with(&format!("PORT={bad:?} is not valid: PORT must be a TCP port")), "{text}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The command line: one binary whose subcommands are the process roles (`serve`) and the
-//! operator's tools (`chat`, `flows`, `funnel`, `links`, `dataset`, `intents`, `contacts`,
-//! `broadcast`, `messenger`, `stripe`, `team`, `users`, `backup`, `restore`, `config`, `bench`). Errors end as one plain sentence on
+//! operator's tools (`health`, `chat`, `flows`, `funnel`, `links`, `dataset`, `intents`,
+//! `contacts`, `broadcast`, `messenger`, `stripe`, `team`, `users`, `backup`, `restore`, `config`,
+//! `bench`). Errors end as one plain sentence on
 //! stderr and a non-zero exit code, never a backtrace.
 
 /// `println!` for command output: see [`emit`].
@@ -20,6 +21,7 @@ mod dataset;
 mod entry_links;
 mod flows;
 mod funnel;
+mod health;
 mod intents;
 mod links;
 mod messenger;
@@ -47,6 +49,8 @@ struct Cli {
 enum Command {
     /// Run the HTTP server: webhooks, API, web chat, and the background workers.
     Serve(serve::ServeArgs),
+    /// Ask a running server's `/healthz`: exit 0 when it answers 200, 1 otherwise (for probes).
+    Health(health::HealthArgs),
     /// Talk to the bot in this terminal, over the same engine and store as Messenger.
     Chat(chat::ChatArgs),
     /// Work with flow files.
@@ -133,6 +137,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Flows(cmd) => flows::run(cmd),
         Command::Serve(args) => serve::run(load_config(cli.config)?, args).await,
+        Command::Health(args) => health::run(load_config(cli.config)?, args).await,
         Command::Chat(args) => chat::run(load_config(cli.config)?, args).await,
         Command::Team(args) => team::run(load_config(cli.config)?, args).await,
         Command::Users(cmd) => users::run(load_config(cli.config)?, cmd).await,
