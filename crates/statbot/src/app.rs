@@ -136,13 +136,16 @@ impl App {
     }
 
     /// Serves on `listener` and runs the workers until `shutdown` resolves, then stops
-    /// accepting, lets requests in flight finish, and stops the workers.
+    /// accepting, lets requests in flight and the workers finish (the processor acts on what it
+    /// was handed, the sender finishes its sends), cuts short what is left at
+    /// `shutdown_timeout`, and hands the replies it leased but did not send back to the outbox.
     pub async fn serve(
         self,
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartError> {
         let engine = self.state.engine.clone();
+        let shutdown_timeout = self.state.config.shutdown_timeout()?;
         engine.store().release_stale_leases().await?;
         let cancel = CancellationToken::new();
         let mut workers = JoinSet::new();
@@ -211,18 +214,50 @@ impl App {
         });
         let router = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
         // The live streams end as the shutdown starts: a graceful stop waits for open answers.
+        // From then on everything has `shutdown_timeout` to finish.
         let inbox_events = engine.inbox_events().clone();
+        let (stop_by, mut stopping) = tokio::sync::watch::channel(None);
         let shutdown = async move {
             shutdown.await;
+            tracing::info!(timeout_s = shutdown_timeout.as_secs_f64(), "stopping: no new requests");
+            let _ = stop_by.send(Some(tokio::time::Instant::now() + shutdown_timeout));
             inbox_events.close();
         };
-        let served = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
+        let serving = axum::serve(listener, router).with_graceful_shutdown(shutdown).into_future();
+        let served = tokio::select! {
+            served = serving => served,
+            _ = past_the_deadline(stopping.clone()) => {
+                tracing::warn!("requests still open at the shutdown timeout are cut short");
+                Ok(())
+            }
+        };
+        let deadline = stopping.borrow_and_update().unwrap_or_else(|| tokio::time::Instant::now() + shutdown_timeout);
         cancel.cancel();
-        while workers.join_next().await.is_some() {}
+        let finished = tokio::time::timeout_at(deadline, async { while workers.join_next().await.is_some() {} }).await;
+        if finished.is_err() {
+            tracing::warn!(busy = workers.len(), "work still under way at the shutdown timeout is cut short");
+            workers.shutdown().await;
+        }
+        // Replies this instance leased but did not send go back to the outbox for the next one.
+        match engine.store().release_all_replies(engine.instance()).await {
+            Ok(0) => {}
+            Ok(released) => tracing::info!(released, "replies not sent before the stop handed back"),
+            Err(e) => tracing::error!(error = %e, "handing replies back failed; their leases run out on their own"),
+        }
         self.pipeline.stop().await;
         engine.store().close().await;
+        tracing::info!("stopped");
         served.map_err(StartError::Io)
     }
+}
+
+/// Resolves once a stop has begun and its deadline has passed.
+async fn past_the_deadline(mut stopping: tokio::sync::watch::Receiver<Option<tokio::time::Instant>>) {
+    let Ok(deadline) = stopping.wait_for(Option::is_some).await.map(|by| by.unwrap_or_else(tokio::time::Instant::now))
+    else {
+        return std::future::pending().await;
+    };
+    tokio::time::sleep_until(deadline).await;
 }
 
 /// How often `serve` deletes rate-limit counters of past windows.

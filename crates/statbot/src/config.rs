@@ -128,6 +128,9 @@ pub struct Config {
     pub intents_file: Option<PathBuf>,
     /// How long chart links sent in answers stay valid.
     pub chart_link_ttl_secs: u64,
+    /// How long a stop (SIGTERM, Ctrl-C) may take: requests and work under way get this long
+    /// to finish, then what remains is cut short and its leases handed back ("30s", "1m").
+    pub shutdown_timeout: String,
     /// The business's IANA time zone, e.g. `Europe/Paris`: the days that funnels, team stats
     /// and sales figures count in, and what "today" is (default `UTC`; see [`Config::time_zone`]).
     pub time_zone: Option<String>,
@@ -355,16 +358,7 @@ impl InboxConfig {
 
     /// How long an operator's silence lasts before the bot takes the conversation back.
     pub fn release_after(&self) -> Result<std::time::Duration, ConfigError> {
-        let invalid = |message: String| ConfigError::Invalid { key: "inbox.release_after", message };
-        let span: jiff::SignedDuration = self
-            .release_after
-            .trim()
-            .parse()
-            .map_err(|_| invalid(format!("`{}` is not a duration like 1h, 30m or 90s", self.release_after)))?;
-        std::time::Duration::try_from(span)
-            .ok()
-            .filter(|d| !d.is_zero())
-            .ok_or_else(|| invalid(format!("`{}` must be longer than nothing", self.release_after)))
+        positive_duration("inbox.release_after", &self.release_after)
     }
 }
 
@@ -389,6 +383,7 @@ impl Default for Config {
             demo: false,
             intents_file: None,
             chart_link_ttl_secs: 7 * 24 * 3600,
+            shutdown_timeout: "30s".into(),
             time_zone: None,
             messenger: MessengerConfig::default(),
             outbox: OutboxConfig::default(),
@@ -525,6 +520,7 @@ const ENV_VARS: &[(&str, Setter)] = &[
         Ok(())
     }),
     ("STATBOT_CHART_LINK_TTL_SECS", |c, v| set_parsed(&mut c.chart_link_ttl_secs, v)),
+    ("STATBOT_SHUTDOWN_TIMEOUT", |c, v| set_string(&mut c.shutdown_timeout, v)),
     ("STATBOT_TIME_ZONE", |c, v| {
         c.time_zone = Some(v.trim().to_owned());
         Ok(())
@@ -624,6 +620,17 @@ where
     Ok(())
 }
 
+/// A duration written like `1h`, `30m` or `90s`, longer than nothing, for the setting `key`.
+fn positive_duration(key: &'static str, value: &str) -> Result<std::time::Duration, ConfigError> {
+    let invalid = |message: String| ConfigError::Invalid { key, message };
+    let span: jiff::SignedDuration =
+        value.trim().parse().map_err(|_| invalid(format!("`{value}` is not a duration like 1h, 30m or 90s")))?;
+    std::time::Duration::try_from(span)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| invalid(format!("`{value}` must be longer than nothing")))
+}
+
 /// `PORT`: a TCP port from 1 to 65535.
 fn parse_port(value: &str) -> Result<u16, String> {
     match value.trim().parse::<u16>() {
@@ -717,11 +724,17 @@ impl Config {
         jiff::tz::TimeZone::get(name).map_err(|_| ConfigError::TimeZone(name.to_owned()))
     }
 
+    /// How long a stop may take (`shutdown_timeout`).
+    pub fn shutdown_timeout(&self) -> Result<std::time::Duration, ConfigError> {
+        positive_duration("shutdown_timeout", &self.shutdown_timeout)
+    }
+
     /// What the types cannot say: a known time zone, a long enough token-signing secret.
     pub fn check(&self) -> Result<(), ConfigError> {
         self.zone()?;
         self.inbox.opening_hours()?;
         self.inbox.release_after()?;
+        self.shutdown_timeout()?;
         let secret = self.auth.jwt_secret.expose().len();
         if self.auth.jwt_secret.is_set() && secret < MIN_JWT_SECRET_BYTES {
             return Err(ConfigError::ShortJwtSecret(secret));

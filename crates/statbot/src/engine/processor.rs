@@ -1,10 +1,12 @@
 //! The background worker that acts on stored inbound messages: those the webhook intake hands
 //! over as it stores them, and, looking now and then, those left in the queue (by other
 //! instances, expired leases, or messages that had to wait for an older one of their contact).
+//! On a stop it acts on what it was handed before it ends.
 
 use super::Engine;
-use crate::store::ClaimScope;
+use crate::store::{self, ClaimScope, ClaimedInbound};
 use std::time::Duration;
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -52,5 +54,28 @@ pub async fn run_processor(engine: Engine, cancel: CancellationToken) {
             _ = tokio::time::sleep_until(next_look) => look_at_queue = true,
         }
     }
+    finish_handed(&engine, &mut handed).await;
     tracing::info!("inbound processor stopped");
+}
+
+/// On a stop, acts on the deliveries the intake handed over and acknowledged but this processor
+/// has not taken yet (the server takes no more by then), or hands their leases back if that fails.
+async fn finish_handed(engine: &Engine, handed: &mut mpsc::UnboundedReceiver<Vec<ClaimedInbound>>) {
+    handed.close();
+    let mut held = Vec::new();
+    while let Ok(batch) = handed.try_recv() {
+        held.extend(batch);
+    }
+    if held.is_empty() {
+        return;
+    }
+    let ids: Vec<i64> = held.iter().map(|m| m.id).collect();
+    tracing::info!(messages = ids.len(), "acting on the messages handed over before the stop");
+    if let Err(e) = engine.process_handed(held).await {
+        tracing::error!(error = %e, "acting on them failed; their leases are handed back");
+        let released = async { store::release_inbound(&mut *engine.store().conn().await?, &ids).await };
+        if let Err(e) = released.await {
+            tracing::error!(error = %e, "handing the leases back failed; they run out on their own");
+        }
+    }
 }

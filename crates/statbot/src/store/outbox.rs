@@ -330,6 +330,19 @@ impl Store {
         Ok(())
     }
 
+    /// Gives up every lease `owner` holds on pending replies (a stopping instance hands them
+    /// back, so another sends them at once instead of after the lease); returns how many.
+    pub async fn release_all_replies(&self, owner: &str) -> Result<u64> {
+        let released = sqlx::query(
+            "UPDATE outbox SET lease_until = NULL, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END \
+             WHERE status = 'pending' AND lease_owner = $1 AND lease_until IS NOT NULL",
+        )
+        .bind(owner)
+        .execute(&mut *self.conn().await?)
+        .await?;
+        Ok(released.rows_affected())
+    }
+
     /// Gives up `owner`'s leases on replies its sender was handed but will not send now (they
     /// wait behind an earlier reply that failed), so that claims take them in order.
     pub async fn release_replies(&self, ids: &[i64], owner: &str) -> Result<()> {

@@ -3,6 +3,7 @@
 //! resume and cancel; the funnel follows sends, receipts, taps and reveals; and "at most once"
 //! holds when the sending process is killed half way and started again, and with two instances.
 
+use crate::support::process::serve;
 use crate::support::*;
 use statbot::store::{Broadcast, BroadcastFunnel, NewBroadcast, Store};
 use statbot_core::Segment;
@@ -216,42 +217,22 @@ async fn a_sender_killed_half_way_and_restarted_sends_each_contact_the_broadcast
     // outcome the sender cannot know.
     app.graph.delay_answers(Duration::from_millis(400));
 
-    let db = app.config.database_url.to_string();
-    let flows = app.config.flows_dir.clone().unwrap();
-    let graph = app.graph.base_url();
-    let serve = || {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        statbot(&["serve", "--addr", &format!("127.0.0.1:{port}")])
-            .database(&db)
-            .env("STATBOT_FLOWS_DIR", &flows)
-            .env("STATBOT_MESSENGER_GRAPH_URL", &graph)
-            .env("STATBOT_MESSENGER_PAGE_TOKEN", PAGE_TOKEN)
-            .env("STATBOT_MESSENGER_APP_SECRET", APP_SECRET)
-            .env("STATBOT_MESSENGER_VERIFY_TOKEN", VERIFY_TOKEN)
-            // A short lease (three timeouts and 5 s), so the killed sender's leases run out soon.
-            .env("STATBOT_MESSENGER_SEND_TIMEOUT_SECS", "1")
-            .env("STATBOT_BROADCASTS_RATE", "20")
-            .env("STATBOT_LOG", "error")
-            .command()
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap()
-    };
+    // A short lease (three timeouts and 5 s), so the killed sender's leases run out soon.
+    let envs = [("STATBOT_MESSENGER_SEND_TIMEOUT_SECS", "1"), ("STATBOT_BROADCASTS_RATE", "20")];
     let total = |app: &TestApp| contacts.iter().map(|p| news_count(app, p)).sum::<usize>();
 
-    let mut first = serve();
+    let mut first = serve(&app, &envs).await;
     let deadline = tokio::time::Instant::now() + WAIT * 2;
     while total(&app) < contacts.len() / 3 {
         assert!(tokio::time::Instant::now() < deadline, "the first sender sent {} of 40", total(&app));
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    first.kill().unwrap();
-    first.wait().unwrap();
+    first.child.kill().unwrap();
+    first.child.wait().unwrap();
     let at_kill = total(&app);
     assert!(at_kill > 0 && at_kill < contacts.len(), "killed after {at_kill} of 40");
 
-    let mut second = serve();
+    let mut second = serve(&app, &envs).await;
     // Until nothing is pending: the killed sender's leases have run out and its messages were
     // settled by the second.
     let store = app.store().await;
@@ -265,8 +246,8 @@ async fn a_sender_killed_half_way_and_restarted_sends_each_contact_the_broadcast
         assert!(tokio::time::Instant::now() < deadline, "still pending: {stats:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    second.kill().unwrap();
-    second.wait().unwrap();
+    second.child.kill().unwrap();
+    second.child.wait().unwrap();
     // The broadcast's own guarantee: each contact was queued it once.
     let killed = store.broadcast("killed").await.unwrap().unwrap();
     assert_eq!(store.broadcast_queued_twice(&killed, 1).await.unwrap(), 0);

@@ -40,6 +40,7 @@ mod security_headers;
 mod segments;
 mod shop_api;
 mod shop_customers;
+mod shutdown;
 mod split_tests;
 mod staff_links;
 mod store_chat;

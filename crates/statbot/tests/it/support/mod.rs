@@ -10,6 +10,7 @@ pub mod binary;
 pub mod inbox;
 pub mod mirror;
 pub mod pages;
+pub mod process;
 pub mod shop;
 pub mod stripe;
 
