@@ -16,6 +16,7 @@ use crate::pipeline::Pipeline;
 use crate::shop::Shop;
 use crate::store::{Store, StoreError};
 use crate::team::Teams;
+use crate::telemetry::metrics::Metrics;
 use axum::serve::ListenerExt;
 use std::future::Future;
 use std::sync::Arc;
@@ -74,19 +75,23 @@ impl App {
     pub async fn build(config: Config) -> Result<App, StartError> {
         let flows = Arc::new(engine::flows::load_configured(&config)?);
         let store = Store::open_with(&config.database_url, config.database_max_connections).await?;
+        let metrics = Metrics::new();
         let graph = if config.messenger_enabled() {
-            Some(GraphClient::new(GraphConfig {
-                base_url: config.messenger.graph_url.clone(),
-                page_token: config.messenger.page_token.expose().to_owned(),
-                timeout: config.send_timeout(),
-            })?)
+            Some(
+                GraphClient::new(GraphConfig {
+                    base_url: config.messenger.graph_url.clone(),
+                    page_token: config.messenger.page_token.expose().to_owned(),
+                    timeout: config.send_timeout(),
+                })?
+                .with_metrics(metrics.clone()),
+            )
         } else {
             None
         };
         let secret = deployment_secret(&config, &store).await?;
         let datasets = Datasets::new(store.clone());
         let zone = config.zone()?;
-        let sales = crate::sales::from_config(&config, zone.clone(), store.clone())?;
+        let sales = crate::sales::from_config_counted(&config, zone.clone(), store.clone(), Some(metrics.clone()))?;
         let funnels = Funnels::new(store.clone(), flows.clone(), config.funnels.window_days, zone.clone())?
             .with_min_sample(config.funnels.min_sample_per_variant);
         let promotions = crate::assistant::promotions::PromotionAnswers::new(funnels.clone(), store.clone());
@@ -107,7 +112,7 @@ impl App {
         engine.load_coupon_pools().await?;
         let teams = Teams::new(store.clone(), &config.team, zone);
         let tokens = TokenKeys::new(secret.as_bytes(), config.auth.token_ttl_secs);
-        let shop = Shop::new(store.clone(), &config)?.with_flows(flows);
+        let shop = Shop::new(store.clone(), &config)?.with_flows(flows).with_metrics(metrics.clone());
         if config.demo {
             let added = shop.load_demo_catalog().await?;
             tracing::debug!(added, "demo catalog loaded");
@@ -127,6 +132,7 @@ impl App {
             limits,
             visitor_ids,
             inbox,
+            metrics,
         };
         Ok(App { state, pipeline })
     }
@@ -174,7 +180,8 @@ impl App {
                  the webhook is off; /chat and `statbot chat` work"
             ),
         }
-        let stripe = crate::stripe::client_from_config(&self.state.config.stripe)?;
+        let stripe = crate::stripe::client_from_config(&self.state.config.stripe)?
+            .map(|client| client.with_metrics(self.state.metrics.clone()));
         match (stripe, self.state.config.stripe.sync_interval_secs) {
             (Some(client), secs) if secs > 0 => {
                 let interval = std::time::Duration::from_secs(secs);
@@ -202,6 +209,19 @@ impl App {
         workers.spawn(engine::run_follow_ups(engine.clone(), poll, cancel.child_token()));
         let rate = self.state.config.broadcasts.rate;
         workers.spawn(engine::run_broadcasts(engine.clone(), rate, cancel.child_token()));
+        if let Some(metrics_addr) = self.state.config.metrics.addr {
+            // Only `/metrics`, without a token: stops with the workers.
+            let listener = TcpListener::bind(metrics_addr).await?;
+            tracing::info!(addr = %listener.local_addr()?, "metrics are served on their own address");
+            let router = http::metrics::separate_router(self.state.metrics.clone(), engine.store().clone());
+            let stop = cancel.child_token();
+            workers.spawn(async move {
+                let served = axum::serve(listener, router).with_graceful_shutdown(stop.cancelled_owned()).await;
+                if let Err(e) = served {
+                    tracing::error!(error = %e, "the metrics listener stopped");
+                }
+            });
+        }
         let addr = listener.local_addr()?;
         let flows: Vec<&str> = engine.flows().set.iter().map(|f| f.name.as_str()).collect();
         tracing::info!(%addr, ?flows, "statbot is serving");

@@ -146,6 +146,8 @@ pub struct Config {
     pub follow_ups: FollowUpsConfig,
     pub broadcasts: BroadcastsConfig,
     pub log: LogConfig,
+    /// `GET /metrics` (Prometheus text): off unless a token or a separate address is set.
+    pub metrics: MetricsConfig,
     /// The Page's set-up as code (Get Started, greeting, ice breakers, persistent menu), applied
     /// by `statbot messenger setup`; or `page.toml` in `flows_dir`, not both.
     pub page: Option<crate::channels::messenger::page_profile::PageSection>,
@@ -362,6 +364,18 @@ impl InboxConfig {
     }
 }
 
+/// Where and how `GET /metrics` is served (see `docs/metrics.md`). With neither set it is off
+/// (404); with `token` the main listener serves it to `Authorization: Bearer <token>`; with
+/// `addr` a second listener serves it alone, without a token (bind it to a private address).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// The bearer token scrapers send to `/metrics` on the main address; secret.
+    pub token: Secret,
+    /// A separate address serving only `/metrics`, without a token.
+    pub addr: Option<SocketAddr>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogConfig {
@@ -397,6 +411,7 @@ impl Default for Config {
             follow_ups: FollowUpsConfig::default(),
             broadcasts: BroadcastsConfig::default(),
             log: LogConfig::default(),
+            metrics: MetricsConfig::default(),
             page: None,
         }
     }
@@ -587,6 +602,11 @@ const ENV_VARS: &[(&str, Setter)] = &[
     ("STATBOT_INBOX_TEAM", |c, v| set_string(&mut c.inbox.team, v)),
     ("STATBOT_FOLLOW_UPS_POLL_MS", |c, v| set_parsed(&mut c.follow_ups.poll_ms, v)),
     ("STATBOT_BROADCASTS_RATE", |c, v| set_parsed(&mut c.broadcasts.rate, v)),
+    ("STATBOT_METRICS_TOKEN", |c, v| set_secret(&mut c.metrics.token, v)),
+    ("STATBOT_METRICS_ADDR", |c, v| {
+        c.metrics.addr = if v.trim().is_empty() { None } else { Some(v.trim().parse().map_err(|e| format!("{e}"))?) };
+        Ok(())
+    }),
     ("STATBOT_LOG_FORMAT", |c, v| set_string(&mut c.log.format, v)),
     ("STATBOT_LOG", |c, v| set_string(&mut c.log.filter, v)),
 ];

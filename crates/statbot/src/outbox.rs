@@ -81,7 +81,17 @@ type Attempt = (OutboxMessage, Outcome);
 
 /// Sends one reply; the outcome is recorded later, together with others.
 async fn send(graph: GraphClient, message: OutboxMessage) -> Attempt {
+    let started = std::time::Instant::now();
     let result = graph.send(message.platform, &message.recipient, message.messaging_type, &message.reply).await;
+    if let Some(metrics) = graph.metrics() {
+        let outcome = match &result {
+            Ok(_) => "sent",
+            Err(SendError::Unanswered { .. }) => "unanswered",
+            Err(SendError::Retryable { .. }) => "retryable",
+            Err(SendError::Permanent { .. }) => "permanent",
+        };
+        metrics.outbox_send(outcome, started.elapsed());
+    }
     let outcome = match result {
         Ok(sent) => Outcome::Sent(sent),
         Err(error) => Outcome::Failed(error),

@@ -19,7 +19,7 @@
 //! bodies, the operator and caller extractors), `download` (JSON or CSV) and `charts` (chart
 //! images); `assets`, the pages' style sheets and scripts (`/assets/*`); `security_headers`, the
 //! layer that puts the security headers on every answer (a Content-Security-Policy on pages);
-//! and `health`, the health check.
+//! `health`, the health check; and `metrics`, `/metrics` and the layer that counts requests.
 
 mod accounts;
 mod answers;
@@ -41,6 +41,7 @@ mod health;
 mod inbox;
 mod links;
 mod messenger;
+pub mod metrics;
 mod sales;
 mod security_headers;
 mod shop;
@@ -76,6 +77,8 @@ pub struct AppState {
     pub visitor_ids: chat::VisitorIds,
     /// The live inbox: conversations a person takes over.
     pub inbox: crate::inbox::Inbox,
+    /// The Prometheus metrics (`/metrics`).
+    pub metrics: crate::telemetry::metrics::Metrics,
 }
 
 impl AppState {
@@ -89,10 +92,12 @@ impl AppState {
 const BODY_LIMIT: usize = 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {
+    let metrics = state.metrics.clone();
     // Every feature's routes, merged. Each path is in one feature's router, with all its methods;
     // the fallbacks come after the merges so that they cover every route.
     Router::new()
         .merge(health::router())
+        .merge(metrics::router())
         .merge(assets::router())
         .merge(accounts::router())
         .merge(dashboard::router())
@@ -127,5 +132,7 @@ pub fn router(state: AppState) -> Router {
                 .unwrap_or_else(|| "unmatched".into());
             tracing::info_span!("http", method = %req.method(), route)
         }))
+        // Outermost: it sees every answer, timeouts and refusals included.
+        .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
         .with_state(state)
 }

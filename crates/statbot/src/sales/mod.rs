@@ -26,7 +26,21 @@ use std::time::Duration;
 /// [`Config::zone`]), the API asked directly when the mirror is older than
 /// `stripe.max_mirror_age_secs`.
 pub fn from_config(config: &Config, zone: jiff::tz::TimeZone, store: Store) -> Result<Sales, SalesError> {
+    from_config_counted(config, zone, store, None)
+}
+
+/// [`from_config`], counting the live Stripe requests in `metrics` when given (`serve`).
+pub fn from_config_counted(
+    config: &Config,
+    zone: jiff::tz::TimeZone,
+    store: Store,
+    metrics: Option<crate::telemetry::metrics::Metrics>,
+) -> Result<Sales, SalesError> {
     let client = crate::stripe::client_from_config(&config.stripe)?;
+    let client = match metrics {
+        Some(metrics) => client.map(|c| c.with_metrics(metrics)),
+        None => client,
+    };
     let settings = SalesSettings {
         zone,
         max_mirror_age: Duration::from_secs(config.stripe.max_mirror_age_secs),

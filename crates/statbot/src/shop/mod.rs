@@ -109,6 +109,12 @@ impl Shop {
         self
     }
 
+    /// This shop, counting its Stripe requests in `metrics`.
+    pub fn with_metrics(mut self, metrics: crate::telemetry::metrics::Metrics) -> Shop {
+        self.stripe = self.stripe.map(|client| client.with_metrics(metrics));
+        self
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }

@@ -290,6 +290,15 @@ impl Store {
         Ok(row.try_get(0)?)
     }
 
+    /// Messages waiting to be acted on and when the oldest of them arrived (epoch ms), for
+    /// `/metrics`: one statement over the queue's partial index.
+    pub async fn inbound_queue(&self) -> Result<(i64, Option<i64>)> {
+        let row = sqlx::query("SELECT COUNT(*), MIN(received_at) FROM inbound WHERE processed_at IS NULL")
+            .fetch_one(&mut *self.conn().await?)
+            .await?;
+        Ok((row.try_get(0)?, row.try_get(1)?))
+    }
+
     /// On a single-instance SQLite store, leases left by a process that stopped can be dropped
     /// at once rather than waiting for them to run out.
     pub async fn release_stale_leases(&self) -> Result<()> {

@@ -284,12 +284,37 @@ impl Store {
         Ok(())
     }
 
+    /// The connections this store holds, for `/metrics`: no statement is run. On SQLite the
+    /// one shared connection counts as in use while an operation holds it.
+    pub fn pool_stats(&self) -> PoolStats {
+        match &self.handle {
+            Handle::Shared(conn) => {
+                let idle = u32::from(conn.try_lock().is_ok());
+                PoolStats { open: 1, idle, max: 1 }
+            }
+            Handle::Pool(pool) => {
+                PoolStats { open: pool.size(), idle: pool.num_idle() as u32, max: pool.options().get_max_connections() }
+            }
+        }
+    }
+
     /// Closes the pool (PostgreSQL); the SQLite connection closes with the last handle.
     pub async fn close(&self) {
         if let Handle::Pool(pool) = &self.handle {
             pool.close().await;
         }
     }
+}
+
+/// The connections a [`Store`] holds (see [`Store::pool_stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections open, in use or idle.
+    pub open: u32,
+    /// Open connections no operation holds.
+    pub idle: u32,
+    /// The most the pool opens.
+    pub max: u32,
 }
 
 /// A database URL with its password hidden, for messages.

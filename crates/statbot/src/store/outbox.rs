@@ -489,6 +489,15 @@ impl Store {
         Ok(stats)
     }
 
+    /// Replies waiting to be sent and when the oldest of them was queued (epoch ms), for
+    /// `/metrics`: one statement over the pending replies' partial index.
+    pub async fn outbox_queue(&self) -> Result<(i64, Option<i64>)> {
+        let row = sqlx::query("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status = 'pending'")
+            .fetch_one(&mut *self.conn().await?)
+            .await?;
+        Ok((row.try_get(0)?, row.try_get(1)?))
+    }
+
     /// The latest replies with one of `statuses` (`held`, `failed`), newest first, with their
     /// contacts (to name them).
     pub async fn undelivered(

@@ -72,6 +72,8 @@ pub struct StripeClient {
     key: Secret,
     settings: ClientSettings,
     requests: Arc<AtomicU64>,
+    /// Where each attempt's latency and failure is counted, when set.
+    metrics: Option<crate::telemetry::metrics::Metrics>,
 }
 
 impl fmt::Debug for StripeClient {
@@ -110,7 +112,25 @@ impl StripeClient {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| StripeError::Build(e.without_url().to_string()))?;
-        Ok(StripeClient { http, base: base.trim_end_matches('/').to_owned(), key, settings, requests: Arc::default() })
+        Ok(StripeClient {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            key,
+            settings,
+            requests: Arc::default(),
+            metrics: None,
+        })
+    }
+
+    /// This client, counting each attempt's latency and failures in `metrics`.
+    pub fn with_metrics(mut self, metrics: crate::telemetry::metrics::Metrics) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// The metrics this client counts in, if any (the sync counts its runs there too).
+    pub fn metrics(&self) -> Option<&crate::telemetry::metrics::Metrics> {
+        self.metrics.as_ref()
     }
 
     /// Requests sent so far (every attempt counts), for reports and tests.
@@ -131,14 +151,14 @@ impl StripeClient {
     /// A GET with retries: 429, 5xx and network failures are retried up to the attempt limit,
     /// waiting the larger of the backoff and the server's `Retry-After`.
     pub async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)]) -> Result<T, StripeError> {
-        self.with_retries(path, || self.http.get(self.url(path)).query(query)).await
+        self.with_retries("GET", path, || self.http.get(self.url(path)).query(query)).await
     }
 
     /// A form POST with retries, for requests that may safely happen twice (creating a payment
     /// method from a test card). `form` pairs are sent as given, so nested keys such as
     /// `metadata[order_id]` or `card[number]` are spelled out by the caller.
     pub async fn post<T: DeserializeOwned>(&self, path: &str, form: &[(&str, &str)]) -> Result<T, StripeError> {
-        self.with_retries(path, || self.http.post(self.url(path)).form(form)).await
+        self.with_retries("POST", path, || self.http.post(self.url(path)).form(form)).await
     }
 
     /// One form POST with an `Idempotency-Key` and no retry: a failure whose outcome is unknown
@@ -150,7 +170,7 @@ impl StripeClient {
         idempotency_key: &str,
     ) -> Result<T, StripeError> {
         let request = self.http.post(self.url(path)).form(form).header("Idempotency-Key", idempotency_key);
-        match self.attempt(path, request).await {
+        match self.attempt("POST", path, request).await {
             Ok(value) => Ok(value),
             Err(Attempt::Fail(e)) => Err(e),
             Err(Attempt::Retry { reason, .. }) => Err(StripeError::Unanswered { path: path.to_owned(), reason }),
@@ -163,12 +183,13 @@ impl StripeClient {
 
     async fn with_retries<T: DeserializeOwned>(
         &self,
+        method: &'static str,
         path: &str,
         request: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<T, StripeError> {
         let mut attempt = 1;
         loop {
-            match self.attempt(path, request()).await {
+            match self.attempt(method, path, request()).await {
                 Ok(value) => return Ok(value),
                 Err(Attempt::Fail(e)) => return Err(e),
                 Err(Attempt::Retry { reason, retry_after }) => {
@@ -190,7 +211,34 @@ impl StripeClient {
         }
     }
 
-    async fn attempt<T: DeserializeOwned>(&self, path: &str, request: reqwest::RequestBuilder) -> Result<T, Attempt> {
+    /// One request, counted in the metrics when they are kept.
+    async fn attempt<T: DeserializeOwned>(
+        &self,
+        method: &'static str,
+        path: &str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, Attempt> {
+        let Some(metrics) = &self.metrics else {
+            return self.attempt_uncounted(path, request).await;
+        };
+        let started = std::time::Instant::now();
+        let result = self.attempt_uncounted(path, request).await;
+        let class = result.as_ref().err().map(|e| match e {
+            Attempt::Retry { .. } => "retryable",
+            Attempt::Fail(StripeError::Unauthorized { .. }) => "unauthorized",
+            Attempt::Fail(StripeError::Card { .. }) => "card",
+            Attempt::Fail(StripeError::Decode { .. }) => "decode",
+            Attempt::Fail(_) => "refused",
+        });
+        metrics.stripe_call(method, class, started.elapsed());
+        result
+    }
+
+    async fn attempt_uncounted<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, Attempt> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let response = request
             .bearer_auth(self.key.expose())

@@ -38,10 +38,24 @@ pub async fn run_once(
     options: &SyncOptions,
 ) -> Result<Option<SyncReport>, SyncError> {
     let Some(lock) = store.try_stripe_lock().await? else {
+        if let Some(metrics) = client.metrics() {
+            metrics.stripe_sync_run("skipped");
+        }
         return Ok(None);
     };
     let result = sync(store, client, options, &mut |_, _| {}).await;
     lock.release().await;
+    if let Some(metrics) = client.metrics() {
+        match &result {
+            Ok(report) => {
+                metrics.stripe_sync_run("ok");
+                for (list, written) in ObjectList::ALL.into_iter().zip(report.written) {
+                    metrics.stripe_sync_objects(list.name(), written);
+                }
+            }
+            Err(_) => metrics.stripe_sync_run("error"),
+        }
+    }
     result.map(Some)
 }
 

@@ -28,6 +28,7 @@ mod links;
 mod messaging_window;
 mod messenger_setup;
 mod messenger_webhook;
+mod metrics;
 mod operators;
 mod opt_out;
 mod outbox_delivery;

@@ -311,6 +311,8 @@ pub struct GraphClient {
     base_url: String,
     page_token: String,
     timeout: Duration,
+    /// Where each call's latency and failure is counted, when set.
+    metrics: Option<crate::telemetry::metrics::Metrics>,
 }
 
 impl fmt::Debug for GraphClient {
@@ -342,7 +344,19 @@ impl GraphClient {
             base_url: config.base_url.trim_end_matches('/').to_string(),
             page_token: config.page_token,
             timeout: config.timeout,
+            metrics: None,
         }
+    }
+
+    /// This client, counting each call's latency and failures in `metrics`.
+    pub fn with_metrics(mut self, metrics: crate::telemetry::metrics::Metrics) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// The metrics this client counts in, if any (the outbox sender counts its sends there).
+    pub fn metrics(&self) -> Option<&crate::telemetry::metrics::Metrics> {
+        self.metrics.as_ref()
     }
 
     pub fn base_url(&self) -> &str {
@@ -367,7 +381,7 @@ impl GraphClient {
             .post(format!("{}/me/messages", self.base_url))
             .query(&[("access_token", self.page_token.as_str())])
             .json(body);
-        let sent: SentMessage = self.call(request).await?;
+        let sent: SentMessage = self.call("send", request).await?;
         tracing::debug!(message_id = %sent.message_id, "messenger send ok");
         Ok(sent)
     }
@@ -383,11 +397,25 @@ impl GraphClient {
             .http
             .get(format!("{}/{psid}", self.base_url))
             .query(&[("fields", profile_fields(platform)), ("access_token", self.page_token.as_str())]);
-        self.call(request).await
+        self.call("profile", request).await
     }
 
-    async fn call<T: serde::de::DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, SendError> {
-        self.call_unscrubbed(request).await.map_err(|e| self.scrub(e))
+    /// One call, counted as `operation` in the metrics when they are kept.
+    async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, SendError> {
+        let started = std::time::Instant::now();
+        let result = self.call_unscrubbed(request).await.map_err(|e| self.scrub(e));
+        if let Some(metrics) = &self.metrics {
+            let class = result.as_ref().err().map(|e| match e {
+                SendError::Unanswered { .. } => "unanswered",
+                other => other.class().as_str(),
+            });
+            metrics.graph_call(operation, class, started.elapsed());
+        }
+        result
     }
 
     async fn call_unscrubbed<T: serde::de::DeserializeOwned>(
@@ -441,7 +469,7 @@ impl GraphClient {
         if let Some(body) = body {
             request = request.json(body);
         }
-        self.call(request).await
+        self.call("page_profile", request).await
     }
 }
 

@@ -8,7 +8,7 @@ mod data_deletion;
 
 use super::AppState;
 use super::error::ApiError;
-use crate::channels::messenger::{Accounts, parse_delivery_for, signature, verify_subscription};
+use crate::channels::messenger::{Accounts, Events, parse_delivery_for, signature, verify_subscription};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -16,6 +16,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use serde::Deserialize;
+use statbot_core::Platform;
 
 /// The webhook Facebook calls: `GET` to verify it, `POST` to deliver.
 pub(super) fn router() -> Router<AppState> {
@@ -46,13 +47,19 @@ async fn receive(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, &'static str), ApiError> {
-    let body = body.map_err(|e| ApiError::PayloadTooLarge(e.body_text()))?;
+    let metrics = &state.metrics;
+    let body = body.map_err(|e| {
+        metrics.webhook_delivery(UNKNOWN, "too_large");
+        ApiError::PayloadTooLarge(e.body_text())
+    })?;
     let secret = state.config.messenger.app_secret.expose();
     if secret.is_empty() {
+        metrics.webhook_delivery(UNKNOWN, "not_configured");
         return Err(ApiError::NotConfigured("the Messenger channel is not configured".into()));
     }
     let header = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok());
     if let Err(e) = signature::verify(secret, &body, header) {
+        metrics.webhook_delivery(UNKNOWN, "invalid_signature");
         tracing::warn!(reason = %e, "webhook delivery refused");
         return Err(ApiError::InvalidSignature);
     }
@@ -60,12 +67,33 @@ async fn receive(
         page_id: &state.config.messenger.page_id,
         instagram_account_id: &state.config.messenger.instagram_account_id,
     };
-    let events = parse_delivery_for(&body, accounts).map_err(|e| ApiError::InvalidJson(e.to_string()))?;
+    let events = parse_delivery_for(&body, accounts).map_err(|e| {
+        metrics.webhook_delivery(UNKNOWN, "invalid_body");
+        ApiError::InvalidJson(e.to_string())
+    })?;
+    let channel = channel_of(&events);
     if !events.messages.is_empty() || !events.receipts.is_empty() {
         let (received, receipts) = (events.messages.len(), events.receipts.len());
-        let stored = state.engine.ingest(events.messages, events.receipts).await?;
+        let stored = state.engine.ingest(events.messages, events.receipts).await.inspect_err(|_| {
+            metrics.webhook_delivery(channel, "store_error");
+        })?;
         let fresh = stored.iter().filter(|s| s.inbound_id.is_some()).count();
         tracing::debug!(received, fresh, receipts, "webhook delivery stored");
     }
+    metrics.webhook_delivery(channel, "accepted");
     Ok((StatusCode::OK, "EVENT_RECEIVED"))
+}
+
+/// The channel label of a delivery refused before its body was read.
+const UNKNOWN: &str = "unknown";
+
+/// The channel label of a delivery: that of its first message or receipt (a delivery is all
+/// Page or all Instagram), `unknown` when it carries neither.
+fn channel_of(events: &Events) -> &'static str {
+    let platform = events.messages.first().map(|m| m.platform).or_else(|| events.receipts.first().map(|r| r.platform));
+    match platform {
+        Some(Platform::Instagram) => "instagram",
+        Some(Platform::Messenger) => "messenger",
+        Some(_) | None => UNKNOWN,
+    }
 }

@@ -41,6 +41,7 @@ pub(super) async fn sync_now(
         stripe::client_from_config(&state.config.stripe).map_err(|e| ApiError::Internal(e.to_string()))?.ok_or_else(
             || ApiError::NotConfigured("no Stripe key is set: set STATBOT_STRIPE_SECRET_KEY to sync the mirror".into()),
         )?;
+    let client = client.with_metrics(state.metrics.clone());
     let options = SyncOptions { zone: state.zone().clone(), ..SyncOptions::default() };
     let outcome = match tokio::time::timeout(SYNC_WAIT, stripe::run_once(state.engine.store(), &client, &options)).await
     {

@@ -1,5 +1,7 @@
 //! Logging: structured `tracing` output to stderr, as text or JSON, filtered by the configured
-//! filter (`STATBOT_LOG`).
+//! filter (`STATBOT_LOG`); and [`metrics`], the Prometheus metrics served at `/metrics`.
+
+pub mod metrics;
 
 use crate::config::LogConfig;
 use std::io::IsTerminal;
