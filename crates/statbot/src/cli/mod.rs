@@ -1,6 +1,6 @@
 //! The command line: one binary whose subcommands are the process roles (`serve`) and the
 //! operator's tools (`chat`, `flows`, `funnel`, `links`, `dataset`, `intents`, `contacts`,
-//! `broadcast`, `messenger`, `stripe`, `team`, `users`, `config`, `bench`). Errors end as one plain sentence on
+//! `broadcast`, `messenger`, `stripe`, `team`, `users`, `db`, `config`, `bench`). Errors end as one plain sentence on
 //! stderr and a non-zero exit code, never a backtrace.
 
 /// `println!` for command output: see [`emit`].
@@ -16,6 +16,7 @@ mod broadcast;
 mod chat;
 mod contacts;
 mod dataset;
+mod db;
 mod entry_links;
 mod flows;
 mod funnel;
@@ -79,6 +80,9 @@ enum Command {
     /// Set up the Facebook Page from the `[page]` section: Get Started, greeting, ice breakers, menu.
     #[command(subcommand)]
     Messenger(messenger::MessengerCommand),
+    /// Database tools: `copy` moves every table to an empty database (SQLite to PostgreSQL).
+    #[command(subcommand)]
+    Db(db::DbCommand),
     /// Configuration helpers.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -139,6 +143,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Funnel(args) => funnel::run(load_config(cli.config)?, args).await,
         Command::Messenger(cmd) => messenger::run(load_config(cli.config)?, cmd).await,
         Command::Links(cmd) => entry_links::run(load_config(cli.config)?, cmd).await,
+        Command::Db(cmd) => db::run(load_config(cli.config)?, cmd).await,
         Command::Bench(cmd) => crate::bench::run(cmd).await,
     }
 }
