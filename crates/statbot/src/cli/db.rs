@@ -68,9 +68,10 @@ pub async fn run((mut config, warnings): (Config, Vec<ConfigWarning>), command: 
             names.join(", ")
         )));
     }
+    let rows = report.rows();
     outln!(
-        "Copied {} rows in {} tables to {}.",
-        report.rows(),
+        "Copied {rows} row{} in {} tables to {}.",
+        if rows == 1 { "" } else { "s" },
         report.tables.len(),
         crate::store::redact_url(&args.to)
     );

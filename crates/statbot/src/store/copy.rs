@@ -75,7 +75,7 @@ pub struct TableCount {
 /// What was copied.
 #[derive(Debug, Clone)]
 pub struct CopyReport {
-    /// Every copied table, in the order copied.
+    /// Every copied table, by name.
     pub tables: Vec<TableCount>,
 }
 
@@ -150,7 +150,8 @@ pub async fn copy(from: &str, to: &str, progress: &mut dyn FnMut(Progress<'_>)) 
         source_columns.insert(table.clone(), columns(&mut source, source_backend, table).await?);
     }
 
-    let target_store = Store::open_with(to, 2).await?;
+    let target_store =
+        Store::open_with(to, 2).await.map_err(|e| CopyError(format!("cannot open {}: {e}", redact_url(to))))?;
     let result = copy_into(&mut source, source_backend, &tables, &source_columns, &target_store, to, progress).await;
     target_store.close().await;
     let _ = sqlx::Connection::close(source).await;
@@ -272,6 +273,7 @@ async fn copy_into(
             target: count(&mut target, table).await?,
         });
     }
+    counts.sort_by(|a, b| a.table.cmp(&b.table));
     Ok(CopyReport { tables: counts })
 }
 
@@ -637,6 +639,13 @@ mod tests {
         assert!(ok(Kind::Text, Value::Text("é 🎉".into())));
         assert!(ok(Kind::Bytes, Value::Blob(vec![0, 255])));
         assert!(!ok(Kind::Bool, Value::Blob(vec![1])));
+    }
+
+    #[test]
+    fn the_rows_the_migrations_write_are_found_in_their_sql() {
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            assert_eq!(migrate::seeded_tables(backend), ["funnel_rollup"]);
+        }
     }
 
     #[test]
