@@ -1,7 +1,7 @@
 //! The command line: one binary whose subcommands are the process roles (`serve`) and the
 //! operator's tools (`health`, `chat`, `flows`, `funnel`, `links`, `dataset`, `intents`,
-//! `contacts`, `broadcast`, `messenger`, `stripe`, `team`, `users`, `backup`, `restore`, `config`,
-//! `bench`). Errors end as one plain sentence on
+//! `contacts`, `broadcast`, `messenger`, `stripe`, `team`, `users`, `backup`, `restore`, `db`,
+//! `config`, `bench`). Errors end as one plain sentence on
 //! stderr and a non-zero exit code, never a backtrace.
 
 /// `println!` for command output: see [`emit`].
@@ -18,6 +18,7 @@ mod broadcast;
 mod chat;
 mod contacts;
 mod dataset;
+mod db;
 mod entry_links;
 mod flows;
 mod funnel;
@@ -88,6 +89,9 @@ enum Command {
     Backup(backup::BackupArgs),
     /// Put a backup in place of the SQLite database (with no statbot running), and migrate it up.
     Restore(backup::RestoreArgs),
+    /// Database tools: `copy` moves every table to an empty database (SQLite to PostgreSQL).
+    #[command(subcommand)]
+    Db(db::DbCommand),
     /// Configuration helpers.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -151,6 +155,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Links(cmd) => entry_links::run(load_config(cli.config)?, cmd).await,
         Command::Backup(args) => backup::backup(load_config(cli.config)?, args).await,
         Command::Restore(args) => backup::restore(load_config(cli.config)?, args).await,
+        Command::Db(cmd) => db::run(load_config(cli.config)?, cmd).await,
         Command::Bench(cmd) => crate::bench::run(cmd).await,
     }
 }

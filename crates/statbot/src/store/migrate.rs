@@ -165,6 +165,28 @@ const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+/// The tables whose rows the migrations themselves write (`INSERT INTO name`), such as
+/// `funnel_rollup`'s single row: a freshly migrated database holds them, so they do not make it
+/// "not empty", and a copy replaces them with the source's.
+pub(crate) fn seeded_tables(backend: Backend) -> Vec<String> {
+    let mut tables = Vec::new();
+    for migration in MIGRATIONS {
+        let sql = match backend {
+            Backend::Sqlite => migration.sqlite,
+            Backend::Postgres => migration.postgres,
+        };
+        let mut rest = sql;
+        while let Some(at) = rest.to_ascii_uppercase().find("INSERT INTO ") {
+            rest = &rest[at + "INSERT INTO ".len()..];
+            let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            if !name.is_empty() && !tables.contains(&name) {
+                tables.push(name);
+            }
+        }
+    }
+    tables
+}
+
 /// Arbitrary constant naming statbot's migration lock.
 const PG_MIGRATION_LOCK: i64 = 0x5157_4154_4d49_4752;
 

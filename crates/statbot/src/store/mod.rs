@@ -8,6 +8,7 @@ mod broadcasts;
 mod checkpoint;
 mod contacts;
 mod conversation;
+pub mod copy;
 mod coupons;
 mod datasets;
 mod entry_links;

@@ -18,6 +18,7 @@ mod dashboard;
 mod dashboard_pages;
 mod data_deletion;
 mod datasets;
+mod db_copy;
 mod follow_ups;
 mod funnels;
 mod inbox;

@@ -73,11 +73,13 @@ pub struct Options {
     pub tweak: fn(&mut Config),
     /// Like `tweak`, for settings known only at run time (a local server's URL).
     pub configure: Option<Configure>,
+    /// A SQLite file whatever `STATBOT_TEST_BACKEND` says (a source for `statbot db copy`).
+    pub sqlite: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { flows: Vec::new(), tweak: |_| {}, configure: None }
+        Options { flows: Vec::new(), tweak: |_| {}, configure: None, sqlite: false }
     }
 }
 
@@ -94,7 +96,12 @@ impl TestApp {
         let graph = GraphStandIn::start().await.unwrap();
         // Every Graph call must carry the configured page token.
         graph.expect_token(PAGE_TOKEN);
-        let mut config = Config { database_url: fresh_database_url(dir.path()).await.into(), ..Config::default() };
+        let database_url = if options.sqlite {
+            format!("sqlite://{}", dir.path().join("statbot.db").display())
+        } else {
+            fresh_database_url(dir.path()).await
+        };
+        let mut config = Config { database_url: database_url.into(), ..Config::default() };
         if options.flows.is_empty() {
             config.demo = true;
         } else {
