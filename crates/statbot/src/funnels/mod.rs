@@ -31,7 +31,7 @@ use tokio_util::sync::CancellationToken;
 const ROUND: i64 = 20_000;
 /// Events rolled up per transaction by the worker: small rounds, often, so that on SQLite it
 /// holds the one connection only briefly between the webhook pipeline's transactions.
-const WORKER_ROUND: i64 = 1_000;
+const WORKER_ROUND: i64 = 250;
 /// How often the worker rolls up new events.
 const EVERY: Duration = Duration::from_millis(200);
 /// While the webhook pipeline is busy (it acted on messages this recently), the worker waits…
