@@ -5,7 +5,9 @@
 //! pauses every send, not only the contact's. One contact's replies go out in order; different
 //! contacts' in parallel. Replies arrive handed over by the processor as it stores them, or claimed from
 //! the outbox (retries, other instances' leftovers, replies queued behind a failure). Web and
-//! terminal replies are delivered by their channels when shown.
+//! terminal replies are delivered by their channels when shown. The start of each send is
+//! recorded before it is made: a message claimed again after its sender stopped during its send
+//! may have arrived, and is recorded `unknown_outcome` rather than sent twice.
 
 use crate::channels::messenger::{ErrorClass, GraphClient, SendError, SentMessage};
 use crate::config::OutboxConfig;
@@ -64,14 +66,14 @@ enum Outcome {
     Failed(SendError),
     /// Not sent: the contact's messaging window had closed.
     Held,
-    /// Not sent again: a message the bot started itself whose earlier send had begun, by a
-    /// sender that stopped or got no answer; it may have arrived.
+    /// Not sent again: its earlier send had begun when its sender stopped (or, for a message the
+    /// bot started itself, got no answer); it may have arrived.
     Unknown,
 }
 
 /// Why a message of the bot's own is not sent again, kept with it.
-const UNKNOWN_OUTCOME: &str = "not sent again: a send of it was under way when its sender stopped or got no \
-     answer, so it may have arrived; a message the bot starts itself (a broadcast, a follow-up) goes at most once";
+const UNKNOWN_OUTCOME: &str = "not sent again: a send of it was under way when its sender stopped (or got no \
+     answer, for a broadcast's or a follow-up's), so it may have arrived; a message goes at most once";
 
 /// The error class kept with such a message.
 const UNKNOWN_OUTCOME_CLASS: &str = "unknown_outcome";
@@ -379,7 +381,7 @@ pub async fn run_sender(engine: Engine, graph: GraphClient, settings: SenderSett
                 finished.push((message, Outcome::Held));
                 continue;
             }
-            if message.started_by_the_bot() && message.send_started_at.is_some() {
+            if message.send_started_at.is_some() {
                 finished.push((message, Outcome::Unknown));
                 continue;
             }
@@ -448,22 +450,21 @@ pub async fn run_sender(engine: Engine, graph: GraphClient, settings: SenderSett
     tracing::info!("outbox sender stopped");
 }
 
-/// Records, before they are made, the sends of messages the bot starts itself, so that a sender
-/// that stops during one does not have it made again. When that cannot be recorded they are not
-/// sent now: they keep their lease, their contacts' lanes go back to the outbox, and claims take
-/// them again once the lease is over. Returns whether every message may go.
+/// Records, before they are made, that these sends begin, so that a sender that stops during
+/// one does not have it made again by the next (it may have arrived: Meta's Send API has no
+/// idempotency key). When that cannot be recorded nothing is sent now: the messages keep their
+/// lease, their contacts' lanes go back to the outbox, and claims take them again once the lease
+/// is over. Returns whether the messages may go.
 async fn record_send_starts(store: &Store, starting: &mut Vec<OutboxMessage>, lanes: &mut Lanes, owner: &str) -> bool {
-    let ids: Vec<i64> = starting.iter().filter(|m| m.started_by_the_bot()).map(|m| m.id).collect();
-    if ids.is_empty() {
+    if starting.is_empty() {
         return true;
     }
+    let ids: Vec<i64> = starting.iter().map(|m| m.id).collect();
     match store.mark_send_started(&ids).await {
         Ok(()) => true,
         Err(e) => {
             tracing::error!(error = %e, "recording the start of sends failed; they are sent later");
-            let (later, now): (Vec<_>, Vec<_>) = starting.drain(..).partition(OutboxMessage::started_by_the_bot);
-            *starting = now;
-            for message in later {
+            for message in starting.drain(..) {
                 return_lane(store, lanes, message.contact_id, owner).await;
             }
             false

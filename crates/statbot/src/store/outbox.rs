@@ -31,15 +31,15 @@ pub struct OutboxMessage {
     /// The operator who wrote it (the live inbox); `None` for the bot's.
     #[serde(skip)]
     pub author_id: Option<i64>,
-    /// When a send of this message the bot started itself began and has no outcome recorded
-    /// (see [`OutboxMessage::started_by_the_bot`]); `None` for others.
+    /// When a send of it began that has no outcome recorded; `None` before any, and after a
+    /// failure that said it was not delivered.
     #[serde(skip)]
     pub send_started_at: Option<i64>,
 }
 
 impl OutboxMessage {
-    /// Whether the bot starts this message itself (a broadcast's or a follow-up's): it goes at
-    /// most once, so a send under way when its sender stopped is not made again.
+    /// Whether the bot starts this message itself (a broadcast's or a follow-up's): a send of it
+    /// that gets no answer is not made again either (a reply to someone who wrote is).
     pub fn started_by_the_bot(&self) -> bool {
         self.messaging_type == MessagingType::Update
     }
@@ -311,8 +311,7 @@ impl Store {
         mark_sent(&mut *self.conn().await?, sent).await
     }
 
-    /// Records that sends of these messages (the bot's own, see
-    /// [`OutboxMessage::started_by_the_bot`]) begin now, before they are made.
+    /// Records that sends of these messages begin now, before they are made.
     pub async fn mark_send_started(&self, ids: &[i64]) -> Result<()> {
         let mut conn = self.conn().await?;
         let now = now_ms();

@@ -38,6 +38,7 @@ mod promotion_answers;
 mod promotion_journey;
 mod redemptions;
 mod referrals;
+mod scale_out;
 mod security_headers;
 mod segments;
 mod shop_api;
