@@ -10,7 +10,6 @@ use crate::store::StoreError;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -108,6 +107,24 @@ impl From<crate::limits::LimitError> for ApiError {
     }
 }
 
+/// The body of every error answer: `{"error": {"code", "message"}}`; the API document
+/// (`/api/v1/openapi.json`) describes it from this type.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong: a stable machine-readable `code` and a message for people.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// E.g. `bad_request`, `unauthorized`, `forbidden`, `not_found`, `rate_limited`, `internal`.
+    pub code: String,
+    pub message: String,
+    /// The order a refused payment belongs to (402 `card_declined`), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<i64>,
+}
+
 /// The message of an error answer, kept beside its JSON body so that the dashboard can show it
 /// on a page instead ([`super::dashboard`]).
 #[derive(Debug, Clone)]
@@ -124,10 +141,11 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        let mut body = json!({ "error": { "code": code, "message": &message } });
-        if let ApiError::Coded { order_id: Some(id), .. } = &self {
-            body["error"]["order_id"] = json!(id);
-        }
+        let order_id = match &self {
+            ApiError::Coded { order_id, .. } => *order_id,
+            _ => None,
+        };
+        let body = ErrorBody { error: ErrorDetail { code, message: message.clone(), order_id } };
         let mut response = (status, Json(body)).into_response();
         response.extensions_mut().insert(ErrorMessage(message));
         if let Some(retry_after_secs) = self.retry_after_secs()

@@ -12,6 +12,16 @@ pub(super) fn router() -> Router<AppState> {
     Router::new().route("/healthz", get(healthz))
 }
 
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "health",
+    summary = "Health check: the database answers",
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 503, description = "The database does not answer", body = serde_json::Value)
+    )
+)]
 async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     match state.engine.store().ping().await {
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok" }))),
@@ -20,4 +30,12 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
             (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "database": "unreachable" })))
         }
     }
+}
+
+/// The operations of the routes above, for the API document (`/api/v1/openapi.json`).
+pub(super) fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(healthz))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
 }

@@ -28,6 +28,20 @@ pub fn separate_router(metrics: Metrics, store: Store) -> Router {
     Router::new().route("/metrics", get(scrape)).with_state((metrics, store))
 }
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "metrics",
+    summary = "Prometheus metrics, behind metrics.token",
+    responses(
+        (status = 200, description = "The metrics in the Prometheus text format", content_type = "text/plain"),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 async fn scrape_with_token(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let expected = state.config.metrics.token.expose();
     if expected.is_empty() {
@@ -63,4 +77,12 @@ pub(super) async fn track(State(metrics): State<Metrics>, request: Request, next
     let route = route.as_ref().map_or("unmatched", |p| p.as_str());
     metrics.http_request(method.as_str(), route, response.status().as_u16(), started.elapsed());
     response
+}
+
+/// The operations of the routes above, for the API document (`/api/v1/openapi.json`).
+pub(super) fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(scrape_with_token))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
 }

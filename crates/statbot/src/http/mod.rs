@@ -19,7 +19,9 @@
 //! bodies, the operator and caller extractors), `download` (JSON or CSV) and `charts` (chart
 //! images); `assets`, the pages' style sheets and scripts (`/assets/*`); `security_headers`, the
 //! layer that puts the security headers on every answer (a Content-Security-Policy on pages);
-//! `health`, the health check; and `metrics`, `/metrics` and the layer that counts requests.
+//! `health`, the health check; `metrics`, `/metrics` and the layer that counts requests; and
+//! `openapi`, the API document (`/api/v1/openapi.json`, made from each area's `openapi()`) and
+//! its page (`/api/docs`).
 
 mod accounts;
 mod answers;
@@ -42,6 +44,7 @@ mod inbox;
 mod links;
 mod messenger;
 pub mod metrics;
+pub mod openapi;
 mod sales;
 mod security_headers;
 mod shop;
@@ -114,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .merge(chat::router())
         .merge(messenger::router())
         .merge(inbox::router())
+        .merge(openapi::router())
         .fallback(dashboard::not_found)
         .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

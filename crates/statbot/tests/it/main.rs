@@ -30,6 +30,7 @@ mod messaging_window;
 mod messenger_setup;
 mod messenger_webhook;
 mod metrics;
+mod openapi;
 mod operators;
 mod opt_out;
 mod outbox_delivery;

@@ -17,6 +17,20 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// `GET /api/v1/users`: the operator accounts, by name.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    tag = "accounts",
+    summary = "The operator accounts, by name",
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn list(State(state): State<AppState>, operator: Operator) -> Result<Json<Value>, ApiError> {
     operator.require_admin()?;
     let users = accounts::list(state.engine.store()).await?;
@@ -32,6 +46,24 @@ pub(super) struct Patch {
 
 /// `PATCH /api/v1/users/{name}`: `{"role": "admin"|"staff", "disabled": true|false}`, either or
 /// both; answers the account as listed.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/users/{name}",
+    tag = "accounts",
+    summary = "Changes an operator account's role or disabled state (admins)",
+    params(("name" = String, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`Patch`)"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn update(
     State(state): State<AppState>,
     operator: Operator,
@@ -54,6 +86,24 @@ pub(super) struct NewPassword {
 }
 
 /// `POST /api/v1/users/{name}/password`: `{"password"}`; 204.
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{name}/password",
+    tag = "accounts",
+    summary = "Sets an operator account's password (admins)",
+    params(("name" = String, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`NewPassword`)"),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Done; no body"),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn password(
     State(state): State<AppState>,
     operator: Operator,
@@ -67,6 +117,23 @@ pub(super) async fn password(
 
 /// `POST /api/v1/users/{name}/unlock`: the name may log in again at once; says whether it was
 /// locked.
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{name}/unlock",
+    tag = "accounts",
+    summary = "Unlocks an account locked after failed logins (admins)",
+    params(("name" = String, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn unlock(
     State(state): State<AppState>,
     operator: Operator,
@@ -78,6 +145,23 @@ pub(super) async fn unlock(
 }
 
 /// `DELETE /api/v1/users/{name}`: removes an operator account; 204.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/users/{name}",
+    tag = "accounts",
+    summary = "Removes an operator account (admins)",
+    params(("name" = String, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Done; no body"),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn remove(
     State(state): State<AppState>,
     operator: Operator,

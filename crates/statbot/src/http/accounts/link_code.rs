@@ -11,6 +11,20 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use serde_json::{Value, json};
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/link-code",
+    tag = "accounts",
+    summary = "A one-time code that links the caller's chat to their account",
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn link_code(
     State(state): State<AppState>,
     operator: Operator,

@@ -24,3 +24,21 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/v1/users/{name}/password", post(admin::password))
         .route("/api/v1/users/{name}/unlock", post(admin::unlock))
 }
+
+/// The operations of the routes above, for the API document (`/api/v1/openapi.json`).
+pub(super) fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(
+        token::issue_token,
+        users::me,
+        link_code::link_code,
+        admin::list,
+        users::create_user,
+        admin::update,
+        admin::remove,
+        admin::password,
+        admin::unlock
+    ))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
+}

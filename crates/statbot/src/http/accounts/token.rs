@@ -17,6 +17,19 @@ pub(super) struct TokenRequest {
     password: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/token",
+    tag = "accounts",
+    summary = "A bearer token for a username and password",
+    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`TokenRequest`)"),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn issue_token(
     State(state): State<AppState>,
     ip: ClientIp,

@@ -10,6 +10,20 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 /// `GET /api/v1/me`: the operator's id, username and role.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "accounts",
+    summary = "The operator's id, username and role",
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn me(operator: Operator) -> Json<Value> {
     Json(json!({ "id": operator.claims.sub, "username": operator.claims.name, "role": operator.role }))
 }
@@ -24,6 +38,22 @@ pub(super) struct NewUser {
 }
 
 /// `POST /api/v1/users`: an admin creates an operator account.
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    tag = "accounts",
+    summary = "An admin creates an operator account",
+    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`NewUser`)"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn create_user(
     State(state): State<AppState>,
     operator: Operator,

@@ -9,6 +9,20 @@ use serde_json::{Value, json};
 use statbot_core::flow::Choices;
 
 /// `GET /api/v1/flows`: the loaded flows with their steps, choices and buttons.
+#[utoipa::path(
+    get,
+    path = "/api/v1/flows",
+    tag = "bot",
+    summary = "The loaded flows with their steps, choices and buttons",
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn flows(State(state): State<AppState>, _operator: Operator) -> Json<Value> {
     let flows: Vec<Value> = state
         .engine
@@ -50,6 +64,22 @@ pub(super) struct OutboxQuery {
 /// `GET /api/v1/outbox`: the outbox's replies by status, and the inbound messages waiting to be
 /// acted on; with `?status=held` or `?status=failed`, also the latest such replies with their
 /// reason and Meta's error class.
+#[utoipa::path(
+    get,
+    path = "/api/v1/outbox",
+    tag = "bot",
+    summary = "The outbox's replies by status, and the inbound messages waiting to be acted on;",
+    params(("status" = Option<String>, Query)),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn outbox(
     State(state): State<AppState>,
     _operator: Operator,

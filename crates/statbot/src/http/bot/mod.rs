@@ -16,3 +16,11 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/v1/outbox", get(api::outbox))
         .route("/media/{flow}/{file}", get(media::media))
 }
+
+/// The operations of the routes above, for the API document (`/api/v1/openapi.json`).
+pub(super) fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(api::flows, api::outbox))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
+}

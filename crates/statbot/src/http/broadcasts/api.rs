@@ -12,11 +12,42 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 /// `GET /api/v1/broadcasts`: `{"broadcasts": [...]}`, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/broadcasts",
+    tag = "broadcasts",
+    summary = "`{\"broadcasts\": [...]}`, newest first",
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn list(State(state): State<AppState>, _operator: Operator) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!({ "broadcasts": state.engine.store().broadcasts().await? })))
 }
 
 /// `GET /api/v1/broadcasts/{name}`: the broadcast and its `funnel`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/broadcasts/{name}",
+    tag = "broadcasts",
+    summary = "The broadcast and its `funnel`",
+    params(("name" = String, Path)),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn show(
     State(state): State<AppState>,
     _operator: Operator,
@@ -36,6 +67,22 @@ pub(super) struct CreateBody {
 
 /// `POST /api/v1/broadcasts` `{"name", "flow", "step"?, "segment", "start_at"?, "preview"?}`:
 /// `{"preview": {...}, "broadcast": {...} | null}` (201 when created, 200 for a preview).
+#[utoipa::path(
+    post,
+    path = "/api/v1/broadcasts",
+    tag = "broadcasts",
+    summary = "Creates (or previews) a broadcast",
+    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`CreateBody`)"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn create(
     State(state): State<AppState>,
     operator: Operator,
@@ -55,6 +102,23 @@ pub(super) async fn create(
 }
 
 /// `POST /api/v1/broadcasts/{name}/pause|resume|cancel`: the broadcast as it then stands.
+#[utoipa::path(
+    post,
+    path = "/api/v1/broadcasts/{name}/{action}",
+    tag = "broadcasts",
+    summary = "The broadcast as it then stands",
+    params(("name" = String, Path), ("action" = String, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn act(
     State(state): State<AppState>,
     operator: Operator,

@@ -25,3 +25,11 @@ pub(super) fn router() -> Router<AppState> {
                 .route("/broadcasts/{name}", get(page::show)),
         ))
 }
+
+/// The operations of the routes above, for the API document (`/api/v1/openapi.json`).
+pub(super) fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(api::list, api::create, api::show, api::act))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
+}

@@ -35,6 +35,22 @@ pub(super) struct ContactsQuery {
 
 /// `GET /api/v1/contacts?q=&where=&format=`: the most recently active contacts matching `q`
 /// that the segment `where` chooses, with their tags.
+#[utoipa::path(
+    get,
+    path = "/api/v1/contacts",
+    tag = "contacts",
+    summary = "The most recently active contacts matching `q` that the segment `where` chooses, with their tags",
+    params(("q" = String, Query), ("segment" = String, Query, description = "A segment (docs/segments.md)."), ("format" = Option<String>, Query)),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn contacts(
     State(state): State<AppState>,
     _operator: Operator,
@@ -63,6 +79,22 @@ pub(super) struct SegmentQuery {
 
 /// `GET /api/v1/segments/count?where=`: how many contacts the segment chooses now, and the
 /// segment in its canonical form: `{"count": 12, "segment": "tag:vip"}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/segments/count",
+    tag = "contacts",
+    summary = "How many contacts a segment chooses now",
+    params(("segment" = String, Query)),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn segment_count(
     State(state): State<AppState>,
     _operator: Operator,
@@ -91,6 +123,22 @@ pub(super) struct TagRequest {
 /// `POST /api/v1/contacts/tags` `{"tag", "where", "action": "add"|"remove"}`: gives the tag to
 /// (or takes it from) every contact the segment chooses; answers how many changed:
 /// `{"tag": "vip", "action": "add", "contacts": 3, "segment": "ref:flyer"}`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/contacts/tags",
+    tag = "contacts",
+    summary = "Tags (or untags) every contact a segment chooses",
+    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`TagRequest`)"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn tag_contacts(
     State(state): State<AppState>,
     _operator: Operator,
@@ -113,6 +161,23 @@ pub(super) struct FormatQuery {
 }
 
 /// `GET /api/v1/contacts/{id}/messages?format=`: a contact's conversation, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/contacts/{id}/messages",
+    tag = "contacts",
+    summary = "A contact's conversation, oldest first",
+    params(("id" = i64, Path), ("format" = Option<String>, Query)),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON, or CSV with `format=csv`", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn contact_messages(
     State(state): State<AppState>,
     _operator: Operator,

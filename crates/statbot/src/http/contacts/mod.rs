@@ -27,3 +27,11 @@ pub(super) fn router() -> Router<AppState> {
                 .route("/contacts/{id}/tags", post(contact_tags::tag_contact)),
         ))
 }
+
+/// The operations of the routes above, for the API document (`/api/v1/openapi.json`).
+pub(super) fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(api::contacts, api::contact_messages, api::tag_contacts, api::segment_count))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
+}

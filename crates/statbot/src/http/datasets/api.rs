@@ -46,12 +46,43 @@ pub fn entity_json(entity: &Entity, attribution: Option<&str>) -> Value {
     json!({ "dataset": entity.dataset, "label": entity.label, "values": values, "attribution": attribution })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets",
+    tag = "datasets",
+    summary = "The loaded data sets",
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn list(State(state): State<AppState>, _operator: Operator) -> Result<Json<Value>, ApiError> {
     let snapshot = state.datasets.snapshot().await?;
     Ok(Json(json!({ "datasets": snapshot.sets().iter().map(|s| summary(s)).collect::<Vec<_>>() })))
 }
 
 /// One data set with its columns.
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{name}",
+    tag = "datasets",
+    summary = "One data set with its columns",
+    params(("name" = String, Path)),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn describe(
     State(state): State<AppState>,
     _operator: Operator,
@@ -69,6 +100,23 @@ pub(super) struct FormatParam {
     format: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{name}/entities/{key}",
+    tag = "datasets",
+    summary = "One entity of a data set, its rows over time",
+    params(("name" = String, Path), ("key" = String, Path), ("format" = Option<String>, Query)),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON, or CSV with `format=csv`", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn entity(
     State(state): State<AppState>,
     _operator: Operator,
@@ -104,6 +152,23 @@ pub(super) struct CompareParams {
     metrics: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{name}/compare",
+    tag = "datasets",
+    summary = "Entities of a data set compared",
+    params(("name" = String, Path), ("a" = Option<String>, Query), ("b" = Option<String>, Query), ("metrics" = Option<String>, Query, description = "Comma-separated metric names or synonyms (default: all).")),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn compare(
     State(state): State<AppState>,
     _operator: Operator,

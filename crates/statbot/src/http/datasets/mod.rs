@@ -26,3 +26,11 @@ pub(super) fn router() -> Router<AppState> {
         ))
         .route("/charts/datasets/{file}", get(charts::chart))
 }
+
+/// The operations of the routes above, for the API document (`/api/v1/openapi.json`).
+pub(super) fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(api::list, api::describe, api::entity, api::compare))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
+}

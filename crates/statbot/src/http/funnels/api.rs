@@ -59,6 +59,23 @@ impl FunnelRequest {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/funnels/{flow}",
+    tag = "funnels",
+    summary = "A flow's funnel: how many reached each step",
+    params(("flow" = String, Path), ("from" = Option<String>, Query), ("to" = Option<String>, Query), ("by" = Option<String>, Query), ("goal" = Option<String>, Query), ("format" = Option<String>, Query)),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn funnel(
     State(state): State<AppState>,
     _operator: Operator,

@@ -21,3 +21,11 @@ pub(super) fn router() -> Router<AppState> {
         .route("/charts/funnels/{file}", get(charts::funnel))
         .route("/charts/reveals/{file}", get(charts::reveals))
 }
+
+/// The operations of the routes above, for the API document (`/api/v1/openapi.json`).
+pub(super) fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(api::funnel))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
+}

@@ -89,6 +89,22 @@ fn summary(c: &InboxConversation) -> Value {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/conversations",
+    tag = "inbox",
+    summary = "The inbox's conversations",
+    params(("status" = Option<String>, Query), ("assigned" = Option<String>, Query), ("platform" = Option<String>, Query), ("q" = String, Query)),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn list(
     State(state): State<AppState>,
     operator: Operator,
@@ -109,6 +125,23 @@ pub(super) async fn list(
 /// Messages of a conversation returned at most.
 const MESSAGES: i64 = 500;
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/conversations/{id}",
+    tag = "inbox",
+    summary = "One conversation with its messages",
+    params(("id" = i64, Path)),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn show(
     State(state): State<AppState>,
     operator: Operator,
@@ -144,6 +177,24 @@ pub(super) struct ReplyBody {
     text: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{id}/messages",
+    tag = "inbox",
+    summary = "An operator's reply in a conversation",
+    params(("id" = i64, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`ReplyBody`)"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn reply(
     State(state): State<AppState>,
     operator: Operator,
@@ -167,6 +218,23 @@ fn changed(id: i64, changed: Option<Changed>) -> Json<Value> {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{id}/takeover",
+    tag = "inbox",
+    summary = "A person takes the conversation over from the bot",
+    params(("id" = i64, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn take_over(
     State(state): State<AppState>,
     operator: Operator,
@@ -176,6 +244,23 @@ pub(super) async fn take_over(
     Ok(changed(id, Some(state.inbox.take_over(&user, id).await?)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{id}/release",
+    tag = "inbox",
+    summary = "The conversation goes back to the bot",
+    params(("id" = i64, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn release(
     State(state): State<AppState>,
     operator: Operator,
@@ -190,6 +275,24 @@ pub(super) struct AssignBody {
     to: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{id}/assign",
+    tag = "inbox",
+    summary = "Assigns the conversation to an operator",
+    params(("id" = i64, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`AssignBody`)"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn assign(
     State(state): State<AppState>,
     operator: Operator,

@@ -24,6 +24,20 @@ use std::time::Duration;
 /// A comment line this often keeps proxies from closing a quiet stream.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/conversations/events",
+    tag = "inbox",
+    summary = "The inbox's live events (server-sent events)",
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "A stream of server-sent events", content_type = "text/event-stream"),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn operator_events(
     State(state): State<AppState>,
     operator: Operator,

@@ -69,3 +69,19 @@ impl From<InboxError> for ApiError {
         }
     }
 }
+
+/// The operations of the routes above, for the API document (`/api/v1/openapi.json`).
+pub(super) fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(
+        api::list,
+        api::show,
+        api::reply,
+        api::take_over,
+        api::release,
+        api::assign,
+        live::operator_events
+    ))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
+}

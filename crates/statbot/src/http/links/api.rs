@@ -10,6 +10,20 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/links",
+    tag = "links",
+    summary = "The entry links",
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn list(
     State(state): State<AppState>,
     _operator: Operator,
@@ -25,6 +39,22 @@ pub(super) struct NewLink {
     step: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/links",
+    tag = "links",
+    summary = "Adds an entry link",
+    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`NewLink`)"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn add(
     State(state): State<AppState>,
     operator: Operator,

@@ -18,3 +18,11 @@ pub(super) fn router() -> Router<AppState> {
         .merge(super::dashboard::pages(Router::new().route("/links", get(page::links))))
         .route("/links/{name}/{file}", get(qr::image))
 }
+
+/// The operations of the routes above, for the API document (`/api/v1/openapi.json`).
+pub(super) fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(api::list, api::add))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
+}

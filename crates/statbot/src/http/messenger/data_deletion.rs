@@ -31,6 +31,20 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 /// `POST /webhooks/messenger/data-deletion`: erases the person named by a valid signed request.
+#[utoipa::path(
+    post,
+    path = "/webhooks/messenger/data-deletion",
+    tag = "webhooks",
+    summary = "Erases the person named by a valid signed request",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "The signed payload, checked byte for byte"),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Invalid signature", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 async fn request(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
     let body = body.map_err(|e| ApiError::PayloadTooLarge(e.body_text()))?;
     let secret = state.config.messenger.app_secret.expose();
@@ -135,4 +149,12 @@ fn page(state: &AppState, done: &DataDeletion) -> StatusPage {
         }
     };
     StatusPage { title, paragraphs }
+}
+
+/// The operations of the routes above, for the API document (`/api/v1/openapi.json`).
+pub(super) fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(request))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
 }

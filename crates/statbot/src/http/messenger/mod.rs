@@ -33,6 +33,21 @@ struct Verification {
     challenge: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/webhooks/messenger",
+    tag = "webhooks",
+    summary = "Messenger's webhook verification (hub.challenge)",
+    params(("mode" = Option<String>, Query), ("verify_token" = Option<String>, Query), ("challenge" = Option<String>, Query)),
+    responses(
+        (status = 200, description = "Plain text", content_type = "text/plain"),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Invalid signature", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 async fn verify(State(state): State<AppState>, Query(q): Query<Verification>) -> Result<String, ApiError> {
     let expected = state.config.messenger.verify_token.expose();
     if expected.is_empty() {
@@ -42,6 +57,21 @@ async fn verify(State(state): State<AppState>, Query(q): Query<Verification>) ->
         .ok_or_else(|| ApiError::Forbidden("the verify token does not match".into()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/webhooks/messenger",
+    tag = "webhooks",
+    summary = "Messenger's signed deliveries",
+    request_body(content = String, content_type = "application/json", description = "The signed payload, checked byte for byte"),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Invalid signature", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -96,4 +126,14 @@ fn channel_of(events: &Events) -> &'static str {
         Some(Platform::Messenger) => "messenger",
         Some(_) | None => UNKNOWN,
     }
+}
+
+/// The operations of the routes above, for the API document (`/api/v1/openapi.json`).
+pub(super) fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(verify, receive))]
+    struct Doc;
+    let mut doc = <Doc as utoipa::OpenApi>::openapi();
+    doc.merge(data_deletion::openapi());
+    doc
 }

@@ -85,6 +85,22 @@ fn answer<T: Serialize>(report: &T, csv: Option<(String, &str, DayRange)>) -> Re
 }
 
 /// `GET /api/v1/stripe/revenue?from=&to=&days=&period=day|week|month&format=json|csv`
+#[utoipa::path(
+    get,
+    path = "/api/v1/stripe/revenue",
+    tag = "sales",
+    summary = "Stripe revenue over a range",
+    params(("from" = Option<String>, Query), ("to" = Option<String>, Query), ("days" = Option<String>, Query), ("period" = Option<String>, Query), ("currency" = Option<String>, Query), ("limit" = Option<String>, Query), ("format" = Option<String>, Query)),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn revenue(
     State(state): State<AppState>,
     _operator: Operator,
@@ -100,6 +116,22 @@ pub(super) async fn revenue(
 }
 
 /// `GET /api/v1/stripe/top-customers?from=&to=&days=&limit=&currency=&format=json|csv`
+#[utoipa::path(
+    get,
+    path = "/api/v1/stripe/top-customers",
+    tag = "sales",
+    summary = "The top Stripe customers over a range",
+    params(("from" = Option<String>, Query), ("to" = Option<String>, Query), ("days" = Option<String>, Query), ("period" = Option<String>, Query), ("currency" = Option<String>, Query), ("limit" = Option<String>, Query), ("format" = Option<String>, Query)),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn top_customers(
     State(state): State<AppState>,
     _operator: Operator,
@@ -111,6 +143,22 @@ pub(super) async fn top_customers(
 }
 
 /// `GET /api/v1/stripe/words?from=&to=&days=&limit=&currency=&format=json|csv`
+#[utoipa::path(
+    get,
+    path = "/api/v1/stripe/words",
+    tag = "sales",
+    summary = "The Stripe figures in words",
+    params(("from" = Option<String>, Query), ("to" = Option<String>, Query), ("days" = Option<String>, Query), ("period" = Option<String>, Query), ("currency" = Option<String>, Query), ("limit" = Option<String>, Query), ("format" = Option<String>, Query)),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn words(
     State(state): State<AppState>,
     _operator: Operator,

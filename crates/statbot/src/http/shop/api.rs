@@ -22,6 +22,19 @@ use serde_json::{Value, json};
 const ORDERS_SHOWN: i64 = 200;
 
 /// `POST /api/v1/auth/signup`: a customer account, logged in at once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/signup",
+    tag = "shop",
+    summary = "A customer account, logged in at once",
+    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`SignUp`)"),
+    responses(
+        (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn sign_up(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -52,6 +65,22 @@ pub(super) struct ProductsQuery {
 }
 
 /// `GET /api/v1/products[?all=true]`: what is on sale (anyone); everything (operators).
+#[utoipa::path(
+    get,
+    path = "/api/v1/products",
+    tag = "shop",
+    summary = "What is on sale (anyone); everything (operators)",
+    params(("all" = bool, Query)),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn products(
     State(state): State<AppState>,
     operator: Result<Operator, ApiError>,
@@ -64,6 +93,22 @@ pub(super) async fn products(
 }
 
 /// `POST /api/v1/products` (operators).
+#[utoipa::path(
+    post,
+    path = "/api/v1/products",
+    tag = "shop",
+    summary = "Creates a product (operators)",
+    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`ProductInput`)"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn create_product(
     State(state): State<AppState>,
     _operator: Operator,
@@ -74,6 +119,24 @@ pub(super) async fn create_product(
 }
 
 /// `PATCH /api/v1/products/{id}` (operators): name, description, price, currency, active.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/products/{id}",
+    tag = "shop",
+    summary = "Changes a product (operators)",
+    params(("id" = i64, Path)),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`ProductPatch`)"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn update_product(
     State(state): State<AppState>,
     _operator: Operator,
@@ -84,6 +147,23 @@ pub(super) async fn update_product(
 }
 
 /// `DELETE /api/v1/products/{id}` (operators): off sale; past orders keep it.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/products/{id}",
+    tag = "shop",
+    summary = "Takes a product off sale (operators)",
+    params(("id" = i64, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn deactivate_product(
     State(state): State<AppState>,
     _operator: Operator,
@@ -98,12 +178,43 @@ fn scope(caller: &Caller) -> Option<i64> {
 }
 
 /// `GET /api/v1/orders`: the caller's orders, newest first (operators: everyone's).
+#[utoipa::path(
+    get,
+    path = "/api/v1/orders",
+    tag = "shop",
+    summary = "The caller's orders, newest first (operators: everyone's)",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn orders(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
     let orders = state.shop.store().orders(scope(&caller), ORDERS_SHOWN).await?;
     Ok(Json(json!({ "orders": orders })))
 }
 
 /// `GET /api/v1/orders/{id}`: one order; another customer's is not found.
+#[utoipa::path(
+    get,
+    path = "/api/v1/orders/{id}",
+    tag = "shop",
+    summary = "One order; another customer's is not found",
+    params(("id" = i64, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn order(
     State(state): State<AppState>,
     caller: Caller,
@@ -122,6 +233,22 @@ pub(super) async fn order(
 /// `POST /api/v1/orders`: within the order limits, and while the account and address have
 /// declined cards to spare: once either has reached its cap, orders are refused before Stripe
 /// is asked (card testing stops after a few tries).
+#[utoipa::path(
+    post,
+    path = "/api/v1/orders",
+    tag = "shop",
+    summary = "Places an order (optional Idempotency-Key header)",
+    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`OrderRequest`)"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn place_order(
     State(state): State<AppState>,
     caller: Caller,
@@ -165,6 +292,22 @@ pub(super) struct TestCardRequest {
 
 /// `POST /api/v1/test-payment-methods` with `{"card": "visa"|"declined"}` (test mode only): a
 /// payment method for a named test card.
+#[utoipa::path(
+    post,
+    path = "/api/v1/test-payment-methods",
+    tag = "shop",
+    summary = "A payment method for a named test card (test mode only)",
+    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`TestCardRequest`)"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn test_payment_method(
     State(state): State<AppState>,
     _caller: Caller,

@@ -25,3 +25,22 @@ pub(super) fn router() -> Router<AppState> {
         .merge(super::dashboard::pages(Router::new().route("/orders", get(orders::page))))
         .route("/webhooks/stripe", post(webhook::webhook))
 }
+
+/// The operations of the routes above, for the API document (`/api/v1/openapi.json`).
+pub(super) fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(
+        api::sign_up,
+        api::products,
+        api::create_product,
+        api::update_product,
+        api::deactivate_product,
+        api::orders,
+        api::place_order,
+        api::order,
+        api::test_payment_method,
+        webhook::webhook
+    ))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
+}

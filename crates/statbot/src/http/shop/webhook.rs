@@ -10,6 +10,20 @@ use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
 /// `POST /webhooks/stripe`: a signed event from Stripe; 200 once handled (or seen before).
+#[utoipa::path(
+    post,
+    path = "/webhooks/stripe",
+    tag = "webhooks",
+    summary = "A signed event from Stripe",
+    request_body(content = String, content_type = "application/json", description = "The signed payload, checked byte for byte"),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Invalid signature", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn webhook(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -63,6 +63,22 @@ fn range_of(state: &AppState, query: &RangeQuery) -> Result<DayRange, ApiError> 
 /// missing days (no figures typed) and every day with figures; beside the typed metrics the
 /// inbox's automatic ones (`"automatic": true`: `live_chats`, `first_response`, `resolution`),
 /// each day's under `daily[].automatic`, and each operator's under `operators`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/team/stats",
+    tag = "team",
+    summary = "Totals, averages, ratios against targets, missing days (no figures typed) and every day",
+    params(("from" = Option<String>, Query), ("to" = Option<String>, Query), ("days" = Option<i64>, Query, description = "Extra days after `from` (0: that day alone), instead of `to`."), ("team" = Option<String>, Query), ("format" = Option<String>, Query)),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn stats(
     State(state): State<AppState>,
     operator: Operator,
@@ -75,6 +91,22 @@ pub(super) async fn stats(
 }
 
 /// `GET /api/v1/team/stats/export?from=&to=&format=json|csv&team=`: the range as a file.
+#[utoipa::path(
+    get,
+    path = "/api/v1/team/stats/export",
+    tag = "team",
+    summary = "The range as a file",
+    params(("from" = Option<String>, Query), ("to" = Option<String>, Query), ("days" = Option<i64>, Query, description = "Extra days after `from` (0: that day alone), instead of `to`."), ("team" = Option<String>, Query), ("format" = Option<String>, Query)),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn export(
     State(state): State<AppState>,
     operator: Operator,
@@ -104,6 +136,23 @@ pub(super) async fn export(
 }
 
 /// `GET /api/v1/team/stats/{date}?team=`: one day's figures (404 when none are recorded).
+#[utoipa::path(
+    get,
+    path = "/api/v1/team/stats/{date}",
+    tag = "team",
+    summary = "One day's figures (404 when none are recorded)",
+    params(("date" = String, Path), ("team" = Option<String>, Query)),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn day(
     State(state): State<AppState>,
     operator: Operator,
@@ -120,6 +169,24 @@ pub(super) async fn day(
 /// `PUT /api/v1/team/stats/{date}?team=` with `{"solved": 40, "csat": "96%", ...}`: the day
 /// holds exactly these figures afterwards. Numbers are in stored units (counts, percent,
 /// seconds); texts are read as people type them (`"1h 30m"`, `"96%"`).
+#[utoipa::path(
+    put,
+    path = "/api/v1/team/stats/{date}",
+    tag = "team",
+    summary = "Writes a day's figures",
+    params(("date" = String, Path), ("team" = Option<String>, Query)),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`Map<String, Value`)"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn put_day(
     State(state): State<AppState>,
     operator: Operator,
@@ -148,6 +215,22 @@ pub(super) async fn put_day(
 }
 
 /// `GET /api/v1/team/metrics?team=`: the team's metrics and ratios.
+#[utoipa::path(
+    get,
+    path = "/api/v1/team/metrics",
+    tag = "team",
+    summary = "The team's metrics and ratios",
+    params(("team" = Option<String>, Query)),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn metrics(
     State(state): State<AppState>,
     operator: Operator,
@@ -159,6 +242,23 @@ pub(super) async fn metrics(
 
 /// `PUT /api/v1/team/metrics?team=` (admins): replaces the team's metrics and ratios. Figures
 /// already recorded stay; those of a removed metric are no longer shown.
+#[utoipa::path(
+    put,
+    path = "/api/v1/team/metrics",
+    tag = "team",
+    summary = "Replaces the team's metrics and ratios (admins)",
+    params(("team" = Option<String>, Query)),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`TeamDefinition`)"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn put_metrics(
     State(state): State<AppState>,
     operator: Operator,
@@ -172,6 +272,20 @@ pub(super) async fn put_metrics(
 }
 
 /// `GET /api/v1/teams`: every team for admins, one's own for others.
+#[utoipa::path(
+    get,
+    path = "/api/v1/teams",
+    tag = "team",
+    summary = "Every team for admins, one's own for others",
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
+        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
+        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+    )
+)]
 pub(super) async fn teams(State(state): State<AppState>, operator: Operator) -> Result<Json<Value>, ApiError> {
     let teams = if operator.require_admin().is_ok() {
         state.teams.list().await?

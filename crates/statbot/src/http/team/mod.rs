@@ -29,3 +29,11 @@ pub(super) fn router() -> Router<AppState> {
         .route("/charts/team/{file}", get(charts::chart))
         .route("/charts/team/ratios/{file}", get(charts::ratio_chart))
 }
+
+/// The operations of the routes above, for the API document (`/api/v1/openapi.json`).
+pub(super) fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(api::teams, api::metrics, api::put_metrics, api::stats, api::export, api::day, api::put_day))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
+}
