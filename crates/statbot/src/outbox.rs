@@ -22,7 +22,8 @@ use tokio_util::sync::CancellationToken;
 
 /// Longest wait between looks at the outbox when nothing announces work.
 const POLL: Duration = Duration::from_millis(500);
-/// How long delivered replies may wait to be recorded, so that one commit records many.
+/// How long delivered replies may wait to be recorded, and chosen ones for the start of their
+/// send to be recorded while others are under way, so that one commit records many.
 const RECORD_WITHIN: Duration = Duration::from_millis(5);
 /// Delivered replies that are recorded at once, however recent.
 const RECORD_AT: usize = 128;
@@ -321,6 +322,8 @@ pub async fn run_sender(engine: Engine, graph: GraphClient, settings: SenderSett
     // reply left unrecorded would be sent again once its lease ran out.
     let mut unrecorded: Vec<(i64, String)> = Vec::new();
     let mut record_by: Option<Instant> = None;
+    // Messages chosen to be sent next, waiting for the round that records their start.
+    let mut to_start: Vec<OutboxMessage> = Vec::new();
     let mut look_at_outbox = true;
     let mut next_look = Instant::now();
     // After a rate limit, no send starts before this.
@@ -342,18 +345,55 @@ pub async fn run_sender(engine: Engine, graph: GraphClient, settings: SenderSett
         if !paused {
             paused_until = None;
         }
-        let free = settings.concurrency.saturating_sub(in_flight.len() + lanes.ready.len());
+        // The messages to send next, taken from the lanes; their start is recorded with the next
+        // round below before they go.
+        while in_flight.len() + to_start.len() < settings.concurrency && !paused {
+            let Some(message) = lanes.ready.pop_front() else { break };
+            if !message.window.allows(message.messaging_type, now_ms()) {
+                finished.push((message, Outcome::Held));
+                continue;
+            }
+            if message.send_started_at.is_some() {
+                finished.push((message, Outcome::Unknown));
+                continue;
+            }
+            to_start.push(message);
+        }
+        let free = settings.concurrency.saturating_sub(in_flight.len() + lanes.ready.len() + to_start.len());
         let claim = look_at_outbox && free > 0 && !paused;
-        if claim || unrecorded.len() >= RECORD_AT || record_by.is_some_and(|by| by <= Instant::now()) {
+        // With nothing under way, waiting to record more at once gains nothing.
+        let round_due =
+            record_by.is_some_and(|by| by <= Instant::now()) || (!to_start.is_empty() && in_flight.is_empty());
+        if claim || unrecorded.len() >= RECORD_AT || round_due {
+            let starting: Vec<i64> = to_start.iter().map(|m| m.id).collect();
             let result = if claim {
-                store.mark_sent_and_claim(&unrecorded, free as i64, lease).await.map(Some)
+                store.mark_sent_and_claim(&unrecorded, &starting, free as i64, lease).await.map(Some)
             } else {
-                store.mark_sent(&unrecorded).await.map(|()| None)
+                store.mark_sent(&unrecorded, &starting).await.map(|()| None)
             };
             match result {
                 Ok(claimed) => {
                     unrecorded.clear();
                     record_by = None;
+                    for message in to_start.drain(..) {
+                        if !lease_outlasts_a_send(&message, &settings) {
+                            // It waited here so long (sends hanging) that its lease may be
+                            // another sender's by the time it is sent: it and the contact's next
+                            // replies go back to the outbox, whose claims take them in order once
+                            // their leases are over (its start is recorded: it is not sent twice).
+                            tracing::warn!(
+                                outbox_id = message.id,
+                                "a reply waited too long to be sent; it goes back to the outbox"
+                            );
+                            return_lane(&store, &mut lanes, message.contact_id, lease.owner).await;
+                            look_at_outbox = true;
+                            continue;
+                        }
+                        match &settings.sends_on {
+                            Some(runtime) => in_flight.spawn_on(send(graph.clone(), message), runtime),
+                            None => in_flight.spawn(send(graph.clone(), message)),
+                        };
+                    }
                     if let Some(claimed) = claimed {
                         let full = claimed.len() == free;
                         let quiet = claimed.is_empty() && in_flight.is_empty() && lanes.ready.is_empty();
@@ -371,42 +411,8 @@ pub async fn run_sender(engine: Engine, graph: GraphClient, settings: SenderSett
                     record_by = Some(next_look);
                 }
             }
-        } else if !unrecorded.is_empty() && record_by.is_none() {
+        } else if (!unrecorded.is_empty() || !to_start.is_empty()) && record_by.is_none() {
             record_by = Some(Instant::now() + RECORD_WITHIN);
-        }
-        let mut starting = Vec::new();
-        while in_flight.len() + starting.len() < settings.concurrency && !paused {
-            let Some(message) = lanes.ready.pop_front() else { break };
-            if !message.window.allows(message.messaging_type, now_ms()) {
-                finished.push((message, Outcome::Held));
-                continue;
-            }
-            if message.send_started_at.is_some() {
-                finished.push((message, Outcome::Unknown));
-                continue;
-            }
-            if !lease_outlasts_a_send(&message, &settings) {
-                // It waited here so long (sends hanging) that its lease may be another sender's
-                // by the time it is sent: it and the contact's next replies go back to the
-                // outbox, whose claims take them in order once their leases are over.
-                tracing::warn!(
-                    outbox_id = message.id,
-                    "a reply waited too long to be sent; it goes back to the outbox"
-                );
-                return_lane(&store, &mut lanes, message.contact_id, lease.owner).await;
-                look_at_outbox = true;
-                continue;
-            }
-            starting.push(message);
-        }
-        if !record_send_starts(&store, &mut starting, &mut lanes, lease.owner).await {
-            look_at_outbox = true;
-        }
-        for message in starting {
-            match &settings.sends_on {
-                Some(runtime) => in_flight.spawn_on(send(graph.clone(), message), runtime),
-                None => in_flight.spawn(send(graph.clone(), message)),
-            };
         }
         // Held replies are recorded at once.
         if !finished.is_empty() {
@@ -444,32 +450,11 @@ pub async fn run_sender(engine: Engine, graph: GraphClient, settings: SenderSett
         collect(&mut finished, done);
     }
     settle(&store, &settings, finished.drain(..), &mut lanes, lease.owner, &mut unrecorded).await;
-    if let Err(e) = store.mark_sent(&unrecorded).await {
+    // Messages chosen but not started keep their lease, handed back by the server as it stops.
+    if let Err(e) = store.mark_sent(&unrecorded, &[]).await {
         tracing::error!(error = %e, "recording delivered replies failed");
     }
     tracing::info!("outbox sender stopped");
-}
-
-/// Records, before they are made, that these sends begin, so that a sender that stops during
-/// one does not have it made again by the next (it may have arrived: Meta's Send API has no
-/// idempotency key). When that cannot be recorded nothing is sent now: the messages keep their
-/// lease, their contacts' lanes go back to the outbox, and claims take them again once the lease
-/// is over. Returns whether the messages may go.
-async fn record_send_starts(store: &Store, starting: &mut Vec<OutboxMessage>, lanes: &mut Lanes, owner: &str) -> bool {
-    if starting.is_empty() {
-        return true;
-    }
-    let ids: Vec<i64> = starting.iter().map(|m| m.id).collect();
-    match store.mark_send_started(&ids).await {
-        Ok(()) => true,
-        Err(e) => {
-            tracing::error!(error = %e, "recording the start of sends failed; they are sent later");
-            for message in starting.drain(..) {
-                return_lane(store, lanes, message.contact_id, owner).await;
-            }
-            false
-        }
-    }
 }
 
 /// Whether the reply's lease leaves time for a whole send (timeout included) and a margin.

@@ -241,6 +241,23 @@ pub(crate) async fn mark_sent(conn: &mut AnyConnection, sent: &[(i64, String)]) 
     Ok(())
 }
 
+/// Records that sends of these messages begin now, before they are made.
+async fn mark_started(conn: &mut AnyConnection, ids: &[i64]) -> Result<()> {
+    let now = now_ms();
+    for chunk in id_chunks(ids) {
+        let mut query = sqlx::query(sql(format!(
+            "UPDATE outbox SET send_started_at = $1 WHERE id IN ({}) AND status = 'pending'",
+            params(2, chunk.len())
+        )))
+        .bind(now);
+        for id in chunk {
+            query = query.bind(id);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Claims up to `limit` due replies for the lease's platforms, at most one per contact (its
 /// oldest pending one), leased for `lease_ms`, with their contacts' messaging windows.
 async fn claim(
@@ -287,46 +304,33 @@ fn platform_list(platforms: &[Platform]) -> String {
 }
 
 impl Store {
-    /// Records delivered replies, then claims up to `limit` due ones of the lease's platform,
-    /// holding one connection for both (a delivery round of the sender).
+    /// Records delivered replies and the sends about to start (`starting`), then claims up to
+    /// `limit` due ones of the lease's platform, holding one connection for all three (a
+    /// delivery round of the sender).
     pub async fn mark_sent_and_claim(
         &self,
         sent: &[(i64, String)],
+        starting: &[i64],
         limit: i64,
         lease: SendLease<'_>,
     ) -> Result<Vec<OutboxMessage>> {
         let mut conn = self.conn().await?;
         mark_sent(&mut conn, sent).await?;
+        mark_started(&mut conn, starting).await?;
         if limit <= 0 {
             return Ok(Vec::new());
         }
         claim(&mut conn, self.backend, limit, lease).await
     }
 
-    /// Records delivered replies with the platform's message ids.
-    pub async fn mark_sent(&self, sent: &[(i64, String)]) -> Result<()> {
-        if sent.is_empty() {
+    /// Records delivered replies with the platform's message ids, and the sends about to start.
+    pub async fn mark_sent(&self, sent: &[(i64, String)], starting: &[i64]) -> Result<()> {
+        if sent.is_empty() && starting.is_empty() {
             return Ok(());
         }
-        mark_sent(&mut *self.conn().await?, sent).await
-    }
-
-    /// Records that sends of these messages begin now, before they are made.
-    pub async fn mark_send_started(&self, ids: &[i64]) -> Result<()> {
         let mut conn = self.conn().await?;
-        let now = now_ms();
-        for chunk in id_chunks(ids) {
-            let mut query = sqlx::query(sql(format!(
-                "UPDATE outbox SET send_started_at = $1 WHERE id IN ({}) AND status = 'pending'",
-                params(2, chunk.len())
-            )))
-            .bind(now);
-            for id in chunk {
-                query = query.bind(id);
-            }
-            query.execute(&mut *conn).await?;
-        }
-        Ok(())
+        mark_sent(&mut conn, sent).await?;
+        mark_started(&mut conn, starting).await
     }
 
     /// Gives up every lease `owner` holds on pending replies (a stopping instance hands them
