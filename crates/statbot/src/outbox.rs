@@ -22,9 +22,11 @@ use tokio_util::sync::CancellationToken;
 
 /// Longest wait between looks at the outbox when nothing announces work.
 const POLL: Duration = Duration::from_millis(500);
-/// How long delivered replies may wait to be recorded, and chosen ones for the start of their
-/// send to be recorded while others are under way, so that one commit records many.
+/// How long delivered replies may wait to be recorded, so that one commit records many.
 const RECORD_WITHIN: Duration = Duration::from_millis(5);
+/// How long messages chosen to be sent may wait for the round that records their start while
+/// others are under way: short, since the reply waits meanwhile.
+const START_WITHIN: Duration = Duration::from_millis(1);
 /// Delivered replies that are recorded at once, however recent.
 const RECORD_AT: usize = 128;
 /// Pause after a database error before trying again.
@@ -411,8 +413,16 @@ pub async fn run_sender(engine: Engine, graph: GraphClient, settings: SenderSett
                     record_by = Some(next_look);
                 }
             }
-        } else if (!unrecorded.is_empty() || !to_start.is_empty()) && record_by.is_none() {
-            record_by = Some(Instant::now() + RECORD_WITHIN);
+        } else {
+            let within = match (to_start.is_empty(), unrecorded.is_empty()) {
+                (false, _) => Some(START_WITHIN),
+                (true, false) => Some(RECORD_WITHIN),
+                (true, true) => None,
+            };
+            if let Some(within) = within {
+                let by = Instant::now() + within;
+                record_by = Some(record_by.map_or(by, |at| at.min(by)));
+            }
         }
         // Held replies are recorded at once.
         if !finished.is_empty() {
