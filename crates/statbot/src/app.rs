@@ -13,6 +13,7 @@ use crate::funnels::{FunnelError, Funnels};
 use crate::http::{self, AppState};
 use crate::outbox::{SenderSettings, run_sender};
 use crate::pipeline::Pipeline;
+use crate::schedule::{Job, Scheduler};
 use crate::shop::Shop;
 use crate::store::{Store, StoreError};
 use crate::team::Teams;
@@ -164,7 +165,9 @@ impl App {
                 tracing::error!(error = %e, "the WAL checkpointer stopped; SQLite checkpoints on commit again");
             }
         });
-        workers.spawn(self.state.funnels.clone().run(engine.last_busy(), cancel.child_token()));
+        let scheduler = Scheduler::new(engine.store().clone(), engine.instance(), Some(self.state.metrics.clone()));
+        let funnels = self.state.funnels.clone();
+        workers.spawn(funnels.run(scheduler.clone(), engine.last_busy(), cancel.child_token()));
         let on = self.pipeline.handle().clone();
         workers.spawn_on(engine::run_processor(engine.clone(), cancel.child_token()), &on);
         match engine.graph() {
@@ -187,8 +190,9 @@ impl App {
                 let interval = std::time::Duration::from_secs(secs);
                 let options =
                     crate::stripe::SyncOptions { zone: self.state.sales.zone().clone(), ..Default::default() };
+                let stripe = (store_for_stripe, client);
                 let sync =
-                    crate::stripe::run_scheduled(store_for_stripe, client, interval, options, cancel.child_token());
+                    crate::stripe::run_scheduled(scheduler.clone(), stripe, interval, options, cancel.child_token());
                 workers.spawn(sync);
             }
             (Some(_), _) => tracing::info!("the scheduled Stripe sync is off (stripe.sync_interval_secs = 0)"),
@@ -197,16 +201,19 @@ impl App {
         let reconcile_every = self.state.config.shop.reconcile_interval_secs;
         if self.state.shop.payments_enabled() && reconcile_every > 0 {
             let interval = std::time::Duration::from_secs(reconcile_every);
-            workers.spawn(crate::shop::run_reconciler(self.state.shop.clone(), interval, cancel.child_token()));
+            let reconciler =
+                crate::shop::run_reconciler(self.state.shop.clone(), scheduler.clone(), interval, cancel.child_token());
+            workers.spawn(reconciler);
         }
-        workers.spawn(sweep_rate_limits(self.state.limits.clone(), cancel.child_token()));
+        workers.spawn(sweep_rate_limits(self.state.limits.clone(), scheduler.clone(), cancel.child_token()));
         let events = engine.inbox_events().clone();
         let url = self.state.config.database_url.as_str().to_owned();
         workers.spawn(events.listen(store_for_inbox, url, cancel.child_token()));
         let release_after = self.state.config.inbox.release_after()?;
-        workers.spawn(crate::inbox::run_release_sweep(self.state.inbox.clone(), release_after, cancel.child_token()));
+        let inbox = self.state.inbox.clone();
+        workers.spawn(crate::inbox::run_release_sweep(inbox, scheduler.clone(), release_after, cancel.child_token()));
         let poll = self.state.config.follow_ups.poll();
-        workers.spawn(engine::run_follow_ups(engine.clone(), poll, cancel.child_token()));
+        workers.spawn(engine::run_follow_ups(engine.clone(), scheduler, poll, cancel.child_token()));
         let rate = self.state.config.broadcasts.rate;
         workers.spawn(engine::run_broadcasts(engine.clone(), rate, cancel.child_token()));
         if let Some(metrics_addr) = self.state.config.metrics.addr {
@@ -283,18 +290,20 @@ async fn past_the_deadline(mut stopping: tokio::sync::watch::Receiver<Option<tok
 /// How often `serve` deletes rate-limit counters of past windows.
 const RATE_LIMIT_SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
-/// Deletes rate-limit counters of past windows and stale login counts, every few minutes.
-async fn sweep_rate_limits(limits: crate::limits::Limits, cancel: CancellationToken) {
+/// Deletes rate-limit counters of past windows and stale login counts, every few minutes (once
+/// per interval across the instances).
+async fn sweep_rate_limits(limits: crate::limits::Limits, scheduler: Scheduler, cancel: CancellationToken) {
     // The first sweep after one period: at start-up there is nothing worth the statement.
-    let mut every =
-        tokio::time::interval_at(tokio::time::Instant::now() + RATE_LIMIT_SWEEP_EVERY, RATE_LIMIT_SWEEP_EVERY);
-    loop {
-        tokio::select! {
-            _ = cancel.cancelled() => return,
-            _ = every.tick() => match limits.sweep().await {
-                Ok(swept) => tracing::debug!(swept, "rate-limit counters swept"),
-                Err(e) => tracing::warn!(error = %e, "could not sweep rate-limit counters"),
-            },
+    tokio::select! {
+        _ = cancel.cancelled() => return,
+        _ = tokio::time::sleep(RATE_LIMIT_SWEEP_EVERY) => {}
+    }
+    while let Some(run) = scheduler.next_run(Job::RateLimitSweep, RATE_LIMIT_SWEEP_EVERY, &cancel).await {
+        let result = limits.sweep().await;
+        match &result {
+            Ok(swept) => tracing::debug!(swept, "rate-limit counters swept"),
+            Err(e) => tracing::warn!(error = %e, "could not sweep rate-limit counters"),
         }
+        run.finish(result.as_ref().err().map(ToString::to_string)).await;
     }
 }

@@ -36,6 +36,7 @@ pub mod local_server;
 pub mod outbox;
 pub mod pipeline;
 pub mod sales;
+pub mod schedule;
 pub mod shop;
 pub mod staff;
 pub mod store;

@@ -24,6 +24,7 @@ mod flows;
 mod funnel;
 mod health;
 mod intents;
+mod jobs;
 mod links;
 mod messenger;
 mod serve;
@@ -89,6 +90,9 @@ enum Command {
     Backup(backup::BackupArgs),
     /// Put a backup in place of the SQLite database (with no statbot running), and migrate it up.
     Restore(backup::RestoreArgs),
+    /// The periodic jobs (Stripe sync, reconciler, follow-ups, funnel rollup, …): when each last
+    /// ran, on which instance, how it ended, and when the next run is due.
+    Jobs(jobs::JobsArgs),
     /// Database tools: `copy` moves every table to an empty database (SQLite to PostgreSQL).
     #[command(subcommand)]
     Db(db::DbCommand),
@@ -156,6 +160,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Backup(args) => backup::backup(load_config(cli.config)?, args).await,
         Command::Restore(args) => backup::restore(load_config(cli.config)?, args).await,
         Command::Db(cmd) => db::run(load_config(cli.config)?, cmd).await,
+        Command::Jobs(args) => jobs::run(load_config(cli.config)?, args).await,
         Command::Bench(cmd) => crate::bench::run(cmd).await,
     }
 }

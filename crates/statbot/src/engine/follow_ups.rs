@@ -6,6 +6,7 @@
 //! instances run and wherever one stops.
 
 use super::{Batch, Engine, EngineError, Origin};
+use crate::schedule::{Job, Scheduler};
 use crate::store::{self, DueFollowUp, NewFollowUp, StoreError};
 use statbot_core::Entry;
 use statbot_core::flow::{Flow, FollowUp};
@@ -80,23 +81,20 @@ impl Engine {
     }
 }
 
-/// Sends due follow-ups every `poll`, until cancelled.
-pub async fn run_follow_ups(engine: Engine, poll: Duration, cancel: CancellationToken) {
-    let mut ticks = tokio::time::interval(poll);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = cancel.cancelled() => return,
-            _ = ticks.tick() => loop {
-                match engine.send_due_follow_up().await {
-                    Ok(Some(_)) if !cancel.is_cancelled() => {}
-                    Ok(_) => break,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "could not send a follow-up; trying again later");
-                        break;
-                    }
+/// Sends due follow-ups once per `poll` across the instances sharing the store (see
+/// [`crate::schedule`]), until cancelled: a round sends every follow-up then due.
+pub async fn run_follow_ups(engine: Engine, scheduler: Scheduler, poll: Duration, cancel: CancellationToken) {
+    while let Some(run) = scheduler.next_run(Job::FollowUps, poll, &cancel).await {
+        let error = loop {
+            match engine.send_due_follow_up().await {
+                Ok(Some(_)) if !cancel.is_cancelled() => {}
+                Ok(_) => break None,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not send a follow-up; trying again later");
+                    break Some(e);
                 }
-            },
-        }
+            }
+        };
+        run.finish(error.as_ref().map(ToString::to_string)).await;
     }
 }

@@ -16,6 +16,7 @@ pub use crate::store::{Redemptions, Revenue};
 pub use splits::{DEFAULT_MIN_SAMPLE, SplitReport, StepContacts, VariantReport};
 
 use crate::engine::LoadedFlows;
+use crate::schedule::{Job, Scheduler};
 use crate::store::{RedeemedBy, RollupRound, Store, StoreError};
 use jiff::civil::Date;
 use serde::Serialize;
@@ -350,28 +351,31 @@ impl Funnels {
         Ok(Redemptions::from_counts(all.remove(&None)))
     }
 
-    /// The worker: rolls up new events every [`EVERY`] until cancelled. Live traffic comes
-    /// first: while the pipeline is busy (`last_busy`, ms) it waits; once [`MAX_LAG`] behind,
-    /// it rolls one round a tick until it has caught up.
-    pub async fn run(self, last_busy: Arc<AtomicI64>, cancel: CancellationToken) {
+    /// The worker: rolls up new events every [`EVERY`] until cancelled, once per [`EVERY`]
+    /// across the instances sharing the store (see [`crate::schedule`]). Live traffic comes
+    /// first: while this instance's pipeline is busy (`last_busy`, ms) it waits; once
+    /// [`MAX_LAG`] behind, it rolls one round a tick until it has caught up.
+    pub async fn run(self, scheduler: Scheduler, last_busy: Arc<AtomicI64>, cancel: CancellationToken) {
         let mut caught_up = Instant::now();
         loop {
             let busy = crate::store::now_ms() - last_busy.load(Ordering::Relaxed) < BUSY_MS;
-            let result = if !busy {
-                self.catch_up_by(WORKER_ROUND).await.map(|_| caught_up = Instant::now())
-            } else if caught_up.elapsed() >= MAX_LAG {
-                // Under sustained load, one round a tick: the backlog stays bounded and the
-                // pipeline never waits behind more than one round.
-                self.round(WORKER_ROUND).await.map(|round| {
-                    if !round.more {
-                        caught_up = Instant::now();
-                    }
-                })
-            } else {
-                Ok(())
-            };
-            if let Err(e) = result {
-                tracing::error!(error = %e, "rolling up funnel events failed; trying again shortly");
+            let acts = !busy || caught_up.elapsed() >= MAX_LAG;
+            if let Some(run) = if acts { scheduler.claim_if_due(Job::FunnelRollup, EVERY).await } else { None } {
+                let result = if !busy {
+                    self.catch_up_by(WORKER_ROUND).await.map(|_| caught_up = Instant::now())
+                } else {
+                    // Under sustained load, one round a tick: the backlog stays bounded and the
+                    // pipeline never waits behind more than one round.
+                    self.round(WORKER_ROUND).await.map(|round| {
+                        if !round.more {
+                            caught_up = Instant::now();
+                        }
+                    })
+                };
+                if let Err(e) = &result {
+                    tracing::error!(error = %e, "rolling up funnel events failed; trying again shortly");
+                }
+                run.finish(result.as_ref().err().map(ToString::to_string)).await;
             }
             tokio::select! {
                 _ = cancel.cancelled() => break,

@@ -11,6 +11,7 @@ pub mod events;
 pub use events::{Events, InboxEvent, InboxEventKind};
 
 use crate::engine::{Engine, EngineError};
+use crate::schedule::{Job, Scheduler};
 use crate::store::{
     Changed, InboxConversation, InboxQuery, InboxStatus, NewReply, Role, Store, StoreError, TeamScope, User, now_ms,
 };
@@ -229,19 +230,17 @@ impl Inbox {
 /// Runs [`Inbox::release_idle`] every so often until cancelled. Several instances may run it:
 /// a conversation is released in one transaction that checks it is still idle, so it is handed
 /// back once.
-pub async fn run_release_sweep(inbox: Inbox, after: Duration, cancel: CancellationToken) {
+pub async fn run_release_sweep(inbox: Inbox, scheduler: Scheduler, after: Duration, cancel: CancellationToken) {
     // Often enough that a conversation goes back within a twentieth of `after` (a minute at
-    // most), never more than once a second.
+    // most), never more than once a second; once per interval across the instances.
     let every = (after / 20).clamp(Duration::from_secs(1), Duration::from_secs(60));
-    let mut ticks = tokio::time::interval(every);
-    loop {
-        tokio::select! {
-            _ = cancel.cancelled() => return,
-            _ = ticks.tick() => match inbox.release_idle(after).await {
-                Ok(0) => {}
-                Ok(released) => tracing::info!(released, "silent conversations handed back to the bot"),
-                Err(e) => tracing::warn!(error = %e, "could not hand silent conversations back to the bot"),
-            },
+    while let Some(run) = scheduler.next_run(Job::InboxRelease, every, &cancel).await {
+        let result = inbox.release_idle(after).await;
+        match &result {
+            Ok(0) => {}
+            Ok(released) => tracing::info!(released, "silent conversations handed back to the bot"),
+            Err(e) => tracing::warn!(error = %e, "could not hand silent conversations back to the bot"),
         }
+        run.finish(result.as_ref().err().map(ToString::to_string)).await;
     }
 }

@@ -6,6 +6,7 @@
 
 use super::checkout::belongs_to;
 use super::{Shop, ShopError};
+use crate::schedule::{Job, Scheduler};
 use crate::store::{Settlement, now_ms};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -61,23 +62,24 @@ impl Shop {
     }
 }
 
-/// The `serve` worker: a round now (settling what a previous run left pending) and then every
-/// `interval` until cancelled.
-pub async fn run_reconciler(shop: Shop, interval: Duration, cancel: CancellationToken) {
+/// The `serve` worker: a round once per `interval` across the instances sharing the store (see
+/// [`crate::schedule`]); the first as soon as the job is due, which settles what a stopped
+/// instance left pending.
+pub async fn run_reconciler(shop: Shop, scheduler: Scheduler, interval: Duration, cancel: CancellationToken) {
     async move {
-        loop {
-            tokio::select! {
+        while let Some(run) = scheduler.next_run(Job::ShopReconcile, interval, &cancel).await {
+            let result = tokio::select! {
                 _ = cancel.cancelled() => return,
-                result = shop.reconcile_once() => match result {
-                    Ok(report) if report != ReconcileReport::default() => tracing::info!(?report, "pending orders reconciled"),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "reconciling pending orders failed; next round"),
-                },
+                result = shop.reconcile_once() => result,
+            };
+            match &result {
+                Ok(report) if *report != ReconcileReport::default() => {
+                    tracing::info!(?report, "pending orders reconciled")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "reconciling pending orders failed; next round"),
             }
-            tokio::select! {
-                _ = cancel.cancelled() => return,
-                _ = tokio::time::sleep(interval) => {}
-            }
+            run.finish(result.as_ref().err().map(ToString::to_string)).await;
         }
     }
     .instrument(tracing::info_span!("shop_reconcile"))

@@ -163,6 +163,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0025_send_started_broadcast_credit.sql"),
         postgres: include_str!("../../migrations/postgres/0025_send_started_broadcast_credit.sql"),
     },
+    Migration {
+        version: 26,
+        name: "job_schedule",
+        sqlite: include_str!("../../migrations/sqlite/0026_job_schedule.sql"),
+        postgres: include_str!("../../migrations/postgres/0026_job_schedule.sql"),
+    },
 ];
 
 /// The tables whose rows the migrations themselves write (`INSERT INTO name`), such as

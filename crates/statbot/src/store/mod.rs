@@ -29,6 +29,7 @@ mod redemptions;
 mod sales_payers;
 mod sales_rollups;
 mod sales_top_customers;
+mod schedule;
 mod segments;
 mod sessions;
 mod settings;
@@ -62,6 +63,7 @@ pub use redemptions::{
 };
 pub use sales_rollups::{CustomerSpend, RollupMeta, WordRow};
 pub use sales_top_customers::{CustomerTotal, SpanLeader};
+pub use schedule::ScheduledJob;
 pub use segments::{TagCount, TaggedContact};
 pub use sessions::Session;
 pub use shop::{

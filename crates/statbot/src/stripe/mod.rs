@@ -15,6 +15,7 @@ pub use client::{ClientSettings, StripeClient, StripeError};
 pub use sync::{ObjectList, SyncError, SyncOptions, SyncReport, sync};
 
 use crate::config::StripeConfig;
+use crate::schedule::{Job, Scheduler};
 use crate::store::Store;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -59,41 +60,40 @@ pub async fn run_once(
     result.map(Some)
 }
 
-/// The `serve` worker: a sync every `interval` until cancelled. A failed round is logged and
-/// the next one tries again (each resumes where the last stopped).
+/// The `serve` worker: a sync once per `interval` across the instances sharing the store (see
+/// [`crate::schedule`]), until cancelled. A failed round is logged and the next one tries again
+/// (each resumes where the last stopped).
 pub async fn run_scheduled(
-    store: Store,
-    client: StripeClient,
+    scheduler: Scheduler,
+    (store, client): (Store, StripeClient),
     interval: Duration,
     options: SyncOptions,
     cancel: CancellationToken,
 ) {
-    schedule(store, client, interval, options, cancel).instrument(tracing::info_span!("stripe_sync")).await
+    schedule(scheduler, store, client, interval, options, cancel).instrument(tracing::info_span!("stripe_sync")).await
 }
 
 async fn schedule(
+    scheduler: Scheduler,
     store: Store,
     client: StripeClient,
     interval: Duration,
     options: SyncOptions,
     cancel: CancellationToken,
 ) {
-    loop {
-        let round = run_once(&store, &client, &options);
-        tokio::select! {
+    while let Some(run) = scheduler.next_run(Job::StripeSync, interval, &cancel).await {
+        let result = tokio::select! {
             _ = cancel.cancelled() => return,
-            result = round => match result {
-                Ok(Some(report)) if report.total() > 0 => tracing::info!(
-                    written = report.total(), requests = report.requests, "Stripe mirror brought up to date"
-                ),
-                Ok(Some(report)) => tracing::debug!(requests = report.requests, "Stripe mirror already up to date"),
-                Ok(None) => tracing::debug!("another instance is syncing Stripe"),
-                Err(e) => tracing::warn!(error = %e, "Stripe sync failed; the next round resumes it"),
-            },
+            result = run_once(&store, &client, &options) => result,
+        };
+        match &result {
+            Ok(Some(report)) if report.total() > 0 => {
+                tracing::info!(written = report.total(), requests = report.requests, "Stripe mirror brought up to date")
+            }
+            Ok(Some(report)) => tracing::debug!(requests = report.requests, "Stripe mirror already up to date"),
+            Ok(None) => tracing::debug!("another instance is still syncing Stripe"),
+            Err(e) => tracing::warn!(error = %e, "Stripe sync failed; the next round resumes it"),
         }
-        tokio::select! {
-            _ = cancel.cancelled() => return,
-            _ = tokio::time::sleep(interval) => {}
-        }
+        run.finish(result.as_ref().err().map(ToString::to_string)).await;
     }
 }

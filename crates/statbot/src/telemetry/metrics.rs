@@ -64,6 +64,12 @@ struct ErrorLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct JobLabels {
+    job: &'static str,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ListLabels {
     list: &'static str,
 }
@@ -101,6 +107,7 @@ struct Inner {
     stripe_errors: Family<ErrorLabels, Counter>,
     stripe_sync_runs: Family<OutcomeLabels, Counter>,
     stripe_sync_objects: Family<ListLabels, Counter>,
+    job_runs: Family<JobLabels, Counter>,
     inbound_depth: Gauge,
     inbound_age: Gauge<f64, AtomicU64>,
     outbox_depth: Gauge,
@@ -175,6 +182,12 @@ impl Metrics {
             "Objects written by the Stripe sync, by list",
             stripe_sync_objects.clone(),
         );
+        let job_runs = Family::default();
+        registry.register(
+            "job_runs",
+            "Periodic jobs' runs this instance claimed (one instance a run), by job and outcome",
+            job_runs.clone(),
+        );
         let inbound_depth = Gauge::default();
         registry.register("inbound_queue_depth", "Received messages not yet acted on", inbound_depth.clone());
         let inbound_age = Gauge::default();
@@ -217,6 +230,7 @@ impl Metrics {
             stripe_errors,
             stripe_sync_runs,
             stripe_sync_objects,
+            job_runs,
             inbound_depth,
             inbound_age,
             outbox_depth,
@@ -282,6 +296,11 @@ impl Metrics {
         if written > 0 {
             self.0.stripe_sync_objects.get_or_create(&ListLabels { list }).inc_by(written);
         }
+    }
+
+    /// One run of a periodic job this instance claimed: `outcome` is `ok` or `error`.
+    pub fn job_run(&self, job: &'static str, outcome: &'static str) {
+        self.0.job_runs.get_or_create(&JobLabels { job, outcome }).inc();
     }
 
     /// Reads the state gauges from `store` unless they were read less than [`REFRESH_EVERY`]

@@ -5,11 +5,16 @@
 //! stand-in), and no coupon code is given twice. A reply whose send was under way at the kill
 //! may have arrived or not (Meta's Send API has no idempotency key): it is never sent again
 //! (`unknown_outcome`); when it did not arrive the contact taps or types again, as a person
-//! would. SQLite serves one instance: there the test has nothing to prove and returns.
+//! would. The periodic jobs (the Stripe sync, the order reconciler, follow-ups, the funnel
+//! rollup, the inbox's release sweep) each start once per interval across the three, counted in
+//! the shared schedule and, for the Stripe sync, at the Stripe stand-in; none stalls with the
+//! killed instance. SQLite serves one instance: there the test has nothing to prove and returns.
 
 use crate::support::process::{ServeProcess, post_signed_to, serve};
 use crate::support::*;
 use statbot::store::Store;
+use statbot::stripe::standin::StripeStandIn;
+use statbot::stripe::{ClientSettings, StripeClient, SyncOptions};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +23,71 @@ use tokio::sync::RwLock;
 const CONTACTS: usize = 24;
 /// A killed instance's deliveries wait out their lease (30 s) before another takes them.
 const REPLY_WITHIN: Duration = Duration::from_secs(60);
+
+/// The periodic jobs' intervals in this test (ms), and the settings that give them.
+const JOBS: [(&str, i64); 5] = [
+    ("stripe_sync", 1000),
+    ("shop_reconcile", 1000),
+    ("follow_ups", 500),
+    ("funnel_rollup", 200),
+    ("inbox_release", 1000),
+];
+const JOB_SETTINGS: [(&str, &str); 4] = [
+    ("STATBOT_STRIPE_SYNC_INTERVAL_SECS", "1"),
+    ("STATBOT_SHOP_RECONCILE_INTERVAL_SECS", "1"),
+    ("STATBOT_FOLLOW_UPS_POLL_MS", "500"),
+    // The release sweep runs every twentieth of this: each second.
+    ("STATBOT_INBOX_RELEASE_AFTER", "20s"),
+];
+
+/// A Stripe stand-in whose account the store's mirror already holds, so that each sync from
+/// here on costs exactly one request (the events feed saying nothing changed).
+async fn stripe_in_step_with(store: &Store) -> StripeStandIn {
+    let standin = StripeStandIn::start().await.unwrap();
+    standin.add_customer("ana@example.com", 1_700_000_000);
+    standin.fill_charges(5, 1_700_000_100);
+    let client = StripeClient::new(
+        &standin.base_url(),
+        statbot::config::Secret::new(crate::support::stripe::KEY),
+        ClientSettings::default(),
+    )
+    .unwrap();
+    statbot::stripe::sync(store, &client, &SyncOptions::default(), &mut |_, _| {}).await.unwrap();
+    let before = standin.requests();
+    statbot::stripe::sync(store, &client, &SyncOptions::default(), &mut |_, _| {}).await.unwrap();
+    assert_eq!(standin.requests() - before, 1, "an idle sync costs one request");
+    standin
+}
+
+/// Each job started at most once per interval over `from..to` (ms) in all, by the schedule and,
+/// for the Stripe sync, by the requests the stand-in counted; and each was still running at the
+/// end, the killed instance's runs taken over.
+async fn assert_jobs_ran_once_per_interval(store: &Store, from: i64, stripe_requests: usize) {
+    let jobs = store.scheduled_jobs().await.unwrap();
+    let to = statbot::store::now_ms();
+    for (name, every) in JOBS {
+        let job = jobs.iter().find(|j| j.job == name).unwrap_or_else(|| panic!("{name} never ran: {jobs:#?}"));
+        let most = (to - from) / every + 1;
+        assert!(
+            job.runs <= most,
+            "{name} ran {} times in {} ms, every {every} ms: at most {most}",
+            job.runs,
+            to - from
+        );
+        assert!(job.runs >= 2, "{name} ran {} times", job.runs);
+        assert!(
+            to - job.last_started_at < 3 * every + 1000,
+            "{name} stalled: last run {} ms ago",
+            to - job.last_started_at
+        );
+        assert_eq!(job.last_error, None, "{name} failed");
+    }
+    let syncs = jobs.iter().find(|j| j.job == "stripe_sync").unwrap().runs;
+    // One request a sync (one more for the round a run was cut short by the kill, at most).
+    let most = (to - from) / 1000 + 2;
+    assert!(stripe_requests as i64 <= most, "{stripe_requests} Stripe syncs in {} ms: at most {most}", to - from);
+    assert!((stripe_requests as i64 - syncs).abs() <= 1, "{stripe_requests} requests for {syncs} scheduled syncs");
+}
 
 /// The demo flow's three replies, in order: the greeting, the offer, the code.
 fn expected_order(texts: &[String]) -> bool {
@@ -84,9 +154,18 @@ async fn three_instances_one_killed_act_on_each_delivery_once_and_answer_in_orde
         return;
     }
     app.stop().await;
+    let standin = stripe_in_step_with(&app.store().await).await;
+    let stripe_base = standin.base_url();
+    let requests_before = standin.requests();
     // A short send lease (three send timeouts and 5 s): the killed instance's replies go again
     // soon; what it had acknowledged waits out the inbound lease.
-    let envs = [("STATBOT_MESSENGER_SEND_TIMEOUT_SECS", "1")];
+    let mut envs = vec![
+        ("STATBOT_MESSENGER_SEND_TIMEOUT_SECS", "1"),
+        ("STATBOT_STRIPE_SECRET_KEY", crate::support::stripe::KEY),
+        ("STATBOT_STRIPE_API_BASE", &stripe_base),
+    ];
+    envs.extend(JOB_SETTINGS);
+    let started = statbot::store::now_ms();
     let mut instances: Vec<ServeProcess> = Vec::new();
     for _ in 0..3 {
         instances.push(serve(&app, &envs).await);
@@ -153,4 +232,6 @@ async fn three_instances_one_killed_act_on_each_delivery_once_and_answer_in_orde
     let stored: i64 =
         sqlx::Row::get(&sqlx::query("SELECT COUNT(*) FROM inbound").fetch_one(&mut conn).await.unwrap(), 0);
     assert_eq!(stored, (CONTACTS * 3 + asked_again) as i64);
+    let stripe_requests = standin.requests() - requests_before;
+    assert_jobs_ran_once_per_interval(&store, started, stripe_requests).await;
 }
