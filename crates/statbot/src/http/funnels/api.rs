@@ -6,7 +6,7 @@
 
 use crate::funnels::{DateRange, RangeReport, csv};
 use crate::http::AppState;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, GuardedItem};
 use crate::http::extract::Operator;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -68,12 +68,7 @@ impl FunnelRequest {
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedItem
     )
 )]
 pub(super) async fn funnel(
