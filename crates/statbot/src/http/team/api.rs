@@ -34,13 +34,20 @@ pub(super) struct TeamQuery {
     team: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
+/// A range of days; the API document lists these fields, with their comments, as the query
+/// parameters of the routes that read it.
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct RangeQuery {
+    /// The first day: `YYYY-MM-DD`, `today` or `yesterday` (by default `days`, or 6, days before `to`).
     from: Option<String>,
+    /// The last day (today by default): `YYYY-MM-DD`, `today` or `yesterday`.
     to: Option<String>,
     /// Extra days after `from` (0: that day alone), instead of `to`.
     days: Option<i64>,
+    /// The team to work on: an admin may name another than their own.
     team: Option<String>,
+    /// The export's format: `json` (the default) or `csv`.
     format: Option<String>,
 }
 
@@ -68,7 +75,7 @@ fn range_of(state: &AppState, query: &RangeQuery) -> Result<DayRange, ApiError> 
     path = "/api/v1/team/stats",
     tag = "team",
     summary = "Totals, averages, ratios against targets, missing days (no figures typed) and every day",
-    params(("from" = Option<String>, Query), ("to" = Option<String>, Query), ("days" = Option<i64>, Query, description = "Extra days after `from` (0: that day alone), instead of `to`."), ("team" = Option<String>, Query), ("format" = Option<String>, Query)),
+    params(RangeQuery),
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
@@ -92,7 +99,7 @@ pub(super) async fn stats(
     path = "/api/v1/team/stats/export",
     tag = "team",
     summary = "The range as a file",
-    params(("from" = Option<String>, Query), ("to" = Option<String>, Query), ("days" = Option<i64>, Query, description = "Extra days after `from` (0: that day alone), instead of `to`."), ("team" = Option<String>, Query), ("format" = Option<String>, Query)),
+    params(RangeQuery),
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
