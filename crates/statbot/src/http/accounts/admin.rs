@@ -84,7 +84,11 @@ pub(super) struct NewPassword {
     tag = "accounts",
     summary = "Sets an operator account's password (admins)",
     params(("name" = String, Path)),
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`NewPassword`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`NewPassword`)"
+    ),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Done; no body"),

@@ -22,7 +22,11 @@ pub(super) struct TokenRequest {
     path = "/api/v1/auth/token",
     tag = "accounts",
     summary = "A bearer token for a username and password",
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`TokenRequest`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`TokenRequest`)"
+    ),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
         Public

@@ -40,7 +40,11 @@ pub(super) struct NewUser {
     path = "/api/v1/users",
     tag = "accounts",
     summary = "An admin creates an operator account",
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`NewUser`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`NewUser`)"
+    ),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),

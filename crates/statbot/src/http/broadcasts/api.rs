@@ -64,7 +64,11 @@ pub(super) struct CreateBody {
     path = "/api/v1/broadcasts",
     tag = "broadcasts",
     summary = "Creates (or previews) a broadcast",
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`CreateBody`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`CreateBody`)"
+    ),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),

@@ -40,7 +40,11 @@ pub(super) struct ContactsQuery {
     path = "/api/v1/contacts",
     tag = "contacts",
     summary = "The most recently active contacts matching `q` that the segment `where` chooses, with their tags",
-    params(("q" = String, Query), ("segment" = String, Query, description = "A segment (docs/segments.md)."), ("format" = Option<String>, Query)),
+    params(
+        ("q" = String, Query),
+        ("segment" = String, Query, description = "A segment (docs/segments.md)."),
+        ("format" = Option<String>, Query)
+    ),
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
@@ -120,7 +124,11 @@ pub(super) struct TagRequest {
     path = "/api/v1/contacts/tags",
     tag = "contacts",
     summary = "Tags (or untags) every contact a segment chooses",
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`TagRequest`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`TagRequest`)"
+    ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),

@@ -144,7 +144,12 @@ pub(super) struct CompareParams {
     path = "/api/v1/datasets/{name}/compare",
     tag = "datasets",
     summary = "Entities of a data set compared",
-    params(("name" = String, Path), ("a" = Option<String>, Query), ("b" = Option<String>, Query), ("metrics" = Option<String>, Query, description = "Comma-separated metric names or synonyms (default: all).")),
+    params(
+        ("name" = String, Path),
+        ("a" = Option<String>, Query),
+        ("b" = Option<String>, Query),
+        ("metrics" = Option<String>, Query, description = "Comma-separated metric names or synonyms (default: all).")
+    ),
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),

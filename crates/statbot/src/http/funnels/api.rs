@@ -64,7 +64,14 @@ impl FunnelRequest {
     path = "/api/v1/funnels/{flow}",
     tag = "funnels",
     summary = "A flow's funnel: how many reached each step",
-    params(("flow" = String, Path), ("from" = Option<String>, Query), ("to" = Option<String>, Query), ("by" = Option<String>, Query), ("goal" = Option<String>, Query), ("format" = Option<String>, Query)),
+    params(
+        ("flow" = String, Path),
+        ("from" = Option<String>, Query),
+        ("to" = Option<String>, Query),
+        ("by" = Option<String>, Query),
+        ("goal" = Option<String>, Query),
+        ("format" = Option<String>, Query)
+    ),
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),

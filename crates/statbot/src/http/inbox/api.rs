@@ -94,7 +94,12 @@ fn summary(c: &InboxConversation) -> Value {
     path = "/api/v1/conversations",
     tag = "inbox",
     summary = "The inbox's conversations",
-    params(("status" = Option<String>, Query), ("assigned" = Option<String>, Query), ("platform" = Option<String>, Query), ("q" = String, Query)),
+    params(
+        ("status" = Option<String>, Query),
+        ("assigned" = Option<String>, Query),
+        ("platform" = Option<String>, Query),
+        ("q" = String, Query)
+    ),
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
@@ -174,7 +179,11 @@ pub(super) struct ReplyBody {
     tag = "inbox",
     summary = "An operator's reply in a conversation",
     params(("id" = i64, Path)),
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`ReplyBody`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`ReplyBody`)"
+    ),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
@@ -257,7 +266,11 @@ pub(super) struct AssignBody {
     tag = "inbox",
     summary = "Assigns the conversation to an operator",
     params(("id" = i64, Path)),
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`AssignBody`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`AssignBody`)"
+    ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),

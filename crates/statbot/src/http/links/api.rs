@@ -41,7 +41,11 @@ pub(super) struct NewLink {
     path = "/api/v1/links",
     tag = "links",
     summary = "Adds an entry link",
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`NewLink`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`NewLink`)"
+    ),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),

@@ -36,7 +36,11 @@ pub(super) fn router() -> Router<AppState> {
     path = "/webhooks/messenger/data-deletion",
     tag = "webhooks",
     summary = "Erases the person named by a valid signed request",
-    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "The signed payload, checked byte for byte"),
+    request_body(
+        content = String,
+        content_type = "application/x-www-form-urlencoded",
+        description = "The signed payload, checked byte for byte"
+    ),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
         Webhook

@@ -38,7 +38,11 @@ struct Verification {
     path = "/webhooks/messenger",
     tag = "webhooks",
     summary = "Messenger's webhook verification (hub.challenge)",
-    params(("mode" = Option<String>, Query), ("verify_token" = Option<String>, Query), ("challenge" = Option<String>, Query)),
+    params(
+        ("mode" = Option<String>, Query),
+        ("verify_token" = Option<String>, Query),
+        ("challenge" = Option<String>, Query)
+    ),
     responses(
         (status = 200, description = "Plain text", content_type = "text/plain"),
         (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
@@ -59,7 +63,11 @@ async fn verify(State(state): State<AppState>, Query(q): Query<Verification>) ->
     path = "/webhooks/messenger",
     tag = "webhooks",
     summary = "Messenger's signed deliveries",
-    request_body(content = String, content_type = "application/json", description = "The signed payload, checked byte for byte"),
+    request_body(
+        content = String,
+        content_type = "application/json",
+        description = "The signed payload, checked byte for byte"
+    ),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
         (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),

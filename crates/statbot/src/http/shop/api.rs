@@ -27,7 +27,11 @@ const ORDERS_SHOWN: i64 = 200;
     path = "/api/v1/auth/signup",
     tag = "shop",
     summary = "A customer account, logged in at once",
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`SignUp`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`SignUp`)"
+    ),
     responses(
         (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
         Public
@@ -92,7 +96,11 @@ pub(super) async fn products(
     path = "/api/v1/products",
     tag = "shop",
     summary = "Creates a product (operators)",
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`ProductInput`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`ProductInput`)"
+    ),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
@@ -115,7 +123,11 @@ pub(super) async fn create_product(
     tag = "shop",
     summary = "Changes a product (operators)",
     params(("id" = i64, Path)),
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`ProductPatch`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`ProductPatch`)"
+    ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
@@ -210,7 +222,11 @@ pub(super) async fn order(
     path = "/api/v1/orders",
     tag = "shop",
     summary = "Places an order (optional Idempotency-Key header)",
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`OrderRequest`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`OrderRequest`)"
+    ),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
@@ -265,7 +281,11 @@ pub(super) struct TestCardRequest {
     path = "/api/v1/test-payment-methods",
     tag = "shop",
     summary = "A payment method for a named test card (test mode only)",
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`TestCardRequest`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`TestCardRequest`)"
+    ),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),

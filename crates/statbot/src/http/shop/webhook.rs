@@ -15,7 +15,11 @@ use serde_json::{Value, json};
     path = "/webhooks/stripe",
     tag = "webhooks",
     summary = "A signed event from Stripe",
-    request_body(content = String, content_type = "application/json", description = "The signed payload, checked byte for byte"),
+    request_body(
+        content = String,
+        content_type = "application/json",
+        description = "The signed payload, checked byte for byte"
+    ),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
         Webhook

@@ -169,7 +169,11 @@ pub(super) async fn day(
     tag = "team",
     summary = "Writes a day's figures",
     params(("date" = String, Path), ("team" = Option<String>, Query)),
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`Map<String, Value`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`Map<String, Value`)"
+    ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
@@ -233,7 +237,11 @@ pub(super) async fn metrics(
     tag = "team",
     summary = "Replaces the team's metrics and ratios (admins)",
     params(("team" = Option<String>, Query)),
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`TeamDefinition`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`TeamDefinition`)"
+    ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
