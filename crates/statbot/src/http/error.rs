@@ -125,6 +125,81 @@ pub struct ErrorDetail {
     pub order_id: Option<i64>,
 }
 
+// The error answers the routes share, for the API document only: `responses(.., Guarded)` in a
+// `#[utoipa::path]` adds each variant's status with `ErrorBody` as its body. An answer proper to
+// one route (a 404 or 409 that means something particular) stays a tuple beside the set.
+
+/// The error answers of a route behind sign-in that reads input: 400, 401, 403, 429 and 500.
+#[derive(utoipa::IntoResponses)]
+pub enum Guarded {
+    #[response(status = 400, description = "Bad request")]
+    BadRequest(ErrorBody),
+    #[response(status = 401, description = "Not signed in")]
+    Unauthorized(ErrorBody),
+    #[response(status = 403, description = "Not allowed")]
+    Forbidden(ErrorBody),
+    #[response(status = 429, description = "Rate limited (`Retry-After`)")]
+    RateLimited(ErrorBody),
+    #[response(status = 500, description = "Internal error")]
+    Internal(ErrorBody),
+}
+
+/// [`Guarded`] and 404, for a route that names something in its path: 400, 401, 403, 404, 429
+/// and 500.
+#[derive(utoipa::IntoResponses)]
+pub enum GuardedItem {
+    #[response(status = 400, description = "Bad request")]
+    BadRequest(ErrorBody),
+    #[response(status = 401, description = "Not signed in")]
+    Unauthorized(ErrorBody),
+    #[response(status = 403, description = "Not allowed")]
+    Forbidden(ErrorBody),
+    #[response(status = 404, description = "Not found or not configured")]
+    NotFound(ErrorBody),
+    #[response(status = 429, description = "Rate limited (`Retry-After`)")]
+    RateLimited(ErrorBody),
+    #[response(status = 500, description = "Internal error")]
+    Internal(ErrorBody),
+}
+
+/// [`Guarded`] without 400, for a route behind sign-in that reads no input: 401, 403, 429 and
+/// 500.
+#[derive(utoipa::IntoResponses)]
+pub enum GuardedNoInput {
+    #[response(status = 401, description = "Not signed in")]
+    Unauthorized(ErrorBody),
+    #[response(status = 403, description = "Not allowed")]
+    Forbidden(ErrorBody),
+    #[response(status = 429, description = "Rate limited (`Retry-After`)")]
+    RateLimited(ErrorBody),
+    #[response(status = 500, description = "Internal error")]
+    Internal(ErrorBody),
+}
+
+/// The error answers of a public route (no sign-in): 400, 429 and 500.
+#[derive(utoipa::IntoResponses)]
+pub enum Public {
+    #[response(status = 400, description = "Bad request")]
+    BadRequest(ErrorBody),
+    #[response(status = 429, description = "Rate limited (`Retry-After`)")]
+    RateLimited(ErrorBody),
+    #[response(status = 500, description = "Internal error")]
+    Internal(ErrorBody),
+}
+
+/// [`Public`] and 403 for a wrong or missing signature, for a webhook: 400, 403, 429 and 500.
+#[derive(utoipa::IntoResponses)]
+pub enum Webhook {
+    #[response(status = 400, description = "Bad request")]
+    BadRequest(ErrorBody),
+    #[response(status = 403, description = "Invalid signature")]
+    InvalidSignature(ErrorBody),
+    #[response(status = 429, description = "Rate limited (`Retry-After`)")]
+    RateLimited(ErrorBody),
+    #[response(status = 500, description = "Internal error")]
+    Internal(ErrorBody),
+}
+
 /// The message of an error answer, kept beside its JSON body so that the dashboard can show it
 /// on a page instead ([`super::dashboard`]).
 #[derive(Debug, Clone)]

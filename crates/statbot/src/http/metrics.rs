@@ -6,7 +6,7 @@
 //! [`separate_router`] serves it alone, without a token, on `metrics.addr`.
 
 use super::AppState;
-use super::error::ApiError;
+use super::error::{ApiError, GuardedNoInput};
 use crate::store::Store;
 use crate::telemetry::metrics::{CONTENT_TYPE, Metrics};
 use axum::Router;
@@ -35,11 +35,8 @@ pub fn separate_router(metrics: Metrics, store: Store) -> Router {
     summary = "Prometheus metrics, behind metrics.token",
     responses(
         (status = 200, description = "The metrics in the Prometheus text format", content_type = "text/plain"),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
         (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedNoInput
     )
 )]
 async fn scrape_with_token(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {

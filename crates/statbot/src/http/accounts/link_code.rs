@@ -2,7 +2,7 @@
 //! own account (see `crate::staff`). The answer carries a secret, so it is never cached.
 
 use crate::http::AppState;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, GuardedNoInput};
 use crate::http::extract::Operator;
 use crate::limits::Limit;
 use crate::staff;
@@ -19,10 +19,7 @@ use serde_json::{Value, json};
     security(("bearer" = [])),
     responses(
         (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedNoInput
     )
 )]
 pub(super) async fn link_code(

@@ -3,7 +3,7 @@
 use crate::auth;
 use crate::http::AppState;
 use crate::http::client_ip::ClientIp;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, Public};
 use crate::http::extract::ApiJson;
 use crate::limits::Limit;
 use axum::Json;
@@ -22,12 +22,14 @@ pub(super) struct TokenRequest {
     path = "/api/v1/auth/token",
     tag = "accounts",
     summary = "A bearer token for a username and password",
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`TokenRequest`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`TokenRequest`)"
+    ),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        Public
     )
 )]
 pub(super) async fn issue_token(

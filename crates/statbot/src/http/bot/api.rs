@@ -1,7 +1,7 @@
 //! Operator API routes about the bot itself: the loaded flows, the outbox.
 
 use crate::http::AppState;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, Guarded, GuardedNoInput};
 use crate::http::extract::Operator;
 use axum::Json;
 use axum::extract::{Query, State};
@@ -17,10 +17,7 @@ use statbot_core::flow::Choices;
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedNoInput
     )
 )]
 pub(super) async fn flows(State(state): State<AppState>, _operator: Operator) -> Json<Value> {
@@ -73,11 +70,7 @@ pub(super) struct OutboxQuery {
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        Guarded
     )
 )]
 pub(super) async fn outbox(

@@ -4,7 +4,7 @@
 
 use crate::engine::{BroadcastAction, BroadcastRequest, broadcast_report, create_broadcast};
 use crate::http::AppState;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, Guarded, GuardedItem, GuardedNoInput};
 use crate::http::extract::{ApiJson, Operator};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -20,10 +20,7 @@ use serde_json::{Value, json};
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedNoInput
     )
 )]
 pub(super) async fn list(State(state): State<AppState>, _operator: Operator) -> Result<Json<Value>, ApiError> {
@@ -40,12 +37,7 @@ pub(super) async fn list(State(state): State<AppState>, _operator: Operator) -> 
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedItem
     )
 )]
 pub(super) async fn show(
@@ -72,15 +64,15 @@ pub(super) struct CreateBody {
     path = "/api/v1/broadcasts",
     tag = "broadcasts",
     summary = "Creates (or previews) a broadcast",
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`CreateBody`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`CreateBody`)"
+    ),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        Guarded
     )
 )]
 pub(super) async fn create(
@@ -111,12 +103,7 @@ pub(super) async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedItem
     )
 )]
 pub(super) async fn act(

@@ -10,7 +10,7 @@ use super::pages::reply_text;
 use crate::dates::local_second_ms;
 use crate::http::AppState;
 use crate::http::download::{csv_file, wants_csv};
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, Guarded, GuardedItem};
 use crate::http::extract::{ApiJson, Operator};
 use crate::store::now_ms;
 use axum::Json;
@@ -40,15 +40,15 @@ pub(super) struct ContactsQuery {
     path = "/api/v1/contacts",
     tag = "contacts",
     summary = "The most recently active contacts matching `q` that the segment `where` chooses, with their tags",
-    params(("q" = String, Query), ("segment" = String, Query, description = "A segment (docs/segments.md)."), ("format" = Option<String>, Query)),
+    params(
+        ("q" = String, Query),
+        ("segment" = String, Query, description = "A segment (docs/segments.md)."),
+        ("format" = Option<String>, Query)
+    ),
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        Guarded
     )
 )]
 pub(super) async fn contacts(
@@ -88,11 +88,7 @@ pub(super) struct SegmentQuery {
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        Guarded
     )
 )]
 pub(super) async fn segment_count(
@@ -128,15 +124,15 @@ pub(super) struct TagRequest {
     path = "/api/v1/contacts/tags",
     tag = "contacts",
     summary = "Tags (or untags) every contact a segment chooses",
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`TagRequest`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`TagRequest`)"
+    ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        Guarded
     )
 )]
 pub(super) async fn tag_contacts(
@@ -170,12 +166,7 @@ pub(super) struct FormatQuery {
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON, or CSV with `format=csv`", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedItem
     )
 )]
 pub(super) async fn contact_messages(

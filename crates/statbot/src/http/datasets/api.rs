@@ -4,7 +4,7 @@
 use crate::datasets::{Entity, LoadedSet};
 use crate::http::AppState;
 use crate::http::download::{csv_file, wants_csv};
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, GuardedItem, GuardedNoInput};
 use crate::http::extract::Operator;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -54,10 +54,7 @@ pub fn entity_json(entity: &Entity, attribution: Option<&str>) -> Value {
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedNoInput
     )
 )]
 pub(super) async fn list(State(state): State<AppState>, _operator: Operator) -> Result<Json<Value>, ApiError> {
@@ -75,12 +72,7 @@ pub(super) async fn list(State(state): State<AppState>, _operator: Operator) -> 
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedItem
     )
 )]
 pub(super) async fn describe(
@@ -109,12 +101,7 @@ pub(super) struct FormatParam {
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON, or CSV with `format=csv`", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedItem
     )
 )]
 pub(super) async fn entity(
@@ -157,16 +144,16 @@ pub(super) struct CompareParams {
     path = "/api/v1/datasets/{name}/compare",
     tag = "datasets",
     summary = "Entities of a data set compared",
-    params(("name" = String, Path), ("a" = Option<String>, Query), ("b" = Option<String>, Query), ("metrics" = Option<String>, Query, description = "Comma-separated metric names or synonyms (default: all).")),
+    params(
+        ("name" = String, Path),
+        ("a" = Option<String>, Query),
+        ("b" = Option<String>, Query),
+        ("metrics" = Option<String>, Query, description = "Comma-separated metric names or synonyms (default: all).")
+    ),
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedItem
     )
 )]
 pub(super) async fn compare(

@@ -6,7 +6,7 @@
 
 use crate::funnels::{DateRange, RangeReport, csv};
 use crate::http::AppState;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, GuardedItem};
 use crate::http::extract::Operator;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -64,16 +64,18 @@ impl FunnelRequest {
     path = "/api/v1/funnels/{flow}",
     tag = "funnels",
     summary = "A flow's funnel: how many reached each step",
-    params(("flow" = String, Path), ("from" = Option<String>, Query), ("to" = Option<String>, Query), ("by" = Option<String>, Query), ("goal" = Option<String>, Query), ("format" = Option<String>, Query)),
+    params(
+        ("flow" = String, Path),
+        ("from" = Option<String>, Query),
+        ("to" = Option<String>, Query),
+        ("by" = Option<String>, Query),
+        ("goal" = Option<String>, Query),
+        ("format" = Option<String>, Query)
+    ),
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedItem
     )
 )]
 pub(super) async fn funnel(

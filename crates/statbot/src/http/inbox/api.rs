@@ -12,7 +12,7 @@
 
 use super::account;
 use crate::http::AppState;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, Guarded, GuardedItem};
 use crate::http::extract::{ApiJson, Operator};
 use crate::inbox::Filter;
 use crate::store::{Changed, InboxConversation, InboxStatus, User};
@@ -94,15 +94,16 @@ fn summary(c: &InboxConversation) -> Value {
     path = "/api/v1/conversations",
     tag = "inbox",
     summary = "The inbox's conversations",
-    params(("status" = Option<String>, Query), ("assigned" = Option<String>, Query), ("platform" = Option<String>, Query), ("q" = String, Query)),
+    params(
+        ("status" = Option<String>, Query),
+        ("assigned" = Option<String>, Query),
+        ("platform" = Option<String>, Query),
+        ("q" = String, Query)
+    ),
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        Guarded
     )
 )]
 pub(super) async fn list(
@@ -134,12 +135,7 @@ const MESSAGES: i64 = 500;
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedItem
     )
 )]
 pub(super) async fn show(
@@ -183,16 +179,15 @@ pub(super) struct ReplyBody {
     tag = "inbox",
     summary = "An operator's reply in a conversation",
     params(("id" = i64, Path)),
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`ReplyBody`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`ReplyBody`)"
+    ),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedItem
     )
 )]
 pub(super) async fn reply(
@@ -227,12 +222,7 @@ fn changed(id: i64, changed: Option<Changed>) -> Json<Value> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedItem
     )
 )]
 pub(super) async fn take_over(
@@ -253,12 +243,7 @@ pub(super) async fn take_over(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedItem
     )
 )]
 pub(super) async fn release(
@@ -281,16 +266,15 @@ pub(super) struct AssignBody {
     tag = "inbox",
     summary = "Assigns the conversation to an operator",
     params(("id" = i64, Path)),
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`AssignBody`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`AssignBody`)"
+    ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedItem
     )
 )]
 pub(super) async fn assign(

@@ -10,7 +10,7 @@
 
 use super::account;
 use crate::http::AppState;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, GuardedNoInput};
 use crate::http::extract::Operator;
 use crate::inbox::{InboxEvent, InboxEventKind, events};
 use crate::store::User;
@@ -32,10 +32,7 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "A stream of server-sent events", content_type = "text/event-stream"),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedNoInput
     )
 )]
 pub(super) async fn operator_events(

@@ -2,7 +2,7 @@
 //! `POST /api/v1/links` `{name, flow, step?}`: adds one (admins), answered 201 with the link.
 
 use crate::http::AppState;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, Guarded, GuardedNoInput};
 use crate::http::extract::{ApiJson, Operator};
 use crate::links::{self, LinkSummary};
 use axum::Json;
@@ -18,10 +18,7 @@ use serde::Deserialize;
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedNoInput
     )
 )]
 pub(super) async fn list(
@@ -44,15 +41,15 @@ pub(super) struct NewLink {
     path = "/api/v1/links",
     tag = "links",
     summary = "Adds an entry link",
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`NewLink`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`NewLink`)"
+    ),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        Guarded
     )
 )]
 pub(super) async fn add(

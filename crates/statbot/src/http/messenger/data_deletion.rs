@@ -7,7 +7,7 @@
 
 use crate::channels::messenger::signed_request::{self, SignedRequestError};
 use crate::http::AppState;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, Webhook};
 use crate::store::{DataDeletion, DeletionSource, Forget};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -36,13 +36,14 @@ pub(super) fn router() -> Router<AppState> {
     path = "/webhooks/messenger/data-deletion",
     tag = "webhooks",
     summary = "Erases the person named by a valid signed request",
-    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "The signed payload, checked byte for byte"),
+    request_body(
+        content = String,
+        content_type = "application/x-www-form-urlencoded",
+        description = "The signed payload, checked byte for byte"
+    ),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Invalid signature", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        Webhook
     )
 )]
 async fn request(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {

@@ -7,7 +7,7 @@
 mod data_deletion;
 
 use super::AppState;
-use super::error::ApiError;
+use super::error::{ApiError, Webhook};
 use crate::channels::messenger::{Accounts, Events, parse_delivery_for, signature, verify_subscription};
 use axum::Router;
 use axum::body::Bytes;
@@ -38,14 +38,15 @@ struct Verification {
     path = "/webhooks/messenger",
     tag = "webhooks",
     summary = "Messenger's webhook verification (hub.challenge)",
-    params(("mode" = Option<String>, Query), ("verify_token" = Option<String>, Query), ("challenge" = Option<String>, Query)),
+    params(
+        ("mode" = Option<String>, Query),
+        ("verify_token" = Option<String>, Query),
+        ("challenge" = Option<String>, Query)
+    ),
     responses(
         (status = 200, description = "Plain text", content_type = "text/plain"),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Invalid signature", body = crate::http::error::ErrorBody),
         (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        Webhook
     )
 )]
 async fn verify(State(state): State<AppState>, Query(q): Query<Verification>) -> Result<String, ApiError> {
@@ -62,14 +63,15 @@ async fn verify(State(state): State<AppState>, Query(q): Query<Verification>) ->
     path = "/webhooks/messenger",
     tag = "webhooks",
     summary = "Messenger's signed deliveries",
-    request_body(content = String, content_type = "application/json", description = "The signed payload, checked byte for byte"),
+    request_body(
+        content = String,
+        content_type = "application/json",
+        description = "The signed payload, checked byte for byte"
+    ),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Invalid signature", body = crate::http::error::ErrorBody),
         (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        Webhook
     )
 )]
 async fn receive(

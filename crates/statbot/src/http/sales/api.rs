@@ -4,7 +4,7 @@
 use crate::dates::DayRange;
 use crate::http::AppState;
 use crate::http::download::{csv_file, wants_csv};
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, Guarded};
 use crate::http::extract::Operator;
 use crate::sales::periods::{self, Period};
 use crate::sales::report;
@@ -24,15 +24,24 @@ impl From<SalesError> for ApiError {
     }
 }
 
-/// Every parameter arrives as text so that a bad one is answered in a sentence.
-#[derive(Deserialize, Default)]
+/// Every parameter arrives as text so that a bad one is answered in a sentence. The API document
+/// lists these fields, with their comments, as each route's query parameters.
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct MetricsQuery {
+    /// The first day: `YYYY-MM-DD`, `today` or `yesterday`.
     from: Option<String>,
+    /// The last day (today by default): `YYYY-MM-DD`, `today` or `yesterday`.
     to: Option<String>,
+    /// Extra days after `from` (0: that day alone), or without `from` before `to` (29 by default).
     days: Option<String>,
+    /// Revenue only: `day`, `week` or `month` (by default, what suits the range's length).
     period: Option<String>,
+    /// Top customers and words: a three-letter currency code (by default the range's main currency).
     currency: Option<String>,
+    /// Top customers and words: the most rows, 1 to 1000 (10 by default).
     limit: Option<String>,
+    /// `json` (the default) or `csv`.
     format: Option<String>,
 }
 
@@ -90,15 +99,11 @@ fn answer<T: Serialize>(report: &T, csv: Option<(String, &str, DayRange)>) -> Re
     path = "/api/v1/stripe/revenue",
     tag = "sales",
     summary = "Stripe revenue over a range",
-    params(("from" = Option<String>, Query), ("to" = Option<String>, Query), ("days" = Option<String>, Query), ("period" = Option<String>, Query), ("currency" = Option<String>, Query), ("limit" = Option<String>, Query), ("format" = Option<String>, Query)),
+    params(MetricsQuery),
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        Guarded
     )
 )]
 pub(super) async fn revenue(
@@ -121,15 +126,11 @@ pub(super) async fn revenue(
     path = "/api/v1/stripe/top-customers",
     tag = "sales",
     summary = "The top Stripe customers over a range",
-    params(("from" = Option<String>, Query), ("to" = Option<String>, Query), ("days" = Option<String>, Query), ("period" = Option<String>, Query), ("currency" = Option<String>, Query), ("limit" = Option<String>, Query), ("format" = Option<String>, Query)),
+    params(MetricsQuery),
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        Guarded
     )
 )]
 pub(super) async fn top_customers(
@@ -148,15 +149,11 @@ pub(super) async fn top_customers(
     path = "/api/v1/stripe/words",
     tag = "sales",
     summary = "The Stripe figures in words",
-    params(("from" = Option<String>, Query), ("to" = Option<String>, Query), ("days" = Option<String>, Query), ("period" = Option<String>, Query), ("currency" = Option<String>, Query), ("limit" = Option<String>, Query), ("format" = Option<String>, Query)),
+    params(MetricsQuery),
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        Guarded
     )
 )]
 pub(super) async fn words(

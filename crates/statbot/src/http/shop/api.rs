@@ -4,7 +4,7 @@
 
 use crate::http::AppState;
 use crate::http::client_ip::ClientIp;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, Guarded, GuardedItem, GuardedNoInput, Public};
 use crate::http::extract::{ApiJson, Caller, Operator};
 use crate::limits::Limit;
 use crate::shop::catalog::{ProductInput, ProductPatch};
@@ -27,12 +27,14 @@ const ORDERS_SHOWN: i64 = 200;
     path = "/api/v1/auth/signup",
     tag = "shop",
     summary = "A customer account, logged in at once",
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`SignUp`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`SignUp`)"
+    ),
     responses(
         (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        Public
     )
 )]
 pub(super) async fn sign_up(
@@ -74,11 +76,7 @@ pub(super) struct ProductsQuery {
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        Guarded
     )
 )]
 pub(super) async fn products(
@@ -98,15 +96,15 @@ pub(super) async fn products(
     path = "/api/v1/products",
     tag = "shop",
     summary = "Creates a product (operators)",
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`ProductInput`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`ProductInput`)"
+    ),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        Guarded
     )
 )]
 pub(super) async fn create_product(
@@ -125,16 +123,15 @@ pub(super) async fn create_product(
     tag = "shop",
     summary = "Changes a product (operators)",
     params(("id" = i64, Path)),
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`ProductPatch`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`ProductPatch`)"
+    ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedItem
     )
 )]
 pub(super) async fn update_product(
@@ -156,12 +153,7 @@ pub(super) async fn update_product(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedItem
     )
 )]
 pub(super) async fn deactivate_product(
@@ -186,10 +178,7 @@ fn scope(caller: &Caller) -> Option<i64> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedNoInput
     )
 )]
 pub(super) async fn orders(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
@@ -207,12 +196,7 @@ pub(super) async fn orders(State(state): State<AppState>, caller: Caller) -> Res
     security(("bearer" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedItem
     )
 )]
 pub(super) async fn order(
@@ -238,15 +222,15 @@ pub(super) async fn order(
     path = "/api/v1/orders",
     tag = "shop",
     summary = "Places an order (optional Idempotency-Key header)",
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`OrderRequest`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`OrderRequest`)"
+    ),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        Guarded
     )
 )]
 pub(super) async fn place_order(
@@ -297,15 +281,15 @@ pub(super) struct TestCardRequest {
     path = "/api/v1/test-payment-methods",
     tag = "shop",
     summary = "A payment method for a named test card (test mode only)",
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`TestCardRequest`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`TestCardRequest`)"
+    ),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        Guarded
     )
 )]
 pub(super) async fn test_payment_method(

@@ -3,7 +3,7 @@
 //! redelivery changes nothing and is answered 200 with `duplicate`.
 
 use crate::http::AppState;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, Webhook};
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -15,13 +15,14 @@ use serde_json::{Value, json};
     path = "/webhooks/stripe",
     tag = "webhooks",
     summary = "A signed event from Stripe",
-    request_body(content = String, content_type = "application/json", description = "The signed payload, checked byte for byte"),
+    request_body(
+        content = String,
+        content_type = "application/json",
+        description = "The signed payload, checked byte for byte"
+    ),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Invalid signature", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        Webhook
     )
 )]
 pub(super) async fn webhook(

@@ -4,7 +4,7 @@
 
 use crate::http::AppState;
 use crate::http::download::csv_file;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, Guarded, GuardedItem, GuardedNoInput};
 use crate::http::extract::{ApiJson, Operator};
 use crate::store::DayWrite;
 use crate::team::entries::{self, Given};
@@ -34,13 +34,20 @@ pub(super) struct TeamQuery {
     team: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
+/// A range of days; the API document lists these fields, with their comments, as the query
+/// parameters of the routes that read it.
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct RangeQuery {
+    /// The first day: `YYYY-MM-DD`, `today` or `yesterday` (by default `days`, or 6, days before `to`).
     from: Option<String>,
+    /// The last day (today by default): `YYYY-MM-DD`, `today` or `yesterday`.
     to: Option<String>,
     /// Extra days after `from` (0: that day alone), instead of `to`.
     days: Option<i64>,
+    /// The team to work on: an admin may name another than their own.
     team: Option<String>,
+    /// The export's format: `json` (the default) or `csv`.
     format: Option<String>,
 }
 
@@ -68,15 +75,11 @@ fn range_of(state: &AppState, query: &RangeQuery) -> Result<DayRange, ApiError> 
     path = "/api/v1/team/stats",
     tag = "team",
     summary = "Totals, averages, ratios against targets, missing days (no figures typed) and every day",
-    params(("from" = Option<String>, Query), ("to" = Option<String>, Query), ("days" = Option<i64>, Query, description = "Extra days after `from` (0: that day alone), instead of `to`."), ("team" = Option<String>, Query), ("format" = Option<String>, Query)),
+    params(RangeQuery),
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        Guarded
     )
 )]
 pub(super) async fn stats(
@@ -96,15 +99,11 @@ pub(super) async fn stats(
     path = "/api/v1/team/stats/export",
     tag = "team",
     summary = "The range as a file",
-    params(("from" = Option<String>, Query), ("to" = Option<String>, Query), ("days" = Option<i64>, Query, description = "Extra days after `from` (0: that day alone), instead of `to`."), ("team" = Option<String>, Query), ("format" = Option<String>, Query)),
+    params(RangeQuery),
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        Guarded
     )
 )]
 pub(super) async fn export(
@@ -145,12 +144,7 @@ pub(super) async fn export(
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedItem
     )
 )]
 pub(super) async fn day(
@@ -175,16 +169,15 @@ pub(super) async fn day(
     tag = "team",
     summary = "Writes a day's figures",
     params(("date" = String, Path), ("team" = Option<String>, Query)),
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`Map<String, Value`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`Map<String, Value`)"
+    ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedItem
     )
 )]
 pub(super) async fn put_day(
@@ -224,11 +217,7 @@ pub(super) async fn put_day(
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        Guarded
     )
 )]
 pub(super) async fn metrics(
@@ -248,15 +237,15 @@ pub(super) async fn metrics(
     tag = "team",
     summary = "Replaces the team's metrics and ratios (admins)",
     params(("team" = Option<String>, Query)),
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`TeamDefinition`)"),
+    request_body(
+        content = serde_json::Value,
+        content_type = "application/json",
+        description = "JSON object (`TeamDefinition`)"
+    ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = crate::http::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        Guarded
     )
 )]
 pub(super) async fn put_metrics(
@@ -280,10 +269,7 @@ pub(super) async fn put_metrics(
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Not allowed", body = crate::http::error::ErrorBody),
-        (status = 429, description = "Rate limited (`Retry-After`)", body = crate::http::error::ErrorBody),
-        (status = 500, description = "Internal error", body = crate::http::error::ErrorBody)
+        GuardedNoInput
     )
 )]
 pub(super) async fn teams(State(state): State<AppState>, operator: Operator) -> Result<Json<Value>, ApiError> {
