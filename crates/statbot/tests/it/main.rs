@@ -40,6 +40,7 @@ mod promotion_journey;
 mod redemptions;
 mod referrals;
 mod scale_out;
+mod schedule;
 mod security_headers;
 mod segments;
 mod shop_api;
