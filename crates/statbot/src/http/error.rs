@@ -125,6 +125,21 @@ pub struct ErrorDetail {
     pub order_id: Option<i64>,
 }
 
+// The success answers the routes share, for the API document only, like the error sets below:
+// `responses(JsonObject, Guarded)` in a `#[utoipa::path]`. A success answer with a body type or
+// description proper to one route stays a tuple beside the set.
+
+/// A 200 answer whose body is a JSON object, described in the area's docs rather than in the API
+/// document.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 200, description = "JSON object (see the area's docs for its fields)")]
+pub struct JsonObject(pub serde_json::Value);
+
+/// [`JsonObject`] with 201, for a route that creates something.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 201, description = "JSON object (see the area's docs for its fields)")]
+pub struct JsonCreated(pub serde_json::Value);
+
 // The error answers the routes share, for the API document only: `responses(.., Guarded)` in a
 // `#[utoipa::path]` adds each variant's status with `ErrorBody` as its body. An answer proper to
 // one route (a 404 or 409 that means something particular) stays a tuple beside the set.

@@ -1,6 +1,7 @@
 //! `/healthz`: answers 200 when the database answers, 503 otherwise.
 
 use super::AppState;
+use super::error::JsonObject;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -18,7 +19,7 @@ pub(super) fn router() -> Router<AppState> {
     tag = "health",
     summary = "Health check: the database answers",
     responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        JsonObject,
         (status = 503, description = "The database does not answer", body = serde_json::Value)
     )
 )]

@@ -7,7 +7,7 @@
 
 use crate::auth::accounts;
 use crate::http::AppState;
-use crate::http::error::{ApiError, GuardedItem, GuardedNoInput};
+use crate::http::error::{ApiError, GuardedItem, GuardedNoInput, JsonObject};
 use crate::http::extract::{ApiJson, Operator};
 use crate::store::{AccountUpdate, Role};
 use axum::Json;
@@ -23,10 +23,7 @@ use serde_json::{Value, json};
     tag = "accounts",
     summary = "The operator accounts, by name",
     security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedNoInput
-    )
+    responses(JsonObject, GuardedNoInput)
 )]
 pub(super) async fn list(State(state): State<AppState>, operator: Operator) -> Result<Json<Value>, ApiError> {
     operator.require_admin()?;
@@ -51,10 +48,7 @@ pub(super) struct Patch {
     params(("name" = String, Path)),
     request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`Patch`)"),
     security(("bearer" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedItem
-    )
+    responses(JsonObject, GuardedItem)
 )]
 pub(super) async fn update(
     State(state): State<AppState>,
@@ -115,10 +109,7 @@ pub(super) async fn password(
     summary = "Unlocks an account locked after failed logins (admins)",
     params(("name" = String, Path)),
     security(("bearer" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedItem
-    )
+    responses(JsonObject, GuardedItem)
 )]
 pub(super) async fn unlock(
     State(state): State<AppState>,

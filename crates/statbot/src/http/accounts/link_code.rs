@@ -2,7 +2,7 @@
 //! own account (see `crate::staff`). The answer carries a secret, so it is never cached.
 
 use crate::http::AppState;
-use crate::http::error::{ApiError, GuardedNoInput};
+use crate::http::error::{ApiError, GuardedNoInput, JsonCreated};
 use crate::http::extract::Operator;
 use crate::limits::Limit;
 use crate::staff;
@@ -17,10 +17,7 @@ use serde_json::{Value, json};
     tag = "accounts",
     summary = "A one-time code that links the caller's chat to their account",
     security(("bearer" = [])),
-    responses(
-        (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedNoInput
-    )
+    responses(JsonCreated, GuardedNoInput)
 )]
 pub(super) async fn link_code(
     State(state): State<AppState>,

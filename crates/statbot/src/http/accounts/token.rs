@@ -3,7 +3,7 @@
 use crate::auth;
 use crate::http::AppState;
 use crate::http::client_ip::ClientIp;
-use crate::http::error::{ApiError, Public};
+use crate::http::error::{ApiError, JsonObject, Public};
 use crate::http::extract::ApiJson;
 use crate::limits::Limit;
 use axum::Json;
@@ -27,10 +27,7 @@ pub(super) struct TokenRequest {
         content_type = "application/json",
         description = "JSON object (`TokenRequest`)"
     ),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        Public
-    )
+    responses(JsonObject, Public)
 )]
 pub(super) async fn issue_token(
     State(state): State<AppState>,

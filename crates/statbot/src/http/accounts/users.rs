@@ -2,7 +2,7 @@
 //! creates an operator account (admin or staff) in a team.
 
 use crate::http::AppState;
-use crate::http::error::{ApiError, Guarded, GuardedNoInput};
+use crate::http::error::{ApiError, Guarded, GuardedNoInput, JsonCreated, JsonObject};
 use crate::http::extract::{ApiJson, Operator};
 use axum::Json;
 use axum::extract::State;
@@ -16,10 +16,7 @@ use serde_json::{Value, json};
     tag = "accounts",
     summary = "The operator's id, username and role",
     security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedNoInput
-    )
+    responses(JsonObject, GuardedNoInput)
 )]
 pub(super) async fn me(operator: Operator) -> Json<Value> {
     Json(json!({ "id": operator.claims.sub, "username": operator.claims.name, "role": operator.role }))
@@ -46,10 +43,7 @@ pub(super) struct NewUser {
         description = "JSON object (`NewUser`)"
     ),
     security(("bearer" = [])),
-    responses(
-        (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        Guarded
-    )
+    responses(JsonCreated, Guarded)
 )]
 pub(super) async fn create_user(
     State(state): State<AppState>,

@@ -1,7 +1,7 @@
 //! Operator API routes about the bot itself: the loaded flows, the outbox.
 
 use crate::http::AppState;
-use crate::http::error::{ApiError, Guarded, GuardedNoInput};
+use crate::http::error::{ApiError, Guarded, GuardedNoInput, JsonObject};
 use crate::http::extract::Operator;
 use axum::Json;
 use axum::extract::{Query, State};
@@ -15,10 +15,7 @@ use statbot_core::flow::Choices;
     tag = "bot",
     summary = "The loaded flows with their steps, choices and buttons",
     security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedNoInput
-    )
+    responses(JsonObject, GuardedNoInput)
 )]
 pub(super) async fn flows(State(state): State<AppState>, _operator: Operator) -> Json<Value> {
     let flows: Vec<Value> = state
@@ -68,10 +65,7 @@ pub(super) struct OutboxQuery {
     summary = "The outbox's replies by status, and the inbound messages waiting to be acted on;",
     params(("status" = Option<String>, Query)),
     security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        Guarded
-    )
+    responses(JsonObject, Guarded)
 )]
 pub(super) async fn outbox(
     State(state): State<AppState>,

@@ -4,7 +4,7 @@
 
 use crate::engine::{BroadcastAction, BroadcastRequest, broadcast_report, create_broadcast};
 use crate::http::AppState;
-use crate::http::error::{ApiError, Guarded, GuardedItem, GuardedNoInput};
+use crate::http::error::{ApiError, Guarded, GuardedItem, GuardedNoInput, JsonCreated, JsonObject};
 use crate::http::extract::{ApiJson, Operator};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -18,10 +18,7 @@ use serde_json::{Value, json};
     tag = "broadcasts",
     summary = "`{\"broadcasts\": [...]}`, newest first",
     security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedNoInput
-    )
+    responses(JsonObject, GuardedNoInput)
 )]
 pub(super) async fn list(State(state): State<AppState>, _operator: Operator) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!({ "broadcasts": state.engine.store().broadcasts().await? })))
@@ -35,10 +32,7 @@ pub(super) async fn list(State(state): State<AppState>, _operator: Operator) -> 
     summary = "The broadcast and its `funnel`",
     params(("name" = String, Path)),
     security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedItem
-    )
+    responses(JsonObject, GuardedItem)
 )]
 pub(super) async fn show(
     State(state): State<AppState>,
@@ -70,10 +64,7 @@ pub(super) struct CreateBody {
         description = "JSON object (`CreateBody`)"
     ),
     security(("bearer" = [])),
-    responses(
-        (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        Guarded
-    )
+    responses(JsonCreated, Guarded)
 )]
 pub(super) async fn create(
     State(state): State<AppState>,
@@ -101,10 +92,7 @@ pub(super) async fn create(
     summary = "The broadcast as it then stands",
     params(("name" = String, Path), ("action" = String, Path)),
     security(("bearer" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedItem
-    )
+    responses(JsonObject, GuardedItem)
 )]
 pub(super) async fn act(
     State(state): State<AppState>,

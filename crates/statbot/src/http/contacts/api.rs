@@ -10,7 +10,7 @@ use super::pages::reply_text;
 use crate::dates::local_second_ms;
 use crate::http::AppState;
 use crate::http::download::{csv_file, wants_csv};
-use crate::http::error::{ApiError, Guarded, GuardedItem};
+use crate::http::error::{ApiError, Guarded, GuardedItem, JsonObject};
 use crate::http::extract::{ApiJson, Operator};
 use crate::store::now_ms;
 use axum::Json;
@@ -46,10 +46,7 @@ pub(super) struct ContactsQuery {
         ("format" = Option<String>, Query)
     ),
     security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        Guarded
-    )
+    responses(JsonObject, Guarded)
 )]
 pub(super) async fn contacts(
     State(state): State<AppState>,
@@ -86,10 +83,7 @@ pub(super) struct SegmentQuery {
     summary = "How many contacts a segment chooses now",
     params(("segment" = String, Query)),
     security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        Guarded
-    )
+    responses(JsonObject, Guarded)
 )]
 pub(super) async fn segment_count(
     State(state): State<AppState>,
@@ -130,10 +124,7 @@ pub(super) struct TagRequest {
         description = "JSON object (`TagRequest`)"
     ),
     security(("bearer" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        Guarded
-    )
+    responses(JsonObject, Guarded)
 )]
 pub(super) async fn tag_contacts(
     State(state): State<AppState>,

@@ -4,7 +4,7 @@
 use crate::datasets::{Entity, LoadedSet};
 use crate::http::AppState;
 use crate::http::download::{csv_file, wants_csv};
-use crate::http::error::{ApiError, GuardedItem, GuardedNoInput};
+use crate::http::error::{ApiError, GuardedItem, GuardedNoInput, JsonObject};
 use crate::http::extract::Operator;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -52,10 +52,7 @@ pub fn entity_json(entity: &Entity, attribution: Option<&str>) -> Value {
     tag = "datasets",
     summary = "The loaded data sets",
     security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedNoInput
-    )
+    responses(JsonObject, GuardedNoInput)
 )]
 pub(super) async fn list(State(state): State<AppState>, _operator: Operator) -> Result<Json<Value>, ApiError> {
     let snapshot = state.datasets.snapshot().await?;
@@ -70,10 +67,7 @@ pub(super) async fn list(State(state): State<AppState>, _operator: Operator) -> 
     summary = "One data set with its columns",
     params(("name" = String, Path)),
     security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedItem
-    )
+    responses(JsonObject, GuardedItem)
 )]
 pub(super) async fn describe(
     State(state): State<AppState>,
@@ -151,10 +145,7 @@ pub(super) struct CompareParams {
         ("metrics" = Option<String>, Query, description = "Comma-separated metric names or synonyms (default: all).")
     ),
     security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedItem
-    )
+    responses(JsonObject, GuardedItem)
 )]
 pub(super) async fn compare(
     State(state): State<AppState>,

@@ -6,7 +6,7 @@
 
 use crate::funnels::{DateRange, RangeReport, csv};
 use crate::http::AppState;
-use crate::http::error::{ApiError, GuardedItem};
+use crate::http::error::{ApiError, GuardedItem, JsonObject};
 use crate::http::extract::Operator;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -73,10 +73,7 @@ impl FunnelRequest {
         ("format" = Option<String>, Query)
     ),
     security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedItem
-    )
+    responses(JsonObject, GuardedItem)
 )]
 pub(super) async fn funnel(
     State(state): State<AppState>,

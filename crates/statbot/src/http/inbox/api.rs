@@ -12,7 +12,7 @@
 
 use super::account;
 use crate::http::AppState;
-use crate::http::error::{ApiError, Guarded, GuardedItem};
+use crate::http::error::{ApiError, Guarded, GuardedItem, JsonCreated, JsonObject};
 use crate::http::extract::{ApiJson, Operator};
 use crate::inbox::Filter;
 use crate::store::{Changed, InboxConversation, InboxStatus, User};
@@ -101,10 +101,7 @@ fn summary(c: &InboxConversation) -> Value {
         ("q" = String, Query)
     ),
     security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        Guarded
-    )
+    responses(JsonObject, Guarded)
 )]
 pub(super) async fn list(
     State(state): State<AppState>,
@@ -133,10 +130,7 @@ const MESSAGES: i64 = 500;
     summary = "One conversation with its messages",
     params(("id" = i64, Path)),
     security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedItem
-    )
+    responses(JsonObject, GuardedItem)
 )]
 pub(super) async fn show(
     State(state): State<AppState>,
@@ -185,10 +179,7 @@ pub(super) struct ReplyBody {
         description = "JSON object (`ReplyBody`)"
     ),
     security(("bearer" = [])),
-    responses(
-        (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedItem
-    )
+    responses(JsonCreated, GuardedItem)
 )]
 pub(super) async fn reply(
     State(state): State<AppState>,
@@ -220,10 +211,7 @@ fn changed(id: i64, changed: Option<Changed>) -> Json<Value> {
     summary = "A person takes the conversation over from the bot",
     params(("id" = i64, Path)),
     security(("bearer" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedItem
-    )
+    responses(JsonObject, GuardedItem)
 )]
 pub(super) async fn take_over(
     State(state): State<AppState>,
@@ -241,10 +229,7 @@ pub(super) async fn take_over(
     summary = "The conversation goes back to the bot",
     params(("id" = i64, Path)),
     security(("bearer" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedItem
-    )
+    responses(JsonObject, GuardedItem)
 )]
 pub(super) async fn release(
     State(state): State<AppState>,
@@ -272,10 +257,7 @@ pub(super) struct AssignBody {
         description = "JSON object (`AssignBody`)"
     ),
     security(("bearer" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedItem
-    )
+    responses(JsonObject, GuardedItem)
 )]
 pub(super) async fn assign(
     State(state): State<AppState>,

@@ -2,7 +2,7 @@
 //! `POST /api/v1/links` `{name, flow, step?}`: adds one (admins), answered 201 with the link.
 
 use crate::http::AppState;
-use crate::http::error::{ApiError, Guarded, GuardedNoInput};
+use crate::http::error::{ApiError, Guarded, GuardedNoInput, JsonCreated, JsonObject};
 use crate::http::extract::{ApiJson, Operator};
 use crate::links::{self, LinkSummary};
 use axum::Json;
@@ -16,10 +16,7 @@ use serde::Deserialize;
     tag = "links",
     summary = "The entry links",
     security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedNoInput
-    )
+    responses(JsonObject, GuardedNoInput)
 )]
 pub(super) async fn list(
     State(state): State<AppState>,
@@ -47,10 +44,7 @@ pub(super) struct NewLink {
         description = "JSON object (`NewLink`)"
     ),
     security(("bearer" = [])),
-    responses(
-        (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        Guarded
-    )
+    responses(JsonCreated, Guarded)
 )]
 pub(super) async fn add(
     State(state): State<AppState>,

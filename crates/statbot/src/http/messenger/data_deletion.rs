@@ -7,7 +7,7 @@
 
 use crate::channels::messenger::signed_request::{self, SignedRequestError};
 use crate::http::AppState;
-use crate::http::error::{ApiError, Webhook};
+use crate::http::error::{ApiError, JsonObject, Webhook};
 use crate::store::{DataDeletion, DeletionSource, Forget};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -41,10 +41,7 @@ pub(super) fn router() -> Router<AppState> {
         content_type = "application/x-www-form-urlencoded",
         description = "The signed payload, checked byte for byte"
     ),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        Webhook
-    )
+    responses(JsonObject, Webhook)
 )]
 async fn request(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
     let body = body.map_err(|e| ApiError::PayloadTooLarge(e.body_text()))?;

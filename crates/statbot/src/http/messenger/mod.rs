@@ -7,7 +7,7 @@
 mod data_deletion;
 
 use super::AppState;
-use super::error::{ApiError, Webhook};
+use super::error::{ApiError, JsonObject, Webhook};
 use crate::channels::messenger::{Accounts, Events, parse_delivery_for, signature, verify_subscription};
 use axum::Router;
 use axum::body::Bytes;
@@ -69,7 +69,7 @@ async fn verify(State(state): State<AppState>, Query(q): Query<Verification>) ->
         description = "The signed payload, checked byte for byte"
     ),
     responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
+        JsonObject,
         (status = 404, description = "Not found or not configured", body = crate::http::error::ErrorBody),
         Webhook
     )

@@ -4,7 +4,7 @@
 use crate::dates::DayRange;
 use crate::http::AppState;
 use crate::http::download::{csv_file, wants_csv};
-use crate::http::error::{ApiError, Guarded};
+use crate::http::error::{ApiError, Guarded, JsonObject};
 use crate::http::extract::Operator;
 use crate::sales::periods::{self, Period};
 use crate::sales::report;
@@ -101,10 +101,7 @@ fn answer<T: Serialize>(report: &T, csv: Option<(String, &str, DayRange)>) -> Re
     summary = "Stripe revenue over a range",
     params(MetricsQuery),
     security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        Guarded
-    )
+    responses(JsonObject, Guarded)
 )]
 pub(super) async fn revenue(
     State(state): State<AppState>,
@@ -128,10 +125,7 @@ pub(super) async fn revenue(
     summary = "The top Stripe customers over a range",
     params(MetricsQuery),
     security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        Guarded
-    )
+    responses(JsonObject, Guarded)
 )]
 pub(super) async fn top_customers(
     State(state): State<AppState>,
@@ -151,10 +145,7 @@ pub(super) async fn top_customers(
     summary = "The Stripe figures in words",
     params(MetricsQuery),
     security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        Guarded
-    )
+    responses(JsonObject, Guarded)
 )]
 pub(super) async fn words(
     State(state): State<AppState>,

@@ -4,7 +4,7 @@
 
 use crate::http::AppState;
 use crate::http::client_ip::ClientIp;
-use crate::http::error::{ApiError, Guarded, GuardedItem, GuardedNoInput, Public};
+use crate::http::error::{ApiError, Guarded, GuardedItem, GuardedNoInput, JsonCreated, JsonObject, Public};
 use crate::http::extract::{ApiJson, Caller, Operator};
 use crate::limits::Limit;
 use crate::shop::catalog::{ProductInput, ProductPatch};
@@ -32,10 +32,7 @@ const ORDERS_SHOWN: i64 = 200;
         content_type = "application/json",
         description = "JSON object (`SignUp`)"
     ),
-    responses(
-        (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        Public
-    )
+    responses(JsonCreated, Public)
 )]
 pub(super) async fn sign_up(
     State(state): State<AppState>,
@@ -74,10 +71,7 @@ pub(super) struct ProductsQuery {
     summary = "What is on sale (anyone); everything (operators)",
     params(("all" = bool, Query)),
     security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        Guarded
-    )
+    responses(JsonObject, Guarded)
 )]
 pub(super) async fn products(
     State(state): State<AppState>,
@@ -102,10 +96,7 @@ pub(super) async fn products(
         description = "JSON object (`ProductInput`)"
     ),
     security(("bearer" = [])),
-    responses(
-        (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        Guarded
-    )
+    responses(JsonCreated, Guarded)
 )]
 pub(super) async fn create_product(
     State(state): State<AppState>,
@@ -129,10 +120,7 @@ pub(super) async fn create_product(
         description = "JSON object (`ProductPatch`)"
     ),
     security(("bearer" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedItem
-    )
+    responses(JsonObject, GuardedItem)
 )]
 pub(super) async fn update_product(
     State(state): State<AppState>,
@@ -151,10 +139,7 @@ pub(super) async fn update_product(
     summary = "Takes a product off sale (operators)",
     params(("id" = i64, Path)),
     security(("bearer" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedItem
-    )
+    responses(JsonObject, GuardedItem)
 )]
 pub(super) async fn deactivate_product(
     State(state): State<AppState>,
@@ -176,10 +161,7 @@ fn scope(caller: &Caller) -> Option<i64> {
     tag = "shop",
     summary = "The caller's orders, newest first (operators: everyone's)",
     security(("bearer" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedNoInput
-    )
+    responses(JsonObject, GuardedNoInput)
 )]
 pub(super) async fn orders(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
     let orders = state.shop.store().orders(scope(&caller), ORDERS_SHOWN).await?;
@@ -194,10 +176,7 @@ pub(super) async fn orders(State(state): State<AppState>, caller: Caller) -> Res
     summary = "One order; another customer's is not found",
     params(("id" = i64, Path)),
     security(("bearer" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedItem
-    )
+    responses(JsonObject, GuardedItem)
 )]
 pub(super) async fn order(
     State(state): State<AppState>,
@@ -228,10 +207,7 @@ pub(super) async fn order(
         description = "JSON object (`OrderRequest`)"
     ),
     security(("bearer" = [])),
-    responses(
-        (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        Guarded
-    )
+    responses(JsonCreated, Guarded)
 )]
 pub(super) async fn place_order(
     State(state): State<AppState>,
@@ -287,10 +263,7 @@ pub(super) struct TestCardRequest {
         description = "JSON object (`TestCardRequest`)"
     ),
     security(("bearer" = [])),
-    responses(
-        (status = 201, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        Guarded
-    )
+    responses(JsonCreated, Guarded)
 )]
 pub(super) async fn test_payment_method(
     State(state): State<AppState>,

@@ -3,7 +3,7 @@
 //! redelivery changes nothing and is answered 200 with `duplicate`.
 
 use crate::http::AppState;
-use crate::http::error::{ApiError, Webhook};
+use crate::http::error::{ApiError, JsonObject, Webhook};
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -20,10 +20,7 @@ use serde_json::{Value, json};
         content_type = "application/json",
         description = "The signed payload, checked byte for byte"
     ),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        Webhook
-    )
+    responses(JsonObject, Webhook)
 )]
 pub(super) async fn webhook(
     State(state): State<AppState>,

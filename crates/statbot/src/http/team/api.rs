@@ -4,7 +4,7 @@
 
 use crate::http::AppState;
 use crate::http::download::csv_file;
-use crate::http::error::{ApiError, Guarded, GuardedItem, GuardedNoInput};
+use crate::http::error::{ApiError, Guarded, GuardedItem, GuardedNoInput, JsonObject};
 use crate::http::extract::{ApiJson, Operator};
 use crate::store::DayWrite;
 use crate::team::entries::{self, Given};
@@ -77,10 +77,7 @@ fn range_of(state: &AppState, query: &RangeQuery) -> Result<DayRange, ApiError> 
     summary = "Totals, averages, ratios against targets, missing days (no figures typed) and every day",
     params(RangeQuery),
     security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        Guarded
-    )
+    responses(JsonObject, Guarded)
 )]
 pub(super) async fn stats(
     State(state): State<AppState>,
@@ -101,10 +98,7 @@ pub(super) async fn stats(
     summary = "The range as a file",
     params(RangeQuery),
     security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        Guarded
-    )
+    responses(JsonObject, Guarded)
 )]
 pub(super) async fn export(
     State(state): State<AppState>,
@@ -142,10 +136,7 @@ pub(super) async fn export(
     summary = "One day's figures (404 when none are recorded)",
     params(("date" = String, Path), ("team" = Option<String>, Query)),
     security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedItem
-    )
+    responses(JsonObject, GuardedItem)
 )]
 pub(super) async fn day(
     State(state): State<AppState>,
@@ -175,10 +166,7 @@ pub(super) async fn day(
         description = "JSON object (`Map<String, Value`)"
     ),
     security(("bearer" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedItem
-    )
+    responses(JsonObject, GuardedItem)
 )]
 pub(super) async fn put_day(
     State(state): State<AppState>,
@@ -215,10 +203,7 @@ pub(super) async fn put_day(
     summary = "The team's metrics and ratios",
     params(("team" = Option<String>, Query)),
     security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        Guarded
-    )
+    responses(JsonObject, Guarded)
 )]
 pub(super) async fn metrics(
     State(state): State<AppState>,
@@ -243,10 +228,7 @@ pub(super) async fn metrics(
         description = "JSON object (`TeamDefinition`)"
     ),
     security(("bearer" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        Guarded
-    )
+    responses(JsonObject, Guarded)
 )]
 pub(super) async fn put_metrics(
     State(state): State<AppState>,
@@ -267,10 +249,7 @@ pub(super) async fn put_metrics(
     tag = "team",
     summary = "Every team for admins, one's own for others",
     security(("bearer" = []), ("session" = [])),
-    responses(
-        (status = 200, description = "JSON object (see the area's docs for its fields)", body = serde_json::Value),
-        GuardedNoInput
-    )
+    responses(JsonObject, GuardedNoInput)
 )]
 pub(super) async fn teams(State(state): State<AppState>, operator: Operator) -> Result<Json<Value>, ApiError> {
     let teams = if operator.require_admin().is_ok() {
