@@ -233,6 +233,12 @@ impl Funnels {
     }
 
     /// One rollup transaction of at most `limit` events.
+    /// Whether there are events to roll up (or counts to make again); `true` when that could not
+    /// be read, so that the round reports the error.
+    async fn backlog(&self) -> bool {
+        self.store.funnel_backlog(&self.rules_key).await.unwrap_or(true)
+    }
+
     async fn round(&self, limit: i64) -> Result<RollupRound, FunnelError> {
         let round = self.store.roll_funnels(&self.rules_key, limit, |e, state| self.roll(e, state)).await?;
         if round.rebuilt {
@@ -352,14 +358,15 @@ impl Funnels {
     }
 
     /// The worker: rolls up new events every [`EVERY`] until cancelled, once per [`EVERY`]
-    /// across the instances sharing the store (see [`crate::schedule`]). Live traffic comes
+    /// across the instances sharing the store (see [`crate::schedule`]); with no new events it
+    /// claims nothing and writes nothing. Live traffic comes
     /// first: while this instance's pipeline is busy (`last_busy`, ms) it waits; once
     /// [`MAX_LAG`] behind, it rolls one round a tick until it has caught up.
     pub async fn run(self, scheduler: Scheduler, last_busy: Arc<AtomicI64>, cancel: CancellationToken) {
         let mut caught_up = Instant::now();
         loop {
             let busy = crate::store::now_ms() - last_busy.load(Ordering::Relaxed) < BUSY_MS;
-            let acts = !busy || caught_up.elapsed() >= MAX_LAG;
+            let acts = (!busy || caught_up.elapsed() >= MAX_LAG) && self.backlog().await;
             if let Some(run) = if acts { scheduler.claim_if_due(Job::FunnelRollup, EVERY).await } else { None } {
                 let result = if !busy {
                     self.catch_up_by(WORKER_ROUND).await.map(|_| caught_up = Instant::now())

@@ -82,6 +82,19 @@ impl Store {
         Ok(bound?.try_get(0)?)
     }
 
+    /// Whether a rollup round has anything to do: events past the cursor, or rules other than
+    /// `rules` (the counts must be made again). Reads only, so an idle worker writes nothing.
+    pub async fn funnel_backlog(&self, rules: &str) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT CASE WHEN (SELECT COALESCE(MAX(id), 0) FROM events) > last_event_id OR rules <> $1 \
+             THEN 1 ELSE 0 END FROM funnel_rollup WHERE id = 1",
+        )
+        .bind(rules)
+        .fetch_optional(&mut *self.conn().await?)
+        .await?;
+        Ok(row.map(|r| r.try_get::<i32, _>(0)).transpose()?.is_some_and(|n| n == 1))
+    }
+
     /// One rollup round over at most `limit` new events: `roll` is given each event in recorded
     /// order with its contact's state in that flow (`None` before they joined its cohort) and
     /// returns the changes to the counts. When `rules` differ from those the rollups were

@@ -75,13 +75,14 @@ async fn assert_jobs_ran_once_per_interval(store: &Store, from: i64, stripe_requ
             to - from
         );
         assert!(job.runs >= 2, "{name} ran {} times", job.runs);
-        assert!(
-            to - job.last_started_at < 3 * every + 1000,
-            "{name} stalled: last run {} ms ago",
-            to - job.last_started_at
-        );
+        // (The rollup claims a run only when there are new events: its cursor shows it kept up.)
+        let stalled = name != "funnel_rollup" && to - job.last_started_at >= 3 * every + 1000;
+        assert!(!stalled, "{name} stalled: last run {} ms ago", to - job.last_started_at);
         assert_eq!(job.last_error, None, "{name} failed");
     }
+    let rules = sqlx::query("SELECT rules FROM funnel_rollup").fetch_one(&mut *store.conn().await.unwrap()).await;
+    let rules: String = sqlx::Row::get(&rules.unwrap(), 0);
+    assert!(!store.funnel_backlog(&rules).await.unwrap(), "events were left for the funnel rollup");
     let syncs = jobs.iter().find(|j| j.job == "stripe_sync").unwrap().runs;
     // One request a sync (one more for the round a run was cut short by the kill, at most).
     let most = (to - from) / 1000 + 2;
