@@ -6,8 +6,8 @@
 //! (removing the old write-ahead log), then migrates it up. PostgreSQL has its own tools
 //! (`pg_dump`, `pg_restore`): [`pg_dump_command`] says which line to run.
 
-use super::{Result, Store, StoreError, latest_migration};
-use sqlx::{Connection, Row};
+use super::{Result, Store, latest_migration};
+use sqlx::{AnyConnection, Connection, Row};
 use std::path::{Path, PathBuf};
 
 /// What a backup wrote.
@@ -29,17 +29,17 @@ pub struct RestoreReport {
 /// Why a restore or backup did not happen, as a sentence for the operator.
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
+    /// Nothing was done: the file or the database is not fit for it.
     #[error("{0}")]
     Refused(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
+    /// It failed part way, and left the database (and any previous backup) as they were.
     #[error("{0}")]
-    Io(String),
+    Failed(String),
 }
 
 impl From<sqlx::Error> for BackupError {
     fn from(e: sqlx::Error) -> Self {
-        BackupError::Store(StoreError::Database(e))
+        BackupError::Failed(reason(&e))
     }
 }
 
@@ -88,28 +88,80 @@ pub async fn backup(db: &Path, file: &Path) -> Result<BackupReport, BackupError>
     if !db.is_file() {
         return Err(BackupError::Refused(format!("the database {} does not exist", db.display())));
     }
+    if is_database_file(db, file) {
+        // Renamed over the database (or its log), the backup would pull it from under a
+        // running server.
+        return Err(BackupError::Refused(own_file(file)));
+    }
     let partial = sibling(file, ".partial");
     let _ = std::fs::remove_file(&partial);
-    let target = partial.to_string_lossy().into_owned();
-    let vacuum = async {
-        sqlx::any::install_default_drivers();
-        let mut conn =
-            <sqlx::AnyConnection as Connection>::connect(&format!("sqlite://{}?mode=rw", db.display())).await?;
+    let failed = |reason: String| {
+        let _ = std::fs::remove_file(&partial);
+        BackupError::Failed(format!("cannot back up {} to {}: {reason}", db.display(), file.display()))
+    };
+    let written = async {
+        let mut conn = connect(&format!("sqlite://{}?mode=rw", db.display())).await?;
         sqlx::raw_sql("PRAGMA busy_timeout = 10000;").execute(&mut conn).await?;
-        sqlx::query("VACUUM INTO $1").bind(target).execute(&mut conn).await?;
-        conn.close().await?;
-        count_tables(&partial).await
+        let target = partial.to_string_lossy().into_owned();
+        let vacuum = sqlx::query("VACUUM INTO $1").bind(target).execute(&mut conn).await;
+        let _ = conn.close().await;
+        vacuum.map(|_| ())
     };
-    let tables = match vacuum.await {
-        Ok(n) => n,
-        Err(e) => {
-            let _ = std::fs::remove_file(&partial);
-            return Err(e);
-        }
-    };
-    std::fs::rename(&partial, file).map_err(|e| BackupError::Io(format!("cannot write {}: {e}", file.display())))?;
+    written.await.map_err(|e| failed(reason(&e)))?;
+    // VACUUM INTO does not flush what it wrote: without this a power cut after the rename
+    // could leave a half-written FILE where the previous backup was.
+    std::fs::File::open(&partial).and_then(|f| f.sync_all()).map_err(|e| failed(e.to_string()))?;
+    let tables = count_tables(&partial).await.map_err(|e| failed(reason(&e)))?;
+    std::fs::rename(&partial, file).map_err(|e| failed(e.to_string()))?;
+    sync_folder(file);
     let bytes = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     Ok(BackupReport { bytes, tables })
+}
+
+/// The refusal of a backup written over the database.
+pub fn own_file(file: &Path) -> String {
+    format!("{} is the database itself (or one of its own files): name another file for the backup", file.display())
+}
+
+/// Flushes the folder of `file`, so that a rename into it survives a power cut. Best effort:
+/// some systems cannot open a folder for this.
+fn sync_folder(file: &Path) {
+    let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if let Ok(dir) = std::fs::File::open(dir) {
+        let _ = dir.sync_all();
+    }
+}
+
+/// Whether `file` names the database `db` or one of its own files (`-wal`, `-shm`,
+/// `-journal`), whether or not it exists yet, through whatever links or `..`.
+pub fn is_database_file(db: &Path, file: &Path) -> bool {
+    let (Some(db), Some(file)) = (resolved(db), resolved(file)) else {
+        return false;
+    };
+    ["", "-wal", "-shm", "-journal"].iter().any(|suffix| sibling(&db, suffix) == file)
+}
+
+/// `path` made absolute with its links resolved, the file itself perhaps not made yet.
+fn resolved(path: &Path) -> Option<PathBuf> {
+    if let Ok(path) = path.canonicalize() {
+        return Some(path);
+    }
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    Some(dir.canonicalize().ok()?.join(path.file_name()?))
+}
+
+/// What SQLite said went wrong, without sqlx's wrapping (`error returned from database:
+/// (code: 14) ...`): the end of a sentence for the operator.
+fn reason(e: &sqlx::Error) -> String {
+    match e.as_database_error() {
+        Some(e) => e.message().to_owned(),
+        None => e.to_string(),
+    }
+}
+
+async fn connect(url: &str) -> Result<AnyConnection, sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    <AnyConnection as Connection>::connect(url).await
 }
 
 /// `file` with `suffix` added to its name.
@@ -119,13 +171,11 @@ fn sibling(file: &Path, suffix: &str) -> PathBuf {
     file.with_file_name(name)
 }
 
-async fn open_read_only(file: &Path) -> Result<sqlx::AnyConnection, BackupError> {
-    sqlx::any::install_default_drivers();
-    let url = format!("sqlite://{}?mode=ro", file.display());
-    Ok(<sqlx::AnyConnection as Connection>::connect(&url).await?)
+async fn open_read_only(file: &Path) -> Result<AnyConnection, sqlx::Error> {
+    connect(&format!("sqlite://{}?mode=ro", file.display())).await
 }
 
-async fn count_tables(file: &Path) -> Result<i64, BackupError> {
+async fn count_tables(file: &Path) -> Result<i64, sqlx::Error> {
     let mut conn = open_read_only(file).await?;
     let n: i64 = sqlx::query("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'")
         .fetch_one(&mut conn)
@@ -219,7 +269,7 @@ pub async fn restore(url: &str, file: &Path) -> Result<RestoreReport, BackupErro
     })();
     if let Err(e) = copy {
         let _ = std::fs::remove_file(&temp);
-        return Err(BackupError::Io(format!("cannot copy {} beside the database: {e}", file.display())));
+        return Err(BackupError::Failed(format!("cannot copy {} beside the database: {e}", file.display())));
     }
     if in_use(&db).await? {
         let _ = std::fs::remove_file(&temp);
@@ -234,11 +284,11 @@ pub async fn restore(url: &str, file: &Path) -> Result<RestoreReport, BackupErro
             && e.kind() != std::io::ErrorKind::NotFound
         {
             let _ = std::fs::remove_file(&temp);
-            return Err(BackupError::Io(format!("cannot remove {}: {e}", stale.display())));
+            return Err(BackupError::Failed(format!("cannot remove {}: {e}", stale.display())));
         }
     }
-    std::fs::rename(&temp, &db).map_err(|e| BackupError::Io(format!("cannot replace {}: {e}", db.display())))?;
-    let store = Store::open_with(url, 2).await?;
+    std::fs::rename(&temp, &db).map_err(|e| BackupError::Failed(format!("cannot replace {}: {e}", db.display())))?;
+    let store = Store::open_with(url, 2).await.map_err(|e| BackupError::Failed(e.to_string()))?;
     store.close().await;
     drop(store);
     let tables = count_tables(&db).await?;

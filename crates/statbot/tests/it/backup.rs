@@ -2,8 +2,10 @@
 //! the server takes signed Messenger deliveries holds every delivery acknowledged before it
 //! began; a restore is refused while `statbot serve` has the database open, and puts the
 //! contacts back once it has stopped; and the refusals (an existing file, a missing folder, a
-//! file from a newer statbot, a file that is not statbot's, PostgreSQL). SQLite only, but for
-//! the PostgreSQL refusal: with `STATBOT_TEST_BACKEND=postgres` the others return at once.
+//! file from a newer statbot, a file that is not statbot's, PostgreSQL). A backup is never
+//! written over the database it copies, and one that fails says why and leaves the previous
+//! backup alone. SQLite only, but for the PostgreSQL refusal: with
+//! `STATBOT_TEST_BACKEND=postgres` the others return at once.
 
 use crate::support::*;
 use sqlx::{Connection, Row};
@@ -205,4 +207,46 @@ fn backup_on_postgresql_refuses_with_the_pg_dump_line_without_the_password() {
         ran.stderr
     );
     assert!(!ran.stderr.contains("s3cr3t"), "{}", ran.stderr);
+}
+
+/// The test's SQLite file.
+fn db_file(app: &TestApp) -> std::path::PathBuf {
+    statbot::store::backup::sqlite_path(&app.config.database_url).unwrap()
+}
+
+#[tokio::test]
+async fn backup_never_writes_over_the_database_it_copies() {
+    let app = TestApp::spawn().await;
+    if !sqlite(&app) {
+        return;
+    }
+    let url = app.config.database_url.to_string();
+    let db = db_file(&app);
+    let wal = format!("{}-wal", db.display());
+    for target in [db.display().to_string(), wal] {
+        let ran = statbot(&["backup", "--force", &target]).database(&url).run();
+        assert!(!ran.status.success(), "{target} was written over: {}", ran.stdout);
+        assert!(ran.stderr.contains("is the database itself"), "{}", ran.stderr);
+    }
+    // The server goes on, on an intact database.
+    assert_eq!(app.post_signed(&text_event("7730000001", "m.own", "hello")).await.status(), 200);
+    let mut conn = raw(&db).await;
+    let check: String = sqlx::query("PRAGMA integrity_check").fetch_one(&mut conn).await.unwrap().get(0);
+    assert_eq!(check, "ok");
+    conn.close().await.unwrap();
+}
+
+#[test]
+fn a_failed_backup_says_why_in_a_sentence_and_keeps_the_previous_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_sqlite = dir.path().join("statbot.db");
+    std::fs::write(&not_sqlite, "not a database, but long enough to look like one").unwrap();
+    let previous = dir.path().join("b.db");
+    std::fs::write(&previous, "the previous backup").unwrap();
+    let url = format!("sqlite://{}", not_sqlite.display());
+    let ran = statbot(&["backup", "--force", &previous.display().to_string()]).database(&url).run();
+    assert!(!ran.status.success());
+    assert!(ran.stderr.contains("cannot back up") && !ran.stderr.contains("code:"), "{}", ran.stderr);
+    assert_eq!(std::fs::read_to_string(&previous).unwrap(), "the previous backup");
+    assert!(!dir.path().join("b.db.partial").exists());
 }
