@@ -4,7 +4,9 @@
 //! contacts back once it has stopped; and the refusals (an existing file, a missing folder, a
 //! file from a newer statbot, a file that is not statbot's, PostgreSQL). A backup is never
 //! written over the database it copies, and one that fails says why and leaves the previous
-//! backup alone. SQLite only, but for the PostgreSQL refusal: with
+//! backup alone. A damaged backup is refused with the database kept; one that came with its
+//! own `-wal` is restored whole; a restore makes a database that did not exist yet, and
+//! refuses the database itself as the backup. SQLite only, but for the PostgreSQL refusal: with
 //! `STATBOT_TEST_BACKEND=postgres` the others return at once.
 
 use crate::support::*;
@@ -234,6 +236,101 @@ async fn backup_never_writes_over_the_database_it_copies() {
     let check: String = sqlx::query("PRAGMA integrity_check").fetch_one(&mut conn).await.unwrap().get(0);
     assert_eq!(check, "ok");
     conn.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_damaged_backup_is_refused_and_the_database_kept() {
+    let mut app = TestApp::spawn().await;
+    if !sqlite(&app) {
+        return;
+    }
+    let url = app.config.database_url.to_string();
+    assert_eq!(app.post_signed(&text_event("7740000001", "m.kept", "hello")).await.status(), 200);
+    app.stop().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("b.db");
+    statbot(&["backup", &file.display().to_string()]).database(&url).run_ok();
+
+    // A disk error in its last pages (the rows; the schema comes first in a backup).
+    let mut bytes = std::fs::read(&file).unwrap();
+    let end = bytes.len();
+    bytes[end - 3 * 4096..].fill(0xA5);
+    let damaged = dir.path().join("damaged.db");
+    std::fs::write(&damaged, &bytes).unwrap();
+    let ran = statbot(&["restore", &damaged.display().to_string()]).database(&url).run();
+    assert!(!ran.status.success(), "a damaged backup was restored: {}", ran.stdout);
+    assert!(ran.stderr.contains("is damaged"), "{}", ran.stderr);
+
+    // The SQLite header and nothing else of a database.
+    let mut garbage = b"SQLite format 3\0".to_vec();
+    garbage.extend(std::iter::repeat_n(0x5Au8, 8192));
+    let fake = dir.path().join("fake.db");
+    std::fs::write(&fake, &garbage).unwrap();
+    let ran = statbot(&["restore", &fake.display().to_string()]).database(&url).run();
+    assert!(!ran.status.success());
+    assert!(ran.stderr.contains("is damaged") && !ran.stderr.contains("code:"), "{}", ran.stderr);
+
+    let store = app.store().await;
+    assert!(store.find_contact(Platform::Messenger, "7740000001").await.unwrap().is_some());
+    store.close().await;
+}
+
+#[tokio::test]
+async fn a_backup_kept_with_its_write_ahead_log_is_restored_whole() {
+    let mut app = TestApp::spawn().await;
+    if !sqlite(&app) {
+        return;
+    }
+    let url = app.config.database_url.to_string();
+    assert_eq!(app.post_signed(&text_event("7750000001", "m.walter", "hello")).await.status(), 200);
+    app.stop().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("b.db");
+    statbot(&["backup", &file.display().to_string()]).database(&url).run_ok();
+
+    // A database copied with its `-wal` after a crash: the last write is only in the log.
+    let mut conn = raw(&file).await;
+    sqlx::raw_sql("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;").execute(&mut conn).await.unwrap();
+    sqlx::query("UPDATE contacts SET first_name = 'Walter' WHERE external_id = '7750000001'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let kept = dir.path().join("kept.db");
+    std::fs::copy(&file, &kept).unwrap();
+    std::fs::copy(dir.path().join("b.db-wal"), dir.path().join("kept.db-wal")).unwrap();
+    conn.close().await.unwrap();
+
+    let ran = statbot(&["restore", &kept.display().to_string()]).database(&url).run();
+    assert!(ran.status.success(), "{}", ran.stderr);
+    let store = app.store().await;
+    let contact = store.find_contact(Platform::Messenger, "7750000001").await.unwrap().unwrap();
+    assert_eq!(contact.first_name.as_deref(), Some("Walter"));
+    store.close().await;
+}
+
+#[tokio::test]
+async fn a_restore_into_a_database_not_made_yet_works_and_one_onto_itself_is_refused() {
+    let mut app = TestApp::spawn().await;
+    if !sqlite(&app) {
+        return;
+    }
+    let url = app.config.database_url.to_string();
+    assert_eq!(app.post_signed(&text_event("7760000001", "m.new", "hello")).await.status(), 200);
+    app.stop().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("b.db");
+    statbot(&["backup", &file.display().to_string()]).database(&url).run_ok();
+
+    let ran = statbot(&["restore", &db_file(&app).display().to_string()]).database(&url).run();
+    assert!(!ran.status.success());
+    assert!(ran.stderr.contains("is the database itself"), "{}", ran.stderr);
+
+    let fresh = format!("sqlite://{}", dir.path().join("new.db").display());
+    let ran = statbot(&["restore", &file.display().to_string()]).database(&fresh).run();
+    assert!(ran.status.success(), "{}", ran.stderr);
+    let store = statbot::store::Store::open_with(&fresh, 2).await.unwrap();
+    assert!(store.find_contact(Platform::Messenger, "7760000001").await.unwrap().is_some());
+    store.close().await;
 }
 
 #[test]
