@@ -286,6 +286,16 @@ pub async fn restore(url: &str, file: &Path) -> Result<RestoreReport, BackupErro
 /// `-wal` and `-shm` files stay SQLite's business. Returns the tables restored.
 async fn restore_into(db: &Path, file: &Path) -> Result<i64, BackupError> {
     let failed = |e: &sqlx::Error| {
+        if has_code(e, &[SQLITE_CORRUPT, SQLITE_NOTADB]) {
+            // The backup passed quick_check, so the damage is the database's own: with the
+            // database file never replaced, the way out is a new one.
+            return BackupError::Refused(format!(
+                "{db} is itself damaged ({}), so the backup cannot be put into it: move it aside with its -wal \
+                 and -shm files (mv {db} {db}.damaged), then restore again",
+                reason(e),
+                db = db.display()
+            ));
+        }
         BackupError::Failed(format!(
             "cannot restore {} into {}: {}; the database was left as it was",
             file.display(),
@@ -305,7 +315,7 @@ async fn restore_into(db: &Path, file: &Path) -> Result<i64, BackupError> {
     .await;
     if let Err(e) = locked {
         let _ = conn.close().await;
-        return Err(if is_busy(&e) {
+        return Err(if has_code(&e, &[SQLITE_BUSY, SQLITE_LOCKED]) {
             BackupError::Refused(format!(
                 "{} is in use (is statbot serve running?): stop every statbot using it, then restore",
                 db.display()
@@ -445,9 +455,14 @@ fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// SQLite's "database is locked" (`SQLITE_BUSY`) or "database table is locked"
-/// (`SQLITE_LOCKED`), extended codes included.
-fn is_busy(e: &sqlx::Error) -> bool {
+const SQLITE_CORRUPT: i32 = 11;
+const SQLITE_BUSY: i32 = 5;
+const SQLITE_LOCKED: i32 = 6;
+const SQLITE_NOTADB: i32 = 26;
+
+/// Whether SQLite answered with one of these primary result `codes` (`SQLITE_BUSY` covers
+/// `SQLITE_BUSY_RECOVERY` and the other extended codes).
+fn has_code(e: &sqlx::Error, codes: &[i32]) -> bool {
     let code = e.as_database_error().and_then(|e| e.code()).and_then(|code| code.parse::<i32>().ok());
-    matches!(code.map(|code| code & 0xff), Some(5 | 6))
+    code.is_some_and(|code| codes.contains(&(code & 0xff)))
 }

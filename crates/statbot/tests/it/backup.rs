@@ -6,7 +6,8 @@
 //! written over the database it copies, and one that fails says why and leaves the previous
 //! backup alone. A damaged backup is refused with the database kept; one that came with its
 //! own `-wal` is restored whole; a restore makes a database that did not exist yet, and
-//! refuses the database itself as the backup. SQLite only, but for the PostgreSQL refusal: with
+//! refuses the database itself as the backup; a damaged database is not restored into, and
+//! the refusal says how to get out. SQLite only, but for the PostgreSQL refusal: with
 //! `STATBOT_TEST_BACKEND=postgres` the others return at once.
 
 use crate::support::*;
@@ -346,4 +347,37 @@ fn a_failed_backup_says_why_in_a_sentence_and_keeps_the_previous_one() {
     assert!(ran.stderr.contains("cannot back up") && !ran.stderr.contains("code:"), "{}", ran.stderr);
     assert_eq!(std::fs::read_to_string(&previous).unwrap(), "the previous backup");
     assert!(!dir.path().join("b.db.partial").exists());
+}
+
+#[tokio::test]
+async fn a_damaged_database_is_not_restored_into_but_the_way_out_is_said() {
+    let mut app = TestApp::spawn().await;
+    if !sqlite(&app) {
+        return;
+    }
+    let url = app.config.database_url.to_string();
+    assert_eq!(app.post_signed(&text_event("7770000001", "m.saved", "hello")).await.status(), 200);
+    app.stop().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("b.db");
+    statbot(&["backup", &file.display().to_string()]).database(&url).run_ok();
+
+    // The database hit by a disk error: its pages after the first are garbage.
+    let db = db_file(&app);
+    let mut bytes = std::fs::read(&db).unwrap();
+    bytes[4096..].fill(0xA5);
+    std::fs::write(&db, &bytes).unwrap();
+    let _ = std::fs::remove_file(format!("{}-wal", db.display()));
+    let ran = statbot(&["restore", &file.display().to_string()]).database(&url).run();
+    assert!(!ran.status.success(), "{}", ran.stdout);
+    assert!(ran.stderr.contains("is itself damaged") && ran.stderr.contains("move it aside"), "{}", ran.stderr);
+
+    std::fs::rename(&db, dir.path().join("statbot.db.damaged")).unwrap();
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    statbot(&["restore", &file.display().to_string()]).database(&url).run_ok();
+    let store = app.store().await;
+    assert!(store.find_contact(Platform::Messenger, "7770000001").await.unwrap().is_some());
+    store.close().await;
 }
