@@ -324,24 +324,25 @@ async fn restore_into(db: &Path, file: &Path) -> Result<i64, BackupError> {
             failed(&e)
         });
     }
-    let replaced = async {
-        replace_content(&mut conn, file).await?;
-        sqlx::raw_sql("PRAGMA foreign_keys = ON").execute(&mut conn).await.map(|_| ())
-    };
-    if let Err(e) = replaced.await {
+    if let Err(e) = replace_content(&mut conn, file).await {
         let _ = conn.close().await;
         return Err(failed(&e));
     }
-    // Migrated on the same, still locked, connection.
+    // Migrated on the same, still locked, connection, with foreign keys enforced as `serve`
+    // has them.
+    let foreign_keys = sqlx::raw_sql("PRAGMA foreign_keys = ON").execute(&mut conn).await;
     let store = Store {
         handle: Handle::Shared(Arc::new(Mutex::new(conn))),
         backend: Backend::Sqlite,
         sqlite_url: None,
         contact_ids: Arc::default(),
     };
-    let migrated = match migrate::run(&store).await {
-        Ok(()) => count_restored(&store).await.map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
+    let migrated = match foreign_keys {
+        Ok(_) => match migrate::run(&store).await {
+            Ok(()) => count_restored(&store).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        },
+        Err(e) => Err(reason(&e)),
     };
     if let Handle::Shared(conn) = store.handle
         && let Ok(conn) = Arc::try_unwrap(conn)
