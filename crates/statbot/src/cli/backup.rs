@@ -11,6 +11,11 @@ use clap::Args;
 use std::path::PathBuf;
 use std::time::Instant;
 
+/// The log filter of commands that copy whole databases (`backup`, `restore`, `db copy`):
+/// warnings, but not sqlx's "slow statement" ones, which every big table's copy is (and which
+/// would fill cron's mail, or break through the progress bar).
+pub(super) const COPY_LOG_FILTER: &str = "warn,sqlx::query=error";
+
 #[derive(Args)]
 pub struct BackupArgs {
     /// The file to write (refused if it exists, unless --force).
@@ -27,7 +32,7 @@ pub struct RestoreArgs {
 }
 
 pub async fn backup((config, warnings): (Config, Vec<ConfigWarning>), args: BackupArgs) -> Result<(), CliError> {
-    telemetry::init(&crate::config::LogConfig { filter: "warn".into(), ..config.log.clone() });
+    telemetry::init(&crate::config::LogConfig { filter: COPY_LOG_FILTER.into(), ..config.log.clone() });
     warn_config(&warnings);
     let url: &str = &config.database_url;
     let file = &args.file;
@@ -38,6 +43,9 @@ pub async fn backup((config, warnings): (Config, Vec<ConfigWarning>), args: Back
             pg_dump_command(url, &file.to_string_lossy())
         )));
     };
+    if backup::is_database_file(&db, file) {
+        return Err(CliError(backup::own_file(file)));
+    }
     if file.exists() && !args.force {
         return Err(CliError(format!("{shown} already exists: choose another name, or add --force to replace it")));
     }
@@ -62,7 +70,7 @@ pub async fn backup((config, warnings): (Config, Vec<ConfigWarning>), args: Back
 }
 
 pub async fn restore((config, warnings): (Config, Vec<ConfigWarning>), args: RestoreArgs) -> Result<(), CliError> {
-    telemetry::init(&crate::config::LogConfig { filter: "warn".into(), ..config.log.clone() });
+    telemetry::init(&crate::config::LogConfig { filter: COPY_LOG_FILTER.into(), ..config.log.clone() });
     warn_config(&warnings);
     let started = Instant::now();
     let report = backup::restore(&config.database_url, &args.file).await?;

@@ -1,7 +1,8 @@
 //! `statbot db copy --from URL --to URL`: moves every table of one statbot database into an
 //! empty one (SQLite to PostgreSQL above all; see docs/postgresql.md, "Moving from SQLite"),
-//! with a progress bar on a terminal, then prints each table's rows on both sides and fails
-//! when any count differs. The copy itself is [`crate::store::copy`].
+//! with a progress bar on a terminal. It then counts each table's rows on both sides, prints
+//! those holding rows when stdout is a terminal, and fails when any count differs; off a
+//! terminal it prints one line. The copy itself is [`crate::store::copy`].
 
 use super::CliError;
 use crate::config::{Config, ConfigWarning};
@@ -27,23 +28,20 @@ pub struct CopyArgs {
 }
 
 pub async fn run((mut config, warnings): (Config, Vec<ConfigWarning>), command: DbCommand) -> Result<(), CliError> {
-    config.log.filter = "warn".into();
+    config.log.filter = super::backup::COPY_LOG_FILTER.into();
     crate::telemetry::init(&config.log);
     super::warn_config(&warnings);
     let DbCommand::Copy(args) = command;
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{msg:24} [{bar:30}] {pos}/{len} rows ({per_sec})")
-                .expect("valid template")
-                .progress_chars("=> "),
-        );
-        bar
-    });
+    let bar = std::io::stderr().is_terminal().then(progress_bar);
     let mut progress = |event: Progress<'_>| {
         if let Some(bar) = &bar {
             match event {
-                Progress::Total(total) => bar.set_length(total),
+                Progress::Total(total) => {
+                    bar.set_length(total);
+                    // The time left is reckoned from the first row, not from the migrations.
+                    bar.reset_elapsed();
+                    bar.reset_eta();
+                }
                 Progress::Table(table) => bar.set_message(table.to_owned()),
                 Progress::Rows(rows) => bar.inc(rows),
             }
@@ -54,26 +52,44 @@ pub async fn run((mut config, warnings): (Config, Vec<ConfigWarning>), command: 
         bar.finish_and_clear();
     }
     let report = result?;
-    let mut rows = vec![["table", "source", "target", ""].map(String::from).to_vec()];
-    for t in &report.tables {
-        let mark = if t.source == t.target { "" } else { "MISMATCH" };
-        rows.push(vec![t.table.clone(), t.source.to_string(), t.target.to_string(), mark.to_owned()]);
+    // On a terminal, the tables that hold rows, on both sides, as a record of the move; off
+    // one, just the line below (or the error).
+    if std::io::stdout().is_terminal() {
+        let mut rows = vec![["table", "source", "target", ""].map(String::from).to_vec()];
+        for t in report.tables.iter().filter(|t| t.source != 0 || t.target != 0) {
+            let mark = if t.source == t.target { "" } else { "MISMATCH" };
+            rows.push(vec![t.table.clone(), t.source.to_string(), t.target.to_string(), mark.to_owned()]);
+        }
+        super::emit(&crate::table::render(&rows));
     }
-    super::emit(&crate::table::render(&rows));
     let mismatches = report.mismatches();
     if !mismatches.is_empty() {
-        let names: Vec<&str> = mismatches.iter().map(|t| t.table.as_str()).collect();
+        let tables: Vec<String> = mismatches
+            .iter()
+            .map(|t| format!("{} ({} in the source, {} in the target)", t.table, t.source, t.target))
+            .collect();
         return Err(CliError(format!(
-            "the counts differ in {}: was a server writing to the source during the copy?",
-            names.join(", ")
+            "the row counts differ in {}: was a server writing to the source during the copy?",
+            tables.join(", ")
         )));
     }
     let rows = report.rows();
     outln!(
-        "Copied {rows} row{} in {} tables to {}.",
+        "Copied {rows} row{} in {} tables to {}: every table has as many rows as in the source.",
         if rows == 1 { "" } else { "s" },
         report.tables.len(),
         crate::store::redact_url(&args.to)
     );
     Ok(())
+}
+
+/// The bar on stderr: the table being copied, and the rows copied of all those to copy.
+fn progress_bar() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
+    // A constant template, so never refused; were it, the default bar would do.
+    let style = indicatif::ProgressStyle::with_template("{msg:24} [{bar:30}] {human_pos}/{human_len} rows, {eta} left")
+        .map(|style| style.progress_chars("=> "))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
 }

@@ -288,10 +288,9 @@ fn backend_of(url: &str) -> Result<Backend> {
     }
 }
 
-/// The file of a `sqlite:` URL.
+/// The file of a `sqlite:` URL (any other URL is refused before this is asked).
 fn sqlite_path(url: &str) -> std::path::PathBuf {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
-    std::path::PathBuf::from(rest.split_once('?').map_or(rest, |(path, _)| path))
+    super::backup::sqlite_path(url).unwrap_or_default()
 }
 
 /// Whether two URLs name one database: the same file, or the same server, port and database

@@ -3,7 +3,8 @@
 //! figures through the API, the Stripe mirror as a sync writes it) is copied into a fresh
 //! PostgreSQL database (or, on SQLite-only runs, a second SQLite file), and both give the same
 //! funnel, team view and sales figures, and hold the same rows in every table; new rows on the
-//! copy do not collide with copied ids. Also refused: a target that is not empty, the same
+//! copy do not collide with copied ids. Off a terminal it prints one line; on one, a progress
+//! bar and then the tables that hold rows. Also refused: a target that is not empty, the same
 //! database twice, a bad URL, a missing source file.
 
 use crate::support::*;
@@ -165,8 +166,14 @@ async fn a_sqlite_database_moves_with_every_contact_event_coupon_and_figure() {
     };
     let ran = copy(&from, &to).await;
     assert!(ran.status.success(), "{}", ran.stderr);
-    assert!(ran.stdout.contains("contacts"), "a table of counts: {}", ran.stdout);
-    assert!(ran.stdout.contains("Copied "), "{}", ran.stdout);
+    // Off a terminal: no bar, no table, no warnings; one line saying what was done.
+    assert_eq!(ran.stderr, "");
+    assert_eq!(ran.stdout.lines().count(), 1, "{}", ran.stdout);
+    assert!(
+        ran.stdout.starts_with("Copied ") && ran.stdout.contains("every table has as many rows as in the source"),
+        "{}",
+        ran.stdout
+    );
 
     let counts = counts(&from, &to).await;
     for (table, source, target) in &counts {
@@ -176,7 +183,8 @@ async fn a_sqlite_database_moves_with_every_contact_event_coupon_and_figure() {
     assert_eq!(rows("contacts"), 4);
     assert!(rows("events") > 10 && rows("coupon_codes") > 0 && rows("team_stats") > 0, "{counts:?}");
     assert_eq!(rows("stripe_charges"), 4);
-    assert!(ran.stdout.lines().count() > counts.len(), "every table in the printed counts: {}", ran.stdout);
+    let total: i64 = counts.iter().map(|c| c.1).sum();
+    assert!(ran.stdout.starts_with(&format!("Copied {total} rows in ")), "{}", ran.stdout);
 
     // The same figures from both.
     let funnel = same_json(&from, &to, &["funnel", "coupon", "--format", "json"]).await;
@@ -278,4 +286,26 @@ async fn bad_urls_the_same_database_and_a_missing_file_are_refused_in_a_sentence
     let left: i64 =
         sqlx::query("SELECT MAX(version) FROM schema_migrations").fetch_one(&mut conn).await.unwrap().get(0);
     assert_eq!(left, latest - 1, "the source is left as it was");
+}
+
+#[tokio::test]
+async fn on_a_terminal_a_progress_bar_then_the_tables_with_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let from = format!("sqlite://{}", dir.path().join("statbot.db").display());
+    let to = format!("sqlite://{}", dir.path().join("copy.db").display());
+    statbot(&["funnel", "coupon"]).database(&from).run_ok();
+    let command = statbot(&["db", "copy", "--from", &from, "--to", &to]).env("NO_COLOR", "1").command();
+    let printed = tokio::task::spawn_blocking(move || {
+        let mut session = rexpect::session::spawn_command(command, Some(20_000)).unwrap();
+        let printed = session.exp_string("every table has as many rows as in the source.").unwrap();
+        session.exp_eof().unwrap();
+        printed
+    })
+    .await
+    .unwrap();
+    assert!(printed.contains("/1 rows"), "a progress bar: {printed:?}");
+    // Then the migrations' one row of funnel_rollup, and none of the empty tables.
+    let table = &printed[printed.find("source  target").expect("a table of counts")..];
+    assert!(table.contains("funnel_rollup") && !table.contains("contacts"), "{table:?}");
+    assert!(table.contains("Copied 1 row in "), "{table:?}");
 }
