@@ -75,7 +75,8 @@ pub async fn run((mut config, warnings): (Config, Vec<ConfigWarning>), command: 
     }
     let rows = report.rows();
     outln!(
-        "Copied {rows} row{} in {} tables to {}: every table has as many rows as in the source.",
+        "Copied {} row{} in {} tables to {}: every table has as many rows as in the source.",
+        statbot_core::numbers::grouped_units(rows, 0),
         if rows == 1 { "" } else { "s" },
         report.tables.len(),
         crate::store::redact_url(&args.to)

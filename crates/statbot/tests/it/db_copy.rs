@@ -184,7 +184,11 @@ async fn a_sqlite_database_moves_with_every_contact_event_coupon_and_figure() {
     assert!(rows("events") > 10 && rows("coupon_codes") > 0 && rows("team_stats") > 0, "{counts:?}");
     assert_eq!(rows("stripe_charges"), 4);
     let total: i64 = counts.iter().map(|c| c.1).sum();
-    assert!(ran.stdout.starts_with(&format!("Copied {total} rows in ")), "{}", ran.stdout);
+    assert!(
+        ran.stdout.starts_with(&format!("Copied {} rows in ", statbot_core::numbers::grouped_units(total, 0))),
+        "{}",
+        ran.stdout
+    );
 
     // The same figures from both.
     let funnel = same_json(&from, &to, &["funnel", "coupon", "--format", "json"]).await;
