@@ -227,9 +227,9 @@ impl Inbox {
     }
 }
 
-/// Runs [`Inbox::release_idle`] every so often until cancelled. Several instances may run it:
-/// a conversation is released in one transaction that checks it is still idle, so it is handed
-/// back once.
+/// Runs [`Inbox::release_idle`] every so often until cancelled, once per interval across the
+/// instances (see [`crate::schedule`]). Should two rounds overlap, a conversation is released in
+/// one transaction that checks it is still idle, so it is handed back once.
 pub async fn run_release_sweep(inbox: Inbox, scheduler: Scheduler, after: Duration, cancel: CancellationToken) {
     // Often enough that a conversation goes back within a twentieth of `after` (a minute at
     // most), never more than once a second; once per interval across the instances.

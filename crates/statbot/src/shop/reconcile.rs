@@ -1,8 +1,9 @@
 //! The reconciler: settles pending orders whose checkout is over without an answer (a timeout,
 //! a crash, a restart). It looks up each order's charge by `metadata[order_id]`: a charge found
 //! settles the order; none, once the checkout's time is up, fails it as not completed. It never
-//! creates a charge. `serve` runs it on start and then periodically; orders are claimed row by
-//! row, so instances sharing PostgreSQL never settle the same order at once.
+//! creates a charge. `serve` runs it once per interval across its instances (see
+//! [`crate::schedule`]), the first as soon as it is due at start-up; orders are claimed row by
+//! row as well, so instances sharing PostgreSQL never settle the same order at once.
 
 use super::checkout::belongs_to;
 use super::{Shop, ShopError};
