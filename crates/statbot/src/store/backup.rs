@@ -69,14 +69,10 @@ fn shell_word(text: &str) -> String {
 }
 
 /// A URL with its password (if any) removed: `postgres://user@host/db`.
-pub fn url_without_password(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            let user = userinfo.split(':').next().unwrap_or_default();
-            format!("{}://{user}@{}", &url[..scheme], &url[at + 1..])
-        }
-        _ => url.to_owned(),
+fn url_without_password(url: &str) -> String {
+    match super::url_user_parts(url) {
+        Some((scheme, user, rest)) => format!("{scheme}://{user}@{rest}"),
+        None => url.to_owned(),
     }
 }
 

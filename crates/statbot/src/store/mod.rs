@@ -322,14 +322,19 @@ pub struct PoolStats {
 
 /// A database URL with its password hidden, for messages.
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            let user = userinfo.split(':').next().unwrap_or_default();
-            format!("{}://{user}:***@{}", &url[..scheme], &url[at + 1..])
-        }
-        _ => url.to_owned(),
+    match url_user_parts(url) {
+        Some((scheme, user, rest)) => format!("{scheme}://{user}:***@{rest}"),
+        None => url.to_owned(),
     }
+}
+
+/// A URL's scheme, user name and what follows its `@` (host, database, options), when it names
+/// a user: the parts around the password.
+pub(crate) fn url_user_parts(url: &str) -> Option<(&str, &str, &str)> {
+    let scheme = url.find("://")?;
+    let at = url.rfind('@').filter(|&at| at > scheme)?;
+    let user = url[scheme + 3..at].split(':').next().unwrap_or_default();
+    Some((&url[..scheme], user, &url[at + 1..]))
 }
 
 /// A query text assembled at run time. Audited: every caller interpolates only constants of
@@ -433,5 +438,9 @@ mod tests {
     fn passwords_are_hidden_in_urls() {
         assert_eq!(redact_url("postgres://bob:secret@db:5432/x"), "postgres://bob:***@db:5432/x");
         assert_eq!(redact_url("sqlite://statbot.db"), "sqlite://statbot.db");
+        // An `@` in the password: the last one ends the user information.
+        assert_eq!(url_user_parts("postgres://bob:p@ss@db/x"), Some(("postgres", "bob", "db/x")));
+        assert_eq!(url_user_parts("postgres://bob@db/x"), Some(("postgres", "bob", "db/x")));
+        assert_eq!(url_user_parts("postgres://db/x"), None);
     }
 }
