@@ -69,7 +69,7 @@ pub async fn run((mut config, warnings): (Config, Vec<ConfigWarning>), command: 
             .map(|t| format!("{} ({} in the source, {} in the target)", t.table, t.source, t.target))
             .collect();
         return Err(CliError(format!(
-            "the row counts differ in {}: was a server writing to the source during the copy?",
+            "the row counts differ in {}: keep using the source, and empty the target (dropdb, createdb) before copying again",
             tables.join(", ")
         )));
     }

@@ -1,6 +1,7 @@
 //! `statbot db copy`: every row of one statbot database into another, empty one — SQLite to
 //! PostgreSQL when a business outgrows one machine (the contract), and PostgreSQL to SQLite or
-//! PostgreSQL to PostgreSQL as well, since the code is the same.
+//! PostgreSQL to PostgreSQL as well, since the code is the same. The source is read in one
+//! transaction (one snapshot), so a copy is consistent even if a server writes meanwhile.
 //!
 //! The target is opened as a [`Store`], so the normal migrations give it its real schema first.
 //! The copy refuses, in a sentence, when source and target are the same database, when the
@@ -128,7 +129,14 @@ pub async fn copy(from: &str, to: &str, progress: &mut dyn FnMut(Progress<'_>)) 
     if same_database(from, to) {
         return Err(CopyError(format!("--from and --to are the same database ({}): nothing to copy", redact_url(to))));
     }
-    let mut source = open_source(from, source_backend).await?;
+    let mut source_conn = open_source(from, source_backend).await?;
+    // Everything is read from one snapshot of the source: rows a server writes meanwhile are
+    // neither half copied nor counted, and the counts at the end compare like with like.
+    let snapshot = match source_backend {
+        Backend::Sqlite => "BEGIN",
+        Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    };
+    let mut source = sqlx::Connection::begin_with(&mut source_conn, snapshot).await?;
     let version = source_version(&mut source, from).await?;
     let latest = migrate::latest_version();
     if version < latest {
@@ -154,7 +162,8 @@ pub async fn copy(from: &str, to: &str, progress: &mut dyn FnMut(Progress<'_>)) 
         Store::open_with(to, 2).await.map_err(|e| CopyError(format!("cannot open {}: {e}", redact_url(to))))?;
     let result = copy_into(&mut source, source_backend, &tables, &source_columns, &target_store, to, progress).await;
     target_store.close().await;
-    let _ = sqlx::Connection::close(source).await;
+    let _ = source.rollback().await;
+    let _ = sqlx::Connection::close(source_conn).await;
     result
 }
 

@@ -313,3 +313,52 @@ async fn on_a_terminal_a_progress_bar_then_the_tables_with_rows() {
     assert!(table.contains("funnel_rollup") && !table.contains("contacts"), "{table:?}");
     assert!(table.contains("Copied 1 row in "), "{table:?}");
 }
+
+/// Inserts `n` rate-limit counters into the database at `url`, from a thread of its own (the
+/// copy's progress callback cannot wait on a future).
+fn write_beside(url: &str, (prefix, n): (&'static str, i64)) {
+    let url = url.to_owned();
+    sqlx::any::install_default_drivers();
+    std::thread::spawn(move || {
+        tokio::runtime::Runtime::new().unwrap().block_on(async move {
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await.unwrap();
+            for i in 0..n {
+                sqlx::query("INSERT INTO rate_limits (bucket, subject, window_start, hits) VALUES ('late', $1, 0, 1)")
+                    .bind(format!("{prefix}{i}"))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+            }
+        })
+    })
+    .join()
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_copy_is_one_snapshot_of_a_source_written_meanwhile() {
+    let dir = tempfile::tempdir().unwrap();
+    let from = format!("sqlite://{}", dir.path().join("statbot.db").display());
+    let to = format!("sqlite://{}", dir.path().join("copy.db").display());
+    statbot(&["funnel", "coupon"]).database(&from).run_ok();
+    write_beside(&from, ("before", 3));
+
+    // Rows written to the source once its rate-limit counters are copied, as a server left
+    // running would: the copy holds the source as it was when the copy began, and says so.
+    let (mut copied_counters, mut written) = (false, false);
+    let report = statbot::store::copy::copy(&from, &to, &mut |progress| {
+        if let statbot::store::copy::Progress::Table(table) = progress {
+            if copied_counters && !written {
+                write_beside(&from, ("during", 5));
+                written = true;
+            }
+            copied_counters |= table == "rate_limits";
+        }
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(written, "no table came after rate_limits");
+    assert!(report.mismatches().is_empty(), "{:?}", report.mismatches());
+    assert_eq!(counts_of(&to, "rate_limits").await, 3);
+    assert_eq!(counts_of(&from, "rate_limits").await, 8);
+}
