@@ -10,7 +10,7 @@
 //! figures), [`stripe`] (the Stripe connector: API client, incremental mirror sync, the shop's
 //! payments), [`sales`] (sales figures from the mirror), [`shop`] (catalog, orders, checkout),
 //! [`staff`] (linking a chat to an operator account), [`http`] (the API, dashboard, web chat and
-//! webhooks, one folder per feature), [`cli`] and [`bench`]. The pure domain lives in
+//! webhooks, one folder per feature), [`cli`] and [`bench`](mod@bench). The pure domain lives in
 //! `statbot-core`, free-text understanding in `statbot-intents` and the chart renderer in
 //! `statbot-charts`. `main.rs` only calls [`cli::main`].
 

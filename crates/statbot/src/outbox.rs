@@ -306,7 +306,7 @@ impl Lanes {
 /// slow send (up to the timeout) holds up no other contact. Replies handed over start at once;
 /// the outbox is looked at when replies are queued there, when a retry is due, and now and
 /// then for other instances' leftovers. Delivered replies are recorded in batches, each within
-/// [`RECORD_WITHIN`]. When cancelled it lets the sends under way finish.
+/// `RECORD_WITHIN`. When cancelled it lets the sends under way finish.
 pub async fn run_sender(engine: Engine, graph: GraphClient, settings: SenderSettings, cancel: CancellationToken) {
     let Some(mut handed) = engine.take_outbox_handoff() else {
         tracing::error!("an outbox sender is already running");

@@ -55,7 +55,7 @@ pub async fn build(datasets: &Datasets, set: &LoadedSet, spec: &ChartSpec) -> Re
 type CacheKey = (ChartSpec, i64);
 
 /// Drawn charts by spec and data set version: a chart asked for again (Messenger fetching,
-/// a page reloaded) is not drawn twice. Oldest first out beyond [`CACHED_CHARTS`].
+/// a page reloaded) is not drawn twice. Oldest first out beyond `CACHED_CHARTS`.
 #[derive(Default)]
 pub struct ChartCache {
     entries: std::sync::Mutex<Cached>,

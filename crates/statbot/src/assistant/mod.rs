@@ -2,7 +2,7 @@
 //! entities are resolved against the data sets, and the answer (text, a signed chart link,
 //! buttons) is built from the contact's context, which it then updates. It shares the engine's
 //! transaction: replies, context and the record of what was understood commit together. Store
-//! metrics for staff ([`store`]) are the exception: they are answered before it begins.
+//! metrics for staff (`store`) are the exception: they are answered before it begins.
 
 pub mod answer;
 pub mod chart_links;

@@ -1,6 +1,6 @@
 //! From free text to an intent and the things it names: rows and metrics of the data sets,
-//! dates, numbers. Entities are replaced by placeholders before classification ("population of
-//! <row>"), so the examples of an intent stand for every city and metric, and the classifier is
+//! dates, numbers. Entities are replaced by placeholders before classification (`population of
+//! <row>`), so the examples of an intent stand for every city and metric, and the classifier is
 //! trained on the same masked form.
 
 use super::answer::Ask;

@@ -4,7 +4,7 @@
 //! worker last ran, so they always count every event. A report can also be split by the ref
 //! the contacts came by (`by_ref`): each contact of the cohort counts under the ref of its
 //! latest referral at or before its first entry into the flow (see `store::funnels`), or by
-//! the variant of each split step (`by_variant`, see [`splits`]). After the reveals come the
+//! the variant of each split step (`by_variant`, see `splits`). After the reveals come the
 //! redemptions: contacts who redeemed a code and their net revenue per currency ([`Redemptions`]).
 
 pub mod charts;
@@ -357,11 +357,11 @@ impl Funnels {
         Ok(Redemptions::from_counts(all.remove(&None)))
     }
 
-    /// The worker: rolls up new events every [`EVERY`] until cancelled, once per [`EVERY`]
+    /// The worker: rolls up new events every `EVERY` until cancelled, once per `EVERY`
     /// across the instances sharing the store (see [`crate::schedule`]); with no new events it
     /// claims nothing and writes nothing. Live traffic comes
     /// first: while this instance's pipeline is busy (`last_busy`, ms) it waits; once
-    /// [`MAX_LAG`] behind, it rolls one round a tick until it has caught up.
+    /// `MAX_LAG` behind, it rolls one round a tick until it has caught up.
     pub async fn run(self, scheduler: Scheduler, last_busy: Arc<AtomicI64>, cancel: CancellationToken) {
         let mut caught_up = Instant::now();
         loop {

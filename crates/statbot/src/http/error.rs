@@ -216,7 +216,7 @@ pub enum Webhook {
 }
 
 /// The message of an error answer, kept beside its JSON body so that the dashboard can show it
-/// on a page instead ([`super::dashboard`]).
+/// on a page instead (`super::dashboard`).
 #[derive(Debug, Clone)]
 pub struct ErrorMessage(pub String);
 

@@ -1,11 +1,11 @@
 //! Checkout: an order is stored as pending first, then charged through Stripe for the account's
-//! customer ([`super::payer`]) with `metadata[order_id]` and an `Idempotency-Key` derived from
+//! customer (`super::payer`) with `metadata[order_id]` and an `Idempotency-Key` derived from
 //! the order, then marked paid, or failed with the card's decline reason. A timeout or network
 //! failure is retried with the same key, but only after looking for a charge already made for
 //! the order (localstripe ignores the key, and a charge must never be made twice). When no
 //! answer comes in time the order stays pending and the reconciler settles it. A client's own
 //! Idempotency-Key makes a replayed request return the same order without charging again. A
-//! coupon code lowers the total first and is held for the order ([`super::coupons`]).
+//! coupon code lowers the total first and is held for the order (`super::coupons`).
 
 use super::orders::{self, OrderRequest};
 use super::{Shop, ShopError};

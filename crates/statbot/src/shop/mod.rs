@@ -1,6 +1,6 @@
 //! The shop: a product catalog ([`catalog`]), customer sign-up ([`customers`]), orders priced on
-//! the server from the catalog ([`orders`]), less a revealed coupon's discount ([`coupons`]), paid by card through Stripe ([`checkout`]) as the
-//! account's own Stripe customer ([`payer`]),
+//! the server from the catalog ([`orders`]), less a revealed coupon's discount (`coupons`), paid by card through Stripe ([`checkout`]) as the
+//! account's own Stripe customer (`payer`),
 //! settled when their outcome was unknown ([`reconcile`]) and kept up to date by Stripe's
 //! webhooks ([`webhook`]). Test-mode keys get named test cards ([`test_cards`]). No HTTP here:
 //! `http/shop/` maps these results and [`ShopError`] to answers.

@@ -1,7 +1,7 @@
 //! Staff: a contact (on Messenger, the web chat or the terminal) is staff when it is linked to
 //! an operator account. An operator gets a one-time code (`statbot users link NAME`, or
 //! `POST /api/v1/me/link-code` for themselves) and sends `link CODE` from the chat; the engine
-//! hands such messages to [`chat`] before anything else. What only staff may see (store
+//! hands such messages to `chat` before anything else. What only staff may see (store
 //! metrics) asks [`of`] or [`is_staff`] first; everyone else is told nothing of it (they get
 //! the assistant's not-understood answer, as for any question it cannot answer).
 

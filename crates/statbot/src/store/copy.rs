@@ -7,7 +7,7 @@
 //! The copy refuses, in a sentence, when source and target are the same database, when the
 //! source was not migrated to exactly this binary's version, when a source table or column has
 //! no counterpart in the target, or when the target already holds rows (those the migrations
-//! write themselves, see [`super::migrate::seeded_tables`], do not count: the source's replace
+//! write themselves, see `super::migrate::seeded_tables`, do not count: the source's replace
 //! them).
 //!
 //! The tables are read from the source's schema (`sqlite_master`, or `information_schema` on

@@ -87,7 +87,7 @@ pub(crate) async fn record_referrals(conn: &mut AnyConnection, referrals: &[NewR
 }
 
 impl Store {
-    /// Adds a link; a name already taken is [`StoreError::AlreadyExists`].
+    /// Adds a link; a name already taken is [`StoreError::Conflict`].
     pub async fn add_link(&self, name: &str, flow: &str, step: Option<&str>) -> Result<EntryLink> {
         let created_at = now_ms();
         let inserted = sqlx::query(

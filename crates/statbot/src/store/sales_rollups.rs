@@ -351,7 +351,7 @@ impl Store {
     }
 
     /// Recomputes every rollup from the mirror, in one transaction. Charges are streamed and
-    /// their sums added in batches (adding is what [`apply`] does), so memory stays bounded
+    /// their sums added in batches (adding is what `apply` does), so memory stays bounded
     /// whatever the mirror's size.
     pub async fn rebuild_sales_rollups(&self, zone: &TimeZone) -> Result<()> {
         const BATCH: usize = 50_000;

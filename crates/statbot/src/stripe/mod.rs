@@ -1,6 +1,6 @@
 //! The Stripe connector: a client for the API ([`client`]), the objects it reads ([`types`]),
 //! the charges and payment methods the shop creates ([`payments`]), and the incremental sync
-//! into the store's mirror ([`sync`]). `statbot stripe sync` runs it on demand, and `statbot
+//! into the store's mirror ([`sync`](mod@sync)). `statbot stripe sync` runs it on demand, and `statbot
 //! serve` on a schedule ([`run_scheduled`]), one instance at a time.
 
 pub mod client;
