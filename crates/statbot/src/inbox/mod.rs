@@ -110,12 +110,19 @@ impl Inbox {
         let conversation =
             self.store().inbox_conversation(contact_id).await?.ok_or(InboxError::NotFound(contact_id))?;
         if let Some(scope) = self.scope(user).await?
-            && conversation.team_id.unwrap_or(scope.inbox) != scope.own
+            && !scope.includes(conversation.team_id)
         {
             // Not theirs to see: answered as if it did not exist.
             return Err(InboxError::NotFound(contact_id));
         }
         Ok(conversation)
+    }
+
+    /// Whether an operator reading in `scope` (see [`Inbox::scope`]) may see the contact's
+    /// conversation: admins (no scope) see all; staff their team's.
+    pub async fn in_scope(&self, scope: Option<TeamScope>, contact_id: i64) -> Result<bool, InboxError> {
+        let Some(scope) = scope else { return Ok(true) };
+        Ok(self.store().conversation_team(contact_id).await?.is_some_and(|team| scope.includes(team)))
     }
 
     /// Opens a conversation for reading: it is then read.

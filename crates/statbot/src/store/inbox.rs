@@ -123,6 +123,13 @@ pub struct TeamScope {
     pub inbox: i64,
 }
 
+impl TeamScope {
+    /// Whether a conversation of `team_id` (none: the inbox's) is the staff member's to see.
+    pub fn includes(&self, team_id: Option<i64>) -> bool {
+        team_id.unwrap_or(self.inbox) == self.own
+    }
+}
+
 /// What an operator's action changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Changed {
@@ -424,6 +431,16 @@ impl Store {
         .fetch_optional(&mut *self.conn().await?)
         .await?;
         row.as_ref().map(conversation_from_row).transpose()
+    }
+
+    /// The team of the contact's conversation (`Some(None)`: the inbox's), or `None` when the
+    /// contact never was handed to a person.
+    pub async fn conversation_team(&self, contact_id: i64) -> Result<Option<Option<i64>>> {
+        let row = sqlx::query("SELECT team_id FROM conversations WHERE contact_id = $1")
+            .bind(contact_id)
+            .fetch_optional(&mut *self.conn().await?)
+            .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 
     /// Conversations waiting for a person (of a staff member's team, when `team` is given).

@@ -355,6 +355,48 @@ async fn operators_hear_of_requests_and_messages_at_once() {
     assert_eq!((taken["status"].as_str(), taken["waiting"].as_i64()), (Some("taken"), Some(0)));
 }
 
+#[tokio::test]
+async fn another_teams_operators_hear_that_something_changed_but_not_which_conversation() {
+    let app = TestApp::spawn().await;
+    let ana = operator(&app, "ana", Role::Admin).await;
+    let sam = operator(&app, "sam", Role::Staff).await;
+    let store = app.store().await;
+    let bo = statbot::auth::create_user(&store, "bo", Role::Staff, PASSWORD).await.unwrap();
+    let teams = statbot::team::Teams::new(store.clone(), &app.config.team, jiff::tz::TimeZone::UTC);
+    teams.assign(bo, Some("Sales")).await.unwrap();
+    let bo = app.token("bo", PASSWORD).await;
+    let listen = |token: String| {
+        let request = app.client.get(app.url("/api/v1/conversations/events")).bearer_auth(token);
+        async move {
+            let mut stream = request.send().await.unwrap();
+            next_event(&mut stream, |e| e["kind"] == "ready").await;
+            stream
+        }
+    };
+    let (mut sams, mut bos) = (listen(sam).await, listen(bo).await);
+
+    // A request for the inbox's team (sam's): sam hears which; bo, of Sales, only that the
+    // inbox changed, and nothing of the messages that follow.
+    let psid = "6900000000000701";
+    app.post_signed(&text_event(psid, "m_ask", "talk to a human")).await;
+    let id = app.contact_id(Platform::Messenger, psid).await;
+    assert_eq!(next_event(&mut sams, |e| e["kind"] == "asked").await["contact_id"], id);
+    let elsewhere = next_event(&mut bos, |_| true).await;
+    assert_eq!((elsewhere["kind"].as_str(), elsewhere["contact_id"].as_i64()), (Some("elsewhere"), Some(0)));
+    assert_eq!(elsewhere.get("status"), None, "{elsewhere}");
+    app.post_signed(&text_event(psid, "m_more", "my order never came")).await;
+    assert_eq!(next_event(&mut sams, |e| e["kind"] == "message").await["contact_id"], id);
+
+    // Assigned to bo: now Sales' conversation. Bo's next event names it (the message before
+    // was not told to bo); sam hears only that something changed.
+    let (status, _) = post_json(&app, &format!("/api/v1/conversations/{id}/assign"), &ana, json!({ "to": "bo" })).await;
+    assert_eq!(status, 200);
+    let assigned = next_event(&mut bos, |_| true).await;
+    assert_eq!((assigned["kind"].as_str(), assigned["contact_id"].as_i64()), (Some("assigned"), Some(id)));
+    let gone = next_event(&mut sams, |e| e["kind"] != "message").await;
+    assert_eq!((gone["kind"].as_str(), gone["contact_id"].as_i64()), (Some("elsewhere"), Some(0)));
+}
+
 /// Posts a signed webhook delivery to a server at `base` (another instance than the test app's).
 async fn post_signed_to(app: &TestApp, base: &str, body: &str) {
     let sig = statbot::channels::messenger::signature::sign(APP_SECRET, body.as_bytes());

@@ -3,7 +3,10 @@
 //! `{"kind", "contact_id", "status", "waiting"}`: what happened to which conversation, and how
 //! many conversations wait for a person in the operator's view (the dashboard's navigation
 //! shows it). The first event (`kind: "ready"`) gives the count at once. Events name
-//! conversations by id only; the pages read what they may see through the routes that check.
+//! conversations by id only, and only those the operator may see (staff: their team's); a
+//! change to another team's conversation comes as `kind: "elsewhere"` with `contact_id` 0 (its
+//! messages not at all), so that the count and the list still follow. The pages read what they
+//! may see through the routes that check.
 //!
 //! Streams end when the server shuts down ([`stream_until_closed`]), so they never hold up a
 //! graceful stop.
@@ -13,7 +16,7 @@ use crate::http::AppState;
 use crate::http::error::{ApiError, GuardedNoInput};
 use crate::http::extract::Operator;
 use crate::inbox::{InboxEvent, InboxEventKind, events};
-use crate::store::User;
+use crate::store::{TeamScope, User};
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
@@ -40,20 +43,31 @@ pub(super) async fn operator_events(
     operator: Operator,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let user = account(&state, operator.claims.sub).await?;
+    let scope = state.inbox.scope(&user).await?;
     let waiting = state.inbox.waiting(&user).await?;
     let ready = json!({ "kind": "ready", "contact_id": 0, "waiting": waiting });
     let first = Event::default().event("inbox").data(ready.to_string());
     let receiver = state.inbox.events().subscribe();
     let updates = stream_until_closed(state.clone(), receiver, move |state, event| {
         let user = user.clone();
-        async move { Some(operator_event(&state, &user, event).await) }
+        async move { operator_event(&state, &user, scope, event).await }
     });
     let stream = futures::StreamExt::chain(futures::stream::once(async move { Ok(first) }), updates);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }
 
-async fn operator_event(state: &AppState, user: &User, event: InboxEvent) -> Event {
-    let mut data = json!(event);
+/// The SSE event that tells `user` (reading in `scope`) of `event`: naming the conversation when
+/// they may see it, as `elsewhere` when not, and nothing for a message they may not see.
+async fn operator_event(state: &AppState, user: &User, scope: Option<TeamScope>, event: InboxEvent) -> Option<Event> {
+    let visible = event.kind == InboxEventKind::Resync
+        || state.inbox.in_scope(scope, event.contact_id).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "could not tell whose conversation an event is about; not named");
+            false
+        });
+    if !visible && event.kind == InboxEventKind::Message {
+        return None;
+    }
+    let mut data = if visible { json!(event) } else { json!({ "kind": "elsewhere", "contact_id": 0 }) };
     // A message changes no count: no query for it.
     if event.kind != InboxEventKind::Message {
         match state.inbox.waiting(user).await {
@@ -61,7 +75,7 @@ async fn operator_event(state: &AppState, user: &User, event: InboxEvent) -> Eve
             Err(e) => tracing::warn!(error = %e, "could not count the conversations waiting"),
         }
     }
-    Event::default().event("inbox").data(data.to_string())
+    Some(Event::default().event("inbox").data(data.to_string()))
 }
 
 /// The inbox's events as a stream of SSE events, each made by `to_event` (which may skip one by
