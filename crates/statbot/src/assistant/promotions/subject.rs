@@ -232,6 +232,9 @@ pub fn default_range(today: Date) -> DayRange {
 pub struct Subject {
     pub kind: Option<Kind>,
     pub name: Option<String>,
+    /// Two or three words beside the kind joined with `-`, longest first, for a name said with
+    /// spaces ("the black friday broadcast": `black-friday`).
+    phrases: Vec<String>,
     words: Vec<String>,
 }
 
@@ -239,20 +242,33 @@ impl Subject {
     pub fn in_text(text: &str) -> Subject {
         let words = words_of(text);
         let kind = KINDS.into_iter().find(|k| words.iter().any(|w| k.words().contains(&w.as_str())));
+        let said_with = |kind: Kind| -> Vec<usize> {
+            (0..words.len()).filter(|&i| kind.words().contains(&words[i].as_str())).collect()
+        };
+        // ("coupon" names the flow in "the coupon flow": only the kind said is not a name.)
+        let may_name = |kind: Kind, word: &String| {
+            !NOT_NAMES.contains(&word.as_str())
+                && !kind.words().contains(&word.as_str())
+                && !word.chars().all(|c| c.is_ascii_digit())
+        };
         let name = kind.and_then(|kind| {
-            let candidate = |i: Option<usize>| {
-                let word = words.get(i?)?;
-                (!NOT_NAMES.contains(&word.as_str())
-                    && !kind.words().contains(&word.as_str())
-                    && !word.chars().all(|c| c.is_ascii_digit()))
-                .then(|| word.clone())
-            };
-            (0..words.len())
-                .filter(|&i| kind.words().contains(&words[i].as_str()))
-                .find_map(|i| candidate(i.checked_sub(1)).or_else(|| candidate(Some(i + 1))))
+            let candidate = |i: Option<usize>| words.get(i?).filter(|w| may_name(kind, w)).cloned();
+            said_with(kind).into_iter().find_map(|i| candidate(i.checked_sub(1)).or_else(|| candidate(Some(i + 1))))
         });
-        let words = words.into_iter().filter(|w| !NOT_NAMES.contains(&w.as_str()) && Kind::of(w).is_none()).collect();
-        Subject { kind, name, words }
+        let mut phrases = Vec::new();
+        for (kind, i) in kind.into_iter().flat_map(|kind| said_with(kind).into_iter().map(move |i| (kind, i))) {
+            for len in [3, 2] {
+                let spans = [i.checked_sub(len).map(|start| start..i), Some(i + 1..i + 1 + len)];
+                for span in spans.into_iter().flatten() {
+                    if let Some(run) = words.get(span).filter(|run| run.iter().all(|w| may_name(kind, w))) {
+                        phrases.push(run.join("-"));
+                    }
+                }
+            }
+        }
+        let words =
+            words.iter().filter(|w| !NOT_NAMES.contains(&w.as_str()) && Kind::of(w).is_none()).cloned().collect();
+        Subject { kind, name, phrases, words }
     }
 }
 
@@ -356,8 +372,10 @@ impl Catalog {
     /// Which target(s) `subject` names.
     pub fn resolve(&self, subject: &Subject) -> Resolution {
         if let (Some(kind), Some(name)) = (subject.kind, &subject.name) {
-            let found = self
-                .named(name, Some(kind), false)
+            let phrase = |fuzzy| subject.phrases.iter().find_map(|p| self.named(p, Some(kind), fuzzy));
+            let found = phrase(false)
+                .or_else(|| self.named(name, Some(kind), false))
+                .or_else(|| phrase(true))
                 .or_else(|| self.named(name, Some(kind), true))
                 .or_else(|| self.named(name, None, false))
                 .or_else(|| self.named(name, None, true));
@@ -523,6 +541,14 @@ mod tests {
         assert_eq!(found("how did the spring-sale broadcast do?"), vec![broadcast("spring-sale")]);
         assert_eq!(found("results of the blak-friday broadcast"), vec![broadcast("black-friday")]);
         assert_eq!(found("how did black-friday do"), vec![broadcast("black-friday")]);
+        // A name of several words said with spaces, before or after the kind, typo or not.
+        assert_eq!(found("how did the black friday broadcast do"), vec![broadcast("black-friday")]);
+        assert_eq!(found("results of broadcast spring sale last week"), vec![broadcast("spring-sale")]);
+        assert_eq!(found("how did the blak friday broadcast do"), vec![broadcast("black-friday")]);
+        assert_eq!(
+            found("what did the spring sale broadcast of the coupon flow bring"),
+            vec![broadcast("spring-sale")]
+        );
         assert_eq!(found("which variant of the spring offer wins?")[0].flow(), "coupon");
         assert_eq!(
             catalog.resolve(&Subject::in_text("how did the cyber-monday broadcast do")),
