@@ -231,7 +231,8 @@ impl App {
         }
         let addr = listener.local_addr()?;
         let flows: Vec<&str> = engine.flows().set.iter().map(|f| f.name.as_str()).collect();
-        tracing::info!(%addr, ?flows, "statbot is serving");
+        // The instance names this process in leases and in `statbot jobs`.
+        tracing::info!(%addr, instance = engine.instance(), ?flows, "statbot is serving");
         let router = http::router(self.state);
         // Answers go out at once rather than waiting on Nagle's algorithm for more to send.
         let listener = listener.tap_io(|tcp| {
