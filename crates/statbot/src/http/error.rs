@@ -10,6 +10,8 @@ use crate::store::StoreError;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use std::collections::BTreeMap;
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -141,79 +143,66 @@ pub struct JsonObject(pub serde_json::Value);
 pub struct JsonCreated(pub serde_json::Value);
 
 // The error answers the routes share, for the API document only: `responses(.., Guarded)` in a
-// `#[utoipa::path]` adds each variant's status with `ErrorBody` as its body. An answer proper to
+// `#[utoipa::path]` adds each status of the set with `ErrorBody` as its body. An answer proper to
 // one route (a 404 or 409 that means something particular) stays a tuple beside the set.
 
-/// The error answers of a route behind sign-in that reads input: 400, 401, 403, 429 and 500.
-#[derive(utoipa::IntoResponses)]
-pub enum Guarded {
-    #[response(status = 400, description = "Bad request")]
-    BadRequest(ErrorBody),
-    #[response(status = 401, description = "Not signed in")]
-    Unauthorized(ErrorBody),
-    #[response(status = 403, description = "Not allowed")]
-    Forbidden(ErrorBody),
-    #[response(status = 429, description = "Rate limited (`Retry-After`)")]
-    RateLimited(ErrorBody),
-    #[response(status = 500, description = "Internal error")]
-    Internal(ErrorBody),
+/// An error answer: its status and what it means.
+type ErrorAnswer = (u16, &'static str);
+
+const BAD_REQUEST: ErrorAnswer = (400, "Bad request");
+const UNAUTHORIZED: ErrorAnswer = (401, "Not signed in");
+const FORBIDDEN: ErrorAnswer = (403, "Not allowed");
+const BAD_SIGNATURE: ErrorAnswer = (403, "Invalid signature");
+const NOT_FOUND: ErrorAnswer = (404, "Not found or not configured");
+const RATE_LIMITED: ErrorAnswer = (429, "Rate limited (`Retry-After`)");
+const INTERNAL: ErrorAnswer = (500, "Internal error");
+
+/// The answers with `ErrorBody` as their JSON body, by status.
+fn error_answers(answers: &[ErrorAnswer]) -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+    let body = || ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+    answers
+        .iter()
+        .map(|&(status, description)| {
+            let answer = ResponseBuilder::new().description(description).content("application/json", body()).build();
+            (status.to_string(), RefOr::T(answer))
+        })
+        .collect()
 }
 
-/// [`Guarded`] and 404, for a route that names something in its path: 400, 401, 403, 404, 429
-/// and 500.
-#[derive(utoipa::IntoResponses)]
-pub enum GuardedItem {
-    #[response(status = 400, description = "Bad request")]
-    BadRequest(ErrorBody),
-    #[response(status = 401, description = "Not signed in")]
-    Unauthorized(ErrorBody),
-    #[response(status = 403, description = "Not allowed")]
-    Forbidden(ErrorBody),
-    #[response(status = 404, description = "Not found or not configured")]
-    NotFound(ErrorBody),
-    #[response(status = 429, description = "Rate limited (`Retry-After`)")]
-    RateLimited(ErrorBody),
-    #[response(status = 500, description = "Internal error")]
-    Internal(ErrorBody),
+/// Declares a set of error answers for the API document.
+macro_rules! error_set {
+    ($(#[$doc:meta])* $name:ident: $($answer:ident),+) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        impl utoipa::IntoResponses for $name {
+            fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+                error_answers(&[$($answer),+])
+            }
+        }
+    };
 }
 
-/// [`Guarded`] without 400, for a route behind sign-in that reads no input: 401, 403, 429 and
-/// 500.
-#[derive(utoipa::IntoResponses)]
-pub enum GuardedNoInput {
-    #[response(status = 401, description = "Not signed in")]
-    Unauthorized(ErrorBody),
-    #[response(status = 403, description = "Not allowed")]
-    Forbidden(ErrorBody),
-    #[response(status = 429, description = "Rate limited (`Retry-After`)")]
-    RateLimited(ErrorBody),
-    #[response(status = 500, description = "Internal error")]
-    Internal(ErrorBody),
-}
-
-/// The error answers of a public route (no sign-in): 400, 429 and 500.
-#[derive(utoipa::IntoResponses)]
-pub enum Public {
-    #[response(status = 400, description = "Bad request")]
-    BadRequest(ErrorBody),
-    #[response(status = 429, description = "Rate limited (`Retry-After`)")]
-    RateLimited(ErrorBody),
-    #[response(status = 500, description = "Internal error")]
-    Internal(ErrorBody),
-}
-
-/// [`Public`] and 403 for a wrong or missing signature, for a webhook: 400, 403, 429 and 500.
-#[derive(utoipa::IntoResponses)]
-pub enum Webhook {
-    #[response(status = 400, description = "Bad request")]
-    BadRequest(ErrorBody),
-    #[response(status = 403, description = "Invalid signature")]
-    InvalidSignature(ErrorBody),
-    #[response(status = 429, description = "Rate limited (`Retry-After`)")]
-    RateLimited(ErrorBody),
-    #[response(status = 500, description = "Internal error")]
-    Internal(ErrorBody),
-}
+error_set!(
+    /// The error answers of a route behind sign-in that reads input: 400, 401, 403, 429 and 500.
+    Guarded: BAD_REQUEST, UNAUTHORIZED, FORBIDDEN, RATE_LIMITED, INTERNAL
+);
+error_set!(
+    /// [`Guarded`] and 404, for a route that names something in its path.
+    GuardedItem: BAD_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, RATE_LIMITED, INTERNAL
+);
+error_set!(
+    /// [`Guarded`] without 400, for a route behind sign-in that reads no input.
+    GuardedNoInput: UNAUTHORIZED, FORBIDDEN, RATE_LIMITED, INTERNAL
+);
+error_set!(
+    /// The error answers of a public route (no sign-in): 400, 429 and 500.
+    Public: BAD_REQUEST, RATE_LIMITED, INTERNAL
+);
+error_set!(
+    /// [`Public`] and 403 for a wrong or missing signature, for a webhook.
+    Webhook: BAD_REQUEST, BAD_SIGNATURE, RATE_LIMITED, INTERNAL
+);
 
 /// The message of an error answer, kept beside its JSON body so that the dashboard can show it
 /// on a page instead (`super::dashboard`).
