@@ -20,7 +20,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
-use prometheus_client::registry::Registry;
+use prometheus_client::registry::{Metric, Registry};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
@@ -91,6 +91,12 @@ fn request_latency() -> Histogram {
     Histogram::new(exponential_buckets(0.001, 2.0, 15))
 }
 
+/// `metric`, registered in `registry` as `name` with `help`.
+fn registered<M: Metric + Clone>(registry: &mut Registry, name: &str, help: &str, metric: M) -> M {
+    registry.register(name, help, metric.clone());
+    metric
+}
+
 /// The app's metrics; cheap to clone (one shared registry).
 #[derive(Clone)]
 pub struct Metrics(Arc<Inner>);
@@ -134,112 +140,119 @@ impl Default for Metrics {
 impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::with_prefix("statbot");
-        let webhook_deliveries = Family::default();
-        registry.register(
-            "webhook_deliveries",
-            "Webhook deliveries received, by channel and outcome",
-            webhook_deliveries.clone(),
-        );
-        let http_requests = Family::default();
-        registry.register("http_requests", "HTTP requests served, by method, route and status", http_requests.clone());
-        let http_duration = Family::new_with_constructor(request_latency as fn() -> Histogram);
-        registry.register(
-            "http_request_duration_seconds",
-            "Time to answer HTTP requests, by status class (2xx, 4xx, 5xx...)",
-            http_duration.clone(),
-        );
-        let outbox_sends = Family::new_with_constructor(call_latency as fn() -> Histogram);
-        registry.register(
-            "outbox_send_duration_seconds",
-            "Outbox sends to the Graph API and how long each took, by outcome",
-            outbox_sends.clone(),
-        );
-        let graph_calls = Family::new_with_constructor(call_latency as fn() -> Histogram);
-        registry.register(
-            "graph_request_duration_seconds",
-            "Graph API calls and how long each took, by operation and outcome",
-            graph_calls.clone(),
-        );
-        let graph_errors = Family::default();
-        registry.register("graph_errors", "Failed Graph API calls, by operation and error class", graph_errors.clone());
-        let stripe_calls = Family::new_with_constructor(call_latency as fn() -> Histogram);
-        registry.register(
-            "stripe_request_duration_seconds",
-            "Stripe API requests (each attempt) and how long each took, by method and outcome",
-            stripe_calls.clone(),
-        );
-        let stripe_errors = Family::default();
-        registry.register(
-            "stripe_errors",
-            "Failed Stripe API attempts, by method and error class",
-            stripe_errors.clone(),
-        );
-        let stripe_sync_runs = Family::default();
-        registry.register("stripe_sync_runs", "Stripe mirror sync runs, by outcome", stripe_sync_runs.clone());
-        let stripe_sync_objects = Family::default();
-        registry.register(
-            "stripe_sync_objects",
-            "Objects written by the Stripe sync, by list",
-            stripe_sync_objects.clone(),
-        );
-        let job_runs = Family::default();
-        registry.register(
-            "job_runs",
-            "Periodic jobs' runs this instance claimed (one instance a run), by job and outcome",
-            job_runs.clone(),
-        );
-        let inbound_depth = Gauge::default();
-        registry.register("inbound_queue_depth", "Received messages not yet acted on", inbound_depth.clone());
-        let inbound_age = Gauge::default();
-        registry.register(
-            "inbound_queue_oldest_age_seconds",
-            "Age of the oldest received message not yet acted on (0 when none)",
-            inbound_age.clone(),
-        );
-        let outbox_depth = Gauge::default();
-        registry.register("outbox_queue_depth", "Replies waiting to be sent", outbox_depth.clone());
-        let outbox_age = Gauge::default();
-        registry.register(
-            "outbox_queue_oldest_age_seconds",
-            "Age of the oldest reply waiting to be sent (0 when none)",
-            outbox_age.clone(),
-        );
-        let pool_connections = Family::default();
-        registry.register(
-            "db_pool_connections",
-            "Database connections open, by state (in_use, idle)",
-            pool_connections.clone(),
-        );
-        let pool_max = Gauge::default();
-        registry.register("db_pool_max_connections", "The most database connections the pool opens", pool_max.clone());
-        let refresh_errors = Counter::default();
-        registry.register(
-            "metrics_refresh_errors",
-            "Scrapes whose store gauges could not be read (timed out or failed)",
-            refresh_errors.clone(),
-        );
-        Metrics(Arc::new(Inner {
-            registry,
-            webhook_deliveries,
-            http_requests,
-            http_duration,
-            outbox_sends,
-            graph_calls,
-            graph_errors,
-            stripe_calls,
-            stripe_errors,
-            stripe_sync_runs,
-            stripe_sync_objects,
-            job_runs,
-            inbound_depth,
-            inbound_age,
-            outbox_depth,
-            outbox_age,
-            pool_connections,
-            pool_max,
-            refresh_errors,
+        let inner = Inner {
+            webhook_deliveries: registered(
+                &mut registry,
+                "webhook_deliveries",
+                "Webhook deliveries received, by channel and outcome",
+                Family::default(),
+            ),
+            http_requests: registered(
+                &mut registry,
+                "http_requests",
+                "HTTP requests served, by method, route and status",
+                Family::default(),
+            ),
+            http_duration: registered(
+                &mut registry,
+                "http_request_duration_seconds",
+                "Time to answer HTTP requests, by status class (2xx, 4xx, 5xx...)",
+                Family::new_with_constructor(request_latency as fn() -> Histogram),
+            ),
+            outbox_sends: registered(
+                &mut registry,
+                "outbox_send_duration_seconds",
+                "Outbox sends to the Graph API and how long each took, by outcome",
+                Family::new_with_constructor(call_latency as fn() -> Histogram),
+            ),
+            graph_calls: registered(
+                &mut registry,
+                "graph_request_duration_seconds",
+                "Graph API calls and how long each took, by operation and outcome",
+                Family::new_with_constructor(call_latency as fn() -> Histogram),
+            ),
+            graph_errors: registered(
+                &mut registry,
+                "graph_errors",
+                "Failed Graph API calls, by operation and error class",
+                Family::default(),
+            ),
+            stripe_calls: registered(
+                &mut registry,
+                "stripe_request_duration_seconds",
+                "Stripe API requests (each attempt) and how long each took, by method and outcome",
+                Family::new_with_constructor(call_latency as fn() -> Histogram),
+            ),
+            stripe_errors: registered(
+                &mut registry,
+                "stripe_errors",
+                "Failed Stripe API attempts, by method and error class",
+                Family::default(),
+            ),
+            stripe_sync_runs: registered(
+                &mut registry,
+                "stripe_sync_runs",
+                "Stripe mirror sync runs, by outcome",
+                Family::default(),
+            ),
+            stripe_sync_objects: registered(
+                &mut registry,
+                "stripe_sync_objects",
+                "Objects written by the Stripe sync, by list",
+                Family::default(),
+            ),
+            job_runs: registered(
+                &mut registry,
+                "job_runs",
+                "Periodic jobs' runs this instance claimed (one instance a run), by job and outcome",
+                Family::default(),
+            ),
+            inbound_depth: registered(
+                &mut registry,
+                "inbound_queue_depth",
+                "Received messages not yet acted on",
+                Gauge::default(),
+            ),
+            inbound_age: registered(
+                &mut registry,
+                "inbound_queue_oldest_age_seconds",
+                "Age of the oldest received message not yet acted on (0 when none)",
+                Gauge::default(),
+            ),
+            outbox_depth: registered(
+                &mut registry,
+                "outbox_queue_depth",
+                "Replies waiting to be sent",
+                Gauge::default(),
+            ),
+            outbox_age: registered(
+                &mut registry,
+                "outbox_queue_oldest_age_seconds",
+                "Age of the oldest reply waiting to be sent (0 when none)",
+                Gauge::default(),
+            ),
+            pool_connections: registered(
+                &mut registry,
+                "db_pool_connections",
+                "Database connections open, by state (in_use, idle)",
+                Family::default(),
+            ),
+            pool_max: registered(
+                &mut registry,
+                "db_pool_max_connections",
+                "The most database connections the pool opens",
+                Gauge::default(),
+            ),
+            refresh_errors: registered(
+                &mut registry,
+                "metrics_refresh_errors",
+                "Scrapes whose store gauges could not be read (timed out or failed)",
+                Counter::default(),
+            ),
             refreshed: tokio::sync::Mutex::new(None),
-        }))
+            registry,
+        };
+        Metrics(Arc::new(inner))
     }
 
     /// One webhook delivery: `channel` is `messenger`, `instagram` or `unknown` (refused before
