@@ -21,6 +21,16 @@ async fn operator(app: &TestApp, name: &str, role: Role) -> String {
     app.token(name, PASSWORD).await
 }
 
+/// A staff operator of `team` (not the inbox's); their token.
+async fn staff_of(app: &TestApp, name: &str, team: &str) -> String {
+    let store = app.store().await;
+    let id = statbot::auth::create_user(&store, name, Role::Staff, PASSWORD).await.unwrap();
+    let teams = statbot::team::Teams::new(store.clone(), &app.config.team, jiff::tz::TimeZone::UTC);
+    teams.assign(id, Some(team)).await.unwrap();
+    store.close().await;
+    app.token(name, PASSWORD).await
+}
+
 async fn post_json(app: &TestApp, path: &str, token: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
     let response = app.client.post(app.url(path)).bearer_auth(token).json(&body).send().await.unwrap();
     let status = response.status().as_u16();
@@ -248,11 +258,7 @@ async fn staff_see_their_team_and_admins_see_all() {
     let app = TestApp::spawn().await;
     let ana = operator(&app, "ana", Role::Admin).await;
     let sam = operator(&app, "sam", Role::Staff).await;
-    let store = app.store().await;
-    let bo = statbot::auth::create_user(&store, "bo", Role::Staff, PASSWORD).await.unwrap();
-    let teams = statbot::team::Teams::new(store.clone(), &app.config.team, jiff::tz::TimeZone::UTC);
-    teams.assign(bo, Some("Sales")).await.unwrap();
-    let bo = app.token("bo", PASSWORD).await;
+    let bo = staff_of(&app, "bo", "Sales").await;
 
     let psid = "6900000000000401";
     app.post_signed(&text_event(psid, "m_human", "human")).await;
@@ -360,11 +366,7 @@ async fn another_teams_operators_hear_that_something_changed_but_not_which_conve
     let app = TestApp::spawn().await;
     let ana = operator(&app, "ana", Role::Admin).await;
     let sam = operator(&app, "sam", Role::Staff).await;
-    let store = app.store().await;
-    let bo = statbot::auth::create_user(&store, "bo", Role::Staff, PASSWORD).await.unwrap();
-    let teams = statbot::team::Teams::new(store.clone(), &app.config.team, jiff::tz::TimeZone::UTC);
-    teams.assign(bo, Some("Sales")).await.unwrap();
-    let bo = app.token("bo", PASSWORD).await;
+    let bo = staff_of(&app, "bo", "Sales").await;
     let listen = |token: String| {
         let request = app.client.get(app.url("/api/v1/conversations/events")).bearer_auth(token);
         async move {
