@@ -21,7 +21,7 @@ const PAGE: i64 = 1000;
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
 /// A broadcast as asked for (the CLI's arguments, the API's body).
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct BroadcastRequest {
     pub name: String,
     pub flow: String,

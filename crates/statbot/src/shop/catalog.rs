@@ -11,7 +11,7 @@ use statbot_core::money::{Currency, Money};
 const DEMO_CATALOG: &str = include_str!("../../data/shop/catalog.toml");
 
 /// A product as operators send it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductInput {
     /// A stable code; made from the name when left out.
@@ -25,7 +25,7 @@ pub struct ProductInput {
 }
 
 /// Fields of a product to change.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductPatch {
     pub name: Option<String>,

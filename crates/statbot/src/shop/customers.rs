@@ -7,7 +7,7 @@ use crate::store::{CustomerProfile, StoreError};
 use serde::Deserialize;
 use statbot_core::email::Email;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignUp {
     pub first_name: String,

@@ -15,7 +15,7 @@ const MAX_LINES: usize = 50;
 /// Units of one product per order at most.
 const MAX_QUANTITY: i64 = 99;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderRequest {
     pub items: Vec<ItemRequest>,
@@ -27,7 +27,7 @@ pub struct OrderRequest {
     pub coupon: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItemRequest {
     pub product_id: i64,

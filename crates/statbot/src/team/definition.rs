@@ -11,7 +11,7 @@ pub const MAX_METRICS: usize = 40;
 /// Ratios a team may define at most.
 pub const MAX_RATIOS: usize = 20;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MetricKind {
     /// A whole number of things: tickets, chats, ratings.
@@ -32,7 +32,7 @@ impl MetricKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Aggregate {
     /// A range's figure is the total of its days (and the daily average is shown beside it).
@@ -50,7 +50,7 @@ impl Aggregate {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MetricDef {
     /// Short name used in commands and files: `solved`, `csat_good`.
@@ -62,7 +62,7 @@ pub struct MetricDef {
 }
 
 /// Which way a ratio should move.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Better {
     #[default]
@@ -72,7 +72,7 @@ pub enum Better {
 
 /// A ratio of summed metrics: over a range it is the total of the numerator's metrics over the
 /// total of the denominator's, never the mean of daily ratios.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RatioDef {
     pub key: String,
@@ -95,7 +95,7 @@ pub struct RatioDef {
 }
 
 /// Everything a team records and reads.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TeamDefinition {
     pub metrics: Vec<MetricDef>,

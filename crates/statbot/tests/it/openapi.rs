@@ -109,6 +109,20 @@ fn documented(doc: &serde_json::Value) -> BTreeSet<(String, String)> {
     out
 }
 
+/// Every `$ref` in `value`.
+fn references(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::String(to)) = map.get("$ref") {
+                out.push(to.clone());
+            }
+            map.values().for_each(|v| references(v, out));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| references(v, out)),
+        _ => {}
+    }
+}
+
 #[test]
 fn the_route_reader_reads_chained_methods() {
     let mut out = BTreeSet::new();
@@ -133,6 +147,15 @@ async fn every_api_route_is_documented() {
     assert!(doc["info"]["version"].is_string());
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    // Every schema named is in the document, and request bodies have their type's schema.
+    let mut refs = Vec::new();
+    references(&doc, &mut refs);
+    for name in refs.iter().filter_map(|r| r.strip_prefix("#/components/schemas/")) {
+        assert!(doc["components"]["schemas"][name].is_object(), "the schema {name} is named but missing");
+    }
+    let assign = &doc["paths"]["/api/v1/conversations/{id}/assign"]["post"]["requestBody"];
+    assert_eq!(assign["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/AssignBody");
+    assert_eq!(doc["components"]["schemas"]["AssignBody"]["required"], serde_json::json!(["to"]));
 
     let routes = router_routes();
     let documented = documented(&doc);

@@ -31,7 +31,7 @@ pub(super) async fn list(State(state): State<AppState>, operator: Operator) -> R
     Ok(Json(json!({ "users": users })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Patch {
     role: Option<String>,
@@ -46,7 +46,7 @@ pub(super) struct Patch {
     tag = "accounts",
     summary = "Changes an operator account's role or disabled state (admins)",
     params(("name" = String, Path)),
-    request_body(content = serde_json::Value, content_type = "application/json", description = "JSON object (`Patch`)"),
+    request_body = Patch,
     security(("bearer" = [])),
     responses(JsonObject, GuardedItem)
 )]
@@ -66,7 +66,7 @@ pub(super) async fn update(
     Ok(Json(json!(accounts::summary(store, &name).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub(super) struct NewPassword {
     password: String,
 }
@@ -78,11 +78,7 @@ pub(super) struct NewPassword {
     tag = "accounts",
     summary = "Sets an operator account's password (admins)",
     params(("name" = String, Path)),
-    request_body(
-        content = serde_json::Value,
-        content_type = "application/json",
-        description = "JSON object (`NewPassword`)"
-    ),
+    request_body = NewPassword,
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Done; no body"),

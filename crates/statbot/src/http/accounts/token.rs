@@ -11,7 +11,7 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub(super) struct TokenRequest {
     username: String,
     password: String,
@@ -22,11 +22,7 @@ pub(super) struct TokenRequest {
     path = "/api/v1/auth/token",
     tag = "accounts",
     summary = "A bearer token for a username and password",
-    request_body(
-        content = serde_json::Value,
-        content_type = "application/json",
-        description = "JSON object (`TokenRequest`)"
-    ),
+    request_body = TokenRequest,
     responses(JsonObject, Public)
 )]
 pub(super) async fn issue_token(

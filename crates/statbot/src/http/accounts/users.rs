@@ -22,7 +22,7 @@ pub(super) async fn me(operator: Operator) -> Json<Value> {
     Json(json!({ "id": operator.claims.sub, "username": operator.claims.name, "role": operator.role }))
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 pub(super) struct NewUser {
     username: String,
     password: String,
@@ -37,11 +37,7 @@ pub(super) struct NewUser {
     path = "/api/v1/users",
     tag = "accounts",
     summary = "An admin creates an operator account",
-    request_body(
-        content = serde_json::Value,
-        content_type = "application/json",
-        description = "JSON object (`NewUser`)"
-    ),
+    request_body = NewUser,
     security(("bearer" = [])),
     responses(JsonCreated, Guarded)
 )]

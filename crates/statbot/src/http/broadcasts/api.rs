@@ -42,7 +42,7 @@ pub(super) async fn show(
     Ok(Json(json!(broadcast_report(state.engine.store(), &name).await?)))
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 pub(super) struct CreateBody {
     #[serde(flatten)]
     request: BroadcastRequest,
@@ -58,11 +58,7 @@ pub(super) struct CreateBody {
     path = "/api/v1/broadcasts",
     tag = "broadcasts",
     summary = "Creates (or previews) a broadcast",
-    request_body(
-        content = serde_json::Value,
-        content_type = "application/json",
-        description = "JSON object (`CreateBody`)"
-    ),
+    request_body = CreateBody,
     security(("bearer" = [])),
     responses(JsonCreated, Guarded)
 )]

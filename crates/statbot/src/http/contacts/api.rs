@@ -95,14 +95,14 @@ pub(super) async fn segment_count(
     Ok(Json(json!({ "count": count, "segment": segment.to_string() })))
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub(super) enum TagAction {
     Add,
     Remove,
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 pub(super) struct TagRequest {
     tag: String,
     #[serde(rename = "where")]
@@ -118,11 +118,7 @@ pub(super) struct TagRequest {
     path = "/api/v1/contacts/tags",
     tag = "contacts",
     summary = "Tags (or untags) every contact a segment chooses",
-    request_body(
-        content = serde_json::Value,
-        content_type = "application/json",
-        description = "JSON object (`TagRequest`)"
-    ),
+    request_body = TagRequest,
     security(("bearer" = [])),
     responses(JsonObject, Guarded)
 )]

@@ -162,7 +162,7 @@ pub(super) async fn show(
     Ok(Json(body))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub(super) struct ReplyBody {
     text: String,
 }
@@ -173,11 +173,7 @@ pub(super) struct ReplyBody {
     tag = "inbox",
     summary = "An operator's reply in a conversation",
     params(("id" = i64, Path)),
-    request_body(
-        content = serde_json::Value,
-        content_type = "application/json",
-        description = "JSON object (`ReplyBody`)"
-    ),
+    request_body = ReplyBody,
     security(("bearer" = [])),
     responses(JsonCreated, GuardedItem)
 )]
@@ -240,7 +236,7 @@ pub(super) async fn release(
     Ok(changed(id, state.inbox.release(&user, id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub(super) struct AssignBody {
     to: String,
 }
@@ -251,11 +247,7 @@ pub(super) struct AssignBody {
     tag = "inbox",
     summary = "Assigns the conversation to an operator",
     params(("id" = i64, Path)),
-    request_body(
-        content = serde_json::Value,
-        content_type = "application/json",
-        description = "JSON object (`AssignBody`)"
-    ),
+    request_body = AssignBody,
     security(("bearer" = [])),
     responses(JsonObject, GuardedItem)
 )]

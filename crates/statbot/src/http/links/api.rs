@@ -25,7 +25,7 @@ pub(super) async fn list(
     Ok(Json(links::summaries(&state.funnels, state.engine.store(), &state.config.messenger).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct NewLink {
     name: String,
@@ -38,11 +38,7 @@ pub(super) struct NewLink {
     path = "/api/v1/links",
     tag = "links",
     summary = "Adds an entry link",
-    request_body(
-        content = serde_json::Value,
-        content_type = "application/json",
-        description = "JSON object (`NewLink`)"
-    ),
+    request_body = NewLink,
     security(("bearer" = [])),
     responses(JsonCreated, Guarded)
 )]

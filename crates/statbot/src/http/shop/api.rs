@@ -27,11 +27,7 @@ const ORDERS_SHOWN: i64 = 200;
     path = "/api/v1/auth/signup",
     tag = "shop",
     summary = "A customer account, logged in at once",
-    request_body(
-        content = serde_json::Value,
-        content_type = "application/json",
-        description = "JSON object (`SignUp`)"
-    ),
+    request_body = SignUp,
     responses(JsonCreated, Public)
 )]
 pub(super) async fn sign_up(
@@ -90,11 +86,7 @@ pub(super) async fn products(
     path = "/api/v1/products",
     tag = "shop",
     summary = "Creates a product (operators)",
-    request_body(
-        content = serde_json::Value,
-        content_type = "application/json",
-        description = "JSON object (`ProductInput`)"
-    ),
+    request_body = ProductInput,
     security(("bearer" = [])),
     responses(JsonCreated, Guarded)
 )]
@@ -114,11 +106,7 @@ pub(super) async fn create_product(
     tag = "shop",
     summary = "Changes a product (operators)",
     params(("id" = i64, Path)),
-    request_body(
-        content = serde_json::Value,
-        content_type = "application/json",
-        description = "JSON object (`ProductPatch`)"
-    ),
+    request_body = ProductPatch,
     security(("bearer" = [])),
     responses(JsonObject, GuardedItem)
 )]
@@ -201,11 +189,7 @@ pub(super) async fn order(
     path = "/api/v1/orders",
     tag = "shop",
     summary = "Places an order (optional Idempotency-Key header)",
-    request_body(
-        content = serde_json::Value,
-        content_type = "application/json",
-        description = "JSON object (`OrderRequest`)"
-    ),
+    request_body = OrderRequest,
     security(("bearer" = [])),
     responses(JsonCreated, Guarded)
 )]
@@ -244,7 +228,7 @@ pub(super) async fn place_order(
     Ok(response)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct TestCardRequest {
     card: String,
@@ -257,11 +241,7 @@ pub(super) struct TestCardRequest {
     path = "/api/v1/test-payment-methods",
     tag = "shop",
     summary = "A payment method for a named test card (test mode only)",
-    request_body(
-        content = serde_json::Value,
-        content_type = "application/json",
-        description = "JSON object (`TestCardRequest`)"
-    ),
+    request_body = TestCardRequest,
     security(("bearer" = [])),
     responses(JsonCreated, Guarded)
 )]

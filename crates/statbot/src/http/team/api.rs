@@ -222,11 +222,7 @@ pub(super) async fn metrics(
     tag = "team",
     summary = "Replaces the team's metrics and ratios (admins)",
     params(("team" = Option<String>, Query)),
-    request_body(
-        content = serde_json::Value,
-        content_type = "application/json",
-        description = "JSON object (`TeamDefinition`)"
-    ),
+    request_body = TeamDefinition,
     security(("bearer" = [])),
     responses(JsonObject, Guarded)
 )]
