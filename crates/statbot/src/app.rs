@@ -299,12 +299,12 @@ async fn sweep_rate_limits(limits: crate::limits::Limits, scheduler: Scheduler, 
         _ = cancel.cancelled() => return,
         _ = tokio::time::sleep(RATE_LIMIT_SWEEP_EVERY) => {}
     }
-    while let Some(run) = scheduler.next_run(Job::RateLimitSweep, RATE_LIMIT_SWEEP_EVERY, &cancel).await {
+    let round = || async {
         let result = limits.sweep().await;
-        match &result {
-            Ok(swept) => tracing::debug!(swept, "rate-limit counters swept"),
-            Err(e) => tracing::warn!(error = %e, "could not sweep rate-limit counters"),
+        if let Ok(swept) = &result {
+            tracing::debug!(swept, "rate-limit counters swept");
         }
-        run.finish(result.as_ref().err().map(ToString::to_string)).await;
-    }
+        result.map(|_| ())
+    };
+    scheduler.every(Job::RateLimitSweep, RATE_LIMIT_SWEEP_EVERY, &cancel, round).await
 }

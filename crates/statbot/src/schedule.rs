@@ -9,6 +9,7 @@
 
 use crate::store::{Store, now_ms};
 use crate::telemetry::metrics::Metrics;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -74,9 +75,30 @@ impl Scheduler {
         }
     }
 
+    /// Runs `round` once per `every` across the instances until `cancel` fires, recording how
+    /// each run ended (its error, if any, also logged: the next interval tries again). A round the stop cuts short is dropped: it stays
+    /// `running` in the schedule, and the next interval is claimed as usual.
+    pub async fn every<F, Fut, E>(&self, job: Job, every: Duration, cancel: &CancellationToken, mut round: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<(), E>>,
+        E: std::fmt::Display,
+    {
+        while let Some(run) = self.next_run(job, every, cancel).await {
+            let result = tokio::select! {
+                _ = cancel.cancelled() => return,
+                result = round() => result,
+            };
+            if let Err(e) = &result {
+                tracing::warn!(job = job.name(), error = %e, "the job's run failed; the next interval tries again");
+            }
+            run.finish(result.err().map(|e| e.to_string())).await;
+        }
+    }
+
     /// Waits until `job` is due and claims its run; `None` once `cancel` fires. Instances that
     /// lose the claim wait for the next due time, so `job` starts once per `every` in all.
-    pub async fn next_run(&self, job: Job, every: Duration, cancel: &CancellationToken) -> Option<Run> {
+    async fn next_run(&self, job: Job, every: Duration, cancel: &CancellationToken) -> Option<Run> {
         loop {
             let wait = match self.store.job_due_at(job.name()).await {
                 Ok(Some(due)) => Duration::from_millis(u64::try_from(due - now_ms()).unwrap_or(0)).min(every),

@@ -84,17 +84,9 @@ impl Engine {
 /// Sends due follow-ups once per `poll` across the instances sharing the store (see
 /// [`crate::schedule`]), until cancelled: a round sends every follow-up then due.
 pub async fn run_follow_ups(engine: Engine, scheduler: Scheduler, poll: Duration, cancel: CancellationToken) {
-    while let Some(run) = scheduler.next_run(Job::FollowUps, poll, &cancel).await {
-        let error = loop {
-            match engine.send_due_follow_up().await {
-                Ok(Some(_)) if !cancel.is_cancelled() => {}
-                Ok(_) => break None,
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not send a follow-up; trying again later");
-                    break Some(e);
-                }
-            }
-        };
-        run.finish(error.as_ref().map(ToString::to_string)).await;
-    }
+    let round = || async {
+        while engine.send_due_follow_up().await?.is_some() {}
+        Ok::<_, EngineError>(())
+    };
+    scheduler.every(Job::FollowUps, poll, &cancel, round).await
 }

@@ -241,13 +241,13 @@ pub async fn run_release_sweep(inbox: Inbox, scheduler: Scheduler, after: Durati
     // Often enough that a conversation goes back within a twentieth of `after` (a minute at
     // most), never more than once a second; once per interval across the instances.
     let every = (after / 20).clamp(Duration::from_secs(1), Duration::from_secs(60));
-    while let Some(run) = scheduler.next_run(Job::InboxRelease, every, &cancel).await {
+    let round = || async {
         let result = inbox.release_idle(after).await;
         match &result {
-            Ok(0) => {}
+            Ok(0) | Err(_) => {}
             Ok(released) => tracing::info!(released, "silent conversations handed back to the bot"),
-            Err(e) => tracing::warn!(error = %e, "could not hand silent conversations back to the bot"),
         }
-        run.finish(result.as_ref().err().map(ToString::to_string)).await;
-    }
+        result.map(|_| ())
+    };
+    scheduler.every(Job::InboxRelease, every, &cancel, round).await
 }

@@ -67,22 +67,16 @@ impl Shop {
 /// [`crate::schedule`]); the first as soon as the job is due, which settles what a stopped
 /// instance left pending.
 pub async fn run_reconciler(shop: Shop, scheduler: Scheduler, interval: Duration, cancel: CancellationToken) {
-    async move {
-        while let Some(run) = scheduler.next_run(Job::ShopReconcile, interval, &cancel).await {
-            let result = tokio::select! {
-                _ = cancel.cancelled() => return,
-                result = shop.reconcile_once() => result,
-            };
-            match &result {
-                Ok(report) if *report != ReconcileReport::default() => {
-                    tracing::info!(?report, "pending orders reconciled")
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "reconciling pending orders failed; next round"),
-            }
-            run.finish(result.as_ref().err().map(ToString::to_string)).await;
+    let round = || async {
+        let result = shop.reconcile_once().await;
+        match &result {
+            Ok(report) if *report != ReconcileReport::default() => tracing::info!(?report, "pending orders reconciled"),
+            _ => {}
         }
-    }
-    .instrument(tracing::info_span!("shop_reconcile"))
-    .await
+        result.map(|_| ())
+    };
+    scheduler
+        .every(Job::ShopReconcile, interval, &cancel, round)
+        .instrument(tracing::info_span!("shop_reconcile"))
+        .await
 }

@@ -70,30 +70,18 @@ pub async fn run_scheduled(
     options: SyncOptions,
     cancel: CancellationToken,
 ) {
-    schedule(scheduler, store, client, interval, options, cancel).instrument(tracing::info_span!("stripe_sync")).await
-}
-
-async fn schedule(
-    scheduler: Scheduler,
-    store: Store,
-    client: StripeClient,
-    interval: Duration,
-    options: SyncOptions,
-    cancel: CancellationToken,
-) {
-    while let Some(run) = scheduler.next_run(Job::StripeSync, interval, &cancel).await {
-        let result = tokio::select! {
-            _ = cancel.cancelled() => return,
-            result = run_once(&store, &client, &options) => result,
-        };
+    let round = || async {
+        let result = run_once(&store, &client, &options).await;
         match &result {
             Ok(Some(report)) if report.total() > 0 => {
                 tracing::info!(written = report.total(), requests = report.requests, "Stripe mirror brought up to date")
             }
             Ok(Some(report)) => tracing::debug!(requests = report.requests, "Stripe mirror already up to date"),
             Ok(None) => tracing::debug!("another instance is still syncing Stripe"),
-            Err(e) => tracing::warn!(error = %e, "Stripe sync failed; the next round resumes it"),
+            // (A failed sync resumes where it stopped at the next interval.)
+            Err(_) => {}
         }
-        run.finish(result.as_ref().err().map(ToString::to_string)).await;
-    }
+        result.map(|_| ())
+    };
+    scheduler.every(Job::StripeSync, interval, &cancel, round).instrument(tracing::info_span!("stripe_sync")).await
 }
