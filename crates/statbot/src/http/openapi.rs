@@ -139,6 +139,32 @@ fn text(v: &Value, key: &str) -> String {
     v.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
 }
 
+/// A request body in a line: its content types, then its schema's name and fields (`?` marks an
+/// optional one), or its description when it has no schema of its own.
+fn body_line(doc: &Value, body: &serde_json::Map<String, Value>) -> String {
+    let content = body.get("content").and_then(Value::as_object);
+    let types: Vec<&str> = content.into_iter().flat_map(|c| c.keys().map(String::as_str)).collect();
+    let schema = content
+        .and_then(|c| c.values().find_map(|media| media["schema"]["$ref"].as_str()))
+        .and_then(|r| r.strip_prefix("#/components/schemas/"));
+    let what = match schema {
+        Some(name) => {
+            let schema = &doc["components"]["schemas"][name];
+            let required: Vec<&str> =
+                schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            let fields: Vec<String> = schema["properties"]
+                .as_object()
+                .into_iter()
+                .flat_map(|p| p.keys())
+                .map(|f| if required.contains(&f.as_str()) { f.clone() } else { format!("{f}?") })
+                .collect();
+            if fields.is_empty() { name.to_owned() } else { format!("{name} {{{}}}", fields.join(", ")) }
+        }
+        None => body.get("description").and_then(Value::as_str).unwrap_or_default().to_owned(),
+    };
+    format!("{} {what}", types.join(", "))
+}
+
 /// The page, rendered from the JSON of the same document.
 async fn page() -> DocsPage {
     let doc = serde_json::to_value(document()).unwrap_or_default();
@@ -170,18 +196,7 @@ async fn page() -> DocsPage {
                     description: text(p, "description"),
                 })
                 .collect();
-            let body = op["requestBody"]
-                .as_object()
-                .map(|b| {
-                    let types =
-                        b.get("content").and_then(Value::as_object).map(|c| c.keys().cloned().collect::<Vec<_>>());
-                    format!(
-                        "{} {}",
-                        types.unwrap_or_default().join(", "),
-                        b.get("description").and_then(Value::as_str).unwrap_or_default()
-                    )
-                })
-                .unwrap_or_default();
+            let body = op["requestBody"].as_object().map(|b| body_line(&doc, b)).unwrap_or_default();
             let responses = op["responses"]
                 .as_object()
                 .into_iter()
